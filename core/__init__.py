@@ -1,0 +1,1 @@
+"""Customer Center Graph core: the platform every plugin stands on."""

@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn (``core.asgi:app``), configured from the environment."""
+
+from core.app import create_app
+
+app = create_app()

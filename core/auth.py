@@ -1,0 +1,112 @@
+"""Who is calling: bearer JWTs verified with PyJWT (issuer, audience and expiry are checked).
+
+Development uses HS256 with a shared secret (``customer-center token EMAIL`` prints one);
+production sets ``CC_JWT_ALGORITHM=RS256`` and either ``CC_JWT_JWKS_URL`` or ``CC_JWT_PUBLIC_KEY``.
+Staff principals carry their roles in the ``staff_roles`` claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import jwt
+
+from core.errors import Unauthenticated
+from core.settings import Settings
+
+STAFF_ROLES = frozenset({"SALES_REP", "BILLING_SUPPORT", "OPERATOR"})
+CONTACT_KINDS = ("FINANCE", "TECHNICAL", "EXECUTIVE")
+ADMIN_ROLE = "ADMIN"
+MEMBER_ROLE = "MEMBER"  # every signed-in person of a tenant
+PERSON_ROLES = frozenset({*CONTACT_KINDS, ADMIN_ROLE})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, resolved once per request. ``roles`` are the tenant-wide Casbin subjects."""
+
+    email: str
+    tenant_id: int | None
+    tenant_key: str | None
+    person_id: int | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    staff_roles: frozenset[str] = field(default_factory=frozenset)
+    home_tenant_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.staff_roles)
+
+    @property
+    def email_domain(self) -> str:
+        return email_domain(self.email)
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].lower()
+
+
+def issue_token(
+    settings: Settings,
+    email: str,
+    *,
+    staff_roles: list[str] | tuple[str, ...] = (),
+    now: datetime | None = None,
+    ttl_seconds: int | None = None,
+) -> str:
+    """A development token (HS256). Production tokens come from the vendor's identity provider."""
+    now = now or datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": email.lower(),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl_seconds or settings.jwt_ttl_seconds)).timestamp()),
+    }
+    if staff_roles:
+        claims["staff_roles"] = sorted(staff_roles)
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+@lru_cache(maxsize=4)
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True)
+
+
+def verify_token(settings: Settings, token: str) -> dict[str, Any]:
+    """Return the verified claims or raise ``Unauthenticated`` (never says why in detail)."""
+    try:
+        if settings.jwt_algorithm == "HS256":
+            key: Any = settings.jwt_secret
+        elif settings.jwt_jwks_url:
+            key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
+        else:
+            key = settings.jwt_public_key
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[settings.jwt_algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("Token expired") from exc
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise Unauthenticated("Invalid token") from exc
+    staff = claims.get("staff_roles", [])
+    if not isinstance(staff, list) or not set(staff) <= STAFF_ROLES:
+        raise Unauthenticated("Invalid token")
+    return claims
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated("Missing bearer token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Missing bearer token")
+    return token.strip()

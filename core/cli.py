@@ -1,0 +1,238 @@
+"""``customer-center``: serve, db, import, token, jobs, plugins, schema, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.settings import Settings
+
+app = typer.Typer(help="Customer Center Graph command line.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+plugins_app = typer.Typer(help="Plugins (modules) per tenant.", no_args_is_help=True)
+schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (jobs_app, "jobs"), (plugins_app, "plugins"), (schema_app, "schema"),
+                  (demo_app, "demo")):
+    app.add_typer(sub, name=name)
+
+DbUrl = Annotated[str | None, typer.Option("--database-url", envvar="CC_DATABASE_URL", help="SQLAlchemy URL")]
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+
+def _settings(database_url: str | None) -> Settings:
+    if database_url:
+        os.environ["CC_DATABASE_URL"] = database_url
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def _state(database_url: str | None):  # noqa: ANN202
+    from core.app import create_state
+
+    return create_state(_settings(database_url))
+
+
+def _upgrade(state) -> None:  # noqa: ANN001
+    from core.migrate import upgrade
+
+    upgrade(state.settings.database_url, state.plugins)
+
+
+async def _dispose(state, coro):  # noqa: ANN001, ANN202
+    try:
+        return await coro
+    finally:
+        await state.engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DbUrl = None) -> None:
+    """Apply every migration of core and all plugins."""
+    state = _state(database_url)
+    _upgrade(state)
+    typer.echo("database is up to date")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m")], plugin: str | None = None,
+                database_url: DbUrl = None) -> None:
+    """Autogenerate a migration for core or for one plugin's tables."""
+    from core.migrate import revision
+
+    state = _state(database_url)
+    revision(state.settings.database_url, state.plugins, plugin, message)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    database_url: DbUrl = None,
+    seed: Annotated[bool, typer.Option(help="Seed the demo tenant")] = True,
+) -> None:
+    """Migrate, seed the demo tenant and start the server (GraphiQL at /graphql)."""
+    import uvicorn
+
+    from core.demo import DEMO_PEOPLE, seed_demo
+
+    state = _state(database_url)
+    _upgrade(state)
+    if seed:
+        asyncio.run(_dispose(state, seed_demo(state)))
+    for name, reason in state.plugins.failures.items():
+        typer.secho(f"plugin {name} not loaded: {reason}", fg="red", err=True)
+    typer.echo(f"GraphiQL: http://{host}:{port}/graphql   health: http://{host}:{port}/healthz")
+    typer.echo("Get a token for a demo person and paste it as an 'Authorization: Bearer <token>' header:")
+    for kind, email in DEMO_PEOPLE.items():
+        typer.echo(f"  {kind:<10} customer-center token {email}")
+    typer.echo("  staff      customer-center token rep@vendor.example --staff SALES_REP   (+ header X-Tenant: demo)")
+    uvicorn.run("core.asgi:app", host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command()
+def token(email: str, staff: Annotated[list[str] | None, typer.Option(help="Staff role(s)")] = None,
+          ttl: int | None = None) -> None:
+    """Print a development token (HS256) for EMAIL."""
+    from core.auth import STAFF_ROLES, issue_token
+
+    bad = set(staff or []) - STAFF_ROLES
+    if bad:
+        typer.secho(f"unknown staff role(s): {', '.join(bad)}", fg="red", err=True)
+        raise typer.Exit(2)
+    typer.echo(issue_token(_settings(None), email, staff_roles=staff or [], ttl_seconds=ttl))
+
+
+@app.command("import")
+def import_file(file: Path, database_url: DbUrl = None) -> None:
+    """Load order data from FILE.json (docs/import-format.md); all or nothing, idempotent."""
+    from core.errors import AppError
+    from core.importer import import_data, parse_json
+
+    state = _state(database_url)
+
+    async def run():  # noqa: ANN202
+        async with state.sessionmaker() as session, session.begin():
+            return await import_data(session, parse_json(file.read_text()), state)
+
+    try:
+        report = asyncio.run(_dispose(state, run()))
+    except AppError as exc:
+        typer.secho(exc.message, fg="red", err=True)
+        for line in exc.extensions.get("errors", []):
+            typer.secho(f"  {line}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"imported {report.tenants} tenant(s); sections: {json.dumps(report.sections)}")
+
+
+@jobs_app.command("run")
+def jobs_run(job: str | None = None, database_url: DbUrl = None) -> None:
+    """Run every plugin's due jobs once (idempotent; suitable for cron)."""
+    from core.jobs import run_jobs
+
+    state = _state(database_url)
+    for name, count in asyncio.run(_dispose(state, run_jobs(state, job))).items():
+        typer.echo(f"{name}: {count}")
+
+
+@jobs_app.command("list")
+def jobs_list(database_url: DbUrl = None) -> None:
+    from core.jobs import all_jobs
+
+    for job in all_jobs(_state(database_url)):
+        typer.echo(f"{job.name}\t{job.description}")
+
+
+@plugins_app.command("list")
+def plugins_list(tenant: str | None = None, database_url: DbUrl = None) -> None:
+    """Installed plugins, load failures, and (with --tenant) whether each is enabled."""
+    from sqlalchemy import select
+
+    from core.models import Tenant
+
+    state = _state(database_url)
+    enabled: frozenset[str] = frozenset()
+    if tenant:
+        async def get():  # noqa: ANN202
+            async with state.sessionmaker() as session:
+                t = (await session.execute(select(Tenant).where(Tenant.key == tenant))).scalar_one_or_none()
+                return t.enabled_plugins if t else None
+
+        found = asyncio.run(_dispose(state, get()))
+        if found is None:
+            typer.secho(f"no tenant {tenant!r}", fg="red", err=True)
+            raise typer.Exit(1)
+        enabled = found
+    for name, m in sorted(state.plugins.manifests.items()):
+        flag = ("enabled" if name in enabled else "disabled") if tenant else ""
+        typer.echo(f"{name}\t{m.version}\t{m.title}\t{flag}".rstrip())
+    for name, reason in state.plugins.failures.items():
+        typer.secho(f"{name}\tFAILED\t{reason}", fg="red")
+
+
+def _switch(tenant: str, plugin: str, enabled: bool, database_url: str | None) -> None:
+    from core.errors import AppError
+    from core.graph import set_plugin_enabled
+
+    state = _state(database_url)
+
+    async def run() -> None:
+        async with state.sessionmaker() as session, session.begin():
+            await set_plugin_enabled(session, state, tenant, plugin, enabled)
+
+    try:
+        asyncio.run(_dispose(state, run()))
+    except AppError as exc:
+        typer.secho(exc.message, fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{plugin} {'enabled' if enabled else 'disabled'} for {tenant}")
+
+
+@plugins_app.command("enable")
+def plugins_enable(tenant: str, plugin: str, database_url: DbUrl = None) -> None:
+    _switch(tenant, plugin, True, database_url)
+
+
+@plugins_app.command("disable")
+def plugins_disable(tenant: str, plugin: str, database_url: DbUrl = None) -> None:
+    _switch(tenant, plugin, False, database_url)
+
+
+def full_sdl(state) -> str:  # noqa: ANN001
+    return state.schemas.get(frozenset(state.plugins.names)).as_str() + "\n"
+
+
+@schema_app.command("export")
+def schema_export(out: Path = SDL_PATH) -> None:
+    """Write the SDL of the full schema (core + every installed plugin)."""
+    state = _state(None)
+    text = full_sdl(state)
+    if str(out) == "-":
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+        typer.echo(f"wrote {out}")
+
+
+@demo_app.command("seed")
+def demo_seed(database_url: DbUrl = None) -> None:
+    from core.demo import seed_demo
+
+    state = _state(database_url)
+    _upgrade(state)
+    created = asyncio.run(_dispose(state, seed_demo(state)))
+    typer.echo("demo tenant created" if created else "demo tenant already present")
+
+
+def main() -> None:
+    app()

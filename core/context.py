@@ -1,0 +1,95 @@
+"""The per-request context every resolver receives as ``info.context``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from core.auth import Principal
+from core.authz import RequestAuthz
+from core.models import Message, OutboxEmail, Tenant
+
+if TYPE_CHECKING:
+    from core.app import AppState
+
+
+@dataclass
+class Context:
+    state: AppState
+    session: AsyncSession
+    principal: Principal
+    authz: RequestAuthz
+    tenant: Tenant | None
+    enabled_plugins: frozenset[str]
+    request: Any = None
+    _loaders: dict[str, DataLoader] = field(default_factory=dict)
+
+    # -- time -------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.state.clock.now()
+
+    def today(self) -> date:
+        return self.state.clock.today()
+
+    @property
+    def tenant_id(self) -> int | None:
+        return self.tenant.id if self.tenant else None
+
+    def require_tenant(self) -> Tenant:
+        from core.errors import BadUserInput
+
+        if self.tenant is None:
+            raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
+        return self.tenant
+
+    # -- authorization shortcuts ------------------------------------------------------------
+    def require(self, obj: str, act: str, extra_roles: Iterable[str] = ()) -> None:
+        self.authz.require(obj, act, extra_roles)
+
+    def allowed(self, obj: str, act: str, extra_roles: Iterable[str] = ()) -> bool:
+        return self.authz.allowed(obj, act, extra_roles)
+
+    # -- batching ---------------------------------------------------------------------------
+    def loader(self, name: str, load: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> DataLoader:
+        """A request-scoped DataLoader, created on first use under ``name``."""
+        dl = self._loaders.get(name)
+        if dl is None:
+            dl = self._loaders[name] = DataLoader(load_fn=load)
+        return dl
+
+    # -- side effects in the same transaction ------------------------------------------------
+    def send_email(
+        self, to: str, subject: str, body: str, *, kind: str, cc: Iterable[str] = (), tenant_id: int | None = None
+    ) -> OutboxEmail:
+        return queue_email(self.session, self.now(), self.tenant_id if tenant_id is None else tenant_id,
+                           to, subject, body, kind=kind, cc=cc)
+
+    def post_message(self, person_email: str, subject: str, body: str, *, kind: str) -> Message:
+        msg = Message(tenant_id=self.tenant_id, person_email=person_email, kind=kind, subject=subject,
+                      body=body, created_at=self.now())
+        self.session.add(msg)
+        return msg
+
+    async def emit(self, event: str, payload: dict[str, Any]) -> None:
+        """Publish a domain event to every plugin enabled for this tenant (same transaction)."""
+        hook = self.state.plugins.hook_for("cc_on_event", self.enabled_plugins)
+        for coro in hook(ctx=self, event=event, payload=payload):
+            if hasattr(coro, "__await__"):
+                await coro
+
+
+def queue_email(
+    session: AsyncSession, now: datetime, tenant_id: int | None, to: str, subject: str, body: str, *,
+    kind: str, cc: Iterable[str] = ()
+) -> OutboxEmail:
+    email = OutboxEmail(
+        tenant_id=tenant_id, to_addr=to, cc=",".join(cc), subject=subject, body=body, kind=kind,
+        next_attempt_at=now, created_at=now,
+    )
+    session.add(email)
+    return email

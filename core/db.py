@@ -1,0 +1,139 @@
+"""Storage: the declarative base, the tenant mixin and the central tenant filter.
+
+Every tenant-owned model inherits :class:`TenantOwned`. A session bound to a tenant
+(``session.info["tenant_id"]``) adds ``tenant_id = :tenant`` to every SELECT, UPDATE and DELETE
+of such models and stamps new rows with it, so a query that forgets to filter by tenant still
+cannot see another tenant's rows (R-T1). Staff and jobs that must cross tenants open a session
+with ``tenant_id=None`` on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, Numeric, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (so SQLite keeps its rowid auto-increment).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both engines (SQLite drops tzinfo otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        from datetime import UTC
+
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        Decimal: Numeric(18, 2),
+        datetime: UTCDateTime(),
+        int: BigId,
+    }
+
+
+class TenantOwned:
+    """Mixin for every business row: it belongs to exactly one tenant (R-T1)."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _apply_tenant_filter(state: ORMExecuteState) -> None:
+    tenant_id = state.session.info.get("tenant_id")
+    if tenant_id is None or state.execution_options.get("skip_tenant_filter"):
+        return
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(
+            with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, _ctx: object, _instances: object) -> None:
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None:
+        return
+    for obj in session.new:
+        if isinstance(obj, TenantOwned):
+            if obj.tenant_id is None:
+                obj.tenant_id = tenant_id
+            elif obj.tenant_id != tenant_id:
+                raise PermissionError("row belongs to another tenant")
+    for obj in session.dirty:
+        if isinstance(obj, TenantOwned) and obj.tenant_id != tenant_id:
+            raise PermissionError("row belongs to another tenant")
+
+
+def make_engine(url: str, **kwargs: object) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+@asynccontextmanager
+async def tenant_session(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant_id: int | None
+) -> AsyncIterator[AsyncSession]:
+    """One transaction bound to a tenant: committed on success, rolled back on any exception."""
+    async with sessionmaker() as session:
+        session.info["tenant_id"] = tenant_id
+        async with session.begin():
+            yield session
+
+
+def is_postgres(session_or_engine: AsyncSession | AsyncEngine) -> bool:
+    bind = session_or_engine.bind if isinstance(session_or_engine, AsyncSession) else session_or_engine
+    return bind.dialect.name == "postgresql"

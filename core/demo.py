@@ -1,0 +1,45 @@
+"""The demo tenant: people for each contact kind, and every plugin's demo data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from core.importer import import_data
+from core.models import Tenant
+
+DEMO_TENANT = "demo"
+DEMO_DOMAIN = "acme-demo.com"
+DEMO_PEOPLE = {
+    "FINANCE": f"fiona.finance@{DEMO_DOMAIN}",
+    "TECHNICAL": f"tom.technical@{DEMO_DOMAIN}",
+    "EXECUTIVE": f"erin.executive@{DEMO_DOMAIN}",
+    "ADMIN": f"ada.admin@{DEMO_DOMAIN}",
+}
+
+
+async def seed_demo(state: Any) -> bool:
+    """Create the demo tenant once; returns False when it already exists."""
+    async with state.sessionmaker() as session, session.begin():
+        if (await session.execute(select(Tenant.id).where(Tenant.key == DEMO_TENANT))).first():
+            return False
+        people = [
+            {"email": DEMO_PEOPLE["FINANCE"], "firstName": "Fiona", "lastName": "Finance", "roles": ["FINANCE"]},
+            {"email": DEMO_PEOPLE["TECHNICAL"], "firstName": "Tom", "lastName": "Technical", "roles": ["TECHNICAL"]},
+            {"email": DEMO_PEOPLE["EXECUTIVE"], "firstName": "Erin", "lastName": "Executive", "roles": ["EXECUTIVE"]},
+            {"email": DEMO_PEOPLE["ADMIN"], "firstName": "Ada", "lastName": "Admin",
+             "roles": ["TECHNICAL", "ADMIN"]},
+        ]
+        await import_data(session, {"tenants": [{
+            "key": DEMO_TENANT, "name": "Acme Demo Corp", "country": "US", "domains": [DEMO_DOMAIN],
+            "people": people,
+        }]}, state)
+        tenant_id = (await session.execute(select(Tenant.id).where(Tenant.key == DEMO_TENANT))).scalar_one()
+        session.info["tenant_id"] = tenant_id
+        for result in state.plugins.pm.hook.cc_demo_data(
+            session=session, tenant_id=tenant_id, people=DEMO_PEOPLE, clock=state.clock
+        ):
+            if hasattr(result, "__await__"):
+                await result
+    return True

@@ -1,0 +1,52 @@
+"""Typed errors. Every error a client sees carries ``extensions.code``; anything else is masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = {k: v for k, v in extensions.items() if v is not None}
+
+
+class BadUserInput(AppError):
+    code = "BAD_USER_INPUT"
+
+
+class Unauthenticated(AppError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(AppError):
+    code = "FORBIDDEN"
+
+
+class NotFound(AppError):
+    code = "NOT_FOUND"
+
+
+class Conflict(AppError):
+    code = "CONFLICT"
+
+
+class ModuleNotEnabled(AppError):
+    code = "MODULE_NOT_ENABLED"
+
+
+class RateLimited(AppError):
+    code = "RATE_LIMITED"
+
+
+class QueryTooComplex(AppError):
+    code = "QUERY_TOO_COMPLEX"
+
+
+class ServiceUnavailable(AppError):
+    """A dependency (the database) is unreachable; the client may retry."""
+
+    code = "SERVICE_UNAVAILABLE"

@@ -1,0 +1,315 @@
+"""The core graph: viewer, users, capability checks, import, plugin switches, audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from core import users as user_service
+from core.auth import CONTACT_KINDS, MEMBER_ROLE
+from core.context import Context
+from core.errors import BadUserInput, Forbidden, NotFound
+from core.ids import from_global_id, to_global_id
+from core.models import AuditEntry, Message, Person, Tenant, TenantPlugin
+from core.pagination import Connection, connection, keyset_page
+
+
+@strawberry.enum(description="Roles a person can hold in their tenant (contact kinds of R-A1 plus ADMIN).")
+class PersonRoleName(Enum):
+    FINANCE = "FINANCE"
+    TECHNICAL = "TECHNICAL"
+    EXECUTIVE = "EXECUTIVE"
+    ADMIN = "ADMIN"
+
+
+@strawberry.type(name="Tenant")
+class TenantType:
+    id: strawberry.ID
+    key: str
+    name: str
+    country: str
+    sector: str
+    is_reseller: bool
+    domains: list[str]
+    enabled_modules: list[str]
+
+    @classmethod
+    def of(cls, t: Tenant) -> TenantType:
+        return cls(
+            id=strawberry.ID(to_global_id("Tenant", t.id)), key=t.key, name=t.name, country=t.country,
+            sector=t.sector, is_reseller=t.is_reseller, domains=sorted(d.domain for d in t.domains),
+            enabled_modules=sorted(t.enabled_plugins),
+        )
+
+
+@strawberry.type(name="User")
+class UserType:
+    id: strawberry.ID
+    email: str
+    first_name: str
+    last_name: str
+    status: str
+    roles: list[str]
+    last_sign_in_at: datetime | None
+
+    @classmethod
+    def of(cls, p: Person) -> UserType:
+        return cls(
+            id=strawberry.ID(to_global_id("User", p.id)), email=p.email, first_name=p.first_name,
+            last_name=p.last_name, status=p.status, roles=sorted(p.role_names), last_sign_in_at=p.last_sign_in_at,
+        )
+
+
+@strawberry.type(name="MessageCenterEntry")
+class MessageType:
+    id: strawberry.ID
+    kind: str
+    subject: str
+    body: str
+    created_at: datetime
+    read: bool
+
+
+@strawberry.type
+class Viewer:
+    email: str
+    first_name: str
+    last_name: str
+    last_sign_in_at: datetime | None = strawberry.field(description="When this person signed in (R-A4).")
+    previous_sign_in_at: datetime | None
+    roles: list[str]
+    contact_kinds: list[str]
+    is_admin: bool
+    staff_roles: list[str]
+    tenant: TenantType | None
+    enabled_modules: list[str]
+
+    @strawberry.field(description="Message-center entries for this person, newest first (R-R5).")
+    async def messages(self, info: Info[Context, None], first: int = 20) -> list[MessageType]:
+        ctx = info.context
+        first = max(1, min(first, 100))
+        rows = (
+            await ctx.session.execute(
+                select(Message).where(Message.person_email == ctx.principal.email)
+                .order_by(Message.created_at.desc(), Message.id.desc()).limit(first)
+            )
+        ).scalars()
+        return [MessageType(id=strawberry.ID(to_global_id("Message", m.id)), kind=m.kind, subject=m.subject,
+                            body=m.body, created_at=m.created_at, read=m.read_at is not None) for m in rows]
+
+
+@strawberry.type
+class Explanation:
+    allowed: bool
+    decided_by_role: str | None
+    rule: str | None
+    roles_considered: list[str]
+
+
+@strawberry.type
+class PluginStatus:
+    name: str
+    title: str
+    version: str
+    enabled: bool
+
+
+@strawberry.type
+class AuditLogEntry:
+    id: strawberry.ID
+    actor: str
+    action: str
+    outcome: str
+    detail: str
+    created_at: datetime
+
+
+@strawberry.type
+class ImportResult:
+    tenants: int
+    sections: strawberry.scalars.JSON
+
+
+@strawberry.input
+class InviteUserInput:
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    roles: list[PersonRoleName] = strawberry.field(default_factory=list)
+
+
+def _viewer(ctx: Context, person: Person | None) -> Viewer:
+    p = ctx.principal
+    return Viewer(
+        email=p.email,
+        first_name=person.first_name if person else "",
+        last_name=person.last_name if person else "",
+        last_sign_in_at=person.last_sign_in_at if person else None,
+        previous_sign_in_at=person.previous_sign_in_at if person else None,
+        roles=sorted(p.roles - {MEMBER_ROLE}),
+        contact_kinds=[k for k in CONTACT_KINDS if k in p.roles],
+        is_admin="ADMIN" in p.roles,
+        staff_roles=sorted(p.staff_roles),
+        tenant=TenantType.of(ctx.tenant) if ctx.tenant else None,
+        enabled_modules=sorted(ctx.enabled_plugins),
+    )
+
+
+@strawberry.type
+class CoreQuery:
+    @strawberry.field(description="Who am I: person, tenant, roles, contact kinds, modules (R-A4).")
+    async def viewer(self, info: Info[Context, None]) -> Viewer:
+        ctx = info.context
+        person = None
+        if ctx.principal.person_id and not ctx.principal.is_staff:
+            ctx.require("viewer", "view")
+            person = await ctx.session.get(Person, ctx.principal.person_id)
+        return _viewer(ctx, person)
+
+    @strawberry.field(description="May the viewer do `action` on `object` (optionally one object by id)? "
+                      "Answered by the same enforcer as the mutation would be.")
+    async def can(self, info: Info[Context, None], object: str, action: str, id: strawberry.ID | None = None) -> bool:
+        ctx = info.context
+        extra = await object_roles(ctx, object, id) if id else ()
+        return ctx.allowed(object, action, extra)
+
+    @strawberry.field(description="People of the viewer's organisation (R-A3).")
+    async def users(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None,
+        include_removed: bool = False,
+    ) -> Connection[UserType]:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("user", "view")
+        stmt = select(Person)
+        if not include_removed:
+            stmt = stmt.where(Person.status != "REMOVED")
+        rows, page, total, cursors = await keyset_page(
+            ctx.session, stmt, [(Person.email, False), (Person.id, False)], first=first, after=after,
+            key_of=lambda p: (p.email, p.id),
+        )
+        return connection([UserType.of(p) for p in rows], page, total, cursors)
+
+    @strawberry.field(description="Modules installed on the server and whether the tenant enables each.")
+    async def modules(self, info: Info[Context, None]) -> list[PluginStatus]:
+        ctx = info.context
+        reg = ctx.state.plugins
+        return [PluginStatus(name=n, title=m.title, version=m.version, enabled=n in ctx.enabled_plugins)
+                for n, m in sorted(reg.manifests.items())]
+
+    @strawberry.field(description="Staff and tenant admins: is `email` allowed to do `action` on "
+                      "`object` (optionally by id), and which policy rule decided.")
+    async def explain(
+        self, info: Info[Context, None], email: str, object: str, action: str, id: strawberry.ID | None = None
+    ) -> Explanation:
+        from core.app import principal_for_email
+
+        ctx = info.context
+        ctx.require("authz", "explain")
+        tenant = ctx.require_tenant()
+        subject = await principal_for_email(ctx.state, ctx.session, email.strip().lower(), tenant)
+        if subject is None:
+            return Explanation(allowed=False, decided_by_role=None, rule="no such person in this tenant",
+                               roles_considered=[])
+        sub_ctx = await ctx.state.context_for(ctx.session, subject, tenant)
+        extra = await object_roles(sub_ctx, object, id) if id else ()
+        roles = sorted(subject.roles | set(extra))
+        decision = sub_ctx.authz.explain(object, action, roles)
+        return Explanation(
+            allowed=decision.allowed, decided_by_role=decision.role,
+            rule=", ".join(decision.rule) if decision.rule else "no policy row grants this", roles_considered=roles,
+        )
+
+    @strawberry.field(description="Audit log of mutations in the tenant (tenant admins and staff).")
+    async def audit_log(self, info: Info[Context, None], first: int | None = None, after: str | None = None
+                        ) -> Connection[AuditLogEntry]:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        ctx.require("audit", "view")
+        stmt = select(AuditEntry).where(AuditEntry.tenant_id == tenant.id)
+        rows, page, total, cursors = await keyset_page(
+            ctx.session, stmt, [(AuditEntry.id, True)], first=first, after=after, key_of=lambda a: (a.id,)
+        )
+        nodes = [AuditLogEntry(id=strawberry.ID(to_global_id("Audit", a.id)), actor=a.actor, action=a.action,
+                               outcome=a.outcome, detail=a.detail, created_at=a.created_at) for a in rows]
+        return connection(nodes, page, total, cursors)
+
+
+async def object_roles(ctx: Context, obj: str, object_id: str | None) -> list[str]:
+    """Per-object relation roles (e.g. renewal PARTICIPANT) from the plugins that own ``obj``."""
+    roles: list[str] = []
+    hook = ctx.state.plugins.hook_for("cc_object_roles", ctx.enabled_plugins)
+    for result in hook(ctx=ctx, object=obj, object_id=str(object_id)):
+        roles.extend(await result if hasattr(result, "__await__") else (result or []))
+    return roles
+
+
+@strawberry.type
+class CoreMutation:
+    @strawberry.mutation(description="Invite a person of your own organisation (R-A3, R-S3).")
+    async def invite_user(self, info: Info[Context, None], input: InviteUserInput) -> UserType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("user", "invite")
+        person = await user_service.invite_person(
+            ctx, input.email, input.first_name, input.last_name, [r.value for r in input.roles]
+        )
+        return UserType.of(person)
+
+    @strawberry.mutation(description="Replace a person's roles (tenant admins).")
+    async def change_user_roles(self, info: Info[Context, None], id: strawberry.ID, roles: list[PersonRoleName]
+                                ) -> UserType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("user", "change_role")
+        person = await user_service.set_roles(ctx, from_global_id(id, "User"), [r.value for r in roles])
+        return UserType.of(person)
+
+    @strawberry.mutation(description="Remove a person from the organisation (tenant admins).")
+    async def remove_user(self, info: Info[Context, None], id: strawberry.ID) -> UserType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("user", "remove")
+        return UserType.of(await user_service.remove_person(ctx, from_global_id(id, "User")))
+
+    @strawberry.mutation(description="Staff (OPERATOR): load order data in the documented JSON format.")
+    async def import_data(self, info: Info[Context, None], json: str) -> ImportResult:
+        from core.importer import import_data, parse_json
+
+        ctx = info.context
+        ctx.require("import", "run")
+        if len(json) > 20_000_000:
+            raise BadUserInput("Import document larger than 20 MB; use the CLI")
+        report = await import_data(ctx.session, parse_json(json), ctx.state)
+        return ImportResult(tenants=report.tenants, sections=report.sections)
+
+    @strawberry.mutation(description="Staff (OPERATOR): enable or disable a module for a tenant; "
+                         "takes effect on the next request.")
+    async def set_module_enabled(self, info: Info[Context, None], tenant_key: str, module: str, enabled: bool
+                                 ) -> TenantType:
+        ctx = info.context
+        ctx.require("plugin", "manage")
+        if not ctx.principal.is_staff:
+            raise Forbidden("Only vendor staff can switch modules")
+        tenant = await set_plugin_enabled(ctx.session, ctx.state, tenant_key, module, enabled)
+        return TenantType.of(tenant)
+
+
+async def set_plugin_enabled(session, state, tenant_key: str, plugin: str, enabled: bool) -> Tenant:  # noqa: ANN001
+    if plugin not in state.plugins.manifests:
+        raise NotFound(f"No module named {plugin!r} is installed")
+    tenant = (await session.execute(select(Tenant).where(Tenant.key == tenant_key))).scalar_one_or_none()
+    if tenant is None:
+        raise NotFound(f"No tenant {tenant_key!r}")
+    row = next((p for p in tenant.plugins if p.plugin == plugin), None)
+    if row is None:
+        tenant.plugins.append(TenantPlugin(plugin=plugin, enabled=enabled))
+    else:
+        row.enabled = enabled
+    tenant.config_version += 1
+    await session.flush()
+    return tenant

@@ -1,0 +1,60 @@
+"""Helpers for plain HTTP routes (downloads): the same auth, tenant filter and enforcer as GraphQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.context import Context
+from core.errors import AppError, Forbidden, NotFound, Unauthenticated
+
+STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
+
+
+def download_route(handler: Callable[[Context, Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a download handler: authenticate, open a tenant-bound read session, map typed errors."""
+
+    async def endpoint(request: Request) -> Response:
+        from core.app import authenticate
+
+        state = request.app.state.cc
+        try:
+            principal, tenant = await authenticate(state, request)
+            session = state.sessionmaker()
+            session.info["tenant_id"] = tenant.id if tenant else None
+            ctx = await state.context_for(session, principal, tenant, request)
+            try:
+                response = await handler(ctx, request)
+            except BaseException:
+                await session.close()
+                raise
+            # Streaming responses keep the session until the body is sent.
+            response.background = _close_later(session, response.background)
+            return response
+        except AppError as exc:
+            status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
+            return JSONResponse({"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
+                                status_code=status)
+
+    return endpoint
+
+
+def _close_later(session: Any, previous: Any) -> Any:
+    from starlette.background import BackgroundTask
+
+    async def close() -> None:
+        if previous is not None:
+            await previous()
+        await session.close()
+
+    return BackgroundTask(close)
+
+
+async def aiter_rows(result: Any, size: int = 500) -> AsyncIterator[Any]:
+    """Iterate a streamed SQLAlchemy result in partitions (memory stays flat)."""
+    async for partition in result.partitions(size):
+        for row in partition:
+            yield row

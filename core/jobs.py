@@ -1,0 +1,71 @@
+"""Jobs: idempotent units of scheduled work from every plugin, run by ``customer-center jobs run``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.hookspecs import Job
+from core.models import JobRun, Tenant
+
+
+@dataclass
+class JobContext:
+    state: Any
+
+    @property
+    def clock(self) -> Any:
+        return self.state.clock
+
+    @property
+    def sessionmaker(self) -> Any:
+        return self.state.sessionmaker
+
+    async def tenants_with(self, plugin: str) -> list[Tenant]:
+        """Tenants that enable ``plugin`` (jobs only act for them)."""
+        async with self.sessionmaker() as session:
+            tenants = (await session.execute(select(Tenant))).scalars().all()
+        return [t for t in tenants if plugin in t.enabled_plugins]
+
+
+async def claim_once(session: AsyncSession, job: str, unit_key: str, tenant_id: int | None, now: Any) -> bool:
+    """Record that ``job`` handled ``unit_key``; False when it already had (so the caller skips).
+
+    Runs in a savepoint so a lost race leaves the caller's transaction usable."""
+    existing = await session.execute(select(JobRun.id).where(JobRun.job == job, JobRun.unit_key == unit_key))
+    if existing.first():
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(JobRun(job=job, unit_key=unit_key, tenant_id=tenant_id, created_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def all_jobs(state: Any) -> list[Job]:
+    from core.outbox import deliver_due
+
+    async def deliver(ctx: JobContext) -> int:
+        return await deliver_due(ctx.state)
+
+    jobs: list[Job] = []
+    for result in state.plugins.pm.hook.cc_jobs():
+        jobs.extend(result or [])
+    jobs.append(Job("outbox.deliver", deliver, "Send due emails from the outbox over SMTP"))
+    return jobs
+
+
+async def run_jobs(state: Any, only: str | None = None) -> dict[str, int]:
+    """Run every job (or the one named) once; returns units of work done per job."""
+    ctx = JobContext(state)
+    done: dict[str, int] = {}
+    for job in all_jobs(state):
+        if only and job.name != only:
+            continue
+        done[job.name] = await job.run(ctx)
+    return done

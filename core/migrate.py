@@ -1,0 +1,52 @@
+"""Alembic, driven from code: core revisions in ``migrations/versions``, each plugin's in the
+folder its ``cc_migrations`` hook returns (its own branch labelled with the plugin name)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
+
+
+def plugin_migration_dirs(registry: Any) -> dict[str, Path]:
+    dirs: dict[str, Path] = {}
+    for name in registry.names:
+        impl = getattr(registry.plugin(name), "cc_migrations", None)
+        path = impl() if impl else None
+        if path:
+            dirs[name] = Path(path)
+    return dirs
+
+
+def alembic_config(database_url: str, registry: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    locations = [str(MIGRATIONS / "versions"), *(str(p) for p in plugin_migration_dirs(registry).values())]
+    cfg.set_main_option("version_locations", " ".join(locations))
+    cfg.set_main_option("path_separator", "space")
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    cfg.attributes["registry"] = registry
+    return cfg
+
+
+def upgrade(database_url: str, registry: Any, revision: str = "heads") -> None:
+    command.upgrade(alembic_config(database_url, registry), revision)
+
+
+def revision(database_url: str, registry: Any, plugin: str | None, message: str) -> None:
+    """Autogenerate a revision for core (plugin None) or one plugin, containing only its tables."""
+    cfg = alembic_config(database_url, registry)
+    cfg.attributes["only_plugin"] = plugin or "core"
+    label = plugin or "core"
+    folder = MIGRATIONS / "versions" if plugin is None else plugin_migration_dirs(registry)[plugin]
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.glob("*.py")):
+        command.revision(cfg, message=message, autogenerate=True, head=f"{label}@head", version_path=str(folder))
+    else:
+        command.revision(cfg, message=message, autogenerate=True, head="base", branch_label=label,
+                         version_path=str(folder), depends_on=None if plugin is None else "core@head")

@@ -1,0 +1,177 @@
+"""Core tables: tenants, domains, plugins, people and their roles, tenant policy rows, outbox,
+message center, job runs, idempotency records and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, BigId, TenantOwned
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    sector: Mapped[str] = mapped_column(String(32), default="COMMERCIAL")
+    is_reseller: Mapped[bool] = mapped_column(Boolean, default=False)
+    reseller_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
+    # Bumped whenever the tenant's policy rows or enabled plugins change (cache key).
+    config_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime]
+
+    domains: Mapped[list[TenantDomain]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    plugins: Mapped[list[TenantPlugin]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def enabled_plugins(self) -> frozenset[str]:
+        return frozenset(p.plugin for p in self.plugins if p.enabled)
+
+
+class TenantDomain(Base):
+    __tablename__ = "tenant_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TenantPlugin(Base):
+    __tablename__ = "tenant_plugins"
+    __table_args__ = (UniqueConstraint("tenant_id", "plugin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    plugin: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Person(TenantOwned, Base):
+    """A user of the center. The email is the username (R-A2) and is unique across tenants."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")  # INVITED | ACTIVE | REMOVED
+    last_sign_in_at: Mapped[datetime | None]
+    previous_sign_in_at: Mapped[datetime | None]
+    # The ``iat`` of the token last seen: a newer token means a new sign-in.
+    last_token_iat: Mapped[int | None]
+    invited_by_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+
+    roles: Mapped[list[PersonRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+
+class PersonRole(TenantOwned, Base):
+    """A contact kind (FINANCE, TECHNICAL, EXECUTIVE, R-A1) or ADMIN held by a person in a tenant."""
+
+    __tablename__ = "person_roles"
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+
+
+class PolicyRule(Base):
+    """A tenant-specific Casbin row (``tenant_id`` NULL = a global row added by an operator)."""
+
+    __tablename__ = "policy_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    ptype: Mapped[str] = mapped_column(String(8))
+    v0: Mapped[str] = mapped_column(String(128), default="")
+    v1: Mapped[str] = mapped_column(String(128), default="")
+    v2: Mapped[str] = mapped_column(String(128), default="")
+    v3: Mapped[str] = mapped_column(String(128), default="")
+    v4: Mapped[str] = mapped_column(String(128), default="")
+
+
+class OutboxEmail(TenantOwned, Base):
+    """An email written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    cc: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | SENT | FAILED
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Message(TenantOwned, Base):
+    """A message-center entry shown to a person in the portal (R-R5)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_email: Mapped[str] = mapped_column(String(254), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+class JobRun(Base):
+    """Marks that a job did a unit of work, so running it again does nothing (idempotent jobs)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    unit_key: Mapped[str] = mapped_column(String(200))
+    tenant_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    created_at: Mapped[datetime]
+
+
+class IdempotencyRecord(TenantOwned, Base):
+    """The first response to a money mutation, replayed for the same idempotency key."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("tenant_id", "scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Who did what, in which tenant, when, and how it ended (every mutation)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]

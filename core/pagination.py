@@ -1,0 +1,146 @@
+"""Relay-style connections with keyset (cursor) pagination: a deep page costs what the first does."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select, and_, or_, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import BadUserInput
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[T]:
+        return [e.node for e in self.edges]
+
+
+def _encode_value(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return {"t": v.isoformat()}
+    if isinstance(v, date):
+        return {"d": v.isoformat()}
+    if isinstance(v, Decimal):
+        return {"n": str(v)}
+    return v
+
+
+def _decode_value(v: Any) -> Any:
+    if isinstance(v, dict):
+        if "t" in v:
+            return datetime.fromisoformat(v["t"])
+        if "d" in v:
+            return date.fromisoformat(v["d"])
+        if "n" in v:
+            return Decimal(v["n"])
+        raise ValueError("bad cursor value")
+    return v
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(values, list) or len(values) != width:
+            raise ValueError("wrong width")
+        return [_decode_value(v) for v in values]
+    except Exception as exc:
+        raise BadUserInput("Malformed cursor", field="after") from exc
+
+
+def check_first(first: int | None, *, maximum: int = MAX_PAGE) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 1 or first > maximum:
+        raise BadUserInput(f"first must be between 1 and {maximum}", field="first")
+    return first
+
+
+def _after_clause(columns: Sequence[Any], descending: Sequence[bool], values: Sequence[Any]) -> Any:
+    if len(set(descending)) == 1:
+        left, right = tuple_(*columns), tuple_(*values)
+        return left < right if descending[0] else left > right
+    clauses = []
+    for i, col in enumerate(columns):
+        eq = [columns[j] == values[j] for j in range(i)]
+        step = col < values[i] if descending[i] else col > values[i]
+        clauses.append(and_(*eq, step))
+    return or_(*clauses)
+
+
+async def keyset_page(
+    session: AsyncSession,
+    stmt: Select,
+    order: Sequence[tuple[Any, bool]],
+    *,
+    first: int | None,
+    after: str | None,
+    key_of: Callable[[Any], Sequence[Any]],
+    count: bool = True,
+) -> tuple[list[Any], PageInfo, int, list[str]]:
+    """Run ``stmt`` ordered by ``order`` ((column, descending) pairs whose last column is unique)
+    after the cursor. Returns rows, page info, the total count (one COUNT query) and row cursors."""
+    limit = check_first(first)
+    columns = [c for c, _ in order]
+    descending = [d for _, d in order]
+    total = 0
+    if count:
+        from sqlalchemy import func, select
+
+        total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+    page_stmt = stmt
+    if after:
+        page_stmt = page_stmt.where(_after_clause(columns, descending, decode_cursor(after, len(columns))))
+    page_stmt = page_stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit + 1)
+    rows = list((await session.execute(page_stmt)).scalars().unique().all())
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    cursors = [encode_cursor(key_of(r)) for r in rows]
+    info = PageInfo(
+        has_next_page=has_next,
+        has_previous_page=bool(after),
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+    return rows, info, total, cursors
+
+
+def connection(nodes: Sequence[T], info: PageInfo, total: int, cursors: Sequence[str]) -> Connection[T]:
+    return Connection(edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
+                      page_info=info, total_count=total)

@@ -1,0 +1,46 @@
+"""Settings read from the environment (prefix ``CC_``) with safe development defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CC_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./customer_center.db"
+
+    # Auth: HS256 with a shared secret in development, RS256 with a JWKS URL or PEM key in production.
+    jwt_algorithm: str = "HS256"
+    jwt_secret: str = "dev-secret-change-me-please-32-bytes!"
+    jwt_public_key: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "customer-center-dev"
+    jwt_audience: str = "customer-center"
+    jwt_ttl_seconds: int = 8 * 3600
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    mail_from: str = "customer-center@vendor.example"
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: int = 30
+
+    graphiql: bool = True
+    introspection: bool = True
+
+    # OWASP GraphQL floor (see docs/security.md).
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_query_bytes: int = 50_000
+    max_query_cost: int = 50_000
+    rate_limit_cost_per_minute: int = 200_000
+
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Composition of the tenant's GraphQL schema from core and its enabled plugins."""
