@@ -58,9 +58,7 @@ class AppState:
         rows = self.extra.get(key)
         if rows is None:
             found = (await session.execute(select(PolicyRule).where(PolicyRule.tenant_id == tenant.id))).scalars()
-            rows = tuple(
-                tuple(v for v in (r.ptype, r.v0, r.v1, r.v2, r.v3, r.v4) if v != "") for r in found
-            )
+            rows = tuple(tuple(v for v in (r.ptype, r.v0, r.v1, r.v2, r.v3, r.v4) if v != "") for r in found)
             self.extra[key] = rows
         return rows
 
@@ -75,12 +73,22 @@ class AppState:
             roles=principal.roles,
             owner_domains=tuple(sorted(d.domain for d in tenant.domains)) if tenant else (),
         )
-        return Context(state=self, session=session, principal=principal, authz=authz, tenant=tenant,
-                       enabled_plugins=plugins, request=request)
+        return Context(
+            state=self,
+            session=session,
+            principal=principal,
+            authz=authz,
+            tenant=tenant,
+            enabled_plugins=plugins,
+            request=request,
+        )
 
 
 def create_state(
-    settings: Settings | None = None, *, clock: Clock | None = None, extra_plugins: list[Any] | None = None,
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    extra_plugins: list[Any] | None = None,
     engine: AsyncEngine | None = None,
 ) -> AppState:
     settings = settings or get_settings()
@@ -92,8 +100,13 @@ def create_state(
         policies[name] = read_policy_csv(path) if path else []
     engine = engine or make_engine(settings.database_url)
     state = AppState(
-        settings=settings, clock=clock or SystemClock(), engine=engine, sessionmaker=make_sessionmaker(engine),
-        plugins=registry, enforcers=EnforcerCache(policies), schemas=SchemaCache(registry),
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        plugins=registry,
+        enforcers=EnforcerCache(policies),
+        schemas=SchemaCache(registry),
     )
     from core.limits import schema_extensions
 
@@ -119,8 +132,14 @@ async def principal_for_email(
     hook = state.plugins.hook_for("cc_principal_roles", home.enabled_plugins)
     for result in hook(session=session, tenant_id=home.id, email=email):
         roles.update(await result if hasattr(result, "__await__") else (result or []))
-    return Principal(email=email, tenant_id=home.id, tenant_key=home.key, person_id=person.id,
-                     roles=frozenset(roles), home_tenant_id=home.id)
+    return Principal(
+        email=email,
+        tenant_id=home.id,
+        tenant_key=home.key,
+        person_id=person.id,
+        roles=frozenset(roles),
+        home_tenant_id=home.id,
+    )
 
 
 async def _tenant_by_key(session: AsyncSession, key: str) -> Tenant:
@@ -140,9 +159,13 @@ async def authenticate(state: AppState, request: Request) -> tuple[Principal, Te
     async with state.sessionmaker() as session, session.begin():
         if staff_roles:
             tenant = await _tenant_by_key(session, wanted_tenant) if wanted_tenant else None
-            principal = Principal(email=email, tenant_id=tenant.id if tenant else None,
-                                  tenant_key=tenant.key if tenant else None, roles=staff_roles,
-                                  staff_roles=staff_roles)
+            principal = Principal(
+                email=email,
+                tenant_id=tenant.id if tenant else None,
+                tenant_key=tenant.key if tenant else None,
+                roles=staff_roles,
+                staff_roles=staff_roles,
+            )
             return principal, tenant
         principal = await principal_for_email(state, session, email)
         if principal is None:
@@ -156,8 +179,14 @@ async def authenticate(state: AppState, request: Request) -> tuple[Principal, Te
                 raise Forbidden("No access to that tenant")
             # Reseller staff act in a customer tenant with RESELLER_<role> subjects only.
             roles = frozenset({f"RESELLER_{r}" for r in principal.roles})
-            return Principal(email=email, tenant_id=tenant.id, tenant_key=tenant.key, person_id=None,
-                             roles=roles, home_tenant_id=home.id), tenant
+            return Principal(
+                email=email,
+                tenant_id=tenant.id,
+                tenant_key=tenant.key,
+                person_id=None,
+                roles=roles,
+                home_tenant_id=home.id,
+            ), tenant
         return principal, home
 
 
@@ -223,8 +252,9 @@ def _explain_disabled_module(err: GraphQLError, out: dict[str, Any], state: AppS
 
 
 def _error_response(exc: AppError, status: int = 200) -> JSONResponse:
-    return JSONResponse({"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
-                        status_code=status)
+    return JSONResponse(
+        {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}, status_code=status
+    )
 
 
 def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
@@ -306,24 +336,40 @@ async def graphql_endpoint(request: Request) -> Response:
     if is_mutation:
         await _audit(state, principal, tenant, result, payload)
     elapsed = (time.perf_counter() - started) * 1000
-    log.info(json.dumps({"event": "graphql", "principal": principal.email, "tenant": tenant.key if tenant else None,
-                         "operation": operation_name, "type": op_type.value if op_type else None,
-                         "ms": round(elapsed, 1), "errors": len(payload.get("errors", []))}))
+    log.info(
+        json.dumps(
+            {
+                "event": "graphql",
+                "principal": principal.email,
+                "tenant": tenant.key if tenant else None,
+                "operation": operation_name,
+                "type": op_type.value if op_type else None,
+                "ms": round(elapsed, 1),
+                "errors": len(payload.get("errors", [])),
+            }
+        )
+    )
     return JSONResponse(payload, headers={"x-authz-checks": str(ctx.authz.enforce_calls)})
 
 
-async def _audit(state: AppState, principal: Principal, tenant: Tenant | None, result: Any,
-                 payload: dict[str, Any]) -> None:
+async def _audit(
+    state: AppState, principal: Principal, tenant: Tenant | None, result: Any, payload: dict[str, Any]
+) -> None:
     fields = list((result.data or {}).keys()) or ["(mutation)"]
     codes = sorted({e.get("extensions", {}).get("code", "ERROR") for e in payload.get("errors", [])})
     try:
         async with state.sessionmaker() as session, session.begin():
             for f in fields:
-                session.add(AuditEntry(
-                    tenant_id=tenant.id if tenant else None, actor=principal.email, action=f,
-                    outcome="ERROR:" + ",".join(codes) if codes else "OK",
-                    detail="", created_at=state.clock.now(),
-                ))
+                session.add(
+                    AuditEntry(
+                        tenant_id=tenant.id if tenant else None,
+                        actor=principal.email,
+                        action=f,
+                        outcome="ERROR:" + ",".join(codes) if codes else "OK",
+                        detail="",
+                        created_at=state.clock.now(),
+                    )
+                )
     except Exception:  # auditing must not turn a completed mutation into an error
         log.exception("audit write failed")
 

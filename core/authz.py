@@ -23,9 +23,25 @@ CORE_POLICY = POLICY_DIR / "core.csv"
 
 # Public mail providers: the same-domain rule means nothing for them (DESIGN.md).
 PUBLIC_MAIL_DOMAINS = frozenset(
-    {"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "aol.com",
-     "icloud.com", "me.com", "gmx.com", "gmx.de", "proton.me", "protonmail.com", "mail.com", "yandex.ru",
-     "qq.com", "163.com"}
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "gmx.com",
+        "gmx.de",
+        "proton.me",
+        "protonmail.com",
+        "mail.com",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+    }
 )
 
 
@@ -71,9 +87,7 @@ class EnforcerCache:
         self._cache: dict[tuple, casbin.Enforcer] = {}
         self._lock = threading.Lock()
 
-    def get(
-        self, plugins: frozenset[str], tenant_rows: tuple[tuple[str, ...], ...] = ()
-    ) -> casbin.Enforcer:
+    def get(self, plugins: frozenset[str], tenant_rows: tuple[tuple[str, ...], ...] = ()) -> casbin.Enforcer:
         key = (plugins, tenant_rows)
         enforcer = self._cache.get(key)
         if enforcer is None:

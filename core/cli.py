@@ -19,8 +19,13 @@ jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 plugins_app = typer.Typer(help="Plugins (modules) per tenant.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
-for sub, name in ((db_app, "db"), (jobs_app, "jobs"), (plugins_app, "plugins"), (schema_app, "schema"),
-                  (demo_app, "demo")):
+for sub, name in (
+    (db_app, "db"),
+    (jobs_app, "jobs"),
+    (plugins_app, "plugins"),
+    (schema_app, "schema"),
+    (demo_app, "demo"),
+):
     app.add_typer(sub, name=name)
 
 DbUrl = Annotated[str | None, typer.Option("--database-url", envvar="CC_DATABASE_URL", help="SQLAlchemy URL")]
@@ -64,8 +69,9 @@ def db_upgrade(database_url: DbUrl = None) -> None:
 
 
 @db_app.command("revision")
-def db_revision(message: Annotated[str, typer.Option("-m")], plugin: str | None = None,
-                database_url: DbUrl = None) -> None:
+def db_revision(
+    message: Annotated[str, typer.Option("-m")], plugin: str | None = None, database_url: DbUrl = None
+) -> None:
     """Autogenerate a migration for core or for one plugin's tables."""
     from core.migrate import revision
 
@@ -101,8 +107,9 @@ def serve(
 
 
 @app.command()
-def token(email: str, staff: Annotated[list[str] | None, typer.Option(help="Staff role(s)")] = None,
-          ttl: int | None = None) -> None:
+def token(
+    email: str, staff: Annotated[list[str] | None, typer.Option(help="Staff role(s)")] = None, ttl: int | None = None
+) -> None:
     """Print a development token (HS256) for EMAIL."""
     from core.auth import STAFF_ROLES, issue_token
 
@@ -121,9 +128,14 @@ def import_file(file: Path, database_url: DbUrl = None) -> None:
 
     state = _state(database_url)
 
+    if not file.exists():
+        typer.secho(f"no such file: {file}", fg="red", err=True)
+        raise typer.Exit(1)
+    text = file.read_text()
+
     async def run():  # noqa: ANN202
         async with state.sessionmaker() as session, session.begin():
-            return await import_data(session, parse_json(file.read_text()), state)
+            return await import_data(session, parse_json(text), state)
 
     try:
         report = asyncio.run(_dispose(state, run()))
@@ -163,6 +175,7 @@ def plugins_list(tenant: str | None = None, database_url: DbUrl = None) -> None:
     state = _state(database_url)
     enabled: frozenset[str] = frozenset()
     if tenant:
+
         async def get():  # noqa: ANN202
             async with state.sessionmaker() as session:
                 t = (await session.execute(select(Tenant).where(Tenant.key == tenant))).scalar_one_or_none()

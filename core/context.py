@@ -66,12 +66,26 @@ class Context:
     def send_email(
         self, to: str, subject: str, body: str, *, kind: str, cc: Iterable[str] = (), tenant_id: int | None = None
     ) -> OutboxEmail:
-        return queue_email(self.session, self.now(), self.tenant_id if tenant_id is None else tenant_id,
-                           to, subject, body, kind=kind, cc=cc)
+        return queue_email(
+            self.session,
+            self.now(),
+            self.tenant_id if tenant_id is None else tenant_id,
+            to,
+            subject,
+            body,
+            kind=kind,
+            cc=cc,
+        )
 
     def post_message(self, person_email: str, subject: str, body: str, *, kind: str) -> Message:
-        msg = Message(tenant_id=self.tenant_id, person_email=person_email, kind=kind, subject=subject,
-                      body=body, created_at=self.now())
+        msg = Message(
+            tenant_id=self.tenant_id,
+            person_email=person_email,
+            kind=kind,
+            subject=subject,
+            body=body,
+            created_at=self.now(),
+        )
         self.session.add(msg)
         return msg
 
@@ -84,12 +98,25 @@ class Context:
 
 
 def queue_email(
-    session: AsyncSession, now: datetime, tenant_id: int | None, to: str, subject: str, body: str, *,
-    kind: str, cc: Iterable[str] = ()
+    session: AsyncSession,
+    now: datetime,
+    tenant_id: int | None,
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    kind: str,
+    cc: Iterable[str] = (),
 ) -> OutboxEmail:
     email = OutboxEmail(
-        tenant_id=tenant_id, to_addr=to, cc=",".join(cc), subject=subject, body=body, kind=kind,
-        next_attempt_at=now, created_at=now,
+        tenant_id=tenant_id,
+        to_addr=to,
+        cc=",".join(cc),
+        subject=subject,
+        body=body,
+        kind=kind,
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(email)
     return email

@@ -28,13 +28,23 @@ async def seed_demo(state: Any) -> bool:
             {"email": DEMO_PEOPLE["FINANCE"], "firstName": "Fiona", "lastName": "Finance", "roles": ["FINANCE"]},
             {"email": DEMO_PEOPLE["TECHNICAL"], "firstName": "Tom", "lastName": "Technical", "roles": ["TECHNICAL"]},
             {"email": DEMO_PEOPLE["EXECUTIVE"], "firstName": "Erin", "lastName": "Executive", "roles": ["EXECUTIVE"]},
-            {"email": DEMO_PEOPLE["ADMIN"], "firstName": "Ada", "lastName": "Admin",
-             "roles": ["TECHNICAL", "ADMIN"]},
+            {"email": DEMO_PEOPLE["ADMIN"], "firstName": "Ada", "lastName": "Admin", "roles": ["TECHNICAL", "ADMIN"]},
         ]
-        await import_data(session, {"tenants": [{
-            "key": DEMO_TENANT, "name": "Acme Demo Corp", "country": "US", "domains": [DEMO_DOMAIN],
-            "people": people,
-        }]}, state)
+        await import_data(
+            session,
+            {
+                "tenants": [
+                    {
+                        "key": DEMO_TENANT,
+                        "name": "Acme Demo Corp",
+                        "country": "US",
+                        "domains": [DEMO_DOMAIN],
+                        "people": people,
+                    }
+                ]
+            },
+            state,
+        )
         tenant_id = (await session.execute(select(Tenant.id).where(Tenant.key == DEMO_TENANT))).scalar_one()
         session.info["tenant_id"] = tenant_id
         for result in state.plugins.pm.hook.cc_demo_data(

@@ -40,8 +40,13 @@ class TenantType:
     @classmethod
     def of(cls, t: Tenant) -> TenantType:
         return cls(
-            id=strawberry.ID(to_global_id("Tenant", t.id)), key=t.key, name=t.name, country=t.country,
-            sector=t.sector, is_reseller=t.is_reseller, domains=sorted(d.domain for d in t.domains),
+            id=strawberry.ID(to_global_id("Tenant", t.id)),
+            key=t.key,
+            name=t.name,
+            country=t.country,
+            sector=t.sector,
+            is_reseller=t.is_reseller,
+            domains=sorted(d.domain for d in t.domains),
             enabled_modules=sorted(t.enabled_plugins),
         )
 
@@ -59,8 +64,13 @@ class UserType:
     @classmethod
     def of(cls, p: Person) -> UserType:
         return cls(
-            id=strawberry.ID(to_global_id("User", p.id)), email=p.email, first_name=p.first_name,
-            last_name=p.last_name, status=p.status, roles=sorted(p.role_names), last_sign_in_at=p.last_sign_in_at,
+            id=strawberry.ID(to_global_id("User", p.id)),
+            email=p.email,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            status=p.status,
+            roles=sorted(p.role_names),
+            last_sign_in_at=p.last_sign_in_at,
         )
 
 
@@ -94,12 +104,23 @@ class Viewer:
         first = max(1, min(first, 100))
         rows = (
             await ctx.session.execute(
-                select(Message).where(Message.person_email == ctx.principal.email)
-                .order_by(Message.created_at.desc(), Message.id.desc()).limit(first)
+                select(Message)
+                .where(Message.person_email == ctx.principal.email)
+                .order_by(Message.created_at.desc(), Message.id.desc())
+                .limit(first)
             )
         ).scalars()
-        return [MessageType(id=strawberry.ID(to_global_id("Message", m.id)), kind=m.kind, subject=m.subject,
-                            body=m.body, created_at=m.created_at, read=m.read_at is not None) for m in rows]
+        return [
+            MessageType(
+                id=strawberry.ID(to_global_id("Message", m.id)),
+                kind=m.kind,
+                subject=m.subject,
+                body=m.body,
+                created_at=m.created_at,
+                read=m.read_at is not None,
+            )
+            for m in rows
+        ]
 
 
 @strawberry.type
@@ -170,8 +191,10 @@ class CoreQuery:
             person = await ctx.session.get(Person, ctx.principal.person_id)
         return _viewer(ctx, person)
 
-    @strawberry.field(description="May the viewer do `action` on `object` (optionally one object by id)? "
-                      "Answered by the same enforcer as the mutation would be.")
+    @strawberry.field(
+        description="May the viewer do `action` on `object` (optionally one object by id)? "
+        "Answered by the same enforcer as the mutation would be."
+    )
     async def can(self, info: Info[Context, None], object: str, action: str, id: strawberry.ID | None = None) -> bool:
         ctx = info.context
         extra = await object_roles(ctx, object, id) if id else ()
@@ -179,7 +202,10 @@ class CoreQuery:
 
     @strawberry.field(description="People of the viewer's organisation (R-A3).")
     async def users(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None,
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
         include_removed: bool = False,
     ) -> Connection[UserType]:
         ctx = info.context
@@ -189,7 +215,11 @@ class CoreQuery:
         if not include_removed:
             stmt = stmt.where(Person.status != "REMOVED")
         rows, page, total, cursors = await keyset_page(
-            ctx.session, stmt, [(Person.email, False), (Person.id, False)], first=first, after=after,
+            ctx.session,
+            stmt,
+            [(Person.email, False), (Person.id, False)],
+            first=first,
+            after=after,
             key_of=lambda p: (p.email, p.id),
         )
         return connection([UserType.of(p) for p in rows], page, total, cursors)
@@ -198,11 +228,15 @@ class CoreQuery:
     async def modules(self, info: Info[Context, None]) -> list[PluginStatus]:
         ctx = info.context
         reg = ctx.state.plugins
-        return [PluginStatus(name=n, title=m.title, version=m.version, enabled=n in ctx.enabled_plugins)
-                for n, m in sorted(reg.manifests.items())]
+        return [
+            PluginStatus(name=n, title=m.title, version=m.version, enabled=n in ctx.enabled_plugins)
+            for n, m in sorted(reg.manifests.items())
+        ]
 
-    @strawberry.field(description="Staff and tenant admins: is `email` allowed to do `action` on "
-                      "`object` (optionally by id), and which policy rule decided.")
+    @strawberry.field(
+        description="Staff and tenant admins: is `email` allowed to do `action` on "
+        "`object` (optionally by id), and which policy rule decided."
+    )
     async def explain(
         self, info: Info[Context, None], email: str, object: str, action: str, id: strawberry.ID | None = None
     ) -> Explanation:
@@ -213,20 +247,24 @@ class CoreQuery:
         tenant = ctx.require_tenant()
         subject = await principal_for_email(ctx.state, ctx.session, email.strip().lower(), tenant)
         if subject is None:
-            return Explanation(allowed=False, decided_by_role=None, rule="no such person in this tenant",
-                               roles_considered=[])
+            return Explanation(
+                allowed=False, decided_by_role=None, rule="no such person in this tenant", roles_considered=[]
+            )
         sub_ctx = await ctx.state.context_for(ctx.session, subject, tenant)
         extra = await object_roles(sub_ctx, object, id) if id else ()
         roles = sorted(subject.roles | set(extra))
         decision = sub_ctx.authz.explain(object, action, roles)
         return Explanation(
-            allowed=decision.allowed, decided_by_role=decision.role,
-            rule=", ".join(decision.rule) if decision.rule else "no policy row grants this", roles_considered=roles,
+            allowed=decision.allowed,
+            decided_by_role=decision.role,
+            rule=", ".join(decision.rule) if decision.rule else "no policy row grants this",
+            roles_considered=roles,
         )
 
     @strawberry.field(description="Audit log of mutations in the tenant (tenant admins and staff).")
-    async def audit_log(self, info: Info[Context, None], first: int | None = None, after: str | None = None
-                        ) -> Connection[AuditLogEntry]:
+    async def audit_log(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[AuditLogEntry]:
         ctx = info.context
         tenant = ctx.require_tenant()
         ctx.require("audit", "view")
@@ -234,8 +272,17 @@ class CoreQuery:
         rows, page, total, cursors = await keyset_page(
             ctx.session, stmt, [(AuditEntry.id, True)], first=first, after=after, key_of=lambda a: (a.id,)
         )
-        nodes = [AuditLogEntry(id=strawberry.ID(to_global_id("Audit", a.id)), actor=a.actor, action=a.action,
-                               outcome=a.outcome, detail=a.detail, created_at=a.created_at) for a in rows]
+        nodes = [
+            AuditLogEntry(
+                id=strawberry.ID(to_global_id("Audit", a.id)),
+                actor=a.actor,
+                action=a.action,
+                outcome=a.outcome,
+                detail=a.detail,
+                created_at=a.created_at,
+            )
+            for a in rows
+        ]
         return connection(nodes, page, total, cursors)
 
 
@@ -261,8 +308,9 @@ class CoreMutation:
         return UserType.of(person)
 
     @strawberry.mutation(description="Replace a person's roles (tenant admins).")
-    async def change_user_roles(self, info: Info[Context, None], id: strawberry.ID, roles: list[PersonRoleName]
-                                ) -> UserType:
+    async def change_user_roles(
+        self, info: Info[Context, None], id: strawberry.ID, roles: list[PersonRoleName]
+    ) -> UserType:
         ctx = info.context
         ctx.require_tenant()
         ctx.require("user", "change_role")
@@ -287,10 +335,12 @@ class CoreMutation:
         report = await import_data(ctx.session, parse_json(json), ctx.state)
         return ImportResult(tenants=report.tenants, sections=report.sections)
 
-    @strawberry.mutation(description="Staff (OPERATOR): enable or disable a module for a tenant; "
-                         "takes effect on the next request.")
-    async def set_module_enabled(self, info: Info[Context, None], tenant_key: str, module: str, enabled: bool
-                                 ) -> TenantType:
+    @strawberry.mutation(
+        description="Staff (OPERATOR): enable or disable a module for a tenant; takes effect on the next request."
+    )
+    async def set_module_enabled(
+        self, info: Info[Context, None], tenant_key: str, module: str, enabled: bool
+    ) -> TenantType:
         ctx = info.context
         ctx.require("plugin", "manage")
         if not ctx.principal.is_staff:

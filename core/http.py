@@ -14,7 +14,9 @@ from core.errors import AppError, Forbidden, NotFound, Unauthenticated
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
 
 
-def download_route(handler: Callable[[Context, Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+def download_route(
+    handler: Callable[[Context, Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a download handler: authenticate, open a tenant-bound read session, map typed errors."""
 
     async def endpoint(request: Request) -> Response:
@@ -36,8 +38,9 @@ def download_route(handler: Callable[[Context, Request], Awaitable[Response]]) -
             return response
         except AppError as exc:
             status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
-            return JSONResponse({"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
-                                status_code=status)
+            return JSONResponse(
+                {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}, status_code=status
+            )
 
     return endpoint
 

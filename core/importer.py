@@ -84,9 +84,7 @@ def _validate_tenants(items: Any, plugin_names: set[str]) -> tuple[list[str], se
             email = person.get("email") if isinstance(person, dict) else None
             if not isinstance(email, str) or not EMAIL_RE.match(email.strip().lower()):
                 errors.append(f"{pat}.email: not a valid email address")
-            elif isinstance(domains, list) and email.rsplit("@", 1)[1].lower() not in {
-                str(d).lower() for d in domains
-            }:
+            elif isinstance(domains, list) and email.rsplit("@", 1)[1].lower() not in {str(d).lower() for d in domains}:
                 errors.append(f"{pat}.email: {email} is not in the tenant's domains")
             roles = person.get("roles", []) if isinstance(person, dict) else []
             if not isinstance(roles, list) or not set(roles) <= PERSON_ROLES:
@@ -94,7 +92,9 @@ def _validate_tenants(items: Any, plugin_names: set[str]) -> tuple[list[str], se
     return errors, keys
 
 
-async def _apply_tenants(session: AsyncSession, items: list[dict], now: Any, default_plugins: list[str]) -> dict[str, int]:
+async def _apply_tenants(
+    session: AsyncSession, items: list[dict], now: Any, default_plugins: list[str]
+) -> dict[str, int]:
     ids: dict[str, int] = {}
     for t in items:
         tenant = (await session.execute(select(Tenant).where(Tenant.key == t["key"]))).scalar_one_or_none()
@@ -106,9 +106,10 @@ async def _apply_tenants(session: AsyncSession, items: list[dict], now: Any, def
         tenant.sector = t.get("sector", "COMMERCIAL")
         tenant.is_reseller = bool(t.get("reseller", False))
         if t.get("resellerKey"):
-            parent = ids.get(t["resellerKey"]) or (
-                await session.execute(select(Tenant.id).where(Tenant.key == t["resellerKey"]))
-            ).scalar_one_or_none()
+            parent = (
+                ids.get(t["resellerKey"])
+                or (await session.execute(select(Tenant.id).where(Tenant.key == t["resellerKey"]))).scalar_one_or_none()
+            )
             tenant.reseller_id = parent
         known = {d.domain for d in tenant.domains}
         for d in t["domains"]:
@@ -125,9 +126,7 @@ async def _apply_tenants(session: AsyncSession, items: list[dict], now: Any, def
         ids[t["key"]] = tenant.id
         for person_data in t.get("people", []) or []:
             email = person_data["email"].strip().lower()
-            person = (
-                await session.execute(select(Person).where(Person.email == email))
-            ).scalar_one_or_none()
+            person = (await session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
             if person is None:
                 person = Person(tenant_id=tenant.id, email=email, status="ACTIVE", created_at=now, roles=[])
                 session.add(person)
@@ -159,7 +158,8 @@ async def import_data(session: AsyncSession, data: dict[str, Any], state: Any) -
             errors.extend(section.validate(data[section.key], tenant_keys))
     if errors:
         raise BadUserInput(
-            f"Import rejected, nothing written: {errors[0]}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+            f"Import rejected, nothing written: {errors[0]}"
+            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
             errors=errors[:200],
         )
     now = state.clock.now()

@@ -48,5 +48,12 @@ def revision(database_url: str, registry: Any, plugin: str | None, message: str)
     if any(folder.glob("*.py")):
         command.revision(cfg, message=message, autogenerate=True, head=f"{label}@head", version_path=str(folder))
     else:
-        command.revision(cfg, message=message, autogenerate=True, head="base", branch_label=label,
-                         version_path=str(folder), depends_on=None if plugin is None else "core@head")
+        command.revision(
+            cfg,
+            message=message,
+            autogenerate=True,
+            head="base",
+            branch_label=label,
+            version_path=str(folder),
+            depends_on=None if plugin is None else "core@head",
+        )

@@ -175,3 +175,23 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+
+
+class ObjectGrant(TenantOwned, Base):
+    """A relation tuple: ``grantee_email`` holds ``role`` on one object (e.g. renewal 42 PARTICIPANT,
+    billing_dashboard * BILLING_DASHBOARD). Written by the sharing plugin; any plugin joins on it for
+    visibility and passes the role to the enforcer, without importing another plugin's models."""
+
+    __tablename__ = "object_grants"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "object_type", "object_id", "grantee_email"),
+        Index("ix_object_grants_grantee", "tenant_id", "grantee_email", "object_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(64))
+    grantee_email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(32))
+    granted_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]

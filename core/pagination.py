@@ -142,5 +142,6 @@ async def keyset_page(
 
 
 def connection(nodes: Sequence[T], info: PageInfo, total: int, cursors: Sequence[str]) -> Connection[T]:
-    return Connection(edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
-                      page_info=info, total_count=total)
+    return Connection(
+        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)], page_info=info, total_count=total
+    )

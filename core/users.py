@@ -12,7 +12,9 @@ from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
 from core.models import Person, PersonRole
 
-EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 MAX_NAME = 100
 
 
@@ -43,8 +45,14 @@ async def person_by_email(ctx: Context, email: str) -> Person | None:
 
 
 async def invite_person(
-    ctx: Context, email: str, first_name: str = "", last_name: str = "", roles: Iterable[str] = (),
-    *, notify: bool = True, action: str = "invite",
+    ctx: Context,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    roles: Iterable[str] = (),
+    *,
+    notify: bool = True,
+    action: str = "invite",
 ) -> Person:
     """Invite a person of the caller's organisation (R-A3). The email must be in one of the tenant's
     domains (R-S3, decided by the Casbin same-domain matcher). An existing person is returned as is."""
@@ -52,7 +60,9 @@ async def invite_person(
     ctx.authz.require_same_domain(action, [email])
     roles = check_roles(roles)
     existing = (
-        await ctx.session.execute(select(Person).where(Person.email == email).execution_options(skip_tenant_filter=True))
+        await ctx.session.execute(
+            select(Person).where(Person.email == email).execution_options(skip_tenant_filter=True)
+        )
     ).scalar_one_or_none()
     if existing is not None:
         if existing.tenant_id != ctx.tenant_id:
@@ -61,9 +71,14 @@ async def invite_person(
             existing.status = "INVITED"
         return existing
     person = Person(
-        tenant_id=ctx.tenant_id, email=email, first_name=check_name(first_name, "firstName"),
-        last_name=check_name(last_name, "lastName"), status="INVITED", invited_by_email=ctx.principal.email,
-        created_at=ctx.now(), roles=[PersonRole(tenant_id=ctx.tenant_id, role=r) for r in sorted(roles)],
+        tenant_id=ctx.tenant_id,
+        email=email,
+        first_name=check_name(first_name, "firstName"),
+        last_name=check_name(last_name, "lastName"),
+        status="INVITED",
+        invited_by_email=ctx.principal.email,
+        created_at=ctx.now(),
+        roles=[PersonRole(tenant_id=ctx.tenant_id, role=r) for r in sorted(roles)],
     )
     ctx.session.add(person)
     await ctx.session.flush()

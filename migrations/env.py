@@ -25,8 +25,10 @@ def _table_owner() -> dict[str, str]:
             packages[name] = module.rsplit(".", 1)[0]
     for mapper in Base.registry.mappers:
         module = mapper.class_.__module__
-        owner = "core" if module.startswith("core.") else next(
-            (n for n, pkg in packages.items() if module == pkg or module.startswith(pkg + ".")), "unknown"
+        owner = (
+            "core"
+            if module.startswith("core.")
+            else next((n for n, pkg in packages.items() if module == pkg or module.startswith(pkg + ".")), "unknown")
         )
         for table in mapper.tables:
             owners[table.name] = owner

@@ -90,6 +90,7 @@ def templates(pg: PgServer | None) -> dict[str, Any]:
     upgrade(f"sqlite+aiosqlite:///{sqlite_template}", registry)
     out: dict[str, Any] = {"sqlite": sqlite_template, "tmp": tmp}
     if pg is not None:
+
         async def create() -> None:
             engine = make_engine(pg.url(), isolation_level="AUTOCOMMIT")
             async with engine.connect() as conn:
@@ -126,8 +127,9 @@ class Api:
     def token(self, email: str, staff: tuple[str, ...] | list[str] = ()) -> str:
         return issue_token(self.state.settings, email, staff_roles=list(staff))
 
-    def headers(self, as_: str | None, staff: tuple[str, ...] | list[str] = (), tenant: str | None = None
-                ) -> dict[str, str]:
+    def headers(
+        self, as_: str | None, staff: tuple[str, ...] | list[str] = (), tenant: str | None = None
+    ) -> dict[str, str]:
         headers: dict[str, str] = {}
         if as_:
             headers["Authorization"] = f"Bearer {self.token(as_, staff)}"
@@ -135,10 +137,18 @@ class Api:
             headers["X-Tenant"] = tenant
         return headers
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None,
-                  staff: tuple[str, ...] | list[str] = (), tenant: str | None = None) -> dict[str, Any]:
-        resp = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                      headers=self.headers(as_, staff, tenant))
+    async def gql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_: str | None,
+        staff: tuple[str, ...] | list[str] = (),
+        tenant: str | None = None,
+    ) -> dict[str, Any]:
+        resp = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=self.headers(as_, staff, tenant)
+        )
         body = resp.json()
         body["_status"] = resp.status_code
         return body
@@ -157,8 +167,9 @@ class Api:
     async def code(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> str:
         return (await self.error(query, variables, **kw)).get("extensions", {}).get("code")
 
-    async def get(self, path: str, *, as_: str | None, staff: tuple[str, ...] = (), tenant: str | None = None
-                  ) -> httpx.Response:
+    async def get(
+        self, path: str, *, as_: str | None, staff: tuple[str, ...] = (), tenant: str | None = None
+    ) -> httpx.Response:
         return await self.client.get(path, headers=self.headers(as_, staff, tenant))
 
     async def load(self, data: dict[str, Any]) -> None:
@@ -188,8 +199,9 @@ class Api:
             event.remove(self.state.engine.sync_engine, "before_cursor_execute", before)
 
 
-async def make_api(backend: str, templates: dict[str, Any], smtp_port: int, extra_plugins: list[Any] | None = None,
-                   **settings: Any) -> tuple[Api, httpx.AsyncClient]:
+async def make_api(
+    backend: str, templates: dict[str, Any], smtp_port: int, extra_plugins: list[Any] | None = None, **settings: Any
+) -> tuple[Api, httpx.AsyncClient]:
     url = await fresh_database_url(backend, templates)
     clock = FixedClock(NOW)
     cfg = Settings(database_url=url, smtp_port=smtp_port, outbox_backoff_seconds=1, **settings)
@@ -217,7 +229,10 @@ async def api(request: pytest.FixtureRequest, templates: dict[str, Any], smtp_se
 
 # ------------------------------------------------------------------------------- common data
 ACME = {
-    "key": "acme", "name": "Acme Corp", "country": "US", "domains": ["acme.com"],
+    "key": "acme",
+    "name": "Acme Corp",
+    "country": "US",
+    "domains": ["acme.com"],
     "people": [
         {"email": "fin@acme.com", "firstName": "Fay", "lastName": "Fin", "roles": ["FINANCE"]},
         {"email": "tech@acme.com", "firstName": "Ted", "lastName": "Tech", "roles": ["TECHNICAL"]},
@@ -227,7 +242,10 @@ ACME = {
     ],
 }
 GLOBEX = {
-    "key": "globex", "name": "Globex Inc", "country": "DE", "domains": ["globex.com"],
+    "key": "globex",
+    "name": "Globex Inc",
+    "country": "DE",
+    "domains": ["globex.com"],
     "people": [
         {"email": "fin@globex.com", "roles": ["FINANCE"]},
         {"email": "tech@globex.com", "roles": ["TECHNICAL"]},

@@ -43,7 +43,14 @@ class PgServer:
             shutil.chown(self.dir, "postgres")
         self._run(str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-w", "start", "-o",
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+            "-o",
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
         )

@@ -42,8 +42,11 @@ async def test_token_failures_are_unauthenticated(two_tenants):
     resp = await api.client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {old}"})
     assert resp.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert resp.json()["errors"][0]["message"] == "Token expired"
-    wrong_aud = jwt.encode({"sub": "tech@acme.com", "iss": api.state.settings.jwt_issuer, "aud": "other",
-                            "exp": 4102444800}, api.state.settings.jwt_secret, algorithm="HS256")
+    wrong_aud = jwt.encode(
+        {"sub": "tech@acme.com", "iss": api.state.settings.jwt_issuer, "aud": "other", "exp": 4102444800},
+        api.state.settings.jwt_secret,
+        algorithm="HS256",
+    )
     resp = await api.client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {wrong_aud}"})
     assert resp.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert expired  # a fresh token still works
@@ -74,15 +77,22 @@ async def test_invite_same_domain_and_refuse_foreign_domain(two_tenants, smtp):
 
 async def test_invite_bad_email_is_bad_user_input(two_tenants):
     assert await two_tenants.code(INVITE, {"input": {"email": "not-an-email"}}, as_="tech@acme.com") == "BAD_USER_INPUT"
-    assert await two_tenants.code(INVITE, {"input": {"email": "x@acme.com", "roles": ["KING"]}},
-                                  as_="tech@acme.com") == "BAD_USER_INPUT"
+    assert (
+        await two_tenants.code(INVITE, {"input": {"email": "x@acme.com", "roles": ["KING"]}}, as_="tech@acme.com")
+        == "BAD_USER_INPUT"
+    )
 
 
 async def test_contact_kinds_on_core_actions(two_tenants):
     api = two_tenants
     # invite: TECHNICAL, EXECUTIVE and ADMIN may; FINANCE may not (§6)
-    for email, allowed in [("tech@acme.com", True), ("exec@acme.com", True), ("admin@acme.com", True),
-                           ("fin@acme.com", False), ("plain@acme.com", False)]:
+    for email, allowed in [
+        ("tech@acme.com", True),
+        ("exec@acme.com", True),
+        ("admin@acme.com", True),
+        ("fin@acme.com", False),
+        ("plain@acme.com", False),
+    ]:
         body = await api.gql(INVITE, {"input": {"email": f"by-{email.split('@')[0]}@acme.com"}}, as_=email)
         assert bool(body.get("errors")) is not allowed, (email, body)
         if not allowed:
@@ -109,8 +119,9 @@ async def test_cross_tenant_reads_and_writes_are_refused(two_tenants):
     err = await api.error(change, {"id": globex_fin}, as_="admin@acme.com")
     assert err["extensions"]["code"] == "NOT_FOUND"
     assert "globex" not in str(err).lower()
-    rows = await api.sql("select role from person_roles r join people p on p.id = r.person_id "
-                         "where p.email = 'fin@globex.com'")
+    rows = await api.sql(
+        "select role from person_roles r join people p on p.id = r.person_id where p.email = 'fin@globex.com'"
+    )
     assert [r[0] for r in rows] == ["FINANCE"]
     # a person cannot pick another tenant with the header
     assert await api.code(VIEWER, as_="tech@acme.com", tenant="globex") == "FORBIDDEN"
@@ -124,8 +135,17 @@ async def test_central_tenant_filter_applies_to_unfiltered_queries(two_tenants):
         session.info["tenant_id"] = acme_id
         emails = (await session.execute(select(Person.email))).scalars().all()  # no WHERE tenant_id
         assert emails and all(e.endswith("@acme.com") for e in emails)
-        session.add(OutboxEmail(tenant_id=acme_id + 1, to_addr="x@y.z", subject="s", body="b", kind="k",
-                                next_attempt_at=api.clock.now(), created_at=api.clock.now()))
+        session.add(
+            OutboxEmail(
+                tenant_id=acme_id + 1,
+                to_addr="x@y.z",
+                subject="s",
+                body="b",
+                kind="k",
+                next_attempt_at=api.clock.now(),
+                created_at=api.clock.now(),
+            )
+        )
         try:
             await session.flush()
             raise AssertionError("writing another tenant's row must fail")
@@ -138,8 +158,7 @@ async def test_staff_operator_switches_modules_without_restart(two_tenants):
     switch = """mutation($t: String!, $m: String!, $e: Boolean!) {
       setModuleEnabled(tenantKey: $t, module: $m, enabled: $e) { key enabledModules } }"""
     assert await api.code(switch, {"t": "acme", "m": "rewards", "e": False}, as_="admin@acme.com") == "FORBIDDEN"
-    data = await api.ok(switch, {"t": "acme", "m": "rewards", "e": False}, as_="op@vendor.example",
-                        staff=["OPERATOR"])
+    data = await api.ok(switch, {"t": "acme", "m": "rewards", "e": False}, as_="op@vendor.example", staff=["OPERATOR"])
     assert "rewards" not in data["setModuleEnabled"]["enabledModules"]
     v = (await api.ok(VIEWER, as_="tech@acme.com"))["viewer"]
     assert "rewards" not in v["enabledModules"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_core
 Revises: 
-Create Date: 2026-11-23 09:26:14.245607
+Create Date: 2026-11-23 09:28:22.975099
 """
 from collections.abc import Sequence
 
@@ -92,6 +92,23 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_person_email'), ['person_email'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('object_grants',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('object_type', sa.String(length=64), nullable=False),
+    sa.Column('object_id', sa.String(length=64), nullable=False),
+    sa.Column('grantee_email', sa.String(length=254), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('granted_by', sa.String(length=254), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_object_grants_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_object_grants')),
+    sa.UniqueConstraint('tenant_id', 'object_type', 'object_id', 'grantee_email', name=op.f('uq_object_grants_tenant_id_object_type_object_id_grantee_email'))
+    )
+    with op.batch_alter_table('object_grants', schema=None) as batch_op:
+        batch_op.create_index('ix_object_grants_grantee', ['tenant_id', 'grantee_email', 'object_type'], unique=False)
+        batch_op.create_index(batch_op.f('ix_object_grants_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('outbox_emails',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -217,6 +234,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_due')
 
     op.drop_table('outbox_emails')
+    with op.batch_alter_table('object_grants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_object_grants_tenant_id'))
+        batch_op.drop_index('ix_object_grants_grantee')
+
+    op.drop_table('object_grants')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_messages_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_messages_person_email'))
