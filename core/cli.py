@@ -99,10 +99,12 @@ def serve(
     for name, reason in state.plugins.failures.items():
         typer.secho(f"plugin {name} not loaded: {reason}", fg="red", err=True)
     typer.echo(f"GraphiQL: http://{host}:{port}/graphql   health: http://{host}:{port}/healthz")
-    typer.echo("Get a token for a demo person and paste it as an 'Authorization: Bearer <token>' header:")
+    from core.auth import issue_token
+
+    typer.echo("Demo tokens (valid 8 h) — send one as the header 'Authorization: Bearer <token>':")
     for kind, email in DEMO_PEOPLE.items():
-        typer.echo(f"  {kind:<10} customer-center token {email}")
-    typer.echo("  staff      customer-center token rep@vendor.example --staff SALES_REP   (+ header X-Tenant: demo)")
+        typer.echo(f"  {kind:<10} {email:<32} {issue_token(state.settings, email)}")
+    typer.echo("More tokens: .venv/bin/customer-center token EMAIL  (staff: --staff SALES_REP, header X-Tenant: demo)")
     uvicorn.run("core.asgi:app", host=host, port=port, workers=workers, log_level="info")
 
 
