@@ -41,9 +41,22 @@ class InvoiceView:
     lines: tuple[InvoiceLineView, ...]
 
 
-async def get_invoice(session: AsyncSession, invoice_number: str) -> InvoiceView | None:
-    """The invoice with that number in the session's tenant, or None."""
-    raise NotImplementedError  # implemented by the invoicing plugin
+async def get_invoice(session: AsyncSession, invoice_number: str, *, today: date | None = None) -> InvoiceView | None:
+    """The invoice with that number in the session's tenant, or None. ``today`` (pass ``ctx.today()``)
+    decides OPEN vs OVERDUE; it defaults to the UTC date."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from plugins.invoicing.models import Invoice
+
+    inv = (
+        await session.execute(
+            select(Invoice).where(Invoice.number == (invoice_number or "").strip()).options(selectinload(Invoice.lines))
+        )
+    ).scalar_one_or_none()
+    if inv is None:
+        return None
+    return await _view(session, inv, today or _utc_today())
 
 
 async def apply_payment(
@@ -60,4 +73,63 @@ async def apply_payment(
     """Record a payment (e.g. method="REWARDS") on the invoice, locking the invoice row (FOR UPDATE on
     PostgreSQL). Raises BadUserInput when the amount exceeds the balance or the currency differs;
     NotFound when there is no such invoice. Returns the invoice after the payment."""
-    raise NotImplementedError  # implemented by the invoicing plugin
+    from datetime import UTC, datetime
+
+    from plugins.invoicing import service
+
+    if isinstance(now, datetime):
+        at = now
+    elif isinstance(now, date):
+        at = datetime(now.year, now.month, now.day, tzinfo=UTC)
+    else:
+        at = now.now()  # a Clock  # type: ignore[attr-defined]
+    inv = await service.pay_with_external(session, invoice_number, amount, currency, method, reference, actor_email, at)
+    await session.flush()
+    view = await get_invoice(session, inv.number, today=at.date())
+    assert view is not None
+    return view
+
+
+def _utc_today() -> date:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date()
+
+
+async def _view(session: AsyncSession, inv: object, today: date) -> InvoiceView:
+    from plugins.invoicing import service
+
+    paid = (await service.paid_by_method(session, [inv.id])).get(inv.id, {})  # type: ignore[attr-defined]
+    return view_of(inv, paid, today)
+
+
+def view_of(inv: object, paid: dict[str, Decimal], today: date) -> InvoiceView:
+    from plugins.invoicing import service
+
+    i = inv  # an invoicing.models.Invoice with lines loaded
+    return InvoiceView(
+        number=i.number,  # type: ignore[attr-defined]
+        currency=i.currency,  # type: ignore[attr-defined]
+        invoice_date=i.invoice_date,  # type: ignore[attr-defined]
+        due_date=i.due_date,  # type: ignore[attr-defined]
+        status=service.status_of(i.balance, i.due_date, today),  # type: ignore[attr-defined]
+        pre_tax_total=i.pre_tax_total,  # type: ignore[attr-defined]
+        tax_total=i.tax_total,  # type: ignore[attr-defined]
+        total=i.total,  # type: ignore[attr-defined]
+        balance=i.balance,  # type: ignore[attr-defined]
+        paid_by_method=dict(paid),
+        recipient_email=i.billing_email,  # type: ignore[attr-defined]
+        lines=tuple(
+            InvoiceLineView(
+                line_id=ln.id,
+                product=ln.product,
+                category=ln.category,
+                program=ln.program,
+                product_family=ln.product_family,
+                bundles_license=ln.bundles_license,
+                pre_tax_amount=ln.pre_tax_amount,
+                tax_amount=ln.tax_amount,
+            )
+            for ln in i.lines  # type: ignore[attr-defined]
+        ),
+    )

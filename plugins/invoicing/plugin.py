@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.hookspecs import HOOK_VERSION, PluginManifest, hookimpl
+
+if TYPE_CHECKING:
+    from core.context import Context
 
 MANIFEST = PluginManifest(name="invoicing", title="Invoicing", hook_version=HOOK_VERSION)
 HERE = Path(__file__).resolve().parent
@@ -13,3 +17,16 @@ HERE = Path(__file__).resolve().parent
 @hookimpl
 def cc_migrations() -> Path:
     return HERE / "migrations"
+
+
+@hookimpl
+def cc_models() -> None:
+    from plugins.invoicing import models  # noqa: F401
+
+
+@hookimpl
+async def cc_on_event(ctx: Context, event: str, payload: dict[str, Any]) -> None:
+    if event == "renewal.accepted":
+        from plugins.invoicing import service
+
+        await service.invoice_from_renewal(ctx.session, ctx.tenant, payload, ctx.now())

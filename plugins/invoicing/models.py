@@ -1,0 +1,310 @@
+"""Invoicing tables (SPEC §3). Money is Numeric(18, 2) Decimal; the ledger rows are append-only.
+
+Ledger shape (the money invariant of the issue): every settled payment is split into applications
+to invoices and, for any excess, a credit; credits are drawn down by applications and refunds.
+So  Σ payments = Σ net applications of payments + Σ open credit + Σ refunds  at all times.
+Invoice amounts due are reduced by applications and by credit notes (disputes, R-I20).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, TenantOwned
+
+ZERO = Decimal("0.00")
+
+
+class InvoiceCounter(TenantOwned, Base):
+    """Per-tenant sequence for generated invoice / payment / dispute / credit numbers."""
+
+    __tablename__ = "invoicing_counters"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class Invoice(TenantOwned, Base):
+    """An issued invoice (R-I1…R-I5). ``balance`` = total − credited − applied, kept by the service."""
+
+    __tablename__ = "invoicing_invoices"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        UniqueConstraint("tenant_id", "source_key"),
+        Index("ix_invoicing_invoices_list", "tenant_id", "invoice_date", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(16), default="MANUAL")  # RENEWAL | SCHEDULE | USAGE | REBILL | IMPORT
+    source_key: Mapped[str | None] = mapped_column(String(200))
+    order_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    po_number: Mapped[str | None] = mapped_column(String(64))
+    order_payment_method: Mapped[str | None] = mapped_column(String(16))  # CARD | PO | INVOICE | POEF | WIRE
+    currency: Mapped[str] = mapped_column(String(3))
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    invoice_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    pre_tax_total: Mapped[Decimal] = mapped_column(default=ZERO)
+    tax_total: Mapped[Decimal] = mapped_column(default=ZERO)
+    total: Mapped[Decimal] = mapped_column(default=ZERO)
+    credited_total: Mapped[Decimal] = mapped_column(default=ZERO)
+    applied_total: Mapped[Decimal] = mapped_column(default=ZERO)
+    balance: Mapped[Decimal] = mapped_column(default=ZERO)
+    pending_total: Mapped[Decimal] = mapped_column(default=ZERO)  # wire transfers on their way (R-I17)
+    billing_email: Mapped[str] = mapped_column(String(254))
+    cc_emails: Mapped[str] = mapped_column(Text, default="")  # account / dunning contacts (R-I3)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_subscriptions.id"), index=True)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    rebill_of_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_invoices.id"))
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="InvoiceLine.position"
+    )
+
+
+class InvoiceLine(TenantOwned, Base):
+    """One product on an invoice; tax separate from the pre-tax amount (R-I21)."""
+
+    __tablename__ = "invoicing_invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    product: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    category: Mapped[str] = mapped_column(
+        String(32)
+    )  # SUPPORT_RENEWAL | SUBSCRIPTION | LICENSE | CLOUD_USAGE | SERVICES
+    program: Mapped[str] = mapped_column(String(32), default="TECHNOLOGY")  # TECHNOLOGY | APPLICATIONS
+    product_family: Mapped[str] = mapped_column(String(32), default="")
+    bundles_license: Mapped[bool] = mapped_column(Boolean, default=False)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 6), default=Decimal(1))
+    pre_tax_amount: Mapped[Decimal]
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(18, 6), default=Decimal(0))
+    tax_amount: Mapped[Decimal]
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+
+
+class Payment(TenantOwned, Base):
+    """Money received (or being received) from the customer, citing invoice numbers (R-I17).
+
+    status: SUCCEEDED (applied), PENDING (wire on its way), FAILED (declined card, R-I18)."""
+
+    __tablename__ = "invoicing_payments"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(16))  # CARD | WIRE | CHECK | REWARDS
+    status: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal]
+    # {"INV-1": "100.00", ...}: how the payer allocated it (applied when the money lands).
+    allocation: Mapped[dict] = mapped_column(JSON, default=dict)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    card_token: Mapped[str | None] = mapped_column(String(100))  # never a card number
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    gateway_reference: Mapped[str | None] = mapped_column(String(100))
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+    actor_email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+    arrives_on: Mapped[date | None] = mapped_column(Date)
+    settles_on: Mapped[date | None] = mapped_column(Date)
+    settled_at: Mapped[datetime | None]
+
+
+class Credit(TenantOwned, Base):
+    """A customer credit (overpayment R-I19, or a paid amount freed by a dispute R-I20)."""
+
+    __tablename__ = "invoicing_credits"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(16))  # OVERPAYMENT | DISPUTE
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal]
+    remaining: Mapped[Decimal]
+    method: Mapped[str] = mapped_column(String(16))  # how the money originally came in (CARD, WIRE, …)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payments.id"))
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_disputes.id"))
+    created_at: Mapped[datetime]
+
+
+class Application(TenantOwned, Base):
+    """Ledger: ``amount`` (signed) of a payment or a credit applied to an invoice. Reversals are
+    negative rows; rows are never updated."""
+
+    __tablename__ = "invoicing_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payments.id"), index=True)
+    credit_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_credits.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))  # the paying method, for paid_by_method
+    amount: Mapped[Decimal]
+    kind: Mapped[str] = mapped_column(String(16))  # PAYMENT | CREDIT | REVERSAL | TRANSFER
+    created_at: Mapped[datetime]
+
+
+class CreditNote(TenantOwned, Base):
+    """Reduces an invoice's amount due without money moving (dispute credit, R-I20)."""
+
+    __tablename__ = "invoicing_credit_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id"), index=True)
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_disputes.id"))
+    amount: Mapped[Decimal]
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+
+
+class Refund(TenantOwned, Base):
+    """Open credit returned to the customer (R-I19, R-I20)."""
+
+    __tablename__ = "invoicing_refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_id: Mapped[int] = mapped_column(ForeignKey("invoicing_credits.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal]
+    actor_email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+
+
+class Dispute(TenantOwned, Base):
+    """A customer's dispute of an invoice by number (R-I20)."""
+
+    __tablename__ = "invoicing_disputes"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="OPEN")  # OPEN | REBILLED | CANCELLED | REJECTED
+    reason: Mapped[str] = mapped_column(Text)
+    opened_by: Mapped[str] = mapped_column(String(254))
+    opened_at: Mapped[datetime]
+    resolved_by: Mapped[str | None] = mapped_column(String(254))
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    rebill_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_invoices.id"))
+
+
+class BillingProfile(TenantOwned, Base):
+    """The tenant's billing contact and account contacts copied on invoices (R-I3, R-I14)."""
+
+    __tablename__ = "invoicing_billing_profiles"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    billing_email: Mapped[str] = mapped_column(String(254), default="")
+    account_contacts: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+
+
+class PaymentMethod(TenantOwned, Base):
+    """A saved payment method: a gateway token and last four digits only, never a card number."""
+
+    __tablename__ = "invoicing_payment_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # CARD | WIRE
+    label: Mapped[str] = mapped_column(String(100), default="")
+    token: Mapped[str | None] = mapped_column(String(100))
+    last4: Mapped[str | None] = mapped_column(String(4))
+    exp_month: Mapped[int | None]
+    exp_year: Mapped[int | None]
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class PoChangeRequest(TenantOwned, Base):
+    """A request to add or change the PO on future invoices (R-I15)."""
+
+    __tablename__ = "invoicing_po_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id"), index=True)
+    po_number: Mapped[str] = mapped_column(String(64))
+    document_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="REQUESTED")
+    requested_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+
+
+class Subscription(TenantOwned, Base):
+    """A subscription: all its products are billed together on one schedule (R-I7…R-I9)."""
+
+    __tablename__ = "invoicing_subscriptions"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    frequency: Mapped[str] = mapped_column(String(24))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)  # co-term end: every product ends here (R-I9)
+    is_cloud: Mapped[bool] = mapped_column(Boolean, default=False)  # R-I12: does not expire
+    billing_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime]
+
+    products: Mapped[list[SubscriptionProduct]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="SubscriptionProduct.id"
+    )
+
+
+class SubscriptionProduct(TenantOwned, Base):
+    """A product ordered into a subscription. ``amount`` is its contract value for the whole
+    subscription term; a product provisioned later is prorated to the co-term end unless pooled."""
+
+    __tablename__ = "invoicing_subscription_products"
+    __table_args__ = (UniqueConstraint("subscription_id", "line_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("invoicing_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    line_key: Mapped[str] = mapped_column(String(64))
+    order_number: Mapped[str] = mapped_column(String(64))
+    product: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32), default="SUBSCRIPTION")
+    program: Mapped[str] = mapped_column(String(32), default="TECHNOLOGY")
+    product_family: Mapped[str] = mapped_column(String(32), default="")
+    bundles_license: Mapped[bool] = mapped_column(Boolean, default=False)
+    amount: Mapped[Decimal]
+    pooled: Mapped[bool] = mapped_column(Boolean, default=False)
+    payment_method: Mapped[str] = mapped_column(String(16), default="INVOICE")
+    po_number: Mapped[str | None] = mapped_column(String(64))
+    provisioned_on: Mapped[date | None] = mapped_column(Date)
+    subscribed_quantity: Mapped[Decimal] = mapped_column(Numeric(18, 6), default=Decimal(0))
+    hourly_price: Mapped[Decimal] = mapped_column(Numeric(18, 6), default=Decimal(0))
+
+
+class UsageRecord(TenantOwned, Base):
+    """Hourly metered capacity in use for a product (R-I11 bursting/overage, R-I12 pay-as-you-go)."""
+
+    __tablename__ = "invoicing_usage"
+    __table_args__ = (UniqueConstraint("product_id", "hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("invoicing_subscription_products.id", ondelete="CASCADE"), index=True
+    )
+    hour: Mapped[datetime]
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 6))

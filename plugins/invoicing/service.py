@@ -1,0 +1,1140 @@
+"""Invoicing rules (SPEC §3, R-I1…R-I21): invoices, the payment/credit ledger, card rules, wires,
+disputes, billing schedules. Plain async functions over a tenant-bound session; resolvers only
+authorize and call these.
+
+Ledger invariant (checked by a property test): Σ settled payments = Σ net applications to invoices
++ Σ open credit + Σ refunds, exactly, in Decimal. Every function that moves money keeps it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.context import queue_email
+from core.db import is_postgres
+from core.errors import BadUserInput, Conflict, NotFound
+from core.money import CURRENCIES, quantize
+from plugins.invoicing.models import (
+    Application,
+    BillingProfile,
+    Credit,
+    CreditNote,
+    Dispute,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    Payment,
+    PaymentMethod,
+    PoChangeRequest,
+    Refund,
+)
+
+ZERO = Decimal("0.00")
+
+# ---- rule constants ------------------------------------------------------------------------------
+PAYMENT_TERMS_DAYS = 30  # R-I4: due = invoice date + 30 days; overdue from day 31
+CARD_MAX_TOTAL_USD = Decimal("99999.99")  # R-I16: card only when the invoice total (net + tax) ≤ this
+CARD_ONLY_BELOW_USD = Decimal("2000.00")  # R-I16: below this, a card is the only method (where accepted)
+# R-I16: countries where the vendor accepts cards (data; edit to change).
+CARD_COUNTRIES = frozenset(
+    {"US", "CA", "GB", "IE", "DE", "FR", "NL", "BE", "LU", "AT", "CH", "ES", "PT", "IT", "SE", "DK", "NO", "FI"}
+    | {"AU", "NZ", "JP", "SG"}
+)
+# USD value of one unit of each billing currency, to apply the USD thresholds of R-I16 (data).
+USD_PER_UNIT: dict[str, Decimal] = {
+    "USD": Decimal("1"),
+    "EUR": Decimal("1.08"),
+    "GBP": Decimal("1.27"),
+    "CAD": Decimal("0.73"),
+    "AUD": Decimal("0.66"),
+    "CHF": Decimal("1.12"),
+    "JPY": Decimal("0.0067"),
+}
+WIRE_ARRIVAL_BUSINESS_DAYS = 2  # R-I17: a wire takes about two business days to arrive…
+WIRE_CLOSE_BUSINESS_DAYS = 1  # …and one more to close the invoice
+WEEKEND = frozenset({5, 6})  # Saturday, Sunday are not business days
+# R-I21: sales tax / VAT rate by country of the order (data; DEFAULT_TAX_RATE elsewhere).
+TAX_RATE_BY_COUNTRY: dict[str, Decimal] = {
+    "US": Decimal("0.0725"),
+    "CA": Decimal("0.13"),
+    "GB": Decimal("0.20"),
+    "IE": Decimal("0.23"),
+    "DE": Decimal("0.19"),
+    "FR": Decimal("0.20"),
+    "NL": Decimal("0.21"),
+    "ES": Decimal("0.21"),
+    "IT": Decimal("0.22"),
+    "CH": Decimal("0.081"),
+    "AU": Decimal("0.10"),
+    "NZ": Decimal("0.15"),
+    "JP": Decimal("0.10"),
+    "SG": Decimal("0.09"),
+    "IN": Decimal("0.18"),
+}
+DEFAULT_TAX_RATE = Decimal("0")
+PAY_METHODS = ("CARD", "WIRE")  # what a customer can pay with in the portal
+RECORD_METHODS = ("WIRE", "CHECK", "CARD")  # what billing support records as received
+ORDER_PAYMENT_METHODS = frozenset({"CARD", "PO", "INVOICE", "POEF", "WIRE"})
+CATEGORIES = frozenset({"SUPPORT_RENEWAL", "SUBSCRIPTION", "LICENSE", "CLOUD_USAGE", "SERVICES"})
+PROGRAMS = frozenset({"TECHNOLOGY", "APPLICATIONS"})
+MAX_INVOICES_PER_PAYMENT = 50  # input lists are capped
+MAX_REASON_CHARS = 2000
+STATUSES = ("OVERDUE", "OPEN", "CLOSED")  # R-I1 (list order: needs attention first)
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+def due_date_for(invoice_date: date) -> date:
+    """R-I4: net 30 days from the invoice date."""
+    return invoice_date + timedelta(days=PAYMENT_TERMS_DAYS)
+
+
+def status_of(balance: Decimal, due: date, today: date) -> str:
+    """R-I1: CLOSED when paid in full; OVERDUE from the day after the due date (day 31); else OPEN."""
+    if balance <= 0:
+        return "CLOSED"
+    return "OVERDUE" if today > due else "OPEN"
+
+
+def tax_rate_for(country: str) -> Decimal:
+    return TAX_RATE_BY_COUNTRY.get((country or "").upper(), DEFAULT_TAX_RATE)
+
+
+def tax_for(pre_tax: Decimal, rate: Decimal, currency: str) -> Decimal:
+    return quantize(pre_tax * rate, currency)
+
+
+def to_usd(amount: Decimal, currency: str) -> Decimal:
+    rate = USD_PER_UNIT.get(currency)
+    if rate is None:
+        raise BadUserInput(f"No USD rate for {currency}; card thresholds cannot be checked", field="currency")
+    return quantize(amount * rate, "USD")
+
+
+def add_business_days(start: date, days: int) -> date:
+    d = start
+    while days > 0:
+        d += timedelta(days=1)
+        if d.weekday() not in WEEKEND:
+            days -= 1
+    return d
+
+
+def _tenant_id(session: AsyncSession, tenant_id: int | None = None) -> int:
+    tid = tenant_id if tenant_id is not None else session.info.get("tenant_id")
+    if tid is None:
+        raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
+    return tid
+
+
+async def next_number(session: AsyncSession, prefix: str, tenant_id: int | None = None) -> str:
+    """The tenant's next number for ``prefix`` (INV, PAY, CR, DSP); the counter row is locked."""
+    tid = _tenant_id(session, tenant_id)
+    stmt = select(InvoiceCounter).where(InvoiceCounter.tenant_id == tid, InvoiceCounter.name == prefix)
+    if is_postgres(session):
+        stmt = stmt.with_for_update()
+    counter = (await session.execute(stmt)).scalar_one_or_none()
+    if counter is None:
+        counter = InvoiceCounter(tenant_id=tid, name=prefix, value=0)
+        session.add(counter)
+    counter.value += 1
+    return f"{prefix}-{counter.value:06d}"
+
+
+def _lock(session: AsyncSession, stmt: Any) -> Any:
+    return stmt.with_for_update() if is_postgres(session) else stmt
+
+
+async def invoice_by_number(session: AsyncSession, number: str, *, lock: bool = False) -> Invoice:
+    stmt = select(Invoice).where(Invoice.number == (number or "").strip())
+    if lock:
+        stmt = _lock(session, stmt)
+    inv = (await session.execute(stmt)).scalar_one_or_none()
+    if inv is None:
+        raise NotFound(f"No invoice {number!r}", field="invoiceNumber")
+    return inv
+
+
+def _recompute(inv: Invoice) -> None:
+    inv.balance = inv.total - inv.credited_total - inv.applied_total
+    if inv.balance < 0 or inv.applied_total < 0 or inv.credited_total < 0:  # a bug, never user input
+        raise AssertionError(f"invoice {inv.number} ledger out of range: balance {inv.balance}")
+
+
+# ---- invoices ----------------------------------------------------------------------------------
+@dataclass
+class LineSpec:
+    product: str
+    pre_tax_amount: Decimal
+    category: str = "SUBSCRIPTION"
+    program: str = "TECHNOLOGY"
+    product_family: str = ""
+    bundles_license: bool = False
+    description: str = ""
+    quantity: Decimal = Decimal(1)
+    tax_amount: Decimal | None = None  # None: from TAX_RATE_BY_COUNTRY
+    tax_rate: Decimal | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+@dataclass
+class InvoiceSpec:
+    currency: str
+    country: str
+    invoice_date: date
+    billing_email: str
+    lines: list[LineSpec]
+    cc_emails: Sequence[str] = ()
+    order_number: str | None = None
+    po_number: str | None = None
+    order_payment_method: str | None = None
+    source: str = "MANUAL"
+    source_key: str | None = None
+    number: str | None = None
+    subscription_id: int | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    rebill_of_id: int | None = None
+    notify: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def account_contacts(session: AsyncSession) -> tuple[str, list[str]]:
+    """The billing profile's billing email and account contacts (R-I3)."""
+    profile = (await session.execute(select(BillingProfile))).scalar_one_or_none()
+    if profile is None:
+        return "", []
+    return profile.billing_email, [e for e in profile.account_contacts.split(",") if e]
+
+
+async def create_invoice(
+    session: AsyncSession, spec: InvoiceSpec, now: datetime, tenant_id: int | None = None
+) -> Invoice:
+    """Issue an invoice (R-I5: only for provisioned services — callers pass billable lines only).
+    Taxes are computed per line, separate from the pre-tax amount (R-I21). Open credits of the same
+    currency are applied at once (R-I19). Idempotent per ``source_key``: the existing one is returned."""
+    tid = _tenant_id(session, tenant_id)
+    if spec.currency not in CURRENCIES:
+        raise BadUserInput(f"Unknown currency {spec.currency!r}", field="currency")
+    if not spec.lines:
+        raise BadUserInput("An invoice needs at least one line", field="lines")
+    if spec.source_key:
+        found = (
+            await session.execute(
+                select(Invoice).where(Invoice.tenant_id == tid, Invoice.source_key == spec.source_key)
+            )
+        ).scalar_one_or_none()
+        if found is not None:
+            return found
+    number = spec.number or await next_number(session, "INV", tid)
+    inv = Invoice(
+        tenant_id=tid,
+        number=number,
+        source=spec.source,
+        source_key=spec.source_key,
+        order_number=spec.order_number,
+        po_number=spec.po_number or None,
+        order_payment_method=spec.order_payment_method,
+        currency=spec.currency,
+        country=(spec.country or "US").upper(),
+        invoice_date=spec.invoice_date,
+        due_date=due_date_for(spec.invoice_date),
+        billing_email=spec.billing_email,
+        cc_emails=",".join(sorted({e for e in spec.cc_emails if e and e != spec.billing_email})),
+        subscription_id=spec.subscription_id,
+        period_start=spec.period_start,
+        period_end=spec.period_end,
+        rebill_of_id=spec.rebill_of_id,
+        created_at=now,
+        lines=[],
+    )
+    pre_tax = tax = ZERO
+    default_rate = tax_rate_for(inv.country)
+    for i, ls in enumerate(spec.lines):
+        amount = quantize(Decimal(ls.pre_tax_amount), spec.currency)
+        if amount < 0:
+            raise BadUserInput(f"lines[{i}].preTaxAmount must not be negative", field="lines")
+        rate = default_rate if ls.tax_rate is None else ls.tax_rate
+        line_tax = tax_for(amount, rate, spec.currency) if ls.tax_amount is None else quantize(ls.tax_amount)
+        inv.lines.append(
+            InvoiceLine(
+                tenant_id=tid,
+                position=i,
+                product=ls.product,
+                description=ls.description,
+                category=ls.category,
+                program=ls.program,
+                product_family=ls.product_family,
+                bundles_license=ls.bundles_license,
+                quantity=ls.quantity,
+                pre_tax_amount=amount,
+                tax_rate=rate,
+                tax_amount=line_tax,
+                period_start=ls.period_start,
+                period_end=ls.period_end,
+            )
+        )
+        pre_tax += amount
+        tax += line_tax
+    inv.pre_tax_total, inv.tax_total, inv.total = pre_tax, tax, pre_tax + tax
+    inv.balance = inv.total
+    session.add(inv)
+    await session.flush()
+    if spec.notify and inv.billing_email:
+        # R-I3: to the billing email of the order; account contacts copied.
+        queue_email(
+            session,
+            now,
+            tid,
+            inv.billing_email,
+            f"Invoice {inv.number}: {inv.currency} {inv.total} due {inv.due_date.isoformat()}",
+            f"Invoice {inv.number} for {inv.currency} {inv.total} (tax {inv.tax_total}) is due on "
+            f"{inv.due_date.isoformat()}."
+            + (f" PO {inv.po_number}." if inv.po_number else "")
+            + " Pay it in the customer center.",
+            kind="invoice.issued",
+            cc=[e for e in inv.cc_emails.split(",") if e],
+        )
+    await apply_open_credits(session, inv.currency, now)
+    return inv
+
+
+# ---- the ledger --------------------------------------------------------------------------------
+def _apply(
+    session: AsyncSession,
+    inv: Invoice,
+    amount: Decimal,
+    *,
+    method: str,
+    kind: str,
+    now: datetime,
+    payment: Payment | None = None,
+    credit: Credit | None = None,
+) -> None:
+    """One signed ledger row moving ``amount`` of a payment or credit onto (or off) an invoice."""
+    if amount == 0:
+        return
+    session.add(
+        Application(
+            tenant_id=inv.tenant_id,
+            invoice_id=inv.id,
+            payment_id=payment.id if payment else None,
+            credit_id=credit.id if credit else None,
+            method=method,
+            amount=amount,
+            kind=kind,
+            created_at=now,
+        )
+    )
+    inv.applied_total += amount
+    if credit is not None:
+        credit.remaining -= amount
+        if credit.remaining < 0 or credit.remaining > credit.amount:
+            raise AssertionError(f"credit {credit.number} out of range")
+    _recompute(inv)
+
+
+async def _new_credit(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    currency: str,
+    amount: Decimal,
+    source: str,
+    method: str,
+    now: datetime,
+    payment: Payment | None = None,
+    dispute: Dispute | None = None,
+) -> Credit:
+    credit = Credit(
+        tenant_id=tenant_id,
+        number=await next_number(session, "CR", tenant_id),
+        source=source,
+        currency=currency,
+        amount=amount,
+        remaining=amount,
+        method=method,
+        payment_id=payment.id if payment else None,
+        dispute_id=dispute.id if dispute else None,
+        created_at=now,
+    )
+    session.add(credit)
+    await session.flush()
+    return credit
+
+
+def payable(inv: Invoice) -> Decimal:
+    """What may still be paid: the balance less wires already on their way."""
+    return max(inv.balance - inv.pending_total, ZERO)
+
+
+async def apply_open_credits(
+    session: AsyncSession, currency: str, now: datetime, *, credits: Sequence[Credit] | None = None
+) -> Decimal:
+    """R-I19: open credits close (fully or partly) unpaid invoices, earliest due first. Returns the
+    amount applied."""
+    if credits is None:
+        credits = list(
+            (
+                await session.execute(
+                    _lock(
+                        session,
+                        select(Credit)
+                        .where(Credit.currency == currency, Credit.remaining > 0)
+                        .order_by(Credit.created_at, Credit.id),
+                    )
+                )
+            ).scalars()
+        )
+    credits = [c for c in credits if c.remaining > 0]
+    if not credits:
+        return ZERO
+    invoices = list(
+        (
+            await session.execute(
+                _lock(
+                    session,
+                    select(Invoice)
+                    .where(Invoice.currency == currency, Invoice.balance > 0, Invoice.cancelled.is_(False))
+                    .order_by(Invoice.due_date, Invoice.id),
+                )
+            )
+        ).scalars()
+    )
+    applied = ZERO
+    for inv in invoices:
+        for credit in credits:
+            room = payable(inv)
+            if room <= 0:
+                break
+            take = min(room, credit.remaining)
+            if take > 0:
+                _apply(session, inv, take, method=credit.method, kind="CREDIT", now=now, credit=credit)
+                applied += take
+    await session.flush()
+    return applied
+
+
+async def refund_credit(session: AsyncSession, credit: Credit, actor: str, now: datetime) -> Refund | None:
+    """R-I19/R-I20: return the open remainder of a credit to the customer."""
+    if credit.remaining <= 0:
+        return None
+    refund = Refund(
+        tenant_id=credit.tenant_id,
+        credit_id=credit.id,
+        currency=credit.currency,
+        amount=credit.remaining,
+        actor_email=actor,
+        created_at=now,
+    )
+    credit.remaining = ZERO
+    session.add(refund)
+    await session.flush()
+    return refund
+
+
+async def request_refund(session: AsyncSession, credit_number: str, actor: str, now: datetime) -> Refund:
+    """R-I19: a credit is refunded only when no unpaid invoices are left for it to close."""
+    credit = (
+        await session.execute(_lock(session, select(Credit).where(Credit.number == credit_number)))
+    ).scalar_one_or_none()
+    if credit is None:
+        raise NotFound(f"No credit {credit_number!r}", field="creditNumber")
+    if credit.remaining <= 0:
+        raise Conflict(f"Credit {credit.number} has nothing left to refund")
+    await apply_open_credits(session, credit.currency, now, credits=[credit])
+    if credit.remaining <= 0:
+        raise Conflict(f"Credit {credit.number} was used to close unpaid invoices; nothing left to refund")
+    refund = await refund_credit(session, credit, actor, now)
+    assert refund is not None
+    return refund
+
+
+async def settle_payment(session: AsyncSession, payment: Payment, now: datetime) -> None:
+    """Money has landed: apply it to the cited invoices (up to each balance); any excess becomes a
+    credit (R-I19) that closes other unpaid invoices."""
+    excess = payment.amount
+    for number, amount_s in sorted(payment.allocation.items()):
+        amount = Decimal(amount_s)
+        inv = await invoice_by_number(session, number, lock=True)
+        if payment.status == "PENDING":
+            inv.pending_total = max(inv.pending_total - amount, ZERO)
+        take = min(amount, inv.balance) if not inv.cancelled else ZERO
+        _apply(session, inv, take, method=payment.method, kind="PAYMENT", now=now, payment=payment)
+        excess -= take
+    payment.status = "SUCCEEDED"
+    payment.settled_at = now
+    await session.flush()
+    if excess > 0:
+        credit = await _new_credit(
+            session,
+            tenant_id=payment.tenant_id,
+            currency=payment.currency,
+            amount=excess,
+            source="OVERPAYMENT",
+            method=payment.method,
+            now=now,
+            payment=payment,
+        )
+        await apply_open_credits(session, payment.currency, now, credits=[credit])
+
+
+# ---- payments ----------------------------------------------------------------------------------
+@dataclass
+class PayItem:
+    invoice_number: str
+    amount: Decimal | None = None  # None: the whole amount still payable
+
+
+def cards_accepted(country: str) -> bool:
+    return (country or "").upper() in CARD_COUNTRIES
+
+
+def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal, currency: str) -> None:
+    """R-I16 for one transaction over ``invoices``.
+
+    Card: each invoice total (net + tax) and the charge must be ≤ CARD_MAX_TOTAL_USD, and cards must be
+    accepted in the order's country. Other methods: where cards are accepted, an order under
+    CARD_ONLY_BELOW_USD must be paid by card; the test is per order, so combining several orders in one
+    payment never lifts them over the threshold."""
+    if method == "CARD":
+        for inv in invoices:
+            if not cards_accepted(inv.country):
+                raise BadUserInput(
+                    f"Cards are not accepted for orders in {inv.country}; pay {inv.number} by wire transfer",
+                    field="method",
+                )
+            if to_usd(inv.total, inv.currency) > CARD_MAX_TOTAL_USD:
+                raise BadUserInput(
+                    f"Invoice {inv.number} totals {inv.currency} {inv.total} incl. tax: card payments are limited "
+                    f"to USD {CARD_MAX_TOTAL_USD}; pay by wire transfer",
+                    field="method",
+                )
+        if to_usd(charge, currency) > CARD_MAX_TOTAL_USD:
+            raise BadUserInput(
+                f"A card payment is limited to USD {CARD_MAX_TOTAL_USD}; pay fewer invoices at once or by wire",
+                field="method",
+            )
+        return
+    per_order: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    country_of: dict[str, str] = {}
+    for inv in invoices:
+        key = inv.order_number or f"invoice:{inv.number}"
+        per_order[key] += inv.total
+        country_of[key] = inv.country
+    for key, total in per_order.items():
+        if cards_accepted(country_of[key]) and to_usd(total, currency) < CARD_ONLY_BELOW_USD:
+            label = key.removeprefix("invoice:")
+            raise BadUserInput(
+                f"{label} totals {currency} {total}: below USD {CARD_ONLY_BELOW_USD} a card is the only "
+                "accepted payment method (orders cannot be combined to reach the threshold)",
+                field="method",
+            )
+
+
+async def _load_for_payment(
+    session: AsyncSession, items: Sequence[PayItem]
+) -> tuple[list[Invoice], dict[str, Decimal]]:
+    if not items:
+        raise BadUserInput("Cite at least one invoice number (R-I17)", field="invoices")
+    if len(items) > MAX_INVOICES_PER_PAYMENT:
+        raise BadUserInput(f"At most {MAX_INVOICES_PER_PAYMENT} invoices per payment", field="invoices")
+    numbers = [i.invoice_number.strip() for i in items]
+    if len(set(numbers)) != len(numbers):
+        raise BadUserInput("An invoice is cited twice", field="invoices")
+    found = {
+        inv.number: inv
+        for inv in (
+            await session.execute(
+                _lock(session, select(Invoice).where(Invoice.number.in_(numbers)).order_by(Invoice.id))
+            )
+        ).scalars()
+    }
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        raise NotFound(f"No invoice {missing[0]!r}", field="invoices")
+    invoices = [found[n] for n in numbers]
+    currencies = {inv.currency for inv in invoices}
+    if len(currencies) > 1:
+        raise BadUserInput("Invoices in different currencies cannot be paid together", field="invoices")
+    currency = currencies.pop()
+    allocation: dict[str, Decimal] = {}
+    for item, inv in zip(items, invoices, strict=True):
+        room = payable(inv)
+        if inv.cancelled or room <= 0:
+            raise BadUserInput(f"Invoice {inv.number} has nothing left to pay", field="invoices")
+        if item.amount is None:
+            amount = room
+        else:
+            from core.money import parse_amount
+
+            amount = parse_amount(item.amount, currency)
+            if amount > room:
+                raise BadUserInput(
+                    f"{currency} {amount} exceeds the {currency} {room} still due on {inv.number}", field="amount"
+                )
+        allocation[inv.number] = amount
+    return invoices, allocation
+
+
+@dataclass
+class PayRequest:
+    items: list[PayItem]
+    method: str
+    card_token: str | None = None
+    payment_method_id: int | None = None
+    wire_amount: Decimal | None = None  # a wire may send more than is due: the excess becomes credit
+    reference: str = ""
+
+
+async def pay_invoices(session: AsyncSession, req: PayRequest, actor: str, now: datetime, gateway: Any) -> Payment:
+    """Pay one or several invoices (R-I16…R-I19). A declined card is recorded as a FAILED payment (not
+    an error) so the customer can retry or switch to a wire (R-I18)."""
+    if req.method not in PAY_METHODS:
+        raise BadUserInput(f"method must be one of {', '.join(PAY_METHODS)}", field="method")
+    invoices, allocation = await _load_for_payment(session, req.items)
+    currency = invoices[0].currency
+    charge = sum(allocation.values(), ZERO)
+    check_method_rules(invoices, req.method, charge, currency)
+    tid = invoices[0].tenant_id
+    payment = Payment(
+        tenant_id=tid,
+        number=await next_number(session, "PAY", tid),
+        method=req.method,
+        currency=currency,
+        amount=charge,
+        allocation={k: str(v) for k, v in allocation.items()},
+        reference=req.reference[:200],
+        actor_email=actor,
+        created_at=now,
+        status="PENDING",
+    )
+    if req.method == "CARD":
+        token = await _card_token(session, req, now)
+        result = await gateway.charge(token, charge, currency, ", ".join(allocation))
+        payment.card_token, payment.card_last4, payment.gateway_reference = token, result.last4, result.reference
+        session.add(payment)
+        await session.flush()
+        if not result.ok:
+            payment.status = "FAILED"
+            payment.failure_reason = result.failure_reason or "declined"
+            return payment
+        await settle_payment(session, payment, now)  # R-I17: card payments land at once
+        return payment
+    # Wire transfer (R-I17): pending now, arrives in two business days, closes the invoice one later.
+    if req.wire_amount is not None:
+        from core.money import parse_amount
+
+        sent = parse_amount(req.wire_amount, currency, field="wireAmount")
+        if sent < charge:
+            raise BadUserInput(f"wireAmount must be at least the {currency} {charge} allocated", field="wireAmount")
+        if sent > charge:  # overpayment: the excess lands on the last cited invoice, then becomes credit
+            last = invoices[-1].number
+            allocation[last] += sent - charge
+            payment.amount = sent
+            payment.allocation = {k: str(v) for k, v in allocation.items()}
+    today = now.date()
+    payment.arrives_on = add_business_days(today, WIRE_ARRIVAL_BUSINESS_DAYS)
+    payment.settles_on = add_business_days(payment.arrives_on, WIRE_CLOSE_BUSINESS_DAYS)
+    for inv in invoices:
+        inv.pending_total += allocation[inv.number]
+    session.add(payment)
+    await session.flush()
+    return payment
+
+
+async def _card_token(session: AsyncSession, req: PayRequest, now: datetime) -> str:
+    if req.payment_method_id is not None:
+        pm = await session.get(PaymentMethod, req.payment_method_id)
+        if pm is None or pm.removed or pm.tenant_id != session.info.get("tenant_id") or pm.kind != "CARD":
+            raise NotFound("No such saved card", field="paymentMethodId")
+        if card_expired(pm, now.date()):
+            # R-I14/R-I18: an expired card needs an alternative method for the transaction.
+            raise BadUserInput(
+                f"The saved card ending {pm.last4} has expired; provide another card or pay by wire transfer",
+                field="paymentMethodId",
+            )
+        return pm.token or ""
+    token = (req.card_token or "").strip()
+    if not token.startswith("tok_") or len(token) > 100:
+        raise BadUserInput(
+            "cardToken must be a gateway token (tok_…); card numbers are never accepted", field="cardToken"
+        )
+    return token
+
+
+def card_expired(pm: PaymentMethod, today: date) -> bool:
+    if pm.exp_year is None or pm.exp_month is None:
+        return False
+    return (today.year, today.month) > (pm.exp_year, pm.exp_month)
+
+
+async def record_payment(
+    session: AsyncSession,
+    items: Sequence[PayItem],
+    method: str,
+    amount: Decimal | None,
+    reference: str,
+    actor: str,
+    now: datetime,
+) -> Payment:
+    """Billing support records money received for cited invoices (R-I17); it applies at once, and any
+    excess over the balances becomes credit (R-I19)."""
+    if method not in RECORD_METHODS:
+        raise BadUserInput(f"method must be one of {', '.join(RECORD_METHODS)}", field="method")
+    if not reference.strip():
+        raise BadUserInput("reference (the bank or check reference) is required", field="reference")
+    invoices, allocation = await _load_for_payment(session, items)
+    currency = invoices[0].currency
+    allocated = sum(allocation.values(), ZERO)
+    total = allocated
+    if amount is not None:
+        from core.money import parse_amount
+
+        total = parse_amount(amount, currency)
+        if total < allocated:
+            raise BadUserInput(f"amount must be at least the {currency} {allocated} allocated", field="amount")
+        allocation[invoices[-1].number] += total - allocated
+    tid = invoices[0].tenant_id
+    payment = Payment(
+        tenant_id=tid,
+        number=await next_number(session, "PAY", tid),
+        method=method,
+        currency=currency,
+        amount=total,
+        allocation={k: str(v) for k, v in allocation.items()},
+        reference=reference.strip()[:200],
+        actor_email=actor,
+        created_at=now,
+        status="RECEIVED",
+    )
+    session.add(payment)
+    await session.flush()
+    await settle_payment(session, payment, now)
+    return payment
+
+
+async def settle_due_wires(session: AsyncSession, today: date, now: datetime) -> int:
+    """R-I17: wires whose closing day has come are applied to their invoices."""
+    due = list(
+        (
+            await session.execute(
+                _lock(
+                    session,
+                    select(Payment)
+                    .where(Payment.method == "WIRE", Payment.status == "PENDING", Payment.settles_on <= today)
+                    .order_by(Payment.id),
+                )
+            )
+        ).scalars()
+    )
+    for p in due:
+        await settle_payment(session, p, now)
+    return len(due)
+
+
+async def pay_with_external(
+    session: AsyncSession,
+    number: str,
+    amount: Decimal,
+    currency: str,
+    method: str,
+    reference: str,
+    actor: str,
+    now: datetime,
+) -> Invoice:
+    """A payment made elsewhere (e.g. REWARDS, R-W9), applied at once; never more than is payable."""
+    inv = await invoice_by_number(session, number, lock=True)
+    if currency != inv.currency:
+        raise BadUserInput(f"Invoice {inv.number} is in {inv.currency}, not {currency}", field="currency")
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or quantize(amount, currency) != amount:
+        raise BadUserInput("amount must be a positive amount in cents", field="amount")
+    if inv.cancelled or amount > payable(inv):
+        raise BadUserInput(
+            f"{currency} {amount} exceeds the {currency} {payable(inv)} still due on {inv.number}", field="amount"
+        )
+    payment = Payment(
+        tenant_id=inv.tenant_id,
+        number=await next_number(session, "PAY", inv.tenant_id),
+        method=method,
+        currency=currency,
+        amount=amount,
+        allocation={inv.number: str(amount)},
+        reference=reference[:200],
+        actor_email=actor,
+        created_at=now,
+        status="RECEIVED",
+    )
+    session.add(payment)
+    await session.flush()
+    await settle_payment(session, payment, now)
+    return inv
+
+
+# ---- disputes (R-I20) ----------------------------------------------------------------------------
+async def open_dispute(session: AsyncSession, number: str, reason: str, actor: str, now: datetime) -> Dispute:
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON_CHARS:
+        raise BadUserInput(f"reason must be 1 to {MAX_REASON_CHARS} characters", field="reason")
+    inv = await invoice_by_number(session, number, lock=True)
+    if inv.cancelled or inv.credited_total >= inv.total:
+        raise Conflict(f"Invoice {inv.number} has been credited already")
+    existing = (
+        await session.execute(select(Dispute.id).where(Dispute.invoice_id == inv.id, Dispute.status == "OPEN"))
+    ).first()
+    if existing:
+        raise Conflict(f"Invoice {inv.number} already has an open dispute")
+    dispute = Dispute(
+        tenant_id=inv.tenant_id,
+        number=await next_number(session, "DSP", inv.tenant_id),
+        invoice_id=inv.id,
+        reason=reason,
+        opened_by=actor,
+        opened_at=now,
+        status="OPEN",
+    )
+    session.add(dispute)
+    await session.flush()
+    return dispute
+
+
+@dataclass
+class RebillLine:
+    position: int
+    pre_tax_amount: Decimal
+
+
+async def resolve_dispute(
+    session: AsyncSession,
+    dispute_number: str,
+    outcome: str,
+    actor: str,
+    now: datetime,
+    *,
+    rebill_lines: Sequence[RebillLine] = (),
+    note: str = "",
+) -> Dispute:
+    """R-I20. REJECT: nothing moves. REBILL: the invoice is credited in full and a corrected invoice is
+    issued; what was paid moves to it (closing it when it covers it), any excess becomes credit.
+    CANCEL: credited in full, not rebilled; what was paid closes other unpaid invoices, the rest is refunded."""
+    if outcome not in ("REBILL", "CANCEL", "REJECT"):
+        raise BadUserInput("outcome must be REBILL, CANCEL or REJECT", field="outcome")
+    dispute = (
+        await session.execute(_lock(session, select(Dispute).where(Dispute.number == dispute_number)))
+    ).scalar_one_or_none()
+    if dispute is None:
+        raise NotFound(f"No dispute {dispute_number!r}", field="disputeNumber")
+    if dispute.status != "OPEN":
+        raise Conflict(f"Dispute {dispute.number} is already {dispute.status}")
+    dispute.resolved_by, dispute.resolved_at, dispute.resolution_note = actor, now, note[:MAX_REASON_CHARS]
+    if outcome == "REJECT":
+        dispute.status = "REJECTED"
+        await session.flush()
+        return dispute
+    inv = (
+        await session.execute(
+            _lock(session, select(Invoice).where(Invoice.id == dispute.invoice_id).options(selectinload(Invoice.lines)))
+        )
+    ).scalar_one()
+    if inv.pending_total > 0:
+        raise Conflict(f"A wire transfer for {inv.number} is on its way; resolve after it lands")
+    new_lines: list[LineSpec] = []
+    if outcome == "REBILL":
+        overrides = {r.position: r for r in rebill_lines}
+        unknown = set(overrides) - {ln.position for ln in inv.lines}
+        if unknown:
+            raise BadUserInput(f"No line at position {sorted(unknown)[0]} on {inv.number}", field="rebillLines")
+        for ln in inv.lines:
+            amount = ln.pre_tax_amount
+            if ln.position in overrides:
+                from core.money import parse_amount
+
+                amount = parse_amount(overrides[ln.position].pre_tax_amount, inv.currency, allow_zero=True)
+            new_lines.append(
+                LineSpec(
+                    product=ln.product,
+                    pre_tax_amount=amount,
+                    category=ln.category,
+                    program=ln.program,
+                    product_family=ln.product_family,
+                    bundles_license=ln.bundles_license,
+                    description=ln.description,
+                    quantity=ln.quantity,
+                    tax_rate=ln.tax_rate,
+                    period_start=ln.period_start,
+                    period_end=ln.period_end,
+                )
+            )
+    freed = await _free_applications(session, inv, dispute, now)
+    credited = inv.total - inv.credited_total
+    if credited > 0:
+        session.add(
+            CreditNote(
+                tenant_id=inv.tenant_id,
+                invoice_id=inv.id,
+                dispute_id=dispute.id,
+                amount=credited,
+                reason=f"Dispute {dispute.number}",
+                created_at=now,
+            )
+        )
+        inv.credited_total += credited
+    inv.cancelled = True
+    _recompute(inv)
+    await session.flush()
+    if outcome == "REBILL":
+        billing_email, _ = inv.billing_email, None
+        rebill = await create_invoice(
+            session,
+            InvoiceSpec(
+                currency=inv.currency,
+                country=inv.country,
+                invoice_date=now.date(),
+                billing_email=billing_email,
+                cc_emails=[e for e in inv.cc_emails.split(",") if e],
+                lines=new_lines,
+                order_number=inv.order_number,
+                po_number=inv.po_number,
+                order_payment_method=inv.order_payment_method,
+                source="REBILL",
+                source_key=f"rebill:{dispute.number}",
+                subscription_id=inv.subscription_id,
+                period_start=inv.period_start,
+                period_end=inv.period_end,
+                rebill_of_id=inv.id,
+            ),
+            now,
+            inv.tenant_id,
+        )
+        # The original payment closes the new invoice first (R-I20), before any other credit.
+        for credit in freed:
+            take = min(credit.remaining, payable(rebill))
+            if take > 0:
+                _apply(session, rebill, take, method=credit.method, kind="TRANSFER", now=now, credit=credit)
+        dispute.rebill_invoice_id = rebill.id
+        dispute.status = "REBILLED"
+        await apply_open_credits(session, inv.currency, now, credits=freed)
+    else:
+        dispute.status = "CANCELLED"
+        await apply_open_credits(session, inv.currency, now, credits=freed)
+        for credit in freed:
+            await refund_credit(session, credit, actor, now)
+    await session.flush()
+    return dispute
+
+
+async def _free_applications(session: AsyncSession, inv: Invoice, dispute: Dispute, now: datetime) -> list[Credit]:
+    """Reverse what was applied to ``inv``: credit-sourced amounts go back to their credit; payment
+    amounts become a DISPUTE credit per payment. Returns the credits holding the freed money."""
+    rows = (
+        await session.execute(
+            select(Application.payment_id, Application.credit_id, Application.method, func.sum(Application.amount))
+            .where(Application.invoice_id == inv.id)
+            .group_by(Application.payment_id, Application.credit_id, Application.method)
+        )
+    ).all()
+    freed: list[Credit] = []
+    for payment_id, credit_id, method, total in rows:
+        net = quantize(Decimal(total or 0), inv.currency)
+        if net <= 0:
+            continue
+        if credit_id is not None:
+            credit = await session.get(Credit, credit_id)
+            _apply(session, inv, -net, method=method, kind="REVERSAL", now=now, credit=credit)
+            freed.append(credit)
+        else:
+            payment = await session.get(Payment, payment_id) if payment_id else None
+            _apply(session, inv, -net, method=method, kind="REVERSAL", now=now, payment=payment)
+            await session.flush()
+            freed.append(
+                await _new_credit(
+                    session,
+                    tenant_id=inv.tenant_id,
+                    currency=inv.currency,
+                    amount=net,
+                    source="DISPUTE",
+                    method=method,
+                    now=now,
+                    payment=payment,
+                    dispute=dispute,
+                )
+            )
+    return freed
+
+
+# ---- billing profile (R-I14, R-I15) ------------------------------------------------------------
+async def update_billing_profile(
+    session: AsyncSession, billing_email: str | None, account_contacts_: Iterable[str] | None, now: datetime
+) -> BillingProfile:
+    from core.users import EMAIL_RE
+
+    profile = (await session.execute(select(BillingProfile))).scalar_one_or_none()
+    if profile is None:
+        profile = BillingProfile(billing_email="", account_contacts="", updated_at=now)
+        session.add(profile)
+    if billing_email is not None:
+        email = billing_email.strip().lower()
+        if not EMAIL_RE.match(email):
+            raise BadUserInput("billingEmail is not a valid email address", field="billingEmail")
+        profile.billing_email = email
+    if account_contacts_ is not None:
+        emails = [e.strip().lower() for e in account_contacts_]
+        bad = [e for e in emails if not EMAIL_RE.match(e)]
+        if bad:
+            raise BadUserInput(f"{bad[0]} is not a valid email address", field="accountContacts")
+        if len(emails) > 20:
+            raise BadUserInput("At most 20 account contacts", field="accountContacts")
+        profile.account_contacts = ",".join(sorted(set(emails)))
+    profile.updated_at = now
+    await session.flush()
+    return profile
+
+
+async def add_card(
+    session: AsyncSession, token: str, exp_month: int, exp_year: int, label: str, make_default: bool, now: datetime
+) -> PaymentMethod:
+    token = (token or "").strip()
+    if not token.startswith("tok_") or len(token) > 100:
+        raise BadUserInput("token must be a gateway token (tok_…); card numbers are never accepted", field="token")
+    if not 1 <= exp_month <= 12 or not 2000 <= exp_year <= 2100:
+        raise BadUserInput("expiry month/year out of range", field="expMonth")
+    digits = "".join(ch for ch in token if ch.isdigit())
+    pm = PaymentMethod(
+        kind="CARD",
+        label=label[:100],
+        token=token,
+        last4=(digits[-4:] if len(digits) >= 4 else digits.rjust(4, "0")),
+        exp_month=exp_month,
+        exp_year=exp_year,
+        is_default=make_default,
+        created_at=now,
+    )
+    if make_default:
+        for other in (await session.execute(select(PaymentMethod).where(PaymentMethod.is_default.is_(True)))).scalars():
+            other.is_default = False
+    session.add(pm)
+    await session.flush()
+    return pm
+
+
+async def request_po_change(
+    session: AsyncSession, invoice_number: str, po_number: str, document_name: str, actor: str, now: datetime
+) -> PoChangeRequest:
+    """R-I15: adding or changing the PO on future invoices needs an invoice number and a copy of the PO."""
+    po_number = (po_number or "").strip()
+    if not po_number or len(po_number) > 64:
+        raise BadUserInput("poNumber must be 1 to 64 characters", field="poNumber")
+    if not (document_name or "").strip():
+        raise BadUserInput("A copy of the PO (document) is required", field="poDocument")
+    inv = await invoice_by_number(session, invoice_number)
+    req = PoChangeRequest(
+        invoice_id=inv.id,
+        po_number=po_number,
+        document_name=document_name.strip()[:200],
+        requested_by=actor,
+        created_at=now,
+    )
+    session.add(req)
+    await session.flush()
+    return req
+
+
+# ---- reads ---------------------------------------------------------------------------------------
+def status_filter(stmt: Any, status: str | None, today: date) -> Any:
+    """SQL form of :func:`status_of` so lists filter and page in the database."""
+    if status is None:
+        return stmt
+    if status == "CLOSED":
+        return stmt.where(Invoice.balance <= 0)
+    if status == "OVERDUE":
+        return stmt.where(Invoice.balance > 0, Invoice.due_date < today)
+    if status == "OPEN":
+        return stmt.where(Invoice.balance > 0, Invoice.due_date >= today)
+    raise BadUserInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+
+
+async def paid_by_method(session: AsyncSession, invoice_ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
+    rows = (
+        await session.execute(
+            select(Application.invoice_id, Application.method, func.sum(Application.amount))
+            .where(Application.invoice_id.in_(invoice_ids))
+            .group_by(Application.invoice_id, Application.method)
+        )
+    ).all()
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for invoice_id, method, total in rows:
+        amount = quantize(Decimal(total or 0))
+        if amount != 0:
+            out[invoice_id][method] = amount
+    return out
+
+
+# ---- events from other plugins ----------------------------------------------------------------
+RENEWAL_CATEGORY = "SUPPORT_RENEWAL"
+RENEWAL_PROGRAM = "TECHNOLOGY"
+
+
+async def invoice_from_renewal(session: AsyncSession, tenant: Any, payload: dict[str, Any], now: datetime) -> Invoice:
+    """``renewal.accepted`` → the support-renewal invoice (category SUPPORT_RENEWAL, program TECHNOLOGY),
+    taxed by the order's country (R-I21), sent to the order's billing email with the quote-to and
+    account contacts copied (R-I3). Idempotent per order number."""
+    from core.money import parse_amount
+
+    order_number = str(payload.get("order_number") or "").strip()
+    if not order_number:
+        raise BadUserInput("renewal.accepted without an order number", field="order_number")
+    currency = str(payload.get("currency") or "USD")
+    if currency not in CURRENCIES:
+        raise BadUserInput(f"Unknown currency {currency!r}", field="currency")
+    method = str(payload.get("payment_method") or "INVOICE")
+    if method not in ORDER_PAYMENT_METHODS:
+        raise BadUserInput(f"Unknown payment method {method!r}", field="payment_method")
+    lines: list[LineSpec] = []
+    for i, raw in enumerate(payload.get("lines") or []):
+        lines.append(
+            LineSpec(
+                product=str(raw.get("product") or "Support renewal")[:200],
+                product_family=str(raw.get("product_family") or "")[:32],
+                pre_tax_amount=parse_amount(raw.get("amount"), currency, allow_zero=True, field=f"lines[{i}].amount"),
+                category=RENEWAL_CATEGORY,
+                program=RENEWAL_PROGRAM,
+                description=f"Support renewal {payload.get('support_number') or ''}".strip(),
+            )
+        )
+    total = parse_amount(payload.get("amount"), currency, allow_zero=True)
+    if not lines:
+        lines = [LineSpec(product="Support renewal", pre_tax_amount=total, category=RENEWAL_CATEGORY)]
+    elif sum((ln.pre_tax_amount for ln in lines), ZERO) != total:
+        raise BadUserInput("renewal.accepted lines do not add up to the amount", field="lines")
+    accepted_at = payload.get("accepted_at")
+    invoice_date = datetime.fromisoformat(accepted_at).date() if accepted_at else now.date()
+    profile_email, contacts = await account_contacts(session)
+    billing_email = str(payload.get("billing_email") or profile_email or payload.get("quote_to_email") or "")
+    cc = [str(payload.get("quote_to_email") or ""), *contacts]
+    return await create_invoice(
+        session,
+        InvoiceSpec(
+            currency=currency,
+            country=str(payload.get("country") or getattr(tenant, "country", "US") or "US"),
+            invoice_date=invoice_date,
+            billing_email=billing_email,
+            cc_emails=[e for e in cc if e],
+            lines=lines,
+            order_number=order_number,
+            po_number=(payload.get("po_number") or None),
+            order_payment_method=method,
+            source="RENEWAL",
+            source_key=f"renewal:{order_number}",
+        ),
+        now,
+        getattr(tenant, "id", None),
+    )
