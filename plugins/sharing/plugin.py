@@ -3,13 +3,63 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from core.hookspecs import HOOK_VERSION, PluginManifest, hookimpl
+from sqlalchemy.ext.asyncio import AsyncSession
 
-MANIFEST = PluginManifest(name="sharing", title="Sharing", hook_version=HOOK_VERSION)
+from core.hookspecs import HOOK_VERSION, GraphContribution, PluginManifest, hookimpl
+
+MANIFEST = PluginManifest(
+    name="sharing",
+    title="Sharing",
+    hook_version=HOOK_VERSION,
+    description="Share renewals (participant / viewer) and the billing dashboard with colleagues (SPEC §5).",
+)
 HERE = Path(__file__).resolve().parent
+
+
+@hookimpl
+def cc_models() -> None:
+    from plugins.sharing import models  # noqa: F401
 
 
 @hookimpl
 def cc_migrations() -> Path:
     return HERE / "migrations"
+
+
+@hookimpl
+def cc_graph() -> GraphContribution:
+    from plugins.sharing.graph import (
+        BillingDashboardShareType,
+        RenewalShareType,
+        ShareListType,
+        SharingMutation,
+        SharingQuery,
+    )
+
+    return GraphContribution(
+        query=[SharingQuery],
+        mutation=[SharingMutation],
+        types=[RenewalShareType, BillingDashboardShareType, ShareListType],
+    )
+
+
+@hookimpl
+def cc_policies() -> Path:
+    return HERE / "policy.csv"
+
+
+@hookimpl
+async def cc_principal_roles(session: AsyncSession, tenant_id: int, email: str) -> list[str]:
+    from plugins.sharing.service import principal_roles
+
+    return await principal_roles(session, tenant_id, email)
+
+
+# trylast: run after the renewals plugin has added its demo renewals.
+@hookimpl(trylast=True)
+async def cc_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
+    from plugins.sharing.demo import demo_data
+
+    await demo_data(session, tenant_id, people, clock)
