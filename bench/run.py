@@ -1,0 +1,444 @@
+"""``python -m bench.run [--scale tiny|small|default]``: the whole benchmark in one command.
+
+1. a throw-away PostgreSQL on loopback (tests/pg.py), migrated with the product's migrations;
+2. the dataset (bench/data.py): tenants through the importer, the large tenants' volume by COPY;
+3. three servers under uvicorn: the product (``core.asgi:app``, 2 workers), the hand-written
+   baseline (``bench.baseline:app``, 2 workers) and the product with per-request counters
+   (``bench.instrumented:app``, 1 worker, used only for statement counts and authorization time);
+4. the workloads over HTTP with concurrent clients, a table on stdout and the figures as JSON in
+   ``bench/results/<timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from bench.data import SCALES, Dataset, Scale, generate
+from bench.load import drive, graphql_check
+from bench.server import ROOT, Uvicorn
+from bench.workloads import Tokens, Workload, build
+from core.app import create_state
+from core.db import make_engine
+from core.migrate import upgrade
+from core.plugins import load_plugins
+from core.settings import Settings
+from tests.pg import PgServer, find_pg_bin
+
+RESULTS = ROOT / "bench" / "results"
+JWT_SECRET = "bench-secret-bench-secret-bench-secret-0123"
+COUNT_SAMPLES = 5
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kb = 0
+    try:
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    pg = ""
+    bindir = find_pg_bin()
+    if bindir:
+        pg = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgres": pg,
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+# ------------------------------------------------------------------------------------ database
+def prepare_database(pg: PgServer, name: str = "cc_bench") -> str:
+    async def create() -> None:
+        engine = make_engine(pg.url(), isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+        await engine.dispose()
+
+    asyncio.run(create())
+    url = pg.url(name)
+    upgrade(url, load_plugins())
+    return url
+
+
+async def load_dataset(url: str, scale: Scale) -> Dataset:
+    state = create_state(Settings(database_url=url, jwt_secret=JWT_SECRET))
+    try:
+        ds = await generate(state, scale, log)
+        async with state.engine.connect() as conn:
+            await conn.execute(text("COMMIT"))
+            await conn.execute(text("VACUUM ANALYZE"))
+    finally:
+        await state.engine.dispose()
+    return ds
+
+
+# ------------------------------------------------------------------------------------ measuring
+async def compare_json(w: Workload, product: httpx.AsyncClient, baseline: httpx.AsyncClient) -> dict[str, Any]:
+    a = (await w.product(product, 0)).json()
+    b = (await w.baseline(baseline, 0)).json()
+    same = a == {"data": b.get("data")} or a.get("data") == b.get("data")
+    out: dict[str, Any] = {"same_json": same}
+    if not same:
+        out["product_sample"] = json.dumps(a)[:400]
+        out["baseline_sample"] = json.dumps(b)[:400]
+    return out
+
+
+async def count_requests(
+    client: httpx.AsyncClient, send: Any, samples: int = COUNT_SAMPLES, start: int = 0
+) -> dict[str, Any]:
+    """Sequential requests to the instrumented server; median statements, authorization share."""
+    await client.get("/__bench/requests")
+    for i in range(samples):
+        resp = await send(client, start + i)
+        if not resp.is_success:
+            return {"error": f"HTTP {resp.status_code}: {resp.text[:200]}"}
+    records = (await client.get("/__bench/requests")).json()
+    if not records:
+        return {"error": "no records"}
+    sql = [r["sql"] for r in records]
+    authz = sum(r["authz_ms"] for r in records)
+    server = sum(r["server_ms"] for r in records)
+    return {
+        "sql_per_request": statistics.median(sql),
+        "sql_min": min(sql),
+        "sql_max": max(sql),
+        "authz_ms": round(authz / len(records), 3),
+        "server_ms": round(server / len(records), 2),
+        "authz_share": round(authz / server, 4) if server else None,
+        "statements": records[-1]["statements"],
+    }
+
+
+async def rss_peak_during(server: Uvicorn, send: Any, client: httpx.AsyncClient) -> dict[str, Any]:
+    """Run one request while sampling the workers' RSS every 5 ms; peak above the level before."""
+    before = server.rss_mb()
+    server.reset_peak()
+    peak = before
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, server.rss_mb())
+            await asyncio.sleep(0.005)
+
+    sampler = asyncio.create_task(sample())
+    t0 = time.perf_counter()
+    nbytes = 0
+    rows = 0
+    try:
+        resp = await send(client, 0)
+        body = resp.content
+        nbytes = len(body)
+        rows = max(0, body.count(b"\n") - 1)
+        status = resp.status_code
+    finally:
+        done.set()
+        await sampler
+    seconds = time.perf_counter() - t0
+    hwm = server.peak_mb()
+    return {
+        "status": status,
+        "seconds": round(seconds, 3),
+        "bytes": nbytes,
+        "rows": rows,
+        "rss_before_mb": round(before, 1),
+        "rss_peak_mb": round(max(peak, hwm), 1),
+        "peak_increase_mb": round(max(peak, hwm) - before, 1),
+    }
+
+
+async def measure(
+    ds: Dataset,
+    workloads: list[Workload],
+    product: Uvicorn,
+    baseline: Uvicorn,
+    counted: Uvicorn,
+    *,
+    concurrency: int,
+    requests: int,
+    seconds: float,
+) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    timeout = httpx.Timeout(300.0)
+    out: dict[str, Any] = {"workloads": {}, "exports": {}}
+    async with (
+        httpx.AsyncClient(base_url=product.url, limits=limits, timeout=timeout) as pc,
+        httpx.AsyncClient(base_url=baseline.url, limits=limits, timeout=timeout) as bc,
+        httpx.AsyncClient(base_url=counted.url, timeout=timeout) as cc,
+    ):
+        # 1. Same answers, before any mutation changes the data.
+        for w in workloads:
+            entry = out["workloads"].setdefault(w.key, {"title": w.title})
+            if w.baseline is not None and w.compare:
+                entry.update(await compare_json(w, pc, bc))
+        # 2. Statements and authorization time, with variants (page size, tenant size).
+        for w in workloads:
+            if w.key.startswith("export"):
+                continue
+            entry = out["workloads"][w.key]
+            entry["counted"] = await count_requests(cc, w.product, start=10_000_000)
+            for label, send in w.variants.items():
+                entry.setdefault("variants", {})[label] = await count_requests(cc, send, samples=2, start=20_000_000)
+        # 3. Timed runs: product, then baseline, one workload at a time.
+        for w in workloads:
+            entry = out["workloads"][w.key]
+            n = requests if not w.key.startswith("export") else max(2, requests // 50)
+            conc = concurrency if not w.key.startswith("export") else min(2, concurrency)
+            check = graphql_check if w.graphql else None
+            log(f"  {w.title}: product ...")
+            run = await drive(
+                pc,
+                w.key,
+                "product",
+                w.product,
+                concurrency=conc,
+                requests=n,
+                max_seconds=seconds,
+                check=check,
+                keep_headers=("x-authz-checks",),
+                warmup=0 if w.mutation else 2,
+            )
+            entry["product"] = run.summary()
+            checks = [int(h["x-authz-checks"]) for h in run.headers if h.get("x-authz-checks")]
+            if checks:
+                entry["authz_checks_per_request"] = statistics.median(checks)
+            if w.baseline is not None:
+                log(f"  {w.title}: baseline ...")
+                brun = await drive(
+                    bc, w.key, "baseline", w.baseline, concurrency=conc, requests=n, max_seconds=seconds, warmup=2
+                )
+                entry["baseline"] = brun.summary()
+                if run.pct(50) and brun.pct(50):
+                    entry["p50_ratio_to_baseline"] = round(run.pct(50) / brun.pct(50), 2)
+        # 4. Export memory: each export alone, RSS sampled.
+        for w in workloads:
+            if w.key.startswith("export"):
+                out["exports"][w.key] = await rss_peak_during(product, w.product, pc)
+    return out
+
+
+# ------------------------------------------------------------------------------------ report
+def _fmt(x: Any, spec: str = ".1f") -> str:
+    if x is None or x == "":
+        return "-"
+    if isinstance(x, bool):
+        return "yes" if x else "NO"
+    if isinstance(x, float | int):
+        return format(x, spec)
+    return str(x)
+
+
+def table(report: dict[str, Any]) -> str:
+    head = (
+        f"{'workload':34} {'target':8} {'n':>5} {'c':>3} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'req/s':>7} {'SQL/req':>7} {'authz %':>7} {'x base':>6} {'same':>5}"
+    )
+    lines = [head, "-" * len(head)]
+    for e in report["results"]["workloads"].values():
+        counted = e.get("counted", {})
+        for target in ("product", "baseline"):
+            s = e.get(target)
+            if not s:
+                continue
+            share = counted.get("authz_share") if target == "product" else None
+            lines.append(
+                f"{e['title'][:34]:34} {target:8} {s['requests']:>5} {s['concurrency']:>3} {_fmt(s['p50_ms']):>8} "
+                f"{_fmt(s['p95_ms']):>8} {_fmt(s['p99_ms']):>8} {_fmt(s['rps']):>7} "
+                f"{_fmt(counted.get('sql_per_request') if target == 'product' else None, 'g'):>7} "
+                f"{_fmt(share * 100 if share is not None else None):>7} "
+                f"{_fmt(e.get('p50_ratio_to_baseline') if target == 'product' else None, '.2f'):>6} "
+                f"{_fmt(e.get('same_json') if target == 'product' else None):>5}"
+            )
+            if s["errors"]:
+                lines.append(f"    {s['errors']} errors, e.g. {s['first_errors'][:1]}")
+    if report["results"]["exports"]:
+        lines.append("")
+        lines.append(f"{'export':34} {'rows':>8} {'MB':>7} {'seconds':>8} {'RSS before':>10} {'peak +MB':>9}")
+        for key, e in report["results"]["exports"].items():
+            lines.append(
+                f"{key:34} {e['rows']:>8} {e['bytes'] / 1e6:>7.1f} {e['seconds']:>8.2f} "
+                f"{e['rss_before_mb']:>10.1f} {e['peak_increase_mb']:>9.1f}"
+            )
+    inv = report.get("invariants", {})
+    if inv:
+        lines.append("")
+        for name, v in inv.items():
+            lines.append(f"invariant {name}: {v}")
+    goals = report.get("goals", {})
+    if goals:
+        lines.append("")
+        for name, v in goals.items():
+            lines.append(f"goal {name}: {v}")
+    return "\n".join(lines)
+
+
+def invariants(results: dict[str, Any]) -> dict[str, Any]:
+    """Statements per request must not depend on page size or tenant size."""
+    out: dict[str, Any] = {}
+    for key, e in results["workloads"].items():
+        variants = e.get("variants") or {}
+        if not variants:
+            continue
+        counts = {label: v.get("sql_per_request") for label, v in variants.items()}
+        counts["main"] = e.get("counted", {}).get("sql_per_request")
+        out[f"{key}: statements per request"] = {"counts": counts, "constant": len(set(counts.values())) == 1}
+    return out
+
+
+def goals(results: dict[str, Any]) -> dict[str, Any]:
+    from bench.plugin_workloads import goals as plugin_goals
+
+    return plugin_goals(results)
+
+
+def run_bench(
+    scale: Scale,
+    *,
+    concurrency: int | None = None,
+    requests: int | None = None,
+    seconds: float | None = None,
+    out_dir: Path | None = RESULTS,
+    pg_server: PgServer | None = None,
+    workers: int = 2,
+) -> dict[str, Any]:
+    """The whole benchmark; ``pg_server`` reuses a running PostgreSQL (the test suite's) instead of
+    starting a throw-away one."""
+    started = time.perf_counter()
+    bindir = find_pg_bin()
+    if bindir is None:
+        raise SystemExit("PostgreSQL binaries (initdb, pg_ctl) not found: install the postgresql package")
+    own_pg = pg_server is None
+    report: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": asdict(scale),
+        "machine": machine(),
+    }
+    pg = pg_server or PgServer(bindir)
+    servers: list[Uvicorn] = []
+    try:
+        if own_pg:
+            log(f"PostgreSQL on 127.0.0.1:{pg.port} ...")
+            pg.start()
+        t0 = time.perf_counter()
+        url = prepare_database(pg, f"cc_bench_{os.getpid()}_{int(time.time())}")
+        report["migrate_seconds"] = round(time.perf_counter() - t0, 1)
+        log(f"migrated in {report['migrate_seconds']}s; generating the {scale.name} dataset ...")
+        t0 = time.perf_counter()
+        ds = asyncio.run(load_dataset(url, scale))
+        report["dataset"] = {
+            "rows": ds.rows,
+            "total_rows": ds.total_rows,
+            "seconds": {k: round(v, 1) for k, v in ds.seconds.items()},
+            "generate_seconds": round(time.perf_counter() - t0, 1),
+        }
+        log(f"dataset: {ds.total_rows:,} rows in {report['dataset']['generate_seconds']}s")
+        env = {
+            "CC_DATABASE_URL": url,
+            "CC_JWT_SECRET": JWT_SECRET,
+            "CC_LOG_LEVEL": "WARNING",
+            # The benchmark measures serving cost, not the per-principal throttle (docs/performance.md).
+            "CC_RATE_LIMIT_COST_PER_MINUTE": str(10**12),
+        }
+        product = Uvicorn("core.asgi:app", env, workers=workers, name="product")
+        baseline = Uvicorn("bench.baseline:app", env, workers=workers, name="baseline")
+        counted = Uvicorn("bench.instrumented:app", env, workers=1, name="instrumented")
+        servers = [product, baseline, counted]
+        t0 = time.perf_counter()
+        for s in servers:
+            s.launch()
+        for s in servers:
+            s.wait_ready()
+        report["server_start_seconds"] = round(time.perf_counter() - t0, 1)
+        log("servers up: " + ", ".join(f"{s.name} {s.url}" for s in servers))
+        tokens = Tokens(Settings(jwt_secret=JWT_SECRET))
+        workloads = build(ds, tokens)
+        results = asyncio.run(
+            measure(
+                ds,
+                workloads,
+                product,
+                baseline,
+                counted,
+                concurrency=concurrency or scale.concurrency,
+                requests=requests or scale.requests,
+                seconds=seconds or scale.seconds,
+            )
+        )
+        report["results"] = results
+        report["invariants"] = invariants(results)
+        report["goals"] = goals(results)
+    finally:
+        for s in servers:
+            s.stop()
+        if own_pg:
+            pg.stop()
+    report["total_seconds"] = round(time.perf_counter() - started, 1)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{scale.name}.json"
+        path.write_text(json.dumps(report, indent=2, default=str))
+        report["json_path"] = str(path)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="default", help="dataset size (default: default)")
+    parser.add_argument("--concurrency", type=int, help="concurrent clients per workload")
+    parser.add_argument("--requests", type=int, help="requests per workload and target")
+    parser.add_argument("--seconds", type=float, help="time bound per workload and target")
+    parser.add_argument("--no-json", action="store_true", help="do not write bench/results/<timestamp>.json")
+    args = parser.parse_args(argv)
+    report = run_bench(
+        SCALES[args.scale],
+        concurrency=args.concurrency,
+        requests=args.requests,
+        seconds=args.seconds,
+        out_dir=None if args.no_json else RESULTS,
+    )
+    print()
+    m = report["machine"]
+    print(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB")
+    print(f"dataset: {report['dataset']['total_rows']:,} rows ({args.scale}); total {report['total_seconds']}s")
+    print()
+    print(table(report))
+    if report.get("json_path"):
+        print(f"\nfigures: {report['json_path']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Smoke run of the benchmark (issue 8): the tiny dataset on the suite's PostgreSQL, the product,
+the baseline and the counting server under real uvicorn processes, every workload over HTTP.
+
+No timing is asserted (CI machines vary); what is asserted: every request succeeded, the product
+and the hand-written baseline return the same JSON, and the SQL statements per request do not
+depend on the page size or on the tenant's size (the no-N+1 invariant of the issue).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.data import SCALES
+from bench.run import run_bench, table
+from tests.pg import PgServer
+
+
+@pytest.fixture(scope="module")
+def report(pg: PgServer | None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if pg is None:
+        pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
+    out: Path = tmp_path_factory.mktemp("bench")
+    return run_bench(SCALES["tiny"], out_dir=out, pg_server=pg, workers=1)
+
+
+def test_every_workload_answers_without_errors(report: dict[str, Any]) -> None:
+    workloads = report["results"]["workloads"]
+    assert "viewer" in workloads
+    for key, entry in workloads.items():
+        for target in ("product", "baseline"):
+            if target in entry:
+                assert entry[target]["requests"] > 0, (key, target)
+                assert entry[target]["errors"] == 0, (key, target, entry[target]["first_errors"])
+        assert "error" not in entry.get("counted", {}), (key, entry.get("counted"))
+    assert Path(report["json_path"]).exists()
+    assert "p50 ms" in table(report)
+
+
+def test_baseline_returns_the_same_json(report: dict[str, Any]) -> None:
+    for key, entry in report["results"]["workloads"].items():
+        if "same_json" in entry:
+            assert entry["same_json"], (key, entry.get("product_sample"), entry.get("baseline_sample"))
+
+
+def test_statements_per_request_do_not_depend_on_page_or_tenant_size(report: dict[str, Any]) -> None:
+    for name, inv in report["invariants"].items():
+        assert inv["constant"], (name, inv["counts"])
+
+
+def test_exports_stream(report: dict[str, Any]) -> None:
+    for key, e in report["results"]["exports"].items():
+        assert e["status"] == 200, key
+        assert e["rows"] > 0, key
