@@ -1,0 +1,395 @@
+"""Downloads (plain HTTP routes): the standard CSV (R-R18), summary (R-R19) and detailed (R-R20)
+reports, streamed from a server-side cursor in partitions with the csv module so memory stays flat,
+and the ordering document (R-R14) rendered as HTML with Jinja2."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Select, and_, func, select
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from core.context import Context
+from core.errors import BadUserInput, NotFound
+from core.http import aiter_rows, download_route
+from core.models import ObjectGrant
+from core.money import quantize
+from plugins.renewals import service as svc
+from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, RenewalLine
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+STREAM_PARTITION = 500
+
+STANDARD_COLUMNS = [
+    "Support Contract Number",
+    "Customer",
+    "End User",
+    "Start Date",
+    "End Date",
+    "Status",
+    "List",
+    "Service Level",
+    "Currency",
+    "Amount",
+    "PO Number",
+    "Customer Reference",
+    "Quote-To Email",
+    "Renewal Method",
+    "Payment Method",
+    "Sales Rep",
+]
+# R-R19, in the SPEC's order; "PO Number" only for history and pending-and-history.
+SUMMARY_COLUMNS = [
+    "Support Contract Number",
+    "Customer",
+    "End User",
+    "Start Date",
+    "End Date",
+    "PO Number",
+    "Customer Reference",
+    "Support Notes",
+    "Currency",
+    "Amount",
+    "Quote Per Contract",
+    "SSO Username",
+    "Status",
+    "Saved Cart",
+    "Renewal Method",
+    "Number of People Shared With",
+    "Last Updated By",
+]
+DETAIL_COLUMNS = [
+    "Service Level",
+    "Product",
+    "CSI Number",
+    "Quantity",
+    "Serial Number",
+    "Installed At",
+    "Sales Order Number",
+]
+SUMMARY_SOURCES = ("pending", "history", "pending_and_history", "future", "saved_carts", "active_cart")
+PO_SOURCES = ("history", "pending_and_history")
+
+
+def _param_date(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise BadUserInput(f"{name} must be a date (YYYY-MM-DD)", field=name) from exc
+
+
+def filters_from(request: Request) -> svc.RenewalFilters:
+    """The same filters as the GraphQL list (R-R18 honours the page filters)."""
+    q = request.query_params
+    list_name = (q.get("list") or "pending").upper()
+    auto = q.get("autoRenew")
+    if auto not in (None, "", "true", "false"):
+        raise BadUserInput("autoRenew must be true or false", field="autoRenew")
+    return svc.RenewalFilters(
+        list=list_name,
+        statuses=[s for s in (q.get("status") or "").upper().split(",") if s],
+        start_from=_param_date(request, "startFrom"),
+        start_to=_param_date(request, "startTo"),
+        end_from=_param_date(request, "endFrom"),
+        end_to=_param_date(request, "endTo"),
+        po_number=q.get("poNumber") or None,
+        search=q.get("search") or None,
+        auto_renew=None if not auto else auto == "true",
+    )
+
+
+def _csv_line(values: Sequence[Any]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow(["" if v is None else v for v in values])
+    return buf.getvalue()
+
+
+def _stream_csv(ctx: Context, header: Sequence[str], stmt: Select, shape: Any, filename: str) -> StreamingResponse:
+    async def body() -> AsyncIterator[str]:
+        yield _csv_line(header)
+        result = await ctx.session.stream(stmt.execution_options(yield_per=STREAM_PARTITION))
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        n = 0
+        async for row in aiter_rows(result, STREAM_PARTITION):
+            writer.writerow(["" if v is None else v for v in shape(row)])
+            n += 1
+            if n % STREAM_PARTITION == 0:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _method(auto_renew: bool) -> str:
+    return "AUTO_RENEW" if auto_renew else "MANUAL"
+
+
+async def standard_csv(ctx: Context, request: Request) -> Response:
+    """R-R18: at most 10,000 rows honouring the page filters; more is refused (narrow the filters)."""
+    filters = filters_from(request)
+    base = svc.filtered(ctx, filters, "export")
+    total = (await ctx.session.execute(select(func.count()).select_from(base.order_by(None).subquery()))).scalar_one()
+    if total > svc.MAX_STANDARD_CSV_ROWS:
+        raise BadUserInput(
+            f"The standard CSV holds at most {svc.MAX_STANDARD_CSV_ROWS:,} rows and these filters match {total:,}; "
+            "narrow the filters or download the summary report",
+            rows=total,
+        )
+    today = ctx.today()
+    stmt = (
+        select(
+            Renewal.support_number,
+            Renewal.customer,
+            Renewal.end_user,
+            Renewal.start_date,
+            Renewal.end_date,
+            Renewal.status,
+            Renewal.accepted_at,
+            Renewal.service_level,
+            Renewal.currency,
+            Renewal.amount,
+            Renewal.po_number,
+            Renewal.customer_reference,
+            Renewal.quote_to_email,
+            Renewal.auto_renew,
+            Renewal.payment_method,
+            Renewal.sales_rep_email,
+        )
+        .where(Renewal.id.in_(base.with_only_columns(Renewal.id)))
+        .order_by(Renewal.start_date, Renewal.id)
+    )
+
+    def shape(r: Any) -> list[Any]:
+        return [
+            r.support_number,
+            r.customer,
+            r.end_user,
+            r.start_date.isoformat(),
+            r.end_date.isoformat(),
+            r.status,
+            svc.list_of(r.accepted_at is not None, r.start_date, today),
+            r.service_level,
+            r.currency,
+            str(quantize(r.amount, r.currency)),
+            r.po_number,
+            r.customer_reference,
+            r.quote_to_email,
+            _method(r.auto_renew),
+            r.payment_method,
+            r.sales_rep_email,
+        ]
+
+    return _stream_csv(ctx, STANDARD_COLUMNS, stmt, shape, f"renewals-{filters.list.lower()}.csv")
+
+
+def _summary_columns(ctx: Context) -> list[Any]:
+    email = ctx.principal.email
+    saved_cart = (
+        select(RenewalCart.name)
+        .join(RenewalCartItem, RenewalCartItem.cart_id == RenewalCart.id)
+        .where(
+            RenewalCartItem.renewal_id == Renewal.id,
+            RenewalCart.owner_email == email,
+            RenewalCart.status == "SAVED",
+        )
+        .order_by(RenewalCart.id)
+        .limit(1)
+        .correlate(Renewal)
+        .scalar_subquery()
+    )
+    shared = (
+        select(func.count(ObjectGrant.id))
+        .where(
+            ObjectGrant.tenant_id == Renewal.tenant_id,
+            ObjectGrant.object_type == svc.OBJECT,
+            ObjectGrant.object_id == Renewal.support_number,
+        )
+        .correlate(Renewal)
+        .scalar_subquery()
+    )
+    return [
+        Renewal.support_number,
+        Renewal.customer,
+        Renewal.end_user,
+        Renewal.start_date,
+        Renewal.end_date,
+        Renewal.po_number,
+        Renewal.customer_reference,
+        Renewal.support_notes,
+        Renewal.currency,
+        Renewal.amount,
+        Renewal.quote_number,
+        Renewal.quote_to_email,
+        Renewal.status,
+        saved_cart.label("saved_cart"),
+        Renewal.auto_renew,
+        shared.label("shared"),
+        Renewal.last_updated_by,
+    ]
+
+
+def _summary_values(r: Any, with_po: bool) -> list[Any]:
+    values = [
+        r.support_number,
+        r.customer,
+        r.end_user,
+        r.start_date.isoformat(),
+        r.end_date.isoformat(),
+    ]
+    if with_po:
+        values.append(r.po_number)
+    values += [
+        r.customer_reference,
+        r.support_notes,
+        r.currency,
+        str(quantize(r.amount, r.currency)),
+        r.quote_number or r.support_number,
+        r.quote_to_email,
+        r.status,
+        r.saved_cart,
+        _method(r.auto_renew),
+        int(r.shared or 0),
+        r.last_updated_by,
+    ]
+    return values
+
+
+def _source_clause(ctx: Context, source: str) -> Any:
+    today = ctx.today()
+    email = ctx.principal.email
+    if source in ("pending", "history", "future"):
+        return svc.list_clause(source.upper(), today)
+    if source == "pending_and_history":
+        return svc.list_clause(svc.PENDING, today) | svc.list_clause(svc.HISTORY, today)
+    status = "SAVED" if source == "saved_carts" else "ACTIVE"
+    in_carts = (
+        select(RenewalCartItem.renewal_id)
+        .join(RenewalCart, RenewalCart.id == RenewalCartItem.cart_id)
+        .where(RenewalCart.owner_email == email, RenewalCart.status == status)
+    )
+    return Renewal.id.in_(in_carts)
+
+
+def _source(request: Request) -> str:
+    source = (request.query_params.get("source") or "pending").lower()
+    if source not in SUMMARY_SOURCES:
+        raise BadUserInput(f"source must be one of {', '.join(SUMMARY_SOURCES)}", field="source")
+    return source
+
+
+async def summary_report(ctx: Context, request: Request) -> Response:
+    """R-R19: no row limit, ignores the page filters; PO number only from history sources."""
+    source = _source(request)
+    with_po = source in PO_SOURCES
+    header = [c for c in SUMMARY_COLUMNS if with_po or c != "PO Number"]
+    stmt = (
+        select(*_summary_columns(ctx))
+        .where(svc.visibility(ctx, "export"), _source_clause(ctx, source))
+        .order_by(Renewal.start_date, Renewal.id)
+    )
+    return _stream_csv(ctx, header, stmt, lambda r: _summary_values(r, with_po), f"renewals-summary-{source}.csv")
+
+
+async def detailed_report(ctx: Context, request: Request) -> Response:
+    """R-R20: pending list only; the summary columns plus one row per contract line."""
+    source = request.query_params.get("source", "pending").lower()
+    if source != "pending":
+        raise BadUserInput("The detailed report is available for the pending list only", field="source")
+    header = [c for c in SUMMARY_COLUMNS if c != "PO Number"] + DETAIL_COLUMNS
+    stmt = (
+        select(
+            *_summary_columns(ctx),
+            RenewalLine.service_level.label("line_service_level"),
+            RenewalLine.product,
+            RenewalLine.csi_number,
+            RenewalLine.quantity,
+            RenewalLine.serial_number,
+            RenewalLine.installed_at,
+            RenewalLine.sales_order_number,
+        )
+        .join(RenewalLine, and_(RenewalLine.renewal_id == Renewal.id))
+        .where(svc.visibility(ctx, "export"), svc.list_clause(svc.PENDING, ctx.today()))
+        .order_by(Renewal.start_date, Renewal.id, RenewalLine.line_no)
+    )
+
+    def shape(r: Any) -> list[Any]:
+        qty = r.quantity.normalize() if r.quantity == r.quantity.to_integral() else r.quantity
+        return _summary_values(r, False) + [
+            r.line_service_level,
+            r.product,
+            r.csi_number,
+            f"{qty:f}",
+            r.serial_number,
+            r.installed_at,
+            r.sales_order_number,
+        ]
+
+    return _stream_csv(ctx, header, stmt, shape, "renewals-detailed-pending.csv")
+
+
+async def ordering_document(ctx: Context, request: Request) -> Response:
+    """R-R14: the renewal quote as the center shows it, for anyone who can view the renewal."""
+    renewal = await svc.authorize(ctx, request.path_params["support_number"], "view")
+    lines = (await svc.lines_for(ctx.session, [renewal.id]))[0]
+    today = ctx.today()
+    country = await svc.tenant_country(ctx, renewal)
+    eligible = svc.multi_year_eligible(
+        renewal.amount, renewal.currency, [(x.product_family, x.sales_order_number) for x in lines]
+    )
+    html = TEMPLATES.get_template("ordering_document.html").render(
+        r=renewal,
+        lines=lines,
+        amount=quantize(renewal.amount, renewal.currency),
+        list_name=svc.list_of(renewal.accepted_at is not None, renewal.start_date, today),
+        locked=svc.is_locked(renewal.accepted_at is not None, renewal.start_date, today),
+        lock_date=svc.lock_date(renewal.start_date),
+        payment_methods=svc.payment_methods_for(country),
+        multi_year_eligible=eligible,
+        save_up_to=svc.save_up_to(renewal.amount, renewal.currency) if eligible else None,
+        generated_on=today,
+    )
+    safe = "".join(c for c in renewal.support_number if c.isalnum() or c in "-_")
+    return Response(
+        html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="ordering-document-{safe}.html"'},
+    )
+
+
+def _module_enabled(handler: Any) -> Any:
+    async def guarded(ctx: Context, request: Request) -> Response:
+        if "renewals" not in ctx.enabled_plugins:
+            raise NotFound("The renewals module is not enabled for this tenant")
+        return await handler(ctx, request)
+
+    return guarded
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/renewals/export.csv", download_route(_module_enabled(standard_csv))),
+        Route("/renewals/report/summary.csv", download_route(_module_enabled(summary_report))),
+        Route("/renewals/report/detailed.csv", download_route(_module_enabled(detailed_report))),
+        Route("/renewals/{support_number}/ordering-document", download_route(_module_enabled(ordering_document))),
+    ]
