@@ -2,17 +2,27 @@
 
 Plugins add root fields (merged into Query/Mutation), their own types, and fields on existing
 types (``type_extensions``), which are grafted onto the built schema of that plugin set only, so
-other tenants' schemas — introspection included — never show them.
+other tenants' schemas — introspection included — never show them (R-T3).
+
+Grafting: a plugin's *carrier* type (a strawberry type whose fields all have resolvers) is built with
+the schema, its fields are moved onto the target type, the carrier is dropped and the graphql-core
+schema is rebuilt from the resulting types (type map, interface implementations) and validated.
+Carrier resolvers run with the target's object as ``self`` (or as a ``strawberry.Parent`` argument).
+
+A plugin whose contribution cannot be built is left out of that schema and reported in
+``registry.failures``; the tenant keeps a working schema without it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
+from graphql import GraphQLSchema, is_object_type, validate_schema
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.utils.str_converters import to_camel_case
@@ -20,10 +30,35 @@ from strawberry.utils.str_converters import to_camel_case
 from core.graph import CoreMutation, CoreQuery
 from core.hookspecs import GraphContribution
 
+log = logging.getLogger("customer_center.schema")
+
+
+class PluginGraphError(Exception):
+    """A plugin's GraphQL contribution is unusable; the message names the plugin and the problem."""
+
+    def __init__(self, plugin: str, message: str) -> None:
+        super().__init__(f"{plugin}: {message}")
+        self.plugin = plugin
+
 
 def _contribution(registry: Any, name: str) -> GraphContribution | None:
     impl = getattr(registry.plugin(name), "cc_graph", None)
-    return impl() if impl else None
+    if impl is None:
+        return None
+    try:
+        contribution = impl()
+    except Exception as exc:
+        raise PluginGraphError(name, f"cc_graph() failed: {type(exc).__name__}: {exc}") from exc
+    if contribution is not None and not isinstance(contribution, GraphContribution):
+        raise PluginGraphError(name, f"cc_graph() must return a GraphContribution, got {type(contribution).__name__}")
+    return contribution
+
+
+def _graphql_name(t: type) -> str:
+    definition = getattr(t, "__strawberry_definition__", None)
+    if definition is None:
+        raise TypeError(f"{t!r} is not a strawberry type")
+    return definition.name
 
 
 def _field_names(types: Sequence[type]) -> set[str]:
@@ -33,6 +68,32 @@ def _field_names(types: Sequence[type]) -> set[str]:
         for f in definition.fields:
             names.add(f.graphql_name or to_camel_case(f.python_name))
     return names
+
+
+def check_contribution(name: str, contribution: GraphContribution | None) -> None:
+    """Static checks of a contribution (called at plugin load and before every build)."""
+    if contribution is None:
+        return
+    parts = (("query", contribution.query), ("mutation", contribution.mutation), ("types", contribution.types))
+    for kind, types in parts:
+        for t in types:
+            if getattr(t, "__strawberry_definition__", None) is None:
+                raise PluginGraphError(name, f"{kind}: {t!r} is not a strawberry type")
+    for target, carriers in contribution.type_extensions.items():
+        if target in ("Query", "Mutation"):
+            raise PluginGraphError(name, f"type_extensions[{target!r}]: add root fields with query/mutation instead")
+        for carrier in carriers:
+            definition = getattr(carrier, "__strawberry_definition__", None)
+            if definition is None or definition.is_input or definition.is_interface:
+                raise PluginGraphError(name, f"type_extensions[{target!r}]: {carrier!r} must be a @strawberry.type")
+            for f in definition.fields:
+                if f.base_resolver is None:
+                    # Without a resolver the field would read an attribute of the target's object that the
+                    # plugin does not control; resolvers make the parent explicit.
+                    raise PluginGraphError(
+                        name,
+                        f"type_extensions[{target!r}]: field {f.python_name!r} of {definition.name} needs a resolver",
+                    )
 
 
 @dataclass
@@ -45,7 +106,10 @@ class SchemaCache:
     def owner_of_field(self, type_name: str, field_name: str) -> str | None:
         """Which plugin contributes ``type_name.field_name`` (for MODULE_NOT_ENABLED errors)."""
         for name in self.registry.names:
-            contribution = _contribution(self.registry, name)
+            try:
+                contribution = _contribution(self.registry, name)
+            except PluginGraphError:
+                continue
             if contribution is None:
                 continue
             if type_name == "Query" and field_name in _field_names(contribution.query):
@@ -61,48 +125,107 @@ class SchemaCache:
         schema = self._schemas.get(plugins)
         if schema is None:
             with self._lock:
-                schema = self._schemas.get(plugins) or build_schema(self.registry, plugins, self.extensions())
-                self._schemas[plugins] = schema
+                schema = self._schemas.get(plugins)
+                if schema is None:
+                    schema = self._build_isolating(plugins)
+                    self._schemas[plugins] = schema
         return schema
+
+    def _build_isolating(self, plugins: frozenset[str]) -> strawberry.Schema:
+        """Build the schema; when a plugin's contribution breaks it, leave that plugin out (and report it)."""
+        wanted = set(plugins)
+        while True:
+            try:
+                return build_schema(self.registry, frozenset(wanted), self.extensions())
+            except PluginGraphError as exc:
+                culprit = exc.plugin
+                reason = str(exc)
+            except Exception as exc:
+                culprit, reason = self._find_culprit(wanted, exc)
+            if culprit not in wanted:  # core itself is broken: nothing to isolate
+                raise RuntimeError(reason)
+            log.error("plugin %s left out of the schema: %s", culprit, reason)
+            self.registry.failures.setdefault(culprit, f"{culprit}: schema: {reason}")
+            wanted.discard(culprit)
+
+    def _find_culprit(self, wanted: set[str], exc: Exception) -> tuple[str, str]:
+        reason = f"{type(exc).__name__}: {exc}"
+        for name in sorted(wanted):
+            try:
+                build_schema(self.registry, frozenset(wanted - {name}), ())
+            except Exception:
+                continue
+            return name, reason
+        return "", reason
 
 
 def build_schema(registry: Any, plugins: frozenset[str], extensions: Sequence[Any] = ()) -> strawberry.Schema:
     queries: list[type] = [CoreQuery]
     mutations: list[type] = [CoreMutation]
     types: list[type] = []
-    grafts: dict[str, list[type]] = {}
+    grafts: list[tuple[str, str, type]] = []  # (plugin, target type name, carrier)
     for name in sorted(plugins):
         contribution = _contribution(registry, name)
+        check_contribution(name, contribution)
         if contribution is None:
             continue
         queries.extend(contribution.query)
         mutations.extend(contribution.mutation)
         types.extend(contribution.types)
-        for target, ext_types in contribution.type_extensions.items():
-            grafts.setdefault(target, []).extend(ext_types)
-            types.extend(ext_types)
+        for target, carriers in contribution.type_extensions.items():
+            for carrier in carriers:
+                grafts.append((name, target, carrier))
+                types.append(carrier)
     schema = strawberry.Schema(
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),
         types=types,
         extensions=list(extensions),
     )
-    _graft(schema, grafts)
+    if grafts:
+        _graft(schema, grafts)
     return schema
 
 
-def _graft(schema: strawberry.Schema, grafts: dict[str, list[type]]) -> None:
-    """Move the fields of each extension type onto its target type, then hide the carrier type."""
+def _graft(schema: strawberry.Schema, grafts: list[tuple[str, str, type]]) -> None:
+    """Move each carrier's fields onto its target type, drop the carriers and rebuild the type map."""
     gql = schema._schema
-    for target_name, ext_types in grafts.items():
+    carriers: set[str] = set()
+    for plugin, target_name, carrier in grafts:
+        carrier_name = _graphql_name(carrier)
         target = gql.type_map.get(target_name)
         if target is None:
+            # The target belongs to a plugin this tenant does not enable: the fields have nowhere to go.
+            log.debug("%s: type %s not in this schema; extension %s skipped", plugin, target_name, carrier_name)
+            carriers.add(carrier_name)
             continue
-        for ext in ext_types:
-            carrier_name = schema.get_type_by_name(ext.__strawberry_definition__.name)
-            carrier = gql.type_map.pop(ext.__strawberry_definition__.name, None) if carrier_name else None
-            if carrier is not None:
-                target.fields.update(carrier.fields)
-    # Rebuild the schema's internal maps so introspection and validation see the change.
-    gql._implementations_map = {}
-    gql._sub_type_map = {}
+        if not is_object_type(target):
+            raise PluginGraphError(plugin, f"type_extensions: {target_name} is not an object type")
+        carrier_type = gql.type_map[carrier_name]
+        for field_name, gql_field in carrier_type.fields.items():
+            if field_name in target.fields:
+                raise PluginGraphError(
+                    plugin, f"type_extensions: {target_name}.{field_name} already exists (from {carrier_name})"
+                )
+            target.fields[field_name] = gql_field
+        carriers.add(carrier_name)
+    kept = [t for n, t in gql.type_map.items() if n not in carriers and not n.startswith("__")]
+    rebuilt = GraphQLSchema(
+        query=gql.query_type,
+        mutation=gql.mutation_type,
+        subscription=gql.subscription_type,
+        types=kept,
+        directives=gql.directives,
+        description=gql.description,
+        extensions=gql.extensions,
+    )
+    for plugin, _target, carrier in grafts:
+        if _graphql_name(carrier) in rebuilt.type_map:
+            raise PluginGraphError(
+                plugin, f"type_extensions: carrier type {_graphql_name(carrier)} is also used as a field type"
+            )
+    errors = validate_schema(rebuilt)
+    if errors:  # not attributable from here: the cache finds the plugin by building without each one
+        raise ValueError("invalid schema after type_extensions: " + "; ".join(e.message for e in errors))
+    rebuilt._strawberry_schema = schema  # type: ignore[attr-defined]
+    schema._schema = rebuilt

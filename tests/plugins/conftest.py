@@ -1,0 +1,116 @@
+"""Fixtures for plugin tests: the app with extra plugins (test doubles or the example reseller plugin,
+loaded from its path), migrated with those plugins' own Alembic branches, and reseller tenants."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.db import Base
+from core.migrate import upgrade
+from tests.conftest import BACKENDS, Api, make_api
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_DIR = ROOT / "examples" / "reseller_margin"
+OPERATOR = {"as_": "op@vendor.example", "staff": ["OPERATOR"]}
+SWITCH = """mutation($t: String!, $m: String!, $e: Boolean!) {
+  setModuleEnabled(tenantKey: $t, module: $m, enabled: $e) { key enabledModules } }"""
+
+# Reseller A owns customer tenant a-cust; reseller B owns b-cust; direct is a vendor direct customer.
+RESELLER_TENANTS = [
+    {
+        "key": "reseller-a",
+        "name": "Alpha Resale",
+        "domains": ["alpha-resale.com"],
+        "reseller": True,
+        "people": [
+            {"email": "boss@alpha-resale.com", "roles": ["ADMIN", "FINANCE"]},
+            {"email": "tech@alpha-resale.com", "roles": ["TECHNICAL"]},
+        ],
+    },
+    {
+        "key": "reseller-b",
+        "name": "Beta Resale",
+        "domains": ["beta-resale.com"],
+        "reseller": True,
+        "people": [{"email": "boss@beta-resale.com", "roles": ["ADMIN", "FINANCE"]}],
+    },
+    {
+        "key": "a-cust",
+        "name": "Alpha's Customer",
+        "domains": ["a-cust.com"],
+        "resellerKey": "reseller-a",
+        "people": [
+            {"email": "tech@a-cust.com", "roles": ["TECHNICAL"]},
+            {"email": "fin@a-cust.com", "roles": ["FINANCE"]},
+        ],
+    },
+    {
+        "key": "b-cust",
+        "name": "Beta's Customer",
+        "domains": ["b-cust.com"],
+        "resellerKey": "reseller-b",
+        "people": [{"email": "tech@b-cust.com", "roles": ["TECHNICAL"]}],
+    },
+    {
+        "key": "direct",
+        "name": "Direct Customer",
+        "domains": ["direct.com"],
+        "people": [{"email": "tech@direct.com", "roles": ["TECHNICAL"]}],
+    },
+]
+
+
+def example_plugin() -> Any:
+    """The example reseller plugin, imported from its source folder (as an editable install would)."""
+    if str(EXAMPLE_DIR) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE_DIR))
+    import reseller_margin.plugin
+
+    return reseller_margin.plugin
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _forget_example_tables() -> Iterator[None]:
+    """The example's models join the shared metadata when loaded; take them out again so the core
+    suite's "migrations match models" check (which does not install the example) stays exact."""
+    before = set(Base.metadata.tables)
+    yield
+    for name in set(Base.metadata.tables) - before:
+        if name.startswith("reseller_margin"):
+            Base.metadata.remove(Base.metadata.tables[name])
+
+
+PluginApiFactory = Callable[..., Any]
+
+
+@pytest.fixture(params=BACKENDS)
+async def plugin_api(request: pytest.FixtureRequest, templates: dict[str, Any], smtp_server: Any) -> AsyncIterator[Any]:
+    """``await plugin_api([plugins...])`` → an Api whose server loaded the extra plugins and whose
+    database has their migrations applied (on the backend of this parametrisation)."""
+    backend = request.param
+    if backend == "postgres" and "postgres" not in templates:
+        pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
+    controller, _ = smtp_server
+    made: list[tuple[Api, Any]] = []
+
+    async def factory(extra_plugins: list[Any], **settings: Any) -> Api:
+        api, client = await make_api(backend, templates, controller.port, extra_plugins=extra_plugins, **settings)
+        made.append((api, client))
+        await asyncio.to_thread(upgrade, api.state.settings.database_url, api.state.plugins)
+        return api
+
+    yield factory
+    for api, client in made:
+        await client.aclose()
+        await api.state.engine.dispose()
+
+
+async def enable(api: Api, tenant: str, module: str, on: bool = True) -> list[str]:
+    data = await api.ok(SWITCH, {"t": tenant, "m": module, "e": on}, **OPERATOR)
+    return data["setModuleEnabled"]["enabledModules"]
