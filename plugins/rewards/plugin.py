@@ -2,14 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from core.hookspecs import HOOK_VERSION, PluginManifest, hookimpl
+from sqlalchemy.ext.asyncio import AsyncSession
 
-MANIFEST = PluginManifest(name="rewards", title="Rewards", hook_version=HOOK_VERSION)
+from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, Job, PluginManifest, hookimpl
+
+MANIFEST = PluginManifest(
+    name="rewards",
+    title="Rewards",
+    hook_version=HOOK_VERSION,
+    description="Support rewards: accrual from cloud consumption, expiry, redemption against invoices (SPEC §4)",
+)
 HERE = Path(__file__).resolve().parent
 
 
 @hookimpl
 def cc_migrations() -> Path:
     return HERE / "migrations"
+
+
+@hookimpl
+def cc_models() -> None:
+    from plugins.rewards import models  # noqa: F401
+
+
+@hookimpl
+def cc_graph() -> GraphContribution:
+    from plugins.rewards import graph
+
+    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation])
+
+
+@hookimpl
+def cc_policies() -> Path:
+    return HERE / "policy.csv"
+
+
+@hookimpl
+def cc_jobs() -> Sequence[Job]:
+    from plugins.rewards.jobs import JOBS
+
+    return JOBS
+
+
+@hookimpl
+def cc_import_sections() -> Sequence[ImportSection]:
+    from plugins.rewards.importer import SECTIONS
+
+    return SECTIONS
+
+
+@hookimpl
+async def cc_principal_roles(session: AsyncSession, tenant_id: int, email: str) -> Sequence[str]:
+    from plugins.rewards.service import redeemer_roles
+
+    return await redeemer_roles(session, tenant_id, email)
+
+
+@hookimpl
+async def cc_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
+    from plugins.rewards.demo import seed
+
+    await seed(session, tenant_id, people, clock)
