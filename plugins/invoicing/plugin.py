@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.hookspecs import HOOK_VERSION, PluginManifest, hookimpl
+from core.hookspecs import HOOK_VERSION, GraphContribution, PluginManifest, hookimpl
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -30,3 +30,15 @@ async def cc_on_event(ctx: Context, event: str, payload: dict[str, Any]) -> None
         from plugins.invoicing import service
 
         await service.invoice_from_renewal(ctx.session, ctx.tenant, payload, ctx.now())
+
+
+@hookimpl
+def cc_policies() -> Path:
+    return HERE / "policy.csv"
+
+
+@hookimpl
+def cc_graph() -> GraphContribution:
+    from plugins.invoicing.graph import InvoicingMutation, InvoicingQuery
+
+    return GraphContribution(query=[InvoicingQuery], mutation=[InvoicingMutation])

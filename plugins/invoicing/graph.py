@@ -1,0 +1,828 @@
+"""Invoicing GraphQL: types, queries and mutations. Resolvers authorize (Casbin, one decision per
+request) and call service.py; per-invoice lists (lines, payments applied) batch through DataLoaders,
+so a page of invoices costs the same number of SQL statements whatever its size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+from strawberry.types import Info
+
+from core.context import Context
+from core.errors import BadUserInput, NotFound
+from core.idempotency import idempotent
+from core.ids import from_global_id, to_global_id
+from core.money import MoneyType
+from core.pagination import Connection, connection, keyset_page
+from plugins.invoicing import service as svc
+from plugins.invoicing.gateway import get_gateway
+from plugins.invoicing.models import (
+    Application,
+    BillingProfile,
+    Credit,
+    Dispute,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentMethod,
+    PoChangeRequest,
+)
+
+
+# ------------------------------------------------------------------------------------ enums
+@strawberry.enum(description="R-I1: derived from the due date (invoice date + 30 days), today and the balance.")
+class InvoiceStatus(Enum):
+    OVERDUE = "OVERDUE"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+@strawberry.enum(description="How a customer pays invoices in the portal (R-I16, R-I17).")
+class InvoicePaymentMethod(Enum):
+    CARD = "CARD"
+    WIRE = "WIRE"
+
+
+@strawberry.enum(description="What billing support records as received (R-I17).")
+class ReceivedPaymentMethod(Enum):
+    WIRE = "WIRE"
+    CHECK = "CHECK"
+    CARD = "CARD"
+
+
+@strawberry.enum(description="How billing support resolves a dispute (R-I20).")
+class DisputeOutcome(Enum):
+    REBILL = "REBILL"
+    CANCEL = "CANCEL"
+    REJECT = "REJECT"
+
+
+# ------------------------------------------------------------------------------------ types
+def _money(amount: Decimal, currency: str) -> MoneyType:
+    return MoneyType.of(amount, currency)
+
+
+@strawberry.type(name="InvoiceLine", description="A product on an invoice; tax separate from pre-tax (R-I21).")
+class InvoiceLineType:
+    id: strawberry.ID
+    position: int
+    product: str
+    description: str
+    category: str
+    program: str
+    product_family: str
+    bundles_license: bool
+    quantity: Decimal
+    pre_tax_amount: MoneyType
+    tax_rate: Decimal
+    tax_amount: MoneyType
+    total: MoneyType
+    period_start: date | None
+    period_end: date | None
+
+    @classmethod
+    def of(cls, ln: InvoiceLine, currency: str) -> InvoiceLineType:
+        return cls(
+            id=strawberry.ID(to_global_id("InvoiceLine", ln.id)),
+            position=ln.position,
+            product=ln.product,
+            description=ln.description,
+            category=ln.category,
+            program=ln.program,
+            product_family=ln.product_family,
+            bundles_license=ln.bundles_license,
+            quantity=ln.quantity,
+            pre_tax_amount=_money(ln.pre_tax_amount, currency),
+            tax_rate=ln.tax_rate,
+            tax_amount=_money(ln.tax_amount, currency),
+            total=_money(ln.pre_tax_amount + ln.tax_amount, currency),
+            period_start=ln.period_start,
+            period_end=ln.period_end,
+        )
+
+
+@strawberry.type(description="A ledger row: money of a payment or credit applied to (or taken off) an invoice.")
+class AppliedPayment:
+    payment_number: str | None
+    credit_number: str | None
+    method: str
+    kind: str
+    amount: MoneyType
+    applied_at: datetime
+
+
+@strawberry.type(name="Invoice")
+class InvoiceType:
+    id: strawberry.ID
+    number: str
+    status: InvoiceStatus
+    invoice_date: date
+    due_date: date
+    order_number: str | None
+    po_number: str | None
+    order_payment_method: str | None
+    currency: str
+    country: str
+    pre_tax_total: MoneyType
+    tax_total: MoneyType
+    total: MoneyType
+    amount_paid: MoneyType
+    credited_amount: MoneyType
+    balance: MoneyType
+    pending_amount: MoneyType = strawberry.field(description="Wire transfers on their way (R-I17).")
+    display_total: Decimal = strawberry.field(description="Total rounded to whole currency units (R-I10 display).")
+    billing_email: str
+    cc_emails: list[str]
+    source: str
+    cancelled: bool
+    period_start: date | None
+    period_end: date | None
+    document_url: str
+    _id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, inv: Invoice, today: date) -> InvoiceType:
+        from core.money import whole_units
+
+        c = inv.currency
+        return cls(
+            id=strawberry.ID(to_global_id("Invoice", inv.id)),
+            number=inv.number,
+            status=InvoiceStatus(svc.status_of(inv.balance, inv.due_date, today)),
+            invoice_date=inv.invoice_date,
+            due_date=inv.due_date,
+            order_number=inv.order_number,
+            po_number=inv.po_number,
+            order_payment_method=inv.order_payment_method,
+            currency=c,
+            country=inv.country,
+            pre_tax_total=_money(inv.pre_tax_total, c),
+            tax_total=_money(inv.tax_total, c),
+            total=_money(inv.total, c),
+            amount_paid=_money(inv.applied_total, c),
+            credited_amount=_money(inv.credited_total, c),
+            balance=_money(inv.balance, c),
+            pending_amount=_money(inv.pending_total, c),
+            display_total=whole_units(inv.total),
+            billing_email=inv.billing_email,
+            cc_emails=[e for e in inv.cc_emails.split(",") if e],
+            source=inv.source,
+            cancelled=inv.cancelled,
+            period_start=inv.period_start,
+            period_end=inv.period_end,
+            document_url=f"/invoicing/invoices/{inv.number}/document",
+            _id=inv.id,
+        )
+
+    @strawberry.field(description="Lines with pre-tax amount and tax separate (R-I21).")
+    async def lines(self, info: Info[Context, None]) -> list[InvoiceLineType]:
+        return await info.context.loader("invoicing.lines", _load_lines(info.context)).load((self._id, self.currency))
+
+    @strawberry.field(description="Payments and credits applied to this invoice (payment history, R-I2).")
+    async def payments(self, info: Info[Context, None]) -> list[AppliedPayment]:
+        return await info.context.loader("invoicing.applied", _load_applied(info.context)).load(
+            (self._id, self.currency)
+        )
+
+
+def _load_lines(ctx: Context) -> Any:
+    async def load(keys: list[tuple[int, str]]) -> list[list[InvoiceLineType]]:
+        ids = [k[0] for k in keys]
+        rows = (
+            await ctx.session.execute(
+                select(InvoiceLine).where(InvoiceLine.invoice_id.in_(ids)).order_by(InvoiceLine.position)
+            )
+        ).scalars()
+        by: dict[int, list[InvoiceLine]] = defaultdict(list)
+        for ln in rows:
+            by[ln.invoice_id].append(ln)
+        return [[InvoiceLineType.of(ln, cur) for ln in by[i]] for i, cur in keys]
+
+    return load
+
+
+def _load_applied(ctx: Context) -> Any:
+    async def load(keys: list[tuple[int, str]]) -> list[list[AppliedPayment]]:
+        ids = [k[0] for k in keys]
+        rows = (
+            await ctx.session.execute(
+                select(Application, Payment.number, Credit.number)
+                .outerjoin(Payment, Payment.id == Application.payment_id)
+                .outerjoin(Credit, Credit.id == Application.credit_id)
+                .where(Application.invoice_id.in_(ids))
+                .order_by(Application.id)
+            )
+        ).all()
+        by: dict[int, list[tuple[Application, str | None, str | None]]] = defaultdict(list)
+        for app, pnum, cnum in rows:
+            by[app.invoice_id].append((app, pnum, cnum))
+        return [
+            [
+                AppliedPayment(
+                    payment_number=pnum,
+                    credit_number=cnum,
+                    method=a.method,
+                    kind=a.kind,
+                    amount=_money(a.amount, cur),
+                    applied_at=a.created_at,
+                )
+                for a, pnum, cnum in by[i]
+            ]
+            for i, cur in keys
+        ]
+
+    return load
+
+
+@strawberry.type
+class PaymentAllocation:
+    invoice_number: str
+    amount: MoneyType
+
+
+@strawberry.type(name="Payment")
+class PaymentType:
+    id: strawberry.ID
+    number: str
+    method: str
+    status: str = strawberry.field(description="SUCCEEDED, PENDING (wire on its way), FAILED (declined card), RECEIVED")
+    amount: MoneyType
+    allocations: list[PaymentAllocation]
+    card_last4: str | None
+    reference: str
+    failure_reason: str | None
+    created_at: datetime
+    arrives_on: date | None
+    settles_on: date | None
+    settled_at: datetime | None
+
+    @classmethod
+    def of(cls, p: Payment) -> PaymentType:
+        return cls(
+            id=strawberry.ID(to_global_id("Payment", p.id)),
+            number=p.number,
+            method=p.method,
+            status=p.status,
+            amount=_money(p.amount, p.currency),
+            allocations=[
+                PaymentAllocation(invoice_number=k, amount=_money(Decimal(v), p.currency))
+                for k, v in sorted(p.allocation.items())
+            ],
+            card_last4=p.card_last4,
+            reference=p.reference,
+            failure_reason=p.failure_reason,
+            created_at=p.created_at,
+            arrives_on=p.arrives_on,
+            settles_on=p.settles_on,
+            settled_at=p.settled_at,
+        )
+
+
+@strawberry.type(name="Credit", description="Overpayment or disputed payment held for the customer (R-I19, R-I20).")
+class CreditType:
+    id: strawberry.ID
+    number: str
+    source: str
+    amount: MoneyType
+    remaining: MoneyType
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Credit) -> CreditType:
+        return cls(
+            id=strawberry.ID(to_global_id("Credit", c.id)),
+            number=c.number,
+            source=c.source,
+            amount=_money(c.amount, c.currency),
+            remaining=_money(c.remaining, c.currency),
+            created_at=c.created_at,
+        )
+
+
+@strawberry.type(name="Refund")
+class RefundType:
+    credit_number: str
+    amount: MoneyType
+    created_at: datetime
+
+
+@strawberry.type(name="Dispute")
+class DisputeType:
+    id: strawberry.ID
+    number: str
+    invoice_number: str
+    status: str
+    reason: str
+    opened_by: str
+    opened_at: datetime
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_note: str
+    rebill_invoice_number: str | None
+
+
+async def _dispute_types(ctx: Context, disputes: list[Dispute]) -> list[DisputeType]:
+    ids = {d.invoice_id for d in disputes} | {d.rebill_invoice_id for d in disputes if d.rebill_invoice_id}
+    numbers = dict((await ctx.session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids)))).all())
+    return [
+        DisputeType(
+            id=strawberry.ID(to_global_id("Dispute", d.id)),
+            number=d.number,
+            invoice_number=numbers[d.invoice_id],
+            status=d.status,
+            reason=d.reason,
+            opened_by=d.opened_by,
+            opened_at=d.opened_at,
+            resolved_by=d.resolved_by,
+            resolved_at=d.resolved_at,
+            resolution_note=d.resolution_note,
+            rebill_invoice_number=numbers.get(d.rebill_invoice_id) if d.rebill_invoice_id else None,
+        )
+        for d in disputes
+    ]
+
+
+@strawberry.type(description="A saved card: token-backed, only the last four digits are kept.")
+class SavedCard:
+    id: strawberry.ID
+    label: str
+    last4: str | None
+    exp_month: int | None
+    exp_year: int | None
+    expired: bool
+    is_default: bool
+
+
+@strawberry.type
+class AmountDue:
+    currency: str
+    invoices: int
+    amount: MoneyType
+    overdue: MoneyType
+
+
+@strawberry.type(name="BillingProfile", description="R-I14: payments due, contacts, payment methods, plans.")
+class BillingProfileType:
+    billing_email: str
+    account_contacts: list[str]
+    payments_due: list[AmountDue]
+    cards: list[SavedCard]
+    open_credits: list[CreditType]
+    po_change_requests: list[PoChangeRequestType]
+
+
+@strawberry.type(name="PoChangeRequest")
+class PoChangeRequestType:
+    id: strawberry.ID
+    invoice_number: str
+    po_number: str
+    document_name: str
+    status: str
+    requested_by: str
+    created_at: datetime
+
+
+@strawberry.type
+class InvoiceCounts:
+    overdue: int
+    open: int
+    closed: int
+
+
+@strawberry.type
+class PaymentResult:
+    payment: PaymentType
+    invoices: list[InvoiceType]
+
+
+@strawberry.type
+class EmailedInvoiceList:
+    to: str
+    invoices: int
+
+
+# ------------------------------------------------------------------------------------ inputs
+@strawberry.input
+class PayInvoiceItem:
+    invoice_number: str
+    amount: Decimal | None = strawberry.field(default=None, description="Default: everything still payable.")
+
+
+@strawberry.input
+class PayInvoicesInput:
+    invoices: list[PayInvoiceItem]
+    method: InvoicePaymentMethod
+    card_token: str | None = None
+    saved_card_id: strawberry.ID | None = None
+    wire_amount: Decimal | None = strawberry.field(default=None, description="Wire only: the amount sent.")
+    reference: str = ""
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class RecordPaymentInput:
+    invoices: list[PayInvoiceItem]
+    method: ReceivedPaymentMethod
+    reference: str
+    amount: Decimal | None = strawberry.field(default=None, description="Total received; excess becomes credit.")
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class RebillLineInput:
+    position: int
+    pre_tax_amount: Decimal
+
+
+@strawberry.input
+class ResolveDisputeInput:
+    dispute_number: str
+    outcome: DisputeOutcome
+    rebill_lines: list[RebillLineInput] = strawberry.field(default_factory=list)
+    note: str = ""
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class AddCardInput:
+    token: str
+    exp_month: int
+    exp_year: int
+    label: str = ""
+    make_default: bool = False
+
+
+# ------------------------------------------------------------------------------------ helpers
+async def invoices_by_numbers(ctx: Context, numbers: list[str]) -> list[InvoiceType]:
+    rows = {
+        i.number: i for i in (await ctx.session.execute(select(Invoice).where(Invoice.number.in_(numbers)))).scalars()
+    }
+    return [InvoiceType.of(rows[n], ctx.today()) for n in numbers if n in rows]
+
+
+async def _payment_result(ctx: Context, out: dict[str, Any]) -> PaymentResult:
+    payment = (await ctx.session.execute(select(Payment).where(Payment.number == out["payment"]))).scalar_one()
+    return PaymentResult(payment=PaymentType.of(payment), invoices=await invoices_by_numbers(ctx, out["invoices"]))
+
+
+def _items(items: list[PayInvoiceItem]) -> list[svc.PayItem]:
+    return [svc.PayItem(i.invoice_number, i.amount) for i in items]
+
+
+# ------------------------------------------------------------------------------------ queries
+@strawberry.type
+class InvoicingQuery:
+    @strawberry.field(description="Invoices, newest first, optionally by status (R-I1).")
+    async def invoices(
+        self,
+        info: Info[Context, None],
+        status: InvoiceStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[InvoiceType]:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "view")
+        today = ctx.today()
+        stmt = svc.status_filter(select(Invoice), status.value if status else None, today)
+        rows, page, total, cursors = await keyset_page(
+            ctx.session,
+            stmt,
+            [(Invoice.invoice_date, True), (Invoice.id, True)],
+            first=first,
+            after=after,
+            key_of=lambda i: (i.invoice_date, i.id),
+        )
+        return connection([InvoiceType.of(i, today) for i in rows], page, total, cursors)
+
+    @strawberry.field(description="How many invoices are overdue, open and closed (R-I1).")
+    async def invoice_counts(self, info: Info[Context, None]) -> InvoiceCounts:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "view")
+        today = ctx.today()
+        counts = {}
+        for s in svc.STATUSES:
+            stmt = svc.status_filter(select(func.count(Invoice.id)), s, today)
+            counts[s] = (await ctx.session.execute(stmt)).scalar_one()
+        return InvoiceCounts(overdue=counts["OVERDUE"], open=counts["OPEN"], closed=counts["CLOSED"])
+
+    @strawberry.field(description="One invoice by its number (R-I2).")
+    async def invoice(self, info: Info[Context, None], number: str) -> InvoiceType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "view")
+        return InvoiceType.of(await svc.invoice_by_number(ctx.session, number), ctx.today())
+
+    @strawberry.field(description="Payment history, newest first (R-I2).")
+    async def invoice_payments(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[PaymentType]:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "view")
+        rows, page, total, cursors = await keyset_page(
+            ctx.session, select(Payment), [(Payment.id, True)], first=first, after=after, key_of=lambda p: (p.id,)
+        )
+        return connection([PaymentType.of(p) for p in rows], page, total, cursors)
+
+    @strawberry.field(description="Credits (overpayments, disputed payments) and what is left of each (R-I19).")
+    async def invoice_credits(self, info: Info[Context, None], open_only: bool = False) -> list[CreditType]:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "view")
+        stmt = select(Credit).order_by(Credit.id.desc()).limit(200)
+        if open_only:
+            stmt = stmt.where(Credit.remaining > 0)
+        return [CreditType.of(c) for c in (await ctx.session.execute(stmt)).scalars()]
+
+    @strawberry.field(description="Disputes, newest first (R-I20).")
+    async def invoice_disputes(self, info: Info[Context, None], status: str | None = None) -> list[DisputeType]:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "view")
+        stmt = select(Dispute).order_by(Dispute.id.desc()).limit(200)
+        if status:
+            stmt = stmt.where(Dispute.status == status)
+        return await _dispute_types(ctx, list((await ctx.session.execute(stmt)).scalars()))
+
+    @strawberry.field(description="The billing profile (R-I14).")
+    async def billing_profile(self, info: Info[Context, None]) -> BillingProfileType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("billing_profile", "view")
+        return await _profile(ctx)
+
+
+async def _profile(ctx: Context) -> BillingProfileType:
+    today = ctx.today()
+    profile = (await ctx.session.execute(select(BillingProfile))).scalar_one_or_none()
+    due_rows = (
+        await ctx.session.execute(
+            select(Invoice.currency, Invoice.due_date < today, func.count(Invoice.id), func.sum(Invoice.balance))
+            .where(Invoice.balance > 0)
+            .group_by(Invoice.currency, Invoice.due_date < today)
+        )
+    ).all()
+    due: dict[str, list[Any]] = {}
+    for currency, overdue, n, amount in due_rows:
+        entry = due.setdefault(currency, [0, Decimal(0), Decimal(0)])
+        entry[0] += n
+        entry[1] += Decimal(amount)
+        if overdue:
+            entry[2] += Decimal(amount)
+    cards = (
+        await ctx.session.execute(
+            select(PaymentMethod).where(PaymentMethod.removed.is_(False)).order_by(PaymentMethod.id)
+        )
+    ).scalars()
+    credits = (await ctx.session.execute(select(Credit).where(Credit.remaining > 0).order_by(Credit.id))).scalars()
+    po_rows = (
+        await ctx.session.execute(
+            select(PoChangeRequest, Invoice.number)
+            .join(Invoice, Invoice.id == PoChangeRequest.invoice_id)
+            .order_by(PoChangeRequest.id.desc())
+            .limit(50)
+        )
+    ).all()
+    return BillingProfileType(
+        billing_email=profile.billing_email if profile else "",
+        account_contacts=[e for e in (profile.account_contacts if profile else "").split(",") if e],
+        payments_due=[
+            AmountDue(currency=c, invoices=n, amount=_money(a, c), overdue=_money(o, c))
+            for c, (n, a, o) in sorted(due.items())
+        ],
+        cards=[
+            SavedCard(
+                id=strawberry.ID(to_global_id("SavedCard", pm.id)),
+                label=pm.label,
+                last4=pm.last4,
+                exp_month=pm.exp_month,
+                exp_year=pm.exp_year,
+                expired=svc.card_expired(pm, today),
+                is_default=pm.is_default,
+            )
+            for pm in cards
+        ],
+        open_credits=[CreditType.of(c) for c in credits],
+        po_change_requests=[
+            PoChangeRequestType(
+                id=strawberry.ID(to_global_id("PoChangeRequest", r.id)),
+                invoice_number=num,
+                po_number=r.po_number,
+                document_name=r.document_name,
+                status=r.status,
+                requested_by=r.requested_by,
+                created_at=r.created_at,
+            )
+            for r, num in po_rows
+        ],
+    )
+
+
+# ------------------------------------------------------------------------------------ mutations
+@strawberry.type
+class InvoicingMutation:
+    @strawberry.mutation(
+        description="Pay one or several invoices by card or wire (R-I16…R-I19). A declined card returns a "
+        "FAILED payment (retry with another card, or pay by wire). Replaying an idempotencyKey returns the "
+        "first result."
+    )
+    async def pay_invoices(self, info: Info[Context, None], input: PayInvoicesInput) -> PaymentResult:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "pay")
+        saved = from_global_id(input.saved_card_id, "SavedCard") if input.saved_card_id else None
+        req = svc.PayRequest(
+            items=_items(input.invoices),
+            method=input.method.value,
+            card_token=input.card_token,
+            payment_method_id=saved,
+            wire_amount=input.wire_amount,
+            reference=input.reference,
+        )
+
+        async def run() -> dict[str, Any]:
+            p = await svc.pay_invoices(ctx.session, req, ctx.principal.email, ctx.now(), get_gateway(ctx.state))
+            return {"payment": p.number, "invoices": [i.invoice_number.strip() for i in req.items]}
+
+        request = {
+            "items": [(i.invoice_number, str(i.amount)) for i in req.items],
+            "method": req.method,
+            "token": req.card_token,
+            "saved": saved,
+            "wire": str(input.wire_amount),
+        }
+        return await _payment_result(ctx, await idempotent(ctx, "invoicing.pay", input.idempotency_key, request, run))
+
+    @strawberry.mutation(description="Billing support: record money received for cited invoices (R-I17, R-I19).")
+    async def record_invoice_payment(self, info: Info[Context, None], input: RecordPaymentInput) -> PaymentResult:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("payment", "record")
+        items = _items(input.invoices)
+
+        async def run() -> dict[str, Any]:
+            p = await svc.record_payment(
+                ctx.session, items, input.method.value, input.amount, input.reference, ctx.principal.email, ctx.now()
+            )
+            return {"payment": p.number, "invoices": [i.invoice_number.strip() for i in items]}
+
+        request = {
+            "items": [(i.invoice_number, str(i.amount)) for i in items],
+            "method": input.method.value,
+            "amount": str(input.amount),
+            "ref": input.reference,
+        }
+        return await _payment_result(
+            ctx, await idempotent(ctx, "invoicing.record", input.idempotency_key, request, run)
+        )
+
+    @strawberry.mutation(description="Dispute an invoice by number (R-I20).")
+    async def open_invoice_dispute(self, info: Info[Context, None], invoice_number: str, reason: str) -> DisputeType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "dispute")
+        d = await svc.open_dispute(ctx.session, invoice_number, reason, ctx.principal.email, ctx.now())
+        return (await _dispute_types(ctx, [d]))[0]
+
+    @strawberry.mutation(description="Billing support: resolve a dispute — rebill, cancel or reject (R-I20).")
+    async def resolve_invoice_dispute(self, info: Info[Context, None], input: ResolveDisputeInput) -> DisputeType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("dispute", "resolve")
+
+        async def run() -> dict[str, Any]:
+            d = await svc.resolve_dispute(
+                ctx.session,
+                input.dispute_number,
+                input.outcome.value,
+                ctx.principal.email,
+                ctx.now(),
+                rebill_lines=[svc.RebillLine(r.position, r.pre_tax_amount) for r in input.rebill_lines],
+                note=input.note,
+            )
+            return {"dispute": d.number}
+
+        request = {
+            "d": input.dispute_number,
+            "o": input.outcome.value,
+            "lines": [(r.position, str(r.pre_tax_amount)) for r in input.rebill_lines],
+        }
+        out = await idempotent(ctx, "invoicing.dispute", input.idempotency_key, request, run)
+        d = (await ctx.session.execute(select(Dispute).where(Dispute.number == out["dispute"]))).scalar_one()
+        return (await _dispute_types(ctx, [d]))[0]
+
+    @strawberry.mutation(description="Refund an open credit when no unpaid invoices are left for it (R-I19).")
+    async def refund_invoice_credit(
+        self, info: Info[Context, None], credit_number: str, idempotency_key: str | None = None
+    ) -> RefundType:
+        ctx = info.context
+        ctx.require_tenant()
+        if not (ctx.allowed("invoice", "pay") or ctx.allowed("payment", "record")):
+            ctx.require("invoice", "pay")
+
+        async def run() -> dict[str, Any]:
+            r = await svc.request_refund(ctx.session, credit_number, ctx.principal.email, ctx.now())
+            return {
+                "credit": credit_number,
+                "amount": str(r.amount),
+                "currency": r.currency,
+                "at": r.created_at.isoformat(),
+            }
+
+        out = await idempotent(ctx, "invoicing.refund", idempotency_key, {"credit": credit_number}, run)
+        return RefundType(
+            credit_number=out["credit"],
+            amount=_money(Decimal(out["amount"]), out["currency"]),
+            created_at=datetime.fromisoformat(str(out["at"])),
+        )
+
+    @strawberry.mutation(description="Email the invoice list (optionally one status) to yourself (R-I2).")
+    async def email_invoice_list(
+        self, info: Info[Context, None], status: InvoiceStatus | None = None
+    ) -> EmailedInvoiceList:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "email_list")
+        today = ctx.today()
+        stmt = svc.status_filter(select(Invoice), status.value if status else None, today)
+        rows = list(
+            (await ctx.session.execute(stmt.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()))).scalars()
+        )
+        body = "\n".join(
+            f"{i.number}  {i.invoice_date.isoformat()}  due {i.due_date.isoformat()}  "
+            f"{svc.status_of(i.balance, i.due_date, today):<8} {i.currency} {i.total}  balance {i.balance}"
+            for i in rows
+        )
+        label = status.value.lower() if status else "all"
+        ctx.send_email(
+            ctx.principal.email,
+            f"Your invoices ({label}): {len(rows)}",
+            body or "No invoices.",
+            kind="invoicing.invoice_list",
+        )
+        return EmailedInvoiceList(to=ctx.principal.email, invoices=len(rows))
+
+    @strawberry.mutation(description="Update the billing contact and account contacts (R-I14, R-I3).")
+    async def update_billing_profile(
+        self,
+        info: Info[Context, None],
+        billing_email: str | None = None,
+        account_contacts: list[str] | None = None,
+    ) -> BillingProfileType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("billing_profile", "manage")
+        await svc.update_billing_profile(ctx.session, billing_email, account_contacts, ctx.now())
+        return await _profile(ctx)
+
+    @strawberry.mutation(description="Save a card (gateway token; last four digits kept) (R-I14).")
+    async def add_billing_card(self, info: Info[Context, None], input: AddCardInput) -> BillingProfileType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("billing_profile", "manage")
+        await svc.add_card(
+            ctx.session, input.token, input.exp_month, input.exp_year, input.label, input.make_default, ctx.now()
+        )
+        return await _profile(ctx)
+
+    @strawberry.mutation(description="Remove a saved card (R-I14).")
+    async def remove_billing_card(self, info: Info[Context, None], id: strawberry.ID) -> BillingProfileType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("billing_profile", "manage")
+        pm = await ctx.session.get(PaymentMethod, from_global_id(id, "SavedCard"))
+        if pm is None or pm.tenant_id != ctx.tenant_id or pm.removed:
+            raise NotFound("No such saved card", field="id")
+        pm.removed, pm.is_default, pm.token = True, False, None
+        await ctx.session.flush()
+        return await _profile(ctx)
+
+    @strawberry.mutation(description="Ask to add or change the PO on future invoices (R-I15).")
+    async def request_po_change(
+        self, info: Info[Context, None], invoice_number: str, po_number: str, po_document_name: str
+    ) -> PoChangeRequestType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("billing_profile", "manage")
+        if len(po_document_name) > 200:
+            raise BadUserInput("poDocumentName is too long", field="poDocumentName")
+        r = await svc.request_po_change(
+            ctx.session, invoice_number, po_number, po_document_name, ctx.principal.email, ctx.now()
+        )
+        return PoChangeRequestType(
+            id=strawberry.ID(to_global_id("PoChangeRequest", r.id)),
+            invoice_number=invoice_number.strip(),
+            po_number=r.po_number,
+            document_name=r.document_name,
+            status=r.status,
+            requested_by=r.requested_by,
+            created_at=r.created_at,
+        )
