@@ -497,11 +497,11 @@ async def check_code(ctx: Context, code: str | None) -> None:
 
 
 # --------------------------------------------------------------------------------- redemption
-async def _invoice(session: AsyncSession, number: str) -> Any:
+async def _invoice(session: AsyncSession, number: str, today: date) -> Any:
     number = (number or "").strip()
     if not number or len(number) > 64:
         raise BadUserInput("invoiceNumber is required", field="invoiceNumber")
-    invoice = await invoicing.get_invoice(session, number)
+    invoice = await invoicing.get_invoice(session, number, today=today)
     if invoice is None:
         raise NotFound(f"No invoice {number}", field="invoiceNumber")
     return invoice
@@ -509,7 +509,7 @@ async def _invoice(session: AsyncSession, number: str) -> Any:
 
 async def redeemable(ctx: Context, invoice_number: str) -> Money:
     """The most the tenant may redeem on that invoice now: min(invoice cap, usable balance)."""
-    invoice = await _invoice(ctx.session, invoice_number)
+    invoice = await _invoice(ctx.session, invoice_number, ctx.today())
     bal = await balances(ctx.session, ctx.today())
     if invoice.currency != bal.currency:
         return Money(ZERO, bal.currency)
@@ -546,7 +546,7 @@ async def _redeem(ctx: Context, invoice_number: str, amount: Money | None) -> di
         if amount.currency != currency:  # R-W10: rewards are never exchanged into another currency
             raise BadUserInput(f"Rewards can only be redeemed in {currency}", field="amount.currency")
         parse_amount(amount.amount, currency, field="amount")
-    invoice = await _invoice(session, invoice_number)
+    invoice = await _invoice(session, invoice_number, today)
     if invoice.currency != currency:
         raise BadUserInput(
             f"Invoice {invoice.number} is in {invoice.currency}; rewards are in {currency} and cannot be converted",
