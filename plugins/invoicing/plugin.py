@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.hookspecs import HOOK_VERSION, GraphContribution, PluginManifest, hookimpl
+from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, Job, PluginManifest, hookimpl
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -42,3 +42,17 @@ def cc_graph() -> GraphContribution:
     from plugins.invoicing.graph import InvoicingMutation, InvoicingQuery
 
     return GraphContribution(query=[InvoicingQuery], mutation=[InvoicingMutation])
+
+
+@hookimpl
+def cc_jobs() -> list[Job]:
+    from plugins.invoicing.jobs import JOBS
+
+    return JOBS
+
+
+@hookimpl
+def cc_import_sections() -> list[ImportSection]:
+    from plugins.invoicing.importer import SECTIONS
+
+    return SECTIONS
