@@ -39,15 +39,18 @@ async def _grant(
         )
 
 
-async def _a_demo_renewal(session: AsyncSession, tenant_id: int) -> str | None:
-    """The support number of one demo renewal. Read through SQL, never the renewals models
+async def _a_demo_renewal(session: AsyncSession, tenant_id: int, owner: str) -> str | None:
+    """The support number of one pending demo renewal quoted to ``owner``. Read through SQL, never the renewals models
     (plugins do not import each other); absent when the renewals plugin has no table or rows."""
     try:
         async with session.begin_nested():
             row = (
                 await session.execute(
-                    text("SELECT support_number FROM renewals WHERE tenant_id = :t ORDER BY support_number LIMIT 1"),
-                    {"t": tenant_id},
+                    text(
+                        "SELECT support_number FROM renewal_renewals WHERE tenant_id = :t AND quote_to_email = :o "
+                        "AND accepted_at IS NULL ORDER BY start_date, support_number LIMIT 1"
+                    ),
+                    {"t": tenant_id, "o": owner},
                 )
             ).first()
     except Exception:
@@ -66,7 +69,7 @@ async def demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str
         people["FINANCE"],
         clock,
     )
-    support_number = await _a_demo_renewal(session, tenant_id)
+    support_number = await _a_demo_renewal(session, tenant_id, people["TECHNICAL"])
     if support_number is not None:
         by = people["TECHNICAL"]
         await _grant(session, tenant_id, "renewal", support_number, people["EXECUTIVE"], service.PARTICIPANT, by, clock)

@@ -120,13 +120,19 @@ async def authorize_renewal_share(ctx: Context, support_number: str) -> None:
 
 
 async def _ensure_people(ctx: Context, emails: Sequence[str]) -> list[str]:
-    """Invite whoever is not yet an active user (R-S1: they see the share after first sign-in).
-    Returns the emails that were invited."""
+    """Invite whoever is not a user yet (R-S1: they see the share after first sign-in).
+    Returns the emails that were invited (the invitation email replaces the share notice)."""
     found = {p.email: p for p in (await ctx.session.execute(select(Person).where(Person.email.in_(emails)))).scalars()}
+    removed = [e for e in emails if e in found and found[e].status == "REMOVED"]
+    if removed:
+        # Sharing must not quietly undo an admin's removal (R-A3): an admin invites them again.
+        raise Conflict(
+            f"{', '.join(removed)} was removed from your organisation; ask an admin to invite them again",
+            emails=removed,
+        )
     invited: list[str] = []
     for email in emails:
-        person = found.get(email)
-        if person is None or person.status == "REMOVED":
+        if email not in found:
             await user_service.invite_person(ctx, email, action=SHARE_ACTION)
             invited.append(email)
     return invited

@@ -1,27 +1,44 @@
-"""Sharing tests: the shared ``api`` fixture plus a variant with the fake renewals plugin."""
+"""Sharing tests run against the real renewals plugin: renewals are loaded with its import section
+(docs/import/renewals.md)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.conftest import ACME, BACKENDS, GLOBEX, Api, make_api
-from tests.sharing import fake_renewals
+from tests.conftest import ACME, GLOBEX, NOW, Api
+
+# (tenant, support number) -> quote-to contact, i.e. the renewal's OWNER (R-S2)
+RENEWALS = {
+    ("acme", "SN-1"): "tech@acme.com",
+    ("acme", "SN-2"): "admin@acme.com",
+    ("globex", "SN-9"): "tech@globex.com",
+}
 
 
-@pytest.fixture(params=BACKENDS)
-async def fapi(request: pytest.FixtureRequest, templates: dict[str, Any], smtp_server: Any) -> AsyncIterator[Api]:
-    """Acme and Globex with the fake renewals plugin enabled."""
-    backend = request.param
-    if backend == "postgres" and "postgres" not in templates:
-        pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found")
-    controller, _ = smtp_server
-    api, client = await make_api(backend, templates, controller.port, extra_plugins=[fake_renewals])
-    try:
-        await api.load({"tenants": [ACME, GLOBEX]})
-        yield api
-    finally:
-        await client.aclose()
-        await api.state.engine.dispose()
+def renewal_item(tenant: str, sn: str, quote_to: str, days: int = 60) -> dict[str, Any]:
+    """A pending renewal (R-R1: support starts within the 120-day window) in the import format."""
+    start = NOW.date() + timedelta(days=days)
+    return {
+        "tenant": tenant,
+        "supportNumber": sn,
+        "customer": f"{tenant.title()} Corp",
+        "startDate": start.isoformat(),
+        "endDate": (start + timedelta(days=364)).isoformat(),
+        "serviceLevel": "Premier",
+        "currency": "USD",
+        "amount": "1200.00",
+        "quoteTo": {"email": quote_to, "firstName": "Q", "lastName": "To", "address": "1 Main St", "phone": "1"},
+        "lines": [
+            {"product": "WebLogic", "productFamily": "MIDDLEWARE", "salesOrderNumber": "SO1", "amount": "1200.00"}
+        ],
+    }
+
+
+@pytest.fixture
+async def rapi(api: Api) -> Api:
+    """Acme and Globex, with renewals SN-1 (tech@acme), SN-2 (admin@acme) and SN-9 (tech@globex)."""
+    await api.load({"tenants": [ACME, GLOBEX], "renewals": [renewal_item(t, sn, q) for (t, sn), q in RENEWALS.items()]})
+    return api
