@@ -251,7 +251,17 @@ class CoreQuery:
                 allowed=False, decided_by_role=None, rule="no such person in this tenant", roles_considered=[]
             )
         sub_ctx = await ctx.state.context_for(ctx.session, subject, tenant)
-        extra = await object_roles(sub_ctx, object, id) if id else ()
+        try:
+            extra = await object_roles(sub_ctx, object, id) if id else ()
+        except NotFound:
+            # The owning plugin hides the object from this person (R-S2): that is the answer.
+            return Explanation(
+                allowed=False,
+                decided_by_role=None,
+                rule=f"{object} {id} does not exist or is not visible to {subject.email} "
+                "(not theirs and not shared with them)",
+                roles_considered=sorted(subject.roles),
+            )
         roles = sorted(subject.roles | set(extra))
         decision = sub_ctx.authz.explain(object, action, roles)
         return Explanation(
