@@ -263,8 +263,12 @@ async def create_invoice(
         amount = quantize(Decimal(ls.pre_tax_amount), spec.currency)
         if amount < 0:
             raise BadUserInput(f"lines[{i}].preTaxAmount must not be negative", field="lines")
-        rate = default_rate if ls.tax_rate is None else ls.tax_rate
-        line_tax = tax_for(amount, rate, spec.currency) if ls.tax_amount is None else quantize(ls.tax_amount)
+        if ls.tax_amount is not None:  # given (import): keep it, and the effective rate for rebills
+            line_tax = quantize(Decimal(ls.tax_amount), spec.currency)
+            rate = ls.tax_rate if ls.tax_rate is not None else _effective_rate(line_tax, amount)
+        else:
+            rate = default_rate if ls.tax_rate is None else ls.tax_rate
+            line_tax = tax_for(amount, rate, spec.currency)
         inv.lines.append(
             InvoiceLine(
                 tenant_id=tid,
@@ -306,6 +310,10 @@ async def create_invoice(
         )
     await apply_open_credits(session, inv.currency, now)
     return inv
+
+
+def _effective_rate(tax: Decimal, pre_tax: Decimal) -> Decimal:
+    return (tax / pre_tax).quantize(Decimal("0.000001")) if pre_tax else Decimal(0)
 
 
 # ---- the ledger --------------------------------------------------------------------------------
