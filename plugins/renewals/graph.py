@@ -378,13 +378,17 @@ class CartType:
         return [MoneyType.of(quantize(v, k), k) for k, v in sorted(sums.items())]
 
 
-@strawberry.type
+@strawberry.type(description="R-R5: what the person sees after placing the order (one order per renewal).")
 class OrderConfirmation:
-    order_number: str
+    order_numbers: list[str]
     placed_at: datetime
     total: MoneyType
     payment_method: PaymentMethod
     support_numbers: list[str]
+
+    @strawberry.field(description="The order number when one renewal was ordered.")
+    def order_number(self) -> str:
+        return self.order_numbers[0]
 
     @strawberry.field
     async def renewals(self, info: Info[Context, None]) -> list[RenewalType]:
@@ -403,7 +407,7 @@ class OrderConfirmation:
     @classmethod
     def of(cls, data: dict[str, Any]) -> OrderConfirmation:
         return cls(
-            order_number=data["orderNumber"],
+            order_numbers=list(data["orderNumbers"]),
             placed_at=datetime.fromisoformat(data["placedAt"]),
             total=MoneyType.of(Decimal(data["total"]), data["currency"]),
             payment_method=PaymentMethod(data["paymentMethod"]),

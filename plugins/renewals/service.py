@@ -88,6 +88,7 @@ MAX_CART_ITEMS = 250
 
 # Relation roles (per renewal) passed to the enforcer as extra roles.
 OWNER = "OWNER"
+SALES_REP = "SALES_REP"  # the staff role whose holders get ASSIGNED_REP on their renewals
 ASSIGNED_REP = "ASSIGNED_REP"
 GRANT_ROLES = ("PARTICIPANT", "VIEWER")
 
@@ -302,7 +303,7 @@ def visibility(ctx: Context, action: str = "view") -> ColumnElement[bool]:
     p = ctx.principal
     clauses: list[ColumnElement[bool]] = []
     if p.is_staff:
-        if ctx.allowed(OBJECT, action, [ASSIGNED_REP]):
+        if SALES_REP in p.staff_roles and ctx.allowed(OBJECT, action, [ASSIGNED_REP]):
             clauses.append(Renewal.sales_rep_email == p.email)
     else:
         if ctx.allowed(OBJECT, action, [OWNER]):
@@ -319,7 +320,7 @@ def _may_see(ctx: Context) -> ColumnElement[bool]:
     """Any relation at all (the enforcer then decides the action on that one renewal)."""
     p = ctx.principal
     if p.is_staff:
-        return Renewal.sales_rep_email == p.email
+        return and_(Renewal.sales_rep_email == p.email, SALES_REP in p.staff_roles)
     return or_(Renewal.quote_to_email == p.email, _grant_exists(p.email, GRANT_ROLES))
 
 
@@ -327,7 +328,7 @@ async def relation_roles(ctx: Context, renewal: Renewal) -> list[str]:
     p = ctx.principal
     roles: list[str] = []
     if p.is_staff:
-        if renewal.sales_rep_email and renewal.sales_rep_email == p.email:
+        if SALES_REP in p.staff_roles and renewal.sales_rep_email and renewal.sales_rep_email == p.email:
             roles.append(ASSIGNED_REP)
         return roles
     if renewal.quote_to_email == p.email:
@@ -782,53 +783,53 @@ async def place_order(
     po_number: str | None,
     amounts: dict[int, Decimal] | None = None,
     years: int = 1,
-) -> RenewalOrder:
-    """Accept ``renewals`` in one order: history, message center, email, and one ``renewal.accepted``
-    event per renewal — all in the caller's transaction (a vetoing handler rolls everything back)."""
+) -> list[RenewalOrder]:
+    """Accept ``renewals``: one order (and one ``renewal.accepted`` event, which invoicing turns into
+    one invoice) per renewal, history, message center and email — all in the caller's transaction,
+    so a vetoing event handler rolls everything back."""
     if any(r.accepted_at is not None for r in renewals):
         done = next(r for r in renewals if r.accepted_at is not None)
         raise Conflict(f"Renewal {done.support_number} was already accepted; no second order was placed")
     amounts = amounts or {r.id: r.amount for r in renewals}
-    currency = renewals[0].currency
     now = ctx.now()
     actor = ctx.principal.email
-    total = sum((amounts[r.id] for r in renewals), Decimal("0"))
-    order = RenewalOrder(
-        tenant_id=renewals[0].tenant_id,
-        order_number="pending",
-        kind=kind,
-        placed_by=actor,
-        placed_at=now,
-        payment_method=payment_method,
-        po_number=po_number,
-        billing_name=billing.name,
-        billing_email=billing.email,
-        billing_address=billing.address,
-        currency=currency,
-        total=quantize(total, currency),
-    )
-    ctx.session.add(order)
-    await ctx.session.flush()
-    order.order_number = f"RO-{order.id:07d}"
-    tenant = ctx.tenant or await ctx.session.get(Tenant, order.tenant_id)
+    tenant = ctx.tenant or await ctx.session.get(Tenant, renewals[0].tenant_id)
     all_lines = await lines_for(ctx.session, [r.id for r in renewals])
+    orders: list[RenewalOrder] = []
     for renewal, lines in zip(renewals, all_lines, strict=True):
+        amount = quantize(amounts[renewal.id], renewal.currency)
+        order = RenewalOrder(
+            tenant_id=renewal.tenant_id,
+            order_number="pending",
+            kind=kind,
+            placed_by=actor,
+            placed_at=now,
+            payment_method=payment_method,
+            po_number=po_number,
+            billing_name=billing.name,
+            billing_email=billing.email,
+            billing_address=billing.address,
+            currency=renewal.currency,
+            total=amount,
+        )
+        ctx.session.add(order)
+        await ctx.session.flush()
+        order.order_number = f"RO-{order.id:07d}"
+        orders.append(order)
         renewal.status = AUTO_RENEWED if kind == "AUTO_RENEW" else ACCEPTED
         renewal.accepted_at = now
         renewal.accepted_by = actor
         renewal.order_id = order.id
         renewal.payment_method = payment_method
         renewal.po_number = po_number
-        renewal.billing_name, renewal.billing_email, renewal.billing_address = (
-            billing.name,
-            billing.email,
-            billing.address,
-        )
+        renewal.billing_name, renewal.billing_email = billing.name, billing.email
+        renewal.billing_address = billing.address
         if years > 1:
             renewal.end_date = add_years(renewal.start_date, years) - timedelta(days=1)
         renewal.last_updated_by = actor
         renewal.updated_at = now
         await ctx.session.flush()
+        line_amounts = apportion(amount, [x.amount for x in lines], renewal.currency)
         await ctx.emit(
             "renewal.accepted",
             {
@@ -836,7 +837,7 @@ async def place_order(
                 "support_number": renewal.support_number,
                 "order_number": order.order_number,
                 "currency": renewal.currency,
-                "amount": str(quantize(amounts[renewal.id], renewal.currency)),
+                "amount": str(amount),
                 "payment_method": payment_method,
                 "po_number": po_number,
                 "billing_email": billing.email,
@@ -845,38 +846,58 @@ async def place_order(
                 "accepted_at": now.isoformat(),
                 "country": tenant.country,
                 "lines": [
-                    {"product": x.product, "product_family": x.product_family, "amount": str(x.amount)} for x in lines
+                    {"product": x.product, "product_family": x.product_family, "amount": str(a)}
+                    for x, a in zip(lines, line_amounts, strict=True)
                 ],
             },
         )
-    # Accepted renewals leave every other cart (R-R17).
+    # Accepted renewals leave every cart (R-R17).
     await ctx.session.execute(delete(RenewalCartItem).where(RenewalCartItem.renewal_id.in_([r.id for r in renewals])))
-    numbers = ", ".join(r.support_number for r in renewals)
-    subject = f"Renewal order {order.order_number} accepted"
+    numbers = ", ".join(o.order_number for o in orders)
+    contracts = ", ".join(r.support_number for r in renewals)
+    total = sum((o.total for o in orders), Decimal(0))
+    subject = f"Renewal order {numbers} accepted"
     body = (
-        f"Order {order.order_number} renews support contract(s) {numbers} for {currency} {order.total}, "
+        f"Order {numbers} renews support contract(s) {contracts} for {renewals[0].currency} {total}, "
         f"paid by {payment_method}. Support fees are paid in full before the support period; the order "
         f"cannot be cancelled and is not refundable."
     )
     recipients = {r.quote_to_email for r in renewals}
-    if not actor.startswith("system@"):
+    if actor != SYSTEM_ACTOR:
         recipients.add(actor)
     for email in sorted(recipients):
-        _post(ctx, order.tenant_id, email, subject, body, "renewal.accepted")  # R-R5 message center
-        ctx.send_email(email, subject, body, kind="renewal.accepted", tenant_id=order.tenant_id)
+        _post(ctx, tenant.id, email, subject, body, "renewal.accepted")  # R-R5 message center
+        ctx.send_email(email, subject, body, kind="renewal.accepted", tenant_id=tenant.id)
     await ctx.session.flush()
-    return order
+    return orders
 
 
-def confirmation(order: RenewalOrder, renewals: Sequence[Renewal]) -> dict[str, Any]:
+def apportion(total: Decimal, parts: Sequence[Decimal], currency: str) -> list[Decimal]:
+    """Split ``total`` over lines in proportion to their amounts, so line amounts always add up to the
+    order amount (multi-year totals, or contracts whose lines do not add up); the last line takes the
+    rounding difference."""
+    if not parts:
+        return []
+    base = sum(parts, Decimal(0))
+    if base == total:
+        return list(parts)
+    if base == 0:
+        shares = [quantize(total / len(parts), currency) for _ in parts]
+    else:
+        shares = [quantize(total * p / base, currency) for p in parts]
+    shares[-1] = total - sum(shares[:-1], Decimal(0))
+    return shares
+
+
+def confirmation(orders: Sequence[RenewalOrder], renewals: Sequence[Renewal]) -> dict[str, Any]:
     """The JSON-able confirmation replayed for a repeated idempotency key."""
     return {
-        "orderNumber": order.order_number,
-        "placedAt": order.placed_at.isoformat(),
+        "orderNumbers": [o.order_number for o in orders],
+        "placedAt": orders[0].placed_at.isoformat(),
         "supportNumbers": [r.support_number for r in renewals],
-        "total": str(order.total),
-        "currency": order.currency,
-        "paymentMethod": order.payment_method,
+        "total": str(sum((o.total for o in orders), Decimal(0))),
+        "currency": orders[0].currency,
+        "paymentMethod": orders[0].payment_method,
     }
 
 
@@ -988,7 +1009,7 @@ async def accept_multi_year(ctx: Context, support_number: str, req: CheckoutRequ
     method, billing, po_number = _check_terms_and_billing(
         ctx, req, tenant.country, await tssa_required(ctx, tenant.id), _default_billing(renewal)
     )
-    order = await place_order(
+    orders = await place_order(
         ctx,
         [renewal],
         kind="MULTI_YEAR",
@@ -998,10 +1019,10 @@ async def accept_multi_year(ctx: Context, support_number: str, req: CheckoutRequ
         amounts={renewal.id: renewal.multi_year_amount},
         years=renewal.multi_year_years or MULTI_YEAR_YEARS,
     )
-    return confirmation(order, [renewal])
+    return confirmation(orders, [renewal])
 
 
-async def activate_auto_renewal(ctx: Context, renewal: Renewal) -> RenewalOrder:
+async def activate_auto_renewal(ctx: Context, renewal: Renewal) -> list[RenewalOrder]:
     """R-R10: accept an AutoRenew renewal with its payment method (pay by invoice by default, R-R8)."""
     return await place_order(
         ctx,

@@ -13,10 +13,24 @@ OTHER_REP = "other.rep@vendor.example"
 SALES_REP = {"as_": REP, "staff": ["SALES_REP"]}
 
 DB_LINES = [
-    {"product": "Database EE", "productFamily": "DATABASE", "csiNumber": "CSI1", "quantity": "2",
-     "serialNumber": "SN1", "installedAt": "Berlin DC", "salesOrderNumber": "SO1", "amount": "8000.00"},
-    {"product": "Diagnostics Pack", "productFamily": "DATABASE_ENTERPRISE_OPTIONS", "csiNumber": "CSI2",
-     "quantity": "2", "salesOrderNumber": "SO1", "amount": "4000.00"},
+    {
+        "product": "Database EE",
+        "productFamily": "DATABASE",
+        "csiNumber": "CSI1",
+        "quantity": "2",
+        "serialNumber": "SN1",
+        "installedAt": "Berlin DC",
+        "salesOrderNumber": "SO1",
+        "amount": "8000.00",
+    },
+    {
+        "product": "Diagnostics Pack",
+        "productFamily": "DATABASE_ENTERPRISE_OPTIONS",
+        "csiNumber": "CSI2",
+        "quantity": "2",
+        "salesOrderNumber": "SO1",
+        "amount": "4000.00",
+    },
 ]
 MW_LINES = [{"product": "WebLogic", "productFamily": "MIDDLEWARE", "salesOrderNumber": "SO2", "amount": "1000.00"}]
 
