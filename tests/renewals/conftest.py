@@ -19,9 +19,14 @@ class EventRecorder:
 
     def __init__(self) -> None:
         self.events: list[tuple[str, dict[str, Any]]] = []
+        self.veto: str | None = None
 
     @hookimpl
     async def cc_on_event(self, ctx: Any, event: str, payload: dict[str, Any]) -> None:
+        if self.veto:
+            from core.errors import Conflict
+
+            raise Conflict(self.veto)
         self.events.append((event, payload))
 
 
