@@ -32,6 +32,7 @@ from plugins.invoicing.models import (
     Payment,
     PaymentMethod,
     PoChangeRequest,
+    Subscription,
 )
 
 
@@ -407,6 +408,168 @@ class EmailedInvoiceList:
     invoices: int
 
 
+@strawberry.type(name="SubscriptionProduct")
+class SubscriptionProductType:
+    key: str
+    order_number: str
+    product: str
+    category: str
+    program: str
+    product_family: str
+    amount: MoneyType = strawberry.field(description="Contract value for the whole subscription term.")
+    charge: MoneyType = strawberry.field(description="Co-termed (prorated) charge; pooled capacity is not prorated.")
+    term_months: int
+    pooled: bool
+    payment_method: str
+    po_number: str | None
+    provisioned_on: date | None
+    subscribed_quantity: Decimal
+    burst_limit: Decimal = strawberry.field(description="R-I11: at most 2× the subscribed quantity.")
+    hourly_price: Decimal
+
+
+@strawberry.type(name="BillingScheduleLine")
+class BillingScheduleLineType:
+    product_key: str
+    product: str
+    order_number: str
+    period_start: date
+    period_end: date
+    amount: MoneyType
+
+
+@strawberry.type(name="BillingScheduleEntry", description="One invoice of the schedule (R-I6…R-I13).")
+class BillingScheduleEntryType:
+    bill_date: date
+    payment_method: str
+    po_number: str | None
+    amount: MoneyType
+    display_amount: Decimal = strawberry.field(description="Rounded to whole currency units (R-I10).")
+    invoice_number: str | None = strawberry.field(description="Set once the job has issued it.")
+    lines: list[BillingScheduleLineType]
+
+
+@strawberry.type(name="Subscription")
+class SubscriptionType:
+    id: strawberry.ID
+    number: str
+    name: str
+    currency: str
+    country: str
+    frequency: str
+    start_date: date
+    end_date: date
+    term_months: int
+    is_cloud: bool = strawberry.field(description="R-I12: cloud subscriptions continue pay-as-you-go after the term.")
+    billing_email: str
+    products: list[SubscriptionProductType]
+    schedule_csv_url: str
+    _id: strawberry.Private[int]
+    _entries: strawberry.Private[list]
+
+    @classmethod
+    def of(cls, sub: Subscription) -> SubscriptionType:
+        from plugins.invoicing.jobs import billables
+
+        term = svc.months_between(sub.start_date, sub.end_date)
+        c = sub.currency
+        products = []
+        for p in sub.products:
+            months = svc.months_between(max(p.provisioned_on or sub.start_date, sub.start_date), sub.end_date)
+            products.append(
+                SubscriptionProductType(
+                    key=p.line_key,
+                    order_number=p.order_number,
+                    product=p.product,
+                    category=p.category,
+                    program=p.program,
+                    product_family=p.product_family,
+                    amount=_money(p.amount, c),
+                    charge=_money(svc.prorated_charge(p.amount, term, months, p.pooled, c), c),
+                    term_months=months,
+                    pooled=p.pooled,
+                    payment_method=p.payment_method,
+                    po_number=p.po_number,
+                    provisioned_on=p.provisioned_on,
+                    subscribed_quantity=p.subscribed_quantity,
+                    burst_limit=p.subscribed_quantity * svc.BURST_MAX_FACTOR,
+                    hourly_price=p.hourly_price,
+                )
+            )
+        entries = svc.build_schedule(sub.start_date, sub.end_date, sub.frequency, billables(sub), c)
+        return cls(
+            id=strawberry.ID(to_global_id("Subscription", sub.id)),
+            number=sub.number,
+            name=sub.name,
+            currency=c,
+            country=sub.country,
+            frequency=sub.frequency,
+            start_date=sub.start_date,
+            end_date=sub.end_date,
+            term_months=term,
+            is_cloud=sub.is_cloud,
+            billing_email=sub.billing_email,
+            products=products,
+            schedule_csv_url=f"/invoicing/subscriptions/{sub.number}/schedule.csv",
+            _id=sub.id,
+            _entries=entries,
+        )
+
+    @strawberry.field(description="The subscription's billing schedule, one entry per invoice (R-I7…R-I13).")
+    async def billing_schedule(self, info: Info[Context, None]) -> list[BillingScheduleEntryType]:
+        issued = await info.context.loader("invoicing.sched_issued", _load_issued(info.context)).load(self._id)
+        return schedule_entries(self.number, self.currency, self._entries, issued)
+
+
+def schedule_entries(
+    number: str, currency: str, entries: list, issued: dict[str, str]
+) -> list[BillingScheduleEntryType]:
+    from core.money import whole_units
+
+    out = []
+    for (bill, method, po), items in sorted(svc.group_entries(entries).items()):
+        total = sum((e.amount for e in items), Decimal(0))
+        out.append(
+            BillingScheduleEntryType(
+                bill_date=bill,
+                payment_method=method,
+                po_number=po or None,
+                amount=_money(total, currency),
+                display_amount=whole_units(total),
+                invoice_number=issued.get(f"schedule:{number}:{bill.isoformat()}:{method}:{po}"),
+                lines=[
+                    BillingScheduleLineType(
+                        product_key=e.product.key,
+                        product=e.product.product,
+                        order_number=e.product.order_number,
+                        period_start=e.period_start,
+                        period_end=e.period_end,
+                        amount=_money(e.amount, currency),
+                    )
+                    for e in items
+                ],
+            )
+        )
+    return out
+
+
+def _load_issued(ctx: Context) -> Any:
+    async def load(ids: list[int]) -> list[dict[str, str]]:
+        rows = (
+            await ctx.session.execute(
+                select(Invoice.subscription_id, Invoice.source_key, Invoice.number).where(
+                    Invoice.subscription_id.in_(ids), Invoice.source == "SCHEDULE"
+                )
+            )
+        ).all()
+        by: dict[int, dict[str, str]] = defaultdict(dict)
+        for sid, key, num in rows:
+            by[sid][key] = num
+        return [by[i] for i in ids]
+
+    return load
+
+
 # ------------------------------------------------------------------------------------ inputs
 @strawberry.input
 class PayInvoiceItem:
@@ -552,6 +715,41 @@ class InvoicingQuery:
             stmt = stmt.where(Dispute.status == status)
         return await _dispute_types(ctx, list((await ctx.session.execute(stmt)).scalars()))
 
+    @strawberry.field(description="Subscriptions (plans on the account) with their billing schedules (R-I14).")
+    async def subscriptions(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[SubscriptionType]:
+        from sqlalchemy.orm import selectinload
+
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("billing_profile", "view")
+        rows, page, total, cursors = await keyset_page(
+            ctx.session,
+            select(Subscription).options(selectinload(Subscription.products)),
+            [(Subscription.id, False)],
+            first=first,
+            after=after,
+            key_of=lambda s: (s.id,),
+        )
+        return connection([SubscriptionType.of(s) for s in rows], page, total, cursors)
+
+    @strawberry.field(description="One subscription by number with its billing schedule.")
+    async def subscription(self, info: Info[Context, None], number: str) -> SubscriptionType:
+        from sqlalchemy.orm import selectinload
+
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("billing_profile", "view")
+        sub = (
+            await ctx.session.execute(
+                select(Subscription).where(Subscription.number == number).options(selectinload(Subscription.products))
+            )
+        ).scalar_one_or_none()
+        if sub is None:
+            raise NotFound(f"No subscription {number!r}", field="number")
+        return SubscriptionType.of(sub)
+
     @strawberry.field(description="The billing profile (R-I14).")
     async def billing_profile(self, info: Info[Context, None]) -> BillingProfileType:
         ctx = info.context
@@ -565,13 +763,14 @@ async def _profile(ctx: Context) -> BillingProfileType:
     profile = (await ctx.session.execute(select(BillingProfile))).scalar_one_or_none()
     due_rows = (
         await ctx.session.execute(
-            select(Invoice.currency, Invoice.due_date < today, func.count(Invoice.id), func.sum(Invoice.balance))
+            select(Invoice.currency, Invoice.due_date, func.count(Invoice.id), func.sum(Invoice.balance))
             .where(Invoice.balance > 0)
-            .group_by(Invoice.currency, Invoice.due_date < today)
+            .group_by(Invoice.currency, Invoice.due_date)
         )
     ).all()
     due: dict[str, list[Any]] = {}
-    for currency, overdue, n, amount in due_rows:
+    for currency, due_date, n, amount in due_rows:
+        overdue = due_date < today
         entry = due.setdefault(currency, [0, Decimal(0), Decimal(0)])
         entry[0] += n
         entry[1] += Decimal(amount)

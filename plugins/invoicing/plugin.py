@@ -56,3 +56,10 @@ def cc_import_sections() -> list[ImportSection]:
     from plugins.invoicing.importer import SECTIONS
 
     return SECTIONS
+
+
+@hookimpl
+def cc_http_routes() -> list[Any]:
+    from plugins.invoicing.downloads import routes
+
+    return routes()

@@ -1,0 +1,218 @@
+"""Downloads (plain HTTP routes, same auth and tenant filter as GraphQL): the invoice document (HTML via
+Jinja2), the invoice list and payment history as CSV (R-I2), and a subscription's billing schedule as
+CSV (R-I14). CSVs stream from a server-side cursor in partitions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from core.context import Context
+from core.errors import BadUserInput, NotFound
+from core.http import aiter_rows, download_route
+from core.money import whole_units
+from plugins.invoicing import service as svc
+from plugins.invoicing.models import Application, Credit, Invoice, Payment, Subscription
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"), autoescape=select_autoescape(["html"])
+)
+INVOICE_COLUMNS = [
+    "Invoice Number",
+    "Invoice Date",
+    "Due Date",
+    "Status",
+    "Order Number",
+    "PO Number",
+    "Currency",
+    "Pre-tax Total",
+    "Tax",
+    "Total",
+    "Paid",
+    "Credited",
+    "Balance",
+    "Billing Email",
+]
+PAYMENT_COLUMNS = ["Payment Number", "Date", "Method", "Status", "Currency", "Amount", "Invoices", "Reference", "Card"]
+SCHEDULE_COLUMNS = [
+    "Bill Date",
+    "Product",
+    "Order Number",
+    "Period Start",
+    "Period End",
+    "Payment Method",
+    "PO Number",
+    "Currency",
+    "Amount",
+    "Display Amount",
+]
+
+
+def _csv_line(values: Sequence[Any]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow(["" if v is None else str(v) for v in values])
+    return buf.getvalue()
+
+
+def _csv_response(stream: AsyncIterator[str], filename: str) -> StreamingResponse:
+    return StreamingResponse(
+        stream, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+async def invoice_document(ctx: Context, request: Request) -> Response:
+    ctx.require_tenant()
+    ctx.require("invoice", "view")
+    number = request.path_params["number"]
+    inv = (
+        await ctx.session.execute(select(Invoice).where(Invoice.number == number).options(selectinload(Invoice.lines)))
+    ).scalar_one_or_none()
+    if inv is None:
+        raise NotFound(f"No invoice {number!r}")
+    applied = (
+        await ctx.session.execute(
+            select(Application, Payment.number, Credit.number)
+            .outerjoin(Payment, Payment.id == Application.payment_id)
+            .outerjoin(Credit, Credit.id == Application.credit_id)
+            .where(Application.invoice_id == inv.id)
+            .order_by(Application.id)
+        )
+    ).all()
+    html = TEMPLATES.get_template("invoice.html").render(
+        inv=inv,
+        lines=inv.lines,
+        status=svc.status_of(inv.balance, inv.due_date, ctx.today()),
+        terms=svc.PAYMENT_TERMS_DAYS,
+        cc=[e for e in inv.cc_emails.split(",") if e],
+        applied=[(a, p or c or "") for a, p, c in applied],
+    )
+    return HTMLResponse(html, headers={"Content-Disposition": f'inline; filename="invoice-{inv.number}.html"'})
+
+
+async def invoice_list_csv(ctx: Context, request: Request) -> Response:
+    ctx.require_tenant()
+    ctx.require("invoice", "view")
+    status = request.query_params.get("status")
+    today = ctx.today()
+    stmt = svc.status_filter(select(Invoice), status.upper() if status else None, today)
+    stmt = stmt.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).execution_options(yield_per=500)
+    result = await ctx.session.stream(stmt)
+
+    async def rows() -> AsyncIterator[str]:
+        yield _csv_line(INVOICE_COLUMNS)
+        async for row in aiter_rows(result):
+            i = row[0]
+            yield _csv_line(
+                [
+                    i.number,
+                    i.invoice_date.isoformat(),
+                    i.due_date.isoformat(),
+                    svc.status_of(i.balance, i.due_date, today),
+                    i.order_number,
+                    i.po_number,
+                    i.currency,
+                    i.pre_tax_total,
+                    i.tax_total,
+                    i.total,
+                    i.applied_total,
+                    i.credited_total,
+                    i.balance,
+                    i.billing_email,
+                ]
+            )
+
+    return _csv_response(rows(), "invoices.csv")
+
+
+async def payments_csv(ctx: Context, request: Request) -> Response:
+    ctx.require_tenant()
+    ctx.require("invoice", "view")
+    result = await ctx.session.stream(select(Payment).order_by(Payment.id.desc()).execution_options(yield_per=500))
+
+    async def rows() -> AsyncIterator[str]:
+        yield _csv_line(PAYMENT_COLUMNS)
+        async for row in aiter_rows(result):
+            p = row[0]
+            yield _csv_line(
+                [
+                    p.number,
+                    p.created_at.date().isoformat(),
+                    p.method,
+                    p.status,
+                    p.currency,
+                    p.amount,
+                    " ".join(sorted(p.allocation)),
+                    p.reference,
+                    f"**** {p.card_last4}" if p.card_last4 else "",
+                ]
+            )
+
+    return _csv_response(rows(), "payments.csv")
+
+
+async def schedule_csv(ctx: Context, request: Request) -> Response:
+    from plugins.invoicing.jobs import billables
+
+    ctx.require_tenant()
+    ctx.require("billing_profile", "view")
+    number = request.path_params["number"]
+    sub = (
+        await ctx.session.execute(
+            select(Subscription).where(Subscription.number == number).options(selectinload(Subscription.products))
+        )
+    ).scalar_one_or_none()
+    if sub is None:
+        raise NotFound(f"No subscription {number!r}")
+    entries = svc.build_schedule(sub.start_date, sub.end_date, sub.frequency, billables(sub), sub.currency)
+    out = [_csv_line(SCHEDULE_COLUMNS)]
+    for e in entries:
+        out.append(
+            _csv_line(
+                [
+                    e.bill_date.isoformat(),
+                    e.product.product,
+                    e.product.order_number,
+                    e.period_start.isoformat(),
+                    e.period_end.isoformat(),
+                    e.product.payment_method,
+                    e.product.po_number,
+                    sub.currency,
+                    e.amount,
+                    whole_units(e.amount),
+                ]
+            )
+        )
+    return Response(
+        "".join(out),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="schedule-{sub.number}.csv"'},
+    )
+
+
+def _checked(handler: Any) -> Any:
+    async def run(ctx: Context, request: Request) -> Response:
+        status = request.query_params.get("status")
+        if status and status.upper() not in svc.STATUSES:
+            raise BadUserInput(f"status must be one of {', '.join(svc.STATUSES)}")
+        return await handler(ctx, request)
+
+    return run
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/invoicing/invoices.csv", download_route(_checked(invoice_list_csv))),
+        Route("/invoicing/payments.csv", download_route(payments_csv)),
+        Route("/invoicing/invoices/{number}/document", download_route(invoice_document)),
+        Route("/invoicing/subscriptions/{number}/schedule.csv", download_route(schedule_csv)),
+    ]
