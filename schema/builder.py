@@ -150,7 +150,11 @@ class SchemaCache:
 
     def _find_culprit(self, wanted: set[str], exc: Exception) -> tuple[str, str]:
         reason = f"{type(exc).__name__}: {exc}"
-        for name in sorted(wanted):
+        # Suspect custom plugins (not enabled by default) before built-in ones, later names first.
+        manifests = self.registry.manifests
+        suspects = sorted(wanted, reverse=True)
+        suspects.sort(key=lambda n: getattr(manifests.get(n), "default_enabled", True))  # stable: keeps name order
+        for name in suspects:
             try:
                 build_schema(self.registry, frozenset(wanted - {name}), ())
             except Exception:

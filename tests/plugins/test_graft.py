@@ -13,7 +13,7 @@ from core.plugins import load_plugins
 from schema.builder import SchemaCache, build_schema
 from tests.conftest import ACME, GLOBEX
 from tests.plugins.conftest import enable
-from tests.plugins.doubles import badges, clash
+from tests.plugins.doubles import badges, clash, dup
 
 VIEWER_BADGE = "{ viewer { email badgeLetters badgeBudget { amount currency } tenant { key badgeMotto } } }"
 TYPE_FIELDS = '{ __type(name: "%s") { name fields { name } } }'
@@ -126,3 +126,12 @@ def test_extension_fields_need_resolvers():
     registry = load_plugins([plain])
     assert "plain" not in registry.names
     assert "field 'secret' of PlainExtension needs a resolver" in registry.failures["plain"]
+
+
+def test_a_plugin_reusing_a_type_name_is_left_out_of_the_schema_and_reported():
+    registry = load_plugins([dup])
+    schema = SchemaCache(registry).get(frozenset({"renewals", "dup"}))
+    sdl = schema.as_str()
+    assert "fakeRenewal" not in sdl and "supportNumber" in sdl  # the built-in Renewal survives
+    assert registry.failures["dup"].startswith("dup: schema: ")
+    assert "Renewal" in registry.failures["dup"]
