@@ -63,3 +63,10 @@ def cc_http_routes() -> list[Any]:
     from plugins.invoicing.downloads import routes
 
     return routes()
+
+
+@hookimpl
+async def cc_demo_data(session: Any, tenant_id: int, people: dict[str, str], clock: Any) -> None:
+    from plugins.invoicing.demo import demo_data
+
+    await demo_data(session, tenant_id, people, clock)
