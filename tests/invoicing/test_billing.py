@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from tests.invoicing.test_api import INVOICE, INVOICES, PAY, invoice, load, pay_input
@@ -15,6 +17,7 @@ SUBS = """{ subscriptions(first: 10) { totalCount nodes { number frequency termM
   billingSchedule { billDate paymentMethod poNumber amount { amount } displayAmount invoiceNumber
     lines { productKey periodStart periodEnd amount { amount } } } } } }"""
 IMPORT = "mutation($j: String!) { importData(json: $j) { tenants sections } }"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs/import/invoicing.example.json"
 OP = {"as_": "op@vendor.example", "staff": ["OPERATOR"]}
 
 
@@ -162,7 +165,6 @@ async def test_quarterly_in_arrears_is_public_sector_only_and_import_is_rejected
             sub("S-Q", "2026-01-01", "2026-12-31", "QUARTERLY_ARREARS", product("A", "100.00", "2026-01-01"))
         ]
     }
-    import json
 
     assert await api.code(IMPORT, {"j": json.dumps(doc)}, **OP) == "BAD_USER_INPUT"
     assert (await api.sql("select count(*) from invoicing_subscriptions"))[0][0] == 0
@@ -182,8 +184,6 @@ async def test_bursting_usage_billed_monthly_in_arrears_and_capped_at_twice(two_
 
     def usage(hour: str, qty: str) -> dict:
         return {"tenant": "acme", "subscription": "S-C", "product": "OCPU", "hour": hour, "quantity": qty}
-
-    import json
 
     doc = {"usage": [usage("2026-03-10T10:00:00Z", "9")]}
     assert await api.code(IMPORT, {"j": json.dumps(doc)}, **OP) == "BAD_USER_INPUT"
@@ -294,3 +294,13 @@ async def test_billing_dashboard_share_grants_view(two_tenants):
     )
     assert (await api.ok(INVOICES, as_="plain@acme.com"))["invoices"]["totalCount"] == 1
     assert await api.code(PAY, pay_input("A-1"), as_="plain@acme.com") == "FORBIDDEN"
+
+
+async def test_documented_example_imports_twice_without_change(api):
+    doc = json.loads(EXAMPLE.read_text())  # noqa: ASYNC240 (a small local file)
+    for _ in range(2):
+        await api.load(doc)
+    assert (await api.sql("select count(*) from invoicing_invoices"))[0][0] == 1
+    assert (await api.sql("select count(*) from invoicing_payments"))[0][0] == 1
+    assert (await api.sql("select count(*) from invoicing_usage"))[0][0] == 2
+    assert (await api.sql("select count(*) from invoicing_subscription_products"))[0][0] == 3
