@@ -1,0 +1,238 @@
+"""Downloads: standard CSV (R-R18, ≤ 10,000 rows, filters), summary (R-R19) and detailed (R-R20)
+reports with the SPEC's columns, streamed; the ordering document (R-R14)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+
+from sqlalchemy import insert, select
+
+from core.app import principal_for_email
+from core.models import Tenant
+from plugins.renewals import downloads
+from plugins.renewals.models import Renewal
+from tests.renewals.helpers import TODAY, grant, load, renewal
+
+TECH = {"as_": "tech@acme.com"}
+SUMMARY = [
+    "Support Contract Number", "Customer", "End User", "Start Date", "End Date", "PO Number", "Customer Reference",
+    "Support Notes", "Currency", "Amount", "Quote Per Contract", "SSO Username", "Status", "Saved Cart",
+    "Renewal Method", "Number of People Shared With", "Last Updated By",
+]  # fmt: skip
+DETAIL = ["Service Level", "Product", "CSI Number", "Quantity", "Serial Number", "Installed At", "Sales Order Number"]
+
+
+def rows_of(resp) -> list[list[str]]:
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("text/csv")
+    assert resp.headers["content-disposition"].startswith("attachment;")
+    return list(csv.reader(io.StringIO(resp.text)))
+
+
+async def bulk_insert(api, tenant_key: str, n: int, prefix: str, quote_to: str = "tech@acme.com") -> None:
+    """Many pending renewals in one multi-row INSERT (the 10,000-row threshold test)."""
+    async with api.state.sessionmaker() as session, session.begin():
+        tenant_id = (await session.execute(select(Tenant.id).where(Tenant.key == tenant_key))).scalar_one()
+        start = TODAY + timedelta(days=60)
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "support_number": f"{prefix}{i:06d}",
+                "customer": "Bulk Corp",
+                "start_date": start,
+                "end_date": start + timedelta(days=364),
+                "currency": "USD",
+                "amount": Decimal("100.00"),
+                "quote_to_email": quote_to,
+            }
+            for i in range(n)
+        ]
+        await session.execute(insert(Renewal), rows)
+
+
+async def test_standard_csv_honours_filters_and_tenant(two_tenants):
+    api = two_tenants
+    await load(
+        api,
+        renewal("E-1", 30, customerReference="North"),
+        renewal("E-2", 40, customerReference="South", autoRenew=True),
+        renewal("E-F", 200),
+        renewal("E-H", 10, status="ACCEPTED", poNumber="PO-1"),
+        renewal("G-1", 40, tenant="globex", quote_to="tech@globex.com"),
+    )
+    rows = rows_of(await api.get("/renewals/export.csv?list=pending", **TECH))
+    assert rows[0] == downloads.STANDARD_COLUMNS
+    assert [r[0] for r in rows[1:]] == ["E-1", "E-2"]
+    e2 = dict(zip(rows[0], rows[2], strict=True))
+    assert e2["Amount"] == "12000.00" and e2["Renewal Method"] == "AUTO_RENEW" and e2["List"] == "PENDING"
+    assert [r[0] for r in rows_of(await api.get("/renewals/export.csv?list=pending&search=north", **TECH))[1:]] == [
+        "E-1"
+    ]
+    assert [r[0] for r in rows_of(await api.get("/renewals/export.csv?list=history&poNumber=PO-1", **TECH))[1:]] == [
+        "E-H"
+    ]
+    assert [r[0] for r in rows_of(await api.get("/renewals/export.csv?list=pending&autoRenew=true", **TECH))[1:]] == [
+        "E-2"
+    ]
+    assert [r[0] for r in rows_of(await api.get("/renewals/export.csv?list=future", **TECH))[1:]] == ["E-F"]
+    assert [r[0] for r in rows_of(await api.get("/renewals/export.csv", as_="tech@globex.com"))[1:]] == ["G-1"]
+    # bad input and denied roles are typed errors
+    bad = await api.get("/renewals/export.csv?list=pending&startFrom=yesterday", **TECH)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert (await api.get("/renewals/export.csv?list=nonsense", **TECH)).status_code == 400
+    assert (await api.get("/renewals/export.csv", as_=None)).status_code == 401
+    await load(api, renewal("FIN-1", 30, quote_to="fin@acme.com"))
+    denied = await api.get("/renewals/export.csv", as_="fin@acme.com")  # FINANCE: view only (§6)
+    assert denied.status_code == 403 and denied.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # the GraphQL types expose the download links for the current filters
+    q = """{ renewalDownloads(list: HISTORY, filter: {poNumber: "PO-1"}) {
+             standardCsvUrl summaryReportUrl detailedReportUrl } }"""
+    links = (await api.ok(q, **TECH))["renewalDownloads"]
+    assert links == {
+        "standardCsvUrl": "/renewals/export.csv?list=history&poNumber=PO-1",
+        "summaryReportUrl": "/renewals/report/summary.csv?source=history",
+        "detailedReportUrl": None,
+    }
+
+
+async def test_standard_csv_10000_rows_ok_10001_refused_r_r18(two_tenants):
+    api = two_tenants
+    await bulk_insert(api, "acme", 10_000, "B")
+    rows = rows_of(await api.get("/renewals/export.csv?list=pending", **TECH))
+    assert len(rows) == 10_001  # header + 10,000
+    await bulk_insert(api, "acme", 1, "C")
+    resp = await api.get("/renewals/export.csv?list=pending", **TECH)
+    assert resp.status_code == 400
+    err = resp.json()["errors"][0]
+    assert err["extensions"]["code"] == "BAD_USER_INPUT" and "10,000" in err["message"] and "10,001" in err["message"]
+    # narrowing the filters makes it downloadable again
+    assert len(rows_of(await api.get("/renewals/export.csv?list=pending&search=c0", **TECH))) == 2
+    # the summary report has no row limit
+    assert len(rows_of(await api.get("/renewals/report/summary.csv?source=pending", **TECH))) == 10_002
+    # streamed in partitions straight from the cursor: many small chunks, not one big body
+    async with api.state.sessionmaker() as session:
+        principal = await principal_for_email(api.state, session, "tech@acme.com")
+        tenant = await session.get(Tenant, principal.tenant_id)
+        session.info["tenant_id"] = tenant.id
+        ctx = await api.state.context_for(session, principal, tenant)
+
+        class Req:
+            query_params = {"source": "pending"}
+
+        response = await downloads.summary_report(ctx, Req())
+        chunks = [c async for c in response.body_iterator]
+    assert len(chunks) >= 10_001 // downloads.STREAM_PARTITION
+    assert max(len(c) for c in chunks) < 200 * downloads.STREAM_PARTITION
+
+
+async def test_summary_report_columns_and_sources_r_r19(two_tenants):
+    api = two_tenants
+    await load(
+        api,
+        renewal("S-P", 30, customerReference="Ref P", supportNotes="note", poNumber="PO-P"),
+        renewal("S-A", 40, autoRenew=True),
+        renewal("S-H", 10, status="ACCEPTED", poNumber="PO-H"),
+        renewal("S-F", 200),
+    )
+    await grant(api, "S-P", "fin@acme.com", "VIEWER")
+    await grant(api, "S-P", "exec@acme.com", "PARTICIPANT")
+    add = "mutation($sns: [String!]!) { addToCart(supportNumbers: $sns) { id } }"
+    await api.ok(add, {"sns": ["S-P"]}, **TECH)
+    await api.ok('mutation { saveCart(name: "Spring") { id } }', **TECH)
+    await api.ok(add, {"sns": ["S-A"]}, **TECH)
+
+    async def report(source: str, extra: str = "") -> list[list[str]]:
+        return rows_of(await api.get(f"/renewals/report/summary.csv?source={source}{extra}", **TECH))
+
+    pending = await report("pending", "&search=S-A")  # page filters are ignored
+    assert pending[0] == [c for c in SUMMARY if c != "PO Number"]
+    assert [r[0] for r in pending[1:]] == ["S-P", "S-A"]
+    p = dict(zip(pending[0], pending[1], strict=True))
+    assert p == {
+        "Support Contract Number": "S-P",
+        "Customer": "Acme Corp",
+        "End User": "Acme Plant",
+        "Start Date": (TODAY + timedelta(days=30)).isoformat(),
+        "End Date": (TODAY + timedelta(days=394)).isoformat(),
+        "Customer Reference": "Ref P",
+        "Support Notes": "note",
+        "Currency": "USD",
+        "Amount": "12000.00",
+        "Quote Per Contract": "Q-S-P",
+        "SSO Username": "tech@acme.com",
+        "Status": "OPEN",
+        "Saved Cart": "Spring",
+        "Renewal Method": "MANUAL",
+        "Number of People Shared With": "2",
+        "Last Updated By": "import",
+    }
+    assert dict(zip(pending[0], pending[2], strict=True))["Renewal Method"] == "AUTO_RENEW"
+    history = await report("history")
+    assert history[0] == SUMMARY and [r[0] for r in history[1:]] == ["S-H"]
+    assert dict(zip(history[0], history[1], strict=True))["PO Number"] == "PO-H"
+    both = await report("pending_and_history")
+    assert both[0] == SUMMARY and sorted(r[0] for r in both[1:]) == ["S-A", "S-H", "S-P"]
+    assert [r[0] for r in (await report("future"))[1:]] == ["S-F"]
+    assert [r[0] for r in (await report("saved_carts"))[1:]] == ["S-P"]
+    assert [r[0] for r in (await report("active_cart"))[1:]] == ["S-A"]
+    assert (await api.get("/renewals/report/summary.csv?source=everything", **TECH)).status_code == 400
+    # another tenant's person gets their own (empty) report
+    assert rows_of(await api.get("/renewals/report/summary.csv?source=pending", as_="tech@globex.com"))[1:] == []
+
+
+async def test_detailed_report_pending_only_with_lines_r_r20(two_tenants):
+    api = two_tenants
+    await load(api, renewal("D-1", 30), renewal("D-H", 10, status="ACCEPTED"))
+    rows = rows_of(await api.get("/renewals/report/detailed.csv", **TECH))
+    assert rows[0] == [c for c in SUMMARY if c != "PO Number"] + DETAIL
+    assert [r[0] for r in rows[1:]] == ["D-1", "D-1"]
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert (line["Product"], line["CSI Number"], line["Quantity"], line["Serial Number"]) == (
+        "Database EE",
+        "CSI1",
+        "2",
+        "SN1",
+    )
+    assert (line["Installed At"], line["Sales Order Number"], line["Service Level"]) == ("Berlin DC", "SO1", "Premier")
+    resp = await api.get("/renewals/report/detailed.csv?source=history", **TECH)
+    assert resp.status_code == 400
+
+
+class _Html(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):  # noqa: ANN001, ANN201
+        self.tags.append(tag)
+
+    def handle_data(self, data):  # noqa: ANN001, ANN201
+        self.text.append(data)
+
+
+async def test_ordering_document_for_anyone_who_can_view_r_r14(two_tenants):
+    api = two_tenants
+    await load(
+        api,
+        renewal("O-1", 60, customerReference="<script>x</script>"),
+        renewal("G-1", 60, tenant="globex", quote_to="tech@globex.com"),
+    )
+    await grant(api, "O-1", "plain@acme.com", "VIEWER")
+    for who in ("tech@acme.com", "plain@acme.com"):
+        resp = await api.get("/renewals/O-1/ordering-document", as_=who)
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"].startswith("text/html")
+        assert resp.headers["content-disposition"] == 'attachment; filename="ordering-document-O-1.html"'
+        parsed = _Html()
+        parsed.feed(resp.text)
+        text = " ".join(parsed.text)
+        assert "html" in parsed.tags and "table" in parsed.tags and "script" not in parsed.tags  # escaped
+        assert "O-1" in text and "Database EE" in text and "12000.00" in text and "not refundable" in text
+    assert (await api.get("/renewals/O-1/ordering-document", as_="fin@acme.com")).status_code == 404
+    assert (await api.get("/renewals/G-1/ordering-document", **TECH)).status_code == 404
+    assert (await api.get("/renewals/O-1/ordering-document", as_=None)).status_code == 401
