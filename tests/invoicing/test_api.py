@@ -310,3 +310,38 @@ async def test_email_invoice_list(two_tenants, smtp):
     await api.run_jobs("outbox.deliver")
     (mail,) = smtp.to("fin@acme.com")
     assert "A-1" in mail.get_content() and "A-2" in mail.get_content()
+
+
+async def test_concurrent_payments_of_one_invoice_charge_once(two_tenants):
+    """Two simultaneous full payments of the same invoice: the row lock (PostgreSQL FOR UPDATE; the
+    write lock on SQLite) lets one through; the other finds nothing left to pay."""
+    import asyncio
+
+    api = two_tenants
+    await load(api, invoice("A-1", "2500.00"))
+    bodies = await asyncio.gather(
+        api.gql(PAY, pay_input("A-1", cardToken="tok_visa_1111"), as_="fin@acme.com"),
+        api.gql(PAY, pay_input("A-1", cardToken="tok_visa_2222"), as_="fin@acme.com"),
+    )
+    ok = [b for b in bodies if not b.get("errors")]
+    failed = [b for b in bodies if b.get("errors")]
+    assert len(ok) == 1 and len(failed) == 1
+    assert failed[0]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert await ledger(api) == (1, 1)
+    inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
+    assert inv["amountPaid"]["amount"] == "2500.00" and inv["status"] == "CLOSED"
+
+
+async def test_overpaid_wire_lands_as_credit_on_the_next_invoice(two_tenants):
+    """R-I17 + R-I19 through the job: a wire of 6,000 for a 5,000 invoice closes it on its closing day
+    and the 1,000 excess closes part of the next unpaid invoice."""
+    api = two_tenants
+    await load(api, invoice("A-1", "5000.00"), invoice("A-2", "2500.00", when="2026-11-24"))
+    bad = pay_input("A-1", method="WIRE", wireAmount="4999.99")
+    assert await api.code(PAY, bad, as_="fin@acme.com") == "BAD_USER_INPUT"
+    data = (await api.ok(PAY, pay_input("A-1", method="WIRE", wireAmount="6000.00"), as_="fin@acme.com"))["payInvoices"]
+    assert data["payment"]["amount"]["amount"] == "6000.00"
+    api.clock.set(date(2026, 11, 26))  # Mon + 2 business days = Wed arrives, Thu closes
+    assert (await api.run_jobs("invoicing.wire_settlement"))["invoicing.wire_settlement"] == 1
+    a2 = (await api.ok(INVOICE, {"n": "A-2"}, as_="fin@acme.com"))["invoice"]
+    assert a2["balance"]["amount"] == "1500.00" and a2["payments"][0]["method"] == "WIRE"
