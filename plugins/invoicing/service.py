@@ -474,7 +474,7 @@ async def settle_payment(session: AsyncSession, payment: Payment, now: datetime)
     for number, amount_s in sorted(payment.allocation.items()):
         amount = Decimal(amount_s)
         inv = await invoice_by_number(session, number, lock=True)
-        if payment.status == "PENDING":
+        if payment.method == "WIRE" and payment.status == "PENDING":  # the wire was counted as on its way
             inv.pending_total = max(inv.pending_total - amount, ZERO)
         take = min(amount, inv.balance) if not inv.cancelled else ZERO
         _apply(session, inv, take, method=payment.method, kind="PAYMENT", now=now, payment=payment)
@@ -627,6 +627,7 @@ async def pay_invoices(session: AsyncSession, req: PayRequest, actor: str, now: 
         status="PENDING",
     )
     if req.method == "CARD":
+        payment.status = "PROCESSING"
         token = await _card_token(session, req, now)
         result = await gateway.charge(token, charge, currency, ", ".join(allocation))
         payment.card_token, payment.card_last4, payment.gateway_reference = token, result.last4, result.reference

@@ -345,3 +345,17 @@ async def test_overpaid_wire_lands_as_credit_on_the_next_invoice(two_tenants):
     assert (await api.run_jobs("invoicing.wire_settlement"))["invoicing.wire_settlement"] == 1
     a2 = (await api.ok(INVOICE, {"n": "A-2"}, as_="fin@acme.com"))["invoice"]
     assert a2["balance"]["amount"] == "1500.00" and a2["payments"][0]["method"] == "WIRE"
+
+
+async def test_card_pays_the_rest_while_a_partial_wire_is_on_its_way(two_tenants):
+    api = two_tenants
+    await load(api, invoice("A-1", "5000.00"))
+    part = pay_input("A-1", method="WIRE", invoices=[{"invoiceNumber": "A-1", "amount": "3000.00"}])
+    await api.ok(PAY, part, as_="fin@acme.com")
+    data = (await api.ok(PAY, pay_input("A-1"), as_="fin@acme.com"))["payInvoices"]
+    assert data["payment"]["amount"]["amount"] == "2000.00"  # only what the wire does not cover
+    assert data["invoices"][0]["pendingAmount"]["amount"] == "3000.00"
+    api.clock.set(date(2026, 11, 26))
+    await api.run_jobs("invoicing.wire_settlement")
+    inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
+    assert inv["status"] == "CLOSED" and inv["pendingAmount"]["amount"] == "0.00"
