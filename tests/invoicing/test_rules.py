@@ -197,3 +197,13 @@ def test_r_i17_business_days():
 def test_split_exact_always_adds_up():
     for total, weights in [(D("100.00"), [1, 1, 1]), (D("0.01"), [1, 1]), (D("3250.00"), [12, 12, 12, 12, 7])]:
         assert sum(svc.split_exact(total, weights)) == total
+
+
+def test_r_i16_thresholds_apply_in_usd_for_other_currencies():
+    """USD_PER_UNIT converts: EUR 92,592.58 ≈ USD 99,999.99 is allowed on a card; EUR 92,592.60 is not."""
+    svc.check_method_rules([inv("92592.58", country="DE", currency="EUR")], "CARD", D("92592.58"), "EUR")
+    with pytest.raises(BadUserInput):
+        svc.check_method_rules([inv("92592.60", country="DE", currency="EUR")], "CARD", D("1.00"), "EUR")
+    with pytest.raises(BadUserInput):  # EUR 1,851.84 ≈ USD 1,999.99: card only
+        svc.check_method_rules([inv("1851.84", country="DE", currency="EUR")], "WIRE", D("1851.84"), "EUR")
+    svc.check_method_rules([inv("1851.86", country="DE", currency="EUR")], "WIRE", D("1851.86"), "EUR")
