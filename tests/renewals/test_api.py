@@ -411,3 +411,43 @@ async def test_multi_year_eligibility_request_quote_accept_r_r11_r_r12(two_tenan
     assert inv[0][0] == 1
     await api.run_jobs("outbox.deliver")
     assert any("Multi-year" in (m["Subject"] or "") for m in smtp.to(REP))
+
+
+async def test_another_tenant_and_staff_cannot_change_renewals(two_tenants):
+    api = two_tenants
+    await load(api, renewal("T-1", 60))
+    before = await status_of(api, "T-1")
+    attempts = [
+        (UPDATE, {"input": {"supportNumber": "T-1", "customerReference": "hijack"}}),
+        (AUTO, {"sn": "T-1", "on": True}),
+        (QUOTE_TO, {"input": {"supportNumber": "T-1", "firstName": "A", "lastName": "B", "email": "x@globex.com"}}),
+        (ASSIST, {"sn": "T-1", "m": "hello"}),
+        (MY_REQ, {"sn": "T-1", "m": "hello"}),
+    ]
+    for mutation, variables in attempts:
+        err = await api.error(mutation, variables, as_="admin@globex.com")
+        assert err["extensions"]["code"] == "NOT_FOUND" and "acme" not in str(err).lower()
+        # the assigned sales rep may view, but not edit the customer's renewal
+        assert await api.code(mutation, variables, **SALES_REP) in ("FORBIDDEN", "BAD_USER_INPUT")
+    assert await status_of(api, "T-1") == before
+    assert (await api.sql("select count(*) from renewal_requests"))[0][0] == 0
+    # a sales rep acting in another tenant (X-Tenant) does not see this tenant's renewals
+    assert numbers(await api.ok(LIST, {"list": "PENDING"}, tenant="globex", **SALES_REP)) == []
+
+
+async def test_order_confirmation_by_number_r_r5(two_tenants):
+    api = two_tenants
+    await load(api, renewal("O-1", 60))
+    checkout = """mutation { checkout(input: {supportNumbers: ["O-1"], paymentMethod: CARD, acceptTerms: true,
+      acceptTssa: true}) { orderNumber } }"""
+    number = (await api.ok(checkout, as_="tech@acme.com"))["checkout"]["orderNumber"]
+    q = """query($n: String!) { renewalOrder(orderNumber: $n) { orderNumber kind placedBy paymentMethod
+      total { amount currency } billing { email } renewals { supportNumber list } } }"""
+    o = (await api.ok(q, {"n": number}, as_="tech@acme.com"))["renewalOrder"]
+    assert o["kind"] == "CHECKOUT" and o["placedBy"] == "tech@acme.com" and o["paymentMethod"] == "CARD"
+    assert o["total"] == {"amount": "12000.00", "currency": "USD"} and o["billing"]["email"] == "tech@acme.com"
+    assert o["renewals"] == [{"supportNumber": "O-1", "list": "HISTORY"}]
+    assert await api.code(q, {"n": number}, as_="fin@acme.com") == "NOT_FOUND"
+    assert await api.code(q, {"n": number}, as_="tech@globex.com") == "NOT_FOUND"
+    dash = await api.ok("{ renewalDashboard { historyCount orders { orderNumber } } }", as_="tech@acme.com")
+    assert dash["renewalDashboard"] == {"historyCount": 1, "orders": [{"orderNumber": number}]}
