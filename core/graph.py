@@ -140,6 +140,12 @@ class PluginStatus:
 
 
 @strawberry.type
+class PluginFailure:
+    source: str = strawberry.field(description="Entry point or plugin name.")
+    reason: str = strawberry.field(description="Why it was refused (names the plugin and the problem).")
+
+
+@strawberry.type
 class AuditLogEntry:
     id: strawberry.ID
     actor: str
@@ -232,6 +238,16 @@ class CoreQuery:
             PluginStatus(name=n, title=m.title, version=m.version, enabled=n in ctx.enabled_plugins)
             for n, m in sorted(reg.manifests.items())
         ]
+
+    @strawberry.field(
+        description="Staff (OPERATOR): plugins this server refused to load, or left out of a tenant's schema, and why."
+    )
+    async def plugin_failures(self, info: Info[Context, None]) -> list[PluginFailure]:
+        ctx = info.context
+        ctx.require("plugin", "manage")
+        if not ctx.principal.is_staff:
+            raise Forbidden("Only vendor staff can see plugin failures")
+        return [PluginFailure(source=k, reason=v) for k, v in sorted(ctx.state.plugins.failures.items())]
 
     @strawberry.field(
         description="Staff and tenant admins: is `email` allowed to do `action` on "

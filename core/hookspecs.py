@@ -156,9 +156,10 @@ def cc_import_sections() -> Sequence[ImportSection]:
 def cc_http_routes() -> Sequence[Any]:
     """Return Starlette routes (downloads: CSV exports, documents). Results of all plugins are mounted.
 
-    Routes exist for every tenant: handlers obtain the caller with ``await
-    core.http.request_context(request)`` (or wrap with ``core.http.download_route``), must refuse
-    tenants that do not enable the plugin, and must authorize like any resolver."""
+    Routes exist for every tenant: wrap each handler with ``core.http.download_route(handler)``, which
+    authenticates the caller and calls ``await handler(ctx, request)`` with a tenant-bound context; the
+    handler must refuse tenants that do not enable the plugin (``ctx.enabled_plugins``) and authorize
+    like any resolver (``ctx.require``)."""
 
 
 # --------------------------------------------------------------------------------------------

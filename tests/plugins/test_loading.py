@@ -108,3 +108,18 @@ async def test_the_server_keeps_serving_with_broken_plugins_around(plugin_api, b
     assert err["extensions"]["code"] == "NOT_FOUND"
     assert "renewals" in await enable(api, "acme", "renewals")
     assert set(api.state.plugins.failures) >= {broken_distribution, wrong_version.__name__}
+
+
+async def test_operators_see_plugin_failures_through_the_graph(plugin_api, broken_distribution):
+    api = await plugin_api([wrong_version, unknown_hook])
+    await api.load({"tenants": [ACME]})
+    query = "{ pluginFailures { source reason } }"
+    failures = {
+        f["source"]: f["reason"]
+        for f in (await api.ok(query, as_="op@vendor.example", staff=["OPERATOR"]))["pluginFailures"]
+    }
+    assert "import failed: ModuleNotFoundError" in failures[broken_distribution]
+    assert "built for hook spec version" in failures[wrong_version.__name__]
+    assert "unknown hook cc_on_events" in failures[unknown_hook.__name__]
+    assert await api.code(query, as_="admin@acme.com") == "FORBIDDEN"
+    assert await api.code(query, as_="rep@vendor.example", staff=["SALES_REP"]) == "FORBIDDEN"
