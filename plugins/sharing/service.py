@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import users as user_service
@@ -50,6 +51,15 @@ class ShareTargets:
     """The people a share reaches, validated: normalised, de-duplicated, same domain (R-S3)."""
 
     emails: tuple[str, ...]
+
+
+async def _flush(ctx: Context, what: str) -> None:
+    """Flush; a unique-key race with a concurrent request (two people sharing with the same person at
+    once) becomes a retryable CONFLICT instead of an internal error. The request is rolled back whole."""
+    try:
+        await ctx.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{what} was changed by another request at the same time; try again", retryable=True) from exc
 
 
 # ------------------------------------------------------------------------------- validation
@@ -133,7 +143,10 @@ async def _ensure_people(ctx: Context, emails: Sequence[str]) -> list[str]:
     invited: list[str] = []
     for email in emails:
         if email not in found:
-            await user_service.invite_person(ctx, email, action=SHARE_ACTION)
+            try:
+                await user_service.invite_person(ctx, email, action=SHARE_ACTION)
+            except IntegrityError as exc:  # invited by a concurrent request a moment ago
+                raise Conflict(f"{email} was invited by another request at the same time; try again") from exc
             invited.append(email)
     return invited
 
@@ -172,7 +185,7 @@ async def _upsert_grants(
             grant.role = role
             grant.granted_by = ctx.principal.email
         out.append(grant)
-    await ctx.session.flush()
+    await _flush(ctx, "These shares")
     return out
 
 
@@ -361,7 +374,7 @@ async def save_share_list(ctx: Context, name: str, emails: Iterable[str], list_i
     keep = [m for m in share_list.members if m.email in members]
     have = {m.email for m in keep}
     share_list.members = keep + [ShareListMember(tenant_id=ctx.tenant_id, email=e) for e in members if e not in have]
-    await ctx.session.flush()
+    await _flush(ctx, "This share list")
     await ctx.session.refresh(share_list, ["members"])
     return share_list
 

@@ -394,3 +394,24 @@ async def test_explain_answers_why_a_person_cannot_see_a_renewal(rapi):
         )
     )["explain"]
     assert not e["allowed"] and "not visible" in e["rule"]
+
+
+async def test_concurrent_shares_with_the_same_person_never_fail_internally(rapi):
+    """Two sharers at once (real concurrency on PostgreSQL): one grant row, no internal errors."""
+    import asyncio
+
+    api = rapi
+    await api.ok(SAVE_LIST, {"name": "L", "emails": ["fin@acme.com"]}, as_="tech@acme.com")  # warm the schema
+
+    async def share(email: str, role: str) -> dict:
+        return await api.gql(SHARE, {"sn": "SN-1", "role": role, "emails": [email]}, as_="tech@acme.com")
+
+    bodies = await asyncio.gather(
+        *[share(e, r) for e in ("exec@acme.com", "brand.new@acme.com") for r in ("VIEWER", "PARTICIPANT") * 3]
+    )
+    for body in bodies:
+        for err in body.get("errors") or []:
+            assert err["extensions"]["code"] == "CONFLICT", err
+    rows = await grants(api)
+    assert [r[1] for r in rows] == ["brand.new@acme.com", "exec@acme.com"]
+    assert (await api.sql("select count(*) from people where email = 'brand.new@acme.com'"))[0][0] == 1
