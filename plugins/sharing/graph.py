@@ -52,6 +52,43 @@ class RenewalShareType:
         )
 
 
+async def _grants_by_renewal(ctx: Context, numbers: list[str]) -> list[list[ObjectGrant]]:
+    rows = (
+        await ctx.session.execute(
+            service.renewal_shares_stmt_many(numbers).order_by(ObjectGrant.grantee_email, ObjectGrant.id)
+        )
+    ).scalars()
+    by: dict[str, list[ObjectGrant]] = {n: [] for n in numbers}
+    for g in rows:
+        by[g.object_id].append(g)
+    return [by[n] for n in numbers]
+
+
+@strawberry.type(name="SharingRenewalExtension")
+class RenewalSharing:
+    """Fields the sharing plugin adds to the renewals plugin's ``Renewal`` type (the sharing tab)."""
+
+    @strawberry.field(
+        description="People this renewal is shared with (the sharing tab, R-S1, R-S5); for those who may "
+        "share it (§6: TECHNICAL). One statement per page, whatever its size."
+    )
+    async def shares(self, info: Info[Context, None]) -> list[RenewalShareType]:
+        ctx = info.context
+        sn = self.support_number
+        grants = await ctx.loader("sharing.renewal_grants", lambda keys: _grants_by_renewal(ctx, keys)).load(sn)
+        # The caller's relation roles on this renewal, from the Renewal type's public fields and the
+        # grants just loaded (no query per renewal).
+        p = ctx.principal
+        roles = [g.role for g in grants if g.grantee_email == p.email]
+        if not p.is_staff and self.quote_to.email == p.email:
+            roles.append("OWNER")
+        if p.is_staff and self.sales_rep_email == p.email:
+            roles.append("ASSIGNED_REP")
+        ctx.require(service.RENEWAL_OBJECT, service.SHARE_ACTION, roles)
+        ctx.require_tenant()
+        return [RenewalShareType.of(g) for g in grants]
+
+
 @strawberry.type(name="BillingDashboardShare", description="A colleague given the billing dashboard (R-S4).")
 class BillingDashboardShareType:
     id: strawberry.ID

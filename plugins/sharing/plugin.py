@@ -33,6 +33,7 @@ def cc_graph() -> GraphContribution:
     from plugins.sharing.graph import (
         BillingDashboardShareType,
         RenewalShareType,
+        RenewalSharing,
         ShareListType,
         SharingMutation,
         SharingQuery,
@@ -42,6 +43,8 @@ def cc_graph() -> GraphContribution:
         query=[SharingQuery],
         mutation=[SharingMutation],
         types=[RenewalShareType, BillingDashboardShareType, ShareListType],
+        # The sharing tab on the renewal itself; grafted only where the renewals plugin provides Renewal.
+        type_extensions={"Renewal": [RenewalSharing]},
     )
 
 

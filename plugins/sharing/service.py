@@ -252,6 +252,12 @@ async def revoke_renewal_share(ctx: Context, share_id: int) -> ObjectGrant:
     return grant
 
 
+def renewal_shares_stmt_many(support_numbers: Sequence[str]):  # noqa: ANN201
+    return select(ObjectGrant).where(
+        ObjectGrant.object_type == RENEWAL_OBJECT, ObjectGrant.object_id.in_(list(support_numbers))
+    )
+
+
 def renewal_shares_stmt(support_number: str):  # noqa: ANN201
     return select(ObjectGrant).where(ObjectGrant.object_type == RENEWAL_OBJECT, ObjectGrant.object_id == support_number)
 

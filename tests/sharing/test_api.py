@@ -415,3 +415,42 @@ async def test_concurrent_shares_with_the_same_person_never_fail_internally(rapi
     rows = await grants(api)
     assert [r[1] for r in rows] == ["brand.new@acme.com", "exec@acme.com"]
     assert (await api.sql("select count(*) from people where email = 'brand.new@acme.com'"))[0][0] == 1
+
+
+async def test_the_sharing_tab_on_the_renewal_itself(rapi):
+    """R-S1/R-S5: ``Renewal.shares`` (grafted by this plugin) lists the shares; only for sharers."""
+    api = rapi
+    await api.ok(SHARE, {"sn": "SN-1", "role": "VIEWER", "emails": ["fin@acme.com"]}, as_="tech@acme.com")
+    q = '{ renewal(supportNumber: "SN-1") { supportNumber shares { email role grantedBy } } }'
+    data = await api.ok(q, as_="tech@acme.com")
+    assert data["renewal"]["shares"] == [{"email": "fin@acme.com", "role": "VIEWER", "grantedBy": "tech@acme.com"}]
+    assert await api.code(q, as_="fin@acme.com") == "FORBIDDEN"  # a viewer does not see who else has it
+
+
+async def test_renewal_list_with_shares_costs_constant_statements(api):
+    from tests.conftest import ACME, GLOBEX
+    from tests.sharing.conftest import renewal_item
+
+    items = [renewal_item("acme", f"SN-{i:03}", "tech@acme.com") for i in range(110)]
+    await api.load({"tenants": [ACME, GLOBEX], "renewals": items})
+    for i in range(0, 110, 7):
+        await api.ok(SHARE, {"sn": f"SN-{i:03}", "role": "VIEWER", "emails": ["fin@acme.com"]}, as_="tech@acme.com")
+    q = "query($first: Int!) { renewals(first: $first) { edges { node { supportNumber shares { email } } } } }"
+    with api.count_statements() as small:
+        page = await api.ok(q, {"first": 10}, as_="tech@acme.com")
+    assert len(page["renewals"]["edges"]) == 10
+    with api.count_statements() as large:
+        page = await api.ok(q, {"first": 100}, as_="tech@acme.com")
+    assert len(page["renewals"]["edges"]) == 100
+    assert sum(len(e["node"]["shares"]) for e in page["renewals"]["edges"]) == len(range(0, 100, 7))
+    assert len(reads(small)) == len(reads(large))
+
+
+async def test_billing_dashboard_shares_page_costs_constant_statements(api, two_tenants):
+    await api.ok(SHARE_BD, {"emails": [f"c{i:03}@acme.com" for i in range(110)]}, as_="fin@acme.com")
+    q = "query($first: Int!) { billingDashboardShares(first: $first) { edges { node { email userStatus } } } }"
+    with api.count_statements() as small:
+        assert len((await api.ok(q, {"first": 10}, as_="fin@acme.com"))["billingDashboardShares"]["edges"]) == 10
+    with api.count_statements() as large:
+        assert len((await api.ok(q, {"first": 100}, as_="fin@acme.com"))["billingDashboardShares"]["edges"]) == 100
+    assert len(reads(small)) == len(reads(large))
