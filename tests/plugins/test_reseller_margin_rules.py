@@ -11,25 +11,32 @@ import pytest
 from core.errors import BadUserInput
 from tests.plugins.conftest import example_plugin
 
-example_plugin()
-from reseller_margin import service as svc  # noqa: E402
+
+@pytest.fixture(scope="module")
+def svc():
+    """The example's service module, imported when the tests run (not at collection: its models would
+    otherwise join the shared metadata for the whole session)."""
+    example_plugin()
+    from reseller_margin import service
+
+    return service
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [("0.01", Decimal("0.01")), ("50", Decimal("50")), ("50.00", Decimal("50.00")), (" 12.5 ", Decimal("12.5"))],
 )
-def test_percent_accepted_rm1(raw, expected):
+def test_percent_accepted_rm1(svc, raw, expected):
     assert svc.parse_percent(raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["0", "0.00", "-0.01", "50.01", "51", "12.345", "abc", "", "NaN", "Infinity"])
-def test_percent_refused_rm1(raw):
+def test_percent_refused_rm1(svc, raw):
     with pytest.raises(BadUserInput):
         svc.parse_percent(raw)
 
 
-def test_max_discount_is_the_named_constant():
+def test_max_discount_is_the_named_constant(svc):
     assert svc.parse_percent(svc.MAX_DISCOUNT_PERCENT) == svc.MAX_DISCOUNT_PERCENT
     with pytest.raises(BadUserInput):
         svc.parse_percent(svc.MAX_DISCOUNT_PERCENT + Decimal("0.01"))
@@ -46,11 +53,11 @@ def test_max_discount_is_the_named_constant():
         ("1005", "10", "JPY", "101"),  # 100.5 → 101
     ],
 )
-def test_margin_rounding_rm2(amount, percent, currency, margin):
+def test_margin_rounding_rm2(svc, amount, percent, currency, margin):
     assert svc.margin_of(Decimal(amount), Decimal(percent), currency) == Decimal(margin)
 
 
-def test_support_number_length():
+def test_support_number_length(svc):
     assert svc.support_number_of("  X  ") == "X"
     assert svc.support_number_of("A" * 64) == "A" * 64
     for bad in ("", "   ", "A" * 65):
@@ -67,7 +74,7 @@ def test_support_number_length():
         (date(2028, 3, 1), date(2028, 2, 1), date(2028, 3, 1), "2028-02"),
     ],
 )
-def test_previous_calendar_month_rm4(today, start, end, label):
+def test_previous_calendar_month_rm4(svc, today, start, end, label):
     midnight = datetime.min.time()
     expected = (datetime.combine(start, midnight, UTC), datetime.combine(end, midnight, UTC), label)
     assert svc.previous_month(today) == expected
