@@ -454,3 +454,25 @@ async def test_billing_dashboard_shares_page_costs_constant_statements(api, two_
     with api.count_statements() as large:
         assert len((await api.ok(q, {"first": 100}, as_="fin@acme.com"))["billingDashboardShares"]["edges"]) == 100
     assert len(reads(small)) == len(reads(large))
+
+
+async def test_share_counts_feed_the_export_and_the_dashboard(rapi):
+    """R-S5 → R-R19 (summary report column) and R-R22 (dashboard count of renewals shared with me)."""
+    import csv
+    import io
+
+    api = rapi
+    await api.ok(
+        SHARE, {"sn": "SN-1", "role": "VIEWER", "emails": ["fin@acme.com", "exec@acme.com"]}, as_="tech@acme.com"
+    )
+    resp = await api.get("/renewals/report/summary.csv?source=pending_and_history", as_="tech@acme.com")
+    assert resp.status_code == 200
+    rows = {r["Support Contract Number"]: r for r in csv.DictReader(io.StringIO(resp.text.lstrip("\ufeff")))}
+    assert rows["SN-1"]["Number of People Shared With"] == "2"
+    dash = await api.ok("{ renewalDashboard { sharedCount } }", as_="fin@acme.com")
+    assert dash["renewalDashboard"]["sharedCount"] == 1
+    share_id = (await api.ok(SHARES, {"sn": "SN-1"}, as_="tech@acme.com"))["renewalShares"]["edges"][0]["node"]["id"]
+    await api.ok(REVOKE, {"id": share_id}, as_="tech@acme.com")
+    resp = await api.get("/renewals/report/summary.csv?source=pending_and_history", as_="tech@acme.com")
+    rows = {r["Support Contract Number"]: r for r in csv.DictReader(io.StringIO(resp.text.lstrip("\ufeff")))}
+    assert rows["SN-1"]["Number of People Shared With"] == "1"
