@@ -394,6 +394,23 @@ async def test_explain_answers_why_a_person_cannot_see_a_renewal(rapi):
         )
     )["explain"]
     assert not e["allowed"] and "not visible" in e["rule"]
+    assert e["rule"] == (
+        "renewal SN-1 does not exist or is not visible to fin@acme.com (not theirs and not shared with them)"
+    )
+    # after a revoke the same question gets the new answer (next request)
+    share_id = (await api.ok(SHARES, {"sn": "SN-1"}, as_="tech@acme.com"))["renewalShares"]["edges"][0]["node"]["id"]
+    await api.ok(REVOKE, {"id": share_id}, as_="tech@acme.com")
+    e = (await api.ok(EXPLAIN, vars_, as_="admin@acme.com"))["explain"]
+    assert not e["allowed"] and "not visible" in e["rule"]
+    # the billing-dashboard share is a tenant-wide role: explain names its rule
+    await api.ok(SHARE_BD, {"emails": ["plain@acme.com"]}, as_="fin@acme.com")
+    bd = {"email": "plain@acme.com", "object": "invoice", "action": "view"}
+    e = (await api.ok(EXPLAIN, bd, as_="admin@acme.com"))["explain"]
+    assert e["allowed"] and e["decidedByRole"] == "BILLING_DASHBOARD"
+    e = (await api.ok(EXPLAIN, {**bd, "action": "pay"}, as_="admin@acme.com"))["explain"]
+    assert not e["allowed"] and e["rule"] == "no policy row grants this"
+    # only staff and tenant admins may ask
+    assert await api.code(EXPLAIN, vars_, as_="tech@acme.com") == "FORBIDDEN"
 
 
 async def test_concurrent_shares_with_the_same_person_never_fail_internally(rapi):
