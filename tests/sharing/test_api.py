@@ -493,3 +493,21 @@ async def test_share_counts_feed_the_export_and_the_dashboard(rapi):
     resp = await api.get("/renewals/report/summary.csv?source=pending_and_history", as_="tech@acme.com")
     rows = {r["Support Contract Number"]: r for r in csv.DictReader(io.StringIO(resp.text.lstrip("\ufeff")))}
     assert rows["SN-1"]["Number of People Shared With"] == "1"
+
+
+async def test_disabling_the_sharing_module_suspends_shares_until_re_enabled(rapi):
+    """R-T3: a tenant without the sharing module has no shares in effect (its policy rows and the
+    billing-dashboard role come from this plugin); the rows stay and count again once re-enabled."""
+    api = rapi
+    await api.ok(SHARE, {"sn": "SN-1", "role": "PARTICIPANT", "emails": ["plain@acme.com"]}, as_="tech@acme.com")
+    await api.ok(SHARE_BD, {"emails": ["plain@acme.com"]}, as_="fin@acme.com")
+    toggle = 'mutation($on: Boolean!) { setModuleEnabled(tenantKey: "acme", module: "sharing", enabled: $on) { key } }'
+    op = {"as_": "op@vendor.example", "staff": ["OPERATOR"]}
+    await api.ok(toggle, {"on": False}, **op)
+    assert await api.code(VIEW, {"sn": "SN-1"}, as_="plain@acme.com") == "NOT_FOUND"
+    assert await api.code("{ invoices(first: 1) { totalCount } }", as_="plain@acme.com") == "FORBIDDEN"
+    err = await api.error(SHARES, {"sn": "SN-1"}, as_="tech@acme.com")
+    assert err["extensions"]["code"] == "MODULE_NOT_ENABLED"
+    await api.ok(toggle, {"on": True}, **op)
+    assert await api.ok(VIEW, {"sn": "SN-1"}, as_="plain@acme.com")
+    assert await api.ok("{ invoices(first: 1) { totalCount } }", as_="plain@acme.com")

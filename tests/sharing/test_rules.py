@@ -39,6 +39,13 @@ def test_email_list_cap_threshold():
         service.normalise_emails(["a@acme.com"] * (limit + 1))
 
 
+def test_share_list_member_cap_threshold():
+    limit = service.MAX_LIST_MEMBERS
+    assert len(service.normalise_emails([f"p{i}@acme.com" for i in range(limit)], limit=limit)) == limit
+    with pytest.raises(BadUserInput):
+        service.normalise_emails([f"p{i}@acme.com" for i in range(limit + 1)], limit=limit)
+
+
 def test_list_name_threshold():
     assert service.check_list_name("  Board  ") == "Board"
     assert service.check_list_name("x" * service.MAX_LIST_NAME) == "x" * service.MAX_LIST_NAME
