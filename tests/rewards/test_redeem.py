@@ -27,32 +27,27 @@ ELIGIBLE = {
 
 
 async def make_invoice(api, tenant: str, number: str, lines: list[dict], currency: str = "USD") -> None:
-    """Issue an invoice with the invoicing plugin's service (test set-up only; rewards code uses api.py)."""
-    from plugins.invoicing.service import InvoiceSpec, LineSpec, create_invoice
-
-    tid = (await api.sql("select id from tenants where key = :k", k=tenant))[0][0]
-    async with tenant_session(api.state.sessionmaker, tid) as session:
-        spec = InvoiceSpec(
-            currency=currency,
-            country="US",
-            invoice_date=api.clock.today(),
-            billing_email=f"fin@{tenant}.com",
-            number=number,
-            notify=False,
-            lines=[
-                LineSpec(
-                    product=ln["product"],
-                    pre_tax_amount=Decimal(ln["pre_tax"]),
-                    tax_amount=Decimal(ln.get("tax", "0")),
-                    category=ln.get("category", "SUPPORT_RENEWAL"),
-                    program=ln.get("program", "TECHNOLOGY"),
-                    product_family=ln.get("product_family", "DATABASE"),
-                    bundles_license=ln.get("bundles_license", False),
-                )
-                for ln in lines
-            ],
-        )
-        await create_invoice(session, spec, api.clock.now())
+    """Load an invoice with the invoicing plugin's import section (docs/import/invoicing.md)."""
+    item = {
+        "tenant": tenant,
+        "number": number,
+        "invoiceDate": api.clock.today().isoformat(),
+        "currency": currency,
+        "billingEmail": f"fin@{tenant}.com",
+        "lines": [
+            {
+                "product": ln["product"],
+                "preTaxAmount": ln["pre_tax"],
+                "taxAmount": ln.get("tax", "0.00"),
+                "category": ln.get("category", "SUPPORT_RENEWAL"),
+                "program": ln.get("program", "TECHNOLOGY"),
+                "productFamily": ln.get("product_family", "DATABASE"),
+                "bundlesLicense": ln.get("bundles_license", False),
+            }
+            for ln in lines
+        ],
+    }
+    await api.load({"invoices": [item]})
 
 
 async def invoice_view(api, tenant: str, number: str):
