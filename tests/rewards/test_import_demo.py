@@ -89,4 +89,19 @@ async def test_demo_tenant_has_rewards_and_an_authorised_recipient(api):
     assert (await api.ok('{ can(object: "rewards", action: "redeem") }', as_=fiona))["can"] is True
     listed = await api.ok("{ rewardsRedeemers { email authorizedBy } }", as_=DEMO_PEOPLE["ADMIN"])
     assert listed["rewardsRedeemers"] == [{"email": fiona, "authorizedBy": DEMO_PEOPLE["ADMIN"]}]
-    assert DEMO_REDEMPTION_CODE
+    # fiona can pay a demo invoice's support-renewal lines with the documented demo code
+    numbers = [n for (n,) in await api.sql("select number from invoicing_invoices order by number")]
+    q = "query($n: String!) { rewards { redeemable(invoiceNumber: $n) { amount } } }"
+    payable = []
+    for n in numbers:
+        amount = (await api.ok(q, {"n": n}, as_=fiona))["rewards"]["redeemable"]["amount"]
+        if amount != "0.00":
+            payable.append(n)
+    assert payable
+    redeem = """mutation($i: RedeemRewardsInput!) { redeemRewards(input: $i) { amount { amount } } }"""
+    data = await api.ok(
+        redeem,
+        {"i": {"invoiceNumber": payable[0], "redemptionCode": DEMO_REDEMPTION_CODE, "idempotencyKey": "demo-1"}},
+        as_=fiona,
+    )
+    assert data["redeemRewards"]["amount"]["amount"] != "0.00"
