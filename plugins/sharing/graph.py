@@ -136,7 +136,7 @@ class SharingQuery:
         self, info: Info[Context, None], support_number: str, first: int | None = None, after: str | None = None
     ) -> Connection[RenewalShareType]:
         ctx = info.context
-        await service.authorize_renewal_share(ctx, support_number)
+        support_number = await service.authorize_renewal_share(ctx, support_number)
         rows, page, total, cursors = await keyset_page(
             ctx.session,
             service.renewal_shares_stmt(support_number),

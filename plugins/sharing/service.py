@@ -122,11 +122,14 @@ async def renewal_relation_roles(ctx: Context, support_number: str) -> list[str]
     return roles
 
 
-async def authorize_renewal_share(ctx: Context, support_number: str) -> None:
-    """The sharer must see the renewal (else NOT_FOUND, never revealing it) and be allowed to share it."""
+async def authorize_renewal_share(ctx: Context, support_number: str) -> str:
+    """The sharer must see the renewal (else NOT_FOUND, never revealing it) and be allowed to share it.
+    Returns the support number as stored (trimmed), the key of its share rows."""
     ctx.require_tenant()
+    support_number = (support_number or "").strip()
     roles = await renewal_relation_roles(ctx, support_number)
     ctx.require(RENEWAL_OBJECT, SHARE_ACTION, roles)
+    return support_number
 
 
 async def _ensure_people(ctx: Context, emails: Sequence[str]) -> list[str]:
@@ -200,7 +203,7 @@ async def share_renewal(
     """Share a renewal with people and/or a saved list, as PARTICIPANT or VIEWER (R-S1, R-S3).
     Sharing again with someone who already has a share changes their role."""
     role = check_share_role(role)
-    await authorize_renewal_share(ctx, support_number)
+    support_number = await authorize_renewal_share(ctx, support_number)
     wanted = list(emails)
     if list_id is not None:
         wanted.extend(await share_list_emails(ctx, list_id))

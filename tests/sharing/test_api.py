@@ -108,7 +108,8 @@ async def test_change_role_and_revoke_take_effect_on_the_next_request(rapi):
 
 async def test_sharing_again_changes_the_role_without_duplicates(rapi):
     api = rapi
-    await api.ok(SHARE, {"sn": "SN-1", "role": "VIEWER", "emails": ["exec@acme.com"]}, as_="tech@acme.com")
+    await api.ok(SHARE, {"sn": " SN-1 ", "role": "VIEWER", "emails": ["exec@acme.com"]}, as_="tech@acme.com")
+    assert (await api.ok(SHARES, {"sn": "SN-1 "}, as_="tech@acme.com"))["renewalShares"]["totalCount"] == 1
     await api.ok(
         SHARE, {"sn": "SN-1", "role": "PARTICIPANT", "emails": ["exec@acme.com", "EXEC@acme.com"]}, as_="tech@acme.com"
     )
