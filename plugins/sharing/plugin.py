@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.hookspecs import HOOK_VERSION, GraphContribution, PluginManifest, hookimpl
+from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, PluginManifest, hookimpl
 
 MANIFEST = PluginManifest(
     name="sharing",
@@ -51,6 +52,13 @@ def cc_graph() -> GraphContribution:
 @hookimpl
 def cc_policies() -> Path:
     return HERE / "policy.csv"
+
+
+@hookimpl
+def cc_import_sections() -> Sequence[ImportSection]:
+    from plugins.sharing.importer import SECTION
+
+    return [SECTION]
 
 
 @hookimpl
