@@ -125,3 +125,18 @@ async def test_bad_renewal_payload_vetoes(two_tenants):
                 "renewal.accepted", renewal_payload("ORD-2", "10.00", lines=[{"product": "x", "amount": "9"}])
             )
     assert (await api.sql("select count(*) from invoicing_invoices"))[0][0] == 0
+
+
+async def test_account_contacts_are_copied_and_country_sets_the_tax(two_tenants, smtp):
+    """R-I3: the billing email of the order gets the invoice, the billing profile's account (dunning)
+    contacts are copied; R-I21: a German order is taxed at the German rate, separately."""
+    api = two_tenants
+    upd = 'mutation { updateBillingProfile(accountContacts: ["dunning@acme.com"]) { accountContacts } }'
+    await api.ok(upd, as_="fin@acme.com")
+    number = await issue(api, order="ORD-DE", amount="2000.00", country="DE", currency="EUR")
+    async with tenant_ctx(api, "fin@acme.com") as ctx:
+        view = await invoicing_api.get_invoice(ctx.session, number, today=ctx.today())
+    assert (view.currency, view.tax_total, view.total) == ("EUR", Decimal("380.00"), Decimal("2380.00"))
+    await api.run_jobs("outbox.deliver")
+    (mail,) = [m for m in smtp.to("fin@acme.com") if number in m["Subject"]]
+    assert "dunning@acme.com" in mail["Cc"] and "tech@acme.com" in mail["Cc"]
