@@ -359,3 +359,17 @@ async def test_card_pays_the_rest_while_a_partial_wire_is_on_its_way(two_tenants
     await api.run_jobs("invoicing.wire_settlement")
     inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
     assert inv["status"] == "CLOSED" and inv["pendingAmount"]["amount"] == "0.00"
+
+
+async def test_payment_history_newest_first(two_tenants):
+    """R-I2: payment history lists every payment, declined ones included, newest first."""
+    api = two_tenants
+    await load(api, invoice("A-1", "2500.00"), invoice("G-1", "2500.00", tenant="globex"))
+    await api.ok(PAY, pay_input("A-1", cardToken="tok_decline_9999"), as_="fin@acme.com")
+    await api.ok(PAY, pay_input("A-1"), as_="fin@acme.com")
+    await api.ok(PAY, pay_input("G-1"), as_="fin@globex.com")
+    q = "{ invoicePayments(first: 10) { totalCount nodes { number status cardLast4 allocations { invoiceNumber } } } }"
+    data = (await api.ok(q, as_="exec@acme.com"))["invoicePayments"]
+    assert data["totalCount"] == 2
+    assert [(n["status"], n["cardLast4"]) for n in data["nodes"]] == [("SUCCEEDED", "4242"), ("FAILED", "9999")]
+    assert data["nodes"][0]["allocations"] == [{"invoiceNumber": "A-1"}]

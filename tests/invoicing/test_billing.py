@@ -304,3 +304,22 @@ async def test_documented_example_imports_twice_without_change(api):
     assert (await api.sql("select count(*) from invoicing_payments"))[0][0] == 1
     assert (await api.sql("select count(*) from invoicing_usage"))[0][0] == 2
     assert (await api.sql("select count(*) from invoicing_subscription_products"))[0][0] == 3
+
+
+async def test_subscription_by_number_is_tenant_scoped(two_tenants):
+    api = two_tenants
+    await api.load(
+        {
+            "subscriptions": [
+                sub("S-1", "2026-01-01", "2026-12-31", "MONTHLY_ARREARS", product("A", "1200.00", "2026-01-01"))
+            ]
+        }
+    )
+    q = "query($n: String!) { subscription(number: $n) { number billingSchedule { billDate amount { amount } } } }"
+    data = (await api.ok(q, {"n": "S-1"}, as_="tech@acme.com"))["subscription"]
+    assert len(data["billingSchedule"]) == 12 and data["billingSchedule"][0] == {
+        "billDate": "2026-02-01",
+        "amount": {"amount": "100.00"},
+    }  # monthly in arrears: billed after each month
+    assert await api.code(q, {"n": "S-1"}, as_="tech@globex.com") == "NOT_FOUND"
+    assert (await api.get("/invoicing/subscriptions/S-1/schedule.csv", as_="fin@globex.com")).status_code == 404
