@@ -119,5 +119,7 @@ async def generate(state: Any, scale: Scale, log: Any = print) -> Dataset:
     }
     from bench import plugin_data
 
+    ds.extra["plugins"] = sorted(state.plugins.names)
+
     await plugin_data.generate(state, ds, tenants, rng, log)
     return ds

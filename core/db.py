@@ -9,6 +9,8 @@ with ``tenant_id=None`` on purpose.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -119,8 +121,76 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class _TaskLock:
+    """An asyncio lock that the task holding it may enter again (session methods call each other)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
+        self._depth = 0
+
+    async def __aenter__(self) -> None:
+        me = asyncio.current_task()
+        if self._owner is me and me is not None:
+            self._depth += 1
+            return
+        await self._lock.acquire()
+        self._owner, self._depth = me, 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+
+def _serialised(name: str) -> object:
+    method = getattr(AsyncSession, name)
+
+    @functools.wraps(method)
+    async def call(self: SerialAsyncSession, *args: object, **kwargs: object) -> object:
+        async with self._serial:
+            return await method(self, *args, **kwargs)
+
+    return call
+
+
+class SerialAsyncSession(AsyncSession):
+    """An AsyncSession whose database calls run one at a time.
+
+    graphql-core resolves sibling fields concurrently — the root fields of a query (a portal
+    dashboard asks for viewer, renewals and invoices at once) and the batches of different
+    DataLoaders — while an AsyncSession must never be used by two coroutines at once ("This session
+    is provisioning a new connection; concurrent operations are not permitted"). One request's
+    statements run on one connection anyway, so serialising them costs nothing."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._serial = _TaskLock()
+
+
+for _name in (
+    "execute",
+    "scalar",
+    "scalars",
+    "get",
+    "get_one",
+    "stream",
+    "stream_scalars",
+    "flush",
+    "refresh",
+    "merge",
+    "delete",
+    "run_sync",
+    "connection",
+    "commit",
+    "rollback",
+):
+    setattr(SerialAsyncSession, _name, _serialised(_name))
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    return async_sessionmaker(engine, class_=SerialAsyncSession, expire_on_commit=False, autoflush=True)
 
 
 @asynccontextmanager

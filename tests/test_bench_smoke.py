@@ -54,3 +54,14 @@ def test_exports_stream(report: dict[str, Any]) -> None:
     for key, e in report["results"]["exports"].items():
         assert e["status"] == 200, key
         assert e["rows"] > 0, key
+
+
+async def test_sibling_root_fields_share_the_request_session(two_tenants: Any) -> None:
+    """A dashboard asks several root fields at once; graphql-core resolves them concurrently on the
+    request's one session (core/db.py SerialAsyncSession runs their statements one at a time)."""
+    api = two_tenants
+    query = "{ viewer { email } users(first: 5) { edges { node { email } } } a: viewer { firstName } }"
+    for _ in range(3):
+        data = await api.ok(query, as_="admin@acme.com")
+        assert data["viewer"]["email"] == "admin@acme.com"
+        assert {e["node"]["email"] for e in data["users"]["edges"]} >= {"admin@acme.com"}
