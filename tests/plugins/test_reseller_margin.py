@@ -105,6 +105,7 @@ async def test_only_the_enabling_tenant_sees_the_plugin_in_its_schema(resellers)
     a_renewal = _names((await api.ok(TYPE_FIELDS % "Renewal", **A_BOSS))["__type"]["fields"])
     b_renewal = _names((await api.ok(TYPE_FIELDS % "Renewal", **B_BOSS))["__type"]["fields"])
     assert grafted <= a_renewal and not grafted & b_renewal
+    assert "shares" in a_renewal and "shares" in b_renewal  # two plugins graft onto Renewal side by side
     assert a_renewal - b_renewal == grafted  # nothing else differs on the shared type
     assert "ResellerMarginRenewalExtension" not in _names(a["types"])
     err = await api.error(RENEWAL_MARGIN, {"sn": "B-1"}, **B_BOSS)
@@ -258,6 +259,7 @@ async def test_disabling_removes_the_fields_on_the_next_request(resellers):
     assert (await api.error(DISCOUNTS, **A_BOSS))["extensions"]["code"] == "MODULE_NOT_ENABLED"
     fields = _names((await api.ok(TYPE_FIELDS % "Renewal", **A_BOSS))["__type"]["fields"])
     assert "resellerMargin" not in fields
+    assert "shares" in fields  # another plugin's graft onto Renewal (sharing) is unaffected
     # the data stays; enabling again brings it back
     await enable(api, "a-cust", "reseller_margin")
     assert (await api.ok(RENEWAL_MARGIN, {"sn": "A-1"}, **A_BOSS))["renewal"]["resellerMargin"]["amount"] == "1000.00"
