@@ -115,7 +115,7 @@ async def test_only_the_enabling_tenant_sees_the_plugin_in_its_schema(resellers)
 async def test_reseller_sets_a_discount_and_sees_the_margin_on_the_renewal(resellers):
     api = resellers
     data = await api.ok(SET, {"sn": " A-1 ", "p": "12.5"}, **A_BOSS)
-    assert data["setPartnerDiscount"] == {"supportNumber": "A-1", "percent": "12.5", "setBy": "boss@alpha-resale.com"}
+    assert data["setPartnerDiscount"] == {"supportNumber": "A-1", "percent": "12.50", "setBy": "boss@alpha-resale.com"}
     await api.ok(SET, {"sn": "A-2", "p": "33.33"}, **A_BOSS)
     r = (await api.ok(RENEWAL_MARGIN, {"sn": "A-1"}, **A_BOSS))["renewal"]
     assert r["resellerMargin"] == {"amount": "1250.00", "currency": "USD"}  # RM-2

@@ -28,6 +28,7 @@ def svc():
 )
 def test_percent_accepted_rm1(svc, raw, expected):
     assert svc.parse_percent(raw) == expected
+    assert svc.parse_percent(raw).as_tuple().exponent == -svc.PERCENT_PLACES
 
 
 @pytest.mark.parametrize("raw", ["0", "0.00", "-0.01", "50.01", "51", "12.345", "abc", "", "NaN", "Infinity"])

@@ -50,9 +50,10 @@ def parse_percent(value: object) -> Decimal:
         raise BadUserInput("percent must be a finite number", field="percent")
     if percent <= 0 or percent > MAX_DISCOUNT_PERCENT:
         raise BadUserInput(f"percent must be above 0 and at most {MAX_DISCOUNT_PERCENT}", field="percent")
-    if percent != percent.quantize(Decimal(1).scaleb(-PERCENT_PLACES)):
+    places = Decimal(1).scaleb(-PERCENT_PLACES)
+    if percent != percent.quantize(places):
         raise BadUserInput(f"percent has more than {PERCENT_PLACES} decimal places", field="percent")
-    return percent
+    return percent.quantize(places)  # one spelling everywhere ("12.50"), as stored
 
 
 def margin_of(amount: Decimal, percent: Decimal, currency: str) -> Decimal:
