@@ -68,13 +68,13 @@ async def send_reminders(ctx: JobContext) -> int:
                     .order_by(Renewal.id)
                 )
             ).scalars()
+            job_ctx = await ctx.state.context_for(session, system_principal(tenant), tenant)
             for renewal in due:
                 if not svc.reminder_due(renewal.start_date, today):
                     continue
                 if not await claim_once(session, REMINDER_JOB, _unit(renewal), tenant.id, ctx.clock.now()):
                     continue
-                state_ctx = await ctx.state.context_for(session, system_principal(tenant), tenant)
-                state_ctx.send_email(
+                job_ctx.send_email(
                     renewal.quote_to_email,
                     f"Your support contract {renewal.support_number} is up for renewal",
                     reminder_body(renewal),
