@@ -94,6 +94,104 @@ async def renewals_part(conn: asyncpg.Connection, who: asyncpg.Record, first: in
     }
 
 
+INVOICE_COLUMNS = (
+    "SELECT id, number, invoice_date, due_date, po_number, total, balance, currency FROM invoicing_invoices "
+)
+INVOICE_LINES = """
+SELECT invoice_id, product, product_family, pre_tax_amount, tax_amount
+FROM invoicing_invoice_lines WHERE invoice_id = ANY($1::bigint[]) AND tenant_id = $2 ORDER BY invoice_id, position
+"""
+STATUS_SQL = {
+    "OVERDUE": "AND balance > 0 AND due_date < $2",
+    "OPEN": "AND balance > 0 AND due_date >= $2",
+}
+
+
+def invoice_status(balance: Decimal, due: date, today: date) -> str:
+    if balance <= 0:
+        return "CLOSED"
+    return "OVERDUE" if today > due else "OPEN"
+
+
+async def invoice_page(
+    conn: asyncpg.Connection, tenant_id: int, rows: list[asyncpg.Record], first: int, today: date
+) -> dict[str, Any]:
+    more, rows = len(rows) > first, rows[:first]
+    lines: dict[int, list[asyncpg.Record]] = {r["id"]: [] for r in rows}
+    for x in await conn.fetch(INVOICE_LINES, list(lines), tenant_id):
+        lines[x["invoice_id"]].append(x)
+    edges = [
+        {
+            "node": {
+                "number": r["number"],
+                "status": invoice_status(r["balance"], r["due_date"], today),
+                "invoiceDate": r["invoice_date"].isoformat(),
+                "dueDate": r["due_date"].isoformat(),
+                "poNumber": r["po_number"],
+                "total": money(r["total"], r["currency"]),
+                "balance": money(r["balance"], r["currency"]),
+                "lines": [
+                    {
+                        "product": x["product"],
+                        "productFamily": x["product_family"],
+                        "preTaxAmount": money(x["pre_tax_amount"], r["currency"]),
+                        "taxAmount": money(x["tax_amount"], r["currency"]),
+                    }
+                    for x in lines[r["id"]]
+                ],
+            }
+        }
+        for r in rows
+    ]
+    end = cursor(rows[-1]["invoice_date"], rows[-1]["id"]) if rows else None
+    return {"pageInfo": {"hasNextPage": more, "endCursor": end}, "edges": edges}
+
+
+async def invoices_by_status(conn: asyncpg.Connection, tenant_id: int, status: str, first: int) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    where = f"WHERE tenant_id = $1 {STATUS_SQL[status]}"
+    total = await conn.fetchval(f"SELECT count(*) FROM invoicing_invoices {where}", tenant_id, today)
+    rows = await conn.fetch(
+        INVOICE_COLUMNS + where + " ORDER BY invoice_date DESC, id DESC LIMIT $3", tenant_id, today, first + 1
+    )
+    return {"totalCount": total, **(await invoice_page(conn, tenant_id, rows, first, today))}
+
+
+REWARDS_SQL = """
+SELECT COALESCE(SUM(CASE WHEN status = 'ACTIVE' AND expires_on > $2 THEN remaining ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN status = 'ACTIVE' AND expires_on > $2 AND expires_on <= $3 THEN remaining ELSE 0 END), 0),
+       (SELECT currency FROM rewards_accounts WHERE tenant_id = $1)
+FROM rewards_lots WHERE tenant_id = $1
+"""
+
+
+async def rewards_part(conn: asyncpg.Connection, tenant_id: int) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    available, soon, currency = await conn.fetchrow(REWARDS_SQL, tenant_id, today, today + timedelta(days=30))
+    currency = currency or "USD"
+    return {"balance": money(Decimal(available), currency), "expiringIn30Days": money(Decimal(soon), currency)}
+
+
+async def invoices(conn: asyncpg.Connection, who: asyncpg.Record, request: Request) -> dict[str, Any]:
+    """The invoices list newest first, after a keyset cursor (invoice_date, id)."""
+    first = int(request.query_params.get("first", "50"))
+    after = request.query_params.get("after")
+    today = datetime.now(UTC).date()
+    tid = who["tenant_id"]
+    if after:
+        raw = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
+        d, last_id = date.fromisoformat(raw[0]["d"]), int(raw[1])
+        sql = (
+            INVOICE_COLUMNS
+            + "WHERE tenant_id = $1 AND (invoice_date, id) < ($2, $3) ORDER BY invoice_date DESC, id DESC LIMIT $4"
+        )
+        rows = await conn.fetch(sql, tid, d, last_id, first + 1)
+    else:
+        sql = INVOICE_COLUMNS + "WHERE tenant_id = $1 ORDER BY invoice_date DESC, id DESC LIMIT $2"
+        rows = await conn.fetch(sql, tid, first + 1)
+    return {"invoices": await invoice_page(conn, tid, rows, first, today)}
+
+
 async def dashboard(conn: asyncpg.Connection, who: asyncpg.Record, request: Request) -> dict[str, Any]:
     from bench.baseline import viewer_json
 
@@ -102,7 +200,13 @@ async def dashboard(conn: asyncpg.Connection, who: asyncpg.Record, request: Requ
     out: dict[str, Any] = {"viewer": viewer_json(who)}
     if "renewals" in parts:
         out["renewals"] = await renewals_part(conn, who, first)
+    if "invoicing" in parts:
+        half = max(1, first // 2)
+        out["overdue"] = await invoices_by_status(conn, who["tenant_id"], "OVERDUE", half)
+        out["open"] = await invoices_by_status(conn, who["tenant_id"], "OPEN", half)
+    if "rewards" in parts:
+        out["rewards"] = await rewards_part(conn, who["tenant_id"])
     return out
 
 
-ROUTES: dict[str, Any] = {"/dashboard": dashboard}
+ROUTES: dict[str, Any] = {"/dashboard": dashboard, "/invoices": invoices}

@@ -99,20 +99,30 @@ async def import_small_tenants(state: Any, ds: Dataset, tenants: list[dict[str, 
 
 # ------------------------------------------------------------------------------------ COPY
 async def copy_renewals(
-    conn: asyncpg.Connection, ds: Dataset, tenant_id: int, key: str, domain: str, n: int, lines: int, rng: Random
+    conn: asyncpg.Connection,
+    ds: Dataset,
+    tenant_id: int,
+    key: str,
+    domain: str,
+    n: int,
+    lines: int,
+    rng: Random,
+    finance_extra: int = 0,
 ) -> None:
+    """``n`` renewals quoted to the technical contact (the export's rows) and ``finance_extra`` more
+    quoted to the finance contact, spread over the pending and history lists."""
     from plugins.renewals.models import Renewal, RenewalLine
 
     rt, lt = Renewal.__table__, RenewalLine.__table__
     rid, lid = await next_id(conn, rt), await next_id(conn, lt)
     today, now = ds.today, ds.now
     renewals, line_rows = [], []
-    for i in range(n):
-        start = _start(i, n, today)
+    total = n + finance_extra
+    for i in range(total):
+        start = _start(i % n if i < n else (i - n) * 10, n, today)
         accepted = start < today - timedelta(days=HISTORY_BEFORE)
         amounts = [_money(rng, 100, 5000) for _ in range(lines)]
-        # The technical contact is quote-to of most renewals; the finance contact of every tenth.
-        owner = f"fin@{domain}" if i % 10 == 9 else f"tech@{domain}"
+        owner = f"tech@{domain}" if i < n else f"fin@{domain}"
         renewals.append(
             {
                 "id": rid + i,
@@ -178,7 +188,7 @@ async def copy_grants(conn: asyncpg.Connection, ds: Dataset, tenant_id: int, key
             "granted_by": f"tech@{domain}",
             "created_at": ds.now,
         }
-        for j, i in enumerate(i for i in range(n) if i % 20 == 0 and i % 10 != 9)
+        for j, i in enumerate(i for i in range(n) if i % 20 == 0)
     ]
     ds.rows[f"{key} shares"] = await copy_rows(conn, t, rows)
     await fix_sequence(conn, t)
@@ -197,7 +207,9 @@ async def generate(state: Any, ds: Dataset, tenants: list[dict[str, Any]], rng: 
     try:
         async with conn.transaction():
             if "renewals" in state.plugins.names:
-                await copy_renewals(conn, ds, ids[BIG], BIG, BIG_DOMAIN, s.big_renewals, s.renewal_lines, rng)
+                await copy_renewals(
+                    conn, ds, ids[BIG], BIG, BIG_DOMAIN, s.big_renewals, s.renewal_lines, rng, s.big_renewals // 10
+                )
                 await copy_renewals(conn, ds, ids[HUGE], HUGE, HUGE_DOMAIN, s.huge_renewals, 1, rng)
                 await copy_grants(conn, ds, ids[BIG], BIG, BIG_DOMAIN, s.big_renewals)
             await plugin_sections.copy_big(conn, ds, ids[BIG], rng)

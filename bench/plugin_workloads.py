@@ -12,6 +12,25 @@ RENEWAL_FIELDS = (
     "supportNumber customer endUser startDate endDate status autoRenew amount { amount currency } "
     "quoteTo { email } lines { product productFamily csiNumber quantity serialNumber amount { amount currency } }"
 )
+INVOICE_FIELDS = (
+    "number status invoiceDate dueDate poNumber total { amount currency } balance { amount currency } "
+    "lines { product productFamily preTaxAmount { amount currency } taxAmount { amount currency } }"
+)
+INVOICE_PAGE = "pageInfo { hasNextPage endCursor } edges { node { " + INVOICE_FIELDS + " } }"
+# "First 50 open + overdue": the invoices field filters one status at a time, so the dashboard asks
+# for both lists, half a page each (docs/performance.md).
+INVOICES = (
+    "overdue: invoices(status: OVERDUE, first: $half) { totalCount " + INVOICE_PAGE + " } "
+    "open: invoices(status: OPEN, first: $half) { totalCount " + INVOICE_PAGE + " }"
+)
+REWARDS = "rewards { balance { amount currency } expiringIn30Days { amount currency } }"
+DEEP_PAGE = (
+    "query Invoices($first: Int!, $after: String) { invoices(first: $first, after: $after) { " + INVOICE_PAGE + " } }"
+)
+PAY = (
+    "mutation Pay($input: PayInvoicesInput!) { payInvoices(input: $input) { payment { number status "
+    "amount { amount currency } } invoices { number status balance { amount currency } } } }"
+)
 RENEWALS = (
     "renewals(list: PENDING, first: $first) { totalCount pageInfo { hasNextPage endCursor } "
     "edges { node { " + RENEWAL_FIELDS + " } } }"
@@ -19,17 +38,28 @@ RENEWALS = (
 
 
 def dashboard_parts(ds: Dataset, role: str) -> list[str]:
-    parts = []
-    if "renewals" in ds.extra.get("plugins", ()):
-        parts.append("renewals")
+    plugins = ds.extra.get("plugins", ())
+    parts = [p for p in ("renewals", "invoicing") if p in plugins]
+    # SPEC §6: technical contacts have no rewards access, so their portal does not ask.
+    if "rewards" in plugins and role == "FINANCE":
+        parts.append("rewards")
     return parts
+
+
+def page_vars(first: int) -> dict[str, int]:
+    return {"first": first, "half": max(1, first // 2)}
 
 
 def dashboard_query(parts: list[str]) -> str:
     body = [VIEWER]
     if "renewals" in parts:
         body.append(RENEWALS)
-    return "query Dashboard($first: Int!) { " + " ".join(body) + " }"
+    if "invoicing" in parts:
+        body.append(INVOICES)
+    if "rewards" in parts:
+        body.append(REWARDS)
+    args = "$first: Int!" + (", $half: Int!" if "invoicing" in parts else "")
+    return f"query Dashboard({args}) {{ " + " ".join(body) + " }"
 
 
 def build(ds: Dataset, tokens: Tokens) -> list[Workload]:
@@ -43,21 +73,23 @@ def build(ds: Dataset, tokens: Tokens) -> list[Workload]:
         query = dashboard_query(parts)
         path = f"/dashboard?parts={','.join(parts)}&first="
         variants = {
-            "first 10": gql(tokens, email, query, lambda i: {"first": 10}),
-            "first 100": gql(tokens, email, query, lambda i: {"first": 100}),
+            "first 10": gql(tokens, email, query, lambda i: page_vars(10)),
+            "first 100": gql(tokens, email, query, lambda i: page_vars(100)),
         }
         if ds.scale.tenants > 2:
             small = small_tech if role == "TECHNICAL" else small_tech.replace("tech@", "fin@")
-            variants["small tenant"] = gql(tokens, small, query, lambda i: {"first": 50})
+            variants["small tenant"] = gql(tokens, small, query, lambda i: page_vars(50))
         out.append(
             Workload(
                 key=f"dashboard_{role.lower()}",
                 title=f"(a) dashboard as {role.lower()}",
-                product=gql(tokens, email, query, lambda i: {"first": 50}),
+                product=gql(tokens, email, query, lambda i: page_vars(50)),
                 baseline=get(tokens, email, path + "50"),
                 variants=variants,
             )
         )
+    if "invoicing" in ds.extra.get("plugins", ()) and ds.extra.get("invoice_keys_desc"):
+        out.extend(invoice_workloads(ds, tokens))
     if "renewals" in ds.extra.get("plugins", ()):
         exports = (("export_10k", BIG, ds.scale.big_renewals), ("export_100k", HUGE, ds.scale.huge_renewals))
         for key, tenant, rows in exports:
@@ -71,6 +103,60 @@ def build(ds: Dataset, tokens: Tokens) -> list[Workload]:
                     compare=False,
                 )
             )
+    return out
+
+
+def invoice_workloads(ds: Dataset, tokens: Tokens) -> list[Workload]:
+    from core.pagination import encode_cursor
+
+    fin = ds.people["FINANCE"]
+    keys = ds.extra["invoice_keys_desc"]
+    offset = min(ds.scale.deep_offset, len(keys) - 51)
+    after = encode_cursor(list(keys[offset - 1]))
+    small_fin = "fin@t00000.example"
+    out = [
+        Workload(
+            key="first_page",
+            title="(b) invoices, first page",
+            product=gql(tokens, fin, DEEP_PAGE, lambda i: {"first": 50}),
+            baseline=get(tokens, fin, "/invoices?first=50"),
+        ),
+        Workload(
+            key="deep_page",
+            title=f"(b) invoices after {offset:,}",
+            product=gql(tokens, fin, DEEP_PAGE, lambda i: {"first": 50, "after": after}),
+            baseline=get(tokens, fin, f"/invoices?first=50&after={after}"),
+            variants={
+                "first 10": gql(tokens, fin, DEEP_PAGE, lambda i: {"first": 10, "after": after}),
+                "first 100": gql(tokens, fin, DEEP_PAGE, lambda i: {"first": 100, "after": after}),
+                "small tenant": gql(tokens, small_fin, DEEP_PAGE, lambda i: {"first": 50}),
+            },
+        ),
+    ]
+    payable = list(ds.extra.get("payable", []))
+    if payable:
+        queue = iter(payable)
+
+        def pay_vars(i: int) -> dict[str, object]:
+            number = next(queue, payable[-1])
+            return {
+                "input": {
+                    "invoices": [{"invoiceNumber": number}],
+                    "method": "CARD",
+                    "cardToken": "tok_visa_4242",
+                    "idempotencyKey": f"bench-{number}",
+                }
+            }
+
+        out.append(
+            Workload(
+                key="pay_invoice",
+                title="(c) pay invoice (card)",
+                product=gql(tokens, fin, PAY, pay_vars),
+                compare=False,
+                mutation=True,
+            )
+        )
     return out
 
 
