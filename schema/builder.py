@@ -149,18 +149,27 @@ class SchemaCache:
             wanted.discard(culprit)
 
     def _find_culprit(self, wanted: set[str], exc: Exception) -> tuple[str, str]:
+        """The plugin to leave out: one whose removal fixes the build, else one broken on its own, else
+        the first suspect (the caller retries, so several broken plugins are removed one at a time)."""
         reason = f"{type(exc).__name__}: {exc}"
         # Suspect custom plugins (not enabled by default) before built-in ones, later names first.
         manifests = self.registry.manifests
         suspects = sorted(wanted, reverse=True)
         suspects.sort(key=lambda n: getattr(manifests.get(n), "default_enabled", True))  # stable: keeps name order
         for name in suspects:
-            try:
-                build_schema(self.registry, frozenset(wanted - {name}), ())
-            except Exception:
-                continue
-            return name, reason
-        return "", reason
+            if self._builds(wanted - {name}):
+                return name, reason
+        for name in suspects:
+            if not self._builds({name}):
+                return name, reason
+        return (suspects[0] if suspects else ""), reason
+
+    def _builds(self, plugins: set[str]) -> bool:
+        try:
+            build_schema(self.registry, frozenset(plugins), ())
+        except Exception:
+            return False
+        return True
 
 
 def build_schema(registry: Any, plugins: frozenset[str], extensions: Sequence[Any] = ()) -> strawberry.Schema:

@@ -135,3 +135,11 @@ def test_a_plugin_reusing_a_type_name_is_left_out_of_the_schema_and_reported():
     assert "fakeRenewal" not in sdl and "supportNumber" in sdl  # the built-in Renewal survives
     assert registry.failures["dup"].startswith("dup: schema: ")
     assert "Renewal" in registry.failures["dup"]
+
+
+def test_two_independently_broken_plugins_are_both_left_out():
+    registry = load_plugins([dup, clash, badges])
+    schema = SchemaCache(registry).get(frozenset({"renewals", "dup", "clash", "badges"}))
+    sdl = schema.as_str()
+    assert "badgeLetters" in sdl and "supportNumber" in sdl and "fakeRenewal" not in sdl
+    assert {"dup", "clash"} <= set(registry.failures) and "badges" not in registry.failures
