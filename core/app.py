@@ -11,10 +11,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLError, OperationType, parse
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLSyntaxError
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -28,7 +28,27 @@ from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, SystemClock
 from core.context import Context
 from core.db import make_engine, make_sessionmaker
-from core.errors import AppError, Forbidden, ModuleNotEnabled, ServiceUnavailable, Unauthenticated
+from core.errors import (
+    AppError,
+    BadUserInput,
+    Conflict,
+    Forbidden,
+    ModuleNotEnabled,
+    QueryTooComplex,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthenticated,
+)
+from core.limits import (
+    check_cost,
+    cost_extension,
+    is_parser_limit,
+    parse_limited,
+    parser_limit_name,
+    query_cost,
+    rate_limiter,
+    select_operation,
+)
 from core.models import AuditEntry, Person, PolicyRule, Tenant
 from core.plugins import PluginRegistry, load_plugins
 from core.settings import Settings, get_settings
@@ -205,7 +225,31 @@ def _record_sign_in(person: Person, claims: dict[str, Any], state: AppState) -> 
 # ---------------------------------------------------------------------------------------------
 
 
+UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; retry shortly"
+# PostgreSQL serialization failure and deadlock: the transaction was rolled back and may be retried.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+AUDIT_OUTCOME_CHARS = 32  # audit_log.outcome column
+AUDIT_DETAIL_CHARS = 4000
+AUDIT_VALUE_CHARS = 200
+
+
+def _db_unavailable(original: BaseException | None) -> bool:
+    """The database (or the pool) cannot be reached: the client may retry (SERVICE_UNAVAILABLE)."""
+    if isinstance(original, (PoolTimeout, ConnectionError, OSError)):
+        return True
+    if isinstance(original, DBAPIError):
+        return bool(original.connection_invalidated) or isinstance(original, (OperationalError, InterfaceError))
+    return False
+
+
+def _sqlstate(original: BaseException | None) -> str | None:
+    orig = getattr(original, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
 def _error_json(err: GraphQLError, state: AppState) -> dict[str, Any]:
+    """One GraphQL error as the client sees it: always with ``extensions.code``; anything that is
+    not a typed error is masked as INTERNAL_SERVER_ERROR (and logged)."""
     original = err.original_error
     out: dict[str, Any] = {"message": err.message}
     if err.locations:
@@ -217,11 +261,14 @@ def _error_json(err: GraphQLError, state: AppState) -> dict[str, Any]:
     elif isinstance(original, AppError):
         out["message"] = original.message
         out["extensions"] = {"code": original.code, **original.extensions}
-    elif isinstance(original, (OperationalError, PoolTimeout, ConnectionError, OSError)) or (
-        isinstance(original, DBAPIError) and original.connection_invalidated
-    ):
+    elif isinstance(original, IntegrityError) or _sqlstate(original) in RETRYABLE_SQLSTATES:
+        # A concurrent request changed the same rows first (unique race, deadlock, serialization).
+        log.info("concurrent write refused: %s", type(original).__name__)
+        out["message"] = "A concurrent change conflicted with this request; retry it"
+        out["extensions"] = {"code": Conflict.code, "retryable": True}
+    elif _db_unavailable(original):
         log.warning("database unavailable: %s", type(original).__name__)
-        out["message"] = "The service is temporarily unavailable; retry shortly"
+        out["message"] = UNAVAILABLE_MESSAGE
         out["extensions"] = {"code": ServiceUnavailable.code, "retryable": True}
     elif isinstance(original, PermissionError):
         out["message"] = "Not allowed"
@@ -232,6 +279,8 @@ def _error_json(err: GraphQLError, state: AppState) -> dict[str, Any]:
         out["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
     elif err.extensions and err.extensions.get("code"):
         out["extensions"] = dict(err.extensions)
+    elif is_parser_limit(err):
+        out["extensions"] = {"code": QueryTooComplex.code, "limit": parser_limit_name(err)}
     elif isinstance(err, GraphQLSyntaxError) or err.message.startswith("Syntax Error"):
         out["extensions"] = {"code": "GRAPHQL_PARSE_FAILED"}
     else:
@@ -251,10 +300,18 @@ def _explain_disabled_module(err: GraphQLError, out: dict[str, Any], state: AppS
             out["extensions"] = {"code": ModuleNotEnabled.code, "module": owner}
 
 
-def _error_response(exc: AppError, status: int = 200) -> JSONResponse:
-    return JSONResponse(
-        {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}, status_code=status
-    )
+def _error_body(exc: AppError) -> dict[str, Any]:
+    extensions = {"code": exc.code, **exc.extensions}
+    if isinstance(exc, ServiceUnavailable):
+        extensions["retryable"] = True
+    return {"data": None, "errors": [{"message": exc.message, "extensions": extensions}]}
+
+
+def _error_response(exc: AppError, status: int = 200, extensions: dict[str, Any] | None = None) -> JSONResponse:
+    body = _error_body(exc)
+    if extensions:
+        body["extensions"] = extensions
+    return JSONResponse(body, status_code=status)
 
 
 def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
@@ -262,16 +319,11 @@ def _operation_type(query: str, operation_name: str | None) -> OperationType | N
         doc = parse(query)
     except GraphQLError:
         return None
-    for d in doc.definitions:
-        op = getattr(d, "operation", None)
-        if op is not None and (operation_name is None or (d.name and d.name.value == operation_name)):
-            return op
-    return None
+    op = select_operation(doc, operation_name)
+    return op.operation if op else None
 
 
 async def _read_body(request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
-    from core.errors import BadUserInput
-
     try:
         body = await request.json()
     except Exception as exc:
@@ -282,59 +334,97 @@ async def _read_body(request: Request) -> tuple[str, dict[str, Any] | None, str 
     if variables is not None and not isinstance(variables, dict):
         raise BadUserInput("'variables' must be an object")
     op = body.get("operationName")
-    return body["query"], variables, op if isinstance(op, str) else None
+    if op is not None and not isinstance(op, str):
+        raise BadUserInput("'operationName' must be a string")
+    return body["query"], variables, op
+
+
+@dataclass
+class _Preflight:
+    """What the endpoint knows about a document before running anything (core/limits.py)."""
+
+    cost: int = 0
+    op_type: OperationType | None = None
+    fields: list[str] = field(default_factory=list)
+    refusal: AppError | GraphQLError | None = None
+
+
+def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> _Preflight:
+    """Parse within the token budget and price the operation: pure CPU, no resolver, no SQL.
+    The price uses the schema of every installed module (a superset of any tenant's schema)."""
+    out = _Preflight()
+    try:
+        doc = parse_limited(query, state.settings)
+    except (QueryTooComplex, GraphQLError) as exc:
+        out.refusal = exc
+        return out
+    op = select_operation(doc, operation_name)
+    if op is None:
+        names = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name is not None:
+            out.refusal = BadUserInput(f"No operation named {operation_name!r} in the document", field="operationName")
+        elif not names:
+            out.refusal = BadUserInput("The document contains no operation")
+        else:
+            out.refusal = BadUserInput("Name the operation to run (operationName): the document has several")
+        return out
+    out.op_type = op.operation
+    out.fields = [s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)]
+    schema = state.schemas.get(frozenset(state.plugins.names))
+    out.cost = query_cost(schema._schema, doc, operation_name, variables)
+    try:
+        check_cost(out.cost, state.settings)
+    except QueryTooComplex as exc:
+        out.refusal = exc
+    return out
 
 
 async def graphql_endpoint(request: Request) -> Response:
+    """POST /graphql. Order: body → parse and price (no SQL) → authenticate → refuse over-limit
+    documents → spend the principal's rate budget → execute in one transaction (rolled back on any
+    error) → audit mutations. Every response carries ``extensions.cost``."""
     state: AppState = request.app.state.cc
     if request.method == "GET":
         if not state.settings.graphiql:
             return PlainTextResponse("GraphiQL is disabled", status_code=404)
         return HTMLResponse(get_graphql_ide_html())
     started = time.perf_counter()
+    key = f"anonymous:{request.client.host if request.client else '-'}"
+    pre = _Preflight()
+
+    def refuse(exc: AppError, status: int) -> JSONResponse:
+        return _error_response(exc, status, {"cost": cost_extension(state, pre.cost, key)})
+
     try:
         if len(await request.body()) > state.settings.max_query_bytes + 1_000_000:
-            from core.errors import BadUserInput
-
             raise BadUserInput("Request too large")
         query, variables, operation_name = await _read_body(request)
+    except AppError as exc:
+        return refuse(exc, 400)
+    pre = _preflight(state, query, variables, operation_name)
+    try:
         principal, tenant = await authenticate(state, request)
     except Unauthenticated as exc:
-        return _error_response(exc, 401)
+        return refuse(exc, 401)
     except AppError as exc:
-        return _error_response(exc, 403 if isinstance(exc, Forbidden) else 400)
+        return refuse(exc, 403 if isinstance(exc, Forbidden) else 400)
     except (OperationalError, OSError, PoolTimeout, DBAPIError):
-        return _error_response(ServiceUnavailable("The service is temporarily unavailable; retry shortly"), 503)
-    op_type = _operation_type(query, operation_name)
-    is_mutation = op_type == OperationType.MUTATION
-    plugins = tenant.enabled_plugins if tenant else frozenset(state.plugins.names)
-    schema = state.schemas.get(plugins)
+        return refuse(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
+    key = f"principal:{principal.email}"
+    is_mutation = pre.op_type == OperationType.MUTATION
     lock = state.write_lock if (is_mutation and state.is_sqlite) else None
     try:
         if lock:
             await lock.acquire()
-        async with state.sessionmaker() as session:
-            session.info["tenant_id"] = tenant.id if tenant else None
-            ctx = await state.context_for(session, principal, tenant, request)
-            result = await schema.execute(
-                query, variable_values=variables, context_value=ctx, operation_name=operation_name
-            )
-            if result.errors or not is_mutation:
-                await session.rollback()
-            else:
-                await session.commit()
-    except (OperationalError, OSError, PoolTimeout, DBAPIError):
-        return _error_response(ServiceUnavailable("The service is temporarily unavailable; retry shortly"), 503)
+        payload, status, headers, remaining = await _execute(
+            state, request, principal, tenant, pre, key, query, variables, operation_name
+        )
+        payload.setdefault("extensions", {})["cost"] = cost_extension(state, pre.cost, key, remaining)
+        if is_mutation:
+            await _audit(state, principal, tenant, pre.fields, operation_name, variables, payload)
     finally:
         if lock:
             lock.release()
-    payload: dict[str, Any] = {"data": result.data}
-    if result.errors:
-        payload["errors"] = [_error_json(e, state) for e in result.errors]
-    if result.extensions:
-        payload["extensions"] = result.extensions
-    if is_mutation:
-        await _audit(state, principal, tenant, result, payload)
     elapsed = (time.perf_counter() - started) * 1000
     log.info(
         json.dumps(
@@ -343,30 +433,111 @@ async def graphql_endpoint(request: Request) -> Response:
                 "principal": principal.email,
                 "tenant": tenant.key if tenant else None,
                 "operation": operation_name,
-                "type": op_type.value if op_type else None,
+                "type": pre.op_type.value if pre.op_type else None,
+                "cost": pre.cost,
+                "status": status,
                 "ms": round(elapsed, 1),
                 "errors": len(payload.get("errors", [])),
             }
         )
     )
-    return JSONResponse(payload, headers={"x-authz-checks": str(ctx.authz.enforce_calls)})
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+async def _execute(
+    state: AppState,
+    request: Request,
+    principal: Principal,
+    tenant: Tenant | None,
+    pre: _Preflight,
+    key: str,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+) -> tuple[dict[str, Any], int, dict[str, str], float | None]:
+    """Refuse or run the request: (payload, HTTP status, headers, rate points left)."""
+    if isinstance(pre.refusal, AppError):
+        return _error_body(pre.refusal), 200, {}, None
+    if pre.refusal is not None:
+        return {"data": None, "errors": [_error_json(pre.refusal, state)]}, 200, {}, None
+    try:
+        remaining = rate_limiter(state).spend(key, pre.cost)
+    except RateLimited as exc:
+        return _error_body(exc), 429, {"Retry-After": str(exc.extensions["retryAfterSeconds"])}, None
+    plugins = tenant.enabled_plugins if tenant else frozenset(state.plugins.names)
+    schema = state.schemas.get(plugins)
+    try:
+        async with state.sessionmaker() as session:
+            session.info["tenant_id"] = tenant.id if tenant else None
+            ctx = await state.context_for(session, principal, tenant, request)
+            result = await schema.execute(
+                query, variable_values=variables, context_value=ctx, operation_name=operation_name
+            )
+            if result.errors or pre.op_type != OperationType.MUTATION:
+                await session.rollback()
+            else:
+                await session.commit()
+    except (OperationalError, OSError, PoolTimeout, DBAPIError) as exc:
+        if isinstance(exc, IntegrityError) or _sqlstate(exc) in RETRYABLE_SQLSTATES:
+            conflict = Conflict("A concurrent change conflicted with this request; retry it", retryable=True)
+            return _error_body(conflict), 200, {}, remaining
+        return _error_body(ServiceUnavailable(UNAVAILABLE_MESSAGE)), 503, {}, remaining
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [_error_json(e, state) for e in result.errors]
+    if result.extensions:
+        payload["extensions"] = dict(result.extensions)
+    return payload, 200, {"x-authz-checks": str(ctx.authz.enforce_calls)}, remaining
+
+
+def _summarize(value: Any, depth: int = 0) -> Any:
+    """Mutation arguments for the audit detail: structure kept, long strings and lists cut."""
+    if isinstance(value, str):
+        return value if len(value) <= AUDIT_VALUE_CHARS else value[:AUDIT_VALUE_CHARS] + "…"
+    if depth >= 4:
+        return "…"
+    if isinstance(value, dict):
+        return {str(k): _summarize(v, depth + 1) for k, v in list(value.items())[:50]}
+    if isinstance(value, list):
+        return [_summarize(v, depth + 1) for v in value[:20]]
+    return value
 
 
 async def _audit(
-    state: AppState, principal: Principal, tenant: Tenant | None, result: Any, payload: dict[str, Any]
+    state: AppState,
+    principal: Principal,
+    tenant: Tenant | None,
+    fields: list[str],
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    payload: dict[str, Any],
 ) -> None:
-    fields = list((result.data or {}).keys()) or ["(mutation)"]
-    codes = sorted({e.get("extensions", {}).get("code", "ERROR") for e in payload.get("errors", [])})
+    """One audit row per mutation field: who, tenant, what (field, operation, arguments), when, and
+    the outcome — ``OK`` or ``ERROR:<code>`` (the whole request was rolled back)."""
+    codes = list(dict.fromkeys(e.get("extensions", {}).get("code", "ERROR") for e in payload.get("errors", [])))
+    outcome = ("ERROR:" + codes[0])[:AUDIT_OUTCOME_CHARS] if codes else "OK"
+    detail = json.dumps(
+        {
+            "operation": operation_name,
+            "codes": codes,
+            "staff": sorted(principal.staff_roles) or None,
+            "variables": _summarize(variables or {}),
+        },
+        default=str,
+        ensure_ascii=False,
+    )
+    if len(detail) > AUDIT_DETAIL_CHARS:
+        detail = detail[: AUDIT_DETAIL_CHARS - 1] + "…"
     try:
         async with state.sessionmaker() as session, session.begin():
-            for f in fields:
+            for f in fields or ["(mutation)"]:
                 session.add(
                     AuditEntry(
                         tenant_id=tenant.id if tenant else None,
                         actor=principal.email,
-                        action=f,
-                        outcome="ERROR:" + ",".join(codes) if codes else "OK",
-                        detail="",
+                        action=f[:200],
+                        outcome=outcome,
+                        detail=detail,
                         created_at=state.clock.now(),
                     )
                 )
