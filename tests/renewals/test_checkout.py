@@ -225,3 +225,22 @@ async def test_a_vetoing_event_handler_rolls_the_whole_order_back(rec_api):
     assert err["extensions"]["code"] == "CONFLICT" and "closed" in err["message"]
     assert await counts(api) == snapshot
     assert (await status_of(api, "V-1"))[:2] == ("OPEN", False)
+
+
+async def test_concurrent_double_click_places_one_order(rec_api):
+    """Two simultaneous requests (double click, retry): one order; the other replays it or is refused."""
+    import asyncio
+
+    api = rec_api
+    await load(api, renewal("CC-1", 60), renewal("CC-2", 60))
+    same_key = order(["CC-1"], idempotencyKey="dbl-1")
+    a, b = await asyncio.gather(api.gql(CHECKOUT, same_key, **TECH), api.gql(CHECKOUT, same_key, **TECH))
+    assert not a.get("errors") and not b.get("errors"), (a, b)
+    assert a["data"]["checkout"]["orderNumbers"] == b["data"]["checkout"]["orderNumbers"]
+    no_key = order(["CC-2"])
+    a, b = await asyncio.gather(api.gql(CHECKOUT, no_key, **TECH), api.gql(CHECKOUT, no_key, **TECH))
+    codes = sorted(str(x.get("errors", [{}])[0].get("extensions", {}).get("code")) for x in (a, b))
+    assert codes == ["CONFLICT", "None"], (a, b)
+    rows = await api.sql("select count(*) from renewal_orders")
+    assert rows[0][0] == 2
+    assert len([e for e, _ in api.recorder.events if e == "renewal.accepted"]) == 2
