@@ -236,3 +236,16 @@ async def test_ordering_document_for_anyone_who_can_view_r_r14(two_tenants):
     assert (await api.get("/renewals/O-1/ordering-document", as_="fin@acme.com")).status_code == 404
     assert (await api.get("/renewals/G-1/ordering-document", **TECH)).status_code == 404
     assert (await api.get("/renewals/O-1/ordering-document", as_=None)).status_code == 401
+
+
+async def test_downloads_are_gone_when_the_module_is_disabled(two_tenants):
+    api = two_tenants
+    await load(api, renewal("M-1", 30))
+    assert (await api.get("/renewals/M-1/ordering-document", **TECH)).status_code == 200
+    await api.sql(
+        "update tenant_plugins set enabled = false where plugin = 'renewals' and tenant_id = "
+        "(select id from tenants where key = 'acme')"
+    )
+    for path in ("/renewals/export.csv", "/renewals/report/summary.csv", "/renewals/M-1/ordering-document"):
+        resp = await api.get(path, **TECH)
+        assert resp.status_code == 404 and resp.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
