@@ -36,11 +36,12 @@ class Scale:
     concurrency: int
     requests: int
     seconds: float
+    count_samples: int = 5  # sequential requests per workload on the counting server
 
 
 SCALES = {
-    "tiny": Scale("tiny", 6, 120, 5, 600, 3, 400, 2, 2, 2, 10, 3, 300, 100, 2, 12, 5),
-    "small": Scale("small", 50, 1_000, 5, 6_000, 3, 5_000, 2, 3, 5, 30, 5, 5_000, 1_000, 4, 60, 6),
+    "tiny": Scale("tiny", 6, 120, 5, 600, 3, 400, 2, 2, 2, 10, 3, 300, 100, 2, 6, 5, 2),
+    "small": Scale("small", 50, 1_000, 5, 6_000, 3, 5_000, 2, 4, 5, 30, 5, 5_000, 1_000, 4, 60, 6, 3),
     "default": Scale("default", 1_000, 10_000, 5, 100_000, 3, 100_000, 3, 6, 40, 365, 25, 50_000, 10_000, 8, 400, 25),
 }
 

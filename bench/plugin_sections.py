@@ -38,8 +38,8 @@ def items_for(tenant: dict[str, Any], ds: Dataset, rng: Random, sections: set[st
             {
                 "tenant": key,
                 "number": f"{key.upper()}-INV-{j:04d}",
-                # Recent ones first: every small tenant has unpaid invoices on its dashboard.
-                "invoiceDate": (ds.today - timedelta(days=5 + 20 * j)).isoformat(),
+                # Unpaid, alternately open and overdue (R-I1): both dashboard lists have rows.
+                "invoiceDate": (ds.today - timedelta(days=5 + 20 * (j // 2) + 40 * (j % 2))).isoformat(),
                 "billingEmail": f"fin@{domain}",
                 "lines": [
                     {

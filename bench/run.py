@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -211,9 +212,11 @@ async def measure(
             if w.key.startswith("export"):
                 continue
             entry = out["workloads"][w.key]
-            entry["counted"] = await count_requests(cc, w.product, start=10_000_000)
+            entry["counted"] = await count_requests(cc, w.product, samples=ds.scale.count_samples, start=10_000_000)
             for label, send in w.variants.items():
-                entry.setdefault("variants", {})[label] = await count_requests(cc, send, samples=2, start=20_000_000)
+                entry.setdefault("variants", {})[label] = await count_requests(
+                    cc, send, samples=min(2, ds.scale.count_samples), start=20_000_000
+                )
         # 3. Timed runs: product, then baseline, one workload at a time.
         for w in workloads:
             entry = out["workloads"][w.key]
@@ -416,6 +419,10 @@ def run_bench(
     return report
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="default", help="dataset size (default: default)")
@@ -424,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="time bound per workload and target")
     parser.add_argument("--no-json", action="store_true", help="do not write bench/results/<timestamp>.json")
     args = parser.parse_args(argv)
+    # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so the servers and PostgreSQL are stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     report = run_bench(
         SCALES[args.scale],
         concurrency=args.concurrency,
