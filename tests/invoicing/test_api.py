@@ -373,3 +373,18 @@ async def test_payment_history_newest_first(two_tenants):
     assert data["totalCount"] == 2
     assert [(n["status"], n["cardLast4"]) for n in data["nodes"]] == [("SUCCEEDED", "4242"), ("FAILED", "9999")]
     assert data["nodes"][0]["allocations"] == [{"invoiceNumber": "A-1"}]
+
+
+async def test_billing_dashboard_query_with_sibling_root_fields(two_tenants):
+    """A portal asks several invoicing root fields at once on one request session."""
+    api = two_tenants
+    await load(api, invoice("A-1", "2500.00"), invoice("A-2", "100.00", when="2026-09-01"))
+    q = """{ invoiceCounts { overdue open closed }
+      overdue: invoices(status: OVERDUE, first: 5) { nodes { number lines { product } } }
+      open: invoices(status: OPEN, first: 5) { nodes { number payments { method } } }
+      billingProfile { paymentsDue { invoices } } invoiceCredits { number } invoiceDisputes { number } }"""
+    for _ in range(3):
+        data = await api.ok(q, as_="fin@acme.com")
+        assert data["invoiceCounts"] == {"overdue": 1, "open": 1, "closed": 0}
+        assert [n["number"] for n in data["overdue"]["nodes"]] == ["A-2"]
+        assert [n["number"] for n in data["open"]["nodes"]] == ["A-1"]
