@@ -323,3 +323,21 @@ async def test_subscription_by_number_is_tenant_scoped(two_tenants):
     }  # monthly in arrears: billed after each month
     assert await api.code(q, {"n": "S-1"}, as_="tech@globex.com") == "NOT_FOUND"
     assert (await api.get("/invoicing/subscriptions/S-1/schedule.csv", as_="fin@globex.com")).status_code == 404
+
+
+async def test_page_of_10_and_100_subscriptions_cost_the_same_statements(two_tenants):
+    api = two_tenants
+    subs = [
+        sub(f"S-{i:03d}", "2026-01-01", "2026-12-31", "QUARTERLY_ADVANCE", product("A", "400.00", "2026-01-01"))
+        for i in range(100)
+    ]
+    await api.load({"subscriptions": subs})
+    q = "query($f: Int) { subscriptions(first: $f) { nodes { number products { key } billingSchedule { billDate } } } }"
+    await api.ok(q, {"f": 1}, as_="fin@acme.com")  # warm-up
+    counts = []
+    for first in (10, 100):
+        with api.count_statements() as st:
+            data = await api.ok(q, {"f": first}, as_="fin@acme.com")
+        assert len(data["subscriptions"]["nodes"]) == first
+        counts.append(len(st))
+    assert counts[0] == counts[1]
