@@ -123,9 +123,15 @@ class Api:
 
     def __init__(self, state: AppState, client: httpx.AsyncClient, clock: FixedClock, backend: str) -> None:
         self.state, self.client, self.clock, self.backend = state, client, clock, backend
+        self._tokens: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def token(self, email: str, staff: tuple[str, ...] | list[str] = ()) -> str:
-        return issue_token(self.state.settings, email, staff_roles=list(staff))
+        """One token per person per test, as a signed-in portal would reuse it (a new token is a new
+        sign-in, which writes last-sign-in and would disturb statement counts)."""
+        key = (email, tuple(sorted(staff)))
+        if key not in self._tokens:
+            self._tokens[key] = issue_token(self.state.settings, email, staff_roles=list(staff))
+        return self._tokens[key]
 
     def headers(
         self, as_: str | None, staff: tuple[str, ...] | list[str] = (), tenant: str | None = None
