@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import is_postgres
 from core.hookspecs import Job
 from core.models import JobRun, Tenant
 
@@ -35,16 +37,18 @@ class JobContext:
 async def claim_once(session: AsyncSession, job: str, unit_key: str, tenant_id: int | None, now: Any) -> bool:
     """Record that ``job`` handled ``unit_key``; False when it already had (so the caller skips).
 
-    Runs in a savepoint so a lost race leaves the caller's transaction usable."""
-    existing = await session.execute(select(JobRun.id).where(JobRun.job == job, JobRun.unit_key == unit_key))
-    if existing.first():
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(JobRun(job=job, unit_key=unit_key, tenant_id=tenant_id, created_at=now))
-    except IntegrityError:
-        return False
-    return True
+    One ``INSERT … ON CONFLICT DO NOTHING`` in the caller's transaction: the claim commits or rolls
+    back with the unit's work (an interrupted unit is done again on the next run), and a concurrent
+    claimer of the same unit waits for the first one's outcome instead of failing. (A savepoint is
+    not used: with pysqlite's transaction handling a SAVEPOINT opened before any write starts and
+    RELEASE commits its own transaction, so the claim outlived a rolled-back unit on SQLite.)"""
+    values = {"job": job, "unit_key": unit_key, "tenant_id": tenant_id, "created_at": now}
+    if is_postgres(session):
+        stmt = pg_insert(JobRun).values(**values).on_conflict_do_nothing()
+    else:
+        stmt = sqlite_insert(JobRun).values(**values).on_conflict_do_nothing()
+    result = await session.execute(stmt)
+    return result.rowcount == 1
 
 
 def all_jobs(state: Any) -> list[Job]:

@@ -1,8 +1,19 @@
 """Delivering the transactional outbox over SMTP, with retries and exponential backoff.
 
-An email is claimed, sent, and marked SENT in its own transaction; a failure records the error and
-schedules the next attempt (``backoff * 2**attempts``), so none is lost and none is sent twice
-while the outbox row's state is the source of truth.
+Each due email goes through three short transactions, so no database lock is held while talking
+to the SMTP server and two deliverers (two processes, or a job and the CLI) never send it twice:
+
+1. claim: ``UPDATE … SET status = 'SENDING', next_attempt_at = now + lease WHERE id = … AND
+   status = 'PENDING'`` — only one deliverer's UPDATE matches the row;
+2. send over SMTP, outside any transaction;
+3. record: SENT, or back to PENDING with ``attempts + 1`` and the next attempt at
+   ``now + backoff * 2**(attempts - 1)`` (FAILED after ``outbox_max_attempts``).
+
+A deliverer that dies between 1 and 3 leaves the row SENDING; once its lease expires the row is
+PENDING again and sent on the next run. That one case is at-least-once, so every message carries a
+stable ``Message-ID`` (``<outbox-ID@…>``) and ``X-Outbox-Id`` for receivers to drop the duplicate.
+When the SMTP server itself is unreachable the run stops after the first attempt: the remaining
+emails stay PENDING, untouched, for the next run (nothing lost, no attempts burnt).
 """
 
 from __future__ import annotations
@@ -10,59 +21,116 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import aiosmtplib
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from core.db import is_postgres
 from core.models import OutboxEmail
 
 log = logging.getLogger("customer_center.outbox")
 
+# How long a claimed email may stay SENDING before another run takes it back (crash recovery);
+# far above the SMTP timeout so a live sender is never overtaken.
+CLAIM_LEASE = timedelta(minutes=10)
+SMTP_TIMEOUT_SECONDS = 10
+# The server is down or unreachable: every other email of this run would fail the same way.
+CONNECTION_ERRORS = (
+    OSError,
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPConnectTimeoutError,
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPTimeoutError,
+)
 
-async def deliver_due(state: object, *, limit: int = 200) -> int:
+
+def _message(email: OutboxEmail, settings: Any) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = email.to_addr
+    if email.cc:
+        msg["Cc"] = email.cc
+    msg["Subject"] = email.subject
+    domain = settings.mail_from.rpartition("@")[2] or "customer-center"
+    msg["Message-ID"] = f"<outbox-{email.id}@{domain}>"
+    msg["X-Outbox-Id"] = str(email.id)
+    msg.set_content(email.body)
+    return msg
+
+
+async def _claim(state: Any, email_id: int) -> OutboxEmail | None:
+    """Take the email for this run, or None when another deliverer has it or it was sent."""
+    now = state.clock.now()
+    async with state.sessionmaker() as session, session.begin():
+        claimed = await session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, OutboxEmail.status == "PENDING", OutboxEmail.next_attempt_at <= now)
+            .values(status="SENDING", next_attempt_at=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            return None
+        return (await session.execute(select(OutboxEmail).where(OutboxEmail.id == email_id))).scalar_one()
+
+
+async def _record(state: Any, email_id: int, error: BaseException | None) -> None:
+    settings, now = state.settings, state.clock.now()
+    async with state.sessionmaker() as session, session.begin():
+        email = (await session.execute(select(OutboxEmail).where(OutboxEmail.id == email_id))).scalar_one()
+        email.attempts += 1
+        if error is None:
+            email.status = "SENT"
+            email.sent_at = now
+            email.last_error = None
+            return
+        email.last_error = f"{type(error).__name__}: {error}"[:500]
+        email.status = "FAILED" if email.attempts >= settings.outbox_max_attempts else "PENDING"
+        email.next_attempt_at = now + timedelta(seconds=settings.outbox_backoff_seconds * 2 ** (email.attempts - 1))
+        log.warning("email %s not sent (attempt %s): %s", email.id, email.attempts, email.last_error)
+
+
+async def release_expired_claims(state: Any) -> int:
+    """SENDING rows whose lease ran out (their deliverer died) become PENDING again."""
+    async with state.sessionmaker() as session, session.begin():
+        result = await session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.status == "SENDING", OutboxEmail.next_attempt_at <= state.clock.now())
+            .values(status="PENDING")
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
+
+async def deliver_due(state: Any, *, limit: int = 200) -> int:
     """Send due emails; returns how many were sent."""
-    settings, clock = state.settings, state.clock  # type: ignore[attr-defined]
-    sent = 0
-    async with state.sessionmaker() as session:  # type: ignore[attr-defined]
-        now = clock.now()
+    settings = state.settings
+    await release_expired_claims(state)
+    async with state.sessionmaker() as session:
         stmt = (
             select(OutboxEmail.id)
-            .where(OutboxEmail.status == "PENDING", OutboxEmail.next_attempt_at <= now)
+            .where(OutboxEmail.status == "PENDING", OutboxEmail.next_attempt_at <= state.clock.now())
             .order_by(OutboxEmail.id)
             .limit(limit)
         )
         ids = list((await session.execute(stmt)).scalars())
+    sent = 0
     for email_id in ids:
-        async with state.sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
-            stmt = select(OutboxEmail).where(OutboxEmail.id == email_id, OutboxEmail.status == "PENDING")
-            if is_postgres(session):
-                stmt = stmt.with_for_update(skip_locked=True)
-            email = (await session.execute(stmt)).scalar_one_or_none()
-            if email is None:
-                continue
-            msg = EmailMessage()
-            msg["From"] = settings.mail_from
-            msg["To"] = email.to_addr
-            if email.cc:
-                msg["Cc"] = email.cc
-            msg["Subject"] = email.subject
-            msg["X-Outbox-Id"] = str(email.id)
-            msg.set_content(email.body)
-            try:
-                await aiosmtplib.send(msg, hostname=settings.smtp_host, port=settings.smtp_port, timeout=10)
-            except (aiosmtplib.SMTPException, OSError) as exc:
-                email.attempts += 1
-                email.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                if email.attempts >= settings.outbox_max_attempts:
-                    email.status = "FAILED"
-                email.next_attempt_at = clock.now() + timedelta(
-                    seconds=settings.outbox_backoff_seconds * 2 ** (email.attempts - 1)
-                )
-                log.warning("email %s not sent (attempt %s): %s", email.id, email.attempts, email.last_error)
-                continue
-            email.status = "SENT"
-            email.attempts += 1
-            email.sent_at = clock.now()
-            sent += 1
+        email = await _claim(state, email_id)
+        if email is None:
+            continue
+        try:
+            await aiosmtplib.send(
+                _message(email, settings),
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                timeout=SMTP_TIMEOUT_SECONDS,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await _record(state, email_id, exc)
+            if isinstance(exc, CONNECTION_ERRORS):
+                log.warning("SMTP server unreachable; the remaining due emails wait for the next run")
+                break
+            continue
+        await _record(state, email_id, None)
+        sent += 1
     return sent
