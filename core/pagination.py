@@ -39,11 +39,36 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int
+    # An int, or a LazyCount that runs its COUNT only when ``totalCount`` is asked for.
+    total: strawberry.Private[Any]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        if isinstance(self.total, LazyCount):
+            return await self.total.value()
+        return int(self.total)
 
     @strawberry.field
     def nodes(self) -> list[T]:
         return [e.node for e in self.edges]
+
+
+class LazyCount:
+    """The total of a connection, counted on first use: a COUNT over a large tenant's rows is the
+    one part of a page whose cost grows with the tenant, so a page that does not show the total
+    (a deep page, a dashboard list without counts) must not pay it (docs/performance.md)."""
+
+    def __init__(self, session: AsyncSession, stmt: Select) -> None:
+        self.session, self.stmt = session, stmt
+        self._value: int | None = None
+
+    async def value(self) -> int:
+        if self._value is None:
+            from sqlalchemy import func, select
+
+            count = select(func.count()).select_from(self.stmt.order_by(None).subquery())
+            self._value = (await self.session.execute(count)).scalar_one()
+        return self._value
 
 
 def _encode_value(v: Any) -> Any:
@@ -113,17 +138,14 @@ async def keyset_page(
     after: str | None,
     key_of: Callable[[Any], Sequence[Any]],
     count: bool = True,
-) -> tuple[list[Any], PageInfo, int, list[str]]:
+) -> tuple[list[Any], PageInfo, int | LazyCount, list[str]]:
     """Run ``stmt`` ordered by ``order`` ((column, descending) pairs whose last column is unique)
-    after the cursor. Returns rows, page info, the total count (one COUNT query) and row cursors."""
+    after the cursor. Returns rows, page info, the total count (a LazyCount: one COUNT query, run
+    only if the client selects ``totalCount``) and row cursors."""
     limit = check_first(first)
     columns = [c for c, _ in order]
     descending = [d for _, d in order]
-    total = 0
-    if count:
-        from sqlalchemy import func, select
-
-        total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+    total: int | LazyCount = LazyCount(session, stmt) if count else 0
     page_stmt = stmt
     if after:
         page_stmt = page_stmt.where(_after_clause(columns, descending, decode_cursor(after, len(columns))))
@@ -141,7 +163,7 @@ async def keyset_page(
     return rows, info, total, cursors
 
 
-def connection(nodes: Sequence[T], info: PageInfo, total: int, cursors: Sequence[str]) -> Connection[T]:
+def connection(nodes: Sequence[T], info: PageInfo, total: int | LazyCount, cursors: Sequence[str]) -> Connection[T]:
     return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)], page_info=info, total_count=total
+        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)], page_info=info, total=total
     )
