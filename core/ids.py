@@ -6,6 +6,8 @@ import base64
 
 from core.errors import BadUserInput
 
+MAX_PK = 2**63 - 1
+
 
 def to_global_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
@@ -17,6 +19,9 @@ def from_global_id(global_id: str, expected_type: str) -> int:
         type_name, _, pk = raw.partition(":")
         if type_name != expected_type:
             raise ValueError(type_name)
-        return int(pk)
+        value = int(pk)
+        if not 0 < value <= MAX_PK:  # beyond BIGINT the drivers overflow (an unmasked error otherwise)
+            raise ValueError(pk)
+        return value
     except Exception as exc:
         raise BadUserInput(f"Not a valid {expected_type} id", field="id") from exc
