@@ -299,3 +299,15 @@ async def test_concurrent_redemptions_never_overspend(api):
         Decimal(b[0]) for b in await api.sql("select balance_after from rewards_activity" + ACME_ONLY + " order by id")
     ]
     assert min(balances) >= 0 and balances[-1] == 0
+
+
+async def test_recipient_who_is_no_longer_a_finance_contact_cannot_redeem(api):
+    """R-W6: the authorisation is for the finance contact; changing their roles ends it in practice."""
+    code = await rewarded_acme(api)
+    await make_invoice(api, "acme", "INV-F", [{**ELIGIBLE, "pre_tax": "100.00"}])
+    users = (await api.ok("{ users(first: 50) { nodes { id email } } }", as_="admin@acme.com"))["users"]["nodes"]
+    fin_id = next(u["id"] for u in users if u["email"] == "fin@acme.com")
+    change = "mutation($id: ID!) { changeUserRoles(id: $id, roles: [EXECUTIVE]) { roles } }"
+    await api.ok(change, {"id": fin_id}, as_="admin@acme.com")
+    assert await api.code(REDEEM, redeem_input("INV-F", code, "f"), as_="fin@acme.com") == "FORBIDDEN"
+    assert await balance(api, "exec@acme.com") == "300.00"
