@@ -223,15 +223,24 @@ def plugins_disable(tenant: str, plugin: str, database_url: DbUrl = None) -> Non
     _switch(tenant, plugin, False, database_url)
 
 
-def full_sdl(state) -> str:  # noqa: ANN001
-    return state.schemas.get(frozenset(state.plugins.names)).as_str() + "\n"
+def full_sdl(state, *, builtin_only: bool = True) -> str:  # noqa: ANN001
+    """SDL of core + every built-in plugin (+ every installed external plugin unless ``builtin_only``)."""
+    names = [
+        n
+        for n in state.plugins.names
+        if not builtin_only or getattr(state.plugins.plugin(n), "__name__", "").startswith("plugins.")
+    ]
+    return state.schemas.get(frozenset(names)).as_str() + "\n"
 
 
 @schema_app.command("export")
-def schema_export(out: Path = SDL_PATH) -> None:
-    """Write the SDL of the full schema (core + every installed plugin)."""
+def schema_export(
+    out: Path = SDL_PATH,
+    with_external: Annotated[bool, typer.Option(help="Include installed external plugins")] = False,
+) -> None:
+    """Write the SDL of the full schema (core + every built-in plugin; the committed file)."""
     state = _state(None)
-    text = full_sdl(state)
+    text = full_sdl(state, builtin_only=not with_external)
     if str(out) == "-":
         sys.stdout.write(text)
     else:
