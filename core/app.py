@@ -151,7 +151,8 @@ async def principal_for_email(
     roles = set(person.role_names) | {MEMBER_ROLE}
     hook = state.plugins.hook_for("cc_principal_roles", home.enabled_plugins)
     for result in hook(session=session, tenant_id=home.id, email=email):
-        roles.update(await result if hasattr(result, "__await__") else (result or []))
+        value = await result if hasattr(result, "__await__") else result
+        roles.update(value or [])
     return Principal(
         email=email,
         tenant_id=home.id,

@@ -317,7 +317,8 @@ async def object_roles(ctx: Context, obj: str, object_id: str | None) -> list[st
     roles: list[str] = []
     hook = ctx.state.plugins.hook_for("cc_object_roles", ctx.enabled_plugins)
     for result in hook(ctx=ctx, object=obj, object_id=str(object_id)):
-        roles.extend(await result if hasattr(result, "__await__") else (result or []))
+        value = await result if hasattr(result, "__await__") else result
+        roles.extend(value or [])  # an async hookimpl may answer None (no roles for this object)
     return roles
 
 
