@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from core.models import OutboxEmail, Person
 
@@ -135,6 +135,11 @@ async def test_central_tenant_filter_applies_to_unfiltered_queries(two_tenants):
         session.info["tenant_id"] = acme_id
         emails = (await session.execute(select(Person.email))).scalars().all()  # no WHERE tenant_id
         assert emails and all(e.endswith("@acme.com") for e in emails)
+        # aggregate-only selects are filtered too
+        assert (await session.execute(select(func.count(Person.id)))).scalar_one() == len(emails)
+        summed = select(func.coalesce(func.sum(case((Person.email != "", 1), else_=0)), 0))
+        assert (await session.execute(summed)).scalar_one() == len(emails)
+        assert (await session.execute(select(func.count()).select_from(Person))).scalar_one() == len(emails)
         session.add(
             OutboxEmail(
                 tenant_id=acme_id + 1,
