@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from decimal import InvalidOperation
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
@@ -262,6 +263,11 @@ def _error_json(err: GraphQLError, state: AppState) -> dict[str, Any]:
     elif isinstance(original, AppError):
         out["message"] = original.message
         out["extensions"] = {"code": original.code, **original.extensions}
+    elif isinstance(original, (InvalidOperation, OverflowError)) or (_sqlstate(original) or "").startswith("22"):
+        # An absurd number or an over-long value reached arithmetic or a column (PostgreSQL class
+        # 22, data exception): the input was at fault, not the server.
+        out["message"] = "A value in the request is out of range or too long"
+        out["extensions"] = {"code": BadUserInput.code}
     elif isinstance(original, IntegrityError) or _sqlstate(original) in RETRYABLE_SQLSTATES:
         # A concurrent request changed the same rows first (unique race, deadlock, serialization).
         log.info("concurrent write refused: %s", type(original).__name__)

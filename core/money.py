@@ -11,6 +11,7 @@ from core.errors import BadUserInput
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal("9999999999999999.99")  # the largest Numeric(18, 2) value
 # Currencies the vendor bills in; minor units are 2 for all of them (kept as data, not scattered).
 CURRENCIES: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "CHF": 2, "JPY": 0}
 
@@ -62,6 +63,8 @@ def parse_amount(value: object, currency: str = "USD", *, allow_zero: bool = Fal
         raise BadUserInput(f"{field} must be a finite number", field=field)
     if amount < 0 or (amount == 0 and not allow_zero):
         raise BadUserInput(f"{field} must be positive", field=field)
+    if amount > MAX_AMOUNT:  # beyond Numeric(18, 2); quantize would raise InvalidOperation (a 500)
+        raise BadUserInput(f"{field} is too large", field=field)
     places = CURRENCIES.get(currency)
     if places is None:
         raise BadUserInput(f"Unknown currency {currency!r}", field="currency")
