@@ -196,3 +196,39 @@ async def test_concurrent_runs_of_a_job_claim_each_unit_once(two_tenants):
     assert sum(results) == 6
     rows = await api.sql("select person_email, count(*) from messages group by person_email")
     assert sorted(r[1] for r in rows) == [1] * 6
+
+
+# ------------------------------------------------------------------ a real module job, interrupted
+async def test_renewal_reminder_job_killed_halfway_then_rerun_sends_each_reminder_once(two_tenants, smtp, monkeypatch):
+    """R-R2 reminders through the renewals job: the job dies while queueing the second reminder (as
+    a killed worker would); the next run leaves exactly one reminder per renewal, delivered once."""
+    from core.context import Context
+    from tests.renewals.helpers import load, renewal
+
+    api = two_tenants
+    await load(api, *[renewal(f"RM-{i}", 100 + i) for i in range(3)], renewal("RM-G", 100, tenant="globex"))
+    real = Context.send_email
+    calls = {"n": 0}
+
+    def dying(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise Boom
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Context, "send_email", dying)
+    with pytest.raises(Boom):
+        await api.run_jobs("renewals.reminders")
+    monkeypatch.setattr(Context, "send_email", real)
+    first = await api.sql("select count(*) from outbox_emails where kind = 'renewal.reminder'")
+    claimed = await api.sql("select count(*) from job_runs where job = 'renewals.reminders'")
+    assert first[0][0] == claimed[0][0]  # claims and emails went together (committed or not at all)
+    await api.run_jobs("renewals.reminders")
+    await api.run_jobs("renewals.reminders")
+    rows = await api.sql(
+        "select count(*), count(distinct to_addr || subject) from outbox_emails where kind = 'renewal.reminder'"
+    )
+    assert tuple(rows[0]) == (4, 4)
+    await api.run_jobs("outbox.deliver")
+    await api.run_jobs("outbox.deliver")
+    assert sum("RM-" in (m["Subject"] or "") for m in smtp.messages) == 4
