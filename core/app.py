@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import time
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import joinedload
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -84,7 +86,12 @@ class AppState:
         return rows
 
     async def context_for(
-        self, session: AsyncSession, principal: Principal, tenant: Tenant | None, request: Any = None
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        tenant: Tenant | None,
+        request: Any = None,
+        person: Person | None = None,
     ) -> Context:
         plugins = tenant.enabled_plugins if tenant else frozenset(self.plugins.names)
         tenant_rows = await self.tenant_policy_rows(session, tenant) if tenant else ()
@@ -102,6 +109,7 @@ class AppState:
             tenant=tenant,
             enabled_plugins=plugins,
             request=request,
+            person=person,
         )
 
 
@@ -144,18 +152,40 @@ async def principal_for_email(
     state: AppState, session: AsyncSession, email: str, tenant: Tenant | None = None
 ) -> Principal | None:
     """The tenant-wide roles of a person: their role rows, MEMBER, and plugin-granted roles."""
-    stmt = select(Person).where(Person.email == email, Person.status != "REMOVED")
-    person = (await session.execute(stmt.execution_options(skip_tenant_filter=True))).scalar_one_or_none()
-    if person is None or (tenant is not None and person.tenant_id != tenant.id):
+    found = await _person_and_home(session, email)
+    if found is None or (tenant is not None and found[0].tenant_id != tenant.id):
         return None
-    home = tenant or await session.get(Tenant, person.tenant_id)
+    return await _principal_of(state, session, *found)
+
+
+async def _person_and_home(session: AsyncSession, email: str) -> tuple[Person, Tenant] | None:
+    """The person (with roles) and their tenant (with domains and plugins) in one statement: this
+    runs on every request."""
+    stmt = (
+        select(Person, Tenant)
+        .join(Tenant, Tenant.id == Person.tenant_id)
+        .where(Person.email == email, Person.status != "REMOVED")
+        .options(joinedload(Person.roles), joinedload(Tenant.domains), joinedload(Tenant.plugins))
+        .execution_options(skip_tenant_filter=True)
+    )
+    row = (await session.execute(stmt)).unique().one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def _principal_of(state: AppState, session: AsyncSession, person: Person, home: Tenant) -> Principal:
     roles = set(person.role_names) | {MEMBER_ROLE}
     hook = state.plugins.hook_for("cc_principal_roles", home.enabled_plugins)
-    for result in hook(session=session, tenant_id=home.id, email=email):
-        value = await result if hasattr(result, "__await__") else result
-        roles.update(value or [])
+    results = hook(session=session, tenant_id=home.id, email=person.email)
+    try:
+        for result in results:
+            value = await result if inspect.isawaitable(result) else result
+            roles.update(value or [])
+    finally:
+        for result in results:  # when one fails, the rest are never awaited: close them quietly
+            if inspect.iscoroutine(result):
+                result.close()
     return Principal(
-        email=email,
+        email=person.email,
         tenant_id=home.id,
         tenant_key=home.key,
         person_id=person.id,
@@ -171,45 +201,57 @@ async def _tenant_by_key(session: AsyncSession, key: str) -> Tenant:
     return tenant
 
 
-async def authenticate(state: AppState, request: Request) -> tuple[Principal, Tenant | None]:
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling and where they act: the principal, the acting tenant and, for a person acting
+    in their own tenant, their row (kept so the request's resolvers need not load it again)."""
+
+    principal: Principal
+    tenant: Tenant | None
+    person: Person | None = None
+
+
+async def authenticate(state: AppState, request: Request, session: AsyncSession) -> Caller:
     """Verify the bearer token and resolve the acting tenant (own tenant; staff and reseller staff
-    may name one with the ``X-Tenant`` header as §6 allows). Records the sign-in (R-A4)."""
+    may name one with the ``X-Tenant`` header as §6 allows). Records the sign-in (R-A4) and commits
+    it, so it stands even when the operation that follows fails."""
     claims = verify_token(state.settings, bearer_token(request.headers.get("authorization")))
     email = str(claims["sub"]).lower()
     staff_roles = frozenset(claims.get("staff_roles", []))
     wanted_tenant = request.headers.get("x-tenant")
-    async with state.sessionmaker() as session, session.begin():
-        if staff_roles:
-            tenant = await _tenant_by_key(session, wanted_tenant) if wanted_tenant else None
-            principal = Principal(
-                email=email,
-                tenant_id=tenant.id if tenant else None,
-                tenant_key=tenant.key if tenant else None,
-                roles=staff_roles,
-                staff_roles=staff_roles,
-            )
-            return principal, tenant
-        principal = await principal_for_email(state, session, email)
-        if principal is None:
-            raise Forbidden("No access: this email is not a user of any organisation")
-        home = await session.get(Tenant, principal.tenant_id)
-        person = await session.get(Person, principal.person_id)
-        _record_sign_in(person, claims, state)
-        if wanted_tenant and wanted_tenant != home.key:
-            tenant = await _tenant_by_key(session, wanted_tenant)
-            if tenant.reseller_id != home.id or not home.is_reseller:
-                raise Forbidden("No access to that tenant")
-            # Reseller staff act in a customer tenant with RESELLER_<role> subjects only.
-            roles = frozenset({f"RESELLER_{r}" for r in principal.roles})
-            return Principal(
-                email=email,
-                tenant_id=tenant.id,
-                tenant_key=tenant.key,
-                person_id=None,
-                roles=roles,
-                home_tenant_id=home.id,
-            ), tenant
-        return principal, home
+    if staff_roles:
+        tenant = await _tenant_by_key(session, wanted_tenant) if wanted_tenant else None
+        principal = Principal(
+            email=email,
+            tenant_id=tenant.id if tenant else None,
+            tenant_key=tenant.key if tenant else None,
+            roles=staff_roles,
+            staff_roles=staff_roles,
+        )
+        return Caller(principal, tenant)
+    found = await _person_and_home(session, email)
+    if found is None:
+        raise Forbidden("No access: this email is not a user of any organisation")
+    person, home = found
+    principal = await _principal_of(state, session, person, home)
+    _record_sign_in(person, claims, state)
+    await session.commit()
+    if wanted_tenant and wanted_tenant != home.key:
+        tenant = await _tenant_by_key(session, wanted_tenant)
+        if tenant.reseller_id != home.id or not home.is_reseller:
+            raise Forbidden("No access to that tenant")
+        # Reseller staff act in a customer tenant with RESELLER_<role> subjects only.
+        roles = frozenset({f"RESELLER_{r}" for r in principal.roles})
+        reseller = Principal(
+            email=email,
+            tenant_id=tenant.id,
+            tenant_key=tenant.key,
+            person_id=None,
+            roles=roles,
+            home_tenant_id=home.id,
+        )
+        return Caller(reseller, tenant)
+    return Caller(principal, home, person)
 
 
 def _record_sign_in(person: Person, claims: dict[str, Any], state: AppState) -> None:
@@ -235,18 +277,33 @@ AUDIT_DETAIL_CHARS = 4000
 AUDIT_VALUE_CHARS = 200
 
 
+# PostgreSQL: connection exceptions (class 08) and the server shutting down or starting up.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
 def _db_unavailable(original: BaseException | None) -> bool:
     """The database (or the pool) cannot be reached: the client may retry (SERVICE_UNAVAILABLE)."""
     if isinstance(original, (PoolTimeout, ConnectionError, OSError)):
         return True
     if isinstance(original, DBAPIError):
-        return bool(original.connection_invalidated) or isinstance(original, (OperationalError, InterfaceError))
+        sqlstate = _sqlstate(original) or ""
+        return (
+            bool(original.connection_invalidated)
+            or isinstance(original, (OperationalError, InterfaceError))
+            or sqlstate in UNAVAILABLE_SQLSTATES
+            or sqlstate.startswith("08")
+        )
     return False
 
 
 def _sqlstate(original: BaseException | None) -> str | None:
+    """The SQLSTATE of a driver error (asyncpg's, under SQLAlchemy's adapter, sits on the cause)."""
     orig = getattr(original, "orig", None)
-    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code:
+            return str(code)
+    return None
 
 
 def _error_json(err: GraphQLError, state: AppState) -> dict[str, Any]:
@@ -409,36 +466,41 @@ async def graphql_endpoint(request: Request) -> Response:
     except AppError as exc:
         return refuse(exc, 400)
     pre = _preflight(state, query, variables, operation_name)
-    try:
-        principal, tenant = await authenticate(state, request)
-    except Unauthenticated as exc:
-        return refuse(exc, 401)
-    except AppError as exc:
-        return refuse(exc, 403 if isinstance(exc, Forbidden) else 400)
-    except (OperationalError, OSError, PoolTimeout, DBAPIError):
-        return refuse(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
-    key = f"principal:{principal.email}"
-    is_mutation = pre.op_type == OperationType.MUTATION
-    lock = state.write_lock if (is_mutation and state.is_sqlite) else None
-    try:
-        if lock:
-            await lock.acquire()
-        payload, status, headers, remaining = await _execute(
-            state, request, principal, tenant, pre, key, query, variables, operation_name
-        )
-        payload.setdefault("extensions", {})["cost"] = cost_extension(state, pre.cost, key, remaining)
-        if is_mutation:
-            await _audit(state, principal, tenant, pre.fields, operation_name, variables, payload)
-    finally:
-        if lock:
-            lock.release()
+    # One session per request: the caller's rows loaded by authentication stay in its identity map
+    # for the resolvers. Its connection goes back to the pool between the two transactions.
+    async with state.sessionmaker() as session:
+        try:
+            caller = await authenticate(state, request, session)
+            await session.commit()
+        except Unauthenticated as exc:
+            return refuse(exc, 401)
+        except AppError as exc:
+            return refuse(exc, 403 if isinstance(exc, Forbidden) else 400)
+        except (OperationalError, OSError, PoolTimeout, DBAPIError):
+            return refuse(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
+        principal = caller.principal
+        key = f"principal:{principal.email}"
+        is_mutation = pre.op_type == OperationType.MUTATION
+        lock = state.write_lock if (is_mutation and state.is_sqlite) else None
+        try:
+            if lock:
+                await lock.acquire()
+            payload, status, headers, remaining = await _execute(
+                state, request, session, caller, pre, key, query, variables, operation_name
+            )
+            payload.setdefault("extensions", {})["cost"] = cost_extension(state, pre.cost, key, remaining)
+            if is_mutation:
+                await _audit(state, principal, pre.fields, operation_name, variables, payload)
+        finally:
+            if lock:
+                lock.release()
     elapsed = (time.perf_counter() - started) * 1000
     log.info(
         json.dumps(
             {
                 "event": "graphql",
                 "principal": principal.email,
-                "tenant": tenant.key if tenant else None,
+                "tenant": principal.tenant_key,
                 "operation": operation_name,
                 "type": pre.op_type.value if pre.op_type else None,
                 "cost": pre.cost,
@@ -454,8 +516,8 @@ async def graphql_endpoint(request: Request) -> Response:
 async def _execute(
     state: AppState,
     request: Request,
-    principal: Principal,
-    tenant: Tenant | None,
+    session: AsyncSession,
+    caller: Caller,
     pre: _Preflight,
     key: str,
     query: str,
@@ -471,19 +533,19 @@ async def _execute(
         remaining = rate_limiter(state).spend(key, pre.cost)
     except RateLimited as exc:
         return _error_body(exc), 429, {"Retry-After": str(exc.extensions["retryAfterSeconds"])}, None
+    tenant = caller.tenant
     plugins = tenant.enabled_plugins if tenant else frozenset(state.plugins.names)
     schema = state.schemas.get(plugins)
     try:
-        async with state.sessionmaker() as session:
-            session.info["tenant_id"] = tenant.id if tenant else None
-            ctx = await state.context_for(session, principal, tenant, request)
-            result = await schema.execute(
-                query, variable_values=variables, context_value=ctx, operation_name=operation_name
-            )
-            if result.errors or pre.op_type != OperationType.MUTATION:
-                await session.rollback()
-            else:
-                await session.commit()
+        session.info["tenant_id"] = tenant.id if tenant else None
+        ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)
+        result = await schema.execute(
+            query, variable_values=variables, context_value=ctx, operation_name=operation_name
+        )
+        if result.errors or pre.op_type != OperationType.MUTATION:
+            await session.rollback()
+        else:
+            await session.commit()
     except (OperationalError, OSError, PoolTimeout, DBAPIError) as exc:
         if isinstance(exc, IntegrityError) or _sqlstate(exc) in RETRYABLE_SQLSTATES:
             conflict = Conflict("A concurrent change conflicted with this request; retry it", retryable=True)
@@ -513,7 +575,6 @@ def _summarize(value: Any, depth: int = 0) -> Any:
 async def _audit(
     state: AppState,
     principal: Principal,
-    tenant: Tenant | None,
     fields: list[str],
     operation_name: str | None,
     variables: dict[str, Any] | None,
@@ -540,7 +601,7 @@ async def _audit(
             for f in fields or ["(mutation)"]:
                 session.add(
                     AuditEntry(
-                        tenant_id=tenant.id if tenant else None,
+                        tenant_id=principal.tenant_id,
                         actor=principal.email,
                         action=f[:200],
                         outcome=outcome,

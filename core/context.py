@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from core.auth import Principal
 from core.authz import RequestAuthz
-from core.models import Message, OutboxEmail, Tenant
+from core.models import Message, OutboxEmail, Person, Tenant
 
 if TYPE_CHECKING:
     from core.app import AppState
@@ -27,6 +27,8 @@ class Context:
     tenant: Tenant | None
     enabled_plugins: frozenset[str]
     request: Any = None
+    # The caller's own row when a person acts in their own tenant (loaded by authentication).
+    person: Person | None = None
     _loaders: dict[str, DataLoader] = field(default_factory=dict)
 
     # -- time -------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ class CoreQuery:
         person = None
         if ctx.principal.person_id and not ctx.principal.is_staff:
             ctx.require("viewer", "view")
-            person = await ctx.session.get(Person, ctx.principal.person_id)
+            person = ctx.person or await ctx.session.get(Person, ctx.principal.person_id)
         return _viewer(ctx, person)
 
     @strawberry.field(

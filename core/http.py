@@ -23,11 +23,13 @@ def download_route(
         from core.app import authenticate
 
         state = request.app.state.cc
+        session = state.sessionmaker()
         try:
-            principal, tenant = await authenticate(state, request)
-            session = state.sessionmaker()
+            caller = await authenticate(state, request, session)
+            await session.commit()
+            tenant = caller.tenant
             session.info["tenant_id"] = tenant.id if tenant else None
-            ctx = await state.context_for(session, principal, tenant, request)
+            ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)
             try:
                 response = await handler(ctx, request)
             except BaseException:
@@ -37,6 +39,7 @@ def download_route(
             response.background = _close_later(session, response.background)
             return response
         except AppError as exc:
+            await session.close()
             status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
             return JSONResponse(
                 {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}, status_code=status

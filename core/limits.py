@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 
 from core.errors import QueryTooComplex, RateLimited
@@ -99,9 +101,55 @@ def _coded(extension: AddValidationRules, limit: str) -> AddValidationRules:
     return extension
 
 
+class ValidDocuments:
+    """The query texts that passed validation, per schema (bounded LRU, shared by the requests of a
+    process). Validation is a pure function of (schema, document) and costs more than executing a
+    typical dashboard page, so a portal repeating its queries validates each once."""
+
+    def __init__(self, maxsize: int = 2048) -> None:
+        self.maxsize = maxsize
+        self._seen: OrderedDict[tuple[Any, str], None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: tuple[Any, str]) -> bool:
+        with self._lock:
+            if key in self._seen:
+                self._seen.move_to_end(key)
+                return True
+            return False
+
+    def add(self, key: tuple[Any, str]) -> None:
+        with self._lock:
+            self._seen[key] = None
+            if len(self._seen) > self.maxsize:
+                self._seen.popitem(last=False)
+
+
+class SkipRevalidation(SchemaExtension):
+    """Skip validation (all rules: standard, depth, aliases, tokens, introspection) for a query
+    text this schema has already accepted; documents with errors are validated every time."""
+
+    def __init__(self, valid: ValidDocuments) -> None:
+        super().__init__()
+        self.valid = valid
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        key = (ctx.schema, ctx.query or "")  # the schema itself, not its id: ids are reused
+        if key in self.valid:
+            ctx.pre_execution_errors = []
+            yield
+            return
+        yield
+        if ctx.pre_execution_errors == []:
+            self.valid.add(key)
+
+
 def schema_extensions(state: Any) -> list[Any]:
     settings = state.settings
+    valid = ValidDocuments()
     extensions: list[Any] = [
+        lambda: SkipRevalidation(valid),
         lambda: _coded(QueryDepthLimiter(max_depth=settings.max_query_depth), "depth"),
         lambda: _coded(MaxAliasesLimiter(max_alias_count=settings.max_aliases), "aliases"),
         # Second line of defence: the endpoint already parsed with the same budget (parse_limited).

@@ -149,12 +149,10 @@ async def test_database_stops_under_load_and_the_server_recovers(own_pg: PgServe
         await api.state.engine.dispose()
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize("api", ["postgres"], indirect=True)
 async def test_killed_backends_give_retryable_errors_then_recover(api: Api) -> None:
     """The app's connections are terminated by the server (failover, admin kill): requests in
     flight fail typed and retryable, the pool replaces the dead connections, service resumes."""
-    if api.backend != "postgres":
-        pytest.skip("PostgreSQL scenario")
     await api.load({"tenants": [ACME, GLOBEX]})
     assert await api.ok(QUERY, as_="tech@acme.com")
     db = api.state.engine.url.database
