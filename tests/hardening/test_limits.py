@@ -272,3 +272,33 @@ def test_switches_read_from_the_environment(monkeypatch):
     monkeypatch.delenv("CC_INTROSPECTION")
     monkeypatch.delenv("CC_GRAPHIQL")
     assert Settings(_env_file=None).introspection is True and Settings(_env_file=None).graphiql is True
+
+
+# --------------------------------------------------------------------------- validation cache
+async def test_accepted_query_texts_are_validated_once_per_schema(app_with, monkeypatch):
+    """Validation is skipped for a text a schema already accepted (speed), never for a refused one,
+    and never across schemas: a module disabled for one tenant still refuses the same text."""
+    import strawberry.schema.schema as strawberry_schema
+
+    calls: list[str] = []
+    real = strawberry_schema.validate_document
+
+    def counting(schema, document, rules):  # noqa: ANN001, ANN202
+        calls.append("validate")
+        return real(schema, document, rules)
+
+    monkeypatch.setattr(strawberry_schema, "validate_document", counting)
+    api = await app_with(max_query_depth=2)
+    assert await api.ok(VIEWER, as_="admin@acme.com")
+    assert await api.ok(VIEWER, as_="tech@acme.com")
+    assert await api.ok(VIEWER, as_="tech@globex.com")
+    assert len(calls) == 1
+    for _ in range(2):  # a refused document is validated (and refused) every time
+        assert (await api.error(USERS, as_="admin@acme.com"))["extensions"]["limit"] == "depth"
+    assert len(calls) == 3
+    rewards = "{ rewards { balance { amount } } }"
+    assert await api.ok(rewards, as_="fin@acme.com")
+    switch = 'mutation { setModuleEnabled(tenantKey: "acme", module: "rewards", enabled: false) { key } }'
+    await api.ok(switch, as_="op@vendor.example", staff=["OPERATOR"])
+    assert await api.code(rewards, as_="fin@acme.com") == "MODULE_NOT_ENABLED"
+    assert await api.ok(rewards, as_="fin@globex.com")
