@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -54,6 +55,7 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -150,6 +152,7 @@ def schema_extensions(state: Any) -> list[Any]:
     valid = ValidDocuments()
     extensions: list[Any] = [
         lambda: SkipRevalidation(valid),
+        lambda: ParserCache(maxsize=2048),
         lambda: _coded(QueryDepthLimiter(max_depth=settings.max_query_depth), "depth"),
         lambda: _coded(MaxAliasesLimiter(max_alias_count=settings.max_aliases), "aliases"),
         # Second line of defence: the endpoint already parsed with the same budget (parse_limited).
@@ -169,12 +172,7 @@ def parse_limited(query: str, settings: Any) -> DocumentNode:
     """Parse with the token and size budget; a blown budget is QUERY_TOO_COMPLEX, any other syntax
     error stays a GraphQLSyntaxError (GRAPHQL_PARSE_FAILED)."""
     try:
-        return parse(
-            query,
-            max_lexical_tokens=settings.max_tokens,
-            max_comments=settings.max_tokens,
-            max_source_length=settings.max_query_bytes,
-        )
+        return _parse(query, settings.max_tokens, settings.max_query_bytes)
     except GraphQLSyntaxError as exc:
         if is_parser_limit(exc):
             raise QueryTooComplex(
@@ -182,6 +180,13 @@ def parse_limited(query: str, settings: Any) -> DocumentNode:
                 limit=parser_limit_name(exc),
             ) from exc
         raise
+
+
+@lru_cache(maxsize=2048)
+def _parse(query: str, max_tokens: int, max_bytes: int) -> DocumentNode:
+    """Parsed documents by text: a portal repeats the same few queries (read-only afterwards; a
+    syntax error is raised again every time, lru_cache keeps no exceptions)."""
+    return parse(query, max_lexical_tokens=max_tokens, max_comments=max_tokens, max_source_length=max_bytes)
 
 
 def parser_limit_name(error: GraphQLError) -> str:
