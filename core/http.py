@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from core.context import Context
-from core.errors import AppError, Forbidden, NotFound, Unauthenticated
+from core.errors import AppError, Forbidden, NotFound, ServiceUnavailable, Unauthenticated
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
 
@@ -20,7 +22,7 @@ def download_route(
     """Wrap a download handler: authenticate, open a tenant-bound read session, map typed errors."""
 
     async def endpoint(request: Request) -> Response:
-        from core.app import authenticate
+        from core.app import UNAVAILABLE_MESSAGE, authenticate
 
         state = request.app.state.cc
         session = state.sessionmaker()
@@ -30,22 +32,27 @@ def download_route(
             tenant = caller.tenant
             session.info["tenant_id"] = tenant.id if tenant else None
             ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)
-            try:
-                response = await handler(ctx, request)
-            except BaseException:
-                await session.close()
-                raise
-            # Streaming responses keep the session until the body is sent.
-            response.background = _close_later(session, response.background)
-            return response
+            response = await handler(ctx, request)
         except AppError as exc:
             await session.close()
-            status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
-            return JSONResponse(
-                {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}, status_code=status
-            )
+            return _error(exc, next((s for t, s in STATUS.items() if isinstance(exc, t)), 400))
+        except (DBAPIError, OSError, PoolTimeout):
+            await session.close()
+            return _error(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
+        except BaseException:
+            await session.close()
+            raise
+        # Streaming responses keep the session until the body is sent.
+        response.background = _close_later(session, response.background)
+        return response
 
     return endpoint
+
+
+def _error(exc: AppError, status: int) -> JSONResponse:
+    from core.app import _error_body
+
+    return JSONResponse(_error_body(exc), status_code=status)
 
 
 def _close_later(session: Any, previous: Any) -> Any:

@@ -182,3 +182,22 @@ async def test_killed_backends_give_retryable_errors_then_recover(api: Api) -> N
     finally:
         done.set()
         await killer.dispose()
+
+
+async def test_download_when_the_database_is_unreachable_is_503_retryable(api: Api, monkeypatch) -> None:
+    """Plain HTTP routes (downloads) map a database outage like /graphql does: typed, retryable."""
+    from sqlalchemy.exc import OperationalError
+
+    import core.app
+
+    await api.load({"tenants": [ACME, GLOBEX]})
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(core.app, "authenticate", unreachable)
+    resp = await api.get("/renewals/export.csv?list=pending", as_="tech@acme.com")
+    assert resp.status_code == 503
+    err = resp.json()["errors"][0]
+    assert err["extensions"] == {"code": "SERVICE_UNAVAILABLE", "retryable": True}
+    assert "SELECT" not in resp.text and "Traceback" not in resp.text
