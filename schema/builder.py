@@ -29,7 +29,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from core.graph import CoreMutation, CoreQuery
 from core.hookspecs import GraphContribution
-from schema.execution import FastLeafExecutionContext
+from schema.execution import PlainFieldExecutionContext
 
 log = logging.getLogger("customer_center.schema")
 
@@ -195,7 +195,7 @@ def build_schema(registry: Any, plugins: frozenset[str], extensions: Sequence[An
         mutation=merge_types("Mutation", tuple(mutations)),
         types=types,
         extensions=list(extensions),
-        execution_context_class=FastLeafExecutionContext,
+        execution_context_class=PlainFieldExecutionContext,
     )
     if grafts:
         _graft(schema, grafts)

@@ -44,7 +44,7 @@ def _plain_field(field_def: GraphQLField) -> tuple[str | None, str | None, Any]:
     return _NOT_PLAIN
 
 
-class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context with the plain-field shortcut (see the module docstring)."""
 
     def execute_field(

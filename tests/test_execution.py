@@ -1,4 +1,4 @@
-"""The plain-leaf shortcut of the executor (schema/execution.py) answers exactly as graphql-core's own
+"""The plain-field shortcut of the executor (schema/execution.py) answers exactly as graphql-core's own
 path: same data, same errors with the same paths, and it steps aside for middleware and arguments."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.execution import FastLeafExecutionContext
+from schema.execution import PlainFieldExecutionContext
 from tests.conftest import ACME, Api
 
 
@@ -124,7 +124,7 @@ async def result_of(execution_context_class: type, query: str, extensions: list[
 
 @pytest.mark.parametrize("query", QUERIES)
 async def test_same_answers_as_graphql_core(query: str) -> None:
-    fast = await result_of(FastLeafExecutionContext, query)
+    fast = await result_of(PlainFieldExecutionContext, query)
     assert fast == await result_of(StrawberryGraphQLCoreExecutionContext, query)
     if "bad" in query or "later" in query or "maybeTag" in query:
         assert fast["errors"], "the error cases must really produce errors"
@@ -136,7 +136,7 @@ async def test_steps_aside_for_resolve_middleware() -> None:
             value = _next(root, info, *args, **kwargs)
             return value.upper() if isinstance(value, str) else value
 
-    got = await result_of(FastLeafExecutionContext, "{ items { name } }", [Upper])
+    got = await result_of(PlainFieldExecutionContext, "{ items { name } }", [Upper])
     assert got["data"] == {"items": [{"name": "A"}, {"name": "B"}]}
 
 
