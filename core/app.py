@@ -213,8 +213,8 @@ class Caller:
 
 async def authenticate(state: AppState, request: Request, session: AsyncSession) -> Caller:
     """Verify the bearer token and resolve the acting tenant (own tenant; staff and reseller staff
-    may name one with the ``X-Tenant`` header as §6 allows). Records the sign-in (R-A4) and commits
-    it, so it stands even when the operation that follows fails."""
+    may name one with the ``X-Tenant`` header as §6 allows). Records the sign-in (R-A4); callers
+    commit it before running the operation, so it stands even when the operation fails."""
     claims = verify_token(state.settings, bearer_token(request.headers.get("authorization")))
     email = str(claims["sub"]).lower()
     staff_roles = frozenset(claims.get("staff_roles", []))
@@ -235,7 +235,6 @@ async def authenticate(state: AppState, request: Request, session: AsyncSession)
     person, home = found
     principal = await _principal_of(state, session, person, home)
     _record_sign_in(person, claims, state)
-    await session.commit()
     if wanted_tenant and wanted_tenant != home.key:
         tenant = await _tenant_by_key(session, wanted_tenant)
         if tenant.reseller_id != home.id or not home.is_reseller:

@@ -195,3 +195,14 @@ async def test_healthz_and_graphiql(api):
     assert (await api.client.get("/healthz")).status_code == 200
     resp = await api.client.get("/graphql", headers={"Accept": "text/html"})
     assert resp.status_code == 200 and "graphiql" in resp.text.lower()
+
+
+async def test_sign_in_is_recorded_even_when_the_first_request_fails_r_a4(two_tenants):
+    """R-A4: the sign-in is committed before the operation runs, so a refused first request (and the
+    rollback of its transaction) still leaves the last-sign-in time."""
+    api = two_tenants
+    assert (await api.sql("select last_sign_in_at from people where email = 'tech@acme.com'"))[0][0] is None
+    invite = 'mutation { inviteUser(input: {email: "someone@globex.com"}) { id } }'
+    assert await api.code(invite, as_="tech@acme.com") in ("BAD_USER_INPUT", "FORBIDDEN")
+    assert (await api.sql("select last_sign_in_at from people where email = 'tech@acme.com'"))[0][0] is not None
+    assert await api.sql("select 1 from people where email = 'someone@globex.com'") == []
