@@ -36,6 +36,13 @@ class Run:
     def rps(self) -> float | None:
         return len(self.latencies) / self.elapsed if self.elapsed and self.latencies else None
 
+    def absorb(self, other: Run) -> None:
+        """Add another round of the same workload against the same server."""
+        self.latencies.extend(other.latencies)
+        self.errors.extend(other.errors)
+        self.headers.extend(other.headers)
+        self.elapsed += other.elapsed
+
     def summary(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -72,13 +79,14 @@ async def drive(
     check: Check | None = None,
     keep_headers: tuple[str, ...] = (),
     warmup: int = 0,
+    start: int = 0,
 ) -> Run:
     """Issue up to ``requests`` requests from ``concurrency`` clients, stopping after ``max_seconds``.
     A request counts as an error when the status is not 2xx or ``check`` returns a message."""
     for i in range(warmup):
         await request(client, -1 - i)
     run = Run(name=name, target=target, concurrency=concurrency)
-    counter = iter(range(requests))
+    counter = iter(range(start, start + requests))
     started = time.perf_counter()
     deadline = started + max_seconds
 

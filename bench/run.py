@@ -30,7 +30,7 @@ import httpx
 from sqlalchemy import text
 
 from bench.data import SCALES, Dataset, Scale, generate
-from bench.load import drive, graphql_check
+from bench.load import Run, drive, graphql_check
 from bench.server import ROOT, Uvicorn
 from bench.workloads import Tokens, Workload, build
 from core.app import create_state
@@ -43,6 +43,7 @@ from tests.pg import PgServer, find_pg_bin
 RESULTS = ROOT / "bench" / "results"
 JWT_SECRET = "bench-secret-bench-secret-bench-secret-0123"
 COUNT_SAMPLES = 5
+ROUNDS = 4  # product/baseline alternations per workload (section 3 of ``measure``)
 
 
 def log(msg: str) -> None:
@@ -217,34 +218,56 @@ async def measure(
                 entry.setdefault("variants", {})[label] = await count_requests(
                     cc, send, samples=min(2, ds.scale.count_samples), start=20_000_000
                 )
-        # 3. Timed runs: product, then baseline, one workload at a time.
+        # 3. Timed runs, one workload at a time. With a baseline, product and baseline alternate in
+        #    ROUNDS rounds, so a change in the machine's speed during the run (a shared VM's steal
+        #    time) weighs on both sides of the ratio alike.
         for w in workloads:
             entry = out["workloads"][w.key]
             n = requests if not w.key.startswith("export") else max(2, requests // 50)
             conc = concurrency if not w.key.startswith("export") else min(2, concurrency)
             check = graphql_check if w.graphql else None
-            log(f"  {w.title}: product ...")
-            run = await drive(
-                pc,
-                w.key,
-                "product",
-                w.product,
-                concurrency=conc,
-                requests=n,
-                max_seconds=seconds,
-                check=check,
-                keep_headers=("x-authz-checks",),
-                warmup=0 if w.mutation else 2,
+            rounds = ROUNDS if w.baseline is not None else 1
+            per, budget = max(1, n // rounds), seconds / rounds
+            run = Run(name=w.key, target="product", concurrency=conc)
+            brun = Run(name=w.key, target="baseline", concurrency=conc)
+            log(
+                f"  {w.title}: product" + (f" and baseline, {rounds} alternating rounds" if rounds > 1 else "") + " ..."
             )
+            for r in range(rounds):
+                run.absorb(
+                    await drive(
+                        pc,
+                        w.key,
+                        "product",
+                        w.product,
+                        concurrency=conc,
+                        requests=per,
+                        max_seconds=budget,
+                        check=check,
+                        keep_headers=("x-authz-checks",),
+                        warmup=0 if (w.mutation or r) else 2,
+                        start=r * per,
+                    )
+                )
+                if w.baseline is not None:
+                    brun.absorb(
+                        await drive(
+                            bc,
+                            w.key,
+                            "baseline",
+                            w.baseline,
+                            concurrency=conc,
+                            requests=per,
+                            max_seconds=budget,
+                            warmup=0 if r else 2,
+                            start=r * per,
+                        )
+                    )
             entry["product"] = run.summary()
             checks = [int(h["x-authz-checks"]) for h in run.headers if h.get("x-authz-checks")]
             if checks:
                 entry["authz_checks_per_request"] = statistics.median(checks)
             if w.baseline is not None:
-                log(f"  {w.title}: baseline ...")
-                brun = await drive(
-                    bc, w.key, "baseline", w.baseline, concurrency=conc, requests=n, max_seconds=seconds, warmup=2
-                )
                 entry["baseline"] = brun.summary()
                 if run.pct(50) and brun.pct(50):
                     entry["p50_ratio_to_baseline"] = round(run.pct(50) / brun.pct(50), 2)
