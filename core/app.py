@@ -32,6 +32,7 @@ from core.clock import Clock, SystemClock
 from core.context import Context
 from core.db import make_engine, make_sessionmaker
 from core.errors import (
+    UNAVAILABLE_MESSAGE,
     AppError,
     BadUserInput,
     Conflict,
@@ -41,6 +42,7 @@ from core.errors import (
     RateLimited,
     ServiceUnavailable,
     Unauthenticated,
+    error_body,
 )
 from core.limits import (
     check_cost,
@@ -268,7 +270,6 @@ def _record_sign_in(person: Person, claims: dict[str, Any], state: AppState) -> 
 # ---------------------------------------------------------------------------------------------
 
 
-UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; retry shortly"
 # PostgreSQL serialization failure and deadlock: the transaction was rolled back and may be retried.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 AUDIT_OUTCOME_CHARS = 32  # audit_log.outcome column
@@ -363,15 +364,8 @@ def _explain_disabled_module(err: GraphQLError, out: dict[str, Any], state: AppS
             out["extensions"] = {"code": ModuleNotEnabled.code, "module": owner}
 
 
-def _error_body(exc: AppError) -> dict[str, Any]:
-    extensions = {"code": exc.code, **exc.extensions}
-    if isinstance(exc, ServiceUnavailable):
-        extensions["retryable"] = True
-    return {"data": None, "errors": [{"message": exc.message, "extensions": extensions}]}
-
-
 def _error_response(exc: AppError, status: int = 200, extensions: dict[str, Any] | None = None) -> JSONResponse:
-    body = _error_body(exc)
+    body = error_body(exc)
     if extensions:
         body["extensions"] = extensions
     return JSONResponse(body, status_code=status)
@@ -525,13 +519,13 @@ async def _execute(
 ) -> tuple[dict[str, Any], int, dict[str, str], float | None]:
     """Refuse or run the request: (payload, HTTP status, headers, rate points left)."""
     if isinstance(pre.refusal, AppError):
-        return _error_body(pre.refusal), 200, {}, None
+        return error_body(pre.refusal), 200, {}, None
     if pre.refusal is not None:
         return {"data": None, "errors": [_error_json(pre.refusal, state)]}, 200, {}, None
     try:
         remaining = rate_limiter(state).spend(key, pre.cost)
     except RateLimited as exc:
-        return _error_body(exc), 429, {"Retry-After": str(exc.extensions["retryAfterSeconds"])}, None
+        return error_body(exc), 429, {"Retry-After": str(exc.extensions["retryAfterSeconds"])}, None
     tenant = caller.tenant
     plugins = tenant.enabled_plugins if tenant else frozenset(state.plugins.names)
     schema = state.schemas.get(plugins)
@@ -548,8 +542,8 @@ async def _execute(
     except (OperationalError, OSError, PoolTimeout, DBAPIError) as exc:
         if isinstance(exc, IntegrityError) or _sqlstate(exc) in RETRYABLE_SQLSTATES:
             conflict = Conflict("A concurrent change conflicted with this request; retry it", retryable=True)
-            return _error_body(conflict), 200, {}, remaining
-        return _error_body(ServiceUnavailable(UNAVAILABLE_MESSAGE)), 503, {}, remaining
+            return error_body(conflict), 200, {}, remaining
+        return error_body(ServiceUnavailable(UNAVAILABLE_MESSAGE)), 503, {}, remaining
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [_error_json(e, state) for e in result.errors]

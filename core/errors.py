@@ -50,3 +50,14 @@ class ServiceUnavailable(AppError):
     """A dependency (the database) is unreachable; the client may retry."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; retry shortly"
+
+
+def error_body(exc: AppError) -> dict[str, Any]:
+    """A refused request's GraphQL-shaped body (also used by plain HTTP routes)."""
+    extensions = {"code": exc.code, **exc.extensions}
+    if isinstance(exc, ServiceUnavailable):
+        extensions["retryable"] = True
+    return {"data": None, "errors": [{"message": exc.message, "extensions": extensions}]}

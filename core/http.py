@@ -11,7 +11,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from core.context import Context
-from core.errors import AppError, Forbidden, NotFound, ServiceUnavailable, Unauthenticated
+from core.errors import (
+    UNAVAILABLE_MESSAGE,
+    AppError,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    Unauthenticated,
+    error_body,
+)
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
 
@@ -22,7 +30,7 @@ def download_route(
     """Wrap a download handler: authenticate, open a tenant-bound read session, map typed errors."""
 
     async def endpoint(request: Request) -> Response:
-        from core.app import UNAVAILABLE_MESSAGE, authenticate
+        from core.app import authenticate
 
         state = request.app.state.cc
         session = state.sessionmaker()
@@ -50,9 +58,7 @@ def download_route(
 
 
 def _error(exc: AppError, status: int) -> JSONResponse:
-    from core.app import _error_body
-
-    return JSONResponse(_error_body(exc), status_code=status)
+    return JSONResponse(error_body(exc), status_code=status)
 
 
 def _close_later(session: Any, previous: Any) -> Any:

@@ -361,7 +361,8 @@ class RateLimiter:
     MAX_KEYS = 100_000
 
     def __init__(self, per_minute: int, now: Callable[[], float]) -> None:
-        self.capacity = float(per_minute)
+        # Query-cost points, not money: a bucket refills continuously, so points are fractional.
+        self.capacity: float = per_minute
         self.restore_rate = per_minute / 60.0
         self.now = now
         self._buckets: dict[str, Bucket] = {}
