@@ -15,9 +15,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, Numeric, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, Numeric, Select, event, select
+from sqlalchemy.engine import Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -63,6 +65,27 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         int: BigId,
     }
+
+
+def record_columns(model: type[Base]) -> list[Any]:
+    """Every column attribute of ``model``, named as on the model."""
+    return [getattr(model, a.key) for a in model.__mapper__.column_attrs]
+
+
+def records(model: type[Base]) -> Select:
+    """``SELECT`` of every column of ``model``, for read-only lists read with :func:`as_records`.
+
+    A record costs a fraction of an ORM instance (no identity map, instance state or change
+    tracking: a third of a 50-invoice page's time went there), and the statement is still an ORM
+    select of ``model``'s columns, so the tenant filter below applies to it as to ``select(model)``."""
+    return select(*record_columns(model))
+
+
+def as_records(result: Result[Any]) -> list[SimpleNamespace]:
+    """The rows of ``result`` as plain objects with the columns as attributes (a SQLAlchemy ``Row``
+    answers attribute access through a slower lookup, and each page reads thousands of them)."""
+    keys = list(result.keys())
+    return [SimpleNamespace(**dict(zip(keys, row, strict=True))) for row in result]
 
 
 class TenantOwned:

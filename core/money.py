@@ -16,10 +16,13 @@ MAX_AMOUNT = Decimal("9999999999999999.99")  # the largest Numeric(18, 2) value
 CURRENCIES: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "CHF": 2, "JPY": 0}
 
 
+# The quantum of each currency's minor unit (0.01, or 1 for JPY); other currencies use cents.
+_MINOR_UNIT = {c: Decimal(1).scaleb(-places) for c, places in CURRENCIES.items()}
+
+
 def quantize(amount: Decimal, currency: str = "USD") -> Decimal:
     """Round half-up to the currency's minor unit."""
-    places = CURRENCIES.get(currency, 2)
-    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return amount.quantize(_MINOR_UNIT.get(currency, CENT), rounding=ROUND_HALF_UP)
 
 
 def whole_units(amount: Decimal) -> Decimal:
@@ -80,7 +83,9 @@ class MoneyType:
 
     @classmethod
     def of(cls, amount: Decimal, currency: str) -> MoneyType:
-        return cls(amount=quantize(Decimal(amount), currency), currency=currency)
+        if not isinstance(amount, Decimal):
+            amount = Decimal(amount)
+        return cls(amount=quantize(amount, currency), currency=currency)
 
 
 @strawberry.input(name="MoneyInput")

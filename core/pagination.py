@@ -12,7 +12,10 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from sqlalchemy import Select, and_, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
+from core.db import as_records
 from core.errors import BadUserInput
 
 MAX_PAGE = 100
@@ -150,7 +153,9 @@ async def keyset_page(
     if after:
         page_stmt = page_stmt.where(_after_clause(columns, descending, decode_cursor(after, len(columns))))
     page_stmt = page_stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit + 1)
-    rows = list((await session.execute(page_stmt)).scalars().unique().all())
+    result = await session.execute(page_stmt)
+    # One entity (``select(Model)``): its instances; columns (``core.db.records``): records.
+    rows = list(result.scalars().unique()) if len(stmt.column_descriptions) == 1 else as_records(result)
     has_next = len(rows) > limit
     rows = rows[:limit]
     cursors = [encode_cursor(key_of(r)) for r in rows]
@@ -161,6 +166,29 @@ async def keyset_page(
         end_cursor=cursors[-1] if cursors else None,
     )
     return rows, info, total, cursors
+
+
+def selects_node_field(info: Info, name: str) -> bool:
+    """Whether this connection field's selection asks for ``name`` on its nodes (``edges { node {
+    name } }`` or ``nodes { name }``, through fragments).
+
+    A list resolver uses it to load a per-node field for the whole page with the page itself, so
+    the field is then a plain value on each node rather than one awaited resolver call per node (50
+    coroutines and tasks per page otherwise, docs/performance.md)."""
+
+    def fields(selections: Sequence[Selection], wanted: str) -> list[SelectedField]:
+        out: list[SelectedField] = []
+        for sel in selections:
+            if isinstance(sel, SelectedField):
+                if sel.name == wanted:
+                    out.append(sel)
+            else:  # a fragment spread or inline fragment: its selections stand in its place
+                out.extend(fields(sel.selections, wanted))
+        return out
+
+    top = [sel for field in info.selected_fields for sel in field.selections]
+    nodes = [n for e in fields(top, "edges") for n in fields(e.selections, "node")] + fields(top, "nodes")
+    return any(fields(n.selections, name) for n in nodes)
 
 
 def connection(nodes: Sequence[T], info: PageInfo, total: int | LazyCount, cursors: Sequence[str]) -> Connection[T]:

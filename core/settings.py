@@ -40,6 +40,11 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Collector tuning applied by each server process once started (core.app.settle_heap); 0 keeps
+    # Python's default. A request allocates tens of thousands of short-lived objects, so the default
+    # 700 runs the young-generation collection dozens of times per request.
+    gc_gen0_threshold: int = 50_000
+
 
 @lru_cache
 def get_settings() -> Settings:

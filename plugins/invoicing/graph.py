@@ -12,14 +12,16 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.context import Context
+from core.db import as_records, records
 from core.errors import BadUserInput, NotFound
 from core.idempotency import idempotent
 from core.ids import from_global_id, to_global_id
-from core.money import MoneyType
-from core.pagination import Connection, connection, keyset_page
+from core.money import MoneyType, whole_units
+from core.pagination import Connection, connection, keyset_page, selects_node_field
 from plugins.invoicing import service as svc
 from plugins.invoicing.gateway import get_gateway
 from plugins.invoicing.models import (
@@ -146,11 +148,11 @@ class InvoiceType:
     period_end: date | None
     document_url: str
     _id: strawberry.Private[int]
+    # Loaded with the page that holds this invoice when the page asks for lines (see ``invoices``).
+    _lines: strawberry.Private[list[InvoiceLineType] | None] = None
 
     @classmethod
     def of(cls, inv: Invoice, today: date) -> InvoiceType:
-        from core.money import whole_units
-
         c = inv.currency
         return cls(
             id=strawberry.ID(to_global_id("Invoice", inv.id)),
@@ -182,8 +184,12 @@ class InvoiceType:
         )
 
     @strawberry.field(description="Lines with pre-tax amount and tax separate (R-I21).")
-    async def lines(self, info: Info[Context, None]) -> list[InvoiceLineType]:
-        return await info.context.loader("invoicing.lines", _load_lines(info.context)).load((self._id, self.currency))
+    def lines(self, info: Info[Context, None]) -> list[InvoiceLineType]:
+        # Not ``async``: a page that loaded its lines answers synchronously; otherwise the
+        # DataLoader's future, which graphql-core awaits like a coroutine.
+        if self._lines is not None:
+            return self._lines
+        return _lines_loader(info.context).load((self._id, self.currency))  # type: ignore[return-value]
 
     @strawberry.field(description="Payments and credits applied to this invoice (payment history, R-I2).")
     async def payments(self, info: Info[Context, None]) -> list[AppliedPayment]:
@@ -192,14 +198,25 @@ class InvoiceType:
         )
 
 
+def _lines_loader(ctx: Context) -> DataLoader:
+    return ctx.loader("invoicing.lines", _load_lines(ctx))
+
+
+async def with_lines(ctx: Context, invoices: list[InvoiceType]) -> None:
+    """Load the lines of ``invoices`` in one statement and keep them on each invoice."""
+    loaded = await _lines_loader(ctx).load_many([(i._id, i.currency) for i in invoices])
+    for invoice, lines in zip(invoices, loaded, strict=True):
+        invoice._lines = lines
+
+
 def _load_lines(ctx: Context) -> Any:
     async def load(keys: list[tuple[int, str]]) -> list[list[InvoiceLineType]]:
         ids = [k[0] for k in keys]
-        rows = (
+        rows = as_records(
             await ctx.session.execute(
-                select(InvoiceLine).where(InvoiceLine.invoice_id.in_(ids)).order_by(InvoiceLine.position)
+                records(InvoiceLine).where(InvoiceLine.invoice_id.in_(ids)).order_by(InvoiceLine.position)
             )
-        ).scalars()
+        )
         by: dict[int, list[InvoiceLine]] = defaultdict(list)
         for ln in rows:
             by[ln.invoice_id].append(ln)
@@ -524,7 +541,6 @@ class SubscriptionType:
 def schedule_entries(
     number: str, currency: str, entries: list, issued: dict[str, str]
 ) -> list[BillingScheduleEntryType]:
-    from core.money import whole_units
 
     out = []
     for (bill, method, po), items in sorted(svc.group_entries(entries).items()):
@@ -653,7 +669,7 @@ class InvoicingQuery:
         ctx.require_tenant()
         ctx.require("invoice", "view")
         today = ctx.today()
-        stmt = svc.status_filter(select(Invoice), status.value if status else None, today)
+        stmt = svc.status_filter(records(Invoice), status.value if status else None, today)
         rows, page, total, cursors = await keyset_page(
             ctx.session,
             stmt,
@@ -662,7 +678,10 @@ class InvoicingQuery:
             after=after,
             key_of=lambda i: (i.invoice_date, i.id),
         )
-        return connection([InvoiceType.of(i, today) for i in rows], page, total, cursors)
+        nodes = [InvoiceType.of(i, today) for i in rows]
+        if selects_node_field(info, "lines"):
+            await with_lines(ctx, nodes)
+        return connection(nodes, page, total, cursors)
 
     @strawberry.field(description="How many invoices are overdue, open and closed (R-I1).")
     async def invoice_counts(self, info: Info[Context, None]) -> InvoiceCounts:

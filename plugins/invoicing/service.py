@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from core.context import queue_email
 from core.db import is_postgres
 from core.errors import BadUserInput, Conflict, NotFound
-from core.money import CURRENCIES, quantize
+from core.money import CURRENCIES, parse_amount, quantize
 from plugins.invoicing.models import (
     Application,
     BillingProfile,
@@ -583,8 +583,6 @@ async def _load_for_payment(
         if item.amount is None:
             amount = room
         else:
-            from core.money import parse_amount
-
             amount = parse_amount(item.amount, currency)
             if amount > room:
                 raise BadUserInput(
@@ -641,8 +639,6 @@ async def pay_invoices(session: AsyncSession, req: PayRequest, actor: str, now: 
         return payment
     # Wire transfer (R-I17): pending now, arrives in two business days, closes the invoice one later.
     if req.wire_amount is not None:
-        from core.money import parse_amount
-
         sent = parse_amount(req.wire_amount, currency, field="wireAmount")
         if sent < charge:
             raise BadUserInput(f"wireAmount must be at least the {currency} {charge} allocated", field="wireAmount")
@@ -707,8 +703,6 @@ async def record_payment(
     allocated = sum(allocation.values(), ZERO)
     total = allocated
     if amount is not None:
-        from core.money import parse_amount
-
         total = parse_amount(amount, currency)
         if total < allocated:
             raise BadUserInput(f"amount must be at least the {currency} {allocated} allocated", field="amount")
@@ -865,8 +859,6 @@ async def resolve_dispute(
         for ln in inv.lines:
             amount = ln.pre_tax_amount
             if ln.position in overrides:
-                from core.money import parse_amount
-
                 amount = parse_amount(overrides[ln.position].pre_tax_amount, inv.currency, allow_zero=True)
             new_lines.append(
                 LineSpec(
@@ -1096,8 +1088,6 @@ async def invoice_from_renewal(session: AsyncSession, tenant: Any, payload: dict
     """``renewal.accepted`` → the support-renewal invoice (category SUPPORT_RENEWAL, program TECHNOLOGY),
     taxed by the order's country (R-I21), sent to the order's billing email with the quote-to and
     account contacts copied (R-I3). Idempotent per order number."""
-    from core.money import parse_amount
-
     order_number = str(payload.get("order_number") or "").strip()
     if not order_number:
         raise BadUserInput("renewal.accepted without an order number", field="order_number")

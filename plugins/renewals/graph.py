@@ -13,11 +13,12 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.errors import BadUserInput
+from core.db import record_columns
+from core.errors import BadUserInput, NotFound
 from core.idempotency import idempotent
 from core.ids import from_global_id, to_global_id
 from core.money import MoneyInput, MoneyType, quantize
-from core.pagination import Connection, connection, keyset_page
+from core.pagination import Connection, connection, keyset_page, selects_node_field
 from plugins.renewals import service as svc
 from plugins.renewals.models import Renewal, RenewalCart, RenewalLine, RenewalOrder, RenewalRequest
 
@@ -188,6 +189,8 @@ class RenewalType:
     accepted_by: str | None
     ordering_document_url: str = strawberry.field(description="Download of the ordering document (R-R14).")
     row: strawberry.Private[Renewal]
+    # Loaded with the page that holds this renewal when the page asks for lines (see ``renewals``).
+    page_lines: strawberry.Private[list[RenewalLineType] | None] = None
 
     @classmethod
     def of(cls, r: Renewal, today: date) -> RenewalType:
@@ -230,8 +233,14 @@ class RenewalType:
         )
 
     @strawberry.field(description="Contract lines (R-R3).")
-    async def lines(self, info: Info[Context, None]) -> list[RenewalLineType]:
-        lines = await _loader(info.context, "lines", svc.lines_for).load(self.row.id)
+    def lines(self, info: Info[Context, None]) -> list[RenewalLineType]:
+        # Not ``async``: a page that loaded its lines answers synchronously.
+        if self.page_lines is not None:
+            return self.page_lines
+        return self._load_lines(info.context)  # type: ignore[return-value]
+
+    async def _load_lines(self, ctx: Context) -> list[RenewalLineType]:
+        lines = await _loader(ctx, "lines", svc.lines_for).load(self.row.id)
         return [RenewalLineType.of(x, self.currency) for x in lines]
 
     @strawberry.field(description="R-R11: eligible for a multi-year renewal.")
@@ -584,7 +593,7 @@ class RenewalsQuery:
         after: str | None = None,
     ) -> Connection[RenewalType]:
         ctx = info.context
-        stmt = svc.filtered(ctx, _filters(list, filter))
+        stmt = svc.filtered(ctx, _filters(list, filter)).with_only_columns(*record_columns(Renewal))
         sort = sort or RenewalSort()
         column = svc.SORTS[sort.field.value]
         desc = sort.direction == SortDirection.DESC
@@ -598,7 +607,12 @@ class RenewalsQuery:
             key_of=lambda r: (getattr(r, attr), r.id),
         )
         today = ctx.today()
-        return connection([RenewalType.of(r, today) for r in rows], page, total, cursors)
+        nodes = [RenewalType.of(r, today) for r in rows]
+        if selects_node_field(info, "lines"):
+            loaded = await _loader(ctx, "lines", svc.lines_for).load_many([n.row.id for n in nodes])
+            for node, lines in zip(nodes, loaded, strict=True):
+                node.page_lines = [RenewalLineType.of(x, node.currency) for x in lines]
+        return connection(nodes, page, total, cursors)
 
     @strawberry.field(description="Renewal detail by support number (R-R3).")
     async def renewal(self, info: Info[Context, None], support_number: str) -> RenewalType:
@@ -645,7 +659,6 @@ class RenewalsQuery:
 
     @strawberry.field(description="An order confirmation by order number (R-R5).")
     async def renewal_order(self, info: Info[Context, None], order_number: str) -> RenewalOrderType:
-        from core.errors import NotFound
 
         order = await svc.order_by_number(info.context, order_number.strip())
         if order is None:

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
+from core.db import as_records, records
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
 from core.models import Message, ObjectGrant, Tenant
 from core.money import quantize
@@ -447,15 +448,16 @@ SORTS = {
 }
 
 
-async def lines_for(session: AsyncSession, renewal_ids: Sequence[int]) -> list[list[RenewalLine]]:
-    rows = (
+async def lines_for(session: AsyncSession, renewal_ids: Sequence[int]) -> list[list[Any]]:
+    """Each renewal's lines, in order, as read-only records."""
+    rows = as_records(
         await session.execute(
-            select(RenewalLine)
+            records(RenewalLine)
             .where(RenewalLine.renewal_id.in_(list(renewal_ids)))
             .order_by(RenewalLine.renewal_id, RenewalLine.line_no)
         )
-    ).scalars()
-    by: dict[int, list[RenewalLine]] = {i: [] for i in renewal_ids}
+    )
+    by: dict[int, list[Any]] = {i: [] for i in renewal_ids}
     for line in rows:
         by[line.renewal_id].append(line)
     return [by[i] for i in renewal_ids]

@@ -1,0 +1,119 @@
+"""The read paths that keep a page's cost flat (issue 8, docs/performance.md): plain records for
+lists, a page's lines loaded with the page, and the collector settled once a server has started."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+
+from core.app import settle_heap
+from core.db import as_records, records
+from core.models import Person
+from core.pagination import selects_node_field
+from tests.invoicing.test_api import counted, invoice, load
+
+
+# ------------------------------------------------------------------------- selects_node_field
+@strawberry.type
+class Node:
+    x: int
+    y: int
+
+
+@strawberry.type
+class Edge:
+    node: Node
+
+
+@strawberry.type
+class Page:
+    edges: list[Edge]
+    nodes: list[Node]
+    count: int
+
+
+ASKED: list[bool] = []
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def page(self, info: strawberry.Info) -> Page:
+        ASKED.append(selects_node_field(info, "x"))
+        node = Node(x=1, y=2)
+        return Page(edges=[Edge(node=node)], nodes=[node], count=1)
+
+
+SCHEMA = strawberry.Schema(Query)
+
+
+def asks_for_x(query: str) -> bool:
+    ASKED.clear()
+    result = SCHEMA.execute_sync(query)
+    assert result.errors is None, result.errors
+    return ASKED == [True]
+
+
+def test_selects_node_field_through_edges_nodes_and_fragments() -> None:
+    assert asks_for_x("{ page { edges { node { x } } } }")
+    assert asks_for_x("{ page { nodes { x } } }")
+    assert asks_for_x("{ page { count ...P } } fragment P on Page { edges { node { ...N } } } fragment N on Node { x }")
+    assert asks_for_x("{ page { ... on Page { edges { node { ... on Node { x } } } } } }")
+    assert asks_for_x("{ page { edges { node { renamed: x } } } }")
+
+
+def test_selects_node_field_is_false_when_the_nodes_do_not_ask() -> None:
+    assert not asks_for_x("{ page { edges { node { y } } } }")
+    assert not asks_for_x("{ page { count nodes { y } } }")
+    assert not asks_for_x("{ page { count } }")
+
+
+# ------------------------------------------------------------------------- records
+async def test_records_are_tenant_filtered_like_entities(two_tenants) -> None:
+    """R-T1: ``records(Model)`` goes through the central tenant filter as ``select(Model)`` does."""
+    api = two_tenants
+    acme_id = (await api.sql("select id from tenants where key = 'acme'"))[0][0]
+    async with api.state.sessionmaker() as session:
+        session.info["tenant_id"] = acme_id
+        rows = as_records(await session.execute(records(Person)))
+        entities = (await session.execute(select(Person))).scalars().all()
+    assert rows and sorted(r.email for r in rows) == sorted(p.email for p in entities)
+    assert all(r.tenant_id == acme_id and r.email.endswith("@acme.com") for r in rows)
+    assert {c.key for c in Person.__mapper__.column_attrs} <= set(vars(rows[0]))
+
+
+# ------------------------------------------------------------------------- page lines
+PAGE = """query($first: Int) { invoices(first: $first) { edges { node { number ...L } } } }
+fragment L on Invoice { lines { product preTaxAmount { amount } } }"""
+ONE = "query($n: String!) { invoice(number: $n) { number lines { product preTaxAmount { amount } } } }"
+
+
+async def test_a_page_loads_its_lines_with_the_page_and_one_invoice_still_has_its_own(two_tenants) -> None:
+    """R-I21 lines on every invoice, whether the page loads them up front (the page asks for them
+    through a fragment here) or a single invoice loads its own; statements do not grow with the page."""
+    api = two_tenants
+    await load(api, *[invoice(f"A-{i}", f"{100 + i}.00") for i in range(12)])
+    headers = api.headers("fin@acme.com")
+    await counted(api, PAGE, {"first": 1}, headers)  # the sign-in of a first request
+    small, n_small = await counted(api, PAGE, {"first": 2}, headers)
+    large, n_large = await counted(api, PAGE, {"first": 12}, headers)
+    assert n_small == n_large
+    lines = {e["node"]["number"]: e["node"]["lines"] for e in large["invoices"]["edges"]}
+    assert len(lines) == 12 and lines["A-3"] == [{"product": "Database support", "preTaxAmount": {"amount": "103.00"}}]
+    one = (await api.ok(ONE, {"n": "A-3"}, as_="fin@acme.com"))["invoice"]
+    assert one["lines"] == lines["A-3"]
+
+
+# ------------------------------------------------------------------------- the collector
+def test_settle_heap_freezes_the_started_heap_and_makes_young_collections_rarer(api) -> None:
+    before: Any = gc.get_threshold()
+    try:
+        settle_heap(api.state)
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold()[0] == api.state.settings.gc_gen0_threshold
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
