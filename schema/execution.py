@@ -1,50 +1,76 @@
 """A faster path through graphql-core's executor for the commonest fields: plain attributes that
-hold a scalar or enum (an invoice's number, a Money's amount) or an object (a line's Money, an
-edge's node).
+hold a scalar or enum (an invoice's number, a Money's amount), an object (a line's Money, an
+edge's node) or a list of objects (a page's edges, an invoice's lines once loaded).
 
 graphql-core executes every field the same way: a path entry, a resolve-info object, a resolver
-call, awaitable checks, then value completion through the type wrappers. For strawberry's *basic*
-fields (no resolver, no field extensions: strawberry itself resolves them with ``getattr``) that
-work reduces to ``coerce_output_value(getattr(source, name))`` for a leaf, and to executing the
-sub-selection on ``getattr(source, name)`` for an object type without an ``is_type_of`` check, so
-this executor does just that. Which field of a selection is plain is decided once per selection and
-request (``_steps``), not once per object: a page of 50 invoices with their lines runs the same
-selection 200 times, about 1,600 plain fields in all (docs/performance.md).
+call, awaitable checks, then value completion through the type wrappers, and for each object of a
+list a chain of completion calls before its own fields. For strawberry's *basic* fields (no
+resolver, no field extensions: strawberry itself resolves them with ``getattr``) that work reduces
+to ``coerce_output_value(getattr(source, name))`` for a leaf, and to executing the sub-selection on
+``getattr(source, name)`` — or on each of its items — for an object type without an ``is_type_of``
+check, so this executor does just that. What each field of a selection is, and the sub-selection of
+its objects, is worked out once per selection and request (:class:`_Step`), not once per object: a
+page of 50 invoices with their lines runs the same selections 200 times, about 1,600 plain fields
+in all (docs/performance.md).
 
-Anything unusual — middleware, arguments, a null, a failing attribute or coercion — takes
-graphql-core's own path, which then reports the error with its path exactly as before; errors in
-an object's sub-fields are handled as graphql-core handles them (``handle_field_error``).
+Anything unusual — middleware, arguments, directives, ``@defer``, a null, a failing attribute or
+coercion — takes graphql-core's own path, which then reports the error with its path exactly as
+before; errors inside an object's or an item's sub-fields are handled as graphql-core handles them
+(``handle_field_error`` at the item, then at the field).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
+from graphql import GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-LEAF, OBJECT = "leaf", "object"
+LEAF, OBJECT, LIST = "leaf", "object", "list"
 _NOT_PLAIN: tuple[str | None, str | None, Any] = (None, None, None)
 _PLAIN_KEY = "customer-center-plain-field"
 
 
+def _unwrap(t: Any) -> Any:
+    return t.of_type if isinstance(t, GraphQLNonNull) else t
+
+
+def _plain_object(t: Any) -> bool:
+    return isinstance(t, GraphQLObjectType) and t.is_type_of is None
+
+
 def _plain_field(field_def: GraphQLField) -> tuple[str | None, str | None, Any]:
-    """(LEAF or OBJECT, attribute name, named type) when ``field_def`` is a basic strawberry field
-    of leaf type or of an object type without ``is_type_of``; otherwise (None, None, None)."""
+    """(LEAF, OBJECT or LIST, attribute name, named type) when ``field_def`` is a basic strawberry
+    field of a leaf type, of an object type without ``is_type_of``, or of a list of such objects
+    (the named type is then the item's object type); otherwise (None, None, None)."""
     resolve = field_def.resolve
     definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not getattr(resolve, "_is_default", False) or definition is None or field_def.args:
         return _NOT_PLAIN
     if definition.default_resolver is not getattr:
         return _NOT_PLAIN
-    named = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+    named = _unwrap(field_def.type)
     if is_leaf_type(named):
         return LEAF, definition.python_name, named
-    if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
+    if _plain_object(named):
         return OBJECT, definition.python_name, named
+    if isinstance(named, GraphQLList) and _plain_object(_unwrap(named.of_type)):
+        return LIST, definition.python_name, _unwrap(named.of_type)
     return _NOT_PLAIN
+
+
+class _Step:
+    """One field of a selection: how to answer it, decided once per selection and request."""
+
+    __slots__ = ("name", "details", "kind", "attr", "named", "field_def", "item_type", "sub")
+
+    def __init__(self, name: str, details: Any, kind: str | None, attr: Any, named: Any, field_def: Any) -> None:
+        self.name, self.details, self.kind, self.attr, self.named = name, details, kind, attr, named
+        self.field_def = field_def
+        self.item_type = _unwrap(field_def.type).of_type if kind is LIST else None
+        self.sub: Any = None  # the objects' grouped sub-fields, collected on first use
 
 
 class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -54,30 +80,37 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # id(grouped field set) -> (that set, its steps): collect_subfields memoises the set per
         # selection, so the same object comes back for every item of a list.
-        self._plans: dict[int, tuple[Any, list[tuple[str, Any, Any, Any, Any]]]] = {}
+        self._plans: dict[int, tuple[Any, list[_Step]]] = {}
         middleware = self.middleware_manager
         self._shortcut = not (middleware and middleware.middlewares)
 
-    def _steps(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, Any, Any, Any]]:
-        """(response name, field details, LEAF/OBJECT/None, attribute, named type) per field."""
+    def _steps(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
         plan = self._plans.get(id(grouped_field_set))
         if plan is not None and plan[0] is grouped_field_set:
             return plan[1]
         steps = []
-        for response_name, field_details_list in grouped_field_set.items():
-            node = field_details_list[0].node
-            field_def = None if node.arguments else self.schema.get_field(parent_type, node.name.value)
-            extensions = field_def.extensions if field_def is not None else None
-            kind, name, named = _NOT_PLAIN
-            if extensions is not None:
-                plain = extensions.get(_PLAIN_KEY)
+        for response_name, details in grouped_field_set.items():
+            node = details[0].node
+            field_def = self.schema.get_field(parent_type, node.name.value)
+            kind, attr, named = _NOT_PLAIN
+            plain_node = not node.arguments and not any(d.node.directives for d in details)
+            if field_def is not None and field_def.extensions is not None and plain_node:
+                plain = field_def.extensions.get(_PLAIN_KEY)
                 if plain is None:
                     # Remembered on the field definition itself: decided once per schema and field.
-                    plain = extensions[_PLAIN_KEY] = _plain_field(field_def)
-                kind, name, named = plain
-            steps.append((response_name, field_details_list, kind, name, (named, field_def)))
+                    plain = field_def.extensions[_PLAIN_KEY] = _plain_field(field_def)
+                kind, attr, named = plain
+            steps.append(_Step(response_name, details, kind, attr, named, field_def))
         self._plans[id(grouped_field_set)] = (grouped_field_set, steps)
         return steps
+
+    def _sub_fields(self, step: _Step) -> Any:
+        """The step's objects' grouped sub-fields, or None when they need graphql-core's path
+        (``@defer`` inside)."""
+        if step.sub is None:
+            grouped_field_set, new_defer_usages, *_ = self.collect_subfields(step.named, step.details)
+            step.sub = False if new_defer_usages else grouped_field_set
+        return step.sub or None
 
     def execute_fields(
         self,
@@ -94,43 +127,40 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list, kind, name, (named, field_def) in self._steps(
-                parent_type, grouped_field_set
-            ):
+            for step in self._steps(parent_type, grouped_field_set):
+                kind = step.kind
+                result: Any = Undefined
                 if kind is not None:
                     try:
-                        value = getattr(source_value, name)
+                        value = getattr(source_value, step.attr)
                     except Exception:  # noqa: BLE001 - graphql-core's path reports it with its path
                         value = None
-                    if value is not None:
-                        if kind is LEAF:
-                            try:
-                                coerced = named.coerce_output_value(value)
-                            except Exception:  # noqa: BLE001 - as above
-                                coerced = None
-                            if coerced is not None and coerced is not Undefined:
-                                results[response_name] = coerced
-                                continue
-                        else:
-                            result = self._complete_plain_object(
-                                field_def.type,
-                                named,
-                                field_details_list,
-                                Path(path, response_name, parent_type.name),
-                                value,
-                            )
-                            results[response_name] = result
-                            if is_awaitable(result):
-                                awaitable_fields.append(response_name)
+                    if value is None:
+                        pass
+                    elif kind is LEAF:
+                        try:
+                            coerced = step.named.coerce_output_value(value)
+                        except Exception:  # noqa: BLE001 - as above
+                            coerced = None
+                        if coerced is not None and coerced is not Undefined:
+                            results[step.name] = coerced
                             continue
-                # Anything else, and every irregular value, takes graphql-core's own path.
-                result = self.execute_field(
-                    parent_type, source_value, field_details_list, Path(path, response_name, parent_type.name), None
-                )
-                if result is not Undefined:
-                    results[response_name] = result
-                    if is_awaitable(result):
-                        awaitable_fields.append(response_name)
+                    elif (sub := self._sub_fields(step)) is None:
+                        pass
+                    elif kind is OBJECT:
+                        result = self._complete_plain_object(step, sub, Path(path, step.name, parent_type.name), value)
+                    elif type(value) is list and all(item is not None for item in value):
+                        result = self._complete_plain_list(step, sub, Path(path, step.name, parent_type.name), value)
+                if result is Undefined:
+                    # Anything else, and every irregular value, takes graphql-core's own path.
+                    result = self.execute_field(
+                        parent_type, source_value, step.details, Path(path, step.name, parent_type.name), None
+                    )
+                    if result is Undefined:
+                        continue
+                results[step.name] = result
+                if is_awaitable(result):
+                    awaitable_fields.append(step.name)
         except Exception:
             if awaitable_fields:
                 # As graphql-core: settle what other fields started, they may fail too.
@@ -150,29 +180,62 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
-    def _complete_plain_object(
-        self,
-        return_type: Any,
-        object_type: GraphQLObjectType,
-        field_details_list: Any,
-        path: Any,
-        value: Any,
-    ) -> Any:
-        """What ``execute_field`` + ``complete_object_value`` do for a non-null source value of an
-        object type without ``is_type_of``, minus the resolve info and the resolver call."""
-        try:
-            completed = self.collect_and_execute_subfields(object_type, field_details_list, path, value, None)
-        except Exception as raw_error:  # noqa: BLE001 - graphql-core's own error handling
-            self.handle_field_error(raw_error, return_type, field_details_list, path)
-            return None
-        if not self.is_awaitable(completed):
-            return completed
+    def _guarded(self, completed: Any, return_type: Any, details: Any, path: Any) -> Any:
+        """``completed`` awaited, its error handled at ``path`` as graphql-core does."""
 
         async def await_completed() -> Any:
             try:
                 return await completed
-            except Exception as raw_error:  # noqa: BLE001 - as above
-                self.handle_field_error(raw_error, return_type, field_details_list, path)
+            except Exception as raw_error:  # noqa: BLE001 - graphql-core's own error handling
+                self.handle_field_error(raw_error, return_type, details, path)
                 return None
 
         return await_completed()
+
+    def _complete_plain_object(self, step: _Step, sub: Any, path: Any, value: Any) -> Any:
+        """What ``execute_field`` + ``complete_object_value`` do for a non-null source value of an
+        object type without ``is_type_of``, minus the resolve info and the resolver call."""
+        try:
+            completed = self.execute_fields(step.named, value, path, sub, None)
+        except Exception as raw_error:  # noqa: BLE001 - graphql-core's own error handling
+            self.handle_field_error(raw_error, step.field_def.type, step.details, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._guarded(completed, step.field_def.type, step.details, path)
+        return completed
+
+    def _complete_plain_list(self, step: _Step, sub: Any, path: Any, items: list[Any]) -> Any:
+        """What ``execute_field`` + ``complete_iterable_value`` do for a list without nulls of
+        objects without ``is_type_of``: each item's error is handled at the item, then — when the
+        item type is non-null — at the field."""
+        return_type, item_type, details = step.field_def.type, step.item_type, step.details
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                item_path = path.add_key(index, None)
+                try:
+                    value = self.execute_fields(step.named, item, item_path, sub, None)
+                except Exception as raw_error:  # noqa: BLE001 - graphql-core's own error handling
+                    self.handle_field_error(raw_error, item_type, details, item_path)
+                    value = None
+                if is_awaitable(value):
+                    value = self._guarded(value, item_type, details, item_path)
+                    awaitable_indices.append(index)
+                completed.append(value)
+        except Exception as raw_error:  # noqa: BLE001 - as above
+            if awaitable_indices:
+                self.settle_in_background([completed[i] for i in awaitable_indices])
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
+        if not awaitable_indices:
+            return completed
+
+        async def await_items() -> Any:
+            awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
+            for index, value in zip(awaitable_indices, awaited, strict=True):
+                completed[index] = value
+            return completed
+
+        return self._guarded(await_items(), return_type, details, path)

@@ -149,7 +149,7 @@ class InvoiceType:
     document_url: str
     _id: strawberry.Private[int]
     # Loaded with the page that holds this invoice when the page asks for lines (see ``invoices``).
-    _lines: strawberry.Private[list[InvoiceLineType] | None] = None
+    page_lines: strawberry.Private[list[InvoiceLineType] | None] = None
 
     @classmethod
     def of(cls, inv: Invoice, today: date) -> InvoiceType:
@@ -187,8 +187,8 @@ class InvoiceType:
     def lines(self, info: Info[Context, None]) -> list[InvoiceLineType]:
         # Not ``async``: a page that loaded its lines answers synchronously; otherwise the
         # DataLoader's future, which graphql-core awaits like a coroutine.
-        if self._lines is not None:
-            return self._lines
+        if self.page_lines is not None:
+            return self.page_lines
         return _lines_loader(info.context).load((self._id, self.currency))  # type: ignore[return-value]
 
     @strawberry.field(description="Payments and credits applied to this invoice (payment history, R-I2).")
@@ -200,13 +200,6 @@ class InvoiceType:
 
 def _lines_loader(ctx: Context) -> DataLoader:
     return ctx.loader("invoicing.lines", _load_lines(ctx))
-
-
-async def with_lines(ctx: Context, invoices: list[InvoiceType]) -> None:
-    """Load the lines of ``invoices`` in one statement and keep them on each invoice."""
-    loaded = await _lines_loader(ctx).load_many([(i._id, i.currency) for i in invoices])
-    for invoice, lines in zip(invoices, loaded, strict=True):
-        invoice._lines = lines
 
 
 def _load_lines(ctx: Context) -> Any:
@@ -680,7 +673,9 @@ class InvoicingQuery:
         )
         nodes = [InvoiceType.of(i, today) for i in rows]
         if selects_node_field(info, "lines"):
-            await with_lines(ctx, nodes)
+            loaded = await _lines_loader(ctx).load_many([(n._id, n.currency) for n in nodes])
+            for node, lines in zip(nodes, loaded, strict=True):
+                node.page_lines = lines
         return connection(nodes, page, total, cursors)
 
     @strawberry.field(description="How many invoices are overdue, open and closed (R-I1).")
