@@ -45,6 +45,7 @@ from core.errors import (
     Unauthenticated,
     error_body,
 )
+from core.hookspecs import RoleCheck
 from core.limits import (
     check_cost,
     cost_extension,
@@ -179,14 +180,23 @@ async def _principal_of(state: AppState, session: AsyncSession, person: Person, 
     roles = set(person.role_names) | {MEMBER_ROLE}
     hook = state.plugins.hook_for("cc_principal_roles", home.enabled_plugins)
     results = hook(session=session, tenant_id=home.id, email=person.email)
+    checks: list[RoleCheck] = []
     try:
         for result in results:
             value = await result if inspect.isawaitable(result) else result
-            roles.update(value or [])
+            for role in value or []:
+                if isinstance(role, RoleCheck):
+                    checks.append(role)
+                else:
+                    roles.add(role)
     finally:
         for result in results:  # when one fails, the rest are never awaited: close them quietly
             if inspect.iscoroutine(result):
                 result.close()
+    if checks:
+        found = select(*[c.query.exists().label(f"check_{i}") for i, c in enumerate(checks)])
+        row = (await session.execute(found.execution_options(skip_tenant_filter=True))).one()
+        roles.update(c.role for c, hit in zip(checks, row, strict=True) if hit)
     return Principal(
         email=person.email,
         tenant_id=home.id,

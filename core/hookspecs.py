@@ -73,6 +73,17 @@ class ImportSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class RoleCheck:
+    """A role granted when ``query`` (a ``select``, filtered by tenant and person) finds a row.
+
+    What ``cc_principal_roles`` should return for a lookup: the checks of every plugin run together
+    as one ``SELECT EXISTS (…), EXISTS (…)``, once per request, instead of a statement each."""
+
+    role: str
+    query: Any
+
+
 @dataclass
 class GraphContribution:
     """GraphQL contributed by a plugin: ``query``/``mutation`` are strawberry types whose fields are
@@ -168,8 +179,9 @@ def cc_http_routes() -> Sequence[Any]:
 
 
 @hookspec
-async def cc_principal_roles(session: AsyncSession, tenant_id: int, email: str) -> Sequence[str]:
-    """Return extra tenant-wide roles the plugin grants this person (e.g. a billing-dashboard share).
+async def cc_principal_roles(session: AsyncSession, tenant_id: int, email: str) -> Sequence[str | RoleCheck]:
+    """Return extra tenant-wide roles the plugin grants this person (e.g. a billing-dashboard share):
+    role names, or :class:`RoleCheck` lookups (preferred: all plugins' checks share one statement).
 
     Called when a person's roles are resolved (every request, and ``explain``), with a session that may
     not be tenant-bound (filter by ``tenant_id`` yourself). Results of all plugins are unioned. A reseller

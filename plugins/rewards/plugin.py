@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, Job, PluginManifest, hookimpl
+from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, Job, PluginManifest, RoleCheck, hookimpl
 
 MANIFEST = PluginManifest(
     name="rewards",
@@ -56,10 +56,10 @@ def cc_import_sections() -> Sequence[ImportSection]:
 
 
 @hookimpl
-async def cc_principal_roles(session: AsyncSession, tenant_id: int, email: str) -> Sequence[str]:
+def cc_principal_roles(tenant_id: int, email: str) -> list[RoleCheck]:
     from plugins.rewards.service import redeemer_roles
 
-    return await redeemer_roles(session, tenant_id, email)
+    return redeemer_roles(tenant_id, email)
 
 
 @hookimpl

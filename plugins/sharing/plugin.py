@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, PluginManifest, hookimpl
+from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, PluginManifest, RoleCheck, hookimpl
 
 MANIFEST = PluginManifest(
     name="sharing",
@@ -62,10 +62,10 @@ def cc_import_sections() -> Sequence[ImportSection]:
 
 
 @hookimpl
-async def cc_principal_roles(session: AsyncSession, tenant_id: int, email: str) -> list[str]:
+def cc_principal_roles(tenant_id: int, email: str) -> list[RoleCheck]:
     from plugins.sharing.service import principal_roles
 
-    return await principal_roles(session, tenant_id, email)
+    return principal_roles(tenant_id, email)
 
 
 # trylast: run after the renewals plugin has added its demo renewals.

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import users as user_service
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
+from core.hookspecs import RoleCheck
 from core.models import ObjectGrant, Person
 from plugins.sharing.models import ShareList, ShareListMember
 
@@ -313,23 +314,16 @@ def billing_dashboard_shares_stmt():  # noqa: ANN201
     )
 
 
-async def principal_roles(session: AsyncSession, tenant_id: int, email: str) -> list[str]:
+def principal_roles(tenant_id: int, email: str) -> list[RoleCheck]:
     """Tenant-wide roles granted by shares: BILLING_DASHBOARD when the dashboard is shared (R-S4).
-    Read on every request, so a revoked share takes effect on the next one."""
-    found = (
-        await session.execute(
-            select(ObjectGrant.id)
-            .where(
-                ObjectGrant.tenant_id == tenant_id,
-                ObjectGrant.object_type == BILLING_DASHBOARD_OBJECT,
-                ObjectGrant.object_id == BILLING_DASHBOARD_ID,
-                ObjectGrant.grantee_email == email,
-            )
-            .limit(1)
-            .execution_options(skip_tenant_filter=True)
-        )
-    ).first()
-    return [BILLING_DASHBOARD_ROLE] if found else []
+    Checked on every request, so a revoked share takes effect on the next one."""
+    shared = select(ObjectGrant.id).where(
+        ObjectGrant.tenant_id == tenant_id,
+        ObjectGrant.object_type == BILLING_DASHBOARD_OBJECT,
+        ObjectGrant.object_id == BILLING_DASHBOARD_ID,
+        ObjectGrant.grantee_email == email,
+    )
+    return [RoleCheck(BILLING_DASHBOARD_ROLE, shared)]
 
 
 # ------------------------------------------------------------------------------- share lists

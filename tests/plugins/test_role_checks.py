@@ -1,0 +1,47 @@
+"""``cc_principal_roles`` (docs/writing-a-plugin.md): plugins return role names, or ``RoleCheck``
+lookups that every enabled plugin's checks answer together in one statement per request."""
+
+from __future__ import annotations
+
+import types
+
+from sqlalchemy import select
+
+from core.hookspecs import HOOK_VERSION, PluginManifest, RoleCheck, hookimpl
+from core.models import Person
+from tests.conftest import ACME, GLOBEX
+from tests.plugins.conftest import enable
+
+ROLES = "{ viewer { roles } }"
+
+
+def _roles_plugin() -> types.ModuleType:
+    plugin = types.ModuleType("checked_roles")
+    plugin.MANIFEST = PluginManifest("checked_roles", "Checked roles (test)", HOOK_VERSION, default_enabled=False)
+
+    def cc_principal_roles(tenant_id: int, email: str) -> list[object]:
+        mine = select(Person.id).where(Person.tenant_id == tenant_id, Person.email == email)
+        nobody = select(Person.id).where(Person.tenant_id == tenant_id, Person.email == "nobody@acme.com")
+        return ["PLAIN_ROLE", RoleCheck("FOUND_ROLE", mine), RoleCheck("ABSENT_ROLE", nobody)]
+
+    plugin.cc_principal_roles = hookimpl(cc_principal_roles)
+    return plugin
+
+
+async def test_role_checks_grant_what_they_find_in_one_statement_for_enabling_tenants_only(plugin_api):
+    api = await plugin_api([_roles_plugin()])
+    await api.load({"tenants": [ACME, GLOBEX]})
+    await api.ok(ROLES, as_="fin@acme.com")  # the first request records the sign-in
+    before = set((await api.ok(ROLES, as_="fin@acme.com"))["viewer"]["roles"])
+    assert not before & {"PLAIN_ROLE", "FOUND_ROLE", "ABSENT_ROLE"}
+    await enable(api, "acme", "checked_roles")
+    headers = api.headers("fin@acme.com")
+    await api.client.post("/graphql", json={"query": ROLES}, headers=headers)  # loads the new policies
+    with api.count_statements() as statements:
+        resp = await api.client.post("/graphql", json={"query": ROLES}, headers=headers)
+    roles = set(resp.json()["data"]["viewer"]["roles"])
+    assert {"PLAIN_ROLE", "FOUND_ROLE"} <= roles and "ABSENT_ROLE" not in roles
+    # The caller's rows, then every enabled plugin's checks (this one's two, sharing's, rewards'): one each.
+    assert len(statements) == 2 and statements[1].upper().count("EXISTS") == 4
+    globex = set((await api.ok(ROLES, as_="fin@globex.com"))["viewer"]["roles"])
+    assert not globex & {"PLAIN_ROLE", "FOUND_ROLE"}  # R-T3: only for tenants that enable it
