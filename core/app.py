@@ -266,6 +266,14 @@ async def authenticate(state: AppState, request: Request, session: AsyncSession)
     return Caller(principal, home, person)
 
 
+async def commit_sign_in(session: AsyncSession, *, reads_follow: bool) -> None:
+    """Commit what authentication wrote (the sign-in, R-A4), so it stands even when the operation
+    then fails. When it wrote nothing and only reads follow, the same transaction carries on: a
+    COMMIT, a BEGIN and a pool check-out (with its ping) fewer on most requests."""
+    if session.new or session.dirty or session.deleted or not reads_follow:
+        await session.commit()
+
+
 def _record_sign_in(person: Person, claims: dict[str, Any], state: AppState) -> None:
     issued = int(claims.get("iat") or 0)
     if person.last_token_iat is None or issued > person.last_token_iat:
@@ -471,11 +479,11 @@ async def graphql_endpoint(request: Request) -> Response:
         return refuse(exc, 400)
     pre = _preflight(state, query, variables, operation_name)
     # One session per request: the caller's rows loaded by authentication stay in its identity map
-    # for the resolvers. Its connection goes back to the pool between the two transactions.
+    # for the resolvers.
     async with state.sessionmaker() as session:
         try:
             caller = await authenticate(state, request, session)
-            await session.commit()
+            await commit_sign_in(session, reads_follow=pre.op_type != OperationType.MUTATION)
         except Unauthenticated as exc:
             return refuse(exc, 401)
         except AppError as exc:

@@ -30,13 +30,13 @@ def download_route(
     """Wrap a download handler: authenticate, open a tenant-bound read session, map typed errors."""
 
     async def endpoint(request: Request) -> Response:
-        from core.app import authenticate
+        from core.app import authenticate, commit_sign_in
 
         state = request.app.state.cc
         session = state.sessionmaker()
         try:
             caller = await authenticate(state, request, session)
-            await session.commit()
+            await commit_sign_in(session, reads_follow=True)
             tenant = caller.tenant
             session.info["tenant_id"] = tenant.id if tenant else None
             ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)

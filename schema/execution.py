@@ -1,6 +1,7 @@
 """A faster path through graphql-core's executor for the commonest fields: plain attributes that
 hold a scalar or enum (an invoice's number, a Money's amount), an object (a line's Money, an
-edge's node) or a list of objects (a page's edges, an invoice's lines once loaded).
+edge's node) or a list of objects (a page's edges); and for the items of any list of objects (an
+invoice's lines, which a resolver returns).
 
 graphql-core executes every field the same way: a path entry, a resolve-info object, a resolver
 call, awaitable checks, then value completion through the type wrappers, and for each object of a
@@ -205,10 +206,50 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def _complete_plain_list(self, step: _Step, sub: Any, path: Any, items: list[Any]) -> Any:
-        """What ``execute_field`` + ``complete_iterable_value`` do for a list without nulls of
-        objects without ``is_type_of``: each item's error is handled at the item, then — when the
-        item type is non-null — at the field."""
-        return_type, item_type, details = step.field_def.type, step.item_type, step.details
+        """What ``execute_field`` + ``complete_list_value`` do for a plain list field without nulls
+        (the field's own error handling around :meth:`_complete_items`)."""
+        return_type = step.field_def.type
+        try:
+            completed = self._complete_items(step.named, step.item_type, step.details, path, items, sub)
+        except Exception as raw_error:  # noqa: BLE001 - graphql-core's own error handling
+            self.handle_field_error(raw_error, return_type, step.details, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._guarded(completed, return_type, step.details, path)
+        return completed
+
+    def complete_list_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A resolver's list of plain objects (an invoice's lines) completed by :meth:`_complete_items`;
+        anything else as graphql-core does."""
+        item_type = return_type.of_type
+        object_type = _unwrap(item_type)
+        if (
+            position_context is None
+            and self._shortcut
+            and type(result) is list
+            and _plain_object(object_type)
+            and not any(d.node.directives for d in field_details_list)
+            and all(item is not None for item in result)
+        ):
+            grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
+            if not new_defer_usages:
+                return self._complete_items(object_type, item_type, field_details_list, path, result, grouped_field_set)
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _complete_items(
+        self, object_type: GraphQLObjectType, item_type: Any, details: Any, path: Any, items: list[Any], sub: Any
+    ) -> Any:
+        """What ``complete_iterable_value`` does for a list without nulls of objects without
+        ``is_type_of``: each item's error is handled at the item; what the item type does not absorb
+        (a non-null item) is raised — or raised by the returned awaitable — for the field to handle."""
         is_awaitable = self.is_awaitable
         completed: list[Any] = []
         awaitable_indices: list[int] = []
@@ -216,7 +257,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for index, item in enumerate(items):
                 item_path = path.add_key(index, None)
                 try:
-                    value = self.execute_fields(step.named, item, item_path, sub, None)
+                    value = self.execute_fields(object_type, item, item_path, sub, None)
                 except Exception as raw_error:  # noqa: BLE001 - graphql-core's own error handling
                     self.handle_field_error(raw_error, item_type, details, item_path)
                     value = None
@@ -224,18 +265,17 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     value = self._guarded(value, item_type, details, item_path)
                     awaitable_indices.append(index)
                 completed.append(value)
-        except Exception as raw_error:  # noqa: BLE001 - as above
+        except Exception:
             if awaitable_indices:
                 self.settle_in_background([completed[i] for i in awaitable_indices])
-            self.handle_field_error(raw_error, return_type, details, path)
-            return None
+            raise
         if not awaitable_indices:
             return completed
 
-        async def await_items() -> Any:
+        async def await_items() -> list[Any]:
             awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
             for index, value in zip(awaitable_indices, awaited, strict=True):
                 completed[index] = value
             return completed
 
-        return self._guarded(await_items(), return_type, details, path)
+        return await_items()
