@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class Uvicorn:
         self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
-        self.log_path = Path(f"/tmp/cc-bench-{name}-{self.port}.log")
+        self.log_path = Path(tempfile.gettempdir()) / f"cc-bench-{name}-{self.port}.log"
 
     @property
     def url(self) -> str:
@@ -154,3 +155,5 @@ class Uvicorn:
                 self.proc.wait()
         self.log.close()
         self.proc = None
+        if self.log_path.stat().st_size == 0:  # a server that said nothing leaves nothing behind
+            self.log_path.unlink(missing_ok=True)
