@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from core.context import Context
@@ -81,7 +82,7 @@ class RoleCheck:
     as one ``SELECT EXISTS (…), EXISTS (…)``, once per request, instead of a statement each."""
 
     role: str
-    query: Any
+    query: Select[Any]
 
 
 @dataclass

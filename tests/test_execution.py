@@ -140,6 +140,8 @@ QUERIES = [
     "{ holder { bads { name } } }",
     "{ holder { bads { boom } } }",
     "{ holder { tags { ...T } } } fragment T on Tag { label again: label }",
+    "{ items { maybeTag { label } name maybe price when colour } }",
+    "{ items { tag { label } maybe count } holder { tags { label } } }",
 ]
 
 

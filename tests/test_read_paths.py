@@ -82,7 +82,7 @@ async def test_records_are_tenant_filtered_like_entities(two_tenants) -> None:
         entities = (await session.execute(select(Person))).scalars().all()
     assert rows and sorted(r.email for r in rows) == sorted(p.email for p in entities)
     assert all(r.tenant_id == acme_id and r.email.endswith("@acme.com") for r in rows)
-    assert {c.key for c in Person.__mapper__.column_attrs} <= set(vars(rows[0]))
+    assert {c.key for c in Person.__mapper__.column_attrs} <= set(rows[0]._fields)
 
 
 # ------------------------------------------------------------------------- page lines

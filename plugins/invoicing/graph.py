@@ -534,7 +534,6 @@ class SubscriptionType:
 def schedule_entries(
     number: str, currency: str, entries: list, issued: dict[str, str]
 ) -> list[BillingScheduleEntryType]:
-
     out = []
     for (bill, method, po), items in sorted(svc.group_entries(entries).items()):
         total = sum((e.amount for e in items), Decimal(0))
