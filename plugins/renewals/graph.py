@@ -188,6 +188,7 @@ class RenewalType:
     accepted_at: datetime | None
     accepted_by: str | None
     ordering_document_url: str = strawberry.field(description="Download of the ordering document (R-R14).")
+    # The renewal's columns: its ORM instance, or the read-only record a list page loaded (same names).
     row: strawberry.Private[Renewal]
     # Loaded with the page that holds this renewal when the page asks for lines (see ``renewals``).
     page_lines: strawberry.Private[list[RenewalLineType] | None] = None
