@@ -10,7 +10,7 @@ resolver, no field extensions: strawberry itself resolves them with ``getattr``)
 to ``coerce_output_value(getattr(source, name))`` for a leaf, and to executing the sub-selection on
 ``getattr(source, name)`` — or on each of its items — for an object type without an ``is_type_of``
 check, so this executor does just that. What each field of a selection is, and the sub-selection of
-its objects, is worked out once per selection and request (:class:`_Step`), not once per object: a
+its objects, is worked out once per selection and request (:class:`_Step`, :class:`_Plan`), not once per object: a
 page of 50 invoices with their lines runs the same selections 200 times, about 2,000 plain fields
 in all (docs/performance.md). A selection made only of such fields, all the way down (a Money, an
 invoice line), is built in one go from its shape (``_shape``, ``_build``).
@@ -84,6 +84,24 @@ def _build(shape: tuple[Any, ...], source: Any) -> dict[str, Any]:
     return out
 
 
+def _settled(container: Any, keys: list[Any]) -> Any:
+    """``container`` (a result dict or list) itself when ``keys`` is empty; otherwise an awaitable
+    of it with the awaitables at ``keys`` awaited together and put in their places."""
+    if not keys:
+        return container
+
+    async def await_all() -> Any:
+        if len(keys) == 1:
+            container[keys[0]] = await container[keys[0]]
+        else:
+            awaited = await gather_with_cancel(*(container[k] for k in keys))
+            for key, value in zip(keys, awaited, strict=True):
+                container[key] = value
+        return container
+
+    return await_all()
+
+
 class _Step:
     """One field of a selection: how to answer it, decided once per selection and request."""
 
@@ -96,23 +114,32 @@ class _Step:
         self.sub: Any = None  # the objects' grouped sub-fields, collected on first use
 
 
+class _Plan:
+    """How to answer one selection: its steps, and its shape once asked for (``_shape``)."""
+
+    __slots__ = ("selection", "steps", "shape", "shaped")
+
+    def __init__(self, selection: Any, steps: list[_Step]) -> None:
+        self.selection, self.steps = selection, steps  # the selection is kept so its id stays unique
+        self.shape: tuple[Any, ...] | None = None
+        self.shaped = False
+
+
 class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context with the plain-field shortcut (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # id(grouped field set) -> (that set, its steps): collect_subfields memoises the set per
-        # selection, so the same object comes back for every item of a list.
-        self._plans: dict[int, tuple[Any, list[_Step]]] = {}
-        # id(grouped field set) -> (that set, its shape or None), see ``_shape``.
-        self._shapes: dict[int, tuple[Any, tuple[Any, ...] | None]] = {}
+        # id(grouped field set) -> its plan: collect_subfields memoises the set per selection, so
+        # the same object comes back for every item of a list.
+        self._plans: dict[int, _Plan] = {}
         middleware = self.middleware_manager
         self._shortcut = not (middleware and middleware.middlewares)
 
-    def _steps(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> _Plan:
         plan = self._plans.get(id(grouped_field_set))
-        if plan is not None and plan[0] is grouped_field_set:
-            return plan[1]
+        if plan is not None and plan.selection is grouped_field_set:
+            return plan
         steps = []
         for response_name, details in grouped_field_set.items():
             node = details[0].node
@@ -126,8 +153,8 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     plain = field_def.extensions[_PLAIN_KEY] = _plain_field(field_def)
                 kind, attr, named = plain
             steps.append(_Step(response_name, details, kind, attr, named, field_def))
-        self._plans[id(grouped_field_set)] = (grouped_field_set, steps)
-        return steps
+        plan = self._plans[id(grouped_field_set)] = _Plan(grouped_field_set, steps)
+        return plan
 
     def _sub_fields(self, step: _Step) -> Any:
         """The step's objects' grouped sub-fields, or None when they need graphql-core's path
@@ -142,11 +169,11 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         the same way (a Money, an invoice line): (name, attribute, coerce, nullable, child shape)
         per field, which :func:`_build` turns into the result without any per-field dispatch.
         None for any other selection."""
-        cached = self._shapes.get(id(grouped_field_set))
-        if cached is not None and cached[0] is grouped_field_set:
-            return cached[1]
+        plan = self._plan(object_type, grouped_field_set)
+        if plan.shaped:
+            return plan.shape
         shape: list[Any] | None = []
-        for step in self._steps(object_type, grouped_field_set):
+        for step in plan.steps:
             nullable = not isinstance(step.field_def.type, GraphQLNonNull) if step.field_def else False
             if step.kind is LEAF:
                 shape.append((step.name, step.attr, step.named.coerce_output_value, nullable, None))
@@ -157,9 +184,8 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 shape = None
                 break
             shape.append((step.name, step.attr, None, nullable, child))
-        frozen = tuple(shape) if shape is not None else None
-        self._shapes[id(grouped_field_set)] = (grouped_field_set, frozen)
-        return frozen
+        plan.shape, plan.shaped = (tuple(shape) if shape is not None else None), True
+        return plan.shape
 
     def execute_fields(
         self,
@@ -176,7 +202,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for step in self._steps(parent_type, grouped_field_set):
+            for step in self._plan(parent_type, grouped_field_set).steps:
                 kind = step.kind
                 result: Any = Undefined
                 if kind is not None:
@@ -221,19 +247,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 # As graphql-core: settle what other fields started, they may fail too.
                 self.settle_in_background([results[f] for f in awaitable_fields])
             raise
-        if not awaitable_fields:
-            return results
-
-        async def get_results() -> dict[str, Any]:
-            if len(awaitable_fields) == 1:
-                field = awaitable_fields[0]
-                results[field] = await results[field]
-            else:
-                awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
-                results.update(zip(awaitable_fields, awaited, strict=True))
-            return results
-
-        return get_results()
+        return _settled(results, awaitable_fields)
 
     def _guarded(self, completed: Any, return_type: Any, details: Any, path: Any) -> Any:
         """``completed`` awaited, its error handled at ``path`` as graphql-core does."""
@@ -330,13 +344,4 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if awaitable_indices:
                 self.settle_in_background([completed[i] for i in awaitable_indices])
             raise
-        if not awaitable_indices:
-            return completed
-
-        async def await_items() -> list[Any]:
-            awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
-            for index, value in zip(awaitable_indices, awaited, strict=True):
-                completed[index] = value
-            return completed
-
-        return await_items()
+        return _settled(completed, awaitable_indices)
