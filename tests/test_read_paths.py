@@ -117,3 +117,19 @@ def test_settle_heap_freezes_the_started_heap_and_makes_young_collections_rarer(
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+async def test_a_page_with_its_lines_keeps_tenants_roles_and_input_apart(two_tenants) -> None:
+    """R-T1, SPEC §6: the record-based page with up-front lines shows only the caller's tenant,
+    refuses a person without invoice access and a bad page size with typed errors, changing nothing."""
+    api = two_tenants
+    await load(api, invoice("A-1", "100.00"), invoice("G-1", "999.00", tenant="globex"))
+    before = await api.sql("select count(*) from invoicing_invoices")
+    acme = (await api.ok(PAGE, {"first": 10}, as_="fin@acme.com"))["invoices"]["edges"]
+    assert [e["node"]["number"] for e in acme] == ["A-1"]
+    assert acme[0]["node"]["lines"] == [{"product": "Database support", "preTaxAmount": {"amount": "100.00"}}]
+    globex = (await api.ok(PAGE, {"first": 10}, as_="fin@globex.com"))["invoices"]["edges"]
+    assert [e["node"]["number"] for e in globex] == ["G-1"]
+    assert await api.code(PAGE, {"first": 10}, as_="plain@acme.com") == "FORBIDDEN"
+    assert await api.code(PAGE, {"first": 101}, as_="fin@acme.com") == "BAD_USER_INPUT"
+    assert await api.sql("select count(*) from invoicing_invoices") == before
