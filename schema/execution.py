@@ -15,8 +15,8 @@ page of 50 invoices with their lines runs the same selections 200 times, about 2
 in all (docs/performance.md). A selection made only of such fields, all the way down (a Money, an
 invoice line), is built in one go from its shape (``_shape``, ``_build``).
 
-Anything unusual — middleware, arguments, directives, ``@defer``, a null, a failing attribute or
-coercion — takes graphql-core's own path, which then reports the error with its path exactly as
+Anything unusual — middleware, arguments, directives, ``@defer``, a null where none may be, a
+failing attribute or coercion — takes graphql-core's own path, which then reports the error with its path exactly as
 before; errors inside an object's or an item's sub-fields are handled as graphql-core handles them
 (``handle_field_error`` at the item, then at the field).
 """
@@ -33,6 +33,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 LEAF, OBJECT, LIST = "leaf", "object", "list"
 _NOT_PLAIN: tuple[str | None, str | None, Any] = (None, None, None)
 _PLAIN_KEY = "customer-center-plain-field"
+_FAILED = object()  # an attribute that raised: graphql-core's path reports the error
 
 
 def _unwrap(t: Any) -> Any:
@@ -105,11 +106,12 @@ def _settled(container: Any, keys: list[Any]) -> Any:
 class _Step:
     """One field of a selection: how to answer it, decided once per selection and request."""
 
-    __slots__ = ("name", "details", "kind", "attr", "named", "field_def", "item_type", "sub")
+    __slots__ = ("name", "details", "kind", "attr", "named", "field_def", "nullable", "item_type", "sub")
 
     def __init__(self, name: str, details: Any, kind: str | None, attr: Any, named: Any, field_def: Any) -> None:
         self.name, self.details, self.kind, self.attr, self.named = name, details, kind, attr, named
         self.field_def = field_def
+        self.nullable = field_def is not None and not isinstance(field_def.type, GraphQLNonNull)
         self.item_type = _unwrap(field_def.type).of_type if kind is LIST else None
         self.sub: Any = None  # the objects' grouped sub-fields, collected on first use
 
@@ -174,7 +176,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return plan.shape
         shape: list[Any] | None = []
         for step in plan.steps:
-            nullable = not isinstance(step.field_def.type, GraphQLNonNull) if step.field_def else False
+            nullable = step.nullable
             if step.kind is LEAF:
                 shape.append((step.name, step.attr, step.named.coerce_output_value, nullable, None))
                 continue
@@ -209,9 +211,13 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     try:
                         value = getattr(source_value, step.attr)
                     except Exception:  # noqa: BLE001 - graphql-core's path reports it with its path
-                        value = None
-                    if value is None:
+                        value = _FAILED
+                    if value is _FAILED:
                         pass
+                    elif value is None:
+                        if step.nullable:
+                            results[step.name] = None
+                            continue
                     elif kind is LEAF:
                         try:
                             coerced = step.named.coerce_output_value(value)
