@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import inspect
 import json
@@ -16,7 +17,7 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLSyntaxError
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -45,7 +46,7 @@ from core.errors import (
     Unauthenticated,
     error_body,
 )
-from core.hookspecs import RoleCheck
+from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.limits import (
     check_cost,
     cost_extension,
@@ -162,18 +163,28 @@ async def principal_for_email(
     return await _principal_of(state, session, *found)
 
 
+# Built once: these run on every request, and building a statement costs more than running a cached one.
+_PERSON_AND_HOME = (
+    select(Person, Tenant)
+    .join(Tenant, Tenant.id == Person.tenant_id)
+    .where(Person.email == bindparam("email"), Person.status != "REMOVED")
+    .options(joinedload(Person.roles), joinedload(Tenant.domains), joinedload(Tenant.plugins))
+    .execution_options(skip_tenant_filter=True)
+)
+
+
 async def _person_and_home(session: AsyncSession, email: str) -> tuple[Person, Tenant] | None:
-    """The person (with roles) and their tenant (with domains and plugins) in one statement: this
-    runs on every request."""
-    stmt = (
-        select(Person, Tenant)
-        .join(Tenant, Tenant.id == Person.tenant_id)
-        .where(Person.email == email, Person.status != "REMOVED")
-        .options(joinedload(Person.roles), joinedload(Tenant.domains), joinedload(Tenant.plugins))
-        .execution_options(skip_tenant_filter=True)
-    )
-    row = (await session.execute(stmt)).unique().one_or_none()
+    """The person (with roles) and their tenant (with domains and plugins) in one statement."""
+    row = (await session.execute(_PERSON_AND_HOME, {"email": email})).unique().one_or_none()
     return (row[0], row[1]) if row else None
+
+
+@functools.lru_cache(maxsize=128)
+def _role_checks_statement(checks: tuple[RoleCheck, ...]) -> Select[Any]:
+    """One ``SELECT EXISTS (…), …`` for ``checks``; remembered, as plugins return the same checks
+    (module constants using the ``TENANT_ID``/``EMAIL`` parameters) on every request."""
+    found = select(*[c.query.exists().label(f"check_{i}") for i, c in enumerate(checks)])
+    return found.execution_options(skip_tenant_filter=True)
 
 
 async def _principal_of(state: AppState, session: AsyncSession, person: Person, home: Tenant) -> Principal:
@@ -194,8 +205,8 @@ async def _principal_of(state: AppState, session: AsyncSession, person: Person, 
             if inspect.iscoroutine(result):
                 result.close()
     if checks:
-        found = select(*[c.query.exists().label(f"check_{i}") for i, c in enumerate(checks)])
-        row = (await session.execute(found.execution_options(skip_tenant_filter=True))).one()
+        person_params = {TENANT_ID.key: home.id, EMAIL.key: person.email}
+        row = (await session.execute(_role_checks_statement(tuple(checks)), person_params)).one()
         roles.update(c.role for c, hit in zip(checks, row, strict=True) if hit)
     return Principal(
         email=person.email,

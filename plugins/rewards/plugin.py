@@ -56,10 +56,10 @@ def cc_import_sections() -> Sequence[ImportSection]:
 
 
 @hookimpl
-def cc_principal_roles(tenant_id: int, email: str) -> list[RoleCheck]:
-    from plugins.rewards.service import redeemer_roles
+def cc_principal_roles() -> list[RoleCheck]:
+    from plugins.rewards.service import AUTHORISED_REDEEMER
 
-    return redeemer_roles(tenant_id, email)
+    return [AUTHORISED_REDEEMER]
 
 
 @hookimpl

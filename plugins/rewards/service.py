@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.errors import BadUserInput, Forbidden, NotFound
-from core.hookspecs import RoleCheck
+from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.idempotency import idempotent
 from core.models import Person
 from core.money import ZERO, Money, parse_amount, quantize
@@ -464,15 +464,16 @@ async def list_redeemers(session: AsyncSession) -> list[RewardRedeemer]:
     return list((await session.execute(stmt)).scalars())
 
 
-def redeemer_roles(tenant_id: int, email: str) -> list[RoleCheck]:
-    """cc_principal_roles: REWARDS_REDEEMER for an authorised, unrevoked recipient. The check may
-    run outside the tenant filter, so the tenant is filtered explicitly."""
-    authorised = select(RewardRedeemer.id).where(
-        RewardRedeemer.tenant_id == tenant_id,
-        RewardRedeemer.email == email.lower(),
+# cc_principal_roles: REWARDS_REDEEMER for an authorised, unrevoked recipient. The check runs
+# outside the tenant filter, so the tenant is filtered explicitly.
+AUTHORISED_REDEEMER = RoleCheck(
+    REDEEMER_ROLE,
+    select(RewardRedeemer.id).where(
+        RewardRedeemer.tenant_id == TENANT_ID,
+        RewardRedeemer.email == EMAIL,
         RewardRedeemer.revoked_at.is_(None),
-    )
-    return [RoleCheck(REDEEMER_ROLE, authorised)]
+    ),
+)
 
 
 async def check_code(ctx: Context, code: str | None) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import users as user_service
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
-from core.hookspecs import RoleCheck
+from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.models import ObjectGrant, Person
 from plugins.sharing.models import ShareList, ShareListMember
 
@@ -314,16 +314,17 @@ def billing_dashboard_shares_stmt():  # noqa: ANN201
     )
 
 
-def principal_roles(tenant_id: int, email: str) -> list[RoleCheck]:
-    """Tenant-wide roles granted by shares: BILLING_DASHBOARD when the dashboard is shared (R-S4).
-    Checked on every request, so a revoked share takes effect on the next one."""
-    shared = select(ObjectGrant.id).where(
-        ObjectGrant.tenant_id == tenant_id,
+# Tenant-wide roles granted by shares: BILLING_DASHBOARD when the dashboard is shared (R-S4).
+# Checked on every request, so a revoked share takes effect on the next one.
+DASHBOARD_SHARED = RoleCheck(
+    BILLING_DASHBOARD_ROLE,
+    select(ObjectGrant.id).where(
+        ObjectGrant.tenant_id == TENANT_ID,
         ObjectGrant.object_type == BILLING_DASHBOARD_OBJECT,
         ObjectGrant.object_id == BILLING_DASHBOARD_ID,
-        ObjectGrant.grantee_email == email,
-    )
-    return [RoleCheck(BILLING_DASHBOARD_ROLE, shared)]
+        ObjectGrant.grantee_email == EMAIL,
+    ),
+)
 
 
 # ------------------------------------------------------------------------------- share lists

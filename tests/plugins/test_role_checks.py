@@ -7,8 +7,8 @@ import types
 
 from sqlalchemy import select
 
-from core.hookspecs import HOOK_VERSION, PluginManifest, RoleCheck, hookimpl
-from core.models import Person
+from core.hookspecs import EMAIL, HOOK_VERSION, TENANT_ID, PluginManifest, RoleCheck, hookimpl
+from core.models import Person, PersonRole
 from tests.conftest import ACME, GLOBEX
 from tests.plugins.conftest import enable
 
@@ -19,10 +19,22 @@ def _roles_plugin() -> types.ModuleType:
     plugin = types.ModuleType("checked_roles")
     plugin.MANIFEST = PluginManifest("checked_roles", "Checked roles (test)", HOOK_VERSION, default_enabled=False)
 
+    # Built once with the person's parameters, as the product's plugins do ...
+    admins = RoleCheck(
+        "ADMIN_FOUND_ROLE",
+        select(PersonRole.id).where(
+            PersonRole.tenant_id == TENANT_ID,
+            PersonRole.person_id == Person.id,
+            PersonRole.role == "ADMIN",
+            Person.email == EMAIL,
+        ),
+    )
+
     def cc_principal_roles(tenant_id: int, email: str) -> list[object]:
+        # ... or per call with the values themselves.
         mine = select(Person.id).where(Person.tenant_id == tenant_id, Person.email == email)
         nobody = select(Person.id).where(Person.tenant_id == tenant_id, Person.email == "nobody@acme.com")
-        return ["PLAIN_ROLE", RoleCheck("FOUND_ROLE", mine), RoleCheck("ABSENT_ROLE", nobody)]
+        return ["PLAIN_ROLE", RoleCheck("FOUND_ROLE", mine), RoleCheck("ABSENT_ROLE", nobody), admins]
 
     plugin.cc_principal_roles = hookimpl(cc_principal_roles)
     return plugin
@@ -40,8 +52,10 @@ async def test_role_checks_grant_what_they_find_in_one_statement_for_enabling_te
     with api.count_statements() as statements:
         resp = await api.client.post("/graphql", json={"query": ROLES}, headers=headers)
     roles = set(resp.json()["data"]["viewer"]["roles"])
-    assert {"PLAIN_ROLE", "FOUND_ROLE"} <= roles and "ABSENT_ROLE" not in roles
-    # The caller's rows, then every enabled plugin's checks (this one's two, sharing's, rewards'): one each.
-    assert len(statements) == 2 and statements[1].upper().count("EXISTS") == 4
+    assert {"PLAIN_ROLE", "FOUND_ROLE"} <= roles and not roles & {"ABSENT_ROLE", "ADMIN_FOUND_ROLE"}
+    # The caller's rows, then every enabled plugin's checks (this one's three, sharing's, rewards'): one each.
+    assert len(statements) == 2 and statements[1].upper().count("EXISTS") == 5
+    admin = set((await api.ok(ROLES, as_="admin@acme.com"))["viewer"]["roles"])
+    assert {"FOUND_ROLE", "ADMIN_FOUND_ROLE"} <= admin  # the parameters name this person, not the last one
     globex = set((await api.ok(ROLES, as_="fin@globex.com"))["viewer"]["roles"])
-    assert not globex & {"PLAIN_ROLE", "FOUND_ROLE"}  # R-T3: only for tenants that enable it
+    assert not globex & {"PLAIN_ROLE", "FOUND_ROLE", "ADMIN_FOUND_ROLE"}  # R-T3: only for tenants that enable it
