@@ -1,7 +1,8 @@
 """A faster path through graphql-core's executor for the commonest fields: plain attributes that
 hold a scalar or enum (an invoice's number, a Money's amount), an object (a line's Money, an
-edge's node) or a list of objects (a page's edges); and for the items of any list of objects (an
-invoice's lines, which a resolver returns).
+edge's node) or a list of objects (a page's edges); resolver fields whose value the object already
+holds (an invoice's lines loaded with its page: ``core.pagination.prefetched_in``); and the items
+of any list of objects a resolver returns.
 
 graphql-core executes every field the same way: a path entry, a resolve-info object, a resolver
 call, awaitable checks, then value completion through the type wrappers, and for each object of a
@@ -30,8 +31,10 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from core.pagination import PREFETCHED_IN
+
 LEAF, OBJECT, LIST = "leaf", "object", "list"
-_NOT_PLAIN: tuple[str | None, str | None, Any] = (None, None, None)
+_NOT_PLAIN: tuple[str | None, str | None, Any, bool] = (None, None, None, False)
 _PLAIN_KEY = "customer-center-plain-field"
 _FAILED = object()  # an attribute that raised: graphql-core's path reports the error
 
@@ -44,23 +47,29 @@ def _plain_object(t: Any) -> bool:
     return isinstance(t, GraphQLObjectType) and t.is_type_of is None
 
 
-def _plain_field(field_def: GraphQLField) -> tuple[str | None, str | None, Any]:
-    """(LEAF, OBJECT or LIST, attribute name, named type) when ``field_def`` is a basic strawberry
-    field of a leaf type, of an object type without ``is_type_of``, or of a list of such objects
-    (the named type is then the item's object type); otherwise (None, None, None)."""
-    resolve = field_def.resolve
+def _plain_field(field_def: GraphQLField) -> tuple[str | None, str | None, Any, bool]:
+    """(LEAF, OBJECT or LIST, attribute name, named type, prefetched) when ``field_def`` is a basic
+    strawberry field — or a resolver field marked :func:`prefetched_in` an attribute (prefetched:
+    True) — of a leaf type, of an object type without ``is_type_of``, or of a list of such objects
+    (the named type is then the item's object type); otherwise (None, None, None, False)."""
     definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not getattr(resolve, "_is_default", False) or definition is None or field_def.args:
+    if definition is None or field_def.args:
         return _NOT_PLAIN
-    if definition.default_resolver is not getattr:
-        return _NOT_PLAIN
+    attribute = (definition.metadata or {}).get(PREFETCHED_IN)
+    prefetched = attribute is not None
+    if not prefetched:
+        if not getattr(field_def.resolve, "_is_default", False) or definition.default_resolver is not getattr:
+            return _NOT_PLAIN
+        attribute = definition.python_name
+    elif definition.extensions:
+        return _NOT_PLAIN  # field extensions (permissions) must run: the resolver's own path
     named = _unwrap(field_def.type)
     if is_leaf_type(named):
-        return LEAF, definition.python_name, named
+        return LEAF, attribute, named, prefetched
     if _plain_object(named):
-        return OBJECT, definition.python_name, named
+        return OBJECT, attribute, named, prefetched
     if isinstance(named, GraphQLList) and _plain_object(_unwrap(named.of_type)):
-        return LIST, definition.python_name, _unwrap(named.of_type)
+        return LIST, attribute, _unwrap(named.of_type), prefetched
     return _NOT_PLAIN
 
 
@@ -108,10 +117,13 @@ class _Step:
 
     __slots__ = ("name", "details", "kind", "attr", "named", "field_def", "nullable", "item_type", "sub")
 
-    def __init__(self, name: str, details: Any, kind: str | None, attr: Any, named: Any, field_def: Any) -> None:
+    def __init__(
+        self, name: str, details: Any, kind: str | None, attr: Any, named: Any, field_def: Any, prefetched: bool
+    ) -> None:
         self.name, self.details, self.kind, self.attr, self.named = name, details, kind, attr, named
         self.field_def = field_def
-        self.nullable = field_def is not None and not isinstance(field_def.type, GraphQLNonNull)
+        # A None answers a nullable plain field; for a prefetched one it means "not loaded": resolve.
+        self.nullable = field_def is not None and not isinstance(field_def.type, GraphQLNonNull) and not prefetched
         self.item_type = _unwrap(field_def.type).of_type if kind is LIST else None
         self.sub: Any = None  # the objects' grouped sub-fields, collected on first use
 
@@ -146,15 +158,15 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, details in grouped_field_set.items():
             node = details[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
-            kind, attr, named = _NOT_PLAIN
+            kind, attr, named, prefetched = _NOT_PLAIN
             plain_node = not node.arguments and not any(d.node.directives for d in details)
             if field_def is not None and field_def.extensions is not None and plain_node:
                 plain = field_def.extensions.get(_PLAIN_KEY)
                 if plain is None:
                     # Remembered on the field definition itself: decided once per schema and field.
                     plain = field_def.extensions[_PLAIN_KEY] = _plain_field(field_def)
-                kind, attr, named = plain
-            steps.append(_Step(response_name, details, kind, attr, named, field_def))
+                kind, attr, named, prefetched = plain
+            steps.append(_Step(response_name, details, kind, attr, named, field_def, prefetched))
         plan = self._plans[id(grouped_field_set)] = _Plan(grouped_field_set, steps)
         return plan
 

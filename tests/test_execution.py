@@ -13,6 +13,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from core.pagination import prefetched_in
 from schema.execution import PlainFieldExecutionContext
 from tests.conftest import ACME, Api
 
@@ -68,6 +69,34 @@ class Bad:
     tag: Tag  # its label is None: the violation propagates through the object
 
 
+RESOLVED: list[str] = []  # which prefetched-field resolvers ran
+
+
+@strawberry.type
+class Loaded:
+    """A resolver field whose value may be prefetched (core.pagination.prefetched_in)."""
+
+    key: str
+    held: strawberry.Private[list[Tag] | None] = None
+    held_tag: strawberry.Private[Tag | None] = None
+
+    # As the product's resolvers: the held value when there is one (graphql-core's path, and the
+    # executor when middleware runs), otherwise loaded.
+    @strawberry.field(metadata=prefetched_in("held"))
+    def tags(self) -> list[Tag]:
+        if self.held is not None:
+            return self.held
+        RESOLVED.append(self.key)
+        return [Tag(label=f"resolved-{self.key}"), Tag(label="fail")]
+
+    @strawberry.field(metadata=prefetched_in("held_tag"))
+    def tag(self) -> Tag | None:
+        if self.held_tag is not None:
+            return self.held_tag
+        RESOLVED.append(f"{self.key}-tag")
+        return None if self.key == "none" else Tag(label=f"resolved-{self.key}")
+
+
 @strawberry.type
 class Holder:
     """Plain list fields: the shortcut completes their items itself."""
@@ -90,6 +119,15 @@ class Query:
             with_none=[Tag(label="fail"), None],
             bads=[broken],
         )
+
+    @strawberry.field
+    def loaded(self) -> list[Loaded | None]:
+        return [
+            Loaded(key="held", held=[Tag(label="a"), Tag(label="fail")], held_tag=Tag(label="t")),
+            Loaded(key="loads"),
+            Loaded(key="none"),
+            Loaded(key="bad", held=[Tag(label=None)]),
+        ]
 
     @strawberry.field
     def items(self) -> list[Item]:
@@ -148,6 +186,8 @@ QUERIES = [
     "{ holder { tags { ...T } } } fragment T on Tag { label again: label }",
     "{ items { maybeTag { label } name maybe price when colour } }",
     "{ items { tag { label } maybe count } holder { tags { label } } }",
+    "{ loaded { key tags { label } tag { label } } }",
+    "{ loaded { tags { label later } } }",
 ]
 
 
@@ -162,8 +202,37 @@ async def result_of(execution_context_class: type, query: str, extensions: list[
 async def test_same_answers_as_graphql_core(query: str) -> None:
     fast = await result_of(PlainFieldExecutionContext, query)
     assert fast == await result_of(StrawberryGraphQLCoreExecutionContext, query)
-    if any(marker in query for marker in ("bad {", "boom", "Boom", "later", "maybeTag", "loose")):
+    if any(marker in query for marker in ("bad {", "boom", "Boom", "later", "loaded", "maybeTag", "loose")):
         assert fast["errors"], "the error cases must really produce errors"
+
+
+async def test_prefetched_fields_resolve_only_what_was_not_loaded() -> None:
+    """A value held in the prefetched attribute answers the field; the resolver runs for the rest."""
+    import schema.execution as execution
+
+    resolved_by_core: list[str] = []
+    real_execute_field = execution.PlainFieldExecutionContext.execute_field
+
+    def execute_field(self: Any, parent_type: Any, source: Any, details: Any, path: Any, position: Any) -> Any:
+        resolved_by_core.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return real_execute_field(self, parent_type, source, details, path, position)
+
+    RESOLVED.clear()
+    execution.PlainFieldExecutionContext.execute_field = execute_field  # type: ignore[method-assign]
+    try:
+        got = await result_of(PlainFieldExecutionContext, "{ loaded { key tags { label } tag { label } } }")
+    finally:
+        execution.PlainFieldExecutionContext.execute_field = real_execute_field  # type: ignore[method-assign]
+    # (The "bad" item fails at its tags, before its tag.)
+    assert sorted(RESOLVED) == ["loads", "loads-tag", "none", "none-tag"]
+    # Held values never reach graphql-core's per-field path: only the root field and the resolved ones.
+    resolved_by_core = [f for f in resolved_by_core if not f.startswith("Tag.")]  # the null label's error
+    assert sorted(resolved_by_core) == ["Loaded.tag"] * 2 + ["Loaded.tags"] * 2 + ["Query.loaded"]
+    first, second = got["data"]["loaded"][:2]
+    assert first == {"key": "held", "tags": [{"label": "a"}, {"label": "fail"}], "tag": {"label": "t"}}
+    assert second["tags"][0] == {"label": "resolved-loads"}
+    assert got["data"]["loaded"][3] is None  # a null label in a held tag: non-null propagates up
+    assert got["errors"]
 
 
 async def test_steps_aside_for_resolve_middleware() -> None:

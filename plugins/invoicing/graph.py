@@ -21,7 +21,7 @@ from core.errors import BadUserInput, NotFound
 from core.idempotency import idempotent
 from core.ids import from_global_id, to_global_id
 from core.money import MoneyType, whole_units
-from core.pagination import Connection, connection, keyset_page, selects_node_field
+from core.pagination import Connection, connection, keyset_page, prefetched_in, selects_node_field
 from plugins.invoicing import service as svc
 from plugins.invoicing.gateway import get_gateway
 from plugins.invoicing.models import (
@@ -183,7 +183,9 @@ class InvoiceType:
             _id=inv.id,
         )
 
-    @strawberry.field(description="Lines with pre-tax amount and tax separate (R-I21).")
+    @strawberry.field(
+        description="Lines with pre-tax amount and tax separate (R-I21).", metadata=prefetched_in("page_lines")
+    )
     def lines(self, info: Info[Context, None]) -> list[InvoiceLineType]:
         # Not ``async``: a page that loaded its lines answers synchronously; otherwise the
         # DataLoader's future, which graphql-core awaits like a coroutine.

@@ -18,7 +18,7 @@ from core.errors import BadUserInput, NotFound
 from core.idempotency import idempotent
 from core.ids import from_global_id, to_global_id
 from core.money import MoneyInput, MoneyType, quantize
-from core.pagination import Connection, connection, keyset_page, selects_node_field
+from core.pagination import Connection, connection, keyset_page, prefetched_in, selects_node_field
 from plugins.renewals import service as svc
 from plugins.renewals.models import Renewal, RenewalCart, RenewalLine, RenewalOrder, RenewalRequest
 
@@ -233,7 +233,7 @@ class RenewalType:
             row=r,
         )
 
-    @strawberry.field(description="Contract lines (R-R3).")
+    @strawberry.field(description="Contract lines (R-R3).", metadata=prefetched_in("page_lines"))
     def lines(self, info: Info[Context, None]) -> list[RenewalLineType]:
         # Not ``async``: a page that loaded its lines answers synchronously.
         if self.page_lines is not None:
