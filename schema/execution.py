@@ -14,7 +14,8 @@ check, so this executor does just that. What each field of a selection is, and t
 its objects, is worked out once per selection and request (:class:`_Step`, :class:`_Plan`), not once per object: a
 page of 50 invoices with their lines runs the same selections 200 times, about 2,000 plain fields
 in all (docs/performance.md). A selection made only of such fields, all the way down (a Money, an
-invoice line), is built in one go from its shape (``_shape``, ``_build``).
+invoice line, a page's edges with their invoices and lines), is built in one go from its shape
+(``_shape``, ``_build``).
 
 Anything unusual — middleware, arguments, directives, ``@defer``, a null where none may be, a
 failing attribute or coercion — takes graphql-core's own path, which then reports the error with its path exactly as
@@ -78,7 +79,7 @@ def _build(shape: tuple[Any, ...], source: Any) -> dict[str, Any]:
     (a null where none may be, a failing attribute or coercion), and the caller then runs the
     selection through the executor, which reports it as graphql-core does."""
     out: dict[str, Any] = {}
-    for name, attr, coerce, nullable, child in shape:
+    for name, attr, coerce, nullable, child, many in shape:
         value = getattr(source, attr)
         if value is None:
             if not nullable:
@@ -89,6 +90,10 @@ def _build(shape: tuple[Any, ...], source: Any) -> dict[str, Any]:
             if coerced is None or coerced is Undefined:
                 raise TypeError(name)
             out[name] = coerced
+        elif many:
+            if type(value) is not list:
+                raise TypeError(name)
+            out[name] = [_build(child, item) for item in value]  # a None item fails at its first field
         else:
             out[name] = _build(child, value)
     return out
@@ -179,10 +184,11 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return step.sub or None
 
     def _shape(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[Any, ...] | None:
-        """For a selection made only of plain leaves and plain objects whose selections are made
-        the same way (a Money, an invoice line): (name, attribute, coerce, nullable, child shape)
-        per field, which :func:`_build` turns into the result without any per-field dispatch.
-        None for any other selection."""
+        """For a selection made only of plain leaves, and of plain objects and lists of them whose
+        selections are made the same way (a Money, an invoice line, an invoice with its lines, a
+        page's edges): (name, attribute, coerce, nullable, child shape, is a list) per field, which
+        :func:`_build` turns into the result without any per-field dispatch. None for any other
+        selection."""
         plan = self._plan(object_type, grouped_field_set)
         if plan.shaped:
             return plan.shape
@@ -190,14 +196,14 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for step in plan.steps:
             nullable = step.nullable
             if step.kind is LEAF:
-                shape.append((step.name, step.attr, step.named.coerce_output_value, nullable, None))
+                shape.append((step.name, step.attr, step.named.coerce_output_value, nullable, None, False))
                 continue
-            sub = self._sub_fields(step) if step.kind is OBJECT else None
+            sub = self._sub_fields(step) if step.kind is not None else None
             child = self._shape(step.named, sub) if sub is not None else None
             if child is None:
                 shape = None
                 break
-            shape.append((step.name, step.attr, None, nullable, child))
+            shape.append((step.name, step.attr, None, nullable, child, step.kind is LIST))
         plan.shape, plan.shaped = (tuple(shape) if shape is not None else None), True
         return plan.shape
 
