@@ -27,7 +27,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
+from graphql import (
+    GraphQLField,
+    GraphQLID,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLString,
+    Undefined,
+    is_leaf_type,
+)
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -35,6 +44,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from core.pagination import PREFETCHED_IN
 
 LEAF, OBJECT, LIST = "leaf", "object", "list"
+STRING = "string"  # in a shape: a leaf of String or ID
 _NOT_PLAIN: tuple[str | None, str | None, Any, bool] = (None, None, None, False)
 _PLAIN_KEY = "customer-center-plain-field"
 _FAILED = object()  # an attribute that raised: graphql-core's path reports the error
@@ -79,18 +89,20 @@ def _build(shape: tuple[Any, ...], source: Any) -> dict[str, Any]:
     (a null where none may be, a failing attribute or coercion), and the caller then runs the
     selection through the executor, which reports it as graphql-core does."""
     out: dict[str, Any] = {}
-    for name, attr, coerce, nullable, child, many in shape:
+    for name, attr, kind, coerce, nullable, child in shape:
         value = getattr(source, attr)
         if value is None:
             if not nullable:
                 raise TypeError(name)
             out[name] = None
+        elif kind is STRING and type(value) is str:
+            out[name] = value  # what String's and ID's coercion return for a str, without the call
         elif child is None:
             coerced = coerce(value)
             if coerced is None or coerced is Undefined:
                 raise TypeError(name)
             out[name] = coerced
-        elif many:
+        elif kind is LIST:
             if type(value) is not list:
                 raise TypeError(name)
             out[name] = [_build(child, item) for item in value]  # a None item fails at its first field
@@ -186,7 +198,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _shape(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[Any, ...] | None:
         """For a selection made only of plain leaves, and of plain objects and lists of them whose
         selections are made the same way (a Money, an invoice line, an invoice with its lines, a
-        page's edges): (name, attribute, coerce, nullable, child shape, is a list) per field, which
+        page's edges): (name, attribute, kind, coerce, nullable, child shape) per field, which
         :func:`_build` turns into the result without any per-field dispatch. None for any other
         selection."""
         plan = self._plan(object_type, grouped_field_set)
@@ -196,14 +208,15 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for step in plan.steps:
             nullable = step.nullable
             if step.kind is LEAF:
-                shape.append((step.name, step.attr, step.named.coerce_output_value, nullable, None, False))
+                kind = STRING if step.named in (GraphQLString, GraphQLID) else LEAF
+                shape.append((step.name, step.attr, kind, step.named.coerce_output_value, nullable, None))
                 continue
             sub = self._sub_fields(step) if step.kind is not None else None
             child = self._shape(step.named, sub) if sub is not None else None
             if child is None:
                 shape = None
                 break
-            shape.append((step.name, step.attr, None, nullable, child, step.kind is LIST))
+            shape.append((step.name, step.attr, step.kind, None, nullable, child))
         plan.shape, plan.shaped = (tuple(shape) if shape is not None else None), True
         return plan.shape
 

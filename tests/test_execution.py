@@ -114,7 +114,7 @@ class Query:
         broken: Any = Broken()
         broken.name, broken.tag = "n", Tag(label="t")
         return Holder(
-            tags=[Tag(label="a"), Tag(label="fail"), Tag(label="c")],
+            tags=[Tag(label="a"), Tag(label="fail"), Tag(label=7)],  # type: ignore[arg-type] - an int in a String field
             loose=[Tag(label="a"), Tag(label=None), Tag(label="fail")],
             with_none=[Tag(label="fail"), None],
             bads=[broken],
