@@ -32,7 +32,7 @@ from core.auth import MEMBER_ROLE, Principal, bearer_token, verify_token
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, SystemClock
 from core.context import Context
-from core.db import make_engine, make_sessionmaker
+from core.db import make_engine, make_read_only, make_sessionmaker, use_autocommit
 from core.errors import (
     UNAVAILABLE_MESSAGE,
     AppError,
@@ -279,8 +279,8 @@ async def authenticate(state: AppState, request: Request, session: AsyncSession)
 
 async def commit_sign_in(session: AsyncSession, *, reads_follow: bool) -> None:
     """Commit what authentication wrote (the sign-in, R-A4), so it stands even when the operation
-    then fails. When it wrote nothing and only reads follow, the same transaction carries on: a
-    COMMIT, a BEGIN and a pool check-out (with its ping) fewer on most requests."""
+    then fails. When it wrote nothing and only reads follow, the same connection carries on: a
+    COMMIT and a pool check-out (with its ping) fewer on most requests."""
     if session.new or session.dirty or session.deleted or not reads_follow:
         await session.commit()
 
@@ -491,10 +491,15 @@ async def graphql_endpoint(request: Request) -> Response:
     pre = _preflight(state, query, variables, operation_name)
     # One session per request: the caller's rows loaded by authentication stay in its identity map
     # for the resolvers.
+    reads_only = pre.op_type is not None and pre.op_type != OperationType.MUTATION
     async with state.sessionmaker() as session:
         try:
+            if reads_only:
+                await use_autocommit(session)
             caller = await authenticate(state, request, session)
-            await commit_sign_in(session, reads_follow=pre.op_type != OperationType.MUTATION)
+            await commit_sign_in(session, reads_follow=reads_only)
+            if reads_only:
+                await make_read_only(session)
         except Unauthenticated as exc:
             return refuse(exc, 401)
         except AppError as exc:

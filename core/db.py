@@ -101,8 +101,14 @@ class TenantOwned:
         return mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
+class ReadOnlySession(RuntimeError):
+    """A read request tried to write: a bug in the code it ran, refused before reaching the database."""
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _apply_tenant_filter(state: ORMExecuteState) -> None:
+    if state.session.info.get(_READ_ONLY) and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadOnlySession("a read request may not write")
     tenant_id = state.session.info.get("tenant_id")
     if tenant_id is None or state.execution_options.get("skip_tenant_filter"):
         return
@@ -114,6 +120,8 @@ def _apply_tenant_filter(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _stamp_tenant(session: Session, _ctx: object, _instances: object) -> None:
+    if session.info.get(_READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlySession("a read request may not write")
     tenant_id = session.info.get("tenant_id")
     if tenant_id is None:
         return
@@ -230,6 +238,28 @@ async def tenant_session(
         session.info["tenant_id"] = tenant_id
         async with session.begin():
             yield session
+
+
+_READ_ONLY = "read_only"
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+async def use_autocommit(session: AsyncSession) -> None:
+    """Run the session's statements without a transaction around them (call it before the
+    session's first statement). For reads at READ COMMITTED each statement sees what is committed
+    when it starts either way; this only spares a BEGIN and a ROLLBACK round trip per request."""
+    await session.connection(execution_options=_AUTOCOMMIT)
+
+
+async def make_read_only(session: AsyncSession) -> None:
+    """From here on ``session`` only reads (a GraphQL query after its caller's sign-in is committed):
+    on an autocommit connection (:func:`use_autocommit`), and any write — a flush of changed rows,
+    an INSERT, UPDATE or DELETE — is refused with :class:`ReadOnlySession` instead of reaching the
+    database, where autocommit would keep it."""
+    if not session.in_transaction():  # the sign-in was committed: the next connection too
+        await use_autocommit(session)
+    session.info[_READ_ONLY] = True
+    session.autoflush = False
 
 
 def is_postgres(session_or_engine: AsyncSession | AsyncEngine) -> bool:
