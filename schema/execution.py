@@ -25,6 +25,7 @@ before; errors inside an object's or an item's sub-fields are handled as graphql
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -45,7 +46,7 @@ from core.pagination import PREFETCHED_IN
 
 LEAF, OBJECT, LIST = "leaf", "object", "list"
 STRING = "string"  # in a shape: a leaf of String or ID
-_NOT_PLAIN: tuple[str | None, str | None, Any, bool] = (None, None, None, False)
+_NOT_PLAIN: tuple[str | None, Any, Any, bool] = (None, None, None, False)
 _PLAIN_KEY = "customer-center-plain-field"
 _FAILED = object()  # an attribute that raised: graphql-core's path reports the error
 
@@ -58,29 +59,49 @@ def _plain_object(t: Any) -> bool:
     return isinstance(t, GraphQLObjectType) and t.is_type_of is None
 
 
-def _plain_field(field_def: GraphQLField) -> tuple[str | None, str | None, Any, bool]:
-    """(LEAF, OBJECT or LIST, attribute name, named type, prefetched) when ``field_def`` is a basic
-    strawberry field — or a resolver field marked :func:`prefetched_in` an attribute (prefetched:
-    True) — of a leaf type, of an object type without ``is_type_of``, or of a list of such objects
-    (the named type is then the item's object type); otherwise (None, None, None, False)."""
+def _computed(resolver: Any) -> bool:
+    """A resolver that strawberry calls as ``resolver(source)``: a plain function of ``self`` alone."""
+    return (
+        resolver is not None
+        and not resolver.is_async
+        and resolver.self_parameter is not None
+        and not resolver.arguments
+        and resolver.info_parameter is None
+        and resolver.root_parameter is None
+        and resolver.parent_parameter is None
+    )
+
+
+def _plain_field(field_def: GraphQLField) -> tuple[str | None, Any, Any, bool]:
+    """(LEAF, OBJECT or LIST, how to get the value from the source, named type, prefetched) when
+    ``field_def`` is of a leaf type, of an object type without ``is_type_of``, or of a list of such
+    objects (the named type is then the item's object type), and is a basic strawberry field, a
+    resolver field marked :func:`prefetched_in` an attribute (prefetched: True), or a computed field
+    (a sync resolver of ``self`` alone: an invoice's Money from its row); otherwise (None, None,
+    None, False).
+
+    A computed field is called inline; when it raises, graphql-core's path calls it again to report
+    the error — harmless for what such a resolver is, a computation on its object."""
     definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if definition is None or field_def.args:
-        return _NOT_PLAIN
+    if definition is None or field_def.args or definition.extensions:
+        return _NOT_PLAIN  # arguments, or field extensions (permissions) that must run
     attribute = (definition.metadata or {}).get(PREFETCHED_IN)
     prefetched = attribute is not None
-    if not prefetched:
-        if not getattr(field_def.resolve, "_is_default", False) or definition.default_resolver is not getattr:
-            return _NOT_PLAIN
-        attribute = definition.python_name
-    elif definition.extensions:
-        return _NOT_PLAIN  # field extensions (permissions) must run: the resolver's own path
+    if prefetched:
+        get = attrgetter(attribute)
+    elif getattr(field_def.resolve, "_is_default", False) and definition.default_resolver is getattr:
+        get = attrgetter(definition.python_name)
+    elif _computed(definition.base_resolver):
+        get = definition.base_resolver.wrapped_func
+    else:
+        return _NOT_PLAIN
     named = _unwrap(field_def.type)
     if is_leaf_type(named):
-        return LEAF, attribute, named, prefetched
+        return LEAF, get, named, prefetched
     if _plain_object(named):
-        return OBJECT, attribute, named, prefetched
+        return OBJECT, get, named, prefetched
     if isinstance(named, GraphQLList) and _plain_object(_unwrap(named.of_type)):
-        return LIST, attribute, _unwrap(named.of_type), prefetched
+        return LIST, get, _unwrap(named.of_type), prefetched
     return _NOT_PLAIN
 
 
@@ -89,8 +110,8 @@ def _build(shape: tuple[Any, ...], source: Any) -> dict[str, Any]:
     (a null where none may be, a failing attribute or coercion), and the caller then runs the
     selection through the executor, which reports it as graphql-core does."""
     out: dict[str, Any] = {}
-    for name, attr, kind, coerce, nullable, child in shape:
-        value = getattr(source, attr)
+    for name, get, kind, coerce, nullable, child in shape:
+        value = get(source)
         if value is None:
             if not nullable:
                 raise TypeError(name)
@@ -132,12 +153,12 @@ def _settled(container: Any, keys: list[Any]) -> Any:
 class _Step:
     """One field of a selection: how to answer it, decided once per selection and request."""
 
-    __slots__ = ("name", "details", "kind", "attr", "named", "field_def", "nullable", "item_type", "sub")
+    __slots__ = ("name", "details", "kind", "get", "named", "field_def", "nullable", "item_type", "sub")
 
     def __init__(
-        self, name: str, details: Any, kind: str | None, attr: Any, named: Any, field_def: Any, prefetched: bool
+        self, name: str, details: Any, kind: str | None, get: Any, named: Any, field_def: Any, prefetched: bool
     ) -> None:
-        self.name, self.details, self.kind, self.attr, self.named = name, details, kind, attr, named
+        self.name, self.details, self.kind, self.get, self.named = name, details, kind, get, named
         self.field_def = field_def
         # A None answers a nullable plain field; for a prefetched one it means "not loaded": resolve.
         self.nullable = field_def is not None and not isinstance(field_def.type, GraphQLNonNull) and not prefetched
@@ -175,15 +196,15 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, details in grouped_field_set.items():
             node = details[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
-            kind, attr, named, prefetched = _NOT_PLAIN
+            kind, get, named, prefetched = _NOT_PLAIN
             plain_node = not node.arguments and not any(d.node.directives for d in details)
             if field_def is not None and field_def.extensions is not None and plain_node:
                 plain = field_def.extensions.get(_PLAIN_KEY)
                 if plain is None:
                     # Remembered on the field definition itself: decided once per schema and field.
                     plain = field_def.extensions[_PLAIN_KEY] = _plain_field(field_def)
-                kind, attr, named, prefetched = plain
-            steps.append(_Step(response_name, details, kind, attr, named, field_def, prefetched))
+                kind, get, named, prefetched = plain
+            steps.append(_Step(response_name, details, kind, get, named, field_def, prefetched))
         plan = self._plans[id(grouped_field_set)] = _Plan(grouped_field_set, steps)
         return plan
 
@@ -198,7 +219,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _shape(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[Any, ...] | None:
         """For a selection made only of plain leaves, and of plain objects and lists of them whose
         selections are made the same way (a Money, an invoice line, an invoice with its lines, a
-        page's edges): (name, attribute, kind, coerce, nullable, child shape) per field, which
+        page's edges): (name, getter, kind, coerce, nullable, child shape) per field, which
         :func:`_build` turns into the result without any per-field dispatch. None for any other
         selection."""
         plan = self._plan(object_type, grouped_field_set)
@@ -209,14 +230,14 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             nullable = step.nullable
             if step.kind is LEAF:
                 kind = STRING if step.named in (GraphQLString, GraphQLID) else LEAF
-                shape.append((step.name, step.attr, kind, step.named.coerce_output_value, nullable, None))
+                shape.append((step.name, step.get, kind, step.named.coerce_output_value, nullable, None))
                 continue
             sub = self._sub_fields(step) if step.kind is not None else None
             child = self._shape(step.named, sub) if sub is not None else None
             if child is None:
                 shape = None
                 break
-            shape.append((step.name, step.attr, step.kind, None, nullable, child))
+            shape.append((step.name, step.get, step.kind, None, nullable, child))
         plan.shape, plan.shaped = (tuple(shape) if shape is not None else None), True
         return plan.shape
 
@@ -240,7 +261,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 result: Any = Undefined
                 if kind is not None:
                     try:
-                        value = getattr(source_value, step.attr)
+                        value = step.get(source_value)
                     except Exception:  # noqa: BLE001 - graphql-core's path reports it with its path
                         value = _FAILED
                     if value is _FAILED:

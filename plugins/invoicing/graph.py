@@ -82,12 +82,24 @@ class InvoiceLineType:
     product_family: str
     bundles_license: bool
     quantity: Decimal
-    pre_tax_amount: MoneyType
     tax_rate: Decimal
-    tax_amount: MoneyType
-    total: MoneyType
     period_start: date | None
     period_end: date | None
+    row: strawberry.Private[InvoiceLine]
+    currency: strawberry.Private[str]
+
+    # Money is computed when asked for (a page of lines builds only what its query selects).
+    @strawberry.field
+    def pre_tax_amount(self) -> MoneyType:
+        return _money(self.row.pre_tax_amount, self.currency)
+
+    @strawberry.field
+    def tax_amount(self) -> MoneyType:
+        return _money(self.row.tax_amount, self.currency)
+
+    @strawberry.field
+    def total(self) -> MoneyType:
+        return _money(self.row.pre_tax_amount + self.row.tax_amount, self.currency)
 
     @classmethod
     def of(cls, ln: InvoiceLine, currency: str) -> InvoiceLineType:
@@ -101,12 +113,11 @@ class InvoiceLineType:
             product_family=ln.product_family,
             bundles_license=ln.bundles_license,
             quantity=ln.quantity,
-            pre_tax_amount=_money(ln.pre_tax_amount, currency),
             tax_rate=ln.tax_rate,
-            tax_amount=_money(ln.tax_amount, currency),
-            total=_money(ln.pre_tax_amount + ln.tax_amount, currency),
             period_start=ln.period_start,
             period_end=ln.period_end,
+            row=ln,
+            currency=currency,
         )
 
 
@@ -132,14 +143,6 @@ class InvoiceType:
     order_payment_method: str | None
     currency: str
     country: str
-    pre_tax_total: MoneyType
-    tax_total: MoneyType
-    total: MoneyType
-    amount_paid: MoneyType
-    credited_amount: MoneyType
-    balance: MoneyType
-    pending_amount: MoneyType = strawberry.field(description="Wire transfers on their way (R-I17).")
-    display_total: Decimal = strawberry.field(description="Total rounded to whole currency units (R-I10 display).")
     billing_email: str
     cc_emails: list[str]
     source: str
@@ -148,12 +151,45 @@ class InvoiceType:
     period_end: date | None
     document_url: str
     _id: strawberry.Private[int]
+    row: strawberry.Private[Invoice]
     # Loaded with the page that holds this invoice when the page asks for lines (see ``invoices``).
     page_lines: strawberry.Private[list[InvoiceLineType] | None] = None
 
+    # Money is computed when asked for (a page of invoices builds only what its query selects).
+    @strawberry.field
+    def pre_tax_total(self) -> MoneyType:
+        return _money(self.row.pre_tax_total, self.currency)
+
+    @strawberry.field
+    def tax_total(self) -> MoneyType:
+        return _money(self.row.tax_total, self.currency)
+
+    @strawberry.field
+    def total(self) -> MoneyType:
+        return _money(self.row.total, self.currency)
+
+    @strawberry.field
+    def amount_paid(self) -> MoneyType:
+        return _money(self.row.applied_total, self.currency)
+
+    @strawberry.field
+    def credited_amount(self) -> MoneyType:
+        return _money(self.row.credited_total, self.currency)
+
+    @strawberry.field
+    def balance(self) -> MoneyType:
+        return _money(self.row.balance, self.currency)
+
+    @strawberry.field(description="Wire transfers on their way (R-I17).")
+    def pending_amount(self) -> MoneyType:
+        return _money(self.row.pending_total, self.currency)
+
+    @strawberry.field(description="Total rounded to whole currency units (R-I10 display).")
+    def display_total(self) -> Decimal:
+        return whole_units(self.row.total)
+
     @classmethod
     def of(cls, inv: Invoice, today: date) -> InvoiceType:
-        c = inv.currency
         return cls(
             id=strawberry.ID(to_global_id("Invoice", inv.id)),
             number=inv.number,
@@ -163,16 +199,8 @@ class InvoiceType:
             order_number=inv.order_number,
             po_number=inv.po_number,
             order_payment_method=inv.order_payment_method,
-            currency=c,
+            currency=inv.currency,
             country=inv.country,
-            pre_tax_total=_money(inv.pre_tax_total, c),
-            tax_total=_money(inv.tax_total, c),
-            total=_money(inv.total, c),
-            amount_paid=_money(inv.applied_total, c),
-            credited_amount=_money(inv.credited_total, c),
-            balance=_money(inv.balance, c),
-            pending_amount=_money(inv.pending_total, c),
-            display_total=whole_units(inv.total),
             billing_email=inv.billing_email,
             cc_emails=[e for e in inv.cc_emails.split(",") if e],
             source=inv.source,
@@ -181,6 +209,7 @@ class InvoiceType:
             period_end=inv.period_end,
             document_url=f"/invoicing/invoices/{inv.number}/document",
             _id=inv.id,
+            row=inv,
         )
 
     @strawberry.field(
