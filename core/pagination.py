@@ -168,16 +168,6 @@ async def keyset_page(
     return rows, info, total, cursors
 
 
-PREFETCHED_IN = "customer-center-prefetched-in"
-
-
-def prefetched_in(attribute: str) -> dict[str, str]:
-    """``metadata`` for a resolver field whose value its object may already hold in ``attribute``
-    (see :func:`selects_node_field`): when that attribute is not None, the executor answers the
-    field with it as with a plain field (schema/execution.py); the resolver runs only when it is None."""
-    return {PREFETCHED_IN: attribute}
-
-
 def selects_node_field(info: Info, name: str) -> bool:
     """Whether this connection field's selection asks for ``name`` on its nodes (``edges { node {
     name } }`` or ``nodes { name }``, through fragments).

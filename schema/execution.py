@@ -42,7 +42,7 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from core.pagination import PREFETCHED_IN
+from core.fields import PREFETCHED_IN, is_computed
 
 LEAF, OBJECT, LIST = "leaf", "object", "list"
 STRING = "string"  # in a shape: a leaf of String or ID
@@ -57,19 +57,6 @@ def _unwrap(t: Any) -> Any:
 
 def _plain_object(t: Any) -> bool:
     return isinstance(t, GraphQLObjectType) and t.is_type_of is None
-
-
-def _computed(resolver: Any) -> bool:
-    """A resolver that strawberry calls as ``resolver(source)``: a plain function of ``self`` alone."""
-    return (
-        resolver is not None
-        and not resolver.is_async
-        and resolver.self_parameter is not None
-        and not resolver.arguments
-        and resolver.info_parameter is None
-        and resolver.root_parameter is None
-        and resolver.parent_parameter is None
-    )
 
 
 def _plain_field(field_def: GraphQLField) -> tuple[str | None, Any, Any, bool]:
@@ -91,7 +78,7 @@ def _plain_field(field_def: GraphQLField) -> tuple[str | None, Any, Any, bool]:
         get = attrgetter(attribute)
     elif getattr(field_def.resolve, "_is_default", False) and definition.default_resolver is getattr:
         get = attrgetter(definition.python_name)
-    elif _computed(definition.base_resolver):
+    elif is_computed(definition.base_resolver):
         get = definition.base_resolver.wrapped_func
     else:
         return _NOT_PLAIN

@@ -13,7 +13,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from core.pagination import prefetched_in
+from core.fields import computed_attributes, prefetched_in
 from schema.execution import PlainFieldExecutionContext
 from tests.conftest import ACME, Api
 
@@ -276,3 +276,34 @@ async def test_product_schemas_use_the_shortcut(api: Api, monkeypatch: pytest.Mo
     viewer = (await api.ok("{ viewer { email firstName } }", as_="tech@acme.com"))["viewer"]
     assert viewer["email"] == "tech@acme.com" and viewer["firstName"] == "Ted"
     assert any(decided), "basic leaf fields of the product schema take the shortcut"
+
+
+@computed_attributes
+@strawberry.type
+class Priced:
+    net: Decimal
+
+    @strawberry.field
+    def gross(self) -> Decimal:
+        return self.net * 2
+
+    @strawberry.field
+    async def later(self) -> Decimal:
+        return self.net
+
+
+def test_computed_fields_read_as_attributes_and_stay_fields() -> None:
+    """core.fields.computed_attributes: ``priced.gross`` is the value (as a plain field reads), the
+    schema still has the field, and a resolver that is not computed (async) is left alone."""
+    priced = Priced(net=Decimal("1.50"))
+    assert priced.gross == Decimal("3.00")
+    assert callable(priced.later)
+
+    @strawberry.type
+    class PricedQuery:
+        @strawberry.field
+        def priced(self) -> Priced:
+            return Priced(net=Decimal("2.25"))
+
+    schema = strawberry.Schema(PricedQuery, execution_context_class=PlainFieldExecutionContext)
+    assert schema.execute_sync("{ priced { net gross } }").data == {"priced": {"net": "2.25", "gross": "4.50"}}

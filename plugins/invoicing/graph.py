@@ -18,10 +18,11 @@ from strawberry.types import Info
 from core.context import Context
 from core.db import as_records, records
 from core.errors import BadUserInput, NotFound
+from core.fields import computed_attributes, prefetched_in
 from core.idempotency import idempotent
 from core.ids import from_global_id, to_global_id
 from core.money import MoneyType, whole_units
-from core.pagination import Connection, connection, keyset_page, prefetched_in, selects_node_field
+from core.pagination import Connection, connection, keyset_page, selects_node_field
 from plugins.invoicing import service as svc
 from plugins.invoicing.gateway import get_gateway
 from plugins.invoicing.models import (
@@ -71,6 +72,7 @@ def _money(amount: Decimal, currency: str) -> MoneyType:
     return MoneyType.of(amount, currency)
 
 
+@computed_attributes
 @strawberry.type(name="InvoiceLine", description="A product on an invoice; tax separate from pre-tax (R-I21).")
 class InvoiceLineType:
     id: strawberry.ID
@@ -131,6 +133,7 @@ class AppliedPayment:
     applied_at: datetime
 
 
+@computed_attributes
 @strawberry.type(name="Invoice")
 class InvoiceType:
     id: strawberry.ID

@@ -15,10 +15,11 @@ from strawberry.types import Info
 from core.context import Context
 from core.db import record_columns
 from core.errors import BadUserInput, NotFound
+from core.fields import prefetched_in
 from core.idempotency import idempotent
 from core.ids import from_global_id, to_global_id
 from core.money import MoneyInput, MoneyType, quantize
-from core.pagination import Connection, connection, keyset_page, prefetched_in, selects_node_field
+from core.pagination import Connection, connection, keyset_page, selects_node_field
 from plugins.renewals import service as svc
 from plugins.renewals.models import Renewal, RenewalCart, RenewalLine, RenewalOrder, RenewalRequest
 
