@@ -17,6 +17,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from core.db import as_records
 from core.errors import BadUserInput
+from core.fields import computed_attributes
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -32,10 +33,32 @@ class PageInfo:
     end_cursor: str | None
 
 
+@computed_attributes
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
     node: T
+    cursors: strawberry.Private[Sequence[str]]  # the page's (a PageCursors: encoded when read)
+    index: strawberry.Private[int]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return self.cursors[self.index]
+
+
+class PageCursors(Sequence[str]):
+    """A page's row cursors, each encoded when read: most pages show only their end cursor, and
+    encoding 50 keys costs more than the rest of the page's bookkeeping."""
+
+    def __init__(self, keys: list[Sequence[Any]]) -> None:
+        self._keys = keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [encode_cursor(k) for k in self._keys[index]]
+        return encode_cursor(self._keys[index])
 
 
 @strawberry.type
@@ -141,7 +164,7 @@ async def keyset_page(
     after: str | None,
     key_of: Callable[[Any], Sequence[Any]],
     count: bool = True,
-) -> tuple[list[Any], PageInfo, int | LazyCount, list[str]]:
+) -> tuple[list[Any], PageInfo, int | LazyCount, PageCursors]:
     """Run ``stmt`` ordered by ``order`` ((column, descending) pairs whose last column is unique)
     after the cursor. Returns rows, page info, the total count (a LazyCount: one COUNT query, run
     only if the client selects ``totalCount``) and row cursors."""
@@ -155,10 +178,10 @@ async def keyset_page(
     page_stmt = page_stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit + 1)
     result = await session.execute(page_stmt)
     # One entity (``select(Model)``): its instances; columns (``core.db.records``): records.
-    rows = list(result.scalars().unique()) if len(stmt.column_descriptions) == 1 else as_records(result)
+    rows = list(result.scalars().unique()) if len(result.keys()) == 1 else as_records(result)
     has_next = len(rows) > limit
     rows = rows[:limit]
-    cursors = [encode_cursor(key_of(r)) for r in rows]
+    cursors = PageCursors([key_of(r) for r in rows])
     info = PageInfo(
         has_next_page=has_next,
         has_previous_page=bool(after),
@@ -192,6 +215,8 @@ def selects_node_field(info: Info, name: str) -> bool:
 
 
 def connection(nodes: Sequence[T], info: PageInfo, total: int | LazyCount, cursors: Sequence[str]) -> Connection[T]:
+    if len(nodes) != len(cursors):
+        raise ValueError("a cursor for every node")
     return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)], page_info=info, total=total
+        edges=[Edge(node=n, cursors=cursors, index=i) for i, n in enumerate(nodes)], page_info=info, total=total
     )

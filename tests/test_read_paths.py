@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+import pytest
 import strawberry
 from sqlalchemy import select
 
@@ -133,3 +134,24 @@ async def test_a_page_with_its_lines_keeps_tenants_roles_and_input_apart(two_ten
     assert await api.code(PAGE, {"first": 10}, as_="plain@acme.com") == "FORBIDDEN"
     assert await api.code(PAGE, {"first": 101}, as_="fin@acme.com") == "BAD_USER_INPUT"
     assert await api.sql("select count(*) from invoicing_invoices") == before
+
+
+# ------------------------------------------------------------------------- cursors
+def test_page_cursors_encode_each_key_when_read(monkeypatch) -> None:
+    """A page's cursors are encoded on demand (most pages show only the end cursor), and read the
+    same as encoding every key up front."""
+    import core.pagination as pagination
+
+    keys = [("2026-11-0" + str(d), d) for d in range(1, 6)]
+    encoded: list[Any] = []
+    real = pagination.encode_cursor
+    monkeypatch.setattr(pagination, "encode_cursor", lambda k: encoded.append(k) or real(k))
+    cursors = pagination.PageCursors(keys)
+    info = pagination.PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None)
+    page = pagination.connection(list("abcde"), info, 5, cursors)
+    assert encoded == [] and len(cursors) == 5
+    assert page.edges[2].cursor == real(keys[2]) and encoded == [keys[2]]
+    assert cursors[1:3] == [real(k) for k in keys[1:3]]
+    assert [pagination.decode_cursor(c, 2) for c in cursors] == [list(k) for k in keys]
+    with pytest.raises(ValueError, match="a cursor for every node"):
+        pagination.connection(list("ab"), info, 2, cursors)
