@@ -33,16 +33,17 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _edge_cursor(self: Any) -> str:
+    return self.cursors[self.index]
+
+
 @computed_attributes
 @strawberry.type
 class Edge(Generic[T]):
+    cursor: str = strawberry.field(resolver=_edge_cursor)  # computed: encoded only when asked for
     node: T
     cursors: strawberry.Private[Sequence[str]]  # the page's (a PageCursors: encoded when read)
     index: strawberry.Private[int]
-
-    @strawberry.field
-    def cursor(self) -> str:
-        return self.cursors[self.index]
 
 
 class PageCursors(Sequence[str]):
