@@ -154,7 +154,26 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if parsed.get_driver_name() == "asyncpg":
+        engine.dialect.do_ping = _ping_in_one_round_trip  # type: ignore[method-assign]
+    return engine
+
+
+def _ping_in_one_round_trip(dbapi_connection: Any) -> bool:
+    """The pool's check of a connection before each use, as one statement. SQLAlchemy's asyncpg
+    ping wraps it in BEGIN … ROLLBACK for PgBouncer's transaction mode, which this product does not
+    use: three round trips on every request's check-out where one does (docs/performance.md). A
+    dead connection still fails here and the pool replaces it (tests/hardening/test_faults_db.py)."""
+    if dbapi_connection.autocommit:
+        dbapi_connection.ping()
+        return True
+    dbapi_connection.autocommit = True  # the adapter pings without a transaction around it
+    try:
+        dbapi_connection.ping()
+    finally:
+        dbapi_connection.autocommit = False
+    return True
 
 
 class _TaskLock:

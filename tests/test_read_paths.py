@@ -14,6 +14,7 @@ from core.app import settle_heap
 from core.db import as_records, records
 from core.models import Person
 from core.pagination import selects_node_field
+from tests.conftest import ACME
 from tests.invoicing.test_api import counted, invoice, load
 
 
@@ -155,3 +156,36 @@ def test_page_cursors_encode_each_key_when_read(monkeypatch) -> None:
     assert [pagination.decode_cursor(c, 2) for c in cursors] == [list(k) for k in keys]
     with pytest.raises(ValueError, match="a cursor for every node"):
         pagination.connection(list("ab"), info, 2, cursors)
+
+
+# ------------------------------------------------------------------------- the pool's ping
+@pytest.mark.parametrize("api", ["postgres"], indirect=True)
+async def test_a_read_request_opens_no_transaction_and_pings_a_dead_connection_away(api, monkeypatch) -> None:
+    """A query's connection is checked with one statement (no BEGIN … ROLLBACK around the ping) and
+    runs without a transaction; a connection the server has closed is still found by the ping and
+    replaced, so the request after it succeeds."""
+    import asyncpg
+    import asyncpg.transaction
+
+    await api.load({"tenants": [ACME]})
+    await api.ok("{ viewer { email } }", as_="fin@acme.com")  # the first request records the sign-in
+    begun: list[object] = []
+    real_start = asyncpg.transaction.Transaction.start
+
+    async def start(self: Any) -> None:
+        begun.append(self)
+        await real_start(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", start)
+    assert (await api.ok("{ viewer { email } }", as_="fin@acme.com"))["viewer"]["email"] == "fin@acme.com"
+    assert begun == []
+    killer = await asyncpg.connect(api.state.settings.database_url.replace("postgresql+asyncpg", "postgresql", 1))
+    try:
+        killed = await killer.fetchval(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+            " where pid <> pg_backend_pid() and datname = current_database()"
+        )
+    finally:
+        await killer.close()
+    assert killed >= 1  # the pooled connection the next request would use is dead
+    assert (await api.ok("{ viewer { email } }", as_="fin@acme.com"))["viewer"]["email"] == "fin@acme.com"
