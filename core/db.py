@@ -12,13 +12,27 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import namedtuple
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, Numeric, Select, event, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    Select,
+    any_,
+    bindparam,
+    event,
+    select,
+)
 from sqlalchemy.engine import Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import (
@@ -279,6 +293,15 @@ async def make_read_only(session: AsyncSession) -> None:
         await use_autocommit(session)
     session.info[_READ_ONLY] = True
     session.autoflush = False
+
+
+def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``column = ANY(:values)`` with one array parameter, so
+    a page's 50 ids are one bound value rather than 50 parameters coerced, and rendered into the
+    statement, on every request (the page-lines loaders, docs/performance.md)."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def is_postgres(session_or_engine: AsyncSession | AsyncEngine) -> bool:

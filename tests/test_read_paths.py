@@ -11,7 +11,7 @@ import strawberry
 from sqlalchemy import select
 
 from core.app import settle_heap
-from core.db import as_records, records
+from core.db import as_records, is_postgres, one_of, records
 from core.models import Person
 from core.pagination import selects_node_field
 from tests.conftest import ACME
@@ -189,3 +189,23 @@ async def test_a_read_request_opens_no_transaction_and_pings_a_dead_connection_a
         await killer.close()
     assert killed >= 1  # the pooled connection the next request would use is dead
     assert (await api.ok("{ viewer { email } }", as_="fin@acme.com"))["viewer"]["email"] == "fin@acme.com"
+
+
+# ------------------------------------------------------------------------- one_of
+async def test_one_of_finds_what_in_finds_with_one_parameter_on_postgres(two_tenants) -> None:
+    """``core.db.one_of``: the rows of ``column IN values`` (none for no values), still tenant-filtered;
+    on PostgreSQL one array parameter whatever the number of values."""
+    api = two_tenants
+    acme_id = (await api.sql("select id from tenants where key = 'acme'"))[0][0]
+    ids = [row[0] for row in await api.sql("select id from people order by id")]  # both tenants' people
+    async with api.state.sessionmaker() as session:
+        session.info["tenant_id"] = acme_id
+        with api.count_statements() as statements:
+            found = (await session.execute(select(Person.email).where(one_of(session, Person.id, ids)))).scalars()
+            found = sorted(found)
+        expected = sorted((await session.execute(select(Person.email).where(Person.id.in_(ids)))).scalars())
+        nothing = (await session.execute(select(Person.email).where(one_of(session, Person.id, [])))).all()
+    assert found == expected and found and all(e.endswith("@acme.com") for e in found)
+    assert nothing == []
+    if is_postgres(api.state.engine):
+        assert "ANY" in statements[0].upper() and statements[0].count("$") == 2  # the tenant and the array

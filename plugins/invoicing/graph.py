@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.context import Context
-from core.db import as_records, records
+from core.db import as_records, one_of, records
 from core.errors import BadUserInput, NotFound
 from core.fields import computed_attributes, prefetched_in
 from core.idempotency import idempotent
@@ -226,7 +226,9 @@ def _load_lines(ctx: Context) -> Any:
         ids = [k[0] for k in keys]
         rows = as_records(
             await ctx.session.execute(
-                records(InvoiceLine).where(InvoiceLine.invoice_id.in_(ids)).order_by(InvoiceLine.position)
+                records(InvoiceLine)
+                .where(one_of(ctx.session, InvoiceLine.invoice_id, ids))
+                .order_by(InvoiceLine.position)
             )
         )
         by: dict[int, list[InvoiceLine]] = defaultdict(list)

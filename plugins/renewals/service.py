@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
-from core.db import as_records, records
+from core.db import as_records, one_of, records
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
 from core.models import Message, ObjectGrant, Tenant
 from core.money import quantize
@@ -453,7 +453,7 @@ async def lines_for(session: AsyncSession, renewal_ids: Sequence[int]) -> list[l
     rows = as_records(
         await session.execute(
             records(RenewalLine)
-            .where(RenewalLine.renewal_id.in_(list(renewal_ids)))
+            .where(one_of(session, RenewalLine.renewal_id, renewal_ids))
             .order_by(RenewalLine.renewal_id, RenewalLine.line_no)
         )
     )
