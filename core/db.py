@@ -115,6 +115,9 @@ class TenantOwned:
         return mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
+_READ_ONLY = "read_only"  # session.info flag set by make_read_only
+
+
 class ReadOnlySession(RuntimeError):
     """A read request tried to write: a bug in the code it ran, refused before reaching the database."""
 
@@ -179,14 +182,12 @@ def _ping_in_one_round_trip(dbapi_connection: Any) -> bool:
     ping wraps it in BEGIN … ROLLBACK for PgBouncer's transaction mode, which this product does not
     use: three round trips on every request's check-out where one does (docs/performance.md). A
     dead connection still fails here and the pool replaces it (tests/hardening/test_faults_db.py)."""
-    if dbapi_connection.autocommit:
-        dbapi_connection.ping()
-        return True
+    was_autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True  # the adapter pings without a transaction around it
     try:
         dbapi_connection.ping()
     finally:
-        dbapi_connection.autocommit = False
+        dbapi_connection.autocommit = was_autocommit
     return True
 
 
@@ -273,7 +274,6 @@ async def tenant_session(
             yield session
 
 
-_READ_ONLY = "read_only"
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
