@@ -368,7 +368,12 @@ async def find_renewal(ctx: Context, support_number: str, *, for_update: bool = 
 
 async def authorize(ctx: Context, support_number: str, action: str, *, for_update: bool = False) -> Renewal:
     """Find a renewal the caller can see and require ``action`` on it with their relation roles."""
-    renewal = await find_renewal(ctx, support_number, for_update=for_update)
+    return await require_on(ctx, await find_renewal(ctx, support_number, for_update=for_update), action)
+
+
+async def require_on(ctx: Context, renewal: Renewal, action: str) -> Renewal:
+    """Require ``action`` on this very renewal with the caller's relation roles to it; one they
+    cannot view is NOT_FOUND, so probing ids tells nothing."""
     roles = await relation_roles(ctx, renewal)
     if not ctx.allowed(OBJECT, "view", roles):
         raise NotFound(f"No renewal {renewal.support_number}")
@@ -677,11 +682,19 @@ async def request_assistance(ctx: Context, support_number: str, message: str) ->
 async def answer_request(ctx: Context, request_id: int, answer: str) -> RenewalRequest:
     """The sales rep answers an assistance request; the requester is emailed and gets a message."""
     text = check_message(answer, "answer")
-    req = await ctx.session.get(RenewalRequest, request_id)
-    if req is None:
+    # Authorised on the request's own renewal: a support number repeats across tenants, so looking
+    # the renewal up again by number would let a rep answer a request on another rep's renewal.
+    found = (
+        await ctx.session.execute(
+            select(RenewalRequest, Renewal)
+            .join(Renewal, Renewal.id == RenewalRequest.renewal_id)
+            .where(RenewalRequest.id == request_id, _may_see(ctx))
+        )
+    ).one_or_none()
+    if found is None:
         raise NotFound("No such request")
-    renewal = await ctx.session.get(Renewal, req.renewal_id)
-    await authorize(ctx, renewal.support_number, "answer_assistance")
+    req, renewal = found
+    await require_on(ctx, renewal, "answer_assistance")
     if req.answered_at is not None:
         raise Conflict("This request was already answered")
     req.answer, req.answered_by, req.answered_at = text, ctx.principal.email, ctx.now()
