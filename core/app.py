@@ -574,6 +574,7 @@ async def _execute(
             await session.rollback()
         else:
             await session.commit()
+        await ctx.run_despite_rollback()
     except (OperationalError, OSError, PoolTimeout, DBAPIError) as exc:
         if isinstance(exc, IntegrityError) or _sqlstate(exc) in RETRYABLE_SQLSTATES:
             conflict = Conflict("A concurrent change conflicted with this request; retry it", retryable=True)

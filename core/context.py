@@ -30,6 +30,7 @@ class Context:
     # The caller's own row when a person acts in their own tenant (loaded by authentication).
     person: Person | None = None
     _loaders: dict[str, DataLoader] = field(default_factory=dict)
+    _despite_rollback: list[tuple[int | None, Callable[[AsyncSession], Awaitable[None]]]] = field(default_factory=list)
 
     # -- time -------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -55,6 +56,24 @@ class Context:
 
     def allowed(self, obj: str, act: str, extra_roles: Iterable[str] = ()) -> bool:
         return self.authz.allowed(obj, act, extra_roles)
+
+    # -- writes that outlive a failed request ------------------------------------------------
+    def record_despite_rollback(self, write: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        """Keep ``write`` whatever becomes of the request: a failed request changes nothing, yet a
+        wrong secret must still count towards a lockout. ``write(session)`` runs once the request's
+        transaction has ended, in a transaction of its own on a session bound to this tenant."""
+        # The tenant's id is read now: after the rollback its row is expired and reading it would load.
+        self._despite_rollback.append((self.tenant_id, write))
+
+    async def run_despite_rollback(self) -> None:
+        """Called by the request handler after the request's commit or rollback."""
+        writes, self._despite_rollback = self._despite_rollback, []
+        if not writes:
+            return
+        for tenant_id, write in writes:
+            async with self.state.sessionmaker() as session, session.begin():
+                session.info["tenant_id"] = tenant_id
+                await write(session)
 
     # -- batching ---------------------------------------------------------------------------
     def loader(self, name: str, load: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> DataLoader:

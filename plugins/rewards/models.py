@@ -133,3 +133,15 @@ class RewardRedeemer(TenantOwned, Base):
     authorized_by: Mapped[str] = mapped_column(String(254))
     authorized_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class RewardCodeFailure(TenantOwned, Base):
+    """A wrong redemption code given by a person: counted per person and per account over a window, so
+    codes cannot be guessed (R-W6). Written outside the failed request's rolled-back transaction."""
+
+    __tablename__ = "rewards_code_failures"
+    __table_args__ = (Index("ix_rewards_code_failures_tenant_failed", "tenant_id", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    failed_at: Mapped[datetime]

@@ -28,7 +28,7 @@ from core.context import Context
 from core.errors import BadUserInput, Forbidden, NotFound
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.idempotency import idempotent
-from core.models import Person
+from core.models import AuditEntry, Person
 from core.money import ZERO, Money, parse_amount, quantize
 from plugins.invoicing import api as invoicing
 from plugins.rewards.models import (
@@ -36,6 +36,7 @@ from plugins.rewards.models import (
     RewardAccount,
     RewardActivity,
     RewardAllocation,
+    RewardCodeFailure,
     RewardLot,
     RewardRedeemer,
     RewardRedemption,
@@ -56,6 +57,12 @@ REDEEMER_ROLE = "REWARDS_REDEEMER"  # R-W6: granted to the authorised invoice re
 REDEEMER_CONTACT_KIND = "FINANCE"  # R-W6: only a finance contact can be the rewards invoice recipient
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed from an email
 CODE_GROUPS, CODE_GROUP_LEN = 3, 4  # e.g. K7QP-3MZD-W9XA (60 bits)
+# R-W6: a redemption code is a secret and is locked out like a login. Wrong codes count per person
+# (since their latest authorisation) and per account over a sliding window; while either count is at
+# its limit every code, the right one too, is refused, so guessing gains nothing.
+CODE_FAILURE_WINDOW = timedelta(minutes=15)
+MAX_CODE_FAILURES_PER_PERSON = 5
+MAX_CODE_FAILURES_PER_ACCOUNT = 20
 EXCLUSIONS_FILE = Path(__file__).resolve().parent / "exclusions.json"  # R-W1: regions/sectors, kept as data
 
 ACCRUAL, REDEMPTION, EXPIRY = "ACCRUAL", "REDEMPTION", "EXPIRY"
@@ -477,21 +484,72 @@ AUTHORISED_REDEEMER = RoleCheck(
 
 
 async def check_code(ctx: Context, code: str | None) -> None:
-    """R-W6: the redeemer must give the code they were emailed. Wrong codes are FORBIDDEN."""
+    """R-W6: the redeemer must give the code they were emailed. A wrong code is FORBIDDEN and counted
+    even though the request rolls back; at the limits (per person, per account) the redeemer is
+    locked out for :data:`CODE_FAILURE_WINDOW` with ``codeDetail`` REDEMPTION_LOCKED and an audit record."""
     if not code or not normalise_code(code) or len(code) > 64:
         raise BadUserInput("redemptionCode is required", field="redemptionCode")
     tenant = ctx.require_tenant()
     if REDEEMER_CONTACT_KIND not in ctx.principal.roles:
         raise Forbidden("Only the authorised finance contact can redeem rewards")
+    tenant_id, email, now = tenant.id, ctx.principal.email, ctx.now()
     row = (
         await ctx.session.execute(
-            select(RewardRedeemer).where(
-                RewardRedeemer.email == ctx.principal.email, RewardRedeemer.revoked_at.is_(None)
-            )
+            select(RewardRedeemer).where(RewardRedeemer.email == email, RewardRedeemer.revoked_at.is_(None))
         )
     ).scalar_one_or_none()
-    if row is None or not hmac.compare_digest(row.code_hash, hash_code(tenant.id, ctx.principal.email, code)):
-        raise Forbidden("Wrong redemption code", code_detail="WRONG_REDEMPTION_CODE")
+    since = now - CODE_FAILURE_WINDOW
+    person_since = max(since, row.authorized_at) if row is not None else since
+    person_failures, account_failures = await _code_failures(ctx.session, tenant_id, email, person_since, since)
+    if person_failures >= MAX_CODE_FAILURES_PER_PERSON or account_failures >= MAX_CODE_FAILURES_PER_ACCOUNT:
+        raise Forbidden(
+            "Too many wrong redemption codes; redeeming is locked for "
+            f"{int(CODE_FAILURE_WINDOW.total_seconds() // 60)} minutes",
+            code_detail="REDEMPTION_LOCKED",
+            retry_after_seconds=int(CODE_FAILURE_WINDOW.total_seconds()),
+        )
+    if row is None or not hmac.compare_digest(row.code_hash, hash_code(tenant_id, email, code)):
+        person_after, account_after = person_failures + 1, account_failures + 1
+        locked_scope = (
+            "account"
+            if account_after == MAX_CODE_FAILURES_PER_ACCOUNT
+            else "person"
+            if person_after == MAX_CODE_FAILURES_PER_PERSON
+            else None
+        )
+
+        async def count_failure(session: AsyncSession) -> None:
+            session.add(RewardCodeFailure(tenant_id=tenant_id, email=email, failed_at=now))
+            if locked_scope:
+                failures = account_after if locked_scope == "account" else person_after
+                session.add(
+                    AuditEntry(
+                        tenant_id=tenant_id,
+                        actor=email,
+                        action="rewards.redemption_locked",
+                        outcome="LOCKED",
+                        detail=json.dumps({"scope": locked_scope, "failures": failures}),
+                        created_at=now,
+                    )
+                )
+
+        ctx.record_despite_rollback(count_failure)
+        raise Forbidden(
+            "Wrong redemption code",
+            code_detail="WRONG_REDEMPTION_CODE",
+            attempts_left=max(0, MAX_CODE_FAILURES_PER_PERSON - person_after),
+        )
+
+
+async def _code_failures(
+    session: AsyncSession, tenant_id: int, email: str, person_since: datetime, since: datetime
+) -> tuple[int, int]:
+    """Wrong codes of this person since ``person_since`` and of the whole account since ``since``."""
+    failures = select(func.count()).where(RewardCodeFailure.tenant_id == tenant_id)
+    person = failures.where(RewardCodeFailure.email == email, RewardCodeFailure.failed_at >= person_since)
+    account = failures.where(RewardCodeFailure.failed_at >= since)
+    found = (await session.execute(select(person.scalar_subquery(), account.scalar_subquery()))).one()
+    return int(found[0]), int(found[1])
 
 
 # --------------------------------------------------------------------------------- redemption
