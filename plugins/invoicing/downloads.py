@@ -4,9 +4,7 @@ CSV (R-I14). CSVs stream from a server-side cursor in partitions."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +12,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from core.context import Context
+from core.csvout import csv_line, csv_response
 from core.errors import BadUserInput, NotFound
 from core.http import aiter_rows, download_route
 from core.money import whole_units
@@ -56,18 +55,6 @@ SCHEDULE_COLUMNS = [
     "Amount",
     "Display Amount",
 ]
-
-
-def _csv_line(values: Sequence[Any]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerow(["" if v is None else str(v) for v in values])
-    return buf.getvalue()
-
-
-def _csv_response(stream: AsyncIterator[str], filename: str) -> StreamingResponse:
-    return StreamingResponse(
-        stream, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
 
 
 async def invoice_document(ctx: Context, request: Request) -> Response:
@@ -109,10 +96,10 @@ async def invoice_list_csv(ctx: Context, request: Request) -> Response:
     result = await ctx.session.stream(stmt)
 
     async def rows() -> AsyncIterator[str]:
-        yield _csv_line(INVOICE_COLUMNS)
+        yield csv_line(INVOICE_COLUMNS)
         async for row in aiter_rows(result):
             i = row[0]
-            yield _csv_line(
+            yield csv_line(
                 [
                     i.number,
                     i.invoice_date.isoformat(),
@@ -131,7 +118,7 @@ async def invoice_list_csv(ctx: Context, request: Request) -> Response:
                 ]
             )
 
-    return _csv_response(rows(), "invoices.csv")
+    return csv_response(rows(), "invoices.csv")
 
 
 async def payments_csv(ctx: Context, request: Request) -> Response:
@@ -140,10 +127,10 @@ async def payments_csv(ctx: Context, request: Request) -> Response:
     result = await ctx.session.stream(select(Payment).order_by(Payment.id.desc()).execution_options(yield_per=500))
 
     async def rows() -> AsyncIterator[str]:
-        yield _csv_line(PAYMENT_COLUMNS)
+        yield csv_line(PAYMENT_COLUMNS)
         async for row in aiter_rows(result):
             p = row[0]
-            yield _csv_line(
+            yield csv_line(
                 [
                     p.number,
                     p.created_at.date().isoformat(),
@@ -157,7 +144,7 @@ async def payments_csv(ctx: Context, request: Request) -> Response:
                 ]
             )
 
-    return _csv_response(rows(), "payments.csv")
+    return csv_response(rows(), "payments.csv")
 
 
 async def schedule_csv(ctx: Context, request: Request) -> Response:
@@ -174,10 +161,10 @@ async def schedule_csv(ctx: Context, request: Request) -> Response:
     if sub is None:
         raise NotFound(f"No subscription {number!r}")
     entries = svc.build_schedule(sub.start_date, sub.end_date, sub.frequency, billables(sub), sub.currency)
-    out = [_csv_line(SCHEDULE_COLUMNS)]
+    out = [csv_line(SCHEDULE_COLUMNS)]
     for e in entries:
         out.append(
-            _csv_line(
+            csv_line(
                 [
                     e.bill_date.isoformat(),
                     e.product.product,
@@ -192,11 +179,7 @@ async def schedule_csv(ctx: Context, request: Request) -> Response:
                 ]
             )
         )
-    return Response(
-        "".join(out),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="schedule-{sub.number}.csv"'},
-    )
+    return csv_response("".join(out), f"schedule-{sub.number}.csv")
 
 
 def _checked(handler: Any) -> Any:

@@ -1,11 +1,9 @@
 """Downloads (plain HTTP routes): the standard CSV (R-R18), summary (R-R19) and detailed (R-R20)
-reports, streamed from a server-side cursor in partitions with the csv module so memory stays flat,
+reports, streamed from a server-side cursor in partitions through core.csvout so memory stays flat,
 and the ordering document (R-R14) rendered as HTML with Jinja2."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -14,10 +12,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Select, and_, func, select
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from core.context import Context
+from core.csvout import csv_response, csv_stream
 from core.errors import BadUserInput, NotFound
 from core.http import aiter_rows, download_route
 from core.models import ObjectGrant
@@ -112,33 +111,13 @@ def filters_from(request: Request) -> svc.RenewalFilters:
     )
 
 
-def _csv_line(values: Sequence[Any]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerow(["" if v is None else v for v in values])
-    return buf.getvalue()
-
-
-def _stream_csv(ctx: Context, header: Sequence[str], stmt: Select, shape: Any, filename: str) -> StreamingResponse:
-    async def body() -> AsyncIterator[str]:
-        yield _csv_line(header)
+def _stream_csv(ctx: Context, header: Sequence[str], stmt: Select, shape: Any, filename: str) -> Response:
+    async def rows() -> AsyncIterator[Sequence[Any]]:
         result = await ctx.session.stream(stmt.execution_options(yield_per=STREAM_PARTITION))
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        n = 0
         async for row in aiter_rows(result, STREAM_PARTITION):
-            writer.writerow(["" if v is None else v for v in shape(row)])
-            n += 1
-            if n % STREAM_PARTITION == 0:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
+            yield shape(row)
 
-    return StreamingResponse(
-        body(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(csv_stream(header, rows(), STREAM_PARTITION), filename)
 
 
 def _method(auto_renew: bool) -> str:
@@ -188,7 +167,7 @@ async def standard_csv(ctx: Context, request: Request) -> Response:
             svc.list_of(r.accepted_at is not None, r.start_date, today),
             r.service_level,
             r.currency,
-            str(quantize(r.amount, r.currency)),
+            quantize(r.amount, r.currency),
             r.po_number,
             r.customer_reference,
             r.quote_to_email,
@@ -260,7 +239,7 @@ def _summary_values(r: Any, with_po: bool) -> list[Any]:
         r.customer_reference,
         r.support_notes,
         r.currency,
-        str(quantize(r.amount, r.currency)),
+        quantize(r.amount, r.currency),
         r.quote_number or r.support_number,
         r.quote_to_email,
         r.status,
