@@ -92,6 +92,17 @@ def serve(
 
     from core.demo import DEMO_PEOPLE, seed_demo
 
+    settings = _settings(database_url)
+    for warning in serving_refusals(settings, host, workers):
+        typer.secho(warning, fg="red", err=True)
+        raise typer.Exit(2)
+    if settings.uses_development_secret:
+        typer.secho(
+            "warning: tokens are verified with the development secret, which anyone can read in the repository; "
+            "set CC_JWT_ALGORITHM and a key before this server is reachable by others (docs/security.md)",
+            fg="yellow",
+            err=True,
+        )
     state = _state(database_url)
     _upgrade(state)
     if seed:
@@ -101,11 +112,40 @@ def serve(
     typer.echo(f"GraphiQL: http://{host}:{port}/graphql   health: http://{host}:{port}/healthz")
     from core.auth import issue_token
 
-    typer.echo("Demo tokens (valid 8 h) — send one as the header 'Authorization: Bearer <token>':")
-    for kind, email in DEMO_PEOPLE.items():
-        typer.echo(f"  {kind:<10} {email:<32} {issue_token(state.settings, email)}")
-    typer.echo("More tokens: .venv/bin/customer-center token EMAIL  (staff: --staff SALES_REP, header X-Tenant: demo)")
+    if settings.uses_development_secret:  # with a real key, printed tokens would be real credentials
+        typer.echo("Demo tokens (valid 8 h) — send one as the header 'Authorization: Bearer <token>':")
+        for kind, email in DEMO_PEOPLE.items():
+            typer.echo(f"  {kind:<10} {email:<32} {issue_token(state.settings, email)}")
+        typer.echo("More tokens: .venv/bin/customer-center token EMAIL  (staff: --staff SALES_REP, header X-Tenant: demo)")
     uvicorn.run("core.asgi:app", host=host, port=port, workers=workers, log_level="info")
+
+
+def serving_refusals(settings: Settings, host: str, workers: int) -> list[str]:
+    """Why ``serve`` must not start with these settings (empty when it may)."""
+    refusals = []
+    if settings.uses_development_secret and not _is_loopback(host):
+        refusals.append(
+            f"refusing to serve on {host}: tokens would be verified with the published development secret. "
+            "Configure production keys (CC_JWT_ALGORITHM=RS256 with CC_JWT_JWKS_URL or CC_JWT_PUBLIC_KEY, or "
+            "a private CC_JWT_SECRET) — see docs/security.md — or serve on 127.0.0.1."
+        )
+    if settings.is_sqlite and workers > 1:
+        refusals.append(
+            f"refusing --workers {workers} on SQLite: its writes are serialised inside one process only, so "
+            "several processes could charge or pay twice. Use one worker, or PostgreSQL (--database-url)."
+        )
+    return refusals
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
 
 
 @app.command()

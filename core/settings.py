@@ -6,6 +6,9 @@ from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Published in this repository, so anyone can sign tokens with it: development on loopback only.
+DEVELOPMENT_JWT_SECRET = "dev-secret-change-me-please-32-bytes!"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CC_", env_file=".env", extra="ignore")
@@ -14,7 +17,7 @@ class Settings(BaseSettings):
 
     # Auth: HS256 with a shared secret in development, RS256 with a JWKS URL or PEM key in production.
     jwt_algorithm: str = "HS256"
-    jwt_secret: str = "dev-secret-change-me-please-32-bytes!"
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
     jwt_public_key: str | None = None
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "customer-center-dev"
@@ -44,6 +47,15 @@ class Settings(BaseSettings):
     # Python's default. A request allocates tens of thousands of short-lived objects, so the default
     # 700 runs the young-generation collection dozens of times per request.
     gc_gen0_threshold: int = 50_000
+
+    @property
+    def uses_development_secret(self) -> bool:
+        """Tokens are verified with the secret published in this repository: anyone can forge one."""
+        return self.jwt_algorithm == "HS256" and self.jwt_secret == DEVELOPMENT_JWT_SECRET
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
 
 
 @lru_cache

@@ -41,3 +41,58 @@ def test_import_command_is_idempotent_and_rejects_bad_files(tmp_path, monkeypatc
     assert result.exit_code == 0 and "renewals" in result.output
     get_settings.cache_clear()
     monkeypatch.delenv("CC_DATABASE_URL", raising=False)
+
+
+def test_serve_refuses_a_public_host_with_the_development_secret(tmp_path, monkeypatch):
+    """Security: the development JWT secret is published, so `serve` refuses any non-loopback host with
+    it (exit 2, before migrating anything) and names the way out (docs/security.md)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'public.db'}"
+    for host in ("0.0.0.0", "192.0.2.10", "::", "example.com"):
+        result = runner.invoke(app, ["serve", "--host", host, "--database-url", url])
+        assert result.exit_code == 2, (host, result.output)
+        assert "development secret" in result.output and "docs/security.md" in result.output
+    assert not (tmp_path / "public.db").exists()
+    get_settings.cache_clear()
+    monkeypatch.delenv("CC_DATABASE_URL", raising=False)
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path, monkeypatch):
+    """Security (double charge across workers): SQLite's writes are serialised in one process only."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    result = runner.invoke(app, ["serve", "--workers", "2", "--database-url", url])
+    assert result.exit_code == 2 and "--workers 2 on SQLite" in result.output
+    get_settings.cache_clear()
+    monkeypatch.delenv("CC_DATABASE_URL", raising=False)
+
+
+def test_serving_refusals_allow_production_keys_and_postgres():
+    from core.cli import serving_refusals
+    from core.settings import Settings
+
+    dev = Settings(database_url="sqlite+aiosqlite:///x.db")
+    assert dev.uses_development_secret
+    assert serving_refusals(dev, "127.0.0.1", 1) == [] and serving_refusals(dev, "localhost", 1) == []
+    assert serving_refusals(dev, "::1", 1) == []
+    assert len(serving_refusals(dev, "0.0.0.0", 2)) == 2
+    prod = Settings(database_url="postgresql+asyncpg://cc@db/cc", jwt_secret="a-private-secret-of-32-bytes-or-more")
+    assert not prod.uses_development_secret
+    assert serving_refusals(prod, "0.0.0.0", 4) == []
+    rs = Settings(database_url="postgresql+asyncpg://cc@db/cc", jwt_algorithm="RS256", jwt_public_key="PEM")
+    assert serving_refusals(rs, "0.0.0.0", 2) == []
+
+
+def test_serve_on_loopback_warns_and_prints_demo_tokens_only_with_the_development_secret(tmp_path, monkeypatch):
+    import uvicorn
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: started.append(kw))  # the server itself is not the subject
+    url = f"sqlite+aiosqlite:///{tmp_path / 'loop.db'}"
+    result = runner.invoke(app, ["serve", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert "development secret" in result.output and "Demo tokens" in result.output and started
+    monkeypatch.setenv("CC_JWT_SECRET", "a-private-secret-of-32-bytes-or-more")
+    result = runner.invoke(app, ["serve", "--database-url", url, "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert "Demo tokens" not in result.output and "development secret" not in result.output
+    get_settings.cache_clear()
+    monkeypatch.delenv("CC_DATABASE_URL", raising=False)
