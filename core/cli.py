@@ -116,7 +116,9 @@ def serve(
         typer.echo("Demo tokens (valid 8 h) — send one as the header 'Authorization: Bearer <token>':")
         for kind, email in DEMO_PEOPLE.items():
             typer.echo(f"  {kind:<10} {email:<32} {issue_token(state.settings, email)}")
-        typer.echo("More tokens: .venv/bin/customer-center token EMAIL  (staff: --staff SALES_REP, header X-Tenant: demo)")
+        typer.echo(
+            "More tokens: .venv/bin/customer-center token EMAIL  (staff: --staff SALES_REP, header X-Tenant: demo)"
+        )
     uvicorn.run("core.asgi:app", host=host, port=port, workers=workers, log_level="info")
 
 
