@@ -413,6 +413,17 @@ def run_bench(
         log("servers up: " + ", ".join(f"{s.name} {s.url}" for s in servers))
         tokens = Tokens(Settings(jwt_secret=JWT_SECRET))
         workloads = build(ds, tokens)
+        # What was asked for, so a reader (and the smoke test) can tell a workload that never ran from one
+        # that ran cleanly.
+        report["plan"] = {
+            w.key: {
+                "baseline": w.baseline is not None,
+                "compare": w.baseline is not None and w.compare,
+                "variants": sorted(w.variants),
+                "export": w.key.startswith("export"),
+            }
+            for w in workloads
+        }
         results = asyncio.run(
             measure(
                 ds,

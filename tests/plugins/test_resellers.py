@@ -13,7 +13,7 @@ from tests.plugins.test_reseller_margin import renewal
 
 VIEWER = "{ viewer { email roles isAdmin tenant { key isReseller } enabledModules } }"
 USERS = "{ users(first: 50) { totalCount edges { node { email } } } }"
-AUDIT = "{ auditLog(first: 5) { totalCount } }"
+AUDIT_ACTORS = "{ auditLog(first: 5) { totalCount edges { node { actor } } } }"
 RENEWALS = "{ renewals(list: PENDING, first: 50) { totalCount edges { node { supportNumber } } } }"
 RENEWAL = "query($sn: String!) { renewal(supportNumber: $sn) { supportNumber amount { amount } } }"
 INVOICES = "{ invoices(first: 50) { totalCount nodes { number } } }"
@@ -68,7 +68,16 @@ async def test_reseller_staff_act_in_their_customer_tenant_with_reseller_roles(w
 
     users = await api.ok(USERS, as_=A_BOSS, tenant="a-cust")
     assert _emails(users) == {"tech@a-cust.com", "fin@a-cust.com"}
-    assert (await api.ok(AUDIT, as_=A_BOSS, tenant="a-cust"))["auditLog"]["totalCount"] >= 0
+    for key in ("a-cust", "b-cust"):  # one audited mutation in each customer tenant
+        await api.sql(
+            "insert into audit_log (tenant_id, actor, action, outcome, detail, created_at) "
+            "select id, :actor, 'updateRenewal', 'OK', '{}', :now from tenants where key = :key",
+            actor=f"tech@{key}.com",
+            now=api.clock.now(),
+            key=key,
+        )
+    audit = (await api.ok(AUDIT_ACTORS, as_=A_BOSS, tenant="a-cust"))["auditLog"]
+    assert audit == {"totalCount": 1, "edges": [{"node": {"actor": "tech@a-cust.com"}}]}  # not b-cust's
     # a reseller person without ADMIN gets no user list of the customer
     assert await api.code(USERS, as_=A_TECH, tenant="a-cust") == "FORBIDDEN"
 
