@@ -11,7 +11,8 @@ Two phases, in this order in the file:
 - **Start-up** hooks describe the plugin itself. They are called for every *loaded* plugin, whether or
   not a tenant enables it (once when the server starts, and again by tools such as the migrator): they
   must be cheap, deterministic and free of side effects. The loader calls ``cc_graph``,
-  ``cc_policies``, ``cc_migrations``, ``cc_jobs`` and ``cc_import_sections`` once to validate them.
+  ``cc_policies``, ``cc_migrations``, ``cc_jobs`` and ``cc_import_sections`` once to validate them;
+  ``cc_demo_data`` is called for every loaded plugin too, when the demo tenant is seeded.
 - **Per-request** hooks run inside a request (or job) and are called only for plugins enabled for the
   tenant in question (R-T3); they may be ``async``.
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Select
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from core.clock import Clock
     from core.context import Context
     from core.jobs import JobContext
 
@@ -113,73 +115,108 @@ class GraphContribution:
 
 @hookspec
 def cc_models() -> None:
-    """Import the plugin's SQLAlchemy models so their tables join ``core.db.Base.metadata``.
+    """Import the plugin's SQLAlchemy models so that their tables join ``core.db.Base.metadata``.
 
-    Called once right after the plugin is loaded (before migrations run or the schema is built).
-    Models subclass ``core.db.Base`` and, for every business row, ``core.db.TenantOwned`` (the central
-    tenant filter then applies). Table names start with the plugin name. Returns nothing; if it raises,
-    the plugin is unloaded and the reason recorded."""
+    Called once, right after the plugin is loaded, before migrations run or a schema is built. Models
+    subclass ``core.db.Base`` and, for every business row, ``core.db.TenantOwned`` (the central tenant
+    filter then applies to them). Table names start with the plugin's name.
+
+    :returns: Nothing. If it raises, the plugin is unloaded and the reason kept in ``registry.failures``.
+    """
 
 
 @hookspec
 def cc_migrations() -> Path | None:
-    """Return the folder holding the plugin's Alembic revisions, or None when it has no tables.
+    """Name the folder of the plugin's Alembic revisions.
 
-    The folder holds one Alembic branch labelled with the plugin name, depending on core's first
-    revision; generate it with ``customer-center db revision --plugin NAME -m "..."``. ``db upgrade``
-    (and ``serve``) apply every loaded plugin's branch. All results are used; the folder must exist."""
+    The folder holds one Alembic branch labelled with the plugin's name whose first revision depends
+    on core's first (``0001_core``). Create the folder, then generate revisions with
+    ``customer-center db revision --plugin NAME -m "..."``; ``db upgrade`` (and ``serve``) apply every
+    loaded plugin's branch.
+
+    :returns: The folder (it must exist), or None when the plugin has no tables. All results are used.
+    """
 
 
 @hookspec
 def cc_graph() -> GraphContribution | None:
-    """Return the plugin's GraphQL contribution (a :class:`GraphContribution`), or None.
+    """Contribute GraphQL types and root fields.
 
-    Used only in the schema of tenants enabling the plugin: ``query``/``mutation`` classes are merged
-    into the root types, ``types`` are registered, and each ``type_extensions`` entry grafts the fields
-    of its carrier types onto an existing type (e.g. ``{"Renewal": [RenewalMargin]}``). Carrier fields
-    must have resolvers; they run with the target type's object as ``self`` (or a ``strawberry.Parent``
-    argument) and must not clash with existing fields. When the target type is absent (its plugin is
-    not enabled) the extension is skipped. A contribution that breaks the schema leaves the plugin out
-    of it and records the reason in ``registry.failures``."""
+    Used only in the schema of tenants enabling the plugin (schemas are cached per set of enabled
+    plugins). ``query``/``mutation`` classes are merged into the root types, ``types`` are registered,
+    and each ``type_extensions`` entry grafts the fields of its carrier types onto an existing type
+    (e.g. ``{"Renewal": [RenewalMargin]}``). Carrier fields need resolvers; they run with the target
+    type's object as ``self`` (or a ``strawberry.Parent`` argument) and must not clash with existing
+    fields. When the target type is absent (its plugin is not enabled) the extension is skipped.
+
+    :returns: A :class:`GraphContribution`, or None. A contribution that breaks the schema leaves the
+        plugin out of it, with the reason in ``registry.failures``.
+    """
 
 
 @hookspec
 def cc_policies() -> Path | None:
-    """Return the path of the plugin's Casbin policy CSV, or None.
+    """Name the plugin's Casbin policy CSV.
 
     Rows are ``p, ROLE, TENANT, object, action`` (``TENANT`` is ``*`` for every tenant); ``#`` starts a
-    comment. They join the enforcer only for tenants enabling the plugin. Malformed rows refuse the
-    plugin at load."""
+    comment. The rows join the enforcer only for tenants enabling the plugin.
+
+    :returns: The CSV's path, or None. Malformed rows refuse the plugin at load.
+    """
 
 
 @hookspec
 def cc_jobs() -> Sequence[Job]:
-    """Return the plugin's scheduled jobs (:class:`Job`). Results of all plugins are concatenated.
+    """Declare the plugin's scheduled jobs.
 
-    ``customer-center jobs run`` (cron) runs every job once; ``run`` receives a ``core.jobs.JobContext``
-    and returns the number of units of work done. A job must be idempotent (``core.jobs.claim_once``)
-    and act only for tenants enabling the plugin (``await job.tenants_with(PLUGIN)``); its sessions are
-    not bound to a tenant, so every query names the tenant explicitly."""
+    ``customer-center jobs run`` (cron) runs every job once; a :class:`Job`'s ``run`` receives a
+    ``core.jobs.JobContext`` and must be idempotent (``core.jobs.claim_once``) and act only for tenants
+    enabling the plugin (``await job.tenants_with(PLUGIN)``). Its sessions are not bound to a tenant, so
+    every query names the tenant explicitly.
+
+    :returns: The jobs. Results of all plugins are concatenated; ``run``'s own return value is the
+        number of units of work done, printed by ``jobs run`` and kept in its report.
+    """
 
 
 @hookspec
 def cc_import_sections() -> Sequence[ImportSection]:
-    """Return the import-JSON sections the plugin understands (:class:`ImportSection`).
+    """Declare the top-level sections of the import JSON the plugin understands.
 
-    ``validate(items, tenant_keys)`` returns error strings naming the path at fault; ``apply(session,
-    tenant_ids_by_key, items, clock)`` upserts by natural key (idempotent) with ``tenant_id`` set
-    explicitly (the importer's session is not tenant-bound). Sections apply in ``order``. See
-    docs/import-format.md."""
+    ``validate(items, tenant_keys)`` gets the section's value and the keys of the tenants known to
+    the import (in the file and in the database) and returns error strings naming the path at fault.
+    ``apply(session, tenant_ids_by_key, items, clock)`` upserts by natural key (idempotent) with
+    ``tenant_id`` set explicitly: the importer's session is not tenant-bound. See docs/import-format.md.
+
+    :returns: The sections; all plugins' sections apply in ascending ``order`` (core's tenants first).
+    """
 
 
 @hookspec
 def cc_http_routes() -> Sequence[Any]:
-    """Return Starlette routes (downloads: CSV exports, documents). Results of all plugins are mounted.
+    """Contribute plain HTTP routes where a file is the natural answer (CSV exports, documents).
 
     Routes exist for every tenant: wrap each handler with ``core.http.download_route(handler)``, which
     authenticates the caller and calls ``await handler(ctx, request)`` with a tenant-bound context; the
     handler must refuse tenants that do not enable the plugin (``ctx.enabled_plugins``) and authorize
-    like any resolver (``ctx.require``)."""
+    like any resolver (``ctx.require``).
+
+    :returns: Starlette routes. Results of all plugins are mounted.
+    """
+
+
+@hookspec
+def cc_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Clock) -> None:
+    """Add the plugin's rows to the demo tenant (``customer-center demo seed`` and ``serve``), once.
+
+    Called for every loaded plugin when the demo tenant is created, whatever it enables.
+
+    :param session: A session bound to the demo tenant, inside the seeding transaction.
+    :param tenant_id: The demo tenant's id.
+    :param people: The demo people's emails by contact kind (FINANCE, TECHNICAL, EXECUTIVE, ADMIN).
+    :param clock: The server's clock (``now()``, ``today()``): demo dates are relative to it.
+    :returns: Nothing; may be ``async``.
+    """
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,38 +226,43 @@ def cc_http_routes() -> Sequence[Any]:
 
 @hookspec
 async def cc_principal_roles(session: AsyncSession, tenant_id: int, email: str) -> Sequence[str | RoleCheck]:
-    """Return extra tenant-wide roles the plugin grants this person (e.g. a billing-dashboard share):
-    role names, or :class:`RoleCheck` lookups (preferred: all plugins' checks share one statement).
+    """Grant extra tenant-wide roles to a person (e.g. a billing-dashboard share).
 
-    Called when a person's roles are resolved (every request, and ``explain``), with a session that may
-    not be tenant-bound (filter by ``tenant_id`` yourself). Results of all plugins are unioned. A reseller
-    person acting in a customer tenant gets each of their roles prefixed ``RESELLER_``."""
+    Called whenever a person's roles are resolved: on every request, and by ``explain``.
+
+    :param session: A session that may not be tenant-bound: filter by ``tenant_id`` yourself.
+    :param tenant_id: The person's own tenant.
+    :param email: The person's (lower-case) email.
+    :returns: Role names, or :class:`RoleCheck` lookups (preferred: all plugins' checks share one
+        statement). Results of all plugins are unioned. A reseller person acting in a customer tenant
+        gets each of their roles prefixed ``RESELLER_``.
+    """
 
 
 @hookspec
 async def cc_object_roles(ctx: Context, object: str, object_id: str) -> Sequence[str] | None:
-    """For an object type the plugin owns (e.g. ``renewal``), return the relation roles the caller
-    holds on that one object (e.g. ``OWNER``, ``PARTICIPANT``), or None for other object types.
+    """Tell the relation roles the caller holds on one object of a type the plugin owns.
 
-    ``object_id`` is the object's public key (e.g. a support number). Raise ``NotFound`` when the
-    caller cannot see the object at all. Used by ``can``/``explain`` and by other plugins that need to
-    know whether the caller can see an object (``core.graph.object_roles``). Results are concatenated."""
+    Used by ``can``/``explain`` and by other plugins that must know whether the caller can see an
+    object (``core.graph.object_roles``).
+
+    :param ctx: The request context.
+    :param object: The object type, e.g. ``renewal`` (the Casbin object name).
+    :param object_id: The object's public key, e.g. a support number.
+    :returns: The roles (e.g. ``OWNER``, ``PARTICIPANT``) for a type the plugin owns, None for other
+        types. Raise ``NotFound`` when the caller cannot see the object at all. Results are concatenated.
+    """
 
 
 @hookspec
 async def cc_on_event(ctx: Context, event: str, payload: dict[str, Any]) -> None:
     """React to a domain event (``await ctx.emit(event, payload)``) in the same transaction as the change.
 
-    ``ctx`` is the request context of the caller who caused the event (tenant-bound session, principal,
-    clock). Ignore events you do not know, and be idempotent (record what you did per object). Raise an
-    ``AppError`` to veto: the whole request rolls back. Events of the built-in plugins and their payloads
-    are listed in docs/writing-a-plugin.md."""
+    Events of the built-in plugins and their payloads are listed in docs/writing-a-plugin.md. Ignore
+    events you do not know, and be idempotent (record what you did per object).
 
-
-@hookspec
-async def cc_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
-    """Add demo rows to the demo tenant (``customer-center demo seed`` / ``serve``), once.
-
-    ``session`` is bound to the demo tenant; ``people`` maps a contact kind (FINANCE, TECHNICAL,
-    EXECUTIVE, ADMIN) to a demo email; ``clock`` gives ``now()``/``today()``. Called for every loaded
-    plugin."""
+    :param ctx: The context of the caller who caused the event (tenant-bound session, principal, clock).
+    :param event: The event's name, e.g. ``renewal.accepted``.
+    :param payload: JSON-able facts of the event (public keys such as support numbers, never rows).
+    :returns: Nothing. Raise an ``AppError`` to veto: the whole request rolls back.
+    """
