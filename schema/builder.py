@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from graphql import GraphQLSchema, is_object_type, validate_schema
+from graphql import GraphQLError, GraphQLSchema, is_object_type, validate_schema
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 from strawberry.utils.str_converters import to_camel_case
 
 from core.graph import CoreMutation, CoreQuery
@@ -173,6 +174,17 @@ class SchemaCache:
         return True
 
 
+class Schema(strawberry.Schema):
+    """A strawberry schema that leaves logging GraphQL errors to the endpoint."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # strawberry would log every error's message, and a variable's coercion message quotes the
+        # value sent (a card number pasted as a card token, a redemption code: core/secret.py). The
+        # endpoint (core.app._error_json) answers typed errors to the client and logs the unexpected
+        # ones with their traceback.
+        return None
+
+
 def build_schema(registry: Any, plugins: frozenset[str], extensions: Sequence[Any] = ()) -> strawberry.Schema:
     queries: list[type] = [CoreQuery]
     mutations: list[type] = [CoreMutation]
@@ -190,7 +202,7 @@ def build_schema(registry: Any, plugins: frozenset[str], extensions: Sequence[An
             for carrier in carriers:
                 grafts.append((name, target, carrier))
                 types.append(carrier)
-    schema = strawberry.Schema(
+    schema = Schema(
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),
         types=types,

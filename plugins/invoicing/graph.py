@@ -23,6 +23,7 @@ from core.idempotency import idempotent
 from core.ids import from_global_id, to_global_id
 from core.money import MoneyType, whole_units
 from core.pagination import Connection, connection, keyset_page, selects_node_field
+from core.secret import secret_field
 from plugins.invoicing import service as svc
 from plugins.invoicing.gateway import get_gateway
 from plugins.invoicing.models import (
@@ -610,7 +611,7 @@ class PayInvoiceItem:
 class PayInvoicesInput:
     invoices: list[PayInvoiceItem]
     method: InvoicePaymentMethod
-    card_token: str | None = None
+    card_token: str | None = secret_field(default=None)
     saved_card_id: strawberry.ID | None = None
     wire_amount: Decimal | None = strawberry.field(default=None, description="Wire only: the amount sent.")
     reference: str = ""
@@ -643,7 +644,7 @@ class ResolveDisputeInput:
 
 @strawberry.input
 class AddCardInput:
-    token: str
+    token: str = secret_field()
     exp_month: int
     exp_year: int
     label: str = ""

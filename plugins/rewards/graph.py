@@ -14,6 +14,7 @@ from core.context import Context
 from core.ids import to_global_id
 from core.money import MoneyInput, MoneyType
 from core.pagination import Connection, connection, keyset_page
+from core.secret import secret_field
 from plugins.rewards import service
 from plugins.rewards.models import RewardActivity, RewardLot, RewardRedeemer
 
@@ -236,7 +237,7 @@ class RedemptionType:
 @strawberry.input(name="RedeemRewardsInput")
 class RedeemRewardsInput:
     invoice_number: str
-    redemption_code: str = strawberry.field(description="The code emailed to the authorised recipient (R-W6).")
+    redemption_code: str = secret_field(description="The code emailed to the authorised recipient (R-W6).")
     idempotency_key: str = strawberry.field(description="Replaying the same key returns the first result.")
     amount: MoneyInput | None = strawberry.field(
         default=None, description="Defaults to the most that can be redeemed on the invoice."
