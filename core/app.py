@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from core.auth import MEMBER_ROLE, Principal, bearer_token, verify_token
+from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, SystemClock
 from core.context import Context
@@ -258,6 +258,9 @@ async def authenticate(state: AppState, request: Request, session: AsyncSession)
         raise Forbidden("No access: this email is not a user of any organisation")
     person, home = found
     principal = await _principal_of(state, session, person, home)
+    if token_revoked(claims, person.tokens_revoked_at):
+        # Issued before the person was removed (R-A3): re-admission does not revive it.
+        raise Unauthenticated("Token revoked; sign in again")
     _record_sign_in(person, claims, state)
     if wanted_tenant and wanted_tenant != home.key:
         tenant = await _tenant_by_key(session, wanted_tenant)

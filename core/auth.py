@@ -71,6 +71,23 @@ def issue_token(
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
+def token_clock() -> int:
+    """Now, in the epoch seconds of a token's ``iat``/``exp``: the identity provider's wall clock,
+    never the app clock (which tests and jobs may move)."""
+    return int(datetime.now(UTC).timestamp())
+
+
+def token_revoked(claims: dict[str, Any], revoked_at: int | None) -> bool:
+    """Whether a person's revocation instant refuses these claims. A token of the revocation second
+    itself is refused too (iat has whole seconds), as is one without ``iat`` (its age is unknown)."""
+    if revoked_at is None:
+        return False
+    issued = claims.get("iat")
+    if isinstance(issued, bool) or not isinstance(issued, (int, float)):
+        return True
+    return int(issued) <= revoked_at
+
+
 @lru_cache(maxsize=4)
 def _jwks_client(url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(url, cache_keys=True)

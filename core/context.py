@@ -110,9 +110,10 @@ class Context:
         self.session.add(msg)
         return msg
 
-    async def emit(self, event: str, payload: dict[str, Any]) -> None:
-        """Publish a domain event to every plugin enabled for this tenant (same transaction)."""
-        hook = self.state.plugins.hook_for("cc_on_event", self.enabled_plugins)
+    async def emit(self, event: str, payload: dict[str, Any], *, every_plugin: bool = False) -> None:
+        """Publish a domain event to every plugin enabled for this tenant (same transaction), or with
+        ``every_plugin`` to every installed one (for events a disabled plugin must not miss)."""
+        hook = self.state.plugins.hook_for("cc_on_event", None if every_plugin else self.enabled_plugins)
         for coro in hook(ctx=self, event=event, payload=payload):
             if hasattr(coro, "__await__"):
                 await coro

@@ -67,6 +67,9 @@ class Person(TenantOwned, Base):
     # The ``iat`` of the token last seen: a newer token means a new sign-in.
     last_token_iat: Mapped[int | None]
     invited_by_email: Mapped[str | None] = mapped_column(String(254))
+    # Epoch second of the person's last removal (R-A3): every token issued at or before it is refused,
+    # also after an admin re-admits them. Wall-clock like a token's ``iat``, not the app clock.
+    tokens_revoked_at: Mapped[int | None]
     created_at: Mapped[datetime]
 
     roles: Mapped[list[PersonRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
@@ -150,12 +153,14 @@ class JobRun(Base):
 
 
 class IdempotencyRecord(TenantOwned, Base):
-    """The first response to a money mutation, replayed for the same idempotency key."""
+    """The first response to a money mutation, replayed for the same idempotency key sent by the
+    same principal: keys are chosen by clients, so two people of a tenant may pick the same one."""
 
     __tablename__ = "idempotency_records"
-    __table_args__ = (UniqueConstraint("tenant_id", "scope", "key"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "principal", "scope", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    principal: Mapped[str] = mapped_column(String(254))  # the caller's email (person or staff)
     scope: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))

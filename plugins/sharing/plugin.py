@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, PluginManifest, RoleCheck, hookimpl
+
+if TYPE_CHECKING:
+    from core.context import Context
 
 MANIFEST = PluginManifest(
     name="sharing",
@@ -59,6 +62,16 @@ def cc_import_sections() -> Sequence[ImportSection]:
     from plugins.sharing.importer import SECTION
 
     return [SECTION]
+
+
+@hookimpl
+async def cc_on_event(ctx: Context, event: str, payload: dict[str, Any]) -> None:
+    from core.users import PERSON_REMOVED
+
+    if event == PERSON_REMOVED:
+        from plugins.sharing.service import forget_person
+
+        await forget_person(ctx, payload["email"])
 
 
 @hookimpl

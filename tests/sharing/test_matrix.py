@@ -10,6 +10,10 @@ played by a person or a staff member. A cell expects:
 - ``N`` NOT_FOUND: per-object relations (R-S2) hide that renewal from the caller altogether.
 
 The whole table is computed, then compared at once, so a failure lists every wrong cell.
+
+The user-management columns (R-A3) also play the real requests — invite with a role, invite with a
+role the caller does not hold, re-admit a removed person, give a role, remove a person — and the
+people table is checked afterwards: only the allowed cells changed anything.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from tests.conftest import ACME, GLOBEX, Api
 from tests.sharing.conftest import renewal_item
 
 REP = "rep@vendor.example"
+GONE = "gone@acme.com"  # removed by the admin while the world is set up: re-admitting them is probed
+QUIT = "quit@acme.com"  # the person the real removeUser probe removes
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class World:
     dispute: str = ""
     request_id: str = ""
     codes: dict[str, str] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # email -> User id
     seq: int = 0
 
     def key(self) -> str:
@@ -85,6 +92,11 @@ class Probe:
 
 def sn(actor: Actor, world: World) -> dict[str, Any]:
     return {"sn": actor.renewal}
+
+
+def invitee(prefix: str) -> Any:
+    """A new address per actor, so each allowed cell creates exactly one person (checked afterwards)."""
+    return lambda a, w: {"e": f"{prefix}-{re.sub(r'[^a-z0-9]+', '-', a.label.lower()).strip('-')}@acme.com"}
 
 
 PROBES = [
@@ -165,6 +177,24 @@ PROBES = [
     Probe("user.invite", 'mutation { inviteUser(input: {email: "not-an-email"}) { id } }', lambda a, w: {}),
     Probe("user.change_role", 'mutation { changeUserRoles(id: "bogus", roles: []) { id } }', lambda a, w: {}),
     Probe("user.remove", 'mutation { removeUser(id: "bogus") { id } }', lambda a, w: {}),
+    # R-A3, real requests: only an admin gives roles, and only roles they hold; operators give any
+    Probe(
+        "user.invite+role",
+        "mutation($e: String!) { inviteUser(input: {email: $e, roles: [ADMIN]}) { id } }",
+        invitee("grant-admin"),
+    ),
+    Probe(
+        "user.invite+unheld_role",
+        "mutation($e: String!) { inviteUser(input: {email: $e, roles: [FINANCE]}) { id } }",
+        invitee("grant-fin"),
+    ),
+    Probe("user.readmit", "mutation($e: String!) { inviteUser(input: {email: $e}) { id } }", lambda a, w: {"e": GONE}),
+    Probe(
+        "user.change_role+grant",
+        "mutation($id: ID!) { changeUserRoles(id: $id, roles: [TECHNICAL]) { id } }",
+        lambda a, w: {"id": w.users["plain@acme.com"]},
+    ),
+    Probe("user.remove+real", "mutation($id: ID!) { removeUser(id: $id) { id } }", lambda a, w: {"id": w.users[QUIT]}),
     # ---------------------------------------------------------------- operator (SPEC §6)
     Probe(
         "plugin.manage",
@@ -178,19 +208,21 @@ PROBES = [
 # Expected outcome per actor, in PROBES order:
 #   renewal: view checkout assist edit share update_quote answer accept
 #   invoicing: view pay dispute profile resolve record | rewards: view redeem authorize
-#   sharing/users: bd_share share_list invite change_role remove | operator: plugins import
+#   sharing/users: bd_share share_list invite change_role remove
+#   users, real requests (R-A3): invite+role invite+unheld_role readmit change_role+grant remove
+#   operator: plugins import
 EXPECTED = {
-    "FINANCE":           "A F F F F F N F" + " A A A A F F" + " A F F" + " A A F F F" + " F F",
-    "FINANCE+redeemer":  "A F F F F F N F" + " A A A A F F" + " A A F" + " A A F F F" + " F F",
-    "TECHNICAL":         "A A A A A F F A" + " A F F F F F" + " F F F" + " F A A F F" + " F F",
-    "EXECUTIVE":         "A F A F F F N A" + " A F F F F F" + " A F F" + " F A A F F" + " F F",
-    "PARTICIPANT":       "A F A F F F N A" + " F F F F F F" + " F F F" + " F A F F F" + " F F",
-    "VIEWER":            "A F A F F F N F" + " F F F F F F" + " F F F" + " F A F F F" + " F F",
-    "BILLING_DASHBOARD": "N N N N N N N N" + " A F F F F F" + " A F F" + " F A F F F" + " F F",
-    "ADMIN(TECHNICAL)":  "A A A A A F N A" + " A F F F F F" + " F F A" + " F A A A A" + " F F",
-    "SALES_REP":         "A F F F F A A F" + " F F F F F F" + " F F F" + " F F F F F" + " F F",
-    "BILLING_SUPPORT":   "N N N N N N N N" + " A F F F A A" + " A F F" + " A F F F F" + " F F",
-    "OPERATOR":          "N N N N N N N N" + " F F F F F F" + " F F F" + " F F F F F" + " A A",
+    "FINANCE":           "A F F F F F N F" + " A A A A F F" + " A F F" + " A A F F F" + " F F F F F" + " F F",
+    "FINANCE+redeemer":  "A F F F F F N F" + " A A A A F F" + " A A F" + " A A F F F" + " F F F F F" + " F F",
+    "TECHNICAL":         "A A A A A F F A" + " A F F F F F" + " F F F" + " F A A F F" + " F F F F F" + " F F",
+    "EXECUTIVE":         "A F A F F F N A" + " A F F F F F" + " A F F" + " F A A F F" + " F F F F F" + " F F",
+    "PARTICIPANT":       "A F A F F F N A" + " F F F F F F" + " F F F" + " F A F F F" + " F F F F F" + " F F",
+    "VIEWER":            "A F A F F F N F" + " F F F F F F" + " F F F" + " F A F F F" + " F F F F F" + " F F",
+    "BILLING_DASHBOARD": "N N N N N N N N" + " A F F F F F" + " A F F" + " F A F F F" + " F F F F F" + " F F",
+    "ADMIN(TECHNICAL)":  "A A A A A F N A" + " A F F F F F" + " F F A" + " F A A A A" + " A F A A A" + " F F",
+    "SALES_REP":         "A F F F F A A F" + " F F F F F F" + " F F F" + " F F F F F" + " F F F F F" + " F F",
+    "BILLING_SUPPORT":   "N N N N N N N N" + " A F F F A A" + " A F F" + " A F F F F" + " F F F F F" + " F F",
+    "OPERATOR":          "N N N N N N N N" + " F F F F F F" + " F F F" + " F F A A F" + " A A A A F" + " A A",
 }
 # fmt: on
 
@@ -205,6 +237,8 @@ async def setup_world(api: Api) -> World:
         {"email": "part@acme.com", "roles": []},
         {"email": "view@acme.com", "roles": []},
         {"email": "bd@acme.com", "roles": []},
+        {"email": GONE, "roles": ["FINANCE"]},
+        {"email": QUIT, "roles": ["EXECUTIVE"]},
     ]
     owners = {
         "R-FIN": "fin@acme.com",
@@ -246,6 +280,9 @@ async def setup_world(api: Api) -> World:
     await api.ok('mutation { authorizeRewardsRedeemer(email: "fin2@acme.com") { email } }', as_="admin@acme.com")
     body = (await api.sql("select body from outbox_emails where to_addr = 'fin2@acme.com' order by id desc"))[0][0]
     world.codes["fin2@acme.com"] = re.search(r"redemption code: (\S+)", body).group(1)
+    users = await api.ok("{ users(first: 100) { nodes { id email } } }", as_="admin@acme.com")
+    world.users = {u["email"]: u["id"] for u in users["users"]["nodes"]}
+    await api.ok("mutation($id: ID!) { removeUser(id: $id) { id } }", {"id": world.users[GONE]}, as_="admin@acme.com")
     return world
 
 
@@ -264,6 +301,19 @@ async def test_spec_section_6_matrix(api):
             if want != got:
                 wrong.append(f"{actor.label:<18} {action:<28} expected {want} got {got}")
     assert not wrong, "§6 matrix mismatches:\n" + "\n".join(wrong)
+    # R-A3: the refused user-management cells changed nothing, the allowed ones did what they said
+    invited = await api.sql("select email from people where email like 'grant-%' order by email")
+    assert [r[0] for r in invited] == [
+        "grant-admin-admin-technical@acme.com",
+        "grant-admin-operator@acme.com",
+        "grant-fin-operator@acme.com",
+    ]
+    status = dict(await api.sql("select email, status from people where email in (:g, :q)", g=GONE, q=QUIT))
+    assert status == {GONE: "INVITED", QUIT: "REMOVED"}
+    plain = await api.sql(
+        "select r.role from person_roles r join people p on p.id = r.person_id where p.email = 'plain@acme.com'"
+    )
+    assert plain == [("TECHNICAL",)]
 
 
 SNAPSHOT_TABLES = ("object_grants", "people", "outbox_emails", "sharing_lists", "person_roles")
