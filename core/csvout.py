@@ -96,8 +96,9 @@ async def csv_stream(
 
 def safe_filename(name: str) -> str:
     """A download's file name as it may stand in ``Content-Disposition``: record numbers in it come
-    from imported data, and a quote or line break there would end the header value."""
-    return "".join(c for c in name if c.isalnum() or c in "-_.") or "download"
+    from imported data, and a quote or line break there would end the header value (headers are
+    Latin-1, hence ASCII only)."""
+    return "".join(c for c in name if c.isascii() and (c.isalnum() or c in "-_.")) or "download"
 
 
 def csv_response(body: str | AsyncIterable[str], filename: str) -> Response:

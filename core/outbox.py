@@ -19,6 +19,7 @@ emails stay PENDING, untouched, for the next run (nothing lost, no attempts burn
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -34,6 +35,7 @@ log = logging.getLogger("customer_center.outbox")
 # far above the SMTP timeout so a live sender is never overtaken.
 CLAIM_LEASE = timedelta(minutes=10)
 SMTP_TIMEOUT_SECONDS = 10
+HEADER_BREAKS = frozenset({"Cc", "Zl", "Zp"})  # Unicode categories: control, line and paragraph separators
 # The server is down or unreachable: every other email of this run would fail the same way.
 CONNECTION_ERRORS = (
     OSError,
@@ -44,13 +46,24 @@ CONNECTION_ERRORS = (
 )
 
 
+def header_text(text: str) -> str:
+    """``text`` on one line, fit for a header. Subjects carry imported or typed text (a tenant's
+    name, a support number); the standard library refuses a line break in a header value (it would
+    start a header of the sender's choosing), and that refusal would stop the delivery run at that
+    email, every run. Control characters and line separators become spaces; format characters
+    (the marks right-to-left text relies on, R-T4) stay."""
+    return " ".join("".join(" " if unicodedata.category(c) in HEADER_BREAKS else c for c in text).split())
+
+
 def _message(email: OutboxEmail, settings: Any) -> EmailMessage:
+    """The email as sent. Raises ValueError when an address cannot stand in a header (the standard
+    library refuses line breaks there): that email can never be sent and fails alone."""
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = email.to_addr
     if email.cc:
         msg["Cc"] = email.cc
-    msg["Subject"] = email.subject
+    msg["Subject"] = header_text(email.subject)
     domain = settings.mail_from.rpartition("@")[2] or "customer-center"
     msg["Message-ID"] = f"<outbox-{email.id}@{domain}>"
     msg["X-Outbox-Id"] = str(email.id)
@@ -73,7 +86,7 @@ async def _claim(state: Any, email_id: int) -> OutboxEmail | None:
         return (await session.execute(select(OutboxEmail).where(OutboxEmail.id == email_id))).scalar_one()
 
 
-async def _record(state: Any, email_id: int, error: BaseException | None) -> None:
+async def _record(state: Any, email_id: int, error: BaseException | None, *, permanent: bool = False) -> None:
     settings, now = state.settings, state.clock.now()
     async with state.sessionmaker() as session, session.begin():
         email = (await session.execute(select(OutboxEmail).where(OutboxEmail.id == email_id))).scalar_one()
@@ -84,7 +97,7 @@ async def _record(state: Any, email_id: int, error: BaseException | None) -> Non
             email.last_error = None
             return
         email.last_error = f"{type(error).__name__}: {error}"[:500]
-        email.status = "FAILED" if email.attempts >= settings.outbox_max_attempts else "PENDING"
+        email.status = "FAILED" if permanent or email.attempts >= settings.outbox_max_attempts else "PENDING"
         email.next_attempt_at = now + timedelta(seconds=settings.outbox_backoff_seconds * 2 ** (email.attempts - 1))
         log.warning("email %s not sent (attempt %s): %s", email.id, email.attempts, email.last_error)
 
@@ -119,8 +132,13 @@ async def deliver_due(state: Any, *, limit: int = 200) -> int:
         if email is None:
             continue
         try:
+            message = _message(email, settings)
+        except ValueError as exc:
+            await _record(state, email_id, exc, permanent=True)
+            continue
+        try:
             await aiosmtplib.send(
-                _message(email, settings),
+                message,
                 hostname=settings.smtp_host,
                 port=settings.smtp_port,
                 timeout=SMTP_TIMEOUT_SECONDS,
