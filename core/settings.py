@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # 700 runs the young-generation collection dozens of times per request.
     gc_gen0_threshold: int = 50_000
 
+    # The executor shortcut for plain fields (schema/execution.py); false runs strawberry's own executor.
+    fast_executor: bool = True
+
     @property
     def uses_development_secret(self) -> bool:
         """Tokens are verified with the secret published in this repository: anyone can forge one."""

@@ -30,7 +30,8 @@ from strawberry.utils.str_converters import to_camel_case
 
 from core.graph import CoreMutation, CoreQuery
 from core.hookspecs import GraphContribution
-from schema.execution import PlainFieldExecutionContext
+from core.settings import get_settings
+from schema.execution import fast_execution_context
 
 log = logging.getLogger("customer_center.schema")
 
@@ -102,6 +103,8 @@ def check_contribution(name: str, contribution: GraphContribution | None) -> Non
 class SchemaCache:
     registry: Any
     extensions: Callable[[], list[type[SchemaExtension] | SchemaExtension]] = list
+    # The executor shortcut (schema/execution.py); None: ``Settings.fast_executor`` (CC_FAST_EXECUTOR).
+    fast_executor: bool | None = None
     _schemas: dict[frozenset[str], strawberry.Schema] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -138,7 +141,7 @@ class SchemaCache:
         wanted = set(plugins)
         while True:
             try:
-                return build_schema(self.registry, frozenset(wanted), self.extensions())
+                return build_schema(self.registry, frozenset(wanted), self.extensions(), self.fast_executor)
             except PluginGraphError as exc:
                 culprit = exc.plugin
                 reason = str(exc)
@@ -185,7 +188,13 @@ class Schema(strawberry.Schema):
         return None
 
 
-def build_schema(registry: Any, plugins: frozenset[str], extensions: Sequence[Any] = ()) -> strawberry.Schema:
+def build_schema(
+    registry: Any, plugins: frozenset[str], extensions: Sequence[Any] = (), fast_executor: bool | None = None
+) -> strawberry.Schema:
+    """The schema of ``plugins``; ``fast_executor`` (default ``Settings.fast_executor``) chooses the
+    executor shortcut, which also steps aside by itself for unverified graphql-core or strawberry."""
+    if fast_executor is None:
+        fast_executor = get_settings().fast_executor
     queries: list[type] = [CoreQuery]
     mutations: list[type] = [CoreMutation]
     types: list[type] = []
@@ -207,7 +216,7 @@ def build_schema(registry: Any, plugins: frozenset[str], extensions: Sequence[An
         mutation=merge_types("Mutation", tuple(mutations)),
         types=types,
         extensions=list(extensions),
-        execution_context_class=PlainFieldExecutionContext,
+        execution_context_class=fast_execution_context(fast_executor),
     )
     if grafts:
         _graft(schema, grafts)

@@ -11,44 +11,184 @@ resolver, no field extensions: strawberry itself resolves them with ``getattr``)
 to ``coerce_output_value(getattr(source, name))`` for a leaf, and to executing the sub-selection on
 ``getattr(source, name)`` — or on each of its items — for an object type without an ``is_type_of``
 check, so this executor does just that. What each field of a selection is, and the sub-selection of
-its objects, is worked out once per selection and request (:class:`_Step`, :class:`_Plan`), not once per object: a
-page of 50 invoices with their lines runs the same selections 200 times, about 2,000 plain fields
-in all (docs/performance.md). A selection made only of such fields, all the way down (a Money, an
-invoice line, a page's edges with their invoices and lines), is built in one go from its shape
-(``_shape``, ``_build``).
+its objects, is worked out once per schema and document (:class:`_Step`, :class:`_Plan`, kept in a
+bounded cache per schema, :class:`_SchemaCaches`), not once per object nor per request: a page of
+50 invoices with their lines runs the same selections 200 times, about 2,000 plain fields in all
+(docs/performance.md). A selection made only of such fields, all the way down (a Money, an invoice
+line, a page's edges with their invoices and lines), is built in one go from its shape (``_shape``,
+``_build``).
 
 Anything unusual — middleware, arguments, directives, ``@defer``, a null where none may be, a
-failing attribute or coercion — takes graphql-core's own path, which then reports the error with its path exactly as
-before; errors inside an object's or an item's sub-fields are handled as graphql-core handles them
-(``handle_field_error`` at the item, then at the field).
+failing attribute or coercion — takes graphql-core's own path, which then reports the error with its
+path exactly as before; errors inside an object's or an item's sub-fields are handled as graphql-core
+handles them (``handle_field_error`` at the item, then at the field).
+
+graphql-core marks the executor methods this relies on as private, so everything that knows about
+them, and about strawberry's internals, is in the compatibility section below: the versions it was
+verified with (the same ranges as ``pyproject.toml``) and the methods' signatures are checked once,
+and outside them :func:`fast_execution_context` answers ``None`` — strawberry's own executor — with a
+logged warning. ``CC_FAST_EXECUTOR=false`` (``Settings.fast_executor``) turns the shortcut off too.
 """
 
 from __future__ import annotations
 
+import inspect
+import logging
+import re
+import threading
+import weakref
+from collections import OrderedDict
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as distribution_version
 from operator import attrgetter
 from typing import Any
 
+import graphql
 from graphql import (
+    FragmentSpreadNode,
     GraphQLField,
     GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLSchema,
     GraphQLString,
     Undefined,
+    VariableNode,
+    Visitor,
     is_leaf_type,
+    visit,
 )
+from graphql.execution import Executor
 from graphql.pyutils import Path, gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from core.fields import PREFETCHED_IN, is_computed
 
+log = logging.getLogger("customer_center.schema")
+
+# ------------------------------------------------------------------------------------------------
+# Compatibility: the one place that knows graphql-core's and strawberry's internals
+# ------------------------------------------------------------------------------------------------
+#: [lowest, first unverified) version of each distribution this module was written and tested
+#: against; pyproject.toml bounds the same ranges. Outside them the shortcut is off.
+VERIFIED_VERSIONS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    "graphql-core": ((3, 3, 2), (3, 4)),
+    "strawberry-graphql": ((0, 341, 2), (0, 342)),
+}
+
+#: graphql-core's ``Executor`` methods (documented ``:meta private:``) that
+#: :class:`PlainFieldExecutionContext` overrides or calls, with the parameters it passes. Nothing
+#: else of graphql-core's executor is used besides its public attributes ``schema``, ``operation``,
+#: ``fragment_definitions``, ``variable_values``, ``middleware_manager`` and ``is_awaitable``
+#: (tests/test_execution.py checks the class against this list).
+EXECUTOR_METHODS: dict[str, tuple[str, ...]] = {
+    "execute_fields": ("parent_type", "source_value", "path", "grouped_field_set", "position_context"),
+    "complete_list_value": ("return_type", "field_details_list", "info", "path", "result", "position_context"),
+    "execute_field": ("parent_type", "source", "field_details_list", "path", "position_context"),
+    "collect_subfields": ("return_type", "field_details_list"),
+    "handle_field_error": ("raw_error", "return_type", "field_details_list", "path"),
+    "settle_in_background": ("awaitables",),
+}
+EXECUTOR_ATTRIBUTES = frozenset(
+    {"schema", "operation", "fragment_definitions", "variable_values", "middleware_manager", "is_awaitable"}
+)
+
+_problems: list[str] = []
+try:  # strawberry: its execution context, the key of its field definitions, its resolver marker
+    from strawberry.resolvers import is_default_resolver
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as _BaseContext
+    from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+    _DEFINITION_KEY: str = GraphQLCoreConverter.DEFINITION_BACKREF
+except (ImportError, AttributeError) as exc:  # pragma: no cover - only with an unverified strawberry
+    _problems.append(f"strawberry: {type(exc).__name__}: {exc}")
+    _BaseContext = Executor  # type: ignore[assignment,misc]  # keeps the module importable
+    _DEFINITION_KEY = "strawberry-definition"
+
+    def is_default_resolver(func: Any) -> bool:  # type: ignore[misc]
+        return False
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    """(3, 3, 2) for "3.3.2"; a pre-release counts as its release ("3.4.0a1": (3, 4, 0))."""
+    parts: list[int] = []
+    for part in text.split("."):
+        digits = re.match(r"\d+", part)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+        if digits.group() != part:
+            break
+    return tuple(parts)
+
+
+def compatibility_problems(installed: dict[str, str] | None = None) -> list[str]:
+    """Why the shortcut cannot run with the installed (or the given) versions; empty when it can."""
+    problems = list(_problems)
+    if installed is None:
+        installed = {}
+        for name in VERIFIED_VERSIONS:
+            try:
+                installed[name] = distribution_version(name)
+            except PackageNotFoundError:
+                installed[name] = graphql.version if name == "graphql-core" else "0"
+    for name, (lowest, first_unverified) in VERIFIED_VERSIONS.items():
+        found = _version_tuple(installed.get(name, "0"))
+        if not lowest <= found < first_unverified:
+            low, high = ".".join(map(str, lowest)), ".".join(map(str, first_unverified))
+            problems.append(f"{name} {installed.get(name)} is outside the verified range >={low},<{high}")
+    for method, parameters in EXECUTOR_METHODS.items():
+        implementation = getattr(_BaseContext, method, None)
+        if implementation is None:
+            problems.append(f"graphql-core's Executor has no {method}()")
+            continue
+        found_parameters = tuple(inspect.signature(implementation).parameters)[1:]
+        if found_parameters != parameters:
+            problems.append(f"graphql-core's Executor.{method}{found_parameters} is not {method}{parameters}")
+    return problems
+
+
+def _strawberry_field(field_def: GraphQLField) -> Any:
+    """The strawberry field behind a graphql-core field (None for introspection's and others)."""
+    return (field_def.extensions or {}).get(_DEFINITION_KEY)
+
+
+_warned: list[str] = []
+
+
+def fast_execution_context(enabled: bool = True) -> type | None:
+    """The ``execution_context_class`` for a strawberry schema: :class:`PlainFieldExecutionContext`
+    when ``enabled`` (``Settings.fast_executor``) and the installed graphql-core and strawberry are
+    the verified ones; otherwise None (strawberry's own executor), with a warning logged once."""
+    if not enabled:
+        return None
+    problems = compatibility_problems()
+    if problems:
+        message = "; ".join(problems)
+        if message not in _warned:
+            _warned.append(message)
+            log.warning("executor shortcut off (graphql-core's own executor runs): %s", message)
+        return None
+    # A class per schema: it carries that schema's plans (see _SchemaCaches).
+    return type(
+        "PlainFieldExecutionContext",
+        (PlainFieldExecutionContext,),
+        {"caches": _SchemaCaches(), "__module__": __name__, "__doc__": PlainFieldExecutionContext.__doc__},
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The shortcut
+# ------------------------------------------------------------------------------------------------
 LEAF, OBJECT, LIST = "leaf", "object", "list"
 STRING = "string"  # in a shape: a leaf of String or ID
 _NOT_PLAIN: tuple[str | None, Any, Any, bool] = (None, None, None, False)
-_PLAIN_KEY = "customer-center-plain-field"
 _FAILED = object()  # an attribute that raised: graphql-core's path reports the error
+
+#: Operations whose plans a schema keeps (least recently used dropped first), and variants of one
+#: operation kept for the values of the variables its directives read (``@include(if: $x)``).
+PLAN_CACHE_SIZE = 256
+VARIANTS_PER_OPERATION = 16
 
 
 def _unwrap(t: Any) -> Any:
@@ -69,14 +209,14 @@ def _plain_field(field_def: GraphQLField) -> tuple[str | None, Any, Any, bool]:
 
     A computed field is called inline; when it raises, graphql-core's path calls it again to report
     the error — harmless for what such a resolver is, a computation on its object."""
-    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    definition = _strawberry_field(field_def)
     if definition is None or field_def.args or definition.extensions:
         return _NOT_PLAIN  # arguments, or field extensions (permissions) that must run
     attribute = (definition.metadata or {}).get(PREFETCHED_IN)
     prefetched = attribute is not None
     if prefetched:
         get = attrgetter(attribute)
-    elif getattr(field_def.resolve, "_is_default", False) and definition.default_resolver is getattr:
+    elif is_default_resolver(field_def.resolve) and definition.default_resolver is getattr:
         get = attrgetter(definition.python_name)
     elif is_computed(definition.base_resolver):
         get = definition.base_resolver.wrapped_func
@@ -138,7 +278,7 @@ def _settled(container: Any, keys: list[Any]) -> Any:
 
 
 class _Step:
-    """One field of a selection: how to answer it, decided once per selection and request."""
+    """One field of a selection: how to answer it, decided once per schema and document."""
 
     __slots__ = ("name", "details", "kind", "get", "named", "field_def", "nullable", "item_type", "sub")
 
@@ -150,56 +290,207 @@ class _Step:
         # A None answers a nullable plain field; for a prefetched one it means "not loaded": resolve.
         self.nullable = field_def is not None and not isinstance(field_def.type, GraphQLNonNull) and not prefetched
         self.item_type = _unwrap(field_def.type).of_type if kind is LIST else None
-        self.sub: Any = None  # the objects' grouped sub-fields, collected on first use
+        self.sub: Any = None  # the objects' grouped sub-fields (False: @defer inside), collected on first use
 
 
 class _Plan:
     """How to answer one selection: its steps, and its shape once asked for (``_shape``)."""
 
-    __slots__ = ("selection", "steps", "shape", "shaped")
+    __slots__ = ("steps", "shape", "shaped")
 
-    def __init__(self, selection: Any, steps: list[_Step]) -> None:
-        self.selection, self.steps = selection, steps  # the selection is kept so its id stays unique
+    def __init__(self, steps: list[_Step]) -> None:
+        self.steps = steps
         self.shape: tuple[Any, ...] | None = None
         self.shaped = False
 
 
-class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context with the plain-field shortcut (see the module docstring)."""
+class _OperationPlans:
+    """The plans of one operation (for one value of the variables its directives read).
+
+    ``by_selection``: id(grouped field set) -> (that set, its plan), for the sets the plans hold
+    themselves (a step's sub-fields), so the same object comes back in every request. ``by_fields``:
+    (parent type, ((response name, ids of its field nodes), ...)) -> plan, for the sets graphql-core
+    collects anew in each request (the root's, a resolver's object's); the ids stay unique because
+    the plan holds those nodes (in its steps), and the parsed document is the same object in every
+    request that sends the same text (strawberry's ParserCache, ``core.limits``)."""
+
+    __slots__ = ("by_selection", "by_fields")
+
+    def __init__(self) -> None:
+        self.by_selection: dict[int, tuple[Any, _Plan]] = {}
+        self.by_fields: dict[tuple[Any, ...], _Plan] = {}
+
+
+class _DirectiveVariables(Visitor):
+    """The variables read by directives (``@skip(if: $x)``): they decide which fields are collected."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.depth = 0
+        self.fragment_arguments = False
+
+    def enter_directive(self, *_: Any) -> None:
+        self.depth += 1
+
+    def leave_directive(self, *_: Any) -> None:
+        self.depth -= 1
+
+    def enter_variable(self, node: VariableNode, *_: Any) -> None:
+        if self.depth:
+            self.names.add(node.name.value)
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+        if getattr(node, "arguments", None):
+            self.fragment_arguments = True  # experimental fragment arguments: plans per request
+
+
+def _directive_variables(operation: Any, fragments: dict[str, Any]) -> tuple[str, ...] | None:
+    """The sorted names of the variables directives read in ``operation`` and the fragments, or None
+    when its plans cannot be shared between requests."""
+    finder = _DirectiveVariables()
+    for node in (operation, *fragments.values()):
+        visit(node, finder)
+    return None if finder.fragment_arguments else tuple(sorted(finder.names))
+
+
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+class _SchemaCaches:
+    """What the executor works out once per schema: each field's kind (``fields``: id -> (field,
+    kind)) and the plans of the last :data:`PLAN_CACHE_SIZE` operations (``operations``: id ->
+    (operation, directive variables, variants), least recently used first).
+
+    Each class :func:`fast_execution_context` makes carries one, used by the first graphql-core
+    schema it executes (``owner``): it lives and dies with that schema and writes nothing into
+    graphql-core's objects (introspection's field definitions are shared by every schema)."""
+
+    def __init__(self) -> None:
+        self.owner: Any = None  # weak reference to the schema
+        self.fields: dict[int, tuple[GraphQLField, tuple[str | None, Any, Any, bool]]] = {}
+        self.operations: OrderedDict[int, tuple[Any, tuple[str, ...] | None, dict[tuple[Any, ...], _OperationPlans]]]
+        self.operations = OrderedDict()
+        self.lock = threading.Lock()
+        self.plans_built = 0  # how many selections were planned (tests: a repeated document plans none)
+
+    def serves(self, schema: GraphQLSchema) -> bool:
+        if self.owner is None:
+            with self.lock:
+                if self.owner is None:
+                    self.owner = weakref.ref(schema)
+        return self.owner() is schema
+
+    def field(self, field_def: GraphQLField) -> tuple[str | None, Any, Any, bool]:
+        found = self.fields.get(id(field_def))
+        if found is not None and found[0] is field_def:
+            return found[1]
+        plain = _plain_field(field_def)
+        self.fields[id(field_def)] = (field_def, plain)
+        return plain
+
+    def plans_for(self, operation: Any, fragments: dict[str, Any], variable_values: Any) -> _OperationPlans:
+        operations = self.operations
+        key = id(operation)
+        with self.lock:
+            entry = operations.get(key)
+            if entry is not None and entry[0] is operation:
+                operations.move_to_end(key)
+            else:
+                entry = operations[key] = (operation, _directive_variables(operation, fragments), {})
+                while len(operations) > PLAN_CACHE_SIZE:
+                    operations.popitem(last=False)
+            _, names, variants = entry
+            if names is None:
+                return _OperationPlans()
+            coerced = variable_values.coerced
+            values = tuple(_hashable(coerced.get(name)) for name in names)
+            plans = variants.get(values)
+            if plans is None:
+                if len(variants) >= VARIANTS_PER_OPERATION:
+                    variants.clear()
+                plans = variants[values] = _OperationPlans()
+            return plans
+
+
+def plan_cache_stats(execution_context_class: Any) -> dict[str, int]:
+    """How many operations a class from :func:`fast_execution_context` keeps plans for, and how many
+    selections it has planned so far."""
+    caches: _SchemaCaches = execution_context_class.caches
+    return {"operations": len(caches.operations), "plans_built": caches.plans_built}
+
+
+class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
+    """Strawberry's execution context with the plain-field shortcut (see the module docstring).
+
+    Use :func:`fast_execution_context`: its classes keep their schema's plans across requests. This
+    class itself plans each request afresh."""
+
+    caches: _SchemaCaches | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # id(grouped field set) -> its plan: collect_subfields memoises the set per selection, so
-        # the same object comes back for every item of a list.
-        self._plans: dict[int, _Plan] = {}
         middleware = self.middleware_manager
         self._shortcut = not (middleware and middleware.middlewares)
+        caches = type(self).caches
+        if caches is None or not caches.serves(self.schema):
+            caches = _SchemaCaches()  # this request's only
+        self._caches = caches
+        plans = caches.plans_for(self.operation, self.fragment_definitions, self.variable_values)
+        self._shared = plans.by_selection
+        self._by_fields = plans.by_fields
+        # id(grouped field set) -> (it, its plan) for the sets graphql-core collected in this request:
+        # collect_subfields memoises them, so the same object comes back for every item of a list.
+        self._local: dict[int, tuple[Any, _Plan]] = {}
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> _Plan:
-        plan = self._plans.get(id(grouped_field_set))
-        if plan is not None and plan.selection is grouped_field_set:
-            return plan
+        entry = self._shared.get(id(grouped_field_set))
+        if entry is None or entry[0] is not grouped_field_set:
+            entry = self._local.get(id(grouped_field_set))
+            if entry is None or entry[0] is not grouped_field_set:
+                entry = self._local[id(grouped_field_set)] = (
+                    grouped_field_set,
+                    self._planned(parent_type, grouped_field_set),
+                )
+        return entry[1]
+
+    def _planned(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> _Plan:
+        """The plan of a selection found by its fields (see :class:`_OperationPlans`), made if new."""
+        key = (
+            parent_type,
+            tuple((name, tuple(id(d.node) for d in details)) for name, details in grouped_field_set.items()),
+        )
+        plan = self._by_fields.get(key)
+        if plan is None:
+            plan = self._by_fields[key] = self._new_plan(parent_type, grouped_field_set)
+        return plan
+
+    def _new_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> _Plan:
         steps = []
+        field_kind = self._caches.field
         for response_name, details in grouped_field_set.items():
             node = details[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
             kind, get, named, prefetched = _NOT_PLAIN
-            plain_node = not node.arguments and not any(d.node.directives for d in details)
-            if field_def is not None and field_def.extensions is not None and plain_node:
-                plain = field_def.extensions.get(_PLAIN_KEY)
-                if plain is None:
-                    # Remembered on the field definition itself: decided once per schema and field.
-                    plain = field_def.extensions[_PLAIN_KEY] = _plain_field(field_def)
-                kind, get, named, prefetched = plain
+            if field_def is not None and not node.arguments and not any(d.node.directives for d in details):
+                kind, get, named, prefetched = field_kind(field_def)
             steps.append(_Step(response_name, details, kind, get, named, field_def, prefetched))
-        plan = self._plans[id(grouped_field_set)] = _Plan(grouped_field_set, steps)
-        return plan
+        self._caches.plans_built += 1
+        return _Plan(steps)
 
     def _sub_fields(self, step: _Step) -> Any:
         """The step's objects' grouped sub-fields, or None when they need graphql-core's path
-        (``@defer`` inside)."""
+        (``@defer`` inside). Planned with the step, so every request finds the same set's plan."""
         if step.sub is None:
             grouped_field_set, new_defer_usages, *_ = self.collect_subfields(step.named, step.details)
+            if not new_defer_usages:
+                plan = self._planned(step.named, grouped_field_set)
+                self._shared[id(grouped_field_set)] = (grouped_field_set, plan)
             step.sub = False if new_defer_usages else grouped_field_set
         return step.sub or None
 
