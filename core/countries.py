@@ -1,0 +1,69 @@
+"""The one country table: which payment methods are offered where (R-R4 at checkout, R-I16 when paying
+invoices), kept as data in ``core/data/countries.csv``; and the R-I16 rule that decides a method for a
+transaction, used by renewal checkout and invoice payment alike."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from core.errors import BadUserInput
+from core.exchange import rates
+
+COUNTRIES_FILE = Path(__file__).resolve().parent / "data" / "countries.csv"
+OTHER_COUNTRIES = "*"
+CARD = "CARD"
+CARD_MAX_TOTAL_USD = Decimal("99999.99")  # R-I16: a card pays a transaction of at most this (net + tax)
+CARD_ONLY_BELOW_USD = Decimal("2000.00")  # R-I16: below this, where cards are accepted, only a card
+
+
+@lru_cache(maxsize=1)
+def _methods_by_country() -> dict[str, tuple[str, ...]]:
+    with COUNTRIES_FILE.open(newline="") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        table = {r["country"].strip().upper(): tuple(r["methods"].split()) for r in rows}
+    if OTHER_COUNTRIES not in table:
+        raise ValueError(f"{COUNTRIES_FILE} needs a '*' row for every other country")
+    return table
+
+
+def methods_offered(country: str | None) -> tuple[str, ...]:
+    """R-R4: the payment methods offered to a customer in ``country`` (ISO 3166 alpha-2)."""
+    table = _methods_by_country()
+    return table.get((country or "").strip().upper(), table[OTHER_COUNTRIES])
+
+
+def cards_accepted(country: str | None) -> bool:
+    return CARD in methods_offered(country)
+
+
+def check_payment_method(
+    method: str, country: str | None, total: Decimal, currency: str, on: date, *, field: str = "paymentMethod"
+) -> None:
+    """R-I16 for one transaction of ``total`` (net plus tax) in ``currency`` on ``on``: a card only
+    where cards are accepted and up to USD 99,999.99; where they are accepted, under USD 2,000.00 a
+    card is the only method. BAD_USER_INPUT (``field``, ``code_detail``) otherwise."""
+    # Unrounded: CHF 1,785.71 is USD 1,999.9952, under the threshold, though it shows as 2,000.00.
+    usd = total * rates().usd_per_unit(currency, on)
+    if method == CARD:
+        if not cards_accepted(country):
+            raise BadUserInput(
+                f"Cards are not accepted for orders in {country or 'this country'}",
+                field=field,
+                code_detail="CARD_NOT_ACCEPTED",
+            )
+        if usd > CARD_MAX_TOTAL_USD:
+            raise BadUserInput(
+                f"Card payments are limited to USD {CARD_MAX_TOTAL_USD:,} per transaction",
+                field=field,
+                code_detail="CARD_LIMIT_EXCEEDED",
+            )
+    elif cards_accepted(country) and usd < CARD_ONLY_BELOW_USD:
+        raise BadUserInput(
+            f"Transactions under USD {CARD_ONLY_BELOW_USD:,} must be paid by card",
+            field=field,
+            code_detail="CARD_ONLY",
+        )
