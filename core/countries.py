@@ -1,10 +1,11 @@
 """The one country table: which payment methods are offered where (R-R4 at checkout, R-I16 when paying
-invoices), kept as data in ``core/data/countries.csv``; and the R-I16 rule that decides a method for a
-transaction, used by renewal checkout and invoice payment alike."""
+invoices) and the tax rate of its invoices (R-I21), kept as data in ``core/data/countries.csv``; and
+the R-I16 rule that decides a method for a transaction, used by renewal checkout and invoice payment."""
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -20,24 +21,42 @@ CARD_MAX_TOTAL_USD = Decimal("99999.99")  # R-I16: a card pays a transaction of 
 CARD_ONLY_BELOW_USD = Decimal("2000.00")  # R-I16: below this, where cards are accepted, only a card
 
 
+@dataclass(frozen=True)
+class Country:
+    methods: tuple[str, ...]
+    tax_rate: Decimal
+
+
 @lru_cache(maxsize=1)
-def _methods_by_country() -> dict[str, tuple[str, ...]]:
+def _countries() -> dict[str, Country]:
     with COUNTRIES_FILE.open(newline="") as fh:
         rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        table = {r["country"].strip().upper(): tuple(r["methods"].split()) for r in rows}
+        table = {
+            r["country"].strip().upper(): Country(tuple(r["methods"].split()), Decimal(r["tax_rate"])) for r in rows
+        }
     if OTHER_COUNTRIES not in table:
         raise ValueError(f"{COUNTRIES_FILE} needs a '*' row for every other country")
     return table
 
 
-def methods_offered(country: str | None) -> tuple[str, ...]:
-    """R-R4: the payment methods offered to a customer in ``country`` (ISO 3166 alpha-2)."""
-    table = _methods_by_country()
-    return table.get((country or "").strip().upper(), table[OTHER_COUNTRIES])
+def country(code: str | None) -> Country:
+    """The row of ``code`` (ISO 3166 alpha-2), or the ``*`` row for a country not listed."""
+    table = _countries()
+    return table.get((code or "").strip().upper(), table[OTHER_COUNTRIES])
 
 
-def cards_accepted(country: str | None) -> bool:
-    return CARD in methods_offered(country)
+def methods_offered(code: str | None) -> tuple[str, ...]:
+    """R-R4: the payment methods offered to a customer in country ``code``."""
+    return country(code).methods
+
+
+def tax_rate(code: str | None) -> Decimal:
+    """R-I21: the tax rate of invoices for orders from country ``code``."""
+    return country(code).tax_rate
+
+
+def cards_accepted(code: str | None) -> bool:
+    return CARD in methods_offered(code)
 
 
 def check_payment_method(

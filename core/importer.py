@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import PERSON_ROLES
 from core.authz import PUBLIC_MAIL_DOMAINS
+from core.emails import is_email
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
 from core.models import Person, PersonRole, Tenant, TenantDomain, TenantPlugin
-from core.users import EMAIL_RE
 
 SECTORS = {"COMMERCIAL", "PUBLIC_SECTOR", "US_FEDERAL", "EDUCATION"}
 
@@ -82,7 +82,7 @@ def _validate_tenants(items: Any, plugin_names: set[str]) -> tuple[list[str], se
         for j, person in enumerate(t.get("people", []) or []):
             pat = f"{at}.people[{j}]"
             email = person.get("email") if isinstance(person, dict) else None
-            if not isinstance(email, str) or not EMAIL_RE.match(email.strip().lower()):
+            if not is_email(email):
                 errors.append(f"{pat}.email: not a valid email address")
             elif isinstance(domains, list) and email.rsplit("@", 1)[1].lower() not in {str(d).lower() for d in domains}:
                 errors.append(f"{pat}.email: {email} is not in the tenant's domains")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from core.auth import ADMIN_ROLE, PERSON_ROLES, token_clock
 from core.context import Context
+from core.emails import normalise_email
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
 from core.ids import from_global_id
 from core.models import Person, PersonRole
@@ -40,13 +41,6 @@ READMIT_ACTION = "readmit"
 
 # Domain event emitted by remove_person (payload in docs/writing-a-plugin.md §5).
 PERSON_REMOVED = "person.removed"
-
-
-def normalise_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        raise BadUserInput(f"{email!r} is not a valid email address", field="email")
-    return email
 
 
 def check_roles(roles: Iterable[str]) -> set[str]:

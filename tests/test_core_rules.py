@@ -132,3 +132,10 @@ def test_thresholds_are_named_constants():
 def test_a_currency_without_a_rate_is_a_typed_error_at_payment():
     with pytest.raises(MissingExchangeRate):
         check_payment_method("CARD", "PL", Decimal("10.00"), "PLN", DAY)
+
+
+def test_tax_rates_come_from_the_country_table():
+    from core.countries import tax_rate
+
+    assert tax_rate("DE") == Decimal("0.19") and tax_rate("us") == Decimal("0.0725")
+    assert tax_rate("ZZ") == Decimal("0") and tax_rate(None) == Decimal("0")

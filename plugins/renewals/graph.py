@@ -249,7 +249,10 @@ class RenewalType:
     async def multi_year_eligible(self, info: Info[Context, None]) -> bool:
         lines = await _loader(info.context, "lines", svc.lines_for).load(self.row.id)
         return svc.multi_year_eligible(
-            self.row.amount, self.currency, [(x.product_family, x.sales_order_number) for x in lines]
+            self.row.amount,
+            self.currency,
+            [(x.product_family, x.sales_order_number) for x in lines],
+            info.context.today(),
         )
 
     @strawberry.field(description="R-R11: the most saved over the multi-year term, when eligible.")

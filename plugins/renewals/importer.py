@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.emails import is_email, parse_email
 from core.hookspecs import ImportSection
 from core.money import CURRENCIES
-from core.users import EMAIL_RE
 from plugins.renewals import service as svc
 from plugins.renewals.models import Renewal, RenewalLine
 
@@ -109,12 +109,12 @@ def validate(items: Any, tenant_keys: set[str]) -> list[str]:
             errors.append(f"{at}.quoteTo: an object with at least an email")
         else:
             email = q.get("email")
-            if not isinstance(email, str) or not EMAIL_RE.match(email.strip().lower()):
+            if not is_email(email):
                 errors.append(f"{at}.quoteTo.email: not a valid email address")
             for k, limit in (("firstName", 100), ("lastName", 100), ("address", 500), ("phone", 40)):
                 errors += _str(q, k, f"{at}.quoteTo", limit)
         rep = item.get("salesRepEmail")
-        if rep is not None and (not isinstance(rep, str) or not EMAIL_RE.match(rep.strip().lower())):
+        if rep is not None and not is_email(rep):
             errors.append(f"{at}.salesRepEmail: not a valid email address")
         if item.get("status", svc.OPEN) not in IMPORT_STATUSES:
             errors.append(f"{at}.status: one of {', '.join(IMPORT_STATUSES)}")
@@ -176,10 +176,10 @@ async def apply(session: AsyncSession, tenant_ids: dict[str, int], items: list[d
         renewal.support_notes = item.get("supportNotes", renewal.support_notes or "")
         if "customerReference" in item:
             renewal.customer_reference = item["customerReference"]
-        renewal.sales_rep_email = (item.get("salesRepEmail") or "").strip().lower()
+        renewal.sales_rep_email = parse_email(item.get("salesRepEmail")) or ""
         if renewal.accepted_at is None:
             # Customer-editable fields follow the document only while the renewal is open.
-            renewal.quote_to_email = q["email"].strip().lower()
+            renewal.quote_to_email = parse_email(q["email"])
             renewal.quote_to_first_name = q.get("firstName", "")
             renewal.quote_to_last_name = q.get("lastName", "")
             renewal.quote_to_address = q.get("address", "")

@@ -19,12 +19,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import countries
+from core.calendar import add_years
 from core.context import Context
 from core.db import as_records, one_of, records
+from core.emails import normalise_email
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
+from core.exchange import MissingExchangeRate, to_usd
 from core.models import Message, ObjectGrant, Tenant
 from core.money import quantize
-from core.users import EMAIL_RE
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, RenewalLine, RenewalOrder, RenewalRequest
 
 # --------------------------------------------------------------------------------------------
@@ -48,31 +51,10 @@ MULTI_YEAR_NEEDS_DATABASE = "DATABASE_ENTERPRISE_MANAGEMENT"
 MULTI_YEAR_YEARS = 3
 #: R-R11: the "save up to" amount is at most this share of the fees over the multi-year term.
 MULTI_YEAR_MAX_SAVING_RATE = Decimal("0.10")
-#: Conversion to USD for the R-R11 fee limit (configurable data; a currency missing here is never eligible).
-USD_RATES: dict[str, Decimal] = {
-    "USD": Decimal("1"),
-    "EUR": Decimal("1.08"),
-    "GBP": Decimal("1.27"),
-    "CHF": Decimal("1.13"),
-    "CAD": Decimal("0.73"),
-    "AUD": Decimal("0.66"),
-    "JPY": Decimal("0.0067"),
-}
 #: R-R12/R-R13: longest multi-year or assistance message.
 MAX_MESSAGE_CHARS = 1800
 #: R-R18: the standard CSV holds at most this many rows.
 MAX_STANDARD_CSV_ROWS = 10_000
-#: R-R4: payment methods offered by the customer's country (configurable table; "*" = any other country).
-PAYMENT_METHODS_BY_COUNTRY: dict[str, tuple[str, ...]] = {
-    "US": ("CARD", "PO", "INVOICE", "POEF"),
-    "CA": ("CARD", "PO", "INVOICE"),
-    "GB": ("CARD", "PO", "INVOICE"),
-    "DE": ("CARD", "PO", "INVOICE"),
-    "FR": ("CARD", "PO", "INVOICE"),
-    "IN": ("PO", "INVOICE"),
-    "CN": ("PO", "INVOICE"),
-    "*": ("PO", "INVOICE"),
-}
 PAYMENT_METHODS = ("CARD", "PO", "INVOICE", "POEF")
 #: R-R8: AutoRenew renewals pay by invoice unless the customer chose otherwise.
 AUTO_RENEW_DEFAULT_METHOD = "INVOICE"
@@ -139,19 +121,17 @@ def activation_due(auto_renew: bool, accepted: bool, start_date: date, today: da
     return auto_renew and not accepted and days_until_start(start_date, today) <= ACTIVATION_DAYS
 
 
-def to_usd(amount: Decimal, currency: str) -> Decimal | None:
-    rate = USD_RATES.get(currency)
-    return None if rate is None else quantize(amount * rate, "USD")
-
-
-def multi_year_eligible(amount: Decimal, currency: str, lines: Sequence[tuple[str, str]]) -> bool:
+def multi_year_eligible(amount: Decimal, currency: str, lines: Sequence[tuple[str, str]], on: date) -> bool:
     """R-R11. ``lines`` are (product family, sales order number) pairs. Eligible when every line is a
     Database family (Enterprise Management only with a Database line of the same sales order) and the
-    annual fee is under USD 50,000."""
+    annual fee is under USD 50,000 at the rate of ``on``; without a rate it is not eligible."""
     if not lines:
         return False
-    usd = to_usd(amount, currency)
-    if usd is None or usd >= MULTI_YEAR_FEE_LIMIT_USD:
+    try:
+        usd = to_usd(amount, currency, on)
+    except MissingExchangeRate:
+        return False
+    if usd >= MULTI_YEAR_FEE_LIMIT_USD:
         return False
     database_orders = {order for family, order in lines if family == "DATABASE"}
     for family, order in lines:
@@ -168,8 +148,8 @@ def save_up_to(amount: Decimal, currency: str) -> Decimal:
 
 
 def payment_methods_for(country: str) -> tuple[str, ...]:
-    """R-R4: which payment methods are offered in the customer's country."""
-    return PAYMENT_METHODS_BY_COUNTRY.get((country or "").upper(), PAYMENT_METHODS_BY_COUNTRY["*"])
+    """R-R4: which payment methods are offered in the customer's country (core's one country table)."""
+    return countries.methods_offered(country)
 
 
 def check_message(message: str, field_name: str = "message") -> str:
@@ -198,13 +178,6 @@ def po_mismatches(billing: BillingDetails, po: PurchaseOrderDetails) -> list[str
     if _norm(billing.address) != _norm(po.bill_to_address):
         wrong.append("billToAddress")
     return wrong
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,17 +232,10 @@ def _text(value: str | None, name: str, limit: int, *, required: bool = False) -
     return text
 
 
-def _email(value: str | None, name: str) -> str:
-    email = (value or "").strip().lower()
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        raise BadUserInput(f"{name}: {value!r} is not a valid email address", field=name)
-    return email
-
-
 def check_billing(billing: BillingDetails) -> BillingDetails:
     return BillingDetails(
         name=_text(billing.name, "billing.name", MAX_NAME_CHARS * 2, required=True),
-        email=_email(billing.email, "billing.email"),
+        email=normalise_email(billing.email, "billing.email"),
         address=_text(billing.address, "billing.address", MAX_ADDRESS_CHARS, required=True),
     )
 
@@ -283,6 +249,13 @@ def check_payment_method(method: str, country: str) -> str:
             field="paymentMethod",
         )
     return method
+
+
+def check_method_for_amount(method: str, country: str, net: Decimal, currency: str, on: date) -> None:
+    """R-I16 at ordering time, on the total the order's invoice will carry (net plus the country's tax),
+    so that no order is accepted with a method its invoice would then refuse."""
+    total = net + quantize(net * countries.tax_rate(country), currency)
+    countries.check_payment_method(method, country, total, currency, on)
 
 
 # --------------------------------------------------------------------------------------------
@@ -599,7 +572,9 @@ async def update_renewal(
         if auto_renew and payment_method is None and renewal.payment_method is None:
             renewal.payment_method = AUTO_RENEW_DEFAULT_METHOD  # R-R8
     if payment_method is not None:
-        renewal.payment_method = check_payment_method(payment_method, await tenant_country(ctx, renewal))
+        country = await tenant_country(ctx, renewal)
+        renewal.payment_method = check_payment_method(payment_method, country)
+        check_method_for_amount(renewal.payment_method, country, renewal.amount, renewal.currency, ctx.today())
     if renewal.auto_renew and renewal.payment_method == "PO" and not renewal.po_number:
         raise BadUserInput("An AutoRenew renewal paid by PO needs a PO number", field="poNumber")
     _touch(ctx, renewal)
@@ -620,7 +595,7 @@ async def update_quote_to(
     """R-R15: new quote-to contact in the owner's domain (R-S3); ownership moves to them."""
     renewal = await authorize(ctx, support_number, "edit", for_update=True)
     require_editable(ctx, renewal)
-    new_email = _email(email, "email")
+    new_email = normalise_email(email, "email")
     if ctx.tenant is None:
         raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
     ctx.authz.require_same_domain("quote_to", [new_email])
@@ -731,7 +706,7 @@ async def request_multi_year(ctx: Context, support_number: str, message: str) ->
         raise Conflict("A multi-year quote was already requested for this renewal", reason="ALREADY_REQUESTED")
     lines = (await lines_for(ctx.session, [renewal.id]))[0]
     if not multi_year_eligible(
-        renewal.amount, renewal.currency, [(x.product_family, x.sales_order_number) for x in lines]
+        renewal.amount, renewal.currency, [(x.product_family, x.sales_order_number) for x in lines], ctx.today()
     ):
         raise BadUserInput(
             "This renewal is not eligible for multi-year: Database products only, under USD 50,000 a year",
@@ -1004,6 +979,9 @@ async def checkout(ctx: Context, req: CheckoutRequest) -> dict[str, Any]:
     method, billing, po_number = _check_terms_and_billing(
         ctx, req, tenant.country, await tssa_required(ctx, tenant.id), _default_billing(renewals[0])
     )
+    # R-I16 on the whole order: several renewals in one order count together.
+    net = sum((r.amount for r in renewals), Decimal(0))
+    check_method_for_amount(method, tenant.country, net, renewals[0].currency, ctx.today())
     order = await place_order(
         ctx, renewals, kind="CHECKOUT", payment_method=method, billing=billing, po_number=po_number
     )

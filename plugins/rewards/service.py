@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.calendar import add_months
 from core.context import Context
 from core.errors import BadUserInput, Forbidden, NotFound
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
@@ -136,12 +137,6 @@ def month_end(d: date) -> date:
 def previous_month(today: date) -> date:
     """First day of the last completed month (R-W3: computed at the end of each month)."""
     return month_start(month_start(today) - timedelta(days=1))
-
-
-def add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def expiry_date(deposited_on: date) -> date:

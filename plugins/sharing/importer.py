@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz import same_domain
+from core.emails import parse_email
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
 from core.models import ObjectGrant, Person, TenantDomain
-from core.users import EMAIL_RE
 from plugins.sharing import service
 
 SECTION_KEY = "shares"
@@ -27,11 +27,7 @@ MAX_ITEMS = 100_000
 IMPORT_ACTOR = "import"
 
 
-def _email(v: Any) -> str | None:
-    if not isinstance(v, str):
-        return None
-    v = v.strip().lower()
-    return v if len(v) <= 254 and EMAIL_RE.match(v) else None
+_email = parse_email
 
 
 def validate(items: Any, tenant_keys: set[str]) -> list[str]:

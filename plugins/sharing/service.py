@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import users as user_service
 from core.context import Context
+from core.emails import normalise_email
 from core.errors import BadUserInput, Conflict, NotFound
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.models import ObjectGrant, Person
@@ -77,7 +78,7 @@ def normalise_emails(emails: Iterable[str], *, limit: int = MAX_EMAILS_PER_SHARE
         raise BadUserInput(f"At most {limit} email addresses at a time (got {len(raw)})", field=field)
     out: list[str] = []
     for e in raw:
-        email = user_service.normalise_email(e)
+        email = normalise_email(e)
         if email not in out:
             out.append(email)
     return out
@@ -291,7 +292,7 @@ async def share_billing_dashboard(ctx: Context, emails: Iterable[str]) -> list[O
 async def revoke_billing_dashboard(ctx: Context, email: str) -> ObjectGrant:
     ctx.require_tenant()
     ctx.require(BILLING_DASHBOARD_OBJECT, SHARE_ACTION)
-    email = user_service.normalise_email(email)
+    email = normalise_email(email)
     grant = (
         await ctx.session.execute(
             select(ObjectGrant).where(

@@ -244,3 +244,23 @@ async def test_concurrent_double_click_places_one_order(rec_api):
     rows = await api.sql("select count(*) from renewal_orders")
     assert rows[0][0] == 2
     assert len([e for e, _ in api.recorder.events if e == "renewal.accepted"]) == 2
+
+
+async def test_checkout_applies_the_card_only_rule_of_invoice_payment_r_i16(two_tenants):
+    """R-I16 at checkout, as when paying the invoice: an order whose invoice total (net plus tax) is under
+    USD 2,000.00 is card-only where cards are accepted (Acme is in the US), counting every renewal of the
+    order; refused orders change nothing."""
+    api = two_tenants
+    await load(api, renewal("S-1", 60, amount="1864.00"), renewal("S-2", 60, amount="1.00"), renewal("S-3", 60))
+    before = await counts(api)
+    err = await api.error(CHECKOUT, order(["S-1"], paymentMethod="POEF"), **TECH)
+    assert err["extensions"]["code"] == "BAD_USER_INPUT" and err["extensions"]["code_detail"] == "CARD_ONLY"
+    err = await api.error(CHECKOUT, order(["S-1"]), **TECH)  # pay by invoice: refused the same way
+    assert err["extensions"]["code_detail"] == "CARD_ONLY"
+    assert await counts(api) == before
+    # Together the two renewals reach 1,865.00 net = 2,000.21 with tax: any offered method
+    placed = (await api.ok(CHECKOUT, order(["S-1", "S-2"]), **TECH))["checkout"]
+    assert placed["paymentMethod"] == "INVOICE" and placed["total"]["amount"] == "1865.00"
+    # and a card pays a small order
+    placed = (await api.ok(CHECKOUT, order(["S-3"], paymentMethod="CARD"), **TECH))["checkout"]
+    assert placed["paymentMethod"] == "CARD"

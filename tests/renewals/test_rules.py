@@ -65,19 +65,19 @@ OPT = ("DATABASE_ENTERPRISE_OPTIONS", "SO1")
     ],
 )
 def test_multi_year_fee_limit_r_r11(amount, currency, eligible):
-    assert svc.multi_year_eligible(Decimal(amount), currency, [DB, OPT]) is eligible
+    assert svc.multi_year_eligible(Decimal(amount), currency, [DB, OPT], TODAY) is eligible
 
 
 def test_multi_year_products_r_r11():
     fee = Decimal("1000.00")
-    assert svc.multi_year_eligible(fee, "USD", [DB])
-    assert svc.multi_year_eligible(fee, "USD", [OPT])
-    assert svc.multi_year_eligible(fee, "USD", [DB, ("DATABASE_ENTERPRISE_MANAGEMENT", "SO1")])
+    assert svc.multi_year_eligible(fee, "USD", [DB], TODAY)
+    assert svc.multi_year_eligible(fee, "USD", [OPT], TODAY)
+    assert svc.multi_year_eligible(fee, "USD", [DB, ("DATABASE_ENTERPRISE_MANAGEMENT", "SO1")], TODAY)
     # Enterprise Management only with a Database bought on the same order
-    assert not svc.multi_year_eligible(fee, "USD", [("DATABASE_ENTERPRISE_MANAGEMENT", "SO1")])
-    assert not svc.multi_year_eligible(fee, "USD", [DB, ("DATABASE_ENTERPRISE_MANAGEMENT", "SO9")])
-    assert not svc.multi_year_eligible(fee, "USD", [DB, ("MIDDLEWARE", "SO1")])
-    assert not svc.multi_year_eligible(fee, "USD", [])
+    assert not svc.multi_year_eligible(fee, "USD", [("DATABASE_ENTERPRISE_MANAGEMENT", "SO1")], TODAY)
+    assert not svc.multi_year_eligible(fee, "USD", [DB, ("DATABASE_ENTERPRISE_MANAGEMENT", "SO9")], TODAY)
+    assert not svc.multi_year_eligible(fee, "USD", [DB, ("MIDDLEWARE", "SO1")], TODAY)
+    assert not svc.multi_year_eligible(fee, "USD", [], TODAY)
 
 
 def test_save_up_to_r_r11():
@@ -97,7 +97,7 @@ def test_message_limit_r_r12_r_r13():
 def test_payment_methods_by_country_r_r4():
     assert svc.payment_methods_for("US") == ("CARD", "PO", "INVOICE", "POEF")
     assert "POEF" not in svc.payment_methods_for("DE")
-    assert svc.payment_methods_for("ZZ") == svc.PAYMENT_METHODS_BY_COUNTRY["*"]
+    assert svc.payment_methods_for("ZZ") == ("PO", "INVOICE")  # the "*" row of core's country table
     assert svc.check_payment_method("card", "US") == "CARD"
     with pytest.raises(BadUserInput):
         svc.check_payment_method("POEF", "DE")
@@ -121,6 +121,11 @@ def test_apportion_keeps_lines_adding_up():
     assert svc.apportion(Decimal("10.00"), [], "USD") == []
 
 
-def test_add_years_handles_leap_day():
-    assert svc.add_years(date(2028, 2, 29), 3) == date(2031, 2, 28)
-    assert svc.add_years(date(2026, 1, 1), 3) == date(2029, 1, 1)
+def test_order_method_follows_r_i16_on_the_invoice_total():
+    """The card-only rule under USD 2,000.00 applies to the order's invoice total (net plus tax), so no
+    order is accepted with a method its invoice would refuse."""
+    svc.check_method_for_amount("PO", "US", Decimal("1865.00"), "USD", TODAY)  # 2,000.21 with 7.25 % tax
+    with pytest.raises(BadUserInput) as err:
+        svc.check_method_for_amount("PO", "US", Decimal("1864.00"), "USD", TODAY)  # 1,999.14
+    assert err.value.extensions["code_detail"] == "CARD_ONLY"
+    svc.check_method_for_amount("PO", "IN", Decimal("10.00"), "USD", TODAY)  # no cards in India

@@ -29,10 +29,10 @@ def renewal_item(tenant: str, sn: str, quote_to: str, days: int = 60) -> dict[st
         "endDate": (start + timedelta(days=364)).isoformat(),
         "serviceLevel": "Premier",
         "currency": "USD",
-        "amount": "1200.00",
+        "amount": "2400.00",
         "quoteTo": {"email": quote_to, "firstName": "Q", "lastName": "To", "address": "1 Main St", "phone": "1"},
         "lines": [
-            {"product": "WebLogic", "productFamily": "MIDDLEWARE", "salesOrderNumber": "SO1", "amount": "1200.00"}
+            {"product": "WebLogic", "productFamily": "MIDDLEWARE", "salesOrderNumber": "SO1", "amount": "2400.00"}
         ],
     }
 
