@@ -29,7 +29,7 @@ class Context:
     request: Any = None
     # The caller's own row when a person acts in their own tenant (loaded by authentication).
     person: Person | None = None
-    _loaders: dict[str, DataLoader] = field(default_factory=dict)
+    _loaders: dict[Any, DataLoader] = field(default_factory=dict)  # by name, or by core.loaders.Loader class
     _despite_rollback: list[tuple[int | None, Callable[[AsyncSession], Awaitable[None]]]] = field(default_factory=list)
 
     # -- time -------------------------------------------------------------------------------
