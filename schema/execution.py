@@ -32,6 +32,7 @@ logged warning. ``CC_FAST_EXECUTOR=false`` (``Settings.fast_executor``) turns th
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import re
@@ -80,7 +81,9 @@ VERIFIED_VERSIONS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
 #: :class:`PlainFieldExecutionContext` overrides or calls, with the parameters it passes. Nothing
 #: else of graphql-core's executor is used besides its public attributes ``schema``, ``operation``,
 #: ``fragment_definitions``, ``variable_values``, ``middleware_manager`` and ``is_awaitable``
-#: (tests/test_execution.py checks the class against this list).
+#: (tests/test_execution.py checks the class against this list), and what these methods take and
+#: give: grouped field sets (response name -> list of ``FieldDetails``, read for ``.node``) and
+#: ``CollectedFields`` (unpacked as grouped field set, new defer usages, ...): STRUCTURES below.
 EXECUTOR_METHODS: dict[str, tuple[str, ...]] = {
     "execute_fields": ("parent_type", "source_value", "path", "grouped_field_set", "position_context"),
     "complete_list_value": ("return_type", "field_details_list", "info", "path", "result", "position_context"),
@@ -92,8 +95,25 @@ EXECUTOR_METHODS: dict[str, tuple[str, ...]] = {
 EXECUTOR_ATTRIBUTES = frozenset(
     {"schema", "operation", "fragment_definitions", "variable_values", "middleware_manager", "is_awaitable"}
 )
+STRUCTURES: dict[str, tuple[str, ...]] = {
+    "FieldDetails": ("node",),
+    "CollectedFields": ("grouped_field_set", "new_defer_usages"),
+    "VariableValues": ("sources", "coerced"),
+}
 
 _problems: list[str] = []
+try:  # graphql-core: the named tuples of STRUCTURES
+    from graphql.execution import collect_fields as _collect_fields
+    from graphql.execution import values as _values
+
+    _STRUCTURE_FIELDS = {
+        "FieldDetails": _collect_fields.FieldDetails._fields,
+        "CollectedFields": _collect_fields.CollectedFields._fields,
+        "VariableValues": _values.VariableValues._fields,
+    }
+except (ImportError, AttributeError) as exc:  # pragma: no cover - only with an unverified graphql-core
+    _problems.append(f"graphql-core: {type(exc).__name__}: {exc}")
+    _STRUCTURE_FIELDS = {}
 try:  # strawberry: its execution context, the key of its field definitions, its resolver marker
     from strawberry.resolvers import is_default_resolver
     from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as _BaseContext
@@ -122,16 +142,22 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+@functools.cache
+def _installed_versions() -> dict[str, str]:
+    installed = {}
+    for name in VERIFIED_VERSIONS:
+        try:
+            installed[name] = distribution_version(name)
+        except PackageNotFoundError:
+            installed[name] = graphql.version if name == "graphql-core" else "0"
+    return installed
+
+
 def compatibility_problems(installed: dict[str, str] | None = None) -> list[str]:
     """Why the shortcut cannot run with the installed (or the given) versions; empty when it can."""
     problems = list(_problems)
     if installed is None:
-        installed = {}
-        for name in VERIFIED_VERSIONS:
-            try:
-                installed[name] = distribution_version(name)
-            except PackageNotFoundError:
-                installed[name] = graphql.version if name == "graphql-core" else "0"
+        installed = _installed_versions()
     for name, (lowest, first_unverified) in VERIFIED_VERSIONS.items():
         found = _version_tuple(installed.get(name, "0"))
         if not lowest <= found < first_unverified:
@@ -145,6 +171,10 @@ def compatibility_problems(installed: dict[str, str] | None = None) -> list[str]
         found_parameters = tuple(inspect.signature(implementation).parameters)[1:]
         if found_parameters != parameters:
             problems.append(f"graphql-core's Executor.{method}{found_parameters} is not {method}{parameters}")
+    for structure, fields in STRUCTURES.items():
+        found_fields = _STRUCTURE_FIELDS.get(structure, ())
+        if found_fields[: len(fields)] != fields:
+            problems.append(f"graphql-core's {structure}{found_fields} does not start with {fields}")
     return problems
 
 
@@ -167,7 +197,7 @@ def fast_execution_context(enabled: bool = True) -> type | None:
         message = "; ".join(problems)
         if message not in _warned:
             _warned.append(message)
-            log.warning("executor shortcut off (graphql-core's own executor runs): %s", message)
+            log.warning("executor shortcut off (strawberry's own executor runs): %s", message)
         return None
     # A class per schema: it carries that schema's plans (see _SchemaCaches).
     return type(
@@ -438,8 +468,8 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
         middleware = self.middleware_manager
         self._shortcut = not (middleware and middleware.middlewares)
         caches = type(self).caches
-        if caches is None or not caches.serves(self.schema):
-            caches = _SchemaCaches()  # this request's only
+        if caches is None or not self._shortcut or not caches.serves(self.schema):
+            caches = _SchemaCaches()  # this request's only (with middleware: unused)
         self._caches = caches
         plans = caches.plans_for(self.operation, self.fragment_definitions, self.variable_values)
         self._shared = plans.by_selection

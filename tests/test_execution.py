@@ -459,7 +459,7 @@ async def test_outside_the_verified_versions_the_shortcut_steps_aside(
         assert execution.fast_execution_context() is None
         assert execution.fast_execution_context() is None
     assert [r.getMessage() for r in caplog.records].count(
-        f"executor shortcut off (graphql-core's own executor runs): {problems[0]}"
+        f"executor shortcut off (strawberry's own executor runs): {problems[0]}"
     ) == 1  # logged once
     # The product's schema, with the setting on, then runs strawberry's own executor.
     from core.plugins import load_plugins
@@ -475,8 +475,10 @@ def test_a_changed_executor_method_turns_the_shortcut_off(monkeypatch: pytest.Mo
 
     monkeypatch.setitem(execution.EXECUTOR_METHODS, "execute_field", ("parent_type", "source", "path"))
     monkeypatch.setitem(execution.EXECUTOR_METHODS, "resolve_everything_fast", ())
+    monkeypatch.setitem(execution.STRUCTURES, "FieldDetails", ("field_node",))
     problems = execution.compatibility_problems()
-    assert len(problems) == 2 and "execute_field" in problems[0] and "resolve_everything_fast" in problems[1]
+    assert len(problems) == 3, problems
+    assert "execute_field" in problems[0] and "resolve_everything_fast" in problems[1] and "FieldDetails" in problems[2]
     monkeypatch.setattr(execution, "_warned", [])
     assert execution.fast_execution_context() is None
 
