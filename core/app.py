@@ -59,6 +59,7 @@ from core.limits import (
 )
 from core.models import AuditEntry, Person, PolicyRule, Tenant
 from core.plugins import PluginRegistry, load_plugins
+from core.secret import RedactedOperation, redact_operation
 from core.settings import Settings, get_settings
 from schema.builder import SchemaCache
 
@@ -140,7 +141,7 @@ def create_state(
         sessionmaker=make_sessionmaker(engine),
         plugins=registry,
         enforcers=EnforcerCache(policies),
-        schemas=SchemaCache(registry),
+        schemas=SchemaCache(registry, fast_executor=settings.fast_executor),
     )
     from core.limits import schema_extensions
 
@@ -257,10 +258,10 @@ async def authenticate(state: AppState, request: Request, session: AsyncSession)
     if found is None:
         raise Forbidden("No access: this email is not a user of any organisation")
     person, home = found
-    principal = await _principal_of(state, session, person, home)
     if token_revoked(claims, person.tokens_revoked_at):
         # Issued before the person was removed (R-A3): re-admission does not revive it.
         raise Unauthenticated("Token revoked; sign in again")
+    principal = await _principal_of(state, session, person, home)
     _record_sign_in(person, claims, state)
     if wanted_tenant and wanted_tenant != home.key:
         tenant = await _tenant_by_key(session, wanted_tenant)
@@ -521,7 +522,7 @@ async def graphql_endpoint(request: Request) -> Response:
             )
             payload.setdefault("extensions", {})["cost"] = cost_extension(state, pre.cost, key, remaining)
             if is_mutation:
-                await _audit(state, principal, pre.fields, operation_name, variables, payload)
+                await _audit(state, principal, pre.fields, operation_name, query, variables, payload)
         finally:
             if lock:
                 lock.release()
@@ -592,7 +593,8 @@ async def _execute(
 
 
 def _summarize(value: Any, depth: int = 0) -> Any:
-    """Mutation arguments for the audit detail: structure kept, long strings and lists cut."""
+    """Mutation arguments for the audit detail (secrets already redacted, so a cut never keeps part
+    of one): structure kept, long strings and lists cut."""
     if isinstance(value, str):
         return value if len(value) <= AUDIT_VALUE_CHARS else value[:AUDIT_VALUE_CHARS] + "…"
     if depth >= 4:
@@ -604,24 +606,42 @@ def _summarize(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def _redacted(
+    state: AppState, query: str, operation_name: str | None, variables: dict[str, Any] | None
+) -> RedactedOperation:
+    """The request as the audit may keep it, read against the schema of every installed module (a
+    superset of any tenant's, as for the price): a document that no longer parses keeps nothing."""
+    try:
+        document = parse_limited(query, state.settings)
+    except (QueryTooComplex, GraphQLError):
+        document = None
+    schema = state.schemas.get(frozenset(state.plugins.names))._schema
+    return redact_operation(schema, document, operation_name, variables)
+
+
 async def _audit(
     state: AppState,
     principal: Principal,
     fields: list[str],
     operation_name: str | None,
+    query: str,
     variables: dict[str, Any] | None,
     payload: dict[str, Any],
 ) -> None:
     """One audit row per mutation field: who, tenant, what (field, operation, arguments), when, and
-    the outcome — ``OK`` or ``ERROR:<code>`` (the whole request was rolled back)."""
+    the outcome — ``OK`` or ``ERROR:<code>`` (the whole request was rolled back). The arguments are
+    the variables and the root fields' inline arguments, with ``@secret`` values redacted
+    (core/secret.py): tenant admins and staff read this log."""
     codes = list(dict.fromkeys(e.get("extensions", {}).get("code", "ERROR") for e in payload.get("errors", [])))
     outcome = ("ERROR:" + codes[0])[:AUDIT_OUTCOME_CHARS] if codes else "OK"
+    redacted = _redacted(state, query, operation_name, variables)
     detail = json.dumps(
         {
             "operation": operation_name,
             "codes": codes,
             "staff": sorted(principal.staff_roles) or None,
-            "variables": _summarize(variables or {}),
+            "variables": _summarize(redacted.variables),
+            "arguments": _summarize(redacted.arguments),
         },
         default=str,
         ensure_ascii=False,
