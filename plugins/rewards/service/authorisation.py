@@ -1,0 +1,161 @@
+"""Who may redeem (R-W6): the cloud administrator authorises finance contacts, and a redeemer gives
+the code they were emailed, locked out like a login after too many wrong ones."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import Context
+from core.errors import BadUserInput, Forbidden, NotFound
+from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
+from core.models import AuditEntry, Person
+from plugins.rewards.models import RewardCodeFailure, RewardRedeemer
+from plugins.rewards.service.constants import (
+    CODE_FAILURE_WINDOW,
+    MAX_CODE_FAILURES_PER_ACCOUNT,
+    MAX_CODE_FAILURES_PER_PERSON,
+    REDEEMER_CONTACT_KIND,
+    REDEEMER_ROLE,
+)
+from plugins.rewards.service.rules import hash_code, new_code, normalise_code
+
+
+async def authorize_redeemer(ctx: Context, email: str) -> tuple[RewardRedeemer, str]:
+    """R-W6: the cloud administrator (tenant ADMIN) names a finance contact as the rewards invoice
+    recipient; a fresh redemption code is emailed to them (a new authorisation replaces the old code)."""
+    tenant = ctx.require_tenant()
+    email = (email or "").strip().lower()
+    person = (
+        await ctx.session.execute(select(Person).where(Person.email == email, Person.status != "REMOVED"))
+    ).scalar_one_or_none()
+    if person is None:
+        raise NotFound("No such person in your organisation", field="email")
+    if REDEEMER_CONTACT_KIND not in person.role_names:
+        raise BadUserInput(
+            f"{email} is not a finance contact; only the invoice recipient (finance contact) can redeem rewards",
+            field="email",
+        )
+    code = new_code()
+    row = (await ctx.session.execute(select(RewardRedeemer).where(RewardRedeemer.email == email))).scalar_one_or_none()
+    if row is None:
+        row = RewardRedeemer(tenant_id=tenant.id, email=email)
+        ctx.session.add(row)
+    row.code_hash = hash_code(tenant.id, email, code)
+    row.authorized_by = ctx.principal.email
+    row.authorized_at = ctx.now()
+    row.revoked_at = None
+    ctx.send_email(
+        email,
+        "Your support rewards redemption code",
+        f"{ctx.principal.email} authorised you to redeem {tenant.name}'s support rewards against invoices.\n\n"
+        f"Your redemption code: {code}\n\nKeep it private: you will be asked for it each time you redeem. "
+        "A new authorisation replaces this code.",
+        kind="rewards.redeemer_authorized",
+    )
+    await ctx.session.flush()
+    return row, code
+
+
+async def revoke_redeemer(ctx: Context, email: str) -> RewardRedeemer:
+    email = (email or "").strip().lower()
+    row = (
+        await ctx.session.execute(
+            select(RewardRedeemer).where(RewardRedeemer.email == email, RewardRedeemer.revoked_at.is_(None))
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("That person is not an authorised rewards redeemer", field="email")
+    row.revoked_at = ctx.now()
+    await ctx.session.flush()
+    return row
+
+
+async def list_redeemers(session: AsyncSession) -> list[RewardRedeemer]:
+    stmt = select(RewardRedeemer).where(RewardRedeemer.revoked_at.is_(None)).order_by(RewardRedeemer.email)
+    return list((await session.execute(stmt)).scalars())
+
+
+# cc_principal_roles: REWARDS_REDEEMER for an authorised, unrevoked recipient. The check runs
+# outside the tenant filter, so the tenant is filtered explicitly.
+AUTHORISED_REDEEMER = RoleCheck(
+    REDEEMER_ROLE,
+    select(RewardRedeemer.id).where(
+        RewardRedeemer.tenant_id == TENANT_ID,
+        RewardRedeemer.email == EMAIL,
+        RewardRedeemer.revoked_at.is_(None),
+    ),
+)
+
+
+async def check_code(ctx: Context, code: str | None) -> None:
+    """R-W6: the redeemer must give the code they were emailed. A wrong code is FORBIDDEN and counted
+    even though the request rolls back; at the limits (per person, per account) the redeemer is
+    locked out for :data:`CODE_FAILURE_WINDOW` with ``codeDetail`` REDEMPTION_LOCKED and an audit record."""
+    if not code or not normalise_code(code) or len(code) > 64:
+        raise BadUserInput("redemptionCode is required", field="redemptionCode")
+    tenant = ctx.require_tenant()
+    if REDEEMER_CONTACT_KIND not in ctx.principal.roles:
+        raise Forbidden("Only the authorised finance contact can redeem rewards")
+    tenant_id, email, now = tenant.id, ctx.principal.email, ctx.now()
+    row = (
+        await ctx.session.execute(
+            select(RewardRedeemer).where(RewardRedeemer.email == email, RewardRedeemer.revoked_at.is_(None))
+        )
+    ).scalar_one_or_none()
+    since = now - CODE_FAILURE_WINDOW
+    person_since = max(since, row.authorized_at) if row is not None else since
+    person_failures, account_failures = await _code_failures(ctx.session, tenant_id, email, person_since, since)
+    if person_failures >= MAX_CODE_FAILURES_PER_PERSON or account_failures >= MAX_CODE_FAILURES_PER_ACCOUNT:
+        raise Forbidden(
+            "Too many wrong redemption codes; redeeming is locked for "
+            f"{int(CODE_FAILURE_WINDOW.total_seconds() // 60)} minutes",
+            code_detail="REDEMPTION_LOCKED",
+            retry_after_seconds=int(CODE_FAILURE_WINDOW.total_seconds()),
+        )
+    if row is None or not hmac.compare_digest(row.code_hash, hash_code(tenant_id, email, code)):
+        person_after, account_after = person_failures + 1, account_failures + 1
+        locked_scope = (
+            "account"
+            if account_after == MAX_CODE_FAILURES_PER_ACCOUNT
+            else "person"
+            if person_after == MAX_CODE_FAILURES_PER_PERSON
+            else None
+        )
+
+        async def count_failure(session: AsyncSession) -> None:
+            session.add(RewardCodeFailure(tenant_id=tenant_id, email=email, failed_at=now))
+            if locked_scope:
+                failures = account_after if locked_scope == "account" else person_after
+                session.add(
+                    AuditEntry(
+                        tenant_id=tenant_id,
+                        actor=email,
+                        action="rewards.redemption_locked",
+                        outcome="LOCKED",
+                        detail=json.dumps({"scope": locked_scope, "failures": failures}),
+                        created_at=now,
+                    )
+                )
+
+        ctx.record_despite_rollback(count_failure)
+        raise Forbidden(
+            "Wrong redemption code",
+            code_detail="WRONG_REDEMPTION_CODE",
+            attempts_left=max(0, MAX_CODE_FAILURES_PER_PERSON - person_after),
+        )
+
+
+async def _code_failures(
+    session: AsyncSession, tenant_id: int, email: str, person_since: datetime, since: datetime
+) -> tuple[int, int]:
+    """Wrong codes of this person since ``person_since`` and of the whole account since ``since``."""
+    failures = select(func.count()).where(RewardCodeFailure.tenant_id == tenant_id)
+    person = failures.where(RewardCodeFailure.email == email, RewardCodeFailure.failed_at >= person_since)
+    account = failures.where(RewardCodeFailure.failed_at >= since)
+    found = (await session.execute(select(person.scalar_subquery(), account.scalar_subquery()))).one()
+    return int(found[0]), int(found[1])

@@ -1,0 +1,80 @@
+"""Reads of the tenant's rewards account and lots (balances, R-W11), and the locked reads balance changes start with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.money import quantize
+from plugins.rewards.models import RewardAccount, RewardLot
+from plugins.rewards.service.constants import EXPIRING_SOON_DAYS
+
+
+def mine(session: AsyncSession, model: Any) -> Any:
+    """Explicit tenant clause for aggregate-only selects: the central tenant filter (core/db.py)
+    only sees entity selects, so ``select(func.sum(Lot.remaining))`` would span tenants (R-T1)."""
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None:
+        raise RuntimeError("rewards queries need a tenant-bound session")
+    return model.tenant_id == tenant_id
+
+
+async def get_account(session: AsyncSession, *, lock: bool = False) -> RewardAccount | None:
+    stmt = select(RewardAccount)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def currency_of(session: AsyncSession) -> str:
+    account = await get_account(session)
+    return account.currency if account else "USD"
+
+
+@dataclass
+class Balances:
+    currency: str
+    available: Decimal
+    expiring: dict[int, Decimal]
+
+
+async def balances(session: AsyncSession, today: date) -> Balances:
+    """R-W11: usable balance and the part of it expiring within 30 / 90 days, in one query."""
+    usable = (RewardLot.status == "ACTIVE") & (RewardLot.expires_on > today)
+    cols = [func.coalesce(func.sum(case((usable, RewardLot.remaining), else_=0)), 0)]
+    for days in EXPIRING_SOON_DAYS:
+        soon = usable & (RewardLot.expires_on <= today + timedelta(days=days))
+        cols.append(func.coalesce(func.sum(case((soon, RewardLot.remaining), else_=0)), 0))
+    row = (await session.execute(select(*cols).where(mine(session, RewardLot)))).one()
+    currency = await currency_of(session)
+    return Balances(
+        currency=currency,
+        available=quantize(Decimal(row[0]), currency),
+        expiring={d: quantize(Decimal(v), currency) for d, v in zip(EXPIRING_SOON_DAYS, row[1:], strict=True)},
+    )
+
+
+async def _ledger_balance(session: AsyncSession) -> Decimal:
+    """Deposited − redeemed − expired so far: what the activity page's running balance shows."""
+    stmt = select(func.coalesce(func.sum(RewardLot.remaining), 0)).where(
+        mine(session, RewardLot), RewardLot.status == "ACTIVE"
+    )
+    total = (await session.execute(stmt)).scalar_one()
+    return Decimal(total)
+
+
+async def _locked_lots(session: AsyncSession, *conditions: Any) -> list[RewardLot]:
+    """Lots locked in a fixed order (earliest expiry, then id) so that lockers never deadlock."""
+    stmt = (
+        select(RewardLot)
+        .where(RewardLot.status == "ACTIVE", *conditions)
+        .order_by(RewardLot.expires_on, RewardLot.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(stmt)).scalars())

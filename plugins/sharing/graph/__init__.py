@@ -1,0 +1,17 @@
+"""Sharing GraphQL: renewal shares (R-S1, R-S5), share lists, billing-dashboard shares (R-S4).
+Resolvers translate arguments and call ``service``; every decision is made there by the enforcer."""
+
+from __future__ import annotations
+
+from plugins.sharing.graph.mutations import SharingMutation
+from plugins.sharing.graph.queries import SharingQuery
+from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, RenewalSharing, ShareListType
+
+__all__ = [
+    "BillingDashboardShareType",
+    "RenewalShareType",
+    "RenewalSharing",
+    "ShareListType",
+    "SharingMutation",
+    "SharingQuery",
+]

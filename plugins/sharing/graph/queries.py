@@ -1,0 +1,52 @@
+"""Sharing's root query fields: a renewal's shares (R-S5), share lists, billing-dashboard shares (R-S4)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.context import Context
+from core.models import ObjectGrant
+from core.pagination import Connection, connection, keyset_page
+from plugins.sharing import service
+from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, ShareListType
+
+
+@strawberry.type
+class SharingQuery:
+    @strawberry.field(description="People a renewal is shared with, and their roles (R-S5).")
+    async def renewal_shares(
+        self, info: Info[Context, None], support_number: str, first: int | None = None, after: str | None = None
+    ) -> Connection[RenewalShareType]:
+        ctx = info.context
+        support_number = await service.authorize_renewal_share(ctx, support_number)
+        rows, page, total, cursors = await keyset_page(
+            ctx.session,
+            service.renewal_shares_stmt(support_number),
+            [(ObjectGrant.grantee_email, False), (ObjectGrant.id, False)],
+            first=first,
+            after=after,
+            key_of=lambda g: (g.grantee_email, g.id),
+        )
+        return connection([RenewalShareType.of(g) for g in rows], page, total, cursors)
+
+    @strawberry.field(description="The viewer's saved share lists.")
+    async def share_lists(self, info: Info[Context, None]) -> list[ShareListType]:
+        return [ShareListType.of(s) for s in await service.list_share_lists(info.context)]
+
+    @strawberry.field(description="Colleagues the billing dashboard is shared with (R-S4).")
+    async def billing_dashboard_shares(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[BillingDashboardShareType]:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require(service.BILLING_DASHBOARD_OBJECT, service.SHARE_ACTION)
+        rows, page, total, cursors = await keyset_page(
+            ctx.session,
+            service.billing_dashboard_shares_stmt(),
+            [(ObjectGrant.grantee_email, False), (ObjectGrant.id, False)],
+            first=first,
+            after=after,
+            key_of=lambda g: (g.grantee_email, g.id),
+        )
+        return connection([BillingDashboardShareType.of(g) for g in rows], page, total, cursors)

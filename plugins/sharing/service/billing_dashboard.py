@@ -1,0 +1,82 @@
+"""Sharing the billing dashboard (R-S4): a tenant-wide BILLING_DASHBOARD role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from core.context import Context
+from core.emails import normalise_email
+from core.errors import NotFound
+from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
+from core.models import ObjectGrant
+from plugins.sharing.service.common import (
+    BILLING_DASHBOARD_ID,
+    BILLING_DASHBOARD_OBJECT,
+    BILLING_DASHBOARD_ROLE,
+    BILLING_DASHBOARD_SHARED_KIND,
+    SHARE_ACTION,
+)
+from plugins.sharing.service.renewals import _ensure_people, _upsert_grants
+from plugins.sharing.service.validation import share_targets
+
+
+async def share_billing_dashboard(ctx: Context, emails: Iterable[str]) -> list[ObjectGrant]:
+    """The invoice recipient (FINANCE), or billing support on the tenant's behalf, gives colleagues
+    view access to invoices and rewards (R-S4) through the tenant-wide BILLING_DASHBOARD role."""
+    tenant = ctx.require_tenant()
+    ctx.require(BILLING_DASHBOARD_OBJECT, SHARE_ACTION)
+    targets = share_targets(ctx, emails)
+    invited = await _ensure_people(ctx, targets.emails)
+    grants = await _upsert_grants(
+        ctx, BILLING_DASHBOARD_OBJECT, BILLING_DASHBOARD_ID, targets.emails, BILLING_DASHBOARD_ROLE
+    )
+    by = "Billing support" if ctx.principal.is_staff else ctx.principal.email
+    for email in targets.emails:
+        if email in invited:
+            continue
+        subject = f"{by} shared the {tenant.name} billing dashboard with you"
+        body = f"{by} gave you access to the invoices and rewards of {tenant.name} in the customer center."
+        ctx.send_email(email, subject, body, kind=BILLING_DASHBOARD_SHARED_KIND)
+        ctx.post_message(email, subject, body, kind=BILLING_DASHBOARD_SHARED_KIND)
+    return grants
+
+
+async def revoke_billing_dashboard(ctx: Context, email: str) -> ObjectGrant:
+    ctx.require_tenant()
+    ctx.require(BILLING_DASHBOARD_OBJECT, SHARE_ACTION)
+    email = normalise_email(email)
+    grant = (
+        await ctx.session.execute(
+            select(ObjectGrant).where(
+                ObjectGrant.object_type == BILLING_DASHBOARD_OBJECT,
+                ObjectGrant.object_id == BILLING_DASHBOARD_ID,
+                ObjectGrant.grantee_email == email,
+            )
+        )
+    ).scalar_one_or_none()
+    if grant is None:
+        raise NotFound(f"The billing dashboard is not shared with {email}")
+    await ctx.session.delete(grant)
+    await ctx.session.flush()
+    return grant
+
+
+def billing_dashboard_shares_stmt():  # noqa: ANN201
+    return select(ObjectGrant).where(
+        ObjectGrant.object_type == BILLING_DASHBOARD_OBJECT, ObjectGrant.object_id == BILLING_DASHBOARD_ID
+    )
+
+
+# Tenant-wide roles granted by shares: BILLING_DASHBOARD when the dashboard is shared (R-S4).
+# Checked on every request, so a revoked share takes effect on the next one.
+DASHBOARD_SHARED = RoleCheck(
+    BILLING_DASHBOARD_ROLE,
+    select(ObjectGrant.id).where(
+        ObjectGrant.tenant_id == TENANT_ID,
+        ObjectGrant.object_type == BILLING_DASHBOARD_OBJECT,
+        ObjectGrant.object_id == BILLING_DASHBOARD_ID,
+        ObjectGrant.grantee_email == EMAIL,
+    ),
+)
