@@ -1,0 +1,113 @@
+"""Renewals root query fields: each translates its arguments into a service call."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.context import Context
+from core.db import record_columns
+from core.errors import NotFound
+from core.pagination import Connection, connection, keyset_page, selects_node_field
+from plugins.renewals import service as svc
+from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, _filter_params, _filters
+from plugins.renewals.graph.types import (
+    CartType,
+    RenewalDashboard,
+    RenewalDownloads,
+    RenewalLineType,
+    RenewalList,
+    RenewalOrderType,
+    RenewalType,
+    SortDirection,
+    _loader,
+)
+from plugins.renewals.models import Renewal
+
+# ------------------------------------------------------------------------------------ root fields
+
+
+@strawberry.type
+class RenewalsQuery:
+    @strawberry.field(description="Renewals of one list (R-R1) with filters and stable sorting.")
+    async def renewals(
+        self,
+        info: Info[Context, None],
+        list: RenewalList = RenewalList.PENDING,
+        filter: RenewalFilter | None = None,
+        sort: RenewalSort | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[RenewalType]:
+        ctx = info.context
+        stmt = svc.filtered(ctx, _filters(list, filter)).with_only_columns(*record_columns(Renewal))
+        sort = sort or RenewalSort()
+        column = svc.SORTS[sort.field.value]
+        desc = sort.direction == SortDirection.DESC
+        attr = column.key
+        rows, page, total, cursors = await keyset_page(
+            ctx.session,
+            stmt,
+            [(column, desc), (Renewal.id, desc)],
+            first=first,
+            after=after,
+            key_of=lambda r: (getattr(r, attr), r.id),
+        )
+        today = ctx.today()
+        nodes = [RenewalType.of(r, today) for r in rows]
+        if selects_node_field(info, "lines"):
+            loaded = await _loader(ctx, "lines", svc.lines_for).load_many([n.row.id for n in nodes])
+            for node, lines in zip(nodes, loaded, strict=True):
+                node.page_lines = [RenewalLineType.of(x, node.currency) for x in lines]
+        return connection(nodes, page, total, cursors)
+
+    @strawberry.field(description="Renewal detail by support number (R-R3).")
+    async def renewal(self, info: Info[Context, None], support_number: str) -> RenewalType:
+        ctx = info.context
+        renewal = await svc.authorize(ctx, support_number, "view")
+        return RenewalType.of(renewal, ctx.today())
+
+    @strawberry.field(description="Download links for the current list and filters (R-R18…R-R20).")
+    async def renewal_downloads(
+        self, info: Info[Context, None], list: RenewalList = RenewalList.PENDING, filter: RenewalFilter | None = None
+    ) -> RenewalDownloads:
+        ctx = info.context
+        ctx.require(svc.OBJECT, "view", [svc.OWNER, *svc.GRANT_ROLES, svc.ASSIGNED_REP])
+        source = {"PENDING": "pending", "HISTORY": "history", "FUTURE": "future"}[list.value]
+        return RenewalDownloads(
+            standard_csv_url=f"/renewals/export.csv?{_filter_params(list, filter)}",
+            summary_report_url=f"/renewals/report/summary.csv?source={source}",
+            detailed_report_url="/renewals/report/detailed.csv" if list == RenewalList.PENDING else None,
+        )
+
+    @strawberry.field(description="The viewer's active cart (R-R17).")
+    async def active_cart(self, info: Info[Context, None]) -> CartType | None:
+        cart = await svc.active_cart(info.context)
+        return CartType.of(cart) if cart else None
+
+    @strawberry.field(description="The viewer's saved carts (R-R17).")
+    async def saved_carts(self, info: Info[Context, None]) -> list[CartType]:
+        return [CartType.of(c) for c in await svc.saved_carts(info.context)]
+
+    @strawberry.field(description="Renewal numbers for the dashboard (R-R22).")
+    async def renewal_dashboard(self, info: Info[Context, None]) -> RenewalDashboard:
+        ctx = info.context
+        counts = await svc.dashboard_counts(ctx)
+        cart = await svc.active_cart(ctx)
+        return RenewalDashboard(
+            pending_count=counts["pending"],
+            history_count=counts["history"],
+            future_count=counts["future"],
+            shared_count=counts["shared"],
+            saved_carts=[CartType.of(c) for c in await svc.saved_carts(ctx)],
+            active_cart=CartType.of(cart) if cart else None,
+            orders=[RenewalOrderType.of(o) for o in await svc.recent_orders(ctx)],
+        )
+
+    @strawberry.field(description="An order confirmation by order number (R-R5).")
+    async def renewal_order(self, info: Info[Context, None], order_number: str) -> RenewalOrderType:
+
+        order = await svc.order_by_number(info.context, order_number.strip())
+        if order is None:
+            raise NotFound("No such order")
+        return RenewalOrderType.of(order)

@@ -1,0 +1,185 @@
+"""The renewal lists, lookups and batch reads behind them (R-R1, R-R3, R-R21, R-R22)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import Context
+from core.db import as_records, one_of, records
+from core.errors import BadUserInput
+from core.models import ObjectGrant, Tenant
+from plugins.renewals.models import Renewal, RenewalLine, RenewalOrder
+from plugins.renewals.service.inputs import RenewalFilters, _text
+from plugins.renewals.service.rules import (
+    FUTURE,
+    GRANT_ROLES,
+    HISTORY,
+    LISTS,
+    MAX_PO_CHARS,
+    OBJECT,
+    PENDING,
+    REMINDER_DAYS,
+    STATUSES,
+)
+from plugins.renewals.service.visibility import _grant_exists, visibility
+
+
+# --------------------------------------------------------------------------------------------
+# Lists and lookups (R-R1, R-R3, R-R21, R-R22)
+# --------------------------------------------------------------------------------------------
+def list_clause(list_name: str, today: date) -> ColumnElement[bool]:
+    cut = today + timedelta(days=REMINDER_DAYS)
+    if list_name == HISTORY:
+        return Renewal.accepted_at.is_not(None)
+    if list_name == PENDING:
+        return and_(Renewal.accepted_at.is_(None), Renewal.start_date <= cut)
+    if list_name == FUTURE:
+        return and_(Renewal.accepted_at.is_(None), Renewal.start_date > cut)
+    raise BadUserInput(f"Unknown list {list_name!r}; one of {', '.join(LISTS)}", field="list")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filtered(ctx: Context, filters: RenewalFilters, action: str = "view") -> Select:
+    """The renewals of one list the caller may ``action``, honouring the page filters."""
+    stmt = select(Renewal).where(visibility(ctx, action), list_clause(filters.list, ctx.today()))
+    if filters.statuses:
+        bad = [s for s in filters.statuses if s not in STATUSES]
+        if bad:
+            raise BadUserInput(f"Unknown status {bad[0]!r}", field="status")
+        stmt = stmt.where(Renewal.status.in_(list(filters.statuses)))
+    if filters.start_from and filters.start_to and filters.start_from > filters.start_to:
+        raise BadUserInput("startFrom is after startTo", field="startFrom")
+    if filters.start_from:
+        stmt = stmt.where(Renewal.start_date >= filters.start_from)
+    if filters.start_to:
+        stmt = stmt.where(Renewal.start_date <= filters.start_to)
+    if filters.end_from:
+        stmt = stmt.where(Renewal.end_date >= filters.end_from)
+    if filters.end_to:
+        stmt = stmt.where(Renewal.end_date <= filters.end_to)
+    if filters.po_number:
+        # R-R21: history can be filtered by PO number.
+        stmt = stmt.where(func.lower(Renewal.po_number) == _text(filters.po_number, "poNumber", MAX_PO_CHARS).lower())
+    if filters.search:
+        term = _text(filters.search, "search", 100)
+        if term:
+            like = f"%{_escape_like(term.lower())}%"
+            stmt = stmt.where(
+                or_(
+                    func.lower(Renewal.support_number).like(like, escape="\\"),
+                    func.lower(Renewal.customer_reference).like(like, escape="\\"),
+                )
+            )
+    if filters.auto_renew is not None:
+        stmt = stmt.where(Renewal.auto_renew.is_(filters.auto_renew))
+    return stmt
+
+
+SORTS = {
+    "START_DATE": Renewal.start_date,
+    "END_DATE": Renewal.end_date,
+    "SUPPORT_NUMBER": Renewal.support_number,
+    "AMOUNT": Renewal.amount,
+    "CUSTOMER": Renewal.customer,
+}
+
+
+async def lines_for(session: AsyncSession, renewal_ids: Sequence[int]) -> list[list[Any]]:
+    """Each renewal's lines, in order, as read-only records."""
+    rows = as_records(
+        await session.execute(
+            records(RenewalLine)
+            .where(one_of(session, RenewalLine.renewal_id, renewal_ids))
+            .order_by(RenewalLine.renewal_id, RenewalLine.line_no)
+        )
+    )
+    by: dict[int, list[Any]] = {i: [] for i in renewal_ids}
+    for line in rows:
+        by[line.renewal_id].append(line)
+    return [by[i] for i in renewal_ids]
+
+
+async def share_counts(session: AsyncSession, keys: Sequence[tuple[int, str]]) -> list[int]:
+    """Number of people each renewal is shared with (R-S5, R-R19), for (tenant_id, support_number) keys."""
+    numbers = sorted({sn for _, sn in keys})
+    rows = (
+        await session.execute(
+            select(ObjectGrant.tenant_id, ObjectGrant.object_id, func.count())
+            .where(ObjectGrant.object_type == OBJECT, ObjectGrant.object_id.in_(numbers))
+            .group_by(ObjectGrant.tenant_id, ObjectGrant.object_id)
+        )
+    ).all()
+    counts = {(t, o): n for t, o, n in rows}
+    return [counts.get(k, 0) for k in keys]
+
+
+async def tenants_with_history(session: AsyncSession, tenant_ids: Sequence[int]) -> list[bool]:
+    """R-R4: a tenant that already accepted a renewal is not asked for the TSSA again."""
+    rows = set(
+        (
+            await session.execute(
+                select(Renewal.tenant_id)
+                .where(Renewal.tenant_id.in_(list(tenant_ids)), Renewal.accepted_at.is_not(None))
+                .distinct()
+            )
+        ).scalars()
+    )
+    return [t in rows for t in tenant_ids]
+
+
+async def tenant_countries(session: AsyncSession, tenant_ids: Sequence[int]) -> list[str]:
+    rows = dict((await session.execute(select(Tenant.id, Tenant.country).where(Tenant.id.in_(list(tenant_ids))))).all())
+    return [rows.get(t, "US") for t in tenant_ids]
+
+
+async def dashboard_counts(ctx: Context) -> dict[str, int]:
+    """R-R22: renewal counts per list, and how many are shared with the caller, in one statement."""
+    today = ctx.today()
+    shared = _grant_exists(ctx.principal.email, GRANT_ROLES) if not ctx.principal.is_staff else Renewal.id.is_(None)
+
+    def count_if(clause: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((clause, 1), else_=0)), 0)
+
+    row = (
+        await ctx.session.execute(
+            select(
+                count_if(list_clause(PENDING, today)),
+                count_if(list_clause(HISTORY, today)),
+                count_if(list_clause(FUTURE, today)),
+                count_if(shared),
+            ).where(visibility(ctx))
+        )
+    ).one()
+    return {"pending": int(row[0]), "history": int(row[1]), "future": int(row[2]), "shared": int(row[3])}
+
+
+async def recent_orders(ctx: Context, limit: int = 20) -> list[RenewalOrder]:
+    """R-R22: orders of renewals the caller can see, newest first."""
+    ids = select(Renewal.order_id).where(visibility(ctx), Renewal.order_id.is_not(None))
+    stmt = (
+        select(RenewalOrder)
+        .where(RenewalOrder.id.in_(ids))
+        .order_by(RenewalOrder.placed_at.desc(), RenewalOrder.id.desc())
+        .limit(limit)
+    )
+    return list((await ctx.session.execute(stmt)).scalars())
+
+
+async def renewals_of_orders(session: AsyncSession, order_ids: Sequence[int]) -> list[list[Renewal]]:
+    rows = (
+        await session.execute(
+            select(Renewal).where(Renewal.order_id.in_(list(order_ids))).order_by(Renewal.support_number)
+        )
+    ).scalars()
+    by: dict[int, list[Renewal]] = {i: [] for i in order_ids}
+    for r in rows:
+        by[r.order_id].append(r)
+    return [by[i] for i in order_ids]

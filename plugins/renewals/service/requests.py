@@ -1,0 +1,170 @@
+"""Messages to the sales rep: assistance (R-R13) and multi-year quotes (R-R11, R-R12)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import Context
+from core.errors import BadUserInput, Conflict, NotFound
+from core.models import Message
+from plugins.renewals.models import Renewal, RenewalRequest
+from plugins.renewals.service.edits import _touch
+from plugins.renewals.service.lists import lines_for
+from plugins.renewals.service.rules import (
+    MULTI_YEAR_PENDING,
+    MULTI_YEAR_QUOTED,
+    MULTI_YEAR_YEARS,
+    PENDING,
+    RENEWALS_DESK_EMAIL,
+    check_message,
+    list_of,
+    multi_year_eligible,
+)
+from plugins.renewals.service.visibility import _may_see, authorize, require_on
+
+
+# --------------------------------------------------------------------------------------------
+# Messages to the sales rep (R-R12, R-R13)
+# --------------------------------------------------------------------------------------------
+def _post(ctx: Context, tenant_id: int, email: str, subject: str, body: str, kind: str) -> None:
+    ctx.session.add(
+        Message(tenant_id=tenant_id, person_email=email, kind=kind, subject=subject, body=body, created_at=ctx.now())
+    )
+
+
+async def request_assistance(ctx: Context, support_number: str, message: str) -> RenewalRequest:
+    """R-R13: a message (≤ 1,800 characters) on a pending or future renewal, routed to its sales rep;
+    the requester gets a copy."""
+    text = check_message(message)
+    renewal = await authorize(ctx, support_number, "request_assistance")
+    if renewal.accepted_at is not None:
+        raise Conflict("Assistance can be requested on pending or future renewals only", reason="HISTORY")
+    req = RenewalRequest(
+        tenant_id=renewal.tenant_id,
+        renewal_id=renewal.id,
+        kind="ASSISTANCE",
+        requester_email=ctx.principal.email,
+        message=text,
+        created_at=ctx.now(),
+    )
+    ctx.session.add(req)
+    ctx.send_email(
+        renewal.sales_rep_email or RENEWALS_DESK_EMAIL,
+        f"Assistance requested on renewal {renewal.support_number}",
+        f"{ctx.principal.email} asks about support contract {renewal.support_number} ({renewal.customer}):\n\n{text}",
+        kind="renewal.assistance",
+        cc=[ctx.principal.email],
+        tenant_id=renewal.tenant_id,
+    )
+    await ctx.session.flush()
+    return req
+
+
+async def answer_request(ctx: Context, request_id: int, answer: str) -> RenewalRequest:
+    """The sales rep answers an assistance request; the requester is emailed and gets a message."""
+    text = check_message(answer, "answer")
+    # Authorised on the request's own renewal: a support number repeats across tenants, so looking
+    # the renewal up again by number would let a rep answer a request on another rep's renewal.
+    found = (
+        await ctx.session.execute(
+            select(RenewalRequest, Renewal)
+            .join(Renewal, Renewal.id == RenewalRequest.renewal_id)
+            .where(RenewalRequest.id == request_id, _may_see(ctx))
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound("No such request")
+    req, renewal = found
+    await require_on(ctx, renewal, "answer_assistance")
+    if req.answered_at is not None:
+        raise Conflict("This request was already answered")
+    req.answer, req.answered_by, req.answered_at = text, ctx.principal.email, ctx.now()
+    subject = f"Answer about renewal {renewal.support_number}"
+    ctx.send_email(req.requester_email, subject, text, kind="renewal.assistance_answer", tenant_id=req.tenant_id)
+    _post(ctx, req.tenant_id, req.requester_email, subject, text, "renewal.assistance_answer")
+    await ctx.session.flush()
+    return req
+
+
+async def requests_for(session: AsyncSession, renewal_ids: Sequence[int]) -> list[list[RenewalRequest]]:
+    rows = (
+        await session.execute(
+            select(RenewalRequest)
+            .where(RenewalRequest.renewal_id.in_(list(renewal_ids)))
+            .order_by(RenewalRequest.created_at, RenewalRequest.id)
+        )
+    ).scalars()
+    by: dict[int, list[RenewalRequest]] = {i: [] for i in renewal_ids}
+    for r in rows:
+        by[r.renewal_id].append(r)
+    return [by[i] for i in renewal_ids]
+
+
+# --------------------------------------------------------------------------------------------
+# Multi-year (R-R11, R-R12)
+# --------------------------------------------------------------------------------------------
+async def request_multi_year(ctx: Context, support_number: str, message: str) -> Renewal:
+    text = check_message(message)
+    renewal = await authorize(ctx, support_number, "accept", for_update=True)
+    if list_of(renewal.accepted_at is not None, renewal.start_date, ctx.today()) != PENDING:
+        raise Conflict("A multi-year quote can be requested for pending renewals only", reason="NOT_PENDING")
+    if renewal.status in (MULTI_YEAR_PENDING, MULTI_YEAR_QUOTED):
+        raise Conflict("A multi-year quote was already requested for this renewal", reason="ALREADY_REQUESTED")
+    lines = (await lines_for(ctx.session, [renewal.id]))[0]
+    if not multi_year_eligible(
+        renewal.amount, renewal.currency, [(x.product_family, x.sales_order_number) for x in lines], ctx.today()
+    ):
+        raise BadUserInput(
+            "This renewal is not eligible for multi-year: Database products only, under USD 50,000 a year",
+            field="supportNumber",
+        )
+    renewal.status = MULTI_YEAR_PENDING
+    renewal.multi_year_message = text
+    _touch(ctx, renewal)
+    ctx.session.add(
+        RenewalRequest(
+            tenant_id=renewal.tenant_id,
+            renewal_id=renewal.id,
+            kind="MULTI_YEAR",
+            requester_email=ctx.principal.email,
+            message=text,
+            created_at=ctx.now(),
+        )
+    )
+    ctx.send_email(
+        renewal.sales_rep_email or RENEWALS_DESK_EMAIL,
+        f"Multi-year quote requested for renewal {renewal.support_number}",
+        f"{ctx.principal.email} asks for a {MULTI_YEAR_YEARS}-year quote for support contract "
+        f"{renewal.support_number} ({renewal.customer}, {renewal.currency} {renewal.amount} a year):\n\n{text}",
+        kind="renewal.multi_year_request",
+        cc=[ctx.principal.email],
+        tenant_id=renewal.tenant_id,
+    )
+    await ctx.session.flush()
+    return renewal
+
+
+async def update_multi_year_quote(ctx: Context, support_number: str, amount: Decimal, currency: str) -> Renewal:
+    """R-R12: the assigned sales rep sets the multi-year quote (total over the term)."""
+    renewal = await authorize(ctx, support_number, "update_quote", for_update=True)
+    if renewal.status not in (MULTI_YEAR_PENDING, MULTI_YEAR_QUOTED) or renewal.accepted_at is not None:
+        raise Conflict("No multi-year quote was requested for this renewal", reason="NOT_REQUESTED")
+    if currency != renewal.currency:
+        raise BadUserInput(f"The quote must be in {renewal.currency}", field="amount")
+    renewal.multi_year_amount = amount
+    renewal.multi_year_years = MULTI_YEAR_YEARS
+    renewal.status = MULTI_YEAR_QUOTED
+    _touch(ctx, renewal)
+    subject = f"Your multi-year quote for renewal {renewal.support_number} is ready"
+    body = (
+        f"The {MULTI_YEAR_YEARS}-year renewal of support contract {renewal.support_number} is quoted at "
+        f"{currency} {amount}. Review and accept it in the customer center."
+    )
+    ctx.send_email(renewal.quote_to_email, subject, body, kind="renewal.multi_year_quoted", tenant_id=renewal.tenant_id)
+    _post(ctx, renewal.tenant_id, renewal.quote_to_email, subject, body, "renewal.multi_year_quoted")
+    await ctx.session.flush()
+    return renewal
