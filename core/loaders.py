@@ -1,7 +1,8 @@
 """Request-scoped batch loaders, one named class per relation (as Saleor does): a resolver asks
 ``RenewalLines.of(ctx).load(renewal_id)`` and every such call of one request shares a single query.
 
-A loader subclass says what it batches in :meth:`Loader.batch`; :meth:`Loader.of` creates it on first
+A loader subclass says what it batches in :meth:`Loader.batch_load` (not ``batch``: strawberry's
+DataLoader keeps its pending batch under that name); :meth:`Loader.of` creates it on first
 use in a request and keeps it on the context, so a page of 10 and of 100 cost the same statements."""
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ V = TypeVar("V")
 
 
 class Loader(DataLoader[K, V], Generic[K, V]):
-    """Base class: implement ``batch(keys)`` returning one value per key, in the keys' order."""
+    """Base class: implement ``batch_load(keys)`` returning one value per key, in the keys' order."""
 
     def __init__(self, ctx: Context) -> None:
-        super().__init__(load_fn=self.batch)
+        super().__init__(load_fn=self.batch_load)
         self.ctx = ctx
 
     @classmethod
@@ -33,8 +34,8 @@ class Loader(DataLoader[K, V], Generic[K, V]):
             found = ctx._loaders[cls] = cls(ctx)
         return found  # type: ignore[return-value]
 
-    async def batch(self, keys: Sequence[K]) -> Sequence[V]:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__}.batch")
+    async def batch_load(self, keys: Sequence[K]) -> Sequence[V]:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.batch_load")
 
 
 def by_key(rows: Sequence[Any], keys: Sequence[K], key_of: Any) -> list[Any]:
