@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import ADMIN_ROLE, PERSON_ROLES, token_clock
 from core.context import Context
@@ -207,3 +208,16 @@ async def remove_person(ctx: Context, person_id: int | str) -> Person:
     # would hand the old access back once switched on again and the person re-admitted.
     await ctx.emit(PERSON_REMOVED, payload, every_plugin=True)
     return person
+
+
+async def people_with_role(session: AsyncSession, tenant_id: int, role: str) -> list[str]:
+    """The emails of a tenant's people (not removed) holding ``role``, sorted. For jobs and plugins
+    whose session is not tenant-bound, so the tenant is named explicitly."""
+    stmt = (
+        select(Person.email)
+        .join(PersonRole, PersonRole.person_id == Person.id)
+        .where(Person.tenant_id == tenant_id, Person.status != "REMOVED", PersonRole.role == role)
+        .order_by(Person.email)
+        .execution_options(skip_tenant_filter=True)
+    )
+    return list((await session.execute(stmt)).scalars())

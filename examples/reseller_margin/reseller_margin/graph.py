@@ -1,5 +1,5 @@
 """GraphQL of the reseller margin plugin: its own types, root fields, and a field grafted onto the
-renewals plugin's ``Renewal`` type. Resolvers authorize, then call service.py."""
+renewals plugin's ``Renewal`` type. Resolvers only translate: service.py authorizes and applies the rules."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
-from core.context import Context
-from core.money import MoneyType
-from core.pagination import Connection, connection, keyset_page
-from sqlalchemy import select
+from core.sdk import Connection, Context, MoneyType, connection
 from strawberry.types import Info
 
 from reseller_margin import service as svc
@@ -50,13 +47,6 @@ class MarginEarningType:
         )
 
 
-def _discounts(ctx: Context):  # noqa: ANN202
-    async def load(numbers: list[str]) -> list[PartnerDiscount | None]:
-        return await svc.discounts_by_number(ctx.session, numbers)
-
-    return ctx.loader("reseller_margin.discounts", load)
-
-
 @strawberry.type(name="ResellerMarginRenewalExtension")
 class RenewalMargin:
     """Grafted onto ``Renewal`` (type_extensions): ``self`` is the renewals plugin's Renewal object, of
@@ -64,9 +54,7 @@ class RenewalMargin:
 
     @strawberry.field(description="Reseller margin on this renewal at its partner discount (RM-2); null without one.")
     async def reseller_margin(self, info: Info[Context, None]) -> MoneyType | None:
-        ctx = info.context
-        ctx.require(svc.OBJECT, "view")
-        discount = await _discounts(ctx).load(self.support_number)
+        discount = await svc.discount_of(info.context, self.support_number)
         if discount is None:
             return None
         amount: MoneyType = self.amount
@@ -74,9 +62,7 @@ class RenewalMargin:
 
     @strawberry.field(description="The partner discount percentage on this renewal (RM-1); null without one.")
     async def partner_discount_percent(self, info: Info[Context, None]) -> Decimal | None:
-        ctx = info.context
-        ctx.require(svc.OBJECT, "view")
-        discount = await _discounts(ctx).load(self.support_number)
+        discount = await svc.discount_of(info.context, self.support_number)
         return discount.percent if discount else None
 
 
@@ -86,42 +72,20 @@ class ResellerMarginQuery:
     async def partner_discounts(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[PartnerDiscountType]:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(svc.OBJECT, "view")
-        rows, page, total, cursors = await keyset_page(
-            ctx.session,
-            select(PartnerDiscount),
-            [(PartnerDiscount.support_number, False), (PartnerDiscount.id, False)],
-            first=first,
-            after=after,
-            key_of=lambda r: (r.support_number, r.id),
-        )
+        rows, page, total, cursors = await svc.list_discounts(info.context, first, after)
         return connection([PartnerDiscountType.of(r) for r in rows], page, total, cursors)
 
     @strawberry.field(description="The partner discount on one renewal, or null.")
     async def partner_discount(self, info: Info[Context, None], support_number: str) -> PartnerDiscountType | None:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(svc.OBJECT, "view")
-        row = await _discounts(ctx).load(svc.support_number_of(support_number))
+        info.context.require_tenant()
+        row = await svc.discount_of(info.context, svc.support_number_of(support_number))
         return PartnerDiscountType.of(row) if row else None
 
     @strawberry.field(description="Margins earned in this customer tenant, newest first (RM-3).")
     async def margin_earnings(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[MarginEarningType]:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(svc.OBJECT, "view")
-        rows, page, total, cursors = await keyset_page(
-            ctx.session,
-            select(MarginEarning),
-            [(MarginEarning.id, True)],
-            first=first,
-            after=after,
-            key_of=lambda r: (r.id,),
-        )
+        rows, page, total, cursors = await svc.list_earnings(info.context, first, after)
         return connection([MarginEarningType.of(r) for r in rows], page, total, cursors)
 
 
@@ -131,14 +95,8 @@ class ResellerMarginMutation:
     async def set_partner_discount(
         self, info: Info[Context, None], support_number: str, percent: Decimal
     ) -> PartnerDiscountType:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(svc.OBJECT, "manage")
-        return PartnerDiscountType.of(await svc.set_discount(ctx, support_number, percent))
+        return PartnerDiscountType.of(await svc.set_discount(info.context, support_number, percent))
 
     @strawberry.mutation(description="Remove a renewal's partner discount; false when there was none (RM-3).")
     async def remove_partner_discount(self, info: Info[Context, None], support_number: str) -> bool:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(svc.OBJECT, "manage")
-        return await svc.remove_discount(ctx, support_number)
+        return await svc.remove_discount(info.context, support_number)

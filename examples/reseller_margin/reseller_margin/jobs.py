@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.hookspecs import Job
+from core.sdk import Job
 
 from reseller_margin import service as svc
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from core.db import Base, TenantOwned
+from core.sdk import Base, TenantOwned
 from sqlalchemy import Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 

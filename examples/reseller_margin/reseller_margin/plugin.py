@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.hookspecs import HOOK_VERSION, GraphContribution, Job, PluginManifest, hookimpl
+from core.sdk import HOOK_VERSION, GraphContribution, Job, PluginManifest, hookimpl
 
 MANIFEST = PluginManifest(
     name="reseller_margin",

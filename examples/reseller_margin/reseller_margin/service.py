@@ -19,11 +19,20 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from core.context import Context, queue_email
-from core.errors import BadUserInput, Conflict
-from core.jobs import JobContext, claim_once
-from core.models import Person, PersonRole
-from core.money import quantize
+from core.sdk import (
+    BadUserInput,
+    Conflict,
+    Context,
+    JobContext,
+    Loader,
+    by_key,
+    claim_once,
+    keyset_page,
+    object_roles,
+    people_with_role,
+    quantize,
+    queue_email,
+)
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,17 +87,45 @@ def previous_month(today: date) -> tuple[datetime, datetime, str]:
 
 # ------------------------------------------------------------------------------------- discounts
 async def discounts_by_number(session: AsyncSession, numbers: list[str]) -> list[PartnerDiscount | None]:
-    """Batch for the DataLoader behind ``Renewal.resellerMargin`` (one query per page, any size)."""
     rows = (await session.execute(select(PartnerDiscount).where(PartnerDiscount.support_number.in_(numbers)))).scalars()
-    found = {r.support_number: r for r in rows}
-    return [found.get(n) for n in numbers]
+    return by_key(list(rows), numbers, lambda r: r.support_number)
+
+
+class DiscountsByNumber(Loader[str, PartnerDiscount | None]):
+    """The discounts of a page's renewals in one query, however long the page."""
+
+    async def batch_load(self, keys: list[str]) -> list[PartnerDiscount | None]:
+        return await discounts_by_number(self.ctx.session, list(keys))
+
+
+async def discount_of(ctx: Context, support_number: str) -> PartnerDiscount | None:
+    """The partner discount on one renewal (reseller staff only), or None."""
+    ctx.require(OBJECT, "view")
+    return await DiscountsByNumber.of(ctx).load(support_number)
+
+
+async def list_discounts(ctx: Context, first: int | None, after: str | None) -> Any:
+    """A page of the tenant's partner discounts, by support number (keyset_page's tuple)."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, "view")
+    order = [(PartnerDiscount.support_number, False), (PartnerDiscount.id, False)]
+    key_of = lambda r: (r.support_number, r.id)  # noqa: E731
+    return await keyset_page(ctx.session, select(PartnerDiscount), order, first=first, after=after, key_of=key_of)
+
+
+async def list_earnings(ctx: Context, first: int | None, after: str | None) -> Any:
+    """A page of the tenant's margins earned, newest first (keyset_page's tuple)."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, "view")
+    key_of = lambda r: (r.id,)  # noqa: E731
+    return await keyset_page(
+        ctx.session, select(MarginEarning), [(MarginEarning.id, True)], first=first, after=after, key_of=key_of
+    )
 
 
 async def _require_visible_renewal(ctx: Context, number: str) -> None:
     """RM-1: ask the renewals plugin (through the cc_object_roles hook, never its models) whether the
     caller can see this renewal; it answers NOT_FOUND otherwise."""
-    from core.graph import object_roles
-
     if "renewals" not in ctx.enabled_plugins:
         raise Conflict("Partner discounts need the renewals module, which is not enabled for this tenant")
     await object_roles(ctx, "renewal", number)
@@ -100,6 +137,8 @@ async def _earned(session: AsyncSession, number: str) -> bool:
 
 
 async def set_discount(ctx: Context, support_number: str, percent: object) -> PartnerDiscount:
+    ctx.require_tenant()
+    ctx.require(OBJECT, "manage")
     number = support_number_of(support_number)
     value = parse_percent(percent)
     await _require_visible_renewal(ctx, number)
@@ -116,6 +155,8 @@ async def set_discount(ctx: Context, support_number: str, percent: object) -> Pa
 
 
 async def remove_discount(ctx: Context, support_number: str) -> bool:
+    ctx.require_tenant()
+    ctx.require(OBJECT, "manage")
     number = support_number_of(support_number)
     if await _earned(ctx.session, number):
         raise Conflict(f"A margin was already earned on renewal {number}; its discount can no longer change")
@@ -174,7 +215,7 @@ async def send_monthly_statements(job: JobContext) -> int:
             totals = [(currency, quantize(Decimal(total), currency), count) for currency, total, count in rows]
             if not totals:
                 continue
-            admins = await _reseller_admins(session, tenant.reseller_id)
+            admins = await people_with_role(session, tenant.reseller_id, STATEMENT_ROLE)
             lines = "\n".join(f"  {currency} {total} on {count} renewal(s)" for currency, total, count in totals)
             for email in admins:
                 queue_email(
@@ -188,13 +229,3 @@ async def send_monthly_statements(job: JobContext) -> int:
                 )
             sent += 1
     return sent
-
-
-async def _reseller_admins(session: AsyncSession, reseller_id: int) -> list[str]:
-    stmt = (
-        select(Person.email)
-        .join(PersonRole, PersonRole.person_id == Person.id)
-        .where(Person.tenant_id == reseller_id, Person.status != "REMOVED", PersonRole.role == STATEMENT_ROLE)
-        .order_by(Person.email)
-    )
-    return list((await session.execute(stmt)).scalars())

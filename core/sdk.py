@@ -1,0 +1,109 @@
+"""The plugin SDK: the part of core a plugin may use, built-in or a reseller's. Import from here only.
+
+Everything else in ``core`` is internal and may change between releases; these names keep their
+meaning for a :data:`HOOK_VERSION` (a change that breaks them bumps it). The guide,
+docs/writing-a-plugin.md, and the example plugin in ``examples/reseller_margin`` use nothing else.
+
+What is here, by what a plugin needs it for:
+
+- the contract: ``hookimpl``, :data:`HOOK_VERSION`, ``PluginManifest``, ``GraphContribution``,
+  ``Job``, ``ImportSection``, ``RoleCheck`` with its ``TENANT_ID``/``EMAIL`` parameters;
+- tables: ``Base``, ``TenantOwned`` (the central tenant filter applies to every ``TenantOwned`` row);
+- a request: ``Context`` (``ctx.require``, ``ctx.session``, ``ctx.now()``, ``ctx.emit``,
+  ``ctx.send_email``), ``object_roles`` (ask the plugin owning an object whether the caller can see it),
+  ``Loader`` for batch loads, typed errors (``BadUserInput``, ``Forbidden``, ``NotFound``, ``Conflict``);
+- jobs: ``JobContext``, ``claim_once`` (idempotent units), ``queue_email``, ``people_with_role``;
+- GraphQL: ``MoneyType``/``Money``, ``Connection``/``connection``/``keyset_page`` (Relay pages with
+  keyset pagination), ``secret_argument``/``secret_field`` (never audited);
+- shared rules: ``quantize``/``parse_amount`` (money per currency), ``add_months``/``add_years``,
+  ``normalise_email``/``parse_email``, ``to_usd`` (the dated rate table), ``methods_offered``/
+  ``check_payment_method`` (R-R4/R-I16), ``Clock``;
+- files: ``download_route`` (authenticated downloads), ``CsvWriter``/``csv_response`` (formula-safe CSV).
+"""
+
+from __future__ import annotations
+
+from core.calendar import add_months, add_years
+from core.clock import Clock
+from core.context import Context, queue_email
+from core.countries import check_payment_method, methods_offered
+from core.csvout import CsvWriter, csv_response
+from core.db import Base, TenantOwned
+from core.emails import normalise_email, parse_email
+from core.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound
+from core.exchange import to_usd
+from core.hookspecs import (
+    EMAIL,
+    HOOK_VERSION,
+    TENANT_ID,
+    GraphContribution,
+    ImportSection,
+    Job,
+    PluginManifest,
+    RoleCheck,
+    hookimpl,
+)
+from core.http import download_route
+from core.jobs import JobContext, claim_once
+from core.loaders import Loader, by_key, grouped
+from core.money import Money, MoneyType, parse_amount, quantize
+from core.pagination import Connection, connection, keyset_page
+from core.secret import secret_argument, secret_field
+from core.users import people_with_role
+
+
+async def object_roles(ctx: Context, object_type: str, object_id: str) -> list[str]:
+    """The caller's relation roles on one object owned by another plugin (e.g. ``"renewal"`` by
+    support number); raises NotFound when the caller cannot see it. Never read its tables instead."""
+    from core.graph import object_roles as ask_owners
+
+    return await ask_owners(ctx, object_type, object_id)
+
+
+__all__ = [
+    "EMAIL",
+    "HOOK_VERSION",
+    "TENANT_ID",
+    "AppError",
+    "BadUserInput",
+    "Base",
+    "Clock",
+    "Conflict",
+    "Connection",
+    "Context",
+    "CsvWriter",
+    "Forbidden",
+    "GraphContribution",
+    "ImportSection",
+    "Job",
+    "JobContext",
+    "Loader",
+    "Money",
+    "MoneyType",
+    "NotFound",
+    "PluginManifest",
+    "RoleCheck",
+    "TenantOwned",
+    "add_months",
+    "add_years",
+    "by_key",
+    "check_payment_method",
+    "claim_once",
+    "connection",
+    "csv_response",
+    "download_route",
+    "grouped",
+    "hookimpl",
+    "keyset_page",
+    "methods_offered",
+    "normalise_email",
+    "object_roles",
+    "parse_amount",
+    "parse_email",
+    "people_with_role",
+    "quantize",
+    "queue_email",
+    "secret_argument",
+    "secret_field",
+    "to_usd",
+]
