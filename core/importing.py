@@ -1,0 +1,118 @@
+"""Import sections validated by pydantic models (docs/import-format.md), one set of field types for
+every plugin: an amount is a decimal *string or integer*, never a float (a float has already lost
+cents before we see it); an email is parsed by core.emails; dates are ISO 8601.
+
+A section declares a model per item and calls :func:`validate_items`, which returns the items it
+could read and the errors in the documented form, each naming the path at fault::
+
+    renewals[3].amount: not a decimal amount (give a string such as "1234.50")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+from core.emails import parse_email
+from core.money import CURRENCIES
+
+DECIMAL_HINT = 'not a decimal amount (give a string such as "1234.50")'
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(DECIMAL_HINT)
+    try:
+        found = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(DECIMAL_HINT) from exc
+    if not found.is_finite():
+        raise ValueError(DECIMAL_HINT)
+    return found
+
+
+def _not_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _email(value: Any) -> str:
+    found = parse_email(value)
+    if found is None:
+        raise ValueError("not a valid email address")
+    return found
+
+
+def _iso_date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ValueError("an ISO date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("an ISO date (YYYY-MM-DD)") from exc
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or value not in CURRENCIES:
+        raise ValueError(f"one of {', '.join(sorted(CURRENCIES))}")
+    return value
+
+
+DecimalValue = Annotated[Decimal, BeforeValidator(_decimal)]
+Amount = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_not_negative)]
+Email = Annotated[str, BeforeValidator(_email)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Currency = Annotated[str, BeforeValidator(_currency)]
+
+
+class ImportItem(BaseModel):
+    """Base of an item model: unknown keys are refused (a typo must not be silently ignored), values
+    are not coerced between types (``"12"`` is not an int), field names are the documented camelCase."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _path(section: str, index: int, loc: Sequence[int | str]) -> str:
+    out = f"{section}[{index}]"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error["type"] == "missing":
+        return "required"
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def validate_items(
+    model: type[M], items: Any, section: str, *, max_items: int = 100_000
+) -> tuple[list[tuple[int, M]], list[str]]:
+    """Read ``items`` (the section's JSON value) as a list of ``model``: the (index, item) pairs that
+    are valid, and one error string per fault, in document order."""
+    if not isinstance(items, list):
+        return [], [f"{section}: must be a list"]
+    if len(items) > max_items:
+        return [], [f"{section}: at most {max_items} items per document"]
+    valid: list[tuple[int, M]] = []
+    errors: list[str] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append(f"{section}[{i}]: must be an object")
+            continue
+        try:
+            valid.append((i, model.model_validate(item)))
+        except ValidationError as exc:
+            errors += [f"{_path(section, i, e['loc'])}: {_message(e)}" for e in exc.errors()]
+    return valid, errors
