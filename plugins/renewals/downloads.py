@@ -362,10 +362,9 @@ def _module_enabled(handler: Any) -> Any:
     return guarded
 
 
-def routes() -> list[Route]:
-    return [
-        Route("/renewals/export.csv", download_route(_module_enabled(standard_csv))),
-        Route("/renewals/report/summary.csv", download_route(_module_enabled(summary_report))),
-        Route("/renewals/report/detailed.csv", download_route(_module_enabled(detailed_report))),
-        Route("/renewals/{support_number}/ordering-document", download_route(_module_enabled(ordering_document))),
-    ]
+ROUTES = [
+    Route("/renewals/export.csv", download_route(_module_enabled(standard_csv))),
+    Route("/renewals/report/summary.csv", download_route(_module_enabled(summary_report))),
+    Route("/renewals/report/detailed.csv", download_route(_module_enabled(detailed_report))),
+    Route("/renewals/{support_number}/ordering-document", download_route(_module_enabled(ordering_document))),
+]

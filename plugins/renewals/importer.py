@@ -225,4 +225,4 @@ async def apply(session: AsyncSession, tenant_ids: dict[str, int], items: list[d
     await session.flush()
 
 
-SECTION = ImportSection(key="renewals", validate=validate, apply=apply, order=50)
+SECTIONS = [ImportSection(key="renewals", validate=validate, apply=apply, order=50)]

@@ -1,4 +1,4 @@
-"""Renewals plugin: hook implementations (see core/hookspecs.py). Wiring only; rules live in service.py."""
+"""Renewals plugin: hook implementations (see core/hookspecs.py). Wiring only; rules live in service/."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def cc_graph() -> GraphContribution:
     from plugins.renewals import graph
 
     return GraphContribution(
-        query=[graph.RenewalsQuery],
-        mutation=[graph.RenewalsMutation],
-        types=[graph.RenewalType, graph.RenewalLineType, graph.CartType],
+        query=[graph.Query],
+        mutation=[graph.Mutation],
+        types=list(graph.TYPES),
     )
 
 
@@ -52,16 +52,16 @@ def cc_jobs() -> Sequence[Job]:
 
 @hookimpl
 def cc_import_sections() -> Sequence[ImportSection]:
-    from plugins.renewals.importer import SECTION
+    from plugins.renewals.importer import SECTIONS
 
-    return [SECTION]
+    return SECTIONS
 
 
 @hookimpl
 def cc_http_routes() -> Sequence[Any]:
-    from plugins.renewals.downloads import routes
+    from plugins.renewals.downloads import ROUTES
 
-    return routes()
+    return ROUTES
 
 
 @hookimpl

@@ -1,10 +1,15 @@
-"""Renewals GraphQL: types, queries and mutations. Resolvers authorize and call the service; per-row
-fields read preloaded rows or batch through DataLoaders (a page costs a constant number of queries)."""
+"""Renewals GraphQL: types, queries and mutations. Resolvers translate GraphQL to service calls;
+per-row fields read preloaded rows or batch through the loaders of ``graph.loaders`` (a page costs a
+constant number of queries)."""
 
 from __future__ import annotations
 
-from plugins.renewals.graph.mutations import RenewalsMutation
-from plugins.renewals.graph.queries import RenewalsQuery
+from plugins.renewals.graph.mutations import Mutation
+from plugins.renewals.graph.queries import Query
 from plugins.renewals.graph.types import CartType, RenewalLineType, RenewalType
 
-__all__ = ["CartType", "RenewalLineType", "RenewalType", "RenewalsMutation", "RenewalsQuery"]
+#: The extra types to register (core.hookspecs.GraphContribution.types): ``Renewal`` is what other
+#: plugins graft fields onto, and the line and cart types are reachable only through it.
+TYPES = (RenewalType, RenewalLineType, CartType)
+
+__all__ = ["TYPES", "CartType", "Mutation", "Query", "RenewalLineType", "RenewalType"]

@@ -26,7 +26,7 @@ from plugins.renewals.graph.types import CartType, OrderConfirmation, PaymentMet
 
 
 @strawberry.type
-class RenewalsMutation:
+class Mutation:
     @strawberry.mutation(description="R-R4/R-R5: place the order for a cart or for the renewals named.")
     async def checkout(self, info: Info[Context, None], input: CheckoutInput) -> OrderConfirmation:
         ctx = info.context

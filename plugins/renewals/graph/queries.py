@@ -28,7 +28,7 @@ from plugins.renewals.models import Renewal
 
 
 @strawberry.type
-class RenewalsQuery:
+class Query:
     @strawberry.field(description="Renewals of one list (R-R1) with filters and stable sorting.")
     async def renewals(
         self,
