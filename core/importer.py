@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import PERSON_ROLES
 from core.authz import PUBLIC_MAIL_DOMAINS
-from core.emails import is_email
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
+from core.importing import Email, ImportItem, text, validate_items
 from core.models import Person, PersonRole, Tenant, TenantDomain, TenantPlugin
 
 SECTORS = {"COMMERCIAL", "PUBLIC_SECTOR", "US_FEDERAL", "EDUCATION"}
@@ -43,52 +44,71 @@ def parse_json(text: str) -> dict[str, Any]:
     return data
 
 
+def _domain(value: Any) -> str:
+    if not isinstance(value, str) or "." not in value or "@" in value:
+        raise ValueError("not a domain name")
+    if value.lower() in PUBLIC_MAIL_DOMAINS:
+        raise ValueError(f"public mail provider {value!r} cannot be a tenant domain")
+    return value.lower()
+
+
+def _some_domain(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError("at least one email domain is required")
+    return value
+
+
+def _country(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 2:
+        raise ValueError("two-letter ISO country code")
+    return value.upper()
+
+
+def _one_of(allowed: set[str] | frozenset[str]) -> Any:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(f"one of {sorted(allowed)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+class PersonItem(ImportItem):
+    email: Email
+    firstName: text(100, required=False) = ""  # noqa: N815 - the documented key
+    lastName: text(100, required=False) = ""  # noqa: N815
+    roles: list[Annotated[str, _one_of(PERSON_ROLES)]] = []
+    admin: bool = False
+
+
+class TenantItem(ImportItem):
+    key: text(64)
+    name: text(200)
+    domains: Annotated[list[Annotated[str, BeforeValidator(_domain)]], AfterValidator(_some_domain)]
+    sector: Annotated[str, _one_of(SECTORS)] = "COMMERCIAL"
+    country: Annotated[str, BeforeValidator(_country)] = "US"
+    plugins: list[str] | None = None
+    people: list[PersonItem] = []
+    reseller: bool = False
+    resellerKey: str | None = None  # noqa: N815
+
+
 def _validate_tenants(items: Any, plugin_names: set[str]) -> tuple[list[str], set[str]]:
-    errors: list[str] = []
+    valid, errors = validate_items(TenantItem, items, "tenants")
     keys: set[str] = set()
-    if not isinstance(items, list):
-        return ["tenants: must be a list"], keys
-    for i, t in enumerate(items):
+    for i, t in valid:
         at = f"tenants[{i}]"
-        if not isinstance(t, dict):
-            errors.append(f"{at}: must be an object")
-            continue
-        key = t.get("key")
-        if not isinstance(key, str) or not key.strip() or len(key) > 64:
-            errors.append(f"{at}.key: required string of at most 64 characters")
-        elif key in keys:
-            errors.append(f"{at}.key: duplicate tenant key {key!r}")
-        else:
-            keys.add(key)
-        if not isinstance(t.get("name"), str) or not t["name"].strip():
-            errors.append(f"{at}.name: required string")
-        domains = t.get("domains")
-        if not isinstance(domains, list) or not domains:
-            errors.append(f"{at}.domains: at least one email domain is required")
-        else:
-            for j, d in enumerate(domains):
-                if not isinstance(d, str) or "." not in d or "@" in d:
-                    errors.append(f"{at}.domains[{j}]: not a domain name")
-                elif d.lower() in PUBLIC_MAIL_DOMAINS:
-                    errors.append(f"{at}.domains[{j}]: public mail provider {d!r} cannot be a tenant domain")
-        if "sector" in t and t["sector"] not in SECTORS:
-            errors.append(f"{at}.sector: one of {sorted(SECTORS)}")
-        country = t.get("country", "US")
-        if not isinstance(country, str) or len(country) != 2:
-            errors.append(f"{at}.country: two-letter ISO country code")
-        for j, p in enumerate(t.get("plugins", []) or []):
-            if p not in plugin_names:
-                errors.append(f"{at}.plugins[{j}]: unknown plugin {p!r}")
-        for j, person in enumerate(t.get("people", []) or []):
-            pat = f"{at}.people[{j}]"
-            email = person.get("email") if isinstance(person, dict) else None
-            if not is_email(email):
-                errors.append(f"{pat}.email: not a valid email address")
-            elif isinstance(domains, list) and email.rsplit("@", 1)[1].lower() not in {str(d).lower() for d in domains}:
-                errors.append(f"{pat}.email: {email} is not in the tenant's domains")
-            roles = person.get("roles", []) if isinstance(person, dict) else []
-            if not isinstance(roles, list) or not set(roles) <= PERSON_ROLES:
-                errors.append(f"{pat}.roles: each one of {sorted(PERSON_ROLES)}")
+        if t.key in keys:
+            errors.append(f"{at}.key: duplicate tenant key {t.key!r}")
+        keys.add(t.key)
+        errors += [
+            f"{at}.plugins[{j}]: unknown plugin {p!r}" for j, p in enumerate(t.plugins or []) if p not in plugin_names
+        ]
+        errors += [
+            f"{at}.people[{j}].email: {person.email} is not in the tenant's domains"
+            for j, person in enumerate(t.people)
+            if person.email.rsplit("@", 1)[1] not in t.domains
+        ]
     return errors, keys
 
 

@@ -63,6 +63,21 @@ def _currency(value: Any) -> str:
     return value
 
 
+def text(max_length: int, *, required: bool = True) -> Any:
+    """A string of at most ``max_length`` characters; ``required`` ones must not be blank."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        if required and not value.strip():
+            raise ValueError("must be a non-empty string")
+        if len(value) > max_length:
+            raise ValueError(f"longer than {max_length} characters")
+        return value
+
+    return Annotated[str, BeforeValidator(check)]
+
+
 DecimalValue = Annotated[Decimal, BeforeValidator(_decimal)]
 Amount = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_not_negative)]
 Email = Annotated[str, BeforeValidator(_email)]
@@ -71,10 +86,11 @@ Currency = Annotated[str, BeforeValidator(_currency)]
 
 
 class ImportItem(BaseModel):
-    """Base of an item model: unknown keys are refused (a typo must not be silently ignored), values
-    are not coerced between types (``"12"`` is not an int), field names are the documented camelCase."""
+    """Base of an item model: values are not coerced between types (``"12"`` is not an int), field
+    names are the documented camelCase. Unknown keys are ignored, as the format has always done, so a
+    file written for a newer release (with keys this one does not know) still imports."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     rate_limit_cost_per_minute: int = 200_000
 
     log_level: str = "INFO"
+
+    # Invoicing (R-I19): a customer's refund above this amount (in USD at the billing rates) waits
+    # for billing support's approval; at or below it the refund is paid out at once.
+    invoicing_refund_approval_usd: Decimal = Decimal("10000.00")
 
     # Collector tuning applied by each server process once started (core.app.settle_heap); 0 keeps
     # Python's default. A request allocates tens of thousands of short-lived objects, so the default

@@ -1,5 +1,6 @@
-"""Demo data for the demo tenant: invoices in every status (overdue, open, closed, partly paid, a wire on
-its way, a disputed one), a billing profile, a saved card and subscriptions with billing schedules."""
+"""Demo data for the demo tenant: invoices in every status (overdue, open, closed, partly paid, a wire
+announced but not received yet, a disputed one), a billing profile, a saved card and subscriptions
+with billing schedules."""
 
 from __future__ import annotations
 

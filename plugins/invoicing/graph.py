@@ -4,7 +4,10 @@ so a page of invoices costs the same number of SQL statements whatever its size.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -12,14 +15,15 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.context import Context
-from core.db import as_records, one_of, records
+from core.db import as_records, one_of, records, tenant_session
 from core.errors import BadUserInput, NotFound
 from core.fields import computed_attributes, prefetched_in
-from core.idempotency import idempotent
+from core.idempotency import MAX_KEY, idempotent
 from core.ids import from_global_id, to_global_id
 from core.money import MoneyType, whole_units
 from core.pagination import Connection, connection, keyset_page, selects_node_field
@@ -36,6 +40,7 @@ from plugins.invoicing.models import (
     Payment,
     PaymentMethod,
     PoChangeRequest,
+    Refund,
     Subscription,
 )
 
@@ -59,6 +64,16 @@ class ReceivedPaymentMethod(Enum):
     WIRE = "WIRE"
     CHECK = "CHECK"
     CARD = "CARD"
+
+
+@strawberry.enum(
+    description="A refund of credit (R-I19): APPROVED is paid out; above the approval limit it waits in "
+    "PENDING_APPROVAL for billing support; REJECTED gives the amount back to the credit."
+)
+class RefundStatus(Enum):
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
 
 
 @strawberry.enum(description="How billing support resolves a dispute (R-I20).")
@@ -284,7 +299,11 @@ class PaymentType:
     id: strawberry.ID
     number: str
     method: str
-    status: str = strawberry.field(description="SUCCEEDED, PENDING (wire on its way), FAILED (declined card), RECEIVED")
+    status: str = strawberry.field(
+        description="SUCCEEDED (money received and applied), FAILED (declined card, R-I18); a customer's wire "
+        "notice, which is not money (R-I17): PENDING (announced), OVERDUE (no receipt by its expected day), "
+        "MATCHED (the receipt arrived: it is its own SUCCEEDED payment)"
+    )
     amount: MoneyType
     allocations: list[PaymentAllocation]
     card_last4: str | None
@@ -338,11 +357,58 @@ class CreditType:
         )
 
 
-@strawberry.type(name="Refund")
+@strawberry.type(name="Refund", description="Open credit returned to the customer (R-I19, R-I20).")
 class RefundType:
-    credit_number: str
+    id: strawberry.ID
+    number: str
+    status: RefundStatus
     amount: MoneyType
+    credit_number: str = strawberry.field(description="The credit the money came from.")
+    credit_source: str = strawberry.field(description="OVERPAYMENT or DISPUTE.")
+    payment_number: str | None = strawberry.field(description="The payment whose money the credit holds.")
+    requested_by: str
     created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str
+
+
+async def _refund_types(ctx: Context, refunds: list[Refund]) -> list[RefundType]:
+    credits = {
+        c.id: c
+        for c in (
+            await ctx.session.execute(select(Credit).where(Credit.id.in_({r.credit_id for r in refunds})))
+        ).scalars()
+    }
+    payment_ids = {c.payment_id for c in credits.values() if c.payment_id}
+    numbers = dict(
+        (await ctx.session.execute(select(Payment.id, Payment.number).where(Payment.id.in_(payment_ids)))).all()
+    )
+    out = []
+    for r in refunds:
+        credit = credits[r.credit_id]
+        out.append(
+            RefundType(
+                id=strawberry.ID(to_global_id("Refund", r.id)),
+                number=r.number,
+                status=RefundStatus(r.status),
+                amount=_money(r.amount, r.currency),
+                credit_number=credit.number,
+                credit_source=credit.source,
+                payment_number=numbers.get(credit.payment_id),
+                requested_by=r.actor_email,
+                created_at=r.created_at,
+                decided_by=r.decided_by,
+                decided_at=r.decided_at,
+                decision_note=r.decision_note,
+            )
+        )
+    return out
+
+
+async def _refund_result(ctx: Context, number: str) -> RefundType:
+    refund = (await ctx.session.execute(select(Refund).where(Refund.number == number))).scalar_one()
+    return (await _refund_types(ctx, [refund]))[0]
 
 
 @strawberry.type(name="Dispute")
@@ -627,6 +693,18 @@ class RecordPaymentInput:
     idempotency_key: str | None = None
 
 
+@strawberry.input(description="Money that arrived at the bank for an invoice (R-I17).")
+class RecordWireReceiptInput:
+    amount: Decimal
+    currency: str
+    received_on: date
+    bank_reference: str = strawberry.field(description="The bank's reference: recording it again is a replay.")
+    invoice_number: str | None = strawberry.field(default=None, description="The invoice it pays.")
+    payer_reference: str = strawberry.field(
+        default="", description="The payer's remittance text; without invoiceNumber it must cite the invoice number."
+    )
+
+
 @strawberry.input
 class RebillLineInput:
     position: int
@@ -729,6 +807,25 @@ class InvoicingQuery:
             ctx.session, select(Payment), [(Payment.id, True)], first=first, after=after, key_of=lambda p: (p.id,)
         )
         return connection([PaymentType.of(p) for p in rows], page, total, cursors)
+
+    @strawberry.field(description="Refunds of credit, newest first, optionally by status (R-I19, R-I20).")
+    async def invoice_refunds(
+        self,
+        info: Info[Context, None],
+        status: RefundStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[RefundType]:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("invoice", "view")
+        stmt = select(Refund)
+        if status is not None:
+            stmt = stmt.where(Refund.status == status.value)
+        rows, page, total, cursors = await keyset_page(
+            ctx.session, stmt, [(Refund.id, True)], first=first, after=after, key_of=lambda r: (r.id,)
+        )
+        return connection(await _refund_types(ctx, list(rows)), page, total, cursors)
 
     @strawberry.field(description="Credits (overpayments, disputed payments) and what is left of each (R-I19).")
     async def invoice_credits(self, info: Info[Context, None], open_only: bool = False) -> list[CreditType]:
@@ -882,10 +979,6 @@ class InvoicingMutation:
             reference=input.reference,
         )
 
-        async def run() -> dict[str, Any]:
-            p = await svc.pay_invoices(ctx.session, req, ctx.principal.email, ctx.now(), get_gateway(ctx.state))
-            return {"payment": p.number, "invoices": [i.invoice_number.strip() for i in req.items]}
-
         request = {
             "items": [(i.invoice_number, str(i.amount)) for i in req.items],
             "method": req.method,
@@ -893,6 +986,34 @@ class InvoicingMutation:
             "saved": saved,
             "wire": str(input.wire_amount),
         }
+        cited = [i.invoice_number.strip() for i in req.items]
+        if req.method == "CARD":
+            # The card's intent carries the idempotency key (see service.pay_by_card): the charge must
+            # happen between two transactions, so the request's single-transaction replay does not fit.
+            key = input.idempotency_key
+            if key is not None and (not key.strip() or len(key) > MAX_KEY):
+                raise BadUserInput(f"idempotencyKey must be 1 to {MAX_KEY} characters", field="idempotencyKey")
+            tenant_id = ctx.tenant_id
+
+            def begin() -> AbstractAsyncContextManager[AsyncSession]:
+                return tenant_session(ctx.state.sessionmaker, tenant_id)
+
+            p = await svc.pay_invoices(
+                ctx.session,
+                req,
+                ctx.principal.email,
+                ctx.now(),
+                get_gateway(ctx.state),
+                begin=begin,
+                idempotency_key=key,
+                request_hash=hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest(),
+            )
+            return await _payment_result(ctx, {"payment": p.number, "invoices": cited})
+
+        async def run() -> dict[str, Any]:
+            p = await svc.pay_invoices(ctx.session, req, ctx.principal.email, ctx.now(), get_gateway(ctx.state))
+            return {"payment": p.number, "invoices": cited}
+
         return await _payment_result(ctx, await idempotent(ctx, "invoicing.pay", input.idempotency_key, request, run))
 
     @strawberry.mutation(description="Billing support: record money received for cited invoices (R-I17, R-I19).")
@@ -917,6 +1038,26 @@ class InvoicingMutation:
         return await _payment_result(
             ctx, await idempotent(ctx, "invoicing.record", input.idempotency_key, request, run)
         )
+
+    @strawberry.mutation(
+        description="Billing support: record money that arrived at the bank for an invoice (R-I17). It matches "
+        "the customer's wire notice, closes the invoice up to its balance and any excess becomes credit "
+        "(R-I19). The receipt's currency must be the invoice's; its bankReference is recorded once."
+    )
+    async def record_wire_receipt(self, info: Info[Context, None], input: RecordWireReceiptInput) -> PaymentResult:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("payment", "record")
+        receipt = svc.Receipt(
+            amount=input.amount,
+            currency=input.currency,
+            received_on=input.received_on,
+            bank_reference=input.bank_reference,
+            invoice_number=input.invoice_number,
+            payer_reference=input.payer_reference,
+        )
+        p, _ = await svc.record_receipt(ctx.session, receipt, ctx.principal.email, ctx.now())
+        return await _payment_result(ctx, {"payment": p.number, "invoices": sorted(p.allocation)})
 
     @strawberry.mutation(description="Dispute an invoice by number (R-I20).")
     async def open_invoice_dispute(self, info: Info[Context, None], invoice_number: str, reason: str) -> DisputeType:
@@ -953,7 +1094,10 @@ class InvoicingMutation:
         d = (await ctx.session.execute(select(Dispute).where(Dispute.number == out["dispute"]))).scalar_one()
         return (await _dispute_types(ctx, [d]))[0]
 
-    @strawberry.mutation(description="Refund an open credit when no unpaid invoices are left for it (R-I19).")
+    @strawberry.mutation(
+        description="Refund an open credit when no unpaid invoices are left for it (R-I19). Above the approval "
+        "limit the refund is PENDING_APPROVAL until billing support approves it."
+    )
     async def refund_invoice_credit(
         self, info: Info[Context, None], credit_number: str, idempotency_key: str | None = None
     ) -> RefundType:
@@ -963,20 +1107,35 @@ class InvoicingMutation:
             ctx.require("invoice", "pay")
 
         async def run() -> dict[str, Any]:
-            r = await svc.request_refund(ctx.session, credit_number, ctx.principal.email, ctx.now())
-            return {
-                "credit": credit_number,
-                "amount": str(r.amount),
-                "currency": r.currency,
-                "at": r.created_at.isoformat(),
-            }
+            r = await svc.request_refund(
+                ctx.session,
+                credit_number,
+                ctx.principal.email,
+                ctx.now(),
+                approval_above_usd=ctx.state.settings.invoicing_refund_approval_usd,
+            )
+            return {"refund": r.number}
 
         out = await idempotent(ctx, "invoicing.refund", idempotency_key, {"credit": credit_number}, run)
-        return RefundType(
-            credit_number=out["credit"],
-            amount=_money(Decimal(out["amount"]), out["currency"]),
-            created_at=datetime.fromisoformat(str(out["at"])),
-        )
+        return await _refund_result(ctx, out["refund"])
+
+    @strawberry.mutation(description="Billing support: approve a refund waiting for approval; it is paid out.")
+    async def approve_invoice_refund(self, info: Info[Context, None], refund_number: str, note: str = "") -> RefundType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("refund", "approve")
+        r = await svc.decide_refund(ctx.session, refund_number, True, ctx.principal.email, ctx.now(), note)
+        return await _refund_result(ctx, r.number)
+
+    @strawberry.mutation(
+        description="Billing support: reject a refund waiting for approval; its amount goes back to the credit."
+    )
+    async def reject_invoice_refund(self, info: Info[Context, None], refund_number: str, note: str) -> RefundType:
+        ctx = info.context
+        ctx.require_tenant()
+        ctx.require("refund", "approve")
+        r = await svc.decide_refund(ctx.session, refund_number, False, ctx.principal.email, ctx.now(), note)
+        return await _refund_result(ctx, r.number)
 
     @strawberry.mutation(description="Email the invoice list (optionally one status) to yourself (R-I2).")
     async def email_invoice_list(

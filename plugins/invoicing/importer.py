@@ -1,4 +1,4 @@
-"""Import sections ``subscriptions``, ``invoices`` and ``usage`` (docs/import/invoicing.md).
+"""Import sections ``subscriptions``, ``invoices``, ``usage`` and ``bankReceipts`` (docs/import/invoicing.md).
 
 Validation names each path at fault; apply is an idempotent upsert by natural key (subscription
 number + product key, invoice number, product + hour). Issued invoices are immutable: re-importing
@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.errors import BadUserInput
+from core.errors import AppError, BadUserInput
 from core.hookspecs import ImportSection
 from core.models import Tenant
 from core.money import CURRENCIES
 from core.users import EMAIL_RE
 from plugins.invoicing import service as svc
-from plugins.invoicing.models import Invoice, Payment, Subscription, SubscriptionProduct, UsageRecord
+from plugins.invoicing.models import Invoice, Subscription, SubscriptionProduct, UsageRecord
 
 
 def _date(v: Any) -> date | None:
@@ -241,7 +241,7 @@ def validate_invoices(items: Any, tenant_keys: set[str]) -> list[str]:
 
 async def apply_invoices(session: AsyncSession, tenant_ids: dict[str, int], items: list[dict], clock: Any) -> None:
     now = clock.now()
-    for item in items:
+    for n, item in enumerate(items):
         tid = tenant_ids[item["tenant"]]
         with _as_tenant(session, tid):
             inv = (await session.execute(select(Invoice).where(Invoice.number == item["number"]))).scalar_one_or_none()
@@ -277,20 +277,16 @@ async def apply_invoices(session: AsyncSession, tenant_ids: dict[str, int], item
                     now,
                     tid,
                 )
-            for p in item.get("payments", []) or []:
-                done = (await session.execute(select(Payment.id).where(Payment.reference == p["reference"]))).first()
-                if done:
-                    continue
-                amount = _dec(p["amount"])
-                await svc.record_payment(
-                    session,
-                    [svc.PayItem(item["number"], min(amount, svc.payable(inv)))],
-                    p.get("method", "WIRE"),
-                    amount,
-                    p["reference"],
-                    "import",
-                    now,
+            for j, p in enumerate(item.get("payments", []) or []):
+                receipt = svc.Receipt(
+                    amount=_dec(p["amount"]),
+                    currency=inv.currency,
+                    received_on=now.date(),
+                    bank_reference=p["reference"],
+                    invoice_number=inv.number,
+                    method=p.get("method", "WIRE"),
                 )
+                await _receive(session, receipt, f"invoices[{n}].payments[{j}]", now)
 
 
 # ---- usage ---------------------------------------------------------------------------------------
@@ -342,8 +338,57 @@ async def apply_usage(session: AsyncSession, tenant_ids: dict[str, int], items: 
             await session.flush()
 
 
+# ---- bank receipts -------------------------------------------------------------------------------
+async def _receive(session: AsyncSession, receipt: svc.Receipt, at: str, now: datetime) -> None:
+    """Record money the bank received (R-I17); a receipt the ledger refuses rejects the whole import."""
+    try:
+        await svc.record_receipt(session, receipt, "import:bank", now)
+    except AppError as exc:
+        raise BadUserInput(f"Import rejected, nothing written: {at}: {exc.message}", path=at) from exc
+
+
+def validate_bank_receipts(items: Any, tenant_keys: set[str]) -> list[str]:
+    if not isinstance(items, list):
+        return ["bankReceipts: must be a list"]
+    errors: list[str] = []
+    seen: set[tuple[Any, Any]] = set()
+    for i, r in enumerate(items):
+        at = f"bankReceipts[{i}]"
+        if not _obj(r, at, tenant_keys, errors):
+            continue
+        _str(r, "bankReference", at, errors, max_len=svc.BANK_REFERENCE_MAX)
+        if (r.get("tenant"), r.get("bankReference")) in seen:
+            errors.append(f"{at}.bankReference: duplicate bank reference {r.get('bankReference')!r}")
+        seen.add((r.get("tenant"), r.get("bankReference")))
+        if _date(r.get("date")) is None:
+            errors.append(f"{at}.date: ISO date (YYYY-MM-DD) the money arrived")
+        if (_dec(r.get("amount")) or 0) <= 0:
+            errors.append(f"{at}.amount: positive decimal with at most 2 decimal places")
+        if r.get("currency") not in CURRENCIES:
+            errors.append(f"{at}.currency: required, one of {', '.join(sorted(CURRENCIES))}")
+        _str(r, "invoiceNumber", at, errors, required=False, max_len=40)
+        _str(r, "payerReference", at, errors, required="invoiceNumber" not in r, max_len=svc.PAYER_REFERENCE_MAX)
+    return errors
+
+
+async def apply_bank_receipts(session: AsyncSession, tenant_ids: dict[str, int], items: list[dict], clock: Any) -> None:
+    now = clock.now()
+    for i, r in enumerate(items):
+        with _as_tenant(session, tenant_ids[r["tenant"]]):
+            receipt = svc.Receipt(
+                amount=_dec(r["amount"]),
+                currency=r["currency"],
+                received_on=_date(r["date"]),
+                bank_reference=r["bankReference"].strip(),
+                invoice_number=r.get("invoiceNumber"),
+                payer_reference=r.get("payerReference", ""),
+            )
+            await _receive(session, receipt, f"bankReceipts[{i}]", now)
+
+
 SECTIONS = [
     ImportSection("subscriptions", validate_subscriptions, apply_subscriptions, order=200),
     ImportSection("invoices", validate_invoices, apply_invoices, order=210),
     ImportSection("usage", validate_usage, apply_usage, order=220),
+    ImportSection("bankReceipts", validate_bank_receipts, apply_bank_receipts, order=230),
 ]

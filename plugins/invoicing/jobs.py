@@ -4,15 +4,18 @@ unique source key, so running a job twice issues nothing twice)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import AbstractAsyncContextManager
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.db import tenant_session
 from core.hookspecs import Job
 from core.jobs import JobContext, claim_once
 from plugins.invoicing import service as svc
+from plugins.invoicing.gateway import get_gateway
 from plugins.invoicing.models import Subscription, SubscriptionProduct, UsageRecord
 
 PLUGIN = "invoicing"
@@ -178,15 +181,40 @@ async def _usage_invoices(session, tenant_id: int, sub: Subscription, today: dat
 
 
 async def wire_settlement(ctx: JobContext) -> int:
-    """R-I17: wires that arrived (two business days) close their invoices one business day later."""
+    """R-I17: wire notices not matched by a receipt by their expected closing day become OVERDUE. The
+    calendar never closes an invoice: only a recorded or imported receipt does (service.record_receipt).
+    (The job keeps its name so existing schedules still run it.)"""
     done = 0
     for tenant in await ctx.tenants_with(PLUGIN):
         async with tenant_session(ctx.sessionmaker, tenant.id) as session:
-            done += await svc.settle_due_wires(session, ctx.clock.today(), ctx.clock.now())
+            done += await svc.mark_overdue_notices(session, ctx.clock.today(), ctx.clock.now())
+    return done
+
+
+async def reconcile_card_payments(ctx: JobContext) -> int:
+    """Card payment intents left PENDING by a crash or a gateway fault are settled from the gateway's
+    record of their idempotency key: charged → recorded and applied; never received → cancelled."""
+    gateway = get_gateway(ctx.state)
+    done = 0
+    for tenant in await ctx.tenants_with(PLUGIN):
+
+        def begin(tid: int = tenant.id) -> AbstractAsyncContextManager[AsyncSession]:
+            return tenant_session(ctx.sessionmaker, tid)
+
+        done += await svc.reconcile_card_intents(begin, gateway, ctx.clock.now())
     return done
 
 
 JOBS = [
     Job("invoicing.issue_invoices", issue_invoices, "Issue due billing-schedule and usage invoices (R-I6…R-I13)"),
-    Job("invoicing.wire_settlement", wire_settlement, "Apply wire transfers on their closing day (R-I17)"),
+    Job(
+        "invoicing.wire_settlement",
+        wire_settlement,
+        "Mark wire notices OVERDUE when no receipt came by their expected day; never closes an invoice (R-I17)",
+    ),
+    Job(
+        "invoicing.reconcile_card_payments",
+        reconcile_card_payments,
+        "Settle card payment intents left pending, from the gateway's record of their key",
+    ),
 ]

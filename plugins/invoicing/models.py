@@ -4,6 +4,10 @@ Ledger shape (the money invariant of the issue): every settled payment is split 
 to invoices and, for any excess, a credit; credits are drawn down by applications and refunds.
 So  Σ payments = Σ net applications of payments + Σ open credit + Σ refunds  at all times.
 Invoice amounts due are reduced by applications and by credit notes (disputes, R-I20).
+
+Only money received enters the ledger (R-I17): a card charge the gateway confirmed, or a receipt
+recorded by billing support or imported from the bank. A customer's wire notice is a Payment row in
+status PENDING that never settles by itself; a card payment starts as a committed PaymentIntent.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ class Invoice(TenantOwned, Base):
     applied_total: Mapped[Decimal] = mapped_column(default=ZERO)
     balance: Mapped[Decimal] = mapped_column(default=ZERO)
     pending_total: Mapped[Decimal] = mapped_column(default=ZERO)  # wire transfers on their way (R-I17)
+    # The card PaymentIntent holding the invoice while its charge is in flight: set and cleared by
+    # conditional UPDATEs, so two workers cannot both charge for it (no FK: a hold, not a relation).
+    intent_id: Mapped[int | None]
     billing_email: Mapped[str] = mapped_column(String(254))
     cc_emails: Mapped[str] = mapped_column(Text, default="")  # account / dunning contacts (R-I3)
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_subscriptions.id"), index=True)
@@ -97,12 +104,18 @@ class InvoiceLine(TenantOwned, Base):
 
 
 class Payment(TenantOwned, Base):
-    """Money received (or being received) from the customer, citing invoice numbers (R-I17).
+    """Money received from the customer, or a customer's notice of a wire, citing invoice numbers (R-I17).
 
-    status: SUCCEEDED (applied), PENDING (wire on its way), FAILED (declined card, R-I18)."""
+    status: SUCCEEDED (money received and applied), FAILED (declined card, R-I18), and for wire
+    notices (no money): PENDING (announced), OVERDUE (not received by its expected closing day),
+    MATCHED (a receipt for it was recorded; the receipt is its own SUCCEEDED row)."""
 
     __tablename__ = "invoicing_payments"
-    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        # One receipt per bank (or check) reference: recording or importing it again changes nothing.
+        Index("uq_invoicing_payments_bank_reference", "tenant_id", "bank_reference", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
@@ -119,8 +132,42 @@ class Payment(TenantOwned, Base):
     failure_reason: Mapped[str | None] = mapped_column(String(300))
     actor_email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime]
-    arrives_on: Mapped[date | None] = mapped_column(Date)
+    arrives_on: Mapped[date | None] = mapped_column(Date)  # notice: expected; receipt: the day it arrived
     settles_on: Mapped[date | None] = mapped_column(Date)
+    settled_at: Mapped[datetime | None]
+    bank_reference: Mapped[str | None] = mapped_column(String(100))  # receipts recorded by staff or the bank
+    notice_id: Mapped[int | None]  # the wire notice this receipt matched (a receipt row → its notice row)
+
+
+class PaymentIntent(TenantOwned, Base):
+    """A card payment before its charge: committed on its own before the gateway is called, with
+    ``gateway_key`` as the gateway's idempotency key, then settled (SUCCEEDED / FAILED) in a second
+    transaction. One left PENDING by a crash is settled by the reconcile job, which asks the gateway
+    what happened to that key; CANCELLED means the gateway never saw it."""
+
+    __tablename__ = "invoicing_payment_intents"
+    __table_args__ = (
+        UniqueConstraint("gateway_key"),
+        UniqueConstraint("tenant_id", "actor_email", "idempotency_key", name="uq_invoicing_intents_actor_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gateway_key: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | SUCCEEDED | FAILED | CANCELLED
+    # Someone (the request that made it, a retry, the job) is driving it; cleared when that one gives up.
+    claimed: Mapped[bool] = mapped_column(Boolean, default=True)
+    claimed_at: Mapped[datetime | None]
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal]
+    allocation: Mapped[dict] = mapped_column(JSON, default=dict)
+    card_token: Mapped[str] = mapped_column(String(100))
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    actor_email: Mapped[str] = mapped_column(String(254))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payments.id"))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
     settled_at: Mapped[datetime | None]
 
 
@@ -172,16 +219,25 @@ class CreditNote(TenantOwned, Base):
 
 
 class Refund(TenantOwned, Base):
-    """Open credit returned to the customer (R-I19, R-I20)."""
+    """Open credit returned to the customer (R-I19, R-I20). The amount leaves the credit when the
+    refund is requested, so it cannot also close an invoice or be requested twice; a REJECTED refund
+    gives it back. status: APPROVED (paid out), PENDING_APPROVAL (above the approval limit, waiting
+    for billing support), REJECTED."""
 
     __tablename__ = "invoicing_refunds"
+    __table_args__ = (Index("uq_invoicing_refunds_number", "tenant_id", "number", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
     credit_id: Mapped[int] = mapped_column(ForeignKey("invoicing_credits.id"), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal]
-    actor_email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(24), default="APPROVED")
+    actor_email: Mapped[str] = mapped_column(String(254))  # who asked for it
     created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
 
 
 class Dispute(TenantOwned, Base):

@@ -8,21 +8,28 @@ Ledger invariant (checked by a property test): Σ settled payments = Σ net appl
 
 from __future__ import annotations
 
+import asyncio
+import re
+import time
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.context import queue_email
 from core.db import is_postgres
-from core.errors import BadUserInput, Conflict, NotFound
+from core.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound, ServiceUnavailable
 from core.money import CURRENCIES, parse_amount, quantize
+from plugins.invoicing.gateway import GatewayError
 from plugins.invoicing.models import (
     Application,
     BillingProfile,
@@ -33,6 +40,7 @@ from plugins.invoicing.models import (
     InvoiceCounter,
     InvoiceLine,
     Payment,
+    PaymentIntent,
     PaymentMethod,
     PoChangeRequest,
     Refund,
@@ -432,17 +440,35 @@ async def apply_open_credits(
     return applied
 
 
-async def refund_credit(session: AsyncSession, credit: Credit, actor: str, now: datetime) -> Refund | None:
-    """R-I19/R-I20: return the open remainder of a credit to the customer."""
-    if credit.remaining <= 0:
-        return None
+# ---- refunds (R-I19, R-I20) ---------------------------------------------------------------------
+REFUND_STATUSES = ("PENDING_APPROVAL", "APPROVED", "REJECTED")
+# Money that came in as support rewards is never paid out in cash (R-W10): a credit holding it can
+# still close invoices, but is not refunded.
+NON_REFUNDABLE_METHODS = frozenset({"REWARDS"})
+
+
+async def _new_refund(
+    session: AsyncSession,
+    credit: Credit,
+    actor: str,
+    now: datetime,
+    *,
+    status: str,
+    decided_by: str | None = None,
+) -> Refund:
+    """Take the credit's open remainder off it into a refund. The money leaves the credit at once,
+    approved or not, so a pending refund cannot also close an invoice nor be requested twice."""
     refund = Refund(
         tenant_id=credit.tenant_id,
+        number=await next_number(session, "RF", credit.tenant_id),
         credit_id=credit.id,
         currency=credit.currency,
         amount=credit.remaining,
+        status=status,
         actor_email=actor,
         created_at=now,
+        decided_by=decided_by,
+        decided_at=now if decided_by else None,
     )
     credit.remaining = ZERO
     session.add(refund)
@@ -450,32 +476,85 @@ async def refund_credit(session: AsyncSession, credit: Credit, actor: str, now: 
     return refund
 
 
-async def request_refund(session: AsyncSession, credit_number: str, actor: str, now: datetime) -> Refund:
-    """R-I19: a credit is refunded only when no unpaid invoices are left for it to close."""
+async def refund_credit(session: AsyncSession, credit: Credit, actor: str, now: datetime) -> Refund | None:
+    """R-I20: billing support cancelling a paid invoice returns what is left of the freed payment; the
+    resolution is their decision, so the refund is approved by it. Rewards are not refunded (R-W10)."""
+    if credit.remaining <= 0 or credit.method in NON_REFUNDABLE_METHODS:
+        return None
+    return await _new_refund(session, credit, actor, now, status="APPROVED", decided_by=actor)
+
+
+def refund_needs_approval(amount: Decimal, currency: str, approval_above_usd: Decimal) -> bool:
+    return to_usd(amount, currency) > approval_above_usd
+
+
+async def request_refund(
+    session: AsyncSession, credit_number: str, actor: str, now: datetime, *, approval_above_usd: Decimal
+) -> Refund:
+    """R-I19: a credit is refunded only when no unpaid invoices are left for it to close, and never more
+    than it holds — and a credit holds only money received. Above ``approval_above_usd`` (the setting
+    ``invoicing_refund_approval_usd``) the refund waits in PENDING_APPROVAL for billing support."""
     credit = (
-        await session.execute(_lock(session, select(Credit).where(Credit.number == credit_number)))
+        await session.execute(_lock(session, select(Credit).where(Credit.number == (credit_number or "").strip())))
     ).scalar_one_or_none()
     if credit is None:
         raise NotFound(f"No credit {credit_number!r}", field="creditNumber")
+    if credit.method in NON_REFUNDABLE_METHODS:
+        raise Conflict(
+            f"Credit {credit.number} holds support rewards, which are never paid out in cash (R-W10)",
+            field="creditNumber",
+        )
     if credit.remaining <= 0:
         raise Conflict(f"Credit {credit.number} has nothing left to refund")
     await apply_open_credits(session, credit.currency, now, credits=[credit])
     if credit.remaining <= 0:
         raise Conflict(f"Credit {credit.number} was used to close unpaid invoices; nothing left to refund")
-    refund = await refund_credit(session, credit, actor, now)
-    assert refund is not None
+    if refund_needs_approval(credit.remaining, credit.currency, approval_above_usd):
+        return await _new_refund(session, credit, actor, now, status="PENDING_APPROVAL")
+    return await _new_refund(session, credit, actor, now, status="APPROVED", decided_by="auto")
+
+
+async def decide_refund(
+    session: AsyncSession, refund_number: str, approve: bool, actor: str, now: datetime, note: str = ""
+) -> Refund:
+    """Billing support approves (pays out) or rejects a refund waiting for approval. A rejected
+    refund's amount goes back to its credit, which then closes unpaid invoices first (R-I19)."""
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise BadUserInput("note must be at most 500 characters", field="note")
+    if not approve and not note:
+        raise BadUserInput("Say why the refund is rejected (note)", field="note")
+    refund = (
+        await session.execute(_lock(session, select(Refund).where(Refund.number == (refund_number or "").strip())))
+    ).scalar_one_or_none()
+    if refund is None:
+        raise NotFound(f"No refund {refund_number!r}", field="refundNumber")
+    if refund.status != "PENDING_APPROVAL":
+        raise Conflict(f"Refund {refund.number} is already {refund.status}")
+    if refund.actor_email == actor:
+        raise Forbidden("A refund is approved or rejected by someone other than the person who asked for it")
+    refund.status = "APPROVED" if approve else "REJECTED"
+    refund.decided_by, refund.decided_at, refund.decision_note = actor, now, note
+    if not approve:
+        credit = (
+            await session.execute(_lock(session, select(Credit).where(Credit.id == refund.credit_id)))
+        ).scalar_one()
+        credit.remaining += refund.amount
+        if credit.remaining > credit.amount:
+            raise AssertionError(f"credit {credit.number} out of range")
+        await apply_open_credits(session, credit.currency, now, credits=[credit])
+    await session.flush()
     return refund
 
 
 async def settle_payment(session: AsyncSession, payment: Payment, now: datetime) -> None:
-    """Money has landed: apply it to the cited invoices (up to each balance); any excess becomes a
-    credit (R-I19) that closes other unpaid invoices."""
+    """Money has been received: apply it to the cited invoices (up to each balance); any excess becomes
+    a credit (R-I19) that closes other unpaid invoices. Callers pass only money received — a confirmed
+    card charge, a recorded or imported receipt, a redemption — never a wire notice."""
     excess = payment.amount
     for number, amount_s in sorted(payment.allocation.items()):
         amount = Decimal(amount_s)
         inv = await invoice_by_number(session, number, lock=True)
-        if payment.method == "WIRE" and payment.status == "PENDING":  # the wire was counted as on its way
-            inv.pending_total = max(inv.pending_total - amount, ZERO)
         take = min(amount, inv.balance) if not inv.cancelled else ZERO
         _apply(session, inv, take, method=payment.method, kind="PAYMENT", now=now, payment=payment)
         excess -= take
@@ -550,8 +629,11 @@ def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal
 
 
 async def _load_for_payment(
-    session: AsyncSession, items: Sequence[PayItem]
+    session: AsyncSession, items: Sequence[PayItem], *, received: bool = False
 ) -> tuple[list[Invoice], dict[str, Decimal]]:
+    """The cited invoices (locked) and how much goes to each. A customer's payment may cover what is
+    still payable — the balance less wires announced; money already ``received`` may cover the balance
+    (the announced wire may be this very money)."""
     if not items:
         raise BadUserInput("Cite at least one invoice number (R-I17)", field="invoices")
     if len(items) > MAX_INVOICES_PER_PAYMENT:
@@ -563,7 +645,9 @@ async def _load_for_payment(
         inv.number: inv
         for inv in (
             await session.execute(
-                _lock(session, select(Invoice).where(Invoice.number.in_(numbers)).order_by(Invoice.id))
+                _lock(
+                    session, select(Invoice).where(Invoice.number.in_(numbers)).order_by(Invoice.id)
+                ).execution_options(populate_existing=True)
             )
         ).scalars()
     }
@@ -577,7 +661,7 @@ async def _load_for_payment(
     currency = currencies.pop()
     allocation: dict[str, Decimal] = {}
     for item, inv in zip(items, invoices, strict=True):
-        room = payable(inv)
+        room = max(inv.balance, ZERO) if received else payable(inv)
         if inv.cancelled or room <= 0:
             raise BadUserInput(f"Invoice {inv.number} has nothing left to pay", field="invoices")
         if item.amount is None:
@@ -598,63 +682,457 @@ class PayRequest:
     method: str
     card_token: str | None = None
     payment_method_id: int | None = None
-    wire_amount: Decimal | None = None  # a wire may send more than is due: the excess becomes credit
+    wire_amount: Decimal | None = None  # a wire notice may announce more than is due
     reference: str = ""
 
 
-async def pay_invoices(session: AsyncSession, req: PayRequest, actor: str, now: datetime, gateway: Any) -> Payment:
-    """Pay one or several invoices (R-I16…R-I19). A declined card is recorded as a FAILED payment (not
-    an error) so the customer can retry or switch to a wire (R-I18)."""
+# A separate transaction, bound to the caller's tenant, committed when the block ends.
+Begin = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def pay_invoices(
+    session: AsyncSession,
+    req: PayRequest,
+    actor: str,
+    now: datetime,
+    gateway: Any,
+    *,
+    begin: Begin | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> Payment:
+    """Pay one or several invoices (R-I16…R-I19): by card (``pay_by_card``), or announce a wire
+    (``notify_wire``). A declined card is recorded as a FAILED payment (not an error) so the customer
+    can retry or switch to a wire (R-I18)."""
     if req.method not in PAY_METHODS:
         raise BadUserInput(f"method must be one of {', '.join(PAY_METHODS)}", field="method")
+    if req.method == "CARD":
+        return await pay_by_card(
+            session, req, actor, now, gateway, begin=begin, idempotency_key=idempotency_key, request_hash=request_hash
+        )
+    return await notify_wire(session, req, actor, now)
+
+
+async def notify_wire(session: AsyncSession, req: PayRequest, actor: str, now: datetime) -> Payment:
+    """R-I17: the customer says a wire was sent — a remittance notice, not money. It changes no
+    balance and creates no credit, whatever amount it announces: an invoice closes, and a credit
+    exists, only once billing support records the receipt or the bank file is imported
+    (``record_receipt``), which then matches this notice. Until then it shows as pending on the
+    invoices (so the same amount is not paid twice), for about two business days to arrive and one
+    more to close; the wire-notices job marks it OVERDUE after that and the invoices are payable again."""
     invoices, allocation = await _load_for_payment(session, req.items)
     currency = invoices[0].currency
     charge = sum(allocation.values(), ZERO)
-    check_method_rules(invoices, req.method, charge, currency)
+    check_method_rules(invoices, "WIRE", charge, currency)
+    announced = charge
+    if req.wire_amount is not None:
+        announced = parse_amount(req.wire_amount, currency, field="wireAmount")
+        if announced < charge:
+            raise BadUserInput(f"wireAmount must be at least the {currency} {charge} allocated", field="wireAmount")
     tid = invoices[0].tenant_id
+    arrives = add_business_days(now.date(), WIRE_ARRIVAL_BUSINESS_DAYS)
     payment = Payment(
         tenant_id=tid,
         number=await next_number(session, "PAY", tid),
-        method=req.method,
+        method="WIRE",
         currency=currency,
-        amount=charge,
+        amount=announced,
         allocation={k: str(v) for k, v in allocation.items()},
         reference=req.reference[:200],
         actor_email=actor,
         created_at=now,
         status="PENDING",
+        arrives_on=arrives,
+        settles_on=add_business_days(arrives, WIRE_CLOSE_BUSINESS_DAYS),
     )
-    if req.method == "CARD":
-        payment.status = "PROCESSING"
-        token = await _card_token(session, req, now)
-        result = await gateway.charge(token, charge, currency, ", ".join(allocation))
-        payment.card_token, payment.card_last4, payment.gateway_reference = token, result.last4, result.reference
-        session.add(payment)
-        await session.flush()
-        if not result.ok:
-            payment.status = "FAILED"
-            payment.failure_reason = result.failure_reason or "declined"
-            return payment
-        await settle_payment(session, payment, now)  # R-I17: card payments land at once
-        return payment
-    # Wire transfer (R-I17): pending now, arrives in two business days, closes the invoice one later.
-    if req.wire_amount is not None:
-        sent = parse_amount(req.wire_amount, currency, field="wireAmount")
-        if sent < charge:
-            raise BadUserInput(f"wireAmount must be at least the {currency} {charge} allocated", field="wireAmount")
-        if sent > charge:  # overpayment: the excess lands on the last cited invoice, then becomes credit
-            last = invoices[-1].number
-            allocation[last] += sent - charge
-            payment.amount = sent
-            payment.allocation = {k: str(v) for k, v in allocation.items()}
-    today = now.date()
-    payment.arrives_on = add_business_days(today, WIRE_ARRIVAL_BUSINESS_DAYS)
-    payment.settles_on = add_business_days(payment.arrives_on, WIRE_CLOSE_BUSINESS_DAYS)
     for inv in invoices:
         inv.pending_total += allocation[inv.number]
     session.add(payment)
     await session.flush()
     return payment
+
+
+# ---- card payments: intent → charge → settle ------------------------------------------------------
+INTENT_WAIT_SECONDS = 15.0  # how long a repeat of an in-flight idempotency key waits for its outcome
+INTENT_STALE_AFTER = timedelta(minutes=10)  # a claim this old is a crashed driver's: the job takes over
+
+
+@dataclass(frozen=True)
+class IntentView:
+    """What a caller needs of an intent, read in one transaction and used in others."""
+
+    id: int
+    gateway_key: str
+    token: str
+    amount: Decimal
+    currency: str
+    description: str
+    status: str
+    claimed: bool
+    payment_id: int | None
+    mine: bool  # this caller must drive it: charge, then settle
+
+
+def _view(intent: PaymentIntent, *, mine: bool) -> IntentView:
+    return IntentView(
+        id=intent.id,
+        gateway_key=intent.gateway_key,
+        token=intent.card_token,
+        amount=intent.amount,
+        currency=intent.currency,
+        description=", ".join(sorted(intent.allocation)),
+        status=intent.status,
+        claimed=intent.claimed,
+        payment_id=intent.payment_id,
+        mine=mine,
+    )
+
+
+def _within(session: AsyncSession) -> Begin:
+    """``session`` itself as the intent's transaction (the demo, the property test: no concurrency)."""
+
+    @asynccontextmanager
+    async def same() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    return same
+
+
+async def pay_by_card(
+    session: AsyncSession,
+    req: PayRequest,
+    actor: str,
+    now: datetime,
+    gateway: Any,
+    *,
+    begin: Begin | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> Payment:
+    """A card payment in three steps, so that a card is charged at most once whatever fails or runs
+    at the same time (in other workers too):
+
+    1. a PaymentIntent is committed in its own transaction (``begin``), holding the cited invoices:
+       while it is open any other card payment of them is refused with CONFLICT;
+    2. the gateway is charged outside any transaction, with the intent's ``gateway_key`` as its
+       idempotency key — a repeat of the same intent never charges twice;
+    3. the intent is settled in ``session`` (the request's transaction): the payment is recorded and
+       applied (R-I17: card payments land at once), or recorded FAILED (R-I18); the hold is released.
+
+    The intent cannot be written in the request's transaction: that one commits only after the
+    charge, and a failure between the two would erase the only trace of a real charge. A crash after
+    step 1 leaves a PENDING intent, finished by a retry with the same idempotency key or by the
+    ``invoicing.reconcile_card_payments`` job, which asks the gateway what became of its key.
+    A repeat of an idempotency key joins the first request's intent (waiting for its outcome on
+    PostgreSQL, where requests run in parallel) and answers its payment."""
+    opener = begin or _within(session)
+    intent = await _open_intent(opener, req, actor, now, idempotency_key, request_hash)
+    if not intent.mine:
+        wait = INTENT_WAIT_SECONDS if begin is not None and is_postgres(session) else 0.0
+        intent = await _await_intent(opener, intent, now, wait)
+        if not intent.mine:
+            return await _intent_payment(session, intent)
+    try:
+        result = await gateway.charge(
+            intent.token, intent.amount, intent.currency, intent.description, idempotency_key=intent.gateway_key
+        )
+    except GatewayError as exc:
+        if begin is not None:
+            await _release_claim(opener, intent.id, str(exc))
+        raise ServiceUnavailable(
+            "The card gateway did not answer, so the payment's outcome is not known yet: do not pay again. "
+            "It is reconciled with the gateway shortly; retrying with the same idempotencyKey finishes it now.",
+            retryable=True,
+        ) from exc
+    try:
+        return await settle_intent(session, intent.id, result, now)
+    except Exception:
+        if begin is not None:  # the request's transaction is lost; leave the intent to a retry or the job
+            await _release_claim(opener, intent.id, "settlement failed")
+        raise
+
+
+async def _intent_by_key(session: AsyncSession, actor: str, key: str) -> PaymentIntent | None:
+    return (
+        await session.execute(
+            select(PaymentIntent)
+            .where(PaymentIntent.actor_email == actor, PaymentIntent.idempotency_key == key)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+def _joined(found: PaymentIntent, request_hash: str) -> IntentView:
+    if found.request_hash != request_hash:
+        raise Conflict("This idempotency key was already used with a different request", field="idempotencyKey")
+    return _view(found, mine=False)
+
+
+async def _open_intent(
+    opener: Begin, req: PayRequest, actor: str, now: datetime, key: str | None, request_hash: str
+) -> IntentView:
+    try:
+        async with opener() as s:
+            return await _create_intent(s, req, actor, now, key, request_hash)
+    except IntegrityError:
+        # The same key from a concurrent request committed first.
+        if key:
+            async with opener() as s:
+                found = await _intent_by_key(s, actor, key)
+                if found is not None:
+                    return _joined(found, request_hash)
+        raise Conflict(
+            "A card payment of these invoices is being made at the same time; retry", retryable=True
+        ) from None
+
+
+async def _create_intent(
+    s: AsyncSession, req: PayRequest, actor: str, now: datetime, key: str | None, request_hash: str
+) -> IntentView:
+    if key:
+        found = await _intent_by_key(s, actor, key)
+        if found is not None:
+            return _joined(found, request_hash)
+    try:
+        invoices, allocation = await _load_for_payment(s, req.items)
+        currency = invoices[0].currency
+        charge = sum(allocation.values(), ZERO)
+        check_method_rules(invoices, "CARD", charge, currency)
+        token = await _card_token(s, req, now)
+        busy = [inv.number for inv in invoices if inv.intent_id is not None]
+        if busy:
+            raise Conflict(
+                f"A card payment of {busy[0]} is in progress; wait for its outcome before paying again",
+                retryable=True,
+            )
+    except AppError:
+        # Waiting for the invoices' lock may have been waiting for a request with this very key.
+        if key:
+            found = await _intent_by_key(s, actor, key)
+            if found is not None:
+                return _joined(found, request_hash)
+        raise
+    intent = PaymentIntent(
+        tenant_id=invoices[0].tenant_id,
+        gateway_key="pi_" + uuid.uuid4().hex,
+        idempotency_key=key,
+        request_hash=request_hash,
+        status="PENDING",
+        claimed=True,
+        claimed_at=now,
+        currency=currency,
+        amount=charge,
+        allocation={k: str(v) for k, v in allocation.items()},
+        card_token=token,
+        reference=req.reference[:200],
+        actor_email=actor,
+        created_at=now,
+    )
+    s.add(intent)
+    await s.flush()
+    for inv in sorted(invoices, key=lambda i: i.id):
+        # Conditional on what was read: another worker's intent or payment in between makes it miss.
+        held = await s.execute(
+            update(Invoice)
+            .where(
+                Invoice.id == inv.id,
+                Invoice.intent_id.is_(None),
+                Invoice.balance == inv.balance,
+                Invoice.pending_total == inv.pending_total,
+            )
+            .values(intent_id=intent.id)
+            .execution_options(synchronize_session=False)
+        )
+        if held.rowcount != 1:
+            raise Conflict(f"Invoice {inv.number} changed while it was being paid; retry", retryable=True)
+    return _view(intent, mine=True)
+
+
+async def _claim(opener: Begin, intent_id: int, now: datetime, *, stale_before: datetime | None = None) -> bool:
+    """Take over driving a PENDING intent nobody drives (or whose driver's claim is stale)."""
+    free = PaymentIntent.claimed.is_(False)
+    if stale_before is not None:
+        free = or_(free, PaymentIntent.claimed_at < stale_before)
+    async with opener() as s:
+        done = await s.execute(
+            update(PaymentIntent)
+            .where(PaymentIntent.id == intent_id, PaymentIntent.status == "PENDING", free)
+            .values(claimed=True, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return done.rowcount == 1
+
+
+async def _release_claim(opener: Begin, intent_id: int, error: str) -> None:
+    """Best effort: the job also takes over a claim older than INTENT_STALE_AFTER."""
+    try:
+        async with opener() as s:
+            await s.execute(
+                update(PaymentIntent)
+                .where(PaymentIntent.id == intent_id, PaymentIntent.status == "PENDING")
+                .values(claimed=False, last_error=error[:300])
+                .execution_options(synchronize_session=False)
+            )
+    except Exception:  # noqa: BLE001 - the caller's error is the one to report
+        return
+
+
+async def _await_intent(opener: Begin, intent: IntentView, now: datetime, wait: float) -> IntentView:
+    """A request repeating an idempotency key: the first request's intent once it is settled, or the
+    intent to drive when nobody drives it any more."""
+    deadline = time.monotonic() + wait
+    delay = 0.02
+    while True:
+        if intent.status != "PENDING":
+            return intent
+        if not intent.claimed and await _claim(opener, intent.id, now):
+            return replace(intent, claimed=True, mine=True)
+        if time.monotonic() >= deadline:
+            raise Conflict(
+                "A payment with this idempotency key is still being processed; retry shortly",
+                field="idempotencyKey",
+                retryable=True,
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.25)
+        async with opener() as s:
+            row = (
+                await s.execute(
+                    select(PaymentIntent).where(PaymentIntent.id == intent.id).execution_options(populate_existing=True)
+                )
+            ).scalar_one()
+            intent = _view(row, mine=False)
+
+
+async def _intent_payment(session: AsyncSession, intent: IntentView) -> Payment:
+    if intent.payment_id is None:
+        raise Conflict(
+            "That payment attempt ended before the card was charged; pay again with a new idempotencyKey",
+            field="idempotencyKey",
+        )
+    payment = await session.get(Payment, intent.payment_id)
+    assert payment is not None
+    return payment
+
+
+async def settle_intent(session: AsyncSession, intent_id: int, result: Any, now: datetime) -> Payment:
+    """Step 3 of ``pay_by_card`` (also run by the reconcile job): record the gateway's answer for the
+    intent. A charge that succeeded is money received and is applied (any excess becomes credit,
+    R-I19); a decline is a FAILED payment (R-I18). Settles an intent once: a concurrent second
+    settlement is refused with CONFLICT and rolled back."""
+    intent = (
+        await session.execute(
+            select(PaymentIntent).where(PaymentIntent.id == intent_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if intent.status in ("SUCCEEDED", "FAILED") and intent.payment_id is not None:
+        payment = await session.get(Payment, intent.payment_id)
+        assert payment is not None
+        return payment
+    invoices = list(
+        (
+            await session.execute(
+                _lock(
+                    session, select(Invoice).where(Invoice.number.in_(list(intent.allocation))).order_by(Invoice.id)
+                ).execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+    tid = intent.tenant_id
+    payment = Payment(
+        tenant_id=tid,
+        number=await next_number(session, "PAY", tid),
+        method="CARD",
+        currency=intent.currency,
+        amount=intent.amount,
+        allocation=dict(intent.allocation),
+        reference=intent.reference,
+        actor_email=intent.actor_email,
+        created_at=now,
+        status="PROCESSING",
+        card_token=intent.card_token,
+        card_last4=result.last4,
+        gateway_reference=result.reference,
+    )
+    session.add(payment)
+    await session.flush()
+    if result.ok:
+        await settle_payment(session, payment, now)
+    else:
+        payment.status = "FAILED"
+        payment.failure_reason = (result.failure_reason or "declined")[:300]
+    # A CANCELLED intent may still turn out charged (its driver was only slow): that money is kept.
+    done = await session.execute(
+        update(PaymentIntent)
+        .where(PaymentIntent.id == intent.id, PaymentIntent.status.in_(("PENDING", "CANCELLED")))
+        .values(status=payment.status, payment_id=payment.id, settled_at=now, claimed=False)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        raise Conflict("This card payment was settled at the same time elsewhere; retry to see it", retryable=True)
+    for inv in invoices:
+        if inv.intent_id == intent.id:
+            inv.intent_id = None
+    await session.flush()
+    return payment
+
+
+async def cancel_intent(session: AsyncSession, intent_id: int, now: datetime) -> bool:
+    """The gateway never received the intent's charge: close it and release its invoices."""
+    done = await session.execute(
+        update(PaymentIntent)
+        .where(PaymentIntent.id == intent_id, PaymentIntent.status == "PENDING")
+        .values(status="CANCELLED", settled_at=now, claimed=False)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return False
+    await session.execute(
+        update(Invoice)
+        .where(Invoice.intent_id == intent_id)
+        .values(intent_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+async def reconcile_card_intents(begin: Begin, gateway: Any, now: datetime) -> int:
+    """PENDING intents nobody drives any more (the driver gave up, or crashed: its claim is older than
+    INTENT_STALE_AFTER) are settled from the gateway's record of their key: charged → the payment is
+    recorded and applied; declined → FAILED; never received → CANCELLED. Each step is its own
+    transaction and the gateway is asked between them. Returns the intents settled."""
+    stale_before = now - INTENT_STALE_AFTER
+    async with begin() as s:
+        ids = list(
+            (
+                await s.execute(
+                    select(PaymentIntent.id)
+                    .where(
+                        PaymentIntent.status == "PENDING",
+                        or_(PaymentIntent.claimed.is_(False), PaymentIntent.claimed_at < stale_before),
+                    )
+                    .order_by(PaymentIntent.id)
+                )
+            ).scalars()
+        )
+    done = 0
+    for intent_id in ids:
+        if not await _claim(begin, intent_id, now, stale_before=stale_before):
+            continue
+        async with begin() as s:
+            key = (await s.execute(select(PaymentIntent.gateway_key).where(PaymentIntent.id == intent_id))).scalar_one()
+        try:
+            result = await gateway.lookup(key)
+        except GatewayError as exc:
+            await _release_claim(begin, intent_id, str(exc))
+            continue
+        async with begin() as s:
+            if result is None:
+                await cancel_intent(s, intent_id, now)
+            else:
+                await settle_intent(s, intent_id, result, now)
+        done += 1
+    return done
 
 
 async def _card_token(session: AsyncSession, req: PayRequest, now: datetime) -> str:
@@ -683,6 +1161,206 @@ def card_expired(pm: PaymentMethod, today: date) -> bool:
     return (today.year, today.month) > (pm.exp_year, pm.exp_month)
 
 
+# ---- money received: receipts (R-I17, R-I19) --------------------------------------------------------
+BANK_REFERENCE_MAX = 100
+PAYER_REFERENCE_MAX = 500
+_REFERENCE_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9/_.-]*[A-Za-z0-9])?")
+
+
+@dataclass
+class Receipt:
+    """Money that arrived: recorded by billing support or read from the bank's file."""
+
+    amount: Any
+    currency: str
+    received_on: date | None
+    bank_reference: str
+    invoice_number: str | None = None
+    payer_reference: str = ""  # the payer's remittance text, which must cite the invoice number
+    method: str = "WIRE"
+
+
+async def _receipt_by_reference(session: AsyncSession, reference: str) -> Payment | None:
+    return (await session.execute(select(Payment).where(Payment.bank_reference == reference))).scalar_one_or_none()
+
+
+def _same_receipt(existing: Payment, amount: Decimal, currency: str, method: str) -> Payment:
+    """Recording a bank reference again is a replay when it says the same, a CONFLICT otherwise."""
+    if (existing.amount, existing.currency, existing.method) != (amount, currency, method):
+        raise Conflict(
+            f"Bank reference {existing.bank_reference} is already recorded as {existing.number} "
+            f"({existing.method} {existing.currency} {existing.amount})",
+            field="bankReference",
+        )
+    return existing
+
+
+def cited_numbers(text: str) -> list[str]:
+    """The words of a payer's reference that could be invoice numbers, upper-cased, in order."""
+    out: list[str] = []
+    for token in _REFERENCE_TOKEN.findall(text or ""):
+        t = token.upper()
+        if t not in out:
+            out.append(t)
+    return out[:MAX_INVOICES_PER_PAYMENT]
+
+
+async def _cited_invoices(session: AsyncSession, invoice_number: str | None, payer_reference: str) -> list[Invoice]:
+    if invoice_number and invoice_number.strip():
+        return [await invoice_by_number(session, invoice_number, lock=True)]
+    words = cited_numbers(payer_reference)
+    if not words:
+        raise BadUserInput(
+            "A receipt must cite the invoice (R-I17): give invoiceNumber or a payerReference naming it",
+            field="payerReference",
+        )
+    found = {
+        inv.number.upper(): inv
+        for inv in (
+            await session.execute(
+                _lock(session, select(Invoice).where(func.upper(Invoice.number).in_(words)).order_by(Invoice.id))
+            )
+        ).scalars()
+    }
+    cited = [found[w] for w in words if w in found]
+    if not cited:
+        raise BadUserInput(
+            "The payer reference cites no invoice of this customer; record the receipt with its invoiceNumber",
+            field="payerReference",
+        )
+    return cited
+
+
+async def _open_notice(session: AsyncSession, invoices: Sequence[Invoice], currency: str) -> Payment | None:
+    """The oldest wire notice (PENDING or OVERDUE) of the same currency citing one of ``invoices``."""
+    numbers = {inv.number for inv in invoices}
+    notices = (
+        await session.execute(
+            _lock(
+                session,
+                select(Payment)
+                .where(
+                    Payment.method == "WIRE", Payment.status.in_(("PENDING", "OVERDUE")), Payment.currency == currency
+                )
+                .order_by(Payment.id),
+            )
+        )
+    ).scalars()
+    return next((n for n in notices if numbers & set(n.allocation)), None)
+
+
+async def _release_notice(session: AsyncSession, notice: Payment) -> None:
+    """The announced amounts stop counting as on their way (a PENDING notice only: OVERDUE ones were
+    released when they became overdue)."""
+    if notice.status != "PENDING":
+        return
+    for number, amount_s in notice.allocation.items():
+        inv = await invoice_by_number(session, number, lock=True)
+        inv.pending_total = max(inv.pending_total - Decimal(amount_s), ZERO)
+
+
+async def _receive(
+    session: AsyncSession,
+    invoices: Sequence[Invoice],
+    allocation: dict[str, Decimal] | None,
+    amount: Decimal,
+    currency: str,
+    *,
+    method: str,
+    bank_reference: str,
+    reference: str,
+    received_on: date,
+    actor: str,
+    now: datetime,
+) -> Payment:
+    """Money received for ``invoices``: it matches the customer's wire notice when there is one, is
+    applied up to the balances (in the order given, or by ``allocation``), and the rest becomes
+    credit that closes other unpaid invoices (R-I19)."""
+    notice = await _open_notice(session, invoices, currency) if method == "WIRE" else None
+    order = list(invoices)
+    if notice is not None:
+        await _release_notice(session, notice)
+        notice.status, notice.settled_at = "MATCHED", now
+        if allocation is None:  # the notice said which invoices the wire is for
+            cited = {inv.number for inv in order}
+            for number in sorted(set(notice.allocation) - cited):
+                order.append(await invoice_by_number(session, number, lock=True))
+    if allocation is None:
+        allocation, left = {}, amount
+        for inv in order:
+            take = ZERO if inv.cancelled else min(left, max(inv.balance, ZERO))
+            if take > 0 or inv in invoices:
+                allocation[inv.number] = take
+            left -= take
+    tid = order[0].tenant_id
+    payment = Payment(
+        tenant_id=tid,
+        number=await next_number(session, "PAY", tid),
+        method=method,
+        currency=currency,
+        amount=amount,
+        allocation={k: str(v) for k, v in allocation.items()},
+        reference=reference[:200],
+        bank_reference=bank_reference,
+        notice_id=notice.id if notice is not None else None,
+        actor_email=actor,
+        created_at=now,
+        arrives_on=received_on,
+        status="RECEIVED",
+    )
+    session.add(payment)
+    await session.flush()
+    await settle_payment(session, payment, now)
+    return payment
+
+
+async def record_receipt(session: AsyncSession, receipt: Receipt, actor: str, now: datetime) -> tuple[Payment, bool]:
+    """R-I17: money that arrived for an invoice, recorded by billing support (``recordWireReceipt``) or
+    imported from the bank (``bankReceipts``). It must cite an invoice of this tenant — by number, or
+    in the payer's reference — in the receipt's currency; it matches the customer's wire notice when
+    there is one; it is applied up to the balances and any excess becomes credit (R-I19). Idempotent
+    on the bank reference: the same reference again returns the first receipt (``created`` False), or
+    is a CONFLICT when it says something else. Returns (payment, created)."""
+    if receipt.method not in RECORD_METHODS:
+        raise BadUserInput(f"method must be one of {', '.join(RECORD_METHODS)}", field="method")
+    bank_reference = (receipt.bank_reference or "").strip()
+    if not bank_reference or len(bank_reference) > BANK_REFERENCE_MAX:
+        raise BadUserInput(f"bankReference must be 1 to {BANK_REFERENCE_MAX} characters", field="bankReference")
+    currency = (receipt.currency or "").strip().upper()
+    if currency not in CURRENCIES:
+        raise BadUserInput(f"Unknown currency {receipt.currency!r}", field="currency")
+    amount = parse_amount(receipt.amount, currency, field="amount")
+    if receipt.received_on is None or receipt.received_on > now.date():
+        raise BadUserInput("the day the money arrived (receivedOn) must not be after today", field="receivedOn")
+    payer_reference = (receipt.payer_reference or "").strip()
+    if len(payer_reference) > PAYER_REFERENCE_MAX:
+        raise BadUserInput(f"payerReference must be at most {PAYER_REFERENCE_MAX} characters", field="payerReference")
+    existing = await _receipt_by_reference(session, bank_reference)
+    if existing is not None:
+        return _same_receipt(existing, amount, currency, receipt.method), False
+    invoices = await _cited_invoices(session, receipt.invoice_number, payer_reference)
+    for inv in invoices:
+        if inv.currency != currency:
+            raise BadUserInput(
+                f"Invoice {inv.number} is billed in {inv.currency}; a {currency} receipt cannot pay it",
+                field="currency",
+            )
+    payment = await _receive(
+        session,
+        invoices,
+        None,
+        amount,
+        currency,
+        method=receipt.method,
+        bank_reference=bank_reference,
+        reference=payer_reference or bank_reference,
+        received_on=receipt.received_on,
+        actor=actor,
+        now=now,
+    )
+    return payment, True
+
+
 async def record_payment(
     session: AsyncSession,
     items: Sequence[PayItem],
@@ -692,13 +1370,18 @@ async def record_payment(
     actor: str,
     now: datetime,
 ) -> Payment:
-    """Billing support records money received for cited invoices (R-I17); it applies at once, and any
-    excess over the balances becomes credit (R-I19)."""
+    """Billing support records money received for cited invoices, split as they say (R-I17); it
+    applies at once, matches the customer's wire notice, and any excess over the balances becomes
+    credit (R-I19). ``reference`` is the bank or check reference: recording it again is a replay."""
     if method not in RECORD_METHODS:
         raise BadUserInput(f"method must be one of {', '.join(RECORD_METHODS)}", field="method")
-    if not reference.strip():
+    reference = (reference or "").strip()
+    if not reference:
         raise BadUserInput("reference (the bank or check reference) is required", field="reference")
-    invoices, allocation = await _load_for_payment(session, items)
+    if len(reference) > BANK_REFERENCE_MAX:
+        raise BadUserInput(f"reference must be at most {BANK_REFERENCE_MAX} characters", field="reference")
+    existing = await _receipt_by_reference(session, reference)
+    invoices, allocation = await _load_for_payment(session, items, received=existing is None)
     currency = invoices[0].currency
     allocated = sum(allocation.values(), ZERO)
     total = allocated
@@ -706,43 +1389,47 @@ async def record_payment(
         total = parse_amount(amount, currency)
         if total < allocated:
             raise BadUserInput(f"amount must be at least the {currency} {allocated} allocated", field="amount")
-        allocation[invoices[-1].number] += total - allocated
-    tid = invoices[0].tenant_id
-    payment = Payment(
-        tenant_id=tid,
-        number=await next_number(session, "PAY", tid),
+    if existing is not None:
+        return _same_receipt(existing, total, currency, method)
+    return await _receive(
+        session,
+        invoices,
+        allocation,
+        total,
+        currency,
         method=method,
-        currency=currency,
-        amount=total,
-        allocation={k: str(v) for k, v in allocation.items()},
-        reference=reference.strip()[:200],
-        actor_email=actor,
-        created_at=now,
-        status="RECEIVED",
+        bank_reference=reference,
+        reference=reference,
+        received_on=now.date(),
+        actor=actor,
+        now=now,
     )
-    session.add(payment)
-    await session.flush()
-    await settle_payment(session, payment, now)
-    return payment
 
 
-async def settle_due_wires(session: AsyncSession, today: date, now: datetime) -> int:
-    """R-I17: wires whose closing day has come are applied to their invoices."""
+async def mark_overdue_notices(session: AsyncSession, today: date, now: datetime) -> int:
+    """R-I17: a wire notice whose expected closing day has passed without a receipt becomes OVERDUE.
+    Nothing is applied — a notice is not money: its amounts stop showing as pending and stop blocking
+    another payment of the invoices, and it still matches the receipt if the wire arrives later."""
     due = list(
         (
             await session.execute(
                 _lock(
                     session,
                     select(Payment)
-                    .where(Payment.method == "WIRE", Payment.status == "PENDING", Payment.settles_on <= today)
+                    .where(Payment.method == "WIRE", Payment.status == "PENDING", Payment.settles_on < today)
                     .order_by(Payment.id),
                 )
             )
         ).scalars()
     )
     for p in due:
-        await settle_payment(session, p, now)
+        await _release_notice(session, p)
+        p.status = "OVERDUE"
+    await session.flush()
     return len(due)
+
+
+EXTERNAL_METHODS = frozenset({"REWARDS"})  # money paid elsewhere that another plugin may apply
 
 
 async def pay_with_external(
@@ -755,7 +1442,11 @@ async def pay_with_external(
     actor: str,
     now: datetime,
 ) -> Invoice:
-    """A payment made elsewhere (e.g. REWARDS, R-W9), applied at once; never more than is payable."""
+    """A payment made elsewhere (REWARDS, R-W9), applied at once; never more than is payable. Only the
+    EXTERNAL_METHODS: another plugin cannot claim that cash arrived (R-I17), and a credit it leaves
+    behind (a dispute) stays non-refundable (R-W10)."""
+    if method not in EXTERNAL_METHODS:
+        raise BadUserInput(f"method must be one of {', '.join(sorted(EXTERNAL_METHODS))}", field="method")
     inv = await invoice_by_number(session, number, lock=True)
     if currency != inv.currency:
         raise BadUserInput(f"Invoice {inv.number} is in {inv.currency}, not {currency}", field="currency")
@@ -849,7 +1540,9 @@ async def resolve_dispute(
         )
     ).scalar_one()
     if inv.pending_total > 0:
-        raise Conflict(f"A wire transfer for {inv.number} is on its way; resolve after it lands")
+        raise Conflict(
+            f"The customer announced a wire for {inv.number}: record its receipt, or resolve once the notice is overdue"
+        )
     new_lines: list[LineSpec] = []
     if outcome == "REBILL":
         overrides = {r.position: r for r in rebill_lines}

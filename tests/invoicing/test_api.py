@@ -26,9 +26,21 @@ PAY = """mutation($input: PayInvoicesInput!) { payInvoices(input: $input) {
   invoices { number status balance { amount } pendingAmount { amount } } } }"""
 RECORD = """mutation($input: RecordPaymentInput!) { recordInvoicePayment(input: $input) {
   payment { number status amount { amount } } invoices { number status balance { amount } } } }"""
+RECEIPT = """mutation($input: RecordWireReceiptInput!) { recordWireReceipt(input: $input) {
+  payment { number method status amount { amount currency } allocations { invoiceNumber amount { amount } } }
+  invoices { number status balance { amount } pendingAmount { amount } } } }"""
 CREDITS = "{ invoiceCredits { number source amount { amount } remaining { amount } } }"
 REFUND = "mutation($c: String!) { refundInvoiceCredit(creditNumber: $c) { creditNumber amount { amount } } }"
 BS = ("bs@vendor.example",)
+STAFF = {"as_": BS[0], "staff": ["BILLING_SUPPORT"], "tenant": "acme"}
+
+
+def receipt(amount: str, ref: str, *, number: str | None = None, currency: str = "USD", **kw: Any) -> dict:
+    """A recordWireReceipt input: money that arrived at the bank (R-I17)."""
+    data = {"amount": amount, "currency": currency, "receivedOn": "2026-11-23", "bankReference": ref, **kw}
+    if number:
+        data["invoiceNumber"] = number
+    return {"input": data}
 
 
 def invoice(number: str, pre_tax: str, tax: str = "0.00", *, tenant: str = "acme", when: str = "2026-11-23", **kw: Any):
@@ -207,25 +219,37 @@ async def test_declined_card_can_be_retried_or_paid_by_wire(two_tenants):
         get_gateway(api.state).decline_all = False
 
 
-async def test_wire_arrives_in_two_business_days_and_closes_the_next(two_tenants):
-    """R-I17: wired on Thursday → arrives Monday → the invoice closes Tuesday (the job)."""
+async def test_wire_notice_changes_no_balance_until_the_receipt(two_tenants):
+    """R-I17: a wire announced on Thursday is expected Monday and to close Tuesday, but the calendar
+    closes nothing: the invoice stays OPEN, the job marks the notice OVERDUE on Wednesday (the invoice is
+    payable again), and only the receipt billing support records closes it, matching the notice."""
     api = two_tenants
     api.clock.set(date(2026, 11, 26))  # Thursday
     await load(api, invoice("A-1", "5000.00", when="2026-11-26"))
     pay = (await api.ok(PAY, pay_input("A-1", method="WIRE"), as_="fin@acme.com"))["payInvoices"]
     assert (pay["payment"]["arrivesOn"], pay["payment"]["settlesOn"]) == ("2026-11-30", "2026-12-01")
+    assert pay["payment"]["status"] == "PENDING"
     assert pay["invoices"][0]["pendingAmount"]["amount"] == "5000.00"
-    # the pending wire already covers it: paying again is refused
+    assert pay["invoices"][0]["balance"]["amount"] == "5000.00"  # a notice changes no balance
+    # the announced wire already covers it: paying again is refused
     assert await api.code(PAY, pay_input("A-1"), as_="fin@acme.com") == "BAD_USER_INPUT"
-    api.clock.set(date(2026, 11, 30))
-    assert (await api.run_jobs("invoicing.wire_settlement"))["invoicing.wire_settlement"] == 0
-    assert (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]["status"] == "OPEN"
-    api.clock.set(date(2026, 12, 1))
+    for day in (30, 31):
+        api.clock.set(date(2026, 11, 30) + timedelta(days=day - 30))  # Monday, Tuesday: closing day
+        assert (await api.run_jobs("invoicing.wire_settlement"))["invoicing.wire_settlement"] == 0
+        assert (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]["status"] == "OPEN"
+    api.clock.set(date(2026, 12, 2))  # Wednesday: no money came
     assert (await api.run_jobs("invoicing.wire_settlement"))["invoicing.wire_settlement"] == 1
     assert (await api.run_jobs("invoicing.wire_settlement"))["invoicing.wire_settlement"] == 0  # idempotent
     inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
-    assert inv["status"] == "CLOSED" and inv["pendingAmount"]["amount"] == "0.00"
+    assert (inv["status"], inv["balance"]["amount"], inv["pendingAmount"]["amount"]) == ("OPEN", "5000.00", "0.00")
+    assert inv["payments"] == [] and await ledger(api) == (1, 0)  # the notice, nothing applied
+    data = (await api.ok(RECEIPT, receipt("5000.00", "BANK-77", number="A-1"), **STAFF))["recordWireReceipt"]
+    assert data["payment"]["status"] == "SUCCEEDED" and data["invoices"][0]["status"] == "CLOSED"
+    inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
     assert [(p["method"], p["amount"]["amount"]) for p in inv["payments"]] == [("WIRE", "5000.00")]
+    q = "{ invoicePayments(first: 10) { nodes { status method amount { amount } } } }"
+    nodes = (await api.ok(q, as_="fin@acme.com"))["invoicePayments"]["nodes"]
+    assert [n["status"] for n in nodes] == ["SUCCEEDED", "MATCHED"]  # the receipt, then its notice
 
 
 async def test_overpayment_becomes_credit_closing_other_invoices_then_refund(two_tenants):
@@ -323,8 +347,9 @@ async def test_email_invoice_list(two_tenants, smtp):
 
 
 async def test_concurrent_payments_of_one_invoice_charge_once(two_tenants):
-    """Two simultaneous full payments of the same invoice: the row lock (PostgreSQL FOR UPDATE; the
-    write lock on SQLite) lets one through; the other finds nothing left to pay."""
+    """R-I17: two simultaneous full card payments of the same invoice: the first one's payment intent
+    holds the invoice, so the other is refused — CONFLICT while the first is in flight, or nothing left
+    to pay once it has settled — and the card is charged once."""
     import asyncio
 
     api = two_tenants
@@ -336,28 +361,36 @@ async def test_concurrent_payments_of_one_invoice_charge_once(two_tenants):
     ok = [b for b in bodies if not b.get("errors")]
     failed = [b for b in bodies if b.get("errors")]
     assert len(ok) == 1 and len(failed) == 1
-    assert failed[0]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert failed[0]["errors"][0]["extensions"]["code"] in ("BAD_USER_INPUT", "CONFLICT")
+    assert len(get_gateway(api.state).charges) == 1
     assert await ledger(api) == (1, 1)
     inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
     assert inv["amountPaid"]["amount"] == "2500.00" and inv["status"] == "CLOSED"
 
 
 async def test_overpaid_wire_lands_as_credit_on_the_next_invoice(two_tenants):
-    """R-I17 + R-I19 through the job: a wire of 6,000 for a 5,000 invoice closes it on its closing day
-    and the 1,000 excess closes part of the next unpaid invoice."""
+    """R-I17 + R-I19: a notice of 6,000 for a 5,000 invoice moves nothing, whatever the calendar says;
+    the 6,000 the bank received (its payer reference citing the invoice) closes it, and the 1,000
+    excess becomes credit closing part of the next unpaid invoice."""
     api = two_tenants
     await load(api, invoice("A-1", "5000.00"), invoice("A-2", "2500.00", when="2026-11-24"))
     bad = pay_input("A-1", method="WIRE", wireAmount="4999.99")
     assert await api.code(PAY, bad, as_="fin@acme.com") == "BAD_USER_INPUT"
     data = (await api.ok(PAY, pay_input("A-1", method="WIRE", wireAmount="6000.00"), as_="fin@acme.com"))["payInvoices"]
     assert data["payment"]["amount"]["amount"] == "6000.00"
-    api.clock.set(date(2026, 11, 26))  # Mon + 2 business days = Wed arrives, Thu closes
-    assert (await api.run_jobs("invoicing.wire_settlement"))["invoicing.wire_settlement"] == 1
+    api.clock.set(date(2026, 12, 26))
+    await api.run_jobs("invoicing.wire_settlement")
+    assert (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]["balance"]["amount"] == "5000.00"
+    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"] == []
+    rec = receipt("6000.00", "BANK-6000", payerReference="ACME CORP payment of invoice a-1, thank you")
+    await api.ok(RECEIPT, rec, **STAFF)
+    assert (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]["status"] == "CLOSED"
     a2 = (await api.ok(INVOICE, {"n": "A-2"}, as_="fin@acme.com"))["invoice"]
     assert a2["balance"]["amount"] == "1500.00" and a2["payments"][0]["method"] == "WIRE"
 
 
 async def test_card_pays_the_rest_while_a_partial_wire_is_on_its_way(two_tenants):
+    """R-I17: a card pays only what an announced wire does not cover; the wire's receipt closes the rest."""
     api = two_tenants
     await load(api, invoice("A-1", "5000.00"))
     part = pay_input("A-1", method="WIRE", invoices=[{"invoiceNumber": "A-1", "amount": "3000.00"}])
@@ -365,8 +398,7 @@ async def test_card_pays_the_rest_while_a_partial_wire_is_on_its_way(two_tenants
     data = (await api.ok(PAY, pay_input("A-1"), as_="fin@acme.com"))["payInvoices"]
     assert data["payment"]["amount"]["amount"] == "2000.00"  # only what the wire does not cover
     assert data["invoices"][0]["pendingAmount"]["amount"] == "3000.00"
-    api.clock.set(date(2026, 11, 26))
-    await api.run_jobs("invoicing.wire_settlement")
+    await api.ok(RECEIPT, receipt("3000.00", "BANK-3000", number="A-1"), **STAFF)
     inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
     assert inv["status"] == "CLOSED" and inv["pendingAmount"]["amount"] == "0.00"
 
