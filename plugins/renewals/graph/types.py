@@ -407,7 +407,7 @@ class OrderConfirmation:
         rows = (
             await ctx.session.execute(
                 select(Renewal)
-                .where(Renewal.support_number.in_(self.support_numbers), svc._may_see(ctx))
+                .where(Renewal.support_number.in_(self.support_numbers), svc.may_see(ctx))
                 .order_by(Renewal.support_number)
             )
         ).scalars()

@@ -28,7 +28,7 @@ from plugins.renewals.service.checkout import (
     place_order,
     tssa_required,
 )
-from plugins.renewals.service.edits import require_editable, tenant_country, update_quote_to, update_renewal
+from plugins.renewals.service.edits import require_editable, tenant_country, touch, update_quote_to, update_renewal
 from plugins.renewals.service.inputs import (
     BillingDetails,
     CheckoutRequest,
@@ -37,6 +37,7 @@ from plugins.renewals.service.inputs import (
     check_billing,
     check_method_for_amount,
     check_payment_method,
+    check_text,
 )
 from plugins.renewals.service.lists import (
     SORTS,
@@ -55,6 +56,7 @@ from plugins.renewals.service.requests import (
     request_assistance,
     request_multi_year,
     requests_for,
+    store_message,
     update_multi_year_quote,
 )
 from plugins.renewals.service.rules import (
@@ -107,9 +109,10 @@ from plugins.renewals.service.rules import (
     save_up_to,
 )
 from plugins.renewals.service.visibility import (
-    _may_see,
     authorize,
     find_renewal,
+    grant_exists,
+    may_see,
     object_roles,
     relation_roles,
     require_on,
@@ -168,16 +171,18 @@ __all__ = [
     "PurchaseOrderDetails",
     "RenewalFilters",
     "CheckoutRequest",
+    "check_text",
     "check_billing",
     "check_payment_method",
     "check_method_for_amount",
+    "grant_exists",
     "visibility",
+    "may_see",
     "relation_roles",
     "find_renewal",
     "authorize",
     "require_on",
     "object_roles",
-    "_may_see",
     "list_clause",
     "filtered",
     "SORTS",
@@ -188,10 +193,12 @@ __all__ = [
     "dashboard_counts",
     "recent_orders",
     "renewals_of_orders",
+    "touch",
     "require_editable",
     "tenant_country",
     "update_renewal",
     "update_quote_to",
+    "store_message",
     "request_assistance",
     "answer_request",
     "requests_for",

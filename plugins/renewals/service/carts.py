@@ -9,9 +9,9 @@ from sqlalchemy import delete, select
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem
-from plugins.renewals.service.inputs import _text
+from plugins.renewals.service.inputs import check_text
 from plugins.renewals.service.rules import MAX_CART_ITEMS, MAX_CART_NAME, PENDING, list_of
-from plugins.renewals.service.visibility import _may_see, authorize, find_renewal
+from plugins.renewals.service.visibility import authorize, find_renewal, may_see
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ async def remove_from_cart(ctx: Context, support_number: str, cart_id: int | Non
 
 async def save_cart(ctx: Context, name: str) -> RenewalCart:
     cart = await active_cart(ctx)
-    name = _text(name, "name", MAX_CART_NAME, required=True)
+    name = check_text(name, "name", MAX_CART_NAME, required=True)
     if (
         cart is None
         or not (
@@ -154,7 +154,7 @@ async def cart_items(ctx: Context, cart_ids: Sequence[int]) -> list[list[Renewal
         await ctx.session.execute(
             select(RenewalCartItem.cart_id, Renewal)
             .join(Renewal, Renewal.id == RenewalCartItem.renewal_id)
-            .where(RenewalCartItem.cart_id.in_(list(cart_ids)), _may_see(ctx))
+            .where(RenewalCartItem.cart_id.in_(list(cart_ids)), may_see(ctx))
             .order_by(Renewal.start_date, Renewal.support_number)
         )
     ).all()

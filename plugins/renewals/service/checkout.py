@@ -18,13 +18,13 @@ from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, Renew
 from plugins.renewals.service.inputs import (
     BillingDetails,
     CheckoutRequest,
-    _text,
     check_billing,
     check_method_for_amount,
     check_payment_method,
+    check_text,
 )
 from plugins.renewals.service.lists import lines_for, tenants_with_history
-from plugins.renewals.service.requests import _post
+from plugins.renewals.service.requests import store_message
 from plugins.renewals.service.rules import (
     ACCEPTED,
     AUTO_RENEW_DEFAULT_METHOD,
@@ -137,7 +137,7 @@ async def place_order(
     if actor != SYSTEM_ACTOR:
         recipients.add(actor)
     for email in sorted(recipients):
-        _post(ctx, tenant.id, email, subject, body, "renewal.accepted")  # R-R5 message center
+        store_message(ctx, tenant.id, email, subject, body, "renewal.accepted")  # R-R5 message center
         ctx.send_email(email, subject, body, kind="renewal.accepted", tenant_id=tenant.id)
     await ctx.session.flush()
     return orders
@@ -193,7 +193,7 @@ def _check_terms_and_billing(
     if method == "PO":
         if req.purchase_order is None:
             raise BadUserInput("Paying with a PO needs the purchase order details", field="purchaseOrder")
-        po_number = _text(req.purchase_order.number, "purchaseOrder.number", MAX_PO_CHARS, required=True)
+        po_number = check_text(req.purchase_order.number, "purchaseOrder.number", MAX_PO_CHARS, required=True)
         wrong = po_mismatches(billing, req.purchase_order)
         if wrong:
             raise BadUserInput(
@@ -202,7 +202,7 @@ def _check_terms_and_billing(
                 mismatched=wrong,
             )
     elif req.purchase_order is not None:
-        po_number = _text(req.purchase_order.number, "purchaseOrder.number", MAX_PO_CHARS) or None
+        po_number = check_text(req.purchase_order.number, "purchaseOrder.number", MAX_PO_CHARS) or None
     return method, billing, po_number
 
 

@@ -10,10 +10,10 @@ from core.errors import BadUserInput, Conflict
 from plugins.renewals.models import Renewal
 from plugins.renewals.service.inputs import (
     BillingDetails,
-    _text,
     check_billing,
     check_method_for_amount,
     check_payment_method,
+    check_text,
 )
 from plugins.renewals.service.lists import tenant_countries
 from plugins.renewals.service.rules import (
@@ -33,7 +33,8 @@ from plugins.renewals.service.visibility import authorize
 # --------------------------------------------------------------------------------------------
 # Edits (R-R8, R-R9, R-R15, R-R16)
 # --------------------------------------------------------------------------------------------
-def _touch(ctx: Context, renewal: Renewal) -> None:
+def touch(ctx: Context, renewal: Renewal) -> None:
+    """Record who changed the renewal last (R-R19 "last updated by")."""
     renewal.last_updated_by = ctx.principal.email
     renewal.updated_at = ctx.now()
 
@@ -72,12 +73,12 @@ async def update_renewal(
     renewal = await authorize(ctx, support_number, "edit", for_update=True)
     require_editable(ctx, renewal)
     if customer_reference is not None:
-        renewal.customer_reference = _text(customer_reference, "customerReference", MAX_REFERENCE_CHARS)
+        renewal.customer_reference = check_text(customer_reference, "customerReference", MAX_REFERENCE_CHARS)
     if billing is not None:
         b = check_billing(billing)
         renewal.billing_name, renewal.billing_email, renewal.billing_address = b.name, b.email, b.address
     if po_number is not None:
-        renewal.po_number = _text(po_number, "poNumber", MAX_PO_CHARS) or None
+        renewal.po_number = check_text(po_number, "poNumber", MAX_PO_CHARS) or None
     if auto_renew is not None:
         renewal.auto_renew = auto_renew
         if auto_renew and payment_method is None and renewal.payment_method is None:
@@ -88,7 +89,7 @@ async def update_renewal(
         check_method_for_amount(renewal.payment_method, country, renewal.amount, renewal.currency, ctx.today())
     if renewal.auto_renew and renewal.payment_method == "PO" and not renewal.po_number:
         raise BadUserInput("An AutoRenew renewal paid by PO needs a PO number", field="poNumber")
-    _touch(ctx, renewal)
+    touch(ctx, renewal)
     await ctx.session.flush()
     return renewal
 
@@ -111,11 +112,11 @@ async def update_quote_to(
         raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
     ctx.authz.require_same_domain("quote_to", [new_email])
     renewal.quote_to_email = new_email
-    renewal.quote_to_first_name = _text(first_name, "firstName", MAX_NAME_CHARS, required=True)
-    renewal.quote_to_last_name = _text(last_name, "lastName", MAX_NAME_CHARS, required=True)
-    renewal.quote_to_address = _text(address, "address", MAX_ADDRESS_CHARS)
-    renewal.quote_to_phone = _text(phone, "phone", MAX_PHONE_CHARS)
-    _touch(ctx, renewal)
+    renewal.quote_to_first_name = check_text(first_name, "firstName", MAX_NAME_CHARS, required=True)
+    renewal.quote_to_last_name = check_text(last_name, "lastName", MAX_NAME_CHARS, required=True)
+    renewal.quote_to_address = check_text(address, "address", MAX_ADDRESS_CHARS)
+    renewal.quote_to_phone = check_text(phone, "phone", MAX_PHONE_CHARS)
+    touch(ctx, renewal)
     ctx.send_email(
         new_email,
         f"You are now the quote-to contact of support contract {renewal.support_number}",

@@ -59,7 +59,8 @@ class CheckoutRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str:
+def check_text(value: str | None, name: str, limit: int, *, required: bool = False) -> str:
+    """``value`` trimmed; BAD_USER_INPUT naming ``name`` when it is longer than ``limit`` (or empty and required)."""
     text = (value or "").strip()
     if required and not text:
         raise BadUserInput(f"{name} is required", field=name)
@@ -70,9 +71,9 @@ def _text(value: str | None, name: str, limit: int, *, required: bool = False) -
 
 def check_billing(billing: BillingDetails) -> BillingDetails:
     return BillingDetails(
-        name=_text(billing.name, "billing.name", MAX_NAME_CHARS * 2, required=True),
+        name=check_text(billing.name, "billing.name", MAX_NAME_CHARS * 2, required=True),
         email=normalise_email(billing.email, "billing.email"),
-        address=_text(billing.address, "billing.address", MAX_ADDRESS_CHARS, required=True),
+        address=check_text(billing.address, "billing.address", MAX_ADDRESS_CHARS, required=True),
     )
 
 

@@ -14,7 +14,7 @@ from core.db import as_records, one_of, records
 from core.errors import BadUserInput
 from core.models import ObjectGrant, Tenant
 from plugins.renewals.models import Renewal, RenewalLine, RenewalOrder
-from plugins.renewals.service.inputs import RenewalFilters, _text
+from plugins.renewals.service.inputs import RenewalFilters, check_text
 from plugins.renewals.service.rules import (
     FUTURE,
     GRANT_ROLES,
@@ -26,7 +26,7 @@ from plugins.renewals.service.rules import (
     REMINDER_DAYS,
     STATUSES,
 )
-from plugins.renewals.service.visibility import _grant_exists, visibility
+from plugins.renewals.service.visibility import grant_exists, visibility
 
 
 # --------------------------------------------------------------------------------------------
@@ -67,9 +67,11 @@ def filtered(ctx: Context, filters: RenewalFilters, action: str = "view") -> Sel
         stmt = stmt.where(Renewal.end_date <= filters.end_to)
     if filters.po_number:
         # R-R21: history can be filtered by PO number.
-        stmt = stmt.where(func.lower(Renewal.po_number) == _text(filters.po_number, "poNumber", MAX_PO_CHARS).lower())
+        stmt = stmt.where(
+            func.lower(Renewal.po_number) == check_text(filters.po_number, "poNumber", MAX_PO_CHARS).lower()
+        )
     if filters.search:
-        term = _text(filters.search, "search", 100)
+        term = check_text(filters.search, "search", 100)
         if term:
             like = f"%{_escape_like(term.lower())}%"
             stmt = stmt.where(
@@ -143,7 +145,7 @@ async def tenant_countries(session: AsyncSession, tenant_ids: Sequence[int]) -> 
 async def dashboard_counts(ctx: Context) -> dict[str, int]:
     """R-R22: renewal counts per list, and how many are shared with the caller, in one statement."""
     today = ctx.today()
-    shared = _grant_exists(ctx.principal.email, GRANT_ROLES) if not ctx.principal.is_staff else Renewal.id.is_(None)
+    shared = grant_exists(ctx.principal.email, GRANT_ROLES) if not ctx.principal.is_staff else Renewal.id.is_(None)
 
     def count_if(clause: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((clause, 1), else_=0)), 0)

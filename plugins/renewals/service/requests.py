@@ -12,7 +12,7 @@ from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
 from core.models import Message
 from plugins.renewals.models import Renewal, RenewalRequest
-from plugins.renewals.service.edits import _touch
+from plugins.renewals.service.edits import touch
 from plugins.renewals.service.lists import lines_for
 from plugins.renewals.service.rules import (
     MULTI_YEAR_PENDING,
@@ -24,13 +24,15 @@ from plugins.renewals.service.rules import (
     list_of,
     multi_year_eligible,
 )
-from plugins.renewals.service.visibility import _may_see, authorize, require_on
+from plugins.renewals.service.visibility import authorize, may_see, require_on
 
 
 # --------------------------------------------------------------------------------------------
 # Messages to the sales rep (R-R12, R-R13)
 # --------------------------------------------------------------------------------------------
-def _post(ctx: Context, tenant_id: int, email: str, subject: str, body: str, kind: str) -> None:
+def store_message(ctx: Context, tenant_id: int, email: str, subject: str, body: str, kind: str) -> None:
+    """A message-center entry for ``email`` in ``tenant_id``, which need not be the caller's tenant (a rep
+    answering in another tenant, an AutoRenew job)."""
     ctx.session.add(
         Message(tenant_id=tenant_id, person_email=email, kind=kind, subject=subject, body=body, created_at=ctx.now())
     )
@@ -73,7 +75,7 @@ async def answer_request(ctx: Context, request_id: int, answer: str) -> RenewalR
         await ctx.session.execute(
             select(RenewalRequest, Renewal)
             .join(Renewal, Renewal.id == RenewalRequest.renewal_id)
-            .where(RenewalRequest.id == request_id, _may_see(ctx))
+            .where(RenewalRequest.id == request_id, may_see(ctx))
         )
     ).one_or_none()
     if found is None:
@@ -85,7 +87,7 @@ async def answer_request(ctx: Context, request_id: int, answer: str) -> RenewalR
     req.answer, req.answered_by, req.answered_at = text, ctx.principal.email, ctx.now()
     subject = f"Answer about renewal {renewal.support_number}"
     ctx.send_email(req.requester_email, subject, text, kind="renewal.assistance_answer", tenant_id=req.tenant_id)
-    _post(ctx, req.tenant_id, req.requester_email, subject, text, "renewal.assistance_answer")
+    store_message(ctx, req.tenant_id, req.requester_email, subject, text, "renewal.assistance_answer")
     await ctx.session.flush()
     return req
 
@@ -124,7 +126,7 @@ async def request_multi_year(ctx: Context, support_number: str, message: str) ->
         )
     renewal.status = MULTI_YEAR_PENDING
     renewal.multi_year_message = text
-    _touch(ctx, renewal)
+    touch(ctx, renewal)
     ctx.session.add(
         RenewalRequest(
             tenant_id=renewal.tenant_id,
@@ -158,13 +160,13 @@ async def update_multi_year_quote(ctx: Context, support_number: str, amount: Dec
     renewal.multi_year_amount = amount
     renewal.multi_year_years = MULTI_YEAR_YEARS
     renewal.status = MULTI_YEAR_QUOTED
-    _touch(ctx, renewal)
+    touch(ctx, renewal)
     subject = f"Your multi-year quote for renewal {renewal.support_number} is ready"
     body = (
         f"The {MULTI_YEAR_YEARS}-year renewal of support contract {renewal.support_number} is quoted at "
         f"{currency} {amount}. Review and accept it in the customer center."
     )
     ctx.send_email(renewal.quote_to_email, subject, body, kind="renewal.multi_year_quoted", tenant_id=renewal.tenant_id)
-    _post(ctx, renewal.tenant_id, renewal.quote_to_email, subject, body, "renewal.multi_year_quoted")
+    store_message(ctx, renewal.tenant_id, renewal.quote_to_email, subject, body, "renewal.multi_year_quoted")
     await ctx.session.flush()
     return renewal

@@ -19,7 +19,8 @@ from plugins.renewals.service.rules import ASSIGNED_REP, GRANT_ROLES, OBJECT, OW
 # --------------------------------------------------------------------------------------------
 # Visibility and relation roles
 # --------------------------------------------------------------------------------------------
-def _grant_exists(email: str, roles: Sequence[str]) -> ColumnElement[bool]:
+def grant_exists(email: str, roles: Sequence[str]) -> ColumnElement[bool]:
+    """SQL: the renewal is shared with ``email`` in one of ``roles`` (an ``ObjectGrant`` row)."""
     return exists().where(
         ObjectGrant.tenant_id == Renewal.tenant_id,
         ObjectGrant.object_type == OBJECT,
@@ -42,18 +43,18 @@ def visibility(ctx: Context, action: str = "view") -> ColumnElement[bool]:
             clauses.append(Renewal.quote_to_email == p.email)
         roles = [r for r in GRANT_ROLES if ctx.allowed(OBJECT, action, [r])]
         if roles:
-            clauses.append(_grant_exists(p.email, roles))
+            clauses.append(grant_exists(p.email, roles))
     if not clauses:
         raise Forbidden(f"Not allowed to {action} renewals", object=OBJECT, action=action)
     return or_(*clauses)
 
 
-def _may_see(ctx: Context) -> ColumnElement[bool]:
+def may_see(ctx: Context) -> ColumnElement[bool]:
     """Any relation at all (the enforcer then decides the action on that one renewal)."""
     p = ctx.principal
     if p.is_staff:
         return and_(Renewal.sales_rep_email == p.email, SALES_REP in p.staff_roles)
-    return or_(Renewal.quote_to_email == p.email, _grant_exists(p.email, GRANT_ROLES))
+    return or_(Renewal.quote_to_email == p.email, grant_exists(p.email, GRANT_ROLES))
 
 
 async def relation_roles(ctx: Context, renewal: Renewal) -> list[str]:
@@ -86,7 +87,7 @@ async def find_renewal(ctx: Context, support_number: str, *, for_update: bool = 
     sn = (support_number or "").strip()
     if not sn or len(sn) > 64:
         raise BadUserInput("supportNumber is required", field="supportNumber")
-    stmt = select(Renewal).where(Renewal.support_number == sn, _may_see(ctx)).limit(2)
+    stmt = select(Renewal).where(Renewal.support_number == sn, may_see(ctx)).limit(2)
     if for_update and ctx.state.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Renewal)
     found = list((await ctx.session.execute(stmt)).scalars())
