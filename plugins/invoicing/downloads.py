@@ -21,7 +21,7 @@ from core.errors import BadUserInput, NotFound
 from core.http import aiter_rows, download_route
 from core.money import whole_units
 from plugins.invoicing import service as svc
-from plugins.invoicing.models import Application, Credit, Invoice, Payment, Subscription
+from plugins.invoicing.models import Application, Credit, Invoice, Payment, Refund, Subscription
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"), autoescape=select_autoescape(["html"])
@@ -75,6 +75,7 @@ async def invoice_document(ctx: Context, request: Request) -> Response:
             .order_by(Application.id)
         )
     ).all()
+    refunds = await svc.refunds_for_invoice(ctx.session, inv)
     html = TEMPLATES.get_template("invoice.html").render(
         inv=inv,
         lines=inv.lines,
@@ -82,6 +83,7 @@ async def invoice_document(ctx: Context, request: Request) -> Response:
         terms=svc.PAYMENT_TERMS_DAYS,
         cc=[e for e in inv.cc_emails.split(",") if e],
         applied=[(a, p or c or "") for a, p, c in applied],
+        refunds=refunds,
     )
     return HTMLResponse(html, headers={"Content-Disposition": f'inline; filename="invoice-{inv.number}.html"'})
 
@@ -141,6 +143,27 @@ async def payments_csv(ctx: Context, request: Request) -> Response:
                     " ".join(sorted(p.allocation)),
                     p.reference,
                     f"**** {p.card_last4}" if p.card_last4 else "",
+                ]
+            )
+        # Refunds follow the payments (R-I19): method REFUND, the credit they came from as reference.
+        refunds = await ctx.session.stream(
+            select(Refund, Credit.number)
+            .join(Credit, Credit.id == Refund.credit_id)
+            .order_by(Refund.id.desc())
+            .execution_options(yield_per=500)
+        )
+        async for r, credit_number in aiter_rows(refunds):
+            yield csv_line(
+                [
+                    r.number,
+                    r.created_at.date().isoformat(),
+                    "REFUND",
+                    r.status,
+                    r.currency,
+                    r.amount,
+                    "",
+                    f"from credit {credit_number}",
+                    "",
                 ]
             )
 

@@ -225,11 +225,17 @@ async def account_contacts(session: AsyncSession) -> tuple[str, list[str]]:
 
 
 async def create_invoice(
-    session: AsyncSession, spec: InvoiceSpec, now: datetime, tenant_id: int | None = None
+    session: AsyncSession,
+    spec: InvoiceSpec,
+    now: datetime,
+    tenant_id: int | None = None,
+    *,
+    apply_credits: bool = True,
 ) -> Invoice:
     """Issue an invoice (R-I5: only for provisioned services — callers pass billable lines only).
     Taxes are computed per line, separate from the pre-tax amount (R-I21). Open credits of the same
-    currency are applied at once (R-I19). Idempotent per ``source_key``: the existing one is returned."""
+    currency are applied at once (R-I19) unless ``apply_credits`` is False (a rebill: its own money
+    comes first, R-I20). Idempotent per ``source_key``: the existing one is returned."""
     tid = _tenant_id(session, tenant_id)
     if spec.currency not in CURRENCIES:
         raise BadUserInput(f"Unknown currency {spec.currency!r}", field="currency")
@@ -316,7 +322,8 @@ async def create_invoice(
             kind="invoice.issued",
             cc=[e for e in inv.cc_emails.split(",") if e],
         )
-    await apply_open_credits(session, inv.currency, now)
+    if apply_credits:
+        await apply_open_credits(session, inv.currency, now)
     return inv
 
 
@@ -1586,14 +1593,13 @@ async def resolve_dispute(
     _recompute(inv)
     await session.flush()
     if outcome == "REBILL":
-        billing_email, _ = inv.billing_email, None
         rebill = await create_invoice(
             session,
             InvoiceSpec(
                 currency=inv.currency,
                 country=inv.country,
                 invoice_date=now.date(),
-                billing_email=billing_email,
+                billing_email=inv.billing_email,
                 cc_emails=[e for e in inv.cc_emails.split(",") if e],
                 lines=new_lines,
                 order_number=inv.order_number,
@@ -1608,15 +1614,19 @@ async def resolve_dispute(
             ),
             now,
             inv.tenant_id,
+            apply_credits=False,  # an older, unrelated credit must not get there before the original payment
         )
-        # The original payment closes the new invoice first (R-I20), before any other credit.
+        # R-I20: the disputed invoice's own payment closes the rebill first; what it does not need
+        # stays in its credit.
         for credit in freed:
             take = min(credit.remaining, payable(rebill))
             if take > 0:
                 _apply(session, rebill, take, method=credit.method, kind="TRANSFER", now=now, credit=credit)
         dispute.rebill_invoice_id = rebill.id
         dispute.status = "REBILLED"
-        await apply_open_credits(session, inv.currency, now, credits=freed)
+        # Then as for any new invoice (R-I19): open credits close what is still unpaid — the rest of a
+        # larger rebill, or other invoices from what the rebill did not need.
+        await apply_open_credits(session, inv.currency, now)
     else:
         dispute.status = "CANCELLED"
         await apply_open_credits(session, inv.currency, now, credits=freed)
@@ -1634,6 +1644,7 @@ async def _free_applications(session: AsyncSession, inv: Invoice, dispute: Dispu
             select(Application.payment_id, Application.credit_id, Application.method, func.sum(Application.amount))
             .where(Application.invoice_id == inv.id)
             .group_by(Application.payment_id, Application.credit_id, Application.method)
+            .order_by(func.min(Application.id))
         )
     ).all()
     freed: list[Credit] = []
@@ -1770,6 +1781,24 @@ async def paid_by_method(session: AsyncSession, invoice_ids: Sequence[int]) -> d
         if amount != 0:
             out[invoice_id][method] = amount
     return out
+
+
+async def refunds_for_invoice(session: AsyncSession, inv: Invoice) -> list[tuple[Refund, str]]:
+    """Refunds of money that was paid on ``inv``: of credits its payments left over (overpayment) or
+    that its dispute freed (R-I19, R-I20), with the credit's number."""
+    paid_with = select(Application.payment_id).where(
+        Application.invoice_id == inv.id, Application.payment_id.isnot(None)
+    )
+    disputes = select(Dispute.id).where(Dispute.invoice_id == inv.id)
+    rows = (
+        await session.execute(
+            select(Refund, Credit.number)
+            .join(Credit, Credit.id == Refund.credit_id)
+            .where(or_(Credit.payment_id.in_(paid_with), Credit.dispute_id.in_(disputes)))
+            .order_by(Refund.id)
+        )
+    ).all()
+    return [(r, number) for r, number in rows]
 
 
 # ---- events from other plugins ----------------------------------------------------------------

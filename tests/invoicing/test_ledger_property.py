@@ -10,6 +10,8 @@ of card intents and days passing:
    declined card or a pending intent has neither — so no credit exists without money received;
 3. refunds never exceed received-and-unapplied money: per credit, refunded ≤ amount − applied; in all,
    Σ refunds ≤ Σ received − Σ applied; rewards are never refunded (R-W10);
+4. a rebill's first money is the disputed invoice's own payment (R-I20): its leading applications
+   are transfers of the money freed from the original, min(freed, rebill total) of it;
 5. every charge the gateway made is a SUCCEEDED card payment of the same amount or an intent still
    PENDING (to be reconciled); an invoice is held exactly by the PENDING intents citing it; after a
    final reconciliation nothing is pending, so no card was charged without a payment;
@@ -110,6 +112,32 @@ async def books(session: AsyncSession, gateway: TestGateway) -> None:  # noqa: C
         assert inv.applied_total == on_it
         assert inv.balance == inv.total - inv.credited_total - inv.applied_total
         assert 0 <= inv.balance <= inv.total and inv.pending_total >= 0
+    # 4. a rebill's first money is the disputed invoice's own payment
+    for d in (await session.execute(select(m.Dispute).where(m.Dispute.status == "REBILLED"))).scalars():
+        original, rebill = invoices[d.invoice_id], invoices[d.rebill_invoice_id]
+        reversals = list(
+            (
+                await session.execute(
+                    select(m.Application).where(
+                        m.Application.invoice_id == original.id, m.Application.kind == "REVERSAL"
+                    )
+                )
+            ).scalars()
+        )
+        freed = -sum((a.amount for a in reversals), Decimal(0))
+        own = {a.credit_id for a in reversals if a.credit_id} | set(
+            (await session.execute(select(m.Credit.id).where(m.Credit.dispute_id == d.id))).scalars()
+        )
+        first = Decimal(0)
+        for a in (
+            await session.execute(
+                select(m.Application).where(m.Application.invoice_id == rebill.id).order_by(m.Application.id)
+            )
+        ).scalars():
+            if a.kind != "TRANSFER" or a.credit_id not in own:
+                break
+            first += a.amount
+        assert first == min(freed, rebill.total), (d.number, first, freed, rebill.total)
     # 5. every charge is a payment, or an intent waiting to be reconciled
     intents = {i.gateway_key: i for i in (await session.execute(select(m.PaymentIntent))).scalars()}
     pending = {i.id for i in intents.values() if i.status == "PENDING"}
