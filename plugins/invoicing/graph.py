@@ -176,7 +176,9 @@ class InvoiceType:
     amount_paid: MoneyType = _computed_money("applied_total")
     credited_amount: MoneyType = _computed_money("credited_total")
     balance: MoneyType = _computed_money("balance")
-    pending_amount: MoneyType = _computed_money("pending_total", "Wire transfers on their way (R-I17).")
+    pending_amount: MoneyType = _computed_money(
+        "pending_total", "Wires the customer announced and that are not received yet; not money (R-I17)."
+    )
     display_total: Decimal = strawberry.field(
         resolver=_display_total, description="Total rounded to whole currency units (R-I10 display)."
     )

@@ -396,7 +396,7 @@ async def _new_credit(
 
 
 def payable(inv: Invoice) -> Decimal:
-    """What may still be paid: the balance less wires already on their way."""
+    """What a customer may still pay: the balance less wires they announced that are not overdue yet."""
     return max(inv.balance - inv.pending_total, ZERO)
 
 
