@@ -1388,7 +1388,11 @@ async def record_payment(
     if len(reference) > BANK_REFERENCE_MAX:
         raise BadUserInput(f"reference must be at most {BANK_REFERENCE_MAX} characters", field="reference")
     existing = await _receipt_by_reference(session, reference)
-    invoices, allocation = await _load_for_payment(session, items, received=existing is None)
+    if existing is not None:  # the same money again: a replay when it says the same total
+        if amount is None:
+            raise Conflict(f"Reference {reference} is already recorded as {existing.number}", field="reference")
+        return _same_receipt(existing, parse_amount(amount, existing.currency), existing.currency, method)
+    invoices, allocation = await _load_for_payment(session, items, received=True)
     currency = invoices[0].currency
     allocated = sum(allocation.values(), ZERO)
     total = allocated
@@ -1396,8 +1400,6 @@ async def record_payment(
         total = parse_amount(amount, currency)
         if total < allocated:
             raise BadUserInput(f"amount must be at least the {currency} {allocated} allocated", field="amount")
-    if existing is not None:
-        return _same_receipt(existing, total, currency, method)
     return await _receive(
         session,
         invoices,
