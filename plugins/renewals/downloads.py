@@ -327,7 +327,7 @@ async def detailed_report(ctx: Context, request: Request) -> Response:
 async def ordering_document(ctx: Context, request: Request) -> Response:
     """R-R14: the renewal quote as the center shows it, for anyone who can view the renewal."""
     renewal = await svc.authorize(ctx, request.path_params["support_number"], "view")
-    lines = (await svc.lines_for(ctx.session, [renewal.id]))[0]
+    lines = (await svc.lines_for(ctx, [renewal.id]))[0]
     today = ctx.today()
     country = await svc.tenant_country(ctx, renewal)
     eligible = svc.multi_year_eligible(

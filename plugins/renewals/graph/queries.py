@@ -11,6 +11,7 @@ from core.errors import NotFound
 from core.pagination import Connection, connection, keyset_page, selects_node_field
 from plugins.renewals import service as svc
 from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, _filter_params, _filters
+from plugins.renewals.graph.loaders import RenewalLines
 from plugins.renewals.graph.types import (
     CartType,
     RenewalDashboard,
@@ -20,7 +21,6 @@ from plugins.renewals.graph.types import (
     RenewalOrderType,
     RenewalType,
     SortDirection,
-    _loader,
 )
 from plugins.renewals.models import Renewal
 
@@ -56,7 +56,7 @@ class Query:
         today = ctx.today()
         nodes = [RenewalType.of(r, today) for r in rows]
         if selects_node_field(info, "lines"):
-            loaded = await _loader(ctx, "lines", svc.lines_for).load_many([n.row.id for n in nodes])
+            loaded = await RenewalLines.of(ctx).load_many([n.row.id for n in nodes])
             for node, lines in zip(nodes, loaded, strict=True):
                 node.page_lines = [RenewalLineType.of(x, node.currency) for x in lines]
         return connection(nodes, page, total, cursors)

@@ -1,5 +1,5 @@
-"""Renewals GraphQL object types and enums. Per-row fields read preloaded rows or batch through
-DataLoaders (a page costs a constant number of queries)."""
+"""Renewals GraphQL object types and enums. Per-row fields read preloaded rows or batch through the
+loaders of ``graph.loaders`` (a page costs a constant number of queries)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ from core.fields import prefetched_in
 from core.ids import to_global_id
 from core.money import MoneyType, quantize
 from plugins.renewals import service as svc
+from plugins.renewals.graph.loaders import (
+    CartItems,
+    OrderRenewals,
+    RenewalLines,
+    RenewalOrders,
+    RenewalRequests,
+    RenewalShareCounts,
+    TenantCountries,
+    TssaRequired,
+)
 from plugins.renewals.models import Renewal, RenewalCart, RenewalLine, RenewalOrder, RenewalRequest
 
 # ------------------------------------------------------------------------------------ enums
@@ -148,13 +158,6 @@ class MultiYearQuote:
     message: str | None
 
 
-def _loader(ctx: Context, name: str, fn: Any) -> Any:
-    async def load(keys: list[Any]) -> list[Any]:
-        return await fn(ctx.session, keys)
-
-    return ctx.loader(f"renewals.{name}", load)
-
-
 @strawberry.type(name="Renewal", description="A support contract's renewal for the next period (SPEC §2).")
 class RenewalType:
     id: strawberry.ID
@@ -237,12 +240,12 @@ class RenewalType:
         return self._load_lines(info.context)  # type: ignore[return-value]
 
     async def _load_lines(self, ctx: Context) -> list[RenewalLineType]:
-        lines = await _loader(ctx, "lines", svc.lines_for).load(self.row.id)
+        lines = await RenewalLines.of(ctx).load(self.row.id)
         return [RenewalLineType.of(x, self.currency) for x in lines]
 
     @strawberry.field(description="R-R11: eligible for a multi-year renewal.")
     async def multi_year_eligible(self, info: Info[Context, None]) -> bool:
-        lines = await _loader(info.context, "lines", svc.lines_for).load(self.row.id)
+        lines = await RenewalLines.of(info.context).load(self.row.id)
         return svc.multi_year_eligible(
             self.row.amount,
             self.currency,
@@ -269,39 +272,28 @@ class RenewalType:
 
     @strawberry.field(description="Number of people the renewal is shared with (R-S5).")
     async def shared_with_count(self, info: Info[Context, None]) -> int:
-        return await _loader(info.context, "shares", svc.share_counts).load((self.row.tenant_id, self.support_number))
+        return await RenewalShareCounts.of(info.context).load((self.row.tenant_id, self.support_number))
 
     @strawberry.field(description="R-R4: payment methods offered for the customer's country.")
     async def payment_methods_offered(self, info: Info[Context, None]) -> list[PaymentMethod]:
-        ctx = info.context
-        if ctx.tenant is not None and ctx.tenant.id == self.row.tenant_id:
-            country = ctx.tenant.country
-        else:
-            country = await _loader(ctx, "country", svc.tenant_countries).load(self.row.tenant_id)
+        country = await TenantCountries.of(info.context).country_of(self.row.tenant_id)
         return [PaymentMethod(m) for m in svc.payment_methods_for(country)]
 
     @strawberry.field(description="R-R4: the TSSA must be accepted at checkout (first renewal only).")
     async def tssa_required(self, info: Info[Context, None]) -> bool:
-        return not await _loader(info.context, "history", svc.tenants_with_history).load(self.row.tenant_id)
+        return await TssaRequired.of(info.context).load(self.row.tenant_id)
 
     @strawberry.field(description="Assistance and multi-year requests on this renewal.")
     async def requests(self, info: Info[Context, None]) -> list[RenewalRequestType]:
-        rows = await _loader(info.context, "requests", svc.requests_for).load(self.row.id)
+        rows = await RenewalRequests.of(info.context).load(self.row.id)
         return [RenewalRequestType.of(r) for r in rows]
 
     @strawberry.field
     async def order(self, info: Info[Context, None]) -> RenewalOrderType | None:
         if self.row.order_id is None:
             return None
-        order = await _loader(info.context, "orders", _orders_by_id).load(self.row.order_id)
+        order = await RenewalOrders.of(info.context).load(self.row.order_id)
         return RenewalOrderType.of(order) if order else None
-
-
-async def _orders_by_id(session: Any, ids: list[int]) -> list[RenewalOrder | None]:
-    from sqlalchemy import select
-
-    rows = {o.id: o for o in (await session.execute(select(RenewalOrder).where(RenewalOrder.id.in_(ids)))).scalars()}
-    return [rows.get(i) for i in ids]
 
 
 @strawberry.type(name="RenewalOrder")
@@ -334,7 +326,7 @@ class RenewalOrderType:
 
     @strawberry.field
     async def renewals(self, info: Info[Context, None]) -> list[RenewalType]:
-        rows = await _loader(info.context, "order_renewals", svc.renewals_of_orders).load(self.row.id)
+        rows = await OrderRenewals.of(info.context).load(self.row.id)
         today = info.context.today()
         return [RenewalType.of(r, today) for r in rows]
 
@@ -363,12 +355,7 @@ class CartType:
         )
 
     async def _items(self, info: Info[Context, None]) -> list[Renewal]:
-        ctx = info.context
-
-        async def load(ids: list[int]) -> list[list[Renewal]]:
-            return await svc.cart_items(ctx, ids)
-
-        return await ctx.loader("renewals.cart_items", load).load(self.row.id)
+        return await CartItems.of(info.context).load(self.row.id)
 
     @strawberry.field
     async def renewals(self, info: Info[Context, None]) -> list[RenewalType]:

@@ -27,6 +27,7 @@ from plugins.renewals.service.checkout import (
     order_by_number,
     place_order,
     tssa_required,
+    tssa_required_for,
 )
 from plugins.renewals.service.edits import require_editable, tenant_country, touch, update_quote_to, update_renewal
 from plugins.renewals.service.inputs import (
@@ -45,6 +46,7 @@ from plugins.renewals.service.lists import (
     filtered,
     lines_for,
     list_clause,
+    orders_by_id,
     recent_orders,
     renewals_of_orders,
     share_counts,
@@ -193,6 +195,7 @@ __all__ = [
     "dashboard_counts",
     "recent_orders",
     "renewals_of_orders",
+    "orders_by_id",
     "touch",
     "require_editable",
     "tenant_country",
@@ -208,6 +211,7 @@ __all__ = [
     "apportion",
     "confirmation",
     "tssa_required",
+    "tssa_required_for",
     "checkout",
     "accept_multi_year",
     "activate_auto_renewal",

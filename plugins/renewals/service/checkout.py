@@ -65,7 +65,7 @@ async def place_order(
     now = ctx.now()
     actor = ctx.principal.email
     tenant = ctx.tenant or await ctx.session.get(Tenant, renewals[0].tenant_id)
-    all_lines = await lines_for(ctx.session, [r.id for r in renewals])
+    all_lines = await lines_for(ctx, [r.id for r in renewals])
     orders: list[RenewalOrder] = []
     for renewal, lines in zip(renewals, all_lines, strict=True):
         amount = quantize(amounts[renewal.id], renewal.currency)
@@ -174,7 +174,12 @@ def confirmation(orders: Sequence[RenewalOrder], renewals: Sequence[Renewal]) ->
 
 async def tssa_required(ctx: Context, tenant_id: int) -> bool:
     """R-R4: the TSSA is accepted on the customer's first renewal only."""
-    return not (await tenants_with_history(ctx.session, [tenant_id]))[0]
+    return (await tssa_required_for(ctx, [tenant_id]))[0]
+
+
+async def tssa_required_for(ctx: Context, tenant_ids: Sequence[int]) -> list[bool]:
+    """:func:`tssa_required` for several tenants in one statement (a rep's list spans tenants)."""
+    return [not accepted_before for accepted_before in await tenants_with_history(ctx, tenant_ids)]
 
 
 def _check_terms_and_billing(

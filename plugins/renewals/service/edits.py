@@ -56,7 +56,7 @@ def require_editable(ctx: Context, renewal: Renewal) -> None:
 async def tenant_country(ctx: Context, renewal: Renewal) -> str:
     if ctx.tenant is not None and ctx.tenant.id == renewal.tenant_id:
         return ctx.tenant.country
-    return (await tenant_countries(ctx.session, [renewal.tenant_id]))[0]
+    return (await tenant_countries(ctx, [renewal.tenant_id]))[0]
 
 
 async def update_renewal(

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db import as_records, one_of, records
 from core.errors import BadUserInput
+from core.loaders import by_key
 from core.models import ObjectGrant, Tenant
 from plugins.renewals.models import Renewal, RenewalLine, RenewalOrder
 from plugins.renewals.service.inputs import RenewalFilters, check_text
@@ -94,12 +94,12 @@ SORTS = {
 }
 
 
-async def lines_for(session: AsyncSession, renewal_ids: Sequence[int]) -> list[list[Any]]:
+async def lines_for(ctx: Context, renewal_ids: Sequence[int]) -> list[list[Any]]:
     """Each renewal's lines, in order, as read-only records."""
     rows = as_records(
-        await session.execute(
+        await ctx.session.execute(
             records(RenewalLine)
-            .where(one_of(session, RenewalLine.renewal_id, renewal_ids))
+            .where(one_of(ctx.session, RenewalLine.renewal_id, renewal_ids))
             .order_by(RenewalLine.renewal_id, RenewalLine.line_no)
         )
     )
@@ -109,11 +109,11 @@ async def lines_for(session: AsyncSession, renewal_ids: Sequence[int]) -> list[l
     return [by[i] for i in renewal_ids]
 
 
-async def share_counts(session: AsyncSession, keys: Sequence[tuple[int, str]]) -> list[int]:
+async def share_counts(ctx: Context, keys: Sequence[tuple[int, str]]) -> list[int]:
     """Number of people each renewal is shared with (R-S5, R-R19), for (tenant_id, support_number) keys."""
     numbers = sorted({sn for _, sn in keys})
     rows = (
-        await session.execute(
+        await ctx.session.execute(
             select(ObjectGrant.tenant_id, ObjectGrant.object_id, func.count())
             .where(ObjectGrant.object_type == OBJECT, ObjectGrant.object_id.in_(numbers))
             .group_by(ObjectGrant.tenant_id, ObjectGrant.object_id)
@@ -123,11 +123,11 @@ async def share_counts(session: AsyncSession, keys: Sequence[tuple[int, str]]) -
     return [counts.get(k, 0) for k in keys]
 
 
-async def tenants_with_history(session: AsyncSession, tenant_ids: Sequence[int]) -> list[bool]:
+async def tenants_with_history(ctx: Context, tenant_ids: Sequence[int]) -> list[bool]:
     """R-R4: a tenant that already accepted a renewal is not asked for the TSSA again."""
     rows = set(
         (
-            await session.execute(
+            await ctx.session.execute(
                 select(Renewal.tenant_id)
                 .where(Renewal.tenant_id.in_(list(tenant_ids)), Renewal.accepted_at.is_not(None))
                 .distinct()
@@ -137,8 +137,10 @@ async def tenants_with_history(session: AsyncSession, tenant_ids: Sequence[int])
     return [t in rows for t in tenant_ids]
 
 
-async def tenant_countries(session: AsyncSession, tenant_ids: Sequence[int]) -> list[str]:
-    rows = dict((await session.execute(select(Tenant.id, Tenant.country).where(Tenant.id.in_(list(tenant_ids))))).all())
+async def tenant_countries(ctx: Context, tenant_ids: Sequence[int]) -> list[str]:
+    """Each tenant's country, which decides the payment methods offered (R-R4)."""
+    stmt = select(Tenant.id, Tenant.country).where(Tenant.id.in_(list(tenant_ids)))
+    rows = dict((await ctx.session.execute(stmt)).all())
     return [rows.get(t, "US") for t in tenant_ids]
 
 
@@ -175,9 +177,10 @@ async def recent_orders(ctx: Context, limit: int = 20) -> list[RenewalOrder]:
     return list((await ctx.session.execute(stmt)).scalars())
 
 
-async def renewals_of_orders(session: AsyncSession, order_ids: Sequence[int]) -> list[list[Renewal]]:
+async def renewals_of_orders(ctx: Context, order_ids: Sequence[int]) -> list[list[Renewal]]:
+    """The renewals each order accepted, by support number."""
     rows = (
-        await session.execute(
+        await ctx.session.execute(
             select(Renewal).where(Renewal.order_id.in_(list(order_ids))).order_by(Renewal.support_number)
         )
     ).scalars()
@@ -185,3 +188,9 @@ async def renewals_of_orders(session: AsyncSession, order_ids: Sequence[int]) ->
     for r in rows:
         by[r.order_id].append(r)
     return [by[i] for i in order_ids]
+
+
+async def orders_by_id(ctx: Context, order_ids: Sequence[int]) -> list[RenewalOrder | None]:
+    """Each accepted renewal's order (None for an id without one)."""
+    rows = await ctx.session.execute(select(RenewalOrder).where(RenewalOrder.id.in_(list(order_ids))))
+    return by_key(list(rows.scalars()), order_ids, lambda o: o.id)

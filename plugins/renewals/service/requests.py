@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
@@ -92,9 +91,10 @@ async def answer_request(ctx: Context, request_id: int, answer: str) -> RenewalR
     return req
 
 
-async def requests_for(session: AsyncSession, renewal_ids: Sequence[int]) -> list[list[RenewalRequest]]:
+async def requests_for(ctx: Context, renewal_ids: Sequence[int]) -> list[list[RenewalRequest]]:
+    """Each renewal's assistance and multi-year requests, oldest first."""
     rows = (
-        await session.execute(
+        await ctx.session.execute(
             select(RenewalRequest)
             .where(RenewalRequest.renewal_id.in_(list(renewal_ids)))
             .order_by(RenewalRequest.created_at, RenewalRequest.id)
@@ -116,7 +116,7 @@ async def request_multi_year(ctx: Context, support_number: str, message: str) ->
         raise Conflict("A multi-year quote can be requested for pending renewals only", reason="NOT_PENDING")
     if renewal.status in (MULTI_YEAR_PENDING, MULTI_YEAR_QUOTED):
         raise Conflict("A multi-year quote was already requested for this renewal", reason="ALREADY_REQUESTED")
-    lines = (await lines_for(ctx.session, [renewal.id]))[0]
+    lines = (await lines_for(ctx, [renewal.id]))[0]
     if not multi_year_eligible(
         renewal.amount, renewal.currency, [(x.product_family, x.sales_order_number) for x in lines], ctx.today()
     ):
