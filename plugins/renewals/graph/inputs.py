@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 from typing import Any
-from urllib.parse import urlencode
 
 import strawberry
 
@@ -104,24 +103,6 @@ def _filters(list_: RenewalList, f: RenewalFilter | None) -> svc.RenewalFilters:
         search=f.search,
         auto_renew=f.auto_renew,
     )
-
-
-def _filter_params(list_: RenewalList, f: RenewalFilter | None) -> str:
-    params: dict[str, str] = {"list": list_.value.lower()}
-    if f:
-        if f.status:
-            params["status"] = ",".join(s.value for s in f.status)
-        for name in ("start_from", "start_to", "end_from", "end_to"):
-            value = getattr(f, name)
-            if value:
-                params[name.replace("_f", "F").replace("_t", "T")] = value.isoformat()
-        if f.po_number:
-            params["poNumber"] = f.po_number
-        if f.search:
-            params["search"] = f.search
-        if f.auto_renew is not None:
-            params["autoRenew"] = "true" if f.auto_renew else "false"
-    return urlencode(params)
 
 
 def _billing(b: BillingInput | None) -> svc.BillingDetails | None:

@@ -6,11 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.db import record_columns
-from core.errors import NotFound
-from core.pagination import Connection, connection, keyset_page, selects_node_field
+from core.pagination import Connection, connection, selects_node_field
 from plugins.renewals import service as svc
-from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, _filter_params, _filters
+from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, _filters
 from plugins.renewals.graph.loaders import RenewalLines
 from plugins.renewals.graph.types import (
     CartType,
@@ -22,7 +20,6 @@ from plugins.renewals.graph.types import (
     RenewalType,
     SortDirection,
 )
-from plugins.renewals.models import Renewal
 
 # ------------------------------------------------------------------------------------ root fields
 
@@ -40,18 +37,14 @@ class Query:
         after: str | None = None,
     ) -> Connection[RenewalType]:
         ctx = info.context
-        stmt = svc.filtered(ctx, _filters(list, filter)).with_only_columns(*record_columns(Renewal))
         sort = sort or RenewalSort()
-        column = svc.SORTS[sort.field.value]
-        desc = sort.direction == SortDirection.DESC
-        attr = column.key
-        rows, page, total, cursors = await keyset_page(
-            ctx.session,
-            stmt,
-            [(column, desc), (Renewal.id, desc)],
+        rows, page, total, cursors = await svc.renewal_page(
+            ctx,
+            _filters(list, filter),
+            sort=sort.field.value,
+            descending=sort.direction == SortDirection.DESC,
             first=first,
             after=after,
-            key_of=lambda r: (getattr(r, attr), r.id),
         )
         today = ctx.today()
         nodes = [RenewalType.of(r, today) for r in rows]
@@ -71,13 +64,11 @@ class Query:
     async def renewal_downloads(
         self, info: Info[Context, None], list: RenewalList = RenewalList.PENDING, filter: RenewalFilter | None = None
     ) -> RenewalDownloads:
-        ctx = info.context
-        ctx.require(svc.OBJECT, "view", [svc.OWNER, *svc.GRANT_ROLES, svc.ASSIGNED_REP])
-        source = {"PENDING": "pending", "HISTORY": "history", "FUTURE": "future"}[list.value]
+        links = svc.download_links(info.context, _filters(list, filter))
         return RenewalDownloads(
-            standard_csv_url=f"/renewals/export.csv?{_filter_params(list, filter)}",
-            summary_report_url=f"/renewals/report/summary.csv?source={source}",
-            detailed_report_url="/renewals/report/detailed.csv" if list == RenewalList.PENDING else None,
+            standard_csv_url=links.standard_csv_url,
+            summary_report_url=links.summary_report_url,
+            detailed_report_url=links.detailed_report_url,
         )
 
     @strawberry.field(description="The viewer's active cart (R-R17).")
@@ -106,8 +97,4 @@ class Query:
 
     @strawberry.field(description="An order confirmation by order number (R-R5).")
     async def renewal_order(self, info: Info[Context, None], order_number: str) -> RenewalOrderType:
-
-        order = await svc.order_by_number(info.context, order_number.strip())
-        if order is None:
-            raise NotFound("No such order")
-        return RenewalOrderType.of(order)
+        return RenewalOrderType.of(await svc.order_by_number(info.context, order_number))

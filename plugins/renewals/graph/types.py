@@ -388,17 +388,9 @@ class OrderConfirmation:
 
     @strawberry.field
     async def renewals(self, info: Info[Context, None]) -> list[RenewalType]:
-        from sqlalchemy import select
-
         ctx = info.context
-        rows = (
-            await ctx.session.execute(
-                select(Renewal)
-                .where(Renewal.support_number.in_(self.support_numbers), svc.may_see(ctx))
-                .order_by(Renewal.support_number)
-            )
-        ).scalars()
-        return [RenewalType.of(r, ctx.today()) for r in rows]
+        today = ctx.today()
+        return [RenewalType.of(r, today) for r in await svc.renewals_by_number(ctx, self.support_numbers)]
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> OrderConfirmation:

@@ -30,6 +30,7 @@ from plugins.renewals.service.checkout import (
     tssa_required_for,
 )
 from plugins.renewals.service.edits import require_editable, tenant_country, touch, update_quote_to, update_renewal
+from plugins.renewals.service.exports import DownloadLinks, download_links, filter_query
 from plugins.renewals.service.inputs import (
     BillingDetails,
     CheckoutRequest,
@@ -48,6 +49,8 @@ from plugins.renewals.service.lists import (
     list_clause,
     orders_by_id,
     recent_orders,
+    renewal_page,
+    renewals_by_number,
     renewals_of_orders,
     share_counts,
     tenant_countries,
@@ -188,6 +191,8 @@ __all__ = [
     "list_clause",
     "filtered",
     "SORTS",
+    "renewal_page",
+    "renewals_by_number",
     "lines_for",
     "share_counts",
     "tenants_with_history",
@@ -226,4 +231,7 @@ __all__ = [
     "open_saved_cart",
     "delete_cart",
     "cart_items",
+    "DownloadLinks",
+    "filter_query",
+    "download_links",
 ]

@@ -325,12 +325,16 @@ async def cancel_order(ctx: Context, support_number: str) -> None:
     raise BadUserInput("No order was placed for this renewal; there is nothing to cancel", field="supportNumber")
 
 
-async def order_by_number(ctx: Context, order_number: str) -> RenewalOrder | None:
-    return (
+async def order_by_number(ctx: Context, order_number: str) -> RenewalOrder:
+    """R-R5: the order of renewals the caller may view; NOT_FOUND for any other number."""
+    order = (
         await ctx.session.execute(
             select(RenewalOrder).where(
-                RenewalOrder.order_number == order_number,
+                RenewalOrder.order_number == order_number.strip(),
                 RenewalOrder.id.in_(select(Renewal.order_id).where(visibility(ctx))),
             )
         )
     ).scalar_one_or_none()
+    if order is None:
+        raise NotFound("No such order")
+    return order

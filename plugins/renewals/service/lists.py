@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
 from core.context import Context
-from core.db import as_records, one_of, records
+from core.db import as_records, one_of, record_columns, records
 from core.errors import BadUserInput
 from core.loaders import by_key
 from core.models import ObjectGrant, Tenant
+from core.pagination import LazyCount, PageCursors, PageInfo, keyset_page
 from plugins.renewals.models import Renewal, RenewalLine, RenewalOrder
 from plugins.renewals.service.inputs import RenewalFilters, check_text
 from plugins.renewals.service.rules import (
@@ -26,7 +27,7 @@ from plugins.renewals.service.rules import (
     REMINDER_DAYS,
     STATUSES,
 )
-from plugins.renewals.service.visibility import grant_exists, visibility
+from plugins.renewals.service.visibility import grant_exists, may_see, visibility
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,6 +93,41 @@ SORTS = {
     "AMOUNT": Renewal.amount,
     "CUSTOMER": Renewal.customer,
 }
+
+
+async def renewal_page(
+    ctx: Context,
+    filters: RenewalFilters,
+    *,
+    sort: str = "START_DATE",
+    descending: bool = False,
+    first: int | None = None,
+    after: str | None = None,
+) -> tuple[list[Any], PageInfo, int | LazyCount, PageCursors]:
+    """One page of a list the caller may view (R-R1, R-R21), as read-only records: keyset-paginated on
+    the ``sort`` column (a key of ``SORTS``) then the id, which makes the order stable."""
+    stmt = filtered(ctx, filters).with_only_columns(*record_columns(Renewal))
+    column = SORTS[sort]
+    attr = column.key
+    return await keyset_page(
+        ctx.session,
+        stmt,
+        [(column, descending), (Renewal.id, descending)],
+        first=first,
+        after=after,
+        key_of=lambda r: (getattr(r, attr), r.id),
+    )
+
+
+async def renewals_by_number(ctx: Context, support_numbers: Sequence[str]) -> list[Renewal]:
+    """The renewals with these support numbers that the caller has a relation to, by support number
+    (those of an order confirmation, R-R5)."""
+    stmt = (
+        select(Renewal)
+        .where(Renewal.support_number.in_(list(support_numbers)), may_see(ctx))
+        .order_by(Renewal.support_number)
+    )
+    return list((await ctx.session.execute(stmt)).scalars())
 
 
 async def lines_for(ctx: Context, renewal_ids: Sequence[int]) -> list[list[Any]]:
