@@ -90,7 +90,8 @@ class QuoteToInput:
     phone: str = ""
 
 
-def _filters(list_: RenewalList, f: RenewalFilter | None) -> svc.RenewalFilters:
+def list_filters(list_: RenewalList, f: RenewalFilter | None) -> svc.RenewalFilters:
+    """The service's filters for one list (no filter input: the whole list)."""
     f = f or RenewalFilter()
     return svc.RenewalFilters(
         list=list_.value,
@@ -105,11 +106,13 @@ def _filters(list_: RenewalList, f: RenewalFilter | None) -> svc.RenewalFilters:
     )
 
 
-def _billing(b: BillingInput | None) -> svc.BillingDetails | None:
+def billing_details(b: BillingInput | None) -> svc.BillingDetails | None:
+    """The service's billing details, None when the input has none."""
     return svc.BillingDetails(name=b.name, email=b.email, address=b.address) if b else None
 
 
-def _po(p: PurchaseOrderInput | None) -> svc.PurchaseOrderDetails | None:
+def purchase_order_details(p: PurchaseOrderInput | None) -> svc.PurchaseOrderDetails | None:
+    """The service's purchase order details, None when the input has none."""
     if p is None:
         return None
     return svc.PurchaseOrderDetails(
@@ -117,12 +120,12 @@ def _po(p: PurchaseOrderInput | None) -> svc.PurchaseOrderDetails | None:
     )
 
 
-def _request_json(obj: Any) -> Any:
+def request_json(obj: Any) -> Any:
     """A JSON-able view of an input (for the idempotency request hash)."""
     if obj is None or isinstance(obj, (str, int, bool)):
         return obj
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, list):
-        return [_request_json(x) for x in obj]
-    return {k: _request_json(v) for k, v in vars(obj).items() if k != "idempotency_key"}
+        return [request_json(x) for x in obj]
+    return {k: request_json(v) for k, v in vars(obj).items() if k != "idempotency_key"}

@@ -18,9 +18,9 @@ from plugins.renewals.graph.inputs import (
     CheckoutInput,
     QuoteToInput,
     UpdateRenewalInput,
-    _billing,
-    _po,
-    _request_json,
+    billing_details,
+    purchase_order_details,
+    request_json,
 )
 from plugins.renewals.graph.types import CartType, OrderConfirmation, PaymentMethod, RenewalRequestType, RenewalType
 
@@ -36,8 +36,8 @@ class Mutation:
             support_numbers=input.support_numbers or [],
             cart_id=from_global_id(input.cart_id, "Cart") if input.cart_id else None,
             payment_method=input.payment_method.value,
-            billing=_billing(input.billing),
-            purchase_order=_po(input.purchase_order),
+            billing=billing_details(input.billing),
+            purchase_order=purchase_order_details(input.purchase_order),
             accept_terms=input.accept_terms,
             accept_tssa=input.accept_tssa,
         )
@@ -45,7 +45,7 @@ class Mutation:
         async def run() -> dict[str, Any]:
             return await svc.checkout(ctx, req)
 
-        data = await idempotent(ctx, "renewals.checkout", input.idempotency_key, _request_json(input), run)
+        data = await idempotent(ctx, "renewals.checkout", input.idempotency_key, request_json(input), run)
         return OrderConfirmation.of(data)
 
     @strawberry.mutation(description="R-R12: accept the multi-year quote prepared by the sales rep.")
@@ -55,8 +55,8 @@ class Mutation:
         ctx = info.context
         req = svc.CheckoutRequest(
             payment_method=input.payment_method.value,
-            billing=_billing(input.billing),
-            purchase_order=_po(input.purchase_order),
+            billing=billing_details(input.billing),
+            purchase_order=purchase_order_details(input.purchase_order),
             accept_terms=input.accept_terms,
             accept_tssa=input.accept_tssa,
         )
@@ -64,7 +64,7 @@ class Mutation:
         async def run() -> dict[str, Any]:
             return await svc.accept_multi_year(ctx, input.support_number, req)
 
-        data = await idempotent(ctx, "renewals.multi_year", input.idempotency_key, _request_json(input), run)
+        data = await idempotent(ctx, "renewals.multi_year", input.idempotency_key, request_json(input), run)
         return OrderConfirmation.of(data)
 
     @strawberry.mutation(description="R-R6: always refused for a placed order (not cancellable, not refundable).")
@@ -79,7 +79,7 @@ class Mutation:
             ctx,
             input.support_number,
             customer_reference=input.customer_reference,
-            billing=_billing(input.billing),
+            billing=billing_details(input.billing),
             payment_method=input.payment_method.value if input.payment_method else None,
             po_number=input.po_number,
             auto_renew=input.auto_renew,

@@ -8,7 +8,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.pagination import Connection, connection, selects_node_field
 from plugins.renewals import service as svc
-from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, _filters
+from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, list_filters
 from plugins.renewals.graph.loaders import RenewalLines
 from plugins.renewals.graph.types import (
     CartType,
@@ -40,7 +40,7 @@ class Query:
         sort = sort or RenewalSort()
         rows, page, total, cursors = await svc.renewal_page(
             ctx,
-            _filters(list, filter),
+            list_filters(list, filter),
             sort=sort.field.value,
             descending=sort.direction == SortDirection.DESC,
             first=first,
@@ -64,7 +64,7 @@ class Query:
     async def renewal_downloads(
         self, info: Info[Context, None], list: RenewalList = RenewalList.PENDING, filter: RenewalFilter | None = None
     ) -> RenewalDownloads:
-        links = svc.download_links(info.context, _filters(list, filter))
+        links = svc.download_links(info.context, list_filters(list, filter))
         return RenewalDownloads(
             standard_csv_url=links.standard_csv_url,
             summary_report_url=links.summary_report_url,

@@ -14,7 +14,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.fields import prefetched_in
 from core.ids import to_global_id
-from core.money import MoneyType, quantize
+from core.money import MoneyType
 from plugins.renewals import service as svc
 from plugins.renewals.graph.loaders import (
     CartItems,
@@ -245,24 +245,21 @@ class RenewalType:
 
     @strawberry.field(description="R-R11: eligible for a multi-year renewal.")
     async def multi_year_eligible(self, info: Info[Context, None]) -> bool:
-        lines = await RenewalLines.of(info.context).load(self.row.id)
-        return svc.multi_year_eligible(
-            self.row.amount,
-            self.currency,
-            [(x.product_family, x.sales_order_number) for x in lines],
-            info.context.today(),
-        )
+        ctx = info.context
+        return svc.eligible_for_multi_year(self.row, await RenewalLines.of(ctx).load(self.row.id), ctx.today())
 
     @strawberry.field(description="R-R11: the most saved over the multi-year term, when eligible.")
     async def save_up_to(self, info: Info[Context, None]) -> MoneyType | None:
-        if self.row.accepted_at is not None or not await self.multi_year_eligible(info):
-            return None
-        return MoneyType.of(svc.save_up_to(self.row.amount, self.currency), self.currency)
+        ctx = info.context
+        if not svc.offers_multi_year_saving(self.row):
+            return None  # decided before loading lines, so a page of history loads none
+        saving = svc.multi_year_saving(self.row, await RenewalLines.of(ctx).load(self.row.id), ctx.today())
+        return MoneyType.of(saving, self.currency) if saving is not None else None
 
     @strawberry.field
     def multi_year_quote(self) -> MultiYearQuote | None:
         r = self.row
-        if r.status not in (svc.MULTI_YEAR_PENDING, svc.MULTI_YEAR_QUOTED) and r.multi_year_amount is None:
+        if not svc.shows_multi_year_quote(r.status, r.multi_year_amount):
             return None
         return MultiYearQuote(
             years=r.multi_year_years or svc.MULTI_YEAR_YEARS,
@@ -368,10 +365,7 @@ class CartType:
 
     @strawberry.field(description="Totals per currency.")
     async def totals(self, info: Info[Context, None]) -> list[MoneyType]:
-        sums: dict[str, Decimal] = {}
-        for r in await self._items(info):
-            sums[r.currency] = sums.get(r.currency, Decimal(0)) + r.amount
-        return [MoneyType.of(quantize(v, k), k) for k, v in sorted(sums.items())]
+        return [MoneyType.of(amount, currency) for currency, amount in svc.totals_by_currency(await self._items(info))]
 
 
 @strawberry.type(description="R-R5: what the person sees after placing the order (one order per renewal).")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlalchemy import delete, select
 
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
+from core.money import quantize
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem
 from plugins.renewals.service.inputs import check_text
 from plugins.renewals.service.rules import MAX_CART_ITEMS, MAX_CART_NAME, PENDING, list_of
@@ -162,3 +164,11 @@ async def cart_items(ctx: Context, cart_ids: Sequence[int]) -> list[list[Renewal
     for cart_id, renewal in rows:
         by[cart_id].append(renewal)
     return [by[i] for i in cart_ids]
+
+
+def totals_by_currency(renewals: Sequence[Renewal]) -> list[tuple[str, Decimal]]:
+    """A cart's totals: (currency, amount) per currency, in currency order (R-R17)."""
+    sums: dict[str, Decimal] = {}
+    for r in renewals:
+        sums[r.currency] = sums.get(r.currency, Decimal(0)) + r.amount
+    return [(currency, quantize(amount, currency)) for currency, amount in sorted(sums.items())]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import countries
 from core.errors import BadUserInput
@@ -132,6 +132,30 @@ def multi_year_eligible(amount: Decimal, currency: str, lines: Sequence[tuple[st
 def save_up_to(amount: Decimal, currency: str) -> Decimal:
     """R-R11: the most the customer saves over the multi-year term."""
     return quantize(amount * MULTI_YEAR_YEARS * MULTI_YEAR_MAX_SAVING_RATE, currency)
+
+
+def eligible_for_multi_year(renewal: Any, lines: Sequence[Any], on: date) -> bool:
+    """:func:`multi_year_eligible` of a renewal and its lines (rows or records)."""
+    return multi_year_eligible(
+        renewal.amount, renewal.currency, [(x.product_family, x.sales_order_number) for x in lines], on
+    )
+
+
+def offers_multi_year_saving(renewal: Any) -> bool:
+    """R-R11: the "save up to" flag is for renewals still open for ordering, never for history."""
+    return renewal.accepted_at is None
+
+
+def multi_year_saving(renewal: Any, lines: Sequence[Any], on: date) -> Decimal | None:
+    """R-R11: the "save up to" amount of an open renewal eligible for multi-year; None otherwise."""
+    if not offers_multi_year_saving(renewal) or not eligible_for_multi_year(renewal, lines, on):
+        return None
+    return save_up_to(renewal.amount, renewal.currency)
+
+
+def shows_multi_year_quote(status: str, amount: Decimal | None) -> bool:
+    """R-R12: a renewal has a multi-year quote to show from the request on (its amount once quoted)."""
+    return status in (MULTI_YEAR_PENDING, MULTI_YEAR_QUOTED) or amount is not None
 
 
 def payment_methods_for(country: str) -> tuple[str, ...]:
