@@ -14,6 +14,7 @@ from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
 from core.models import Tenant
 from core.money import quantize
+from plugins.renewals.api import RENEWAL_ACCEPTED
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, RenewalOrder
 from plugins.renewals.service.inputs import (
     BillingDetails,
@@ -102,7 +103,7 @@ async def place_order(
         await ctx.session.flush()
         line_amounts = apportion(amount, [x.amount for x in lines], renewal.currency)
         await ctx.emit(
-            "renewal.accepted",
+            RENEWAL_ACCEPTED,
             {
                 "renewal_id": renewal.id,
                 "support_number": renewal.support_number,
