@@ -1,4 +1,5 @@
-"""GraphQL for support rewards (SPEC §4). Resolvers authorise and call plugins/rewards/service.py."""
+"""GraphQL for support rewards (SPEC §4). Resolvers translate GraphQL to calls of ``plugins.rewards.service``,
+which authorises and applies the rules."""
 
 from __future__ import annotations
 

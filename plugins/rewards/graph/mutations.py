@@ -6,8 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
+from core.money import Money
 from plugins.rewards import service
-from plugins.rewards.graph.types import OBJ, RedeemerType, RedeemRewardsInput, RedemptionType
+from plugins.rewards.graph.types import RedeemerType, RedeemRewardsInput, RedemptionType
 
 
 @strawberry.type
@@ -17,26 +18,19 @@ class Mutation:
         "recipient; a redemption code is emailed to them (R-W6)."
     )
     async def authorize_rewards_redeemer(self, info: Info[Context, None], email: str) -> RedeemerType:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(OBJ, "authorize_redeemer")
-        row, _code = await service.authorize_redeemer(ctx, email)
+        row, _code = await service.authorize_redeemer(info.context, email)
         return RedeemerType.of(row)
 
     @strawberry.mutation(description="Tenant admin: withdraw a redeemer's authorisation (their code stops working).")
     async def revoke_rewards_redeemer(self, info: Info[Context, None], email: str) -> RedeemerType:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(OBJ, "authorize_redeemer")
-        return RedeemerType.of(await service.revoke_redeemer(ctx, email))
+        return RedeemerType.of(await service.revoke_redeemer(info.context, email))
 
     @strawberry.mutation(
         description="Pay the pre-tax eligible part of an invoice with rewards, earliest-expiry first (R-W6…R-W10)."
     )
     async def redeem_rewards(self, info: Info[Context, None], input: RedeemRewardsInput) -> RedemptionType:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(OBJ, "redeem")
-        amount = input.amount.validated() if input.amount is not None else None
-        result = await service.redeem(ctx, input.invoice_number, amount, input.redemption_code, input.idempotency_key)
+        amount = Money(input.amount.amount, input.amount.currency) if input.amount is not None else None
+        result = await service.redeem(
+            info.context, input.invoice_number, amount, input.redemption_code, input.idempotency_key
+        )
         return RedemptionType.of(result)

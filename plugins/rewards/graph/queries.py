@@ -8,17 +8,14 @@ from strawberry.types import Info
 from core.context import Context
 from core.money import MoneyType
 from plugins.rewards import service
-from plugins.rewards.graph.types import OBJ, RedeemerType, RewardsType
+from plugins.rewards.graph.types import RedeemerType, RewardsType
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="Support rewards: balances, lots and activity (SPEC §4).")
     async def rewards(self, info: Info[Context, None]) -> RewardsType:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(OBJ, "view")
-        b = await service.balances(ctx.session, ctx.today())
+        b = await service.current_balances(info.context)
         return RewardsType(
             balance=MoneyType.of(b.available, b.currency),
             expiring_in_30_days=MoneyType.of(b.expiring[30], b.currency),
@@ -27,7 +24,4 @@ class Query:
 
     @strawberry.field(description="Finance contacts authorised to redeem rewards (tenant admin, R-W6).")
     async def rewards_redeemers(self, info: Info[Context, None]) -> list[RedeemerType]:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(OBJ, "authorize_redeemer")
-        return [RedeemerType.of(r) for r in await service.list_redeemers(ctx.session)]
+        return [RedeemerType.of(r) for r in await service.list_redeemers(info.context)]

@@ -1,4 +1,5 @@
-"""GraphQL types of support rewards (SPEC §4): lots, activity, eligibility, redeemers, redemptions."""
+"""GraphQL types of support rewards (SPEC §4): lots, activity, eligibility, redeemers, redemptions.
+The fields of ``Rewards`` read through the service, which checks the caller may view rewards."""
 
 from __future__ import annotations
 
@@ -7,18 +8,15 @@ from decimal import Decimal
 from enum import Enum
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from core.context import Context
 from core.ids import to_global_id
 from core.money import MoneyInput, MoneyType
-from core.pagination import Connection, connection, keyset_page
+from core.pagination import Connection, connection
 from core.secret import secret_field
 from plugins.rewards import service
 from plugins.rewards.models import RewardActivity, RewardLot, RewardRedeemer
-
-OBJ = "rewards"
 
 
 @strawberry.enum(description="What moved the rewards balance (R-W11).")
@@ -51,12 +49,6 @@ class RewardLotType:
 
     @classmethod
     def of(cls, lot: RewardLot, today: date) -> RewardLotType:
-        if lot.status == "EXPIRED" or not service.is_usable(lot.expires_on, today):
-            status = RewardLotStatus.EXPIRED
-        elif lot.remaining <= 0:
-            status = RewardLotStatus.USED
-        else:
-            status = RewardLotStatus.ACTIVE
         c = lot.currency
         return cls(
             id=strawberry.ID(to_global_id("RewardLot", lot.id)),
@@ -69,7 +61,7 @@ class RewardLotType:
             amount=MoneyType.of(lot.amount, c),
             remaining=MoneyType.of(lot.remaining, c),
             expired_amount=MoneyType.of(lot.expired_amount, c),
-            status=status,
+            status=RewardLotStatus(service.lot_status(lot, today)),
         )
 
 
@@ -107,6 +99,17 @@ class EligibilityType:
     service_start: date | None
     service_end: date | None
 
+    @classmethod
+    def of(cls, e: service.Eligibility) -> EligibilityType:
+        return cls(
+            eligible=e.eligible,
+            reasons=e.reasons,
+            rate=e.rate,
+            ula=e.ula,
+            service_start=e.service_start,
+            service_end=e.service_end,
+        )
+
 
 @strawberry.type(name="RewardsRedeemer", description="A finance contact authorised to redeem rewards (R-W6).")
 class RedeemerType:
@@ -132,16 +135,7 @@ class RewardsType:
 
     @strawberry.field(description="Eligibility to earn rewards and the accrual rate (R-W1, R-W2).")
     async def eligibility(self, info: Info[Context, None]) -> EligibilityType:
-        account = await service.get_account(info.context.session)
-        reasons = service.ineligibility_reasons(account, service.load_exclusions())
-        return EligibilityType(
-            eligible=not reasons,
-            reasons=reasons,
-            rate=service.accrual_rate(account.ula) if account and not reasons else None,
-            ula=bool(account and account.ula),
-            service_start=account.service_start if account else None,
-            service_end=account.service_end if account else None,
-        )
+        return EligibilityType.of(await service.eligibility(info.context))
 
     @strawberry.field(description="Reward lots, earliest expiry first (the order they are redeemed in, R-W8).")
     async def lots(
@@ -152,16 +146,8 @@ class RewardsType:
         include_expired: bool = False,
     ) -> Connection[RewardLotType]:
         ctx = info.context
-        stmt = select(RewardLot)
-        if not include_expired:
-            stmt = stmt.where(RewardLot.status == "ACTIVE", RewardLot.expires_on > ctx.today())
-        rows, page, total, cursors = await keyset_page(
-            ctx.session,
-            stmt,
-            [(RewardLot.expires_on, False), (RewardLot.id, False)],
-            first=first,
-            after=after,
-            key_of=lambda lot: (lot.expires_on, lot.id),
+        rows, page, total, cursors = await service.lots_page(
+            ctx, first=first, after=after, include_expired=include_expired
         )
         today = ctx.today()
         return connection([RewardLotType.of(lot, today) for lot in rows], page, total, cursors)
@@ -170,15 +156,7 @@ class RewardsType:
     async def activity(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[RewardActivityType]:
-        ctx = info.context
-        rows, page, total, cursors = await keyset_page(
-            ctx.session,
-            select(RewardActivity),
-            [(RewardActivity.id, True)],
-            first=first,
-            after=after,
-            key_of=lambda a: (a.id,),
-        )
+        rows, page, total, cursors = await service.activity_page(info.context, first=first, after=after)
         return connection([RewardActivityType.of(a) for a in rows], page, total, cursors)
 
     @strawberry.field(

@@ -16,9 +16,11 @@ from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.models import AuditEntry, Person
 from plugins.rewards.models import RewardCodeFailure, RewardRedeemer
 from plugins.rewards.service.constants import (
+    AUTHORIZE_REDEEMER,
     CODE_FAILURE_WINDOW,
     MAX_CODE_FAILURES_PER_ACCOUNT,
     MAX_CODE_FAILURES_PER_PERSON,
+    OBJECT,
     REDEEMER_CONTACT_KIND,
     REDEEMER_ROLE,
 )
@@ -29,6 +31,7 @@ async def authorize_redeemer(ctx: Context, email: str) -> tuple[RewardRedeemer, 
     """R-W6: the cloud administrator (tenant ADMIN) names a finance contact as the rewards invoice
     recipient; a fresh redemption code is emailed to them (a new authorisation replaces the old code)."""
     tenant = ctx.require_tenant()
+    ctx.require(OBJECT, AUTHORIZE_REDEEMER)
     email = (email or "").strip().lower()
     person = (
         await ctx.session.execute(select(Person).where(Person.email == email, Person.status != "REMOVED"))
@@ -62,6 +65,9 @@ async def authorize_redeemer(ctx: Context, email: str) -> tuple[RewardRedeemer, 
 
 
 async def revoke_redeemer(ctx: Context, email: str) -> RewardRedeemer:
+    """The cloud administrator withdraws an authorisation (R-W6): the redeemer's code stops working."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, AUTHORIZE_REDEEMER)
     email = (email or "").strip().lower()
     row = (
         await ctx.session.execute(
@@ -75,9 +81,12 @@ async def revoke_redeemer(ctx: Context, email: str) -> RewardRedeemer:
     return row
 
 
-async def list_redeemers(session: AsyncSession) -> list[RewardRedeemer]:
+async def list_redeemers(ctx: Context) -> list[RewardRedeemer]:
+    """The finance contacts authorised now (R-W6), for the cloud administrator."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, AUTHORIZE_REDEEMER)
     stmt = select(RewardRedeemer).where(RewardRedeemer.revoked_at.is_(None)).order_by(RewardRedeemer.email)
-    return list((await session.execute(stmt)).scalars())
+    return list((await ctx.session.execute(stmt)).scalars())
 
 
 # cc_principal_roles: REWARDS_REDEEMER for an authorised, unrevoked recipient. The check runs

@@ -6,6 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+# Casbin object of every rewards field and mutation, and its actions (policy.csv, SPEC §6).
+OBJECT = "rewards"
+VIEW, REDEEM, AUTHORIZE_REDEEMER = "view", "redeem", "authorize_redeemer"
 RATE_ULA = Decimal("0.33")  # R-W2: customers with an unlimited license agreement
 RATE_STANDARD = Decimal("0.25")  # R-W2: everyone else
 ELIGIBLE_CATEGORIES = frozenset({"IAAS", "PAAS"})  # R-W4: cloud infrastructure and platform services

@@ -15,9 +15,9 @@ from plugins.rewards.service.queries import _ledger_balance, _locked_lots, get_a
 from plugins.rewards.service.rules import (
     accrual_rate,
     consumption_of,
+    exclusions,
     expiry_date,
     ineligibility_reasons,
-    load_exclusions,
     month_end,
     month_start,
     reward_for,
@@ -29,7 +29,7 @@ async def accrue_month(session: AsyncSession, tenant_id: int, period: date, now:
     """R-W1…R-W4: deposit one lot per subscription for the month starting ``period``.
     Idempotent: a (subscription, month) that already has a lot is skipped. Returns lots deposited."""
     account = await get_account(session, lock=True)
-    if account is None or ineligibility_reasons(account, load_exclusions()):
+    if account is None or ineligibility_reasons(account, exclusions()):
         return 0
     first, last = month_start(period), month_end(period)
     rows = (

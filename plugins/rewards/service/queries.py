@@ -5,14 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.context import Context
 from core.money import quantize
-from plugins.rewards.models import RewardAccount, RewardLot
-from plugins.rewards.service.constants import EXPIRING_SOON_DAYS
+from core.pagination import LazyCount, PageCursors, PageInfo, keyset_page
+from plugins.rewards.models import RewardAccount, RewardActivity, RewardLot
+from plugins.rewards.service.constants import EXPIRING_SOON_DAYS, OBJECT, VIEW
+from plugins.rewards.service.rules import accrual_rate, exclusions, ineligibility_reasons
+
+# A keyset page as core.pagination.keyset_page returns it: rows, page info, total, row cursors.
+Page: TypeAlias = tuple[list[Any], PageInfo, int | LazyCount, PageCursors]
 
 
 def mine(session: AsyncSession, model: Any) -> Any:
@@ -78,3 +84,69 @@ async def _locked_lots(session: AsyncSession, *conditions: Any) -> list[RewardLo
         .execution_options(populate_existing=True)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+# What the rewards page reads: each function checks the caller may view rewards (R-W11, SPEC §6).
+async def current_balances(ctx: Context) -> Balances:
+    """The usable balance now and the parts of it expiring soon (R-W11)."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, VIEW)
+    return await balances(ctx.session, ctx.today())
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    reasons: list[str]
+    rate: Decimal | None
+    ula: bool
+    service_start: date | None
+    service_end: date | None
+
+
+async def eligibility(ctx: Context) -> Eligibility:
+    """Whether the organisation earns rewards, why not, and at what rate (R-W1, R-W2)."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, VIEW)
+    account = await get_account(ctx.session)
+    reasons = ineligibility_reasons(account, exclusions())
+    return Eligibility(
+        eligible=not reasons,
+        reasons=reasons,
+        rate=accrual_rate(account.ula) if account and not reasons else None,
+        ula=bool(account and account.ula),
+        service_start=account.service_start if account else None,
+        service_end=account.service_end if account else None,
+    )
+
+
+async def lots_page(ctx: Context, *, first: int | None, after: str | None, include_expired: bool) -> Page:
+    """Reward lots, earliest expiry first: the order they are redeemed in (R-W8). Without
+    ``include_expired`` only lots still usable today."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, VIEW)
+    stmt = select(RewardLot)
+    if not include_expired:
+        stmt = stmt.where(RewardLot.status == "ACTIVE", RewardLot.expires_on > ctx.today())
+    return await keyset_page(
+        ctx.session,
+        stmt,
+        [(RewardLot.expires_on, False), (RewardLot.id, False)],
+        first=first,
+        after=after,
+        key_of=lambda lot: (lot.expires_on, lot.id),
+    )
+
+
+async def activity_page(ctx: Context, *, first: int | None, after: str | None) -> Page:
+    """Accruals, redemptions and expiries, newest first, each with the balance after it (R-W11)."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, VIEW)
+    return await keyset_page(
+        ctx.session,
+        select(RewardActivity),
+        [(RewardActivity.id, True)],
+        first=first,
+        after=after,
+        key_of=lambda a: (a.id,),
+    )

@@ -16,7 +16,7 @@ from core.money import ZERO, Money, parse_amount, quantize
 from plugins.invoicing import api as invoicing
 from plugins.rewards.models import RewardActivity, RewardAllocation, RewardLot, RewardRedemption
 from plugins.rewards.service.authorisation import check_code
-from plugins.rewards.service.constants import PAYMENT_METHOD, REDEMPTION
+from plugins.rewards.service.constants import OBJECT, PAYMENT_METHOD, REDEEM, REDEMPTION, VIEW
 from plugins.rewards.service.queries import _ledger_balance, _locked_lots, balances, get_account, mine
 from plugins.rewards.service.rules import InsufficientRewards, LotState, allocate, invoice_cap
 
@@ -33,6 +33,8 @@ async def _invoice(session: AsyncSession, number: str, today: date) -> Any:
 
 async def redeemable(ctx: Context, invoice_number: str) -> Money:
     """The most the tenant may redeem on that invoice now: min(invoice cap, usable balance)."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, VIEW)
     invoice = await _invoice(ctx.session, invoice_number, ctx.today())
     bal = await balances(ctx.session, ctx.today())
     if invoice.currency != bal.currency:
@@ -44,7 +46,12 @@ async def redeem(
     ctx: Context, invoice_number: str, amount: Money | None, code: str, idempotency_key: str
 ) -> dict[str, Any]:
     """R-W6…R-W10: pay the pre-tax eligible part of an invoice with rewards, earliest-expiry first.
-    Replaying the idempotency key returns the first answer and spends nothing more."""
+    Replaying the idempotency key returns the first answer and spends nothing more. ``amount`` is
+    the amount asked for, not yet validated: only a caller allowed to redeem learns what is wrong with it."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, REDEEM)
+    if amount is not None:
+        amount = Money(parse_amount(amount.amount, amount.currency), amount.currency)
     await check_code(ctx, code)
     if not idempotency_key or not idempotency_key.strip():
         raise BadUserInput("idempotencyKey is required", field="idempotencyKey")

@@ -4,6 +4,7 @@ expiry dates, earliest-expiry allocation, what an invoice lets rewards pay (R-W1
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import json
 import secrets
@@ -46,6 +47,12 @@ def load_exclusions(path: Path = EXCLUSIONS_FILE) -> Exclusions:
         regions=frozenset(r.upper() for r in data.get("regions", [])),
         sectors=frozenset(s.upper() for s in data.get("sectors", [])),
     )
+
+
+@functools.cache
+def exclusions() -> Exclusions:
+    """The shipped exclusions, read on first use and kept: editing the file takes a restart."""
+    return load_exclusions()
 
 
 def ineligibility_reasons(account: Any, exclusions: Exclusions) -> list[str]:
@@ -110,6 +117,16 @@ def expiry_date(deposited_on: date) -> date:
 
 def is_usable(expires_on: date, today: date) -> bool:
     return today < expires_on
+
+
+def lot_status(lot: Any, today: date) -> str:
+    """ACTIVE, USED (fully redeemed) or EXPIRED (R-W5): a lot past its date reads EXPIRED even before
+    the expiry job has run."""
+    if lot.status == "EXPIRED" or not is_usable(lot.expires_on, today):
+        return "EXPIRED"
+    if lot.remaining <= 0:
+        return "USED"
+    return "ACTIVE"
 
 
 @dataclass
