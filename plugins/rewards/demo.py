@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.calendar import add_months
 from plugins.rewards import service
 from plugins.rewards.models import CloudUsage, RewardAccount, RewardRedeemer
 
@@ -18,7 +19,7 @@ DEMO_REDEMPTION_CODE = "DEMO-REWARDS-2026"
 MONTHS = 3
 
 
-async def seed(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
+async def add_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
     today = clock.today()
     now = clock.now()
     first_month = service.previous_month(today)
@@ -35,7 +36,7 @@ async def seed(session: AsyncSession, tenant_id: int, people: dict[str, str], cl
             sector="COMMERCIAL",
             order_number="UC-DEMO-0001",
             service_start=first_month,
-            service_end=service.add_months(first_month, 36) - timedelta(days=1),
+            service_end=add_months(first_month, 36) - timedelta(days=1),
             updated_at=now,
         )
     )
@@ -62,7 +63,7 @@ async def seed(session: AsyncSession, tenant_id: int, people: dict[str, str], cl
                         quantity=Decimal(qty),
                     )
                 )
-        month = service.add_months(month, 1)
+        month = add_months(month, 1)
     await session.flush()
     for month in months:
         await service.accrue_month(session, tenant_id, month, now)

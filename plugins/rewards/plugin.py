@@ -1,12 +1,10 @@
-"""Rewards plugin: hook implementations (see core/hookspecs.py)."""
+"""Rewards plugin: hook implementations (see core/hookspecs.py), wiring only: the rules are in ``service``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, Job, PluginManifest, RoleCheck, hookimpl
 
@@ -36,7 +34,7 @@ def cc_models() -> None:
 def cc_graph() -> GraphContribution:
     from plugins.rewards import graph
 
-    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation])
+    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES)
 
 
 @hookimpl
@@ -63,26 +61,9 @@ async def cc_on_event(ctx: Context, event: str, payload: dict[str, Any]) -> None
     from core.users import PERSON_REMOVED
 
     if event == PERSON_REMOVED:
-        await _revoke_removed_redeemer(ctx, payload["email"])
+        from plugins.rewards import service
 
-
-async def _revoke_removed_redeemer(ctx: Context, email: str) -> None:
-    """R-A3, R-W6: a removed person's redeemer authorisation ends with them; it is revoked (kept for
-    the record, like an admin's revocation), so re-admitting them needs a new authorisation."""
-    from sqlalchemy import select
-
-    from plugins.rewards.models import RewardRedeemer
-
-    rows = await ctx.session.execute(
-        select(RewardRedeemer).where(
-            RewardRedeemer.tenant_id == ctx.tenant_id,
-            RewardRedeemer.email == email,
-            RewardRedeemer.revoked_at.is_(None),
-        )
-    )
-    for row in rows.scalars():
-        row.revoked_at = ctx.now()
-    await ctx.session.flush()
+        await service.revoke_removed_redeemer(ctx, payload["email"])
 
 
 @hookimpl
@@ -93,7 +74,7 @@ def cc_principal_roles() -> list[RoleCheck]:
 
 
 @hookimpl
-async def cc_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
-    from plugins.rewards.demo import seed
+async def cc_demo_data(session: Any, tenant_id: int, people: dict[str, str], clock: Any) -> None:
+    from plugins.rewards.demo import add_demo_data
 
-    await seed(session, tenant_id, people, clock)
+    await add_demo_data(session, tenant_id, people, clock)

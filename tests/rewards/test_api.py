@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from core.db import tenant_session
+from plugins.rewards import api as rewards_api
 from tests.conftest import ACME, GLOBEX
 
 REWARDS = """{ rewards { balance { amount currency } expiringIn30Days { amount } expiringIn90Days { amount }
@@ -185,6 +187,29 @@ async def test_access_by_role_and_tenant(api):
     assert await api.code(BALANCE, as_="ops@vendor.example", staff=["OPERATOR"], tenant="acme") == "FORBIDDEN"
     assert (await api.ok(BALANCE, as_="fin@globex.com"))["rewards"]["balance"]["amount"] == "33.00"
     assert await api.code(BALANCE, as_="fin@acme.com", tenant="globex") == "FORBIDDEN"
+
+
+async def test_public_api_balance_is_the_tenants_graph_balance(api):
+    """plugins.rewards.api.balance, for other plugins: each tenant's own figures, as the graph shows them."""
+    await setup(
+        api,
+        [account("acme", serviceEnd=None), account("globex", ula=True)],
+        [usage("acme", "2026-01-20", qty="1000"), usage("globex", "2026-01-20", qty="100")],
+    )
+    await accrue(api, date(2026, 2, 1))
+    api.clock.set(date(2026, 12, 31))
+    for tenant, who in (("acme", "fin@acme.com"), ("globex", "fin@globex.com")):
+        tid = (await api.sql("select id from tenants where key = :k", k=tenant))[0][0]
+        async with tenant_session(api.state.sessionmaker, tid) as session:
+            b = await rewards_api.balance(session, api.clock.today())
+        g = (await api.ok(BALANCE, as_=who))["rewards"]
+        assert (b.currency, str(b.available), str(b.expiring_in_30_days), str(b.expiring_in_90_days)) == (
+            "USD",
+            g["balance"]["amount"],
+            g["expiringIn30Days"]["amount"],
+            g["expiringIn90Days"]["amount"],
+        )
+    assert rewards_api.PAYMENT_METHOD == "REWARDS"
 
 
 async def test_authorise_redeemer_emails_a_code_and_grants_the_role(api, smtp):

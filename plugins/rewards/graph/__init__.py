@@ -6,4 +6,6 @@ from __future__ import annotations
 from plugins.rewards.graph.mutations import Mutation
 from plugins.rewards.graph.queries import Query
 
-__all__ = ["Mutation", "Query"]
+TYPES: tuple[type, ...] = ()  # every rewards type is reachable from Query or Mutation
+
+__all__ = ["TYPES", "Mutation", "Query"]

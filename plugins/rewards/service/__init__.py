@@ -9,13 +9,13 @@ concurrent redemptions can never spend the same reward twice.
 
 from __future__ import annotations
 
-from core.calendar import add_months
 from plugins.rewards.service.authorisation import (
     AUTHORISED_REDEEMER,
     authorize_redeemer,
     check_code,
     list_redeemers,
     revoke_redeemer,
+    revoke_removed_redeemer,
 )
 from plugins.rewards.service.constants import (
     ACCRUAL,
@@ -87,7 +87,6 @@ from plugins.rewards.service.rules import (
 )
 
 __all__ = [
-    "add_months",
     "OBJECT",
     "VIEW",
     "REDEEM",
@@ -153,6 +152,7 @@ __all__ = [
     "authorize_redeemer",
     "revoke_redeemer",
     "list_redeemers",
+    "revoke_removed_redeemer",
     "AUTHORISED_REDEEMER",
     "check_code",
     "redeemable",

@@ -89,6 +89,22 @@ async def list_redeemers(ctx: Context) -> list[RewardRedeemer]:
     return list((await ctx.session.execute(stmt)).scalars())
 
 
+async def revoke_removed_redeemer(ctx: Context, email: str) -> None:
+    """R-A3, R-W6: a removed person's redeemer authorisation ends with them; it is revoked (kept for
+    the record, like an admin's revocation), so re-admitting them needs a new authorisation. No check
+    of the caller: it runs on the person.removed event, after the removal was authorised."""
+    rows = await ctx.session.execute(
+        select(RewardRedeemer).where(
+            RewardRedeemer.tenant_id == ctx.tenant_id,
+            RewardRedeemer.email == email,
+            RewardRedeemer.revoked_at.is_(None),
+        )
+    )
+    for row in rows.scalars():
+        row.revoked_at = ctx.now()
+    await ctx.session.flush()
+
+
 # cc_principal_roles: REWARDS_REDEEMER for an authorised, unrevoked recipient. The check runs
 # outside the tenant filter, so the tenant is filtered explicitly.
 AUTHORISED_REDEEMER = RoleCheck(
