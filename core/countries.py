@@ -60,29 +60,39 @@ def cards_accepted(code: str | None) -> bool:
 
 
 def check_payment_method(
-    method: str, country: str | None, total: Decimal, currency: str, on: date, *, field: str = "paymentMethod"
+    method: str,
+    country: str | None,
+    total: Decimal,
+    currency: str,
+    on: date,
+    *,
+    field: str = "paymentMethod",
+    what: str = "The order",
 ) -> None:
     """R-I16 for one transaction of ``total`` (net plus tax) in ``currency`` on ``on``: a card only
     where cards are accepted and up to USD 99,999.99; where they are accepted, under USD 2,000.00 a
-    card is the only method. BAD_USER_INPUT (``field``, ``code_detail``) otherwise."""
+    card is the only method. BAD_USER_INPUT (``field``, ``code_detail``) otherwise; ``what`` names the
+    transaction in the message (an order, an invoice, a payment)."""
     # Unrounded: CHF 1,785.71 is USD 1,999.9952, under the threshold, though it shows as 2,000.00.
     usd = total * rates().usd_per_unit(currency, on)
     if method == CARD:
         if not cards_accepted(country):
             raise BadUserInput(
-                f"Cards are not accepted for orders in {country or 'this country'}",
+                f"Cards are not accepted for orders in {country or 'this country'}; pay by wire transfer",
                 field=field,
                 code_detail="CARD_NOT_ACCEPTED",
             )
         if usd > CARD_MAX_TOTAL_USD:
             raise BadUserInput(
-                f"Card payments are limited to USD {CARD_MAX_TOTAL_USD:,} per transaction",
+                f"{what} totals {currency} {total} incl. tax: card payments are limited to USD "
+                f"{CARD_MAX_TOTAL_USD}; pay by wire transfer",
                 field=field,
                 code_detail="CARD_LIMIT_EXCEEDED",
             )
     elif cards_accepted(country) and usd < CARD_ONLY_BELOW_USD:
         raise BadUserInput(
-            f"Transactions under USD {CARD_ONLY_BELOW_USD:,} must be paid by card",
+            f"{what} totals {currency} {total}: below USD {CARD_ONLY_BELOW_USD} a card is the only accepted "
+            "payment method (orders cannot be combined to reach the threshold)",
             field=field,
             code_detail="CARD_ONLY",
         )

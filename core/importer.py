@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -34,7 +35,7 @@ class ImportReport:
 
 def parse_json(text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=Decimal)  # amounts exactly as written, never a binary float
     except json.JSONDecodeError as exc:
         raise BadUserInput(
             f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", line=exc.lineno, column=exc.colno

@@ -1,6 +1,6 @@
 """Import sections validated by pydantic models (docs/import-format.md), one set of field types for
-every plugin: an amount is a decimal *string or integer*, never a float (a float has already lost
-cents before we see it); an email is parsed by core.emails; dates are ISO 8601.
+every plugin: an amount is a JSON number or string read as an exact decimal (:func:`to_decimal`); an
+email is parsed by core.emails; dates are ISO 8601.
 
 A section declares a model per item and calls :func:`validate_items`, which returns the items it
 could read and the errors in the documented form, each naming the path at fault::
@@ -18,19 +18,30 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from core.emails import parse_email
-from core.money import CURRENCIES
+from core.money import CURRENCIES, MAX_AMOUNT
 
 DECIMAL_HINT = 'not a decimal amount (give a string such as "1234.50")'
 
 
-def _decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(DECIMAL_HINT)
+def to_decimal(value: Any) -> Decimal | None:
+    """The exact decimal of an import value, or None. Import files are parsed with every JSON number
+    read as a Decimal (``core.importer.parse_json``), so ``1234.50`` and ``"1234.50"`` are the same
+    value in every section; a Python float (a caller's dict) is read by its shortest repr. Booleans,
+    non-finite values and magnitudes beyond Numeric(18, 2) are not amounts."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        return None
     try:
-        found = Decimal(str(value).strip())
-    except InvalidOperation as exc:
-        raise ValueError(DECIMAL_HINT) from exc
-    if not found.is_finite():
+        found = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+    except InvalidOperation:
+        return None
+    if not found.is_finite() or abs(found) > MAX_AMOUNT:
+        return None
+    return found
+
+
+def _decimal(value: Any) -> Decimal:
+    found = to_decimal(value)
+    if found is None:
         raise ValueError(DECIMAL_HINT)
     return found
 

@@ -14,7 +14,6 @@ Every way a person comes to exist or gets a role goes through this module, which
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -27,9 +26,6 @@ from core.errors import BadUserInput, Conflict, Forbidden, NotFound
 from core.ids import from_global_id
 from core.models import Person, PersonRole
 
-EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 MAX_NAME = 100
 
 USER_OBJECT = "user"

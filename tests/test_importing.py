@@ -47,7 +47,7 @@ def test_a_valid_item_is_read_with_canonical_values():
 def test_every_fault_names_its_path():
     bad = {
         **GOOD,
-        "amount": 12.5,  # a float has lost its cents already
+        "amount": "twelve",
         "startDate": "2026-13-01",
         "currency": "XXX",
         "quoteTo": "nope",
@@ -78,3 +78,14 @@ def test_section_shape():
     assert validate_items(Item, [{**GOOD, "amount": True}], "renewals")[1] == [
         'renewals[0].amount: not a decimal amount (give a string such as "1234.50")'
     ]
+
+
+def test_numbers_are_exact_decimals_whether_strings_json_numbers_or_floats():
+    from core.importer import parse_json
+    from core.importing import to_decimal
+
+    doc = parse_json('{"tenants": [], "x": 1234.50, "y": 0.1}')
+    assert doc["x"] == Decimal("1234.50") and str(doc["y"]) == "0.1"  # as written, never a binary float
+    assert to_decimal(0.1) == Decimal("0.1") and to_decimal(12) == Decimal(12) and to_decimal(" 3.5 ") == Decimal("3.5")
+    for bad in (True, None, "NaN", "inf", "1e400", [1], "12,50"):
+        assert to_decimal(bad) is None, bad

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.emails import is_email
 from core.errors import AppError, BadUserInput
 from core.hookspecs import ImportSection
+from core.importing import to_decimal
 from core.models import Tenant
 from core.money import CURRENCIES
-from core.users import EMAIL_RE
 from plugins.invoicing import service as svc
 from plugins.invoicing.models import Invoice, Subscription, SubscriptionProduct, UsageRecord
 
@@ -44,13 +45,9 @@ def _dt(v: Any) -> datetime | None:
 
 
 def _dec(v: Any, places: int = 2) -> Decimal | None:
-    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-        return None
-    try:
-        d = Decimal(str(v))
-    except (InvalidOperation, ValueError):
-        return None
-    if not d.is_finite() or d < 0 or d != d.quantize(Decimal(1).scaleb(-places)):
+    """A non-negative amount with at most ``places`` decimals (core.importing reads every section alike)."""
+    d = to_decimal(v)
+    if d is None or d < 0 or d != d.quantize(Decimal(1).scaleb(-places)):
         return None
     return d
 
@@ -112,7 +109,7 @@ def validate_subscriptions(items: Any, tenant_keys: set[str]) -> list[str]:
             errors.append(f"{at}.endDate: ISO date (YYYY-MM-DD)")
         if start and end and end < start:
             errors.append(f"{at}.endDate: before startDate")
-        if "billingEmail" in s and not (isinstance(s["billingEmail"], str) and EMAIL_RE.match(s["billingEmail"])):
+        if "billingEmail" in s and not is_email(s["billingEmail"]):
             errors.append(f"{at}.billingEmail: not a valid email address")
         products = s.get("products")
         if not isinstance(products, list) or not products:
@@ -207,7 +204,7 @@ def validate_invoices(items: Any, tenant_keys: set[str]) -> list[str]:
             errors.append(f"{at}.invoiceDate: ISO date (YYYY-MM-DD)")
         if inv.get("currency", "USD") not in CURRENCIES:
             errors.append(f"{at}.currency: one of {', '.join(sorted(CURRENCIES))}")
-        if not (isinstance(inv.get("billingEmail"), str) and EMAIL_RE.match(inv["billingEmail"])):
+        if not is_email(inv.get("billingEmail")):
             errors.append(f"{at}.billingEmail: not a valid email address")
         if "paymentMethod" in inv:
             _enum(inv, "paymentMethod", svc.ORDER_PAYMENT_METHODS, at, errors)

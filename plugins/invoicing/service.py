@@ -25,8 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core import countries, exchange
+from core.calendar import add_months
 from core.context import queue_email
 from core.db import is_postgres
+from core.emails import normalise_email
 from core.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound, ServiceUnavailable
 from core.money import CURRENCIES, parse_amount, quantize
 from plugins.invoicing.gateway import GatewayError
@@ -50,45 +53,13 @@ ZERO = Decimal("0.00")
 
 # ---- rule constants ------------------------------------------------------------------------------
 PAYMENT_TERMS_DAYS = 30  # R-I4: due = invoice date + 30 days; overdue from day 31
-CARD_MAX_TOTAL_USD = Decimal("99999.99")  # R-I16: card only when the invoice total (net + tax) ≤ this
-CARD_ONLY_BELOW_USD = Decimal("2000.00")  # R-I16: below this, a card is the only method (where accepted)
-# R-I16: countries where the vendor accepts cards (data; edit to change).
-CARD_COUNTRIES = frozenset(
-    {"US", "CA", "GB", "IE", "DE", "FR", "NL", "BE", "LU", "AT", "CH", "ES", "PT", "IT", "SE", "DK", "NO", "FI"}
-    | {"AU", "NZ", "JP", "SG"}
-)
-# USD value of one unit of each billing currency, to apply the USD thresholds of R-I16 (data).
-USD_PER_UNIT: dict[str, Decimal] = {
-    "USD": Decimal("1"),
-    "EUR": Decimal("1.08"),
-    "GBP": Decimal("1.27"),
-    "CAD": Decimal("0.73"),
-    "AUD": Decimal("0.66"),
-    "CHF": Decimal("1.12"),
-    "JPY": Decimal("0.0067"),
-}
+# R-I16's thresholds, the card countries and the exchange rates are core's (one table for checkout
+# and invoice payment): core/countries.py, core/exchange.py.
+CARD_MAX_TOTAL_USD = countries.CARD_MAX_TOTAL_USD
+CARD_ONLY_BELOW_USD = countries.CARD_ONLY_BELOW_USD
 WIRE_ARRIVAL_BUSINESS_DAYS = 2  # R-I17: a wire takes about two business days to arrive…
 WIRE_CLOSE_BUSINESS_DAYS = 1  # …and one more to close the invoice
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday are not business days
-# R-I21: sales tax / VAT rate by country of the order (data; DEFAULT_TAX_RATE elsewhere).
-TAX_RATE_BY_COUNTRY: dict[str, Decimal] = {
-    "US": Decimal("0.0725"),
-    "CA": Decimal("0.13"),
-    "GB": Decimal("0.20"),
-    "IE": Decimal("0.23"),
-    "DE": Decimal("0.19"),
-    "FR": Decimal("0.20"),
-    "NL": Decimal("0.21"),
-    "ES": Decimal("0.21"),
-    "IT": Decimal("0.22"),
-    "CH": Decimal("0.081"),
-    "AU": Decimal("0.10"),
-    "NZ": Decimal("0.15"),
-    "JP": Decimal("0.10"),
-    "SG": Decimal("0.09"),
-    "IN": Decimal("0.18"),
-}
-DEFAULT_TAX_RATE = Decimal("0")
 PAY_METHODS = ("CARD", "WIRE")  # what a customer can pay with in the portal
 RECORD_METHODS = ("WIRE", "CHECK", "CARD")  # what billing support records as received
 ORDER_PAYMENT_METHODS = frozenset({"CARD", "PO", "INVOICE", "POEF", "WIRE"})
@@ -113,18 +84,17 @@ def status_of(balance: Decimal, due: date, today: date) -> str:
 
 
 def tax_rate_for(country: str) -> Decimal:
-    return TAX_RATE_BY_COUNTRY.get((country or "").upper(), DEFAULT_TAX_RATE)
+    """R-I21: the rate of the order's country, from core's country table."""
+    return countries.tax_rate(country)
 
 
 def tax_for(pre_tax: Decimal, rate: Decimal, currency: str) -> Decimal:
     return quantize(pre_tax * rate, currency)
 
 
-def to_usd(amount: Decimal, currency: str) -> Decimal:
-    rate = USD_PER_UNIT.get(currency)
-    if rate is None:
-        raise BadUserInput(f"No USD rate for {currency}; card thresholds cannot be checked", field="currency")
-    return quantize(amount * rate, "USD")
+def to_usd(amount: Decimal, currency: str, on: date) -> Decimal:
+    """``amount`` in USD at core's rate of ``on`` (a typed error when there is none, never a guess)."""
+    return exchange.to_usd(amount, currency, on)
 
 
 def add_business_days(start: date, days: int) -> date:
@@ -188,7 +158,7 @@ class LineSpec:
     bundles_license: bool = False
     description: str = ""
     quantity: Decimal = Decimal(1)
-    tax_amount: Decimal | None = None  # None: from TAX_RATE_BY_COUNTRY
+    tax_amount: Decimal | None = None  # None: the country's rate (core's country table)
     tax_rate: Decimal | None = None
     period_start: date | None = None
     period_end: date | None = None
@@ -491,8 +461,8 @@ async def refund_credit(session: AsyncSession, credit: Credit, actor: str, now: 
     return await _new_refund(session, credit, actor, now, status="APPROVED", decided_by=actor)
 
 
-def refund_needs_approval(amount: Decimal, currency: str, approval_above_usd: Decimal) -> bool:
-    return to_usd(amount, currency) > approval_above_usd
+def refund_needs_approval(amount: Decimal, currency: str, approval_above_usd: Decimal, on: date) -> bool:
+    return to_usd(amount, currency, on) > approval_above_usd
 
 
 async def request_refund(
@@ -516,7 +486,7 @@ async def request_refund(
     await apply_open_credits(session, credit.currency, now, credits=[credit])
     if credit.remaining <= 0:
         raise Conflict(f"Credit {credit.number} was used to close unpaid invoices; nothing left to refund")
-    if refund_needs_approval(credit.remaining, credit.currency, approval_above_usd):
+    if refund_needs_approval(credit.remaining, credit.currency, approval_above_usd, now.date()):
         return await _new_refund(session, credit, actor, now, status="PENDING_APPROVAL")
     return await _new_refund(session, credit, actor, now, status="APPROVED", decided_by="auto")
 
@@ -590,34 +560,21 @@ class PayItem:
 
 
 def cards_accepted(country: str) -> bool:
-    return (country or "").upper() in CARD_COUNTRIES
+    return countries.cards_accepted(country)
 
 
-def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal, currency: str) -> None:
-    """R-I16 for one transaction over ``invoices``.
+def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal, currency: str, on: date) -> None:
+    """R-I16 for one payment over ``invoices``, by core's rule (the one renewal checkout applies too).
 
-    Card: each invoice total (net + tax) and the charge must be ≤ CARD_MAX_TOTAL_USD, and cards must be
-    accepted in the order's country. Other methods: where cards are accepted, an order under
-    CARD_ONLY_BELOW_USD must be paid by card; the test is per order, so combining several orders in one
-    payment never lifts them over the threshold."""
+    Card: each invoice's total (net + tax) and the charge are transactions of their own for the card
+    limit, in the invoice's country. Other methods: the card-only threshold applies per order, so
+    combining several orders in one payment never lifts them over it."""
     if method == "CARD":
         for inv in invoices:
-            if not cards_accepted(inv.country):
-                raise BadUserInput(
-                    f"Cards are not accepted for orders in {inv.country}; pay {inv.number} by wire transfer",
-                    field="method",
-                )
-            if to_usd(inv.total, inv.currency) > CARD_MAX_TOTAL_USD:
-                raise BadUserInput(
-                    f"Invoice {inv.number} totals {inv.currency} {inv.total} incl. tax: card payments are limited "
-                    f"to USD {CARD_MAX_TOTAL_USD}; pay by wire transfer",
-                    field="method",
-                )
-        if to_usd(charge, currency) > CARD_MAX_TOTAL_USD:
-            raise BadUserInput(
-                f"A card payment is limited to USD {CARD_MAX_TOTAL_USD}; pay fewer invoices at once or by wire",
-                field="method",
-            )
+            what = f"Invoice {inv.number}"
+            countries.check_payment_method("CARD", inv.country, inv.total, inv.currency, on, field="method", what=what)
+        what = "This card payment"
+        countries.check_payment_method("CARD", invoices[0].country, charge, currency, on, field="method", what=what)
         return
     per_order: dict[str, Decimal] = defaultdict(lambda: ZERO)
     country_of: dict[str, str] = {}
@@ -626,13 +583,8 @@ def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal
         per_order[key] += inv.total
         country_of[key] = inv.country
     for key, total in per_order.items():
-        if cards_accepted(country_of[key]) and to_usd(total, currency) < CARD_ONLY_BELOW_USD:
-            label = key.removeprefix("invoice:")
-            raise BadUserInput(
-                f"{label} totals {currency} {total}: below USD {CARD_ONLY_BELOW_USD} a card is the only "
-                "accepted payment method (orders cannot be combined to reach the threshold)",
-                field="method",
-            )
+        what = f"Invoice {key.removeprefix('invoice:')}" if key.startswith("invoice:") else f"Order {key}"
+        countries.check_payment_method(method, country_of[key], total, currency, on, field="method", what=what)
 
 
 async def _load_for_payment(
@@ -730,7 +682,7 @@ async def notify_wire(session: AsyncSession, req: PayRequest, actor: str, now: d
     invoices, allocation = await _load_for_payment(session, req.items)
     currency = invoices[0].currency
     charge = sum(allocation.values(), ZERO)
-    check_method_rules(invoices, "WIRE", charge, currency)
+    check_method_rules(invoices, "WIRE", charge, currency, now.date())
     announced = charge
     if req.wire_amount is not None:
         announced = parse_amount(req.wire_amount, currency, field="wireAmount")
@@ -904,7 +856,7 @@ async def _create_intent(
         invoices, allocation = await _load_for_payment(s, req.items)
         currency = invoices[0].currency
         charge = sum(allocation.values(), ZERO)
-        check_method_rules(invoices, "CARD", charge, currency)
+        check_method_rules(invoices, "CARD", charge, currency, now.date())
         token = await _card_token(s, req, now)
         busy = [inv.number for inv in invoices if inv.intent_id is not None]
         if busy:
@@ -1682,22 +1634,14 @@ async def _free_applications(session: AsyncSession, inv: Invoice, dispute: Dispu
 async def update_billing_profile(
     session: AsyncSession, billing_email: str | None, account_contacts_: Iterable[str] | None, now: datetime
 ) -> BillingProfile:
-    from core.users import EMAIL_RE
-
     profile = (await session.execute(select(BillingProfile))).scalar_one_or_none()
     if profile is None:
         profile = BillingProfile(billing_email="", account_contacts="", updated_at=now)
         session.add(profile)
     if billing_email is not None:
-        email = billing_email.strip().lower()
-        if not EMAIL_RE.match(email):
-            raise BadUserInput("billingEmail is not a valid email address", field="billingEmail")
-        profile.billing_email = email
+        profile.billing_email = normalise_email(billing_email, "billingEmail")
     if account_contacts_ is not None:
-        emails = [e.strip().lower() for e in account_contacts_]
-        bad = [e for e in emails if not EMAIL_RE.match(e)]
-        if bad:
-            raise BadUserInput(f"{bad[0]} is not a valid email address", field="accountContacts")
+        emails = [normalise_email(e, "accountContacts") for e in account_contacts_]
         if len(emails) > 20:
             raise BadUserInput("At most 20 account contacts", field="accountContacts")
         profile.account_contacts = ",".join(sorted(set(emails)))
@@ -1875,18 +1819,6 @@ PUBLIC_SECTOR_ONLY_FREQUENCIES = frozenset({"QUARTERLY_ARREARS"})  # R-I7
 PUBLIC_SECTORS = frozenset({"PUBLIC_SECTOR", "US_FEDERAL"})
 ORDER_INVOICE_WAIT_DAYS = 15  # R-I6: issue when all provisioned or 15 days after the first activation
 BURST_MAX_FACTOR = Decimal(2)  # R-I11: capacity may reach at most 2× the subscribed quantity
-
-
-def add_months(d: date, months: int) -> date:
-    """Same day ``months`` later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, min(d.day, day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def months_between(start: date, end_inclusive: date) -> int:

@@ -20,7 +20,7 @@ async def test_renewal_accepted_creates_taxed_support_invoice_once(two_tenants, 
         view = await invoicing_api.get_invoice(ctx.session, number, today=ctx.today())
     assert view is not None
     assert view.pre_tax_total == Decimal("1000.00")
-    assert view.tax_total == Decimal("72.50")  # US rate 7.25 % (TAX_RATE_BY_COUNTRY), separate (R-I21)
+    assert view.tax_total == Decimal("72.50")  # US rate 7.25 % (core's country table), separate (R-I21)
     assert view.total == Decimal("1072.50") and view.balance == view.total
     assert view.status == "OPEN" and view.recipient_email == "fin@acme.com"
     (line,) = view.lines
