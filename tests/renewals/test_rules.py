@@ -1,4 +1,4 @@
-"""Unit tests of the renewal rules (plugins/renewals/service.py) at every threshold."""
+"""Unit tests of the renewal rules (plugins/renewals/service/rules.py) at every threshold."""
 
 from __future__ import annotations
 
