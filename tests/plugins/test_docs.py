@@ -22,9 +22,20 @@ def test_every_hook_is_documented_in_the_guide():
 
 def test_the_example_follows_the_guide():
     package = EXAMPLE_DIR / "reseller_margin"
-    for part in ("plugin.py", "models.py", "service.py", "graph.py", "jobs.py", "policy.csv", "migrations"):
-        assert (package / part).exists(), part
-        assert part in GUIDE
+    for part in (
+        "plugin.py",
+        "models.py",
+        "service/",
+        "graph/",
+        "types.py",
+        "queries.py",
+        "mutations.py",
+        "jobs.py",
+        "policy.csv",
+        "migrations/",
+    ):
+        assert list(package.rglob(part.rstrip("/"))), part
+        assert part in GUIDE, part
     meta = tomllib.loads((EXAMPLE_DIR / "pyproject.toml").read_text())
     entry = meta["project"]["entry-points"]["customer_center.plugins"]
     plugin = example_plugin()

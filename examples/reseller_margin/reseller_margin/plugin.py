@@ -39,10 +39,7 @@ def cc_graph() -> GraphContribution:
     from reseller_margin import graph
 
     return GraphContribution(
-        query=[graph.ResellerMarginQuery],
-        mutation=[graph.ResellerMarginMutation],
-        types=[graph.PartnerDiscountType, graph.MarginEarningType],
-        type_extensions={"Renewal": [graph.RenewalMargin]},
+        query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES, type_extensions=graph.TYPE_EXTENSIONS
     )
 
 

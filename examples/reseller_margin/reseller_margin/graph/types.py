@@ -1,5 +1,4 @@
-"""GraphQL of the reseller margin plugin: its own types, root fields, and a field grafted onto the
-renewals plugin's ``Renewal`` type. Resolvers only translate: service.py authorizes and applies the rules."""
+"""The plugin's GraphQL types, and the carrier of the field grafted onto ``Renewal``."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
-from core.sdk import Connection, Context, MoneyType, connection
+from core.sdk import Context, MoneyType
 from strawberry.types import Info
 
 from reseller_margin import service as svc
@@ -64,39 +63,3 @@ class RenewalMargin:
     async def partner_discount_percent(self, info: Info[Context, None]) -> Decimal | None:
         discount = await svc.discount_of(info.context, self.support_number)
         return discount.percent if discount else None
-
-
-@strawberry.type
-class ResellerMarginQuery:
-    @strawberry.field(description="Partner discounts in this customer tenant (reseller staff).")
-    async def partner_discounts(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> Connection[PartnerDiscountType]:
-        rows, page, total, cursors = await svc.list_discounts(info.context, first, after)
-        return connection([PartnerDiscountType.of(r) for r in rows], page, total, cursors)
-
-    @strawberry.field(description="The partner discount on one renewal, or null.")
-    async def partner_discount(self, info: Info[Context, None], support_number: str) -> PartnerDiscountType | None:
-        info.context.require_tenant()
-        row = await svc.discount_of(info.context, svc.support_number_of(support_number))
-        return PartnerDiscountType.of(row) if row else None
-
-    @strawberry.field(description="Margins earned in this customer tenant, newest first (RM-3).")
-    async def margin_earnings(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> Connection[MarginEarningType]:
-        rows, page, total, cursors = await svc.list_earnings(info.context, first, after)
-        return connection([MarginEarningType.of(r) for r in rows], page, total, cursors)
-
-
-@strawberry.type
-class ResellerMarginMutation:
-    @strawberry.mutation(description="Set the partner discount on a renewal the caller can see (RM-1, RM-3).")
-    async def set_partner_discount(
-        self, info: Info[Context, None], support_number: str, percent: Decimal
-    ) -> PartnerDiscountType:
-        return PartnerDiscountType.of(await svc.set_discount(info.context, support_number, percent))
-
-    @strawberry.mutation(description="Remove a renewal's partner discount; false when there was none (RM-3).")
-    async def remove_partner_discount(self, info: Info[Context, None], support_number: str) -> bool:
-        return await svc.remove_discount(info.context, support_number)
