@@ -6,8 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.models import ObjectGrant
-from core.pagination import Connection, connection, keyset_page
+from core.pagination import Connection, connection
 from plugins.sharing import service
 from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, ShareListType
 
@@ -18,15 +17,8 @@ class SharingQuery:
     async def renewal_shares(
         self, info: Info[Context, None], support_number: str, first: int | None = None, after: str | None = None
     ) -> Connection[RenewalShareType]:
-        ctx = info.context
-        support_number = await service.authorize_renewal_share(ctx, support_number)
-        rows, page, total, cursors = await keyset_page(
-            ctx.session,
-            service.renewal_shares_stmt(support_number),
-            [(ObjectGrant.grantee_email, False), (ObjectGrant.id, False)],
-            first=first,
-            after=after,
-            key_of=lambda g: (g.grantee_email, g.id),
+        rows, page, total, cursors = await service.renewal_shares_page(
+            info.context, support_number, first=first, after=after
         )
         return connection([RenewalShareType.of(g) for g in rows], page, total, cursors)
 
@@ -38,15 +30,5 @@ class SharingQuery:
     async def billing_dashboard_shares(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[BillingDashboardShareType]:
-        ctx = info.context
-        ctx.require_tenant()
-        ctx.require(service.BILLING_DASHBOARD_OBJECT, service.SHARE_ACTION)
-        rows, page, total, cursors = await keyset_page(
-            ctx.session,
-            service.billing_dashboard_shares_stmt(),
-            [(ObjectGrant.grantee_email, False), (ObjectGrant.id, False)],
-            first=first,
-            after=after,
-            key_of=lambda g: (g.grantee_email, g.id),
-        )
+        rows, page, total, cursors = await service.billing_dashboard_shares_page(info.context, first=first, after=after)
         return connection([BillingDashboardShareType.of(g) for g in rows], page, total, cursors)

@@ -13,6 +13,7 @@ from core.context import Context
 from core.ids import to_global_id
 from core.models import ObjectGrant
 from plugins.sharing import service
+from plugins.sharing.graph.loaders import PersonStatuses, RenewalShares
 from plugins.sharing.models import ShareList
 
 
@@ -20,10 +21,6 @@ from plugins.sharing.models import ShareList
 class ShareRole(Enum):
     PARTICIPANT = strawberry.enum_value("PARTICIPANT", description="view, accept, request assistance")
     VIEWER = strawberry.enum_value("VIEWER", description="view, request assistance")
-
-
-def _statuses(ctx: Context):  # noqa: ANN202
-    return ctx.loader("sharing.person_status", lambda emails: service.person_statuses(ctx.session, emails))
 
 
 @strawberry.type(name="RenewalShare", description="One person a renewal is shared with (R-S1, R-S5).")
@@ -37,7 +34,7 @@ class RenewalShareType:
 
     @strawberry.field(description="The person's user status: INVITED until their first sign-in, then ACTIVE.")
     async def user_status(self, info: Info[Context, None]) -> str | None:
-        return await _statuses(info.context).load(self.email)
+        return await PersonStatuses.of(info.context).load(self.email)
 
     @classmethod
     def of(cls, g: ObjectGrant) -> RenewalShareType:
@@ -51,18 +48,6 @@ class RenewalShareType:
         )
 
 
-async def _grants_by_renewal(ctx: Context, numbers: list[str]) -> list[list[ObjectGrant]]:
-    rows = (
-        await ctx.session.execute(
-            service.renewal_shares_stmt_many(numbers).order_by(ObjectGrant.grantee_email, ObjectGrant.id)
-        )
-    ).scalars()
-    by: dict[str, list[ObjectGrant]] = {n: [] for n in numbers}
-    for g in rows:
-        by[g.object_id].append(g)
-    return [by[n] for n in numbers]
-
-
 @strawberry.type(name="SharingRenewalExtension")
 class RenewalSharing:
     """Fields the sharing plugin adds to the renewals plugin's ``Renewal`` type (the sharing tab)."""
@@ -73,18 +58,9 @@ class RenewalSharing:
     )
     async def shares(self, info: Info[Context, None]) -> list[RenewalShareType]:
         ctx = info.context
-        sn = self.support_number
-        grants = await ctx.loader("sharing.renewal_grants", lambda keys: _grants_by_renewal(ctx, keys)).load(sn)
-        # The caller's relation roles on this renewal, from the Renewal type's public fields and the
-        # grants just loaded (no query per renewal).
-        p = ctx.principal
-        roles = [g.role for g in grants if g.grantee_email == p.email]
-        if not p.is_staff and self.quote_to.email == p.email:
-            roles.append("OWNER")
-        if p.is_staff and self.sales_rep_email == p.email:
-            roles.append("ASSIGNED_REP")
-        ctx.require(service.RENEWAL_OBJECT, service.SHARE_ACTION, roles)
-        ctx.require_tenant()
+        grants = await RenewalShares.of(ctx).load(self.support_number)
+        # Owner and rep from the Renewal type's public fields: the renewals plugin owns the renewal.
+        service.require_may_see_shares(ctx, grants, self.quote_to.email, self.sales_rep_email)
         return [RenewalShareType.of(g) for g in grants]
 
 
@@ -97,7 +73,7 @@ class BillingDashboardShareType:
 
     @strawberry.field(description="The person's user status: INVITED until their first sign-in, then ACTIVE.")
     async def user_status(self, info: Info[Context, None]) -> str | None:
-        return await _statuses(info.context).load(self.email)
+        return await PersonStatuses.of(info.context).load(self.email)
 
     @classmethod
     def of(cls, g: ObjectGrant) -> BillingDashboardShareType:

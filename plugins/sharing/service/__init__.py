@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from plugins.sharing.service.billing_dashboard import (
     DASHBOARD_SHARED,
-    billing_dashboard_shares_stmt,
+    billing_dashboard_shares_page,
     revoke_billing_dashboard,
     share_billing_dashboard,
 )
@@ -30,6 +30,7 @@ from plugins.sharing.service.common import (
     SHARE_LIST_OBJECT,
     SHARE_ROLES,
     VIEWER,
+    Page,
     ShareTargets,
 )
 from plugins.sharing.service.people import forget_person, person_statuses
@@ -38,11 +39,13 @@ from plugins.sharing.service.renewals import (
     change_share_role,
     get_renewal_share,
     renewal_relation_roles,
-    renewal_shares_stmt,
-    renewal_shares_stmt_many,
+    renewal_shares_by_number,
+    renewal_shares_page,
+    require_may_see_shares,
     revoke_renewal_share,
     share_list_emails,
     share_renewal,
+    shares_of,
 )
 from plugins.sharing.service.share_lists import delete_share_list, get_share_list, list_share_lists, save_share_list
 from plugins.sharing.service.validation import check_list_name, check_share_role, normalise_emails, share_targets
@@ -62,6 +65,7 @@ __all__ = [
     "MAX_LIST_NAME",
     "RENEWAL_SHARED_KIND",
     "BILLING_DASHBOARD_SHARED_KIND",
+    "Page",
     "ShareTargets",
     "check_share_role",
     "normalise_emails",
@@ -74,11 +78,13 @@ __all__ = [
     "get_renewal_share",
     "change_share_role",
     "revoke_renewal_share",
-    "renewal_shares_stmt_many",
-    "renewal_shares_stmt",
+    "renewal_shares_page",
+    "shares_of",
+    "renewal_shares_by_number",
+    "require_may_see_shares",
     "share_billing_dashboard",
     "revoke_billing_dashboard",
-    "billing_dashboard_shares_stmt",
+    "billing_dashboard_shares_page",
     "DASHBOARD_SHARED",
     "get_share_list",
     "list_share_lists",

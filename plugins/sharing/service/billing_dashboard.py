@@ -11,12 +11,14 @@ from core.emails import normalise_email
 from core.errors import NotFound
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.models import ObjectGrant
+from core.pagination import keyset_page
 from plugins.sharing.service.common import (
     BILLING_DASHBOARD_ID,
     BILLING_DASHBOARD_OBJECT,
     BILLING_DASHBOARD_ROLE,
     BILLING_DASHBOARD_SHARED_KIND,
     SHARE_ACTION,
+    Page,
 )
 from plugins.sharing.service.renewals import _ensure_people, _upsert_grants
 from plugins.sharing.service.validation import share_targets
@@ -63,9 +65,19 @@ async def revoke_billing_dashboard(ctx: Context, email: str) -> ObjectGrant:
     return grant
 
 
-def billing_dashboard_shares_stmt():  # noqa: ANN201
-    return select(ObjectGrant).where(
-        ObjectGrant.object_type == BILLING_DASHBOARD_OBJECT, ObjectGrant.object_id == BILLING_DASHBOARD_ID
+async def billing_dashboard_shares_page(ctx: Context, *, first: int | None, after: str | None) -> Page:
+    """Colleagues the billing dashboard is shared with, by email (R-S4, R-S5)."""
+    ctx.require_tenant()
+    ctx.require(BILLING_DASHBOARD_OBJECT, SHARE_ACTION)
+    return await keyset_page(
+        ctx.session,
+        select(ObjectGrant).where(
+            ObjectGrant.object_type == BILLING_DASHBOARD_OBJECT, ObjectGrant.object_id == BILLING_DASHBOARD_ID
+        ),
+        [(ObjectGrant.grantee_email, False), (ObjectGrant.id, False)],
+        first=first,
+        after=after,
+        key_of=lambda g: (g.grantee_email, g.id),
     )
 
 

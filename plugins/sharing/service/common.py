@@ -4,11 +4,13 @@ every section uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from sqlalchemy.exc import IntegrityError
 
 from core.context import Context
 from core.errors import Conflict
+from core.pagination import LazyCount, PageCursors, PageInfo
 
 # R-S1: the relation roles a renewal can be shared with (policy.csv gives each its actions).
 PARTICIPANT = "PARTICIPANT"
@@ -32,6 +34,10 @@ MAX_LIST_NAME = 100
 # Kinds of the outbox emails / message-center entries this plugin writes.
 RENEWAL_SHARED_KIND = "sharing.renewal_shared"
 BILLING_DASHBOARD_SHARED_KIND = "sharing.billing_dashboard_shared"
+
+
+# A keyset page as core.pagination.keyset_page returns it: rows, page info, total, row cursors.
+Page: TypeAlias = tuple[list[Any], PageInfo, int | LazyCount, PageCursors]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.models import ObjectGrant, Person
@@ -36,12 +35,13 @@ async def forget_person(ctx: Context, email: str) -> int:
     return len(grants)
 
 
-async def person_statuses(session: AsyncSession, emails: Sequence[str]) -> list[str | None]:
-    """Batch: the user status (INVITED / ACTIVE / REMOVED) of each email, None when unknown."""
+async def person_statuses(ctx: Context, emails: Sequence[str]) -> list[str | None]:
+    """Batch: the user status (INVITED / ACTIVE / REMOVED) of each email, None when unknown. Unchecked:
+    it shows the people of shares whose reader was checked."""
     found = {
         email: status
         for email, status in (
-            await session.execute(select(Person.email, Person.status).where(Person.email.in_(set(emails))))
+            await ctx.session.execute(select(Person.email, Person.status).where(Person.email.in_(set(emails))))
         ).all()
     }
     return [found.get(e) for e in emails]

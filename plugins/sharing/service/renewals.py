@@ -6,12 +6,14 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import users as user_service
 from core.context import Context
 from core.errors import Conflict, NotFound
 from core.models import ObjectGrant, Person
-from plugins.sharing.service.common import PARTICIPANT, RENEWAL_OBJECT, RENEWAL_SHARED_KIND, SHARE_ACTION, _flush
+from core.pagination import keyset_page
+from plugins.sharing.service.common import PARTICIPANT, RENEWAL_OBJECT, RENEWAL_SHARED_KIND, SHARE_ACTION, Page, _flush
 from plugins.sharing.service.share_lists import get_share_list
 from plugins.sharing.service.validation import check_share_role, share_targets
 
@@ -167,11 +169,51 @@ async def revoke_renewal_share(ctx: Context, share_id: int) -> ObjectGrant:
     return grant
 
 
-def renewal_shares_stmt_many(support_numbers: Sequence[str]):  # noqa: ANN201
-    return select(ObjectGrant).where(
-        ObjectGrant.object_type == RENEWAL_OBJECT, ObjectGrant.object_id.in_(list(support_numbers))
+async def renewal_shares_page(ctx: Context, support_number: str, *, first: int | None, after: str | None) -> Page:
+    """People a renewal is shared with, by email (R-S5), for whoever may share it."""
+    support_number = await authorize_renewal_share(ctx, support_number)
+    return await keyset_page(
+        ctx.session,
+        select(ObjectGrant).where(ObjectGrant.object_type == RENEWAL_OBJECT, ObjectGrant.object_id == support_number),
+        [(ObjectGrant.grantee_email, False), (ObjectGrant.id, False)],
+        first=first,
+        after=after,
+        key_of=lambda g: (g.grantee_email, g.id),
     )
 
 
-def renewal_shares_stmt(support_number: str):  # noqa: ANN201
-    return select(ObjectGrant).where(ObjectGrant.object_type == RENEWAL_OBJECT, ObjectGrant.object_id == support_number)
+async def shares_of(session: AsyncSession, support_numbers: Sequence[str]) -> list[list[ObjectGrant]]:
+    """Each renewal's shares, by grantee email, in one statement whatever the number of renewals."""
+    rows = (
+        await session.execute(
+            select(ObjectGrant)
+            .where(ObjectGrant.object_type == RENEWAL_OBJECT, ObjectGrant.object_id.in_(list(support_numbers)))
+            .order_by(ObjectGrant.grantee_email, ObjectGrant.id)
+        )
+    ).scalars()
+    by: dict[str, list[ObjectGrant]] = {n: [] for n in support_numbers}
+    for g in rows:
+        by[g.object_id].append(g)
+    return [by[n] for n in support_numbers]
+
+
+async def renewal_shares_by_number(ctx: Context, support_numbers: Sequence[str]) -> list[list[ObjectGrant]]:
+    """The shares of a page of renewals (their sharing tabs), unchecked: each tab is checked with
+    :func:`require_may_see_shares` once its shares are loaded, as they decide the caller's roles."""
+    return await shares_of(ctx.session, support_numbers)
+
+
+def require_may_see_shares(
+    ctx: Context, grants: Sequence[ObjectGrant], owner_email: str, rep_email: str | None
+) -> None:
+    """A renewal's sharing tab is for those who may share it (§6: TECHNICAL). The caller's relation
+    roles come from the renewal's owner and assigned rep and from its shares already loaded, so a
+    page of renewals costs no query per renewal."""
+    p = ctx.principal
+    roles = [g.role for g in grants if g.grantee_email == p.email]
+    if not p.is_staff and owner_email == p.email:
+        roles.append("OWNER")
+    if p.is_staff and rep_email == p.email:
+        roles.append("ASSIGNED_REP")
+    ctx.require(RENEWAL_OBJECT, SHARE_ACTION, roles)
+    ctx.require_tenant()
