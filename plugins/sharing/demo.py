@@ -58,7 +58,7 @@ async def _a_demo_renewal(session: AsyncSession, tenant_id: int, owner: str) -> 
     return str(row[0]) if row else None
 
 
-async def demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
+async def add_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
     await _grant(
         session,
         tenant_id,

@@ -142,4 +142,4 @@ async def apply(session: AsyncSession, tenant_ids: dict[str, int], items: list[d
     await session.flush()
 
 
-SECTION = ImportSection(key=SECTION_KEY, validate=validate, apply=apply, order=500)
+SECTIONS = [ImportSection(key=SECTION_KEY, validate=validate, apply=apply, order=500)]

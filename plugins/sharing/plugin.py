@@ -1,12 +1,10 @@
-"""Sharing plugin: hook implementations (see core/hookspecs.py)."""
+"""Sharing plugin: hook implementations (see core/hookspecs.py), wiring only: the rules are in ``service``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.hookspecs import HOOK_VERSION, GraphContribution, ImportSection, PluginManifest, RoleCheck, hookimpl
 
@@ -34,21 +32,14 @@ def cc_migrations() -> Path:
 
 @hookimpl
 def cc_graph() -> GraphContribution:
-    from plugins.sharing.graph import (
-        BillingDashboardShareType,
-        RenewalShareType,
-        RenewalSharing,
-        ShareListType,
-        SharingMutation,
-        SharingQuery,
-    )
+    from plugins.sharing import graph
 
     return GraphContribution(
-        query=[SharingQuery],
-        mutation=[SharingMutation],
-        types=[RenewalShareType, BillingDashboardShareType, ShareListType],
+        query=[graph.Query],
+        mutation=[graph.Mutation],
+        types=graph.TYPES,
         # The sharing tab on the renewal itself; grafted only where the renewals plugin provides Renewal.
-        type_extensions={"Renewal": [RenewalSharing]},
+        type_extensions={"Renewal": [graph.RenewalSharing]},
     )
 
 
@@ -59,9 +50,9 @@ def cc_policies() -> Path:
 
 @hookimpl
 def cc_import_sections() -> Sequence[ImportSection]:
-    from plugins.sharing.importer import SECTION
+    from plugins.sharing.importer import SECTIONS
 
-    return [SECTION]
+    return SECTIONS
 
 
 @hookimpl
@@ -83,7 +74,7 @@ def cc_principal_roles() -> list[RoleCheck]:
 
 # trylast: run after the renewals plugin has added its demo renewals.
 @hookimpl(trylast=True)
-async def cc_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
-    from plugins.sharing.demo import demo_data
+async def cc_demo_data(session: Any, tenant_id: int, people: dict[str, str], clock: Any) -> None:
+    from plugins.sharing.demo import add_demo_data
 
-    await demo_data(session, tenant_id, people, clock)
+    await add_demo_data(session, tenant_id, people, clock)

@@ -3,6 +3,9 @@ the same-email-domain rule (R-S3), billing-dashboard shares (R-S4), listing and 
 
 from __future__ import annotations
 
+from core.db import tenant_session
+from plugins.sharing import api as sharing_api
+
 SHARE = """mutation($sn: String!, $role: ShareRole!, $emails: [String!], $list: ID) {
   shareRenewal(supportNumber: $sn, role: $role, emails: $emails, listId: $list) {
     id supportNumber email role grantedBy userStatus } }"""
@@ -494,6 +497,30 @@ async def test_share_counts_feed_the_export_and_the_dashboard(rapi):
     resp = await api.get("/renewals/report/summary.csv?source=pending_and_history", as_="tech@acme.com")
     rows = {r["Support Contract Number"]: r for r in csv.DictReader(io.StringIO(resp.text.lstrip("\ufeff")))}
     assert rows["SN-1"]["Number of People Shared With"] == "1"
+
+
+async def test_public_api_reads_who_a_renewal_is_shared_with(rapi):
+    """plugins.sharing.api for other plugins: the shares and their counts, of the session's tenant only."""
+    api = rapi
+    await api.ok(
+        SHARE, {"sn": "SN-1", "role": "VIEWER", "emails": ["fin@acme.com", "exec@acme.com"]}, as_="tech@acme.com"
+    )
+    await api.ok(SHARE, {"sn": "SN-1", "role": "PARTICIPANT", "emails": ["plain@acme.com"]}, as_="tech@acme.com")
+    numbers = ["SN-1", "SN-2", "SN-9"]
+    shares = {}
+    for tenant, shared in (("acme", 3), ("globex", 0)):
+        tid = (await api.sql("select id from tenants where key = :k", k=tenant))[0][0]
+        async with tenant_session(api.state.sessionmaker, tid) as session:
+            shares[tenant] = await sharing_api.renewal_shares(session, numbers)
+            counts = await sharing_api.renewal_share_counts(session, numbers)
+        assert counts == {"SN-1": shared, "SN-2": 0, "SN-9": 0}
+        assert {n: len(s) for n, s in shares[tenant].items()} == counts
+    assert [(s.support_number, s.email, s.role, s.granted_by) for s in shares["acme"]["SN-1"]] == [
+        ("SN-1", "exec@acme.com", "VIEWER", "tech@acme.com"),
+        ("SN-1", "fin@acme.com", "VIEWER", "tech@acme.com"),
+        ("SN-1", "plain@acme.com", "PARTICIPANT", "tech@acme.com"),
+    ]
+    assert (sharing_api.RENEWAL_SHARED, sharing_api.RENEWAL_UNSHARED) == ("renewal.shared", "renewal.unshared")
 
 
 async def test_disabling_the_sharing_module_suspends_shares_until_re_enabled(rapi):

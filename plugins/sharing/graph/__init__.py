@@ -3,15 +3,10 @@ Resolvers translate arguments and call ``service``; every decision is made there
 
 from __future__ import annotations
 
-from plugins.sharing.graph.mutations import SharingMutation
-from plugins.sharing.graph.queries import SharingQuery
+from plugins.sharing.graph.mutations import Mutation
+from plugins.sharing.graph.queries import Query
 from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, RenewalSharing, ShareListType
 
-__all__ = [
-    "BillingDashboardShareType",
-    "RenewalShareType",
-    "RenewalSharing",
-    "ShareListType",
-    "SharingMutation",
-    "SharingQuery",
-]
+TYPES: tuple[type, ...] = (RenewalShareType, BillingDashboardShareType, ShareListType)
+
+__all__ = ["TYPES", "Mutation", "Query", "RenewalSharing"]

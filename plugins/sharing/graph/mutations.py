@@ -12,7 +12,7 @@ from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareT
 
 
 @strawberry.type
-class SharingMutation:
+class Mutation:
     @strawberry.mutation(
         description="Share a renewal with people and/or a saved share list as PARTICIPANT or VIEWER "
         "(R-S1). Every address must be in your organisation's domains (R-S3): one foreign address "

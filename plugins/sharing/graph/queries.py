@@ -12,7 +12,7 @@ from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareT
 
 
 @strawberry.type
-class SharingQuery:
+class Query:
     @strawberry.field(description="People a renewal is shared with, and their roles (R-S5).")
     async def renewal_shares(
         self, info: Info[Context, None], support_number: str, first: int | None = None, after: str | None = None

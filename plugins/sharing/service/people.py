@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.context import Context
 from core.models import ObjectGrant, Person
+from plugins.sharing.api import RENEWAL_UNSHARED
 from plugins.sharing.service.common import BILLING_DASHBOARD_OBJECT, RENEWAL_OBJECT
 
 
@@ -31,7 +32,7 @@ async def forget_person(ctx: Context, email: str) -> int:
     await ctx.session.flush()
     for grant in grants:
         if grant.object_type == RENEWAL_OBJECT:
-            await ctx.emit("renewal.unshared", {"supportNumber": grant.object_id, "email": grant.grantee_email})
+            await ctx.emit(RENEWAL_UNSHARED, {"supportNumber": grant.object_id, "email": grant.grantee_email})
     return len(grants)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from core.context import Context
 from core.errors import Conflict, NotFound
 from core.models import ObjectGrant, Person
 from core.pagination import keyset_page
+from plugins.sharing.api import RENEWAL_SHARED, RENEWAL_UNSHARED
 from plugins.sharing.service.common import PARTICIPANT, RENEWAL_OBJECT, RENEWAL_SHARED_KIND, SHARE_ACTION, Page, _flush
 from plugins.sharing.service.share_lists import get_share_list
 from plugins.sharing.service.validation import check_share_role, share_targets
@@ -136,7 +137,7 @@ async def share_renewal(
         )
         ctx.send_email(email, subject, body, kind=RENEWAL_SHARED_KIND)
         ctx.post_message(email, subject, body, kind=RENEWAL_SHARED_KIND)
-    await ctx.emit("renewal.shared", {"supportNumber": support_number, "emails": list(targets.emails), "role": role})
+    await ctx.emit(RENEWAL_SHARED, {"supportNumber": support_number, "emails": list(targets.emails), "role": role})
     return grants
 
 
@@ -165,7 +166,7 @@ async def revoke_renewal_share(ctx: Context, share_id: int) -> ObjectGrant:
     await authorize_renewal_share(ctx, grant.object_id)
     await ctx.session.delete(grant)
     await ctx.session.flush()
-    await ctx.emit("renewal.unshared", {"supportNumber": grant.object_id, "email": grant.grantee_email})
+    await ctx.emit(RENEWAL_UNSHARED, {"supportNumber": grant.object_id, "email": grant.grantee_email})
     return grant
 
 
@@ -195,6 +196,24 @@ async def shares_of(session: AsyncSession, support_numbers: Sequence[str]) -> li
     for g in rows:
         by[g.object_id].append(g)
     return [by[n] for n in support_numbers]
+
+
+async def share_counts(session: AsyncSession, support_numbers: Sequence[str]) -> dict[str, int]:
+    """How many people each renewal is shared with (R-S5), in one statement."""
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None:  # the central tenant filter does not see an aggregate of columns
+        raise RuntimeError("share counts need a tenant-bound session")
+    rows = await session.execute(
+        select(ObjectGrant.object_id, func.count())
+        .where(
+            ObjectGrant.tenant_id == tenant_id,
+            ObjectGrant.object_type == RENEWAL_OBJECT,
+            ObjectGrant.object_id.in_(list(support_numbers)),
+        )
+        .group_by(ObjectGrant.object_id)
+    )
+    found = {number: int(n) for number, n in rows.all()}
+    return {number: found.get(number, 0) for number in support_numbers}
 
 
 async def renewal_shares_by_number(ctx: Context, support_numbers: Sequence[str]) -> list[list[ObjectGrant]]:
