@@ -35,11 +35,7 @@ def cc_graph() -> GraphContribution:
     from plugins.sharing import graph
 
     return GraphContribution(
-        query=[graph.Query],
-        mutation=[graph.Mutation],
-        types=graph.TYPES,
-        # The sharing tab on the renewal itself; grafted only where the renewals plugin provides Renewal.
-        type_extensions={"Renewal": [graph.RenewalSharing]},
+        query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES, type_extensions=graph.TYPE_EXTENSIONS
     )
 
 

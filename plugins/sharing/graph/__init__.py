@@ -8,5 +8,7 @@ from plugins.sharing.graph.queries import Query
 from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, RenewalSharing, ShareListType
 
 TYPES: tuple[type, ...] = (RenewalShareType, BillingDashboardShareType, ShareListType)
+# The sharing tab on the renewal itself; grafted only where the renewals plugin provides Renewal.
+TYPE_EXTENSIONS: dict[str, list[type]] = {"Renewal": [RenewalSharing]}
 
-__all__ = ["TYPES", "Mutation", "Query", "RenewalSharing"]
+__all__ = ["TYPES", "TYPE_EXTENSIONS", "Mutation", "Query", "RenewalSharing"]
