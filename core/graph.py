@@ -316,7 +316,7 @@ async def object_roles(ctx: Context, obj: str, object_id: str | None) -> list[st
     """Per-object relation roles (e.g. renewal PARTICIPANT) from the plugins that own ``obj``."""
     roles: list[str] = []
     hook = ctx.state.plugins.hook_for("cc_object_roles", ctx.enabled_plugins)
-    for result in hook(ctx=ctx, object=obj, object_id=str(object_id)):
+    for result in hook(ctx=ctx, object_type=obj, object_id=str(object_id)):
         value = await result if hasattr(result, "__await__") else result
         roles.extend(value or [])  # an async hookimpl may answer None (no roles for this object)
     return roles

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from core.jobs import JobContext
 
 PROJECT = "customer_center"
-HOOK_VERSION = 1
+HOOK_VERSION = 2  # 2: cc_object_roles takes object_type (it was object, which shadowed the builtin)
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -240,14 +240,14 @@ async def cc_principal_roles(session: AsyncSession, tenant_id: int, email: str) 
 
 
 @hookspec
-async def cc_object_roles(ctx: Context, object: str, object_id: str) -> Sequence[str] | None:
+async def cc_object_roles(ctx: Context, object_type: str, object_id: str) -> Sequence[str] | None:
     """Tell the relation roles the caller holds on one object of a type the plugin owns.
 
     Used by ``can``/``explain`` and by other plugins that must know whether the caller can see an
     object (``core.graph.object_roles``).
 
     :param ctx: The request context.
-    :param object: The object type, e.g. ``renewal`` (the Casbin object name).
+    :param object_type: The object type, e.g. ``renewal`` (the Casbin object name).
     :param object_id: The object's public key, e.g. a support number.
     :returns: The roles (e.g. ``OWNER``, ``PARTICIPANT``) for a type the plugin owns, None for other
         types. Raise ``NotFound`` when the caller cannot see the object at all. Results are concatenated.

@@ -65,9 +65,9 @@ def cc_http_routes() -> Sequence[Any]:
 
 
 @hookimpl
-async def cc_object_roles(ctx: Any, object: str, object_id: str) -> Sequence[str] | None:
+async def cc_object_roles(ctx: Any, object_type: str, object_id: str) -> Sequence[str] | None:
     """Relation roles on one renewal (object_id = support number); NOT_FOUND when not visible."""
-    if object != "renewal":
+    if object_type != "renewal":
         return None
     from plugins.renewals.service import object_roles
 

@@ -27,7 +27,7 @@ async def renewal_relation_roles(ctx: Context, support_number: str) -> list[str]
     hook = ctx.state.plugins.hook_for("cc_object_roles", ctx.enabled_plugins)
     owned = False
     roles: list[str] = []
-    for result in hook(ctx=ctx, object=RENEWAL_OBJECT, object_id=str(support_number)):
+    for result in hook(ctx=ctx, object_type=RENEWAL_OBJECT, object_id=str(support_number)):
         value = await result if hasattr(result, "__await__") else result
         if value is not None:
             owned = True
