@@ -18,6 +18,7 @@ from core.authz import same_domain
 from core.emails import parse_email
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
+from core.importing import Email, ImportItem, validate_items
 from core.models import ObjectGrant, Person, TenantDomain
 from plugins.sharing import service
 
@@ -30,44 +31,49 @@ IMPORT_ACTOR = "import"
 _email = parse_email
 
 
+class ShareItem(ImportItem):
+    """One share; which keys an object takes is checked after reading (the errors name them)."""
+
+    tenant: str | None = None
+    object: str | None = None
+    email: Email
+    supportNumber: str | None = None  # noqa: N815 - the documented key
+    role: str | None = None
+    grantedBy: Email | None = None  # noqa: N815
+
+
+def _object_errors(at: str, item: dict[str, Any], tenant_keys: set[str]) -> list[str]:
+    errors = [] if item.get("tenant") in tenant_keys else [f"{at}.tenant: unknown tenant {item.get('tenant')!r}"]
+    obj, sn, role = item.get("object"), item.get("supportNumber"), item.get("role")
+    if obj not in OBJECTS:
+        errors.append(f"{at}.object: one of {list(OBJECTS)}")
+    elif obj == "renewal":
+        if not isinstance(sn, str) or not sn.strip() or len(sn.strip()) > 64:
+            errors.append(f"{at}.supportNumber: required string of at most 64 characters")
+        if role not in service.SHARE_ROLES:
+            errors.append(f"{at}.role: one of {list(service.SHARE_ROLES)}")
+    else:
+        if sn is not None:
+            errors.append(f"{at}.supportNumber: only for object 'renewal'")
+        if role not in (None, service.BILLING_DASHBOARD_ROLE):
+            errors.append(f"{at}.role: leave out (or {service.BILLING_DASHBOARD_ROLE!r}) for the billing dashboard")
+    return errors
+
+
 def validate(items: Any, tenant_keys: set[str]) -> list[str]:
-    if not isinstance(items, list):
-        return [f"{SECTION_KEY}: must be a list"]
-    if len(items) > MAX_ITEMS:
-        return [f"{SECTION_KEY}: at most {MAX_ITEMS} items per document"]
-    errors: list[str] = []
+    _, errors = validate_items(ShareItem, items, SECTION_KEY, max_items=MAX_ITEMS)
+    if not isinstance(items, list) or len(items) > MAX_ITEMS:
+        return errors
     seen: set[tuple] = set()
     for i, item in enumerate(items):
-        at = f"{SECTION_KEY}[{i}]"
         if not isinstance(item, dict):
-            errors.append(f"{at}: must be an object")
             continue
-        if item.get("tenant") not in tenant_keys:
-            errors.append(f"{at}.tenant: unknown tenant {item.get('tenant')!r}")
-        obj = item.get("object")
-        if obj not in OBJECTS:
-            errors.append(f"{at}.object: one of {list(OBJECTS)}")
-        email = _email(item.get("email"))
-        if email is None:
-            errors.append(f"{at}.email: not a valid email address")
-        sn = item.get("supportNumber")
-        role = item.get("role")
-        if obj == "renewal":
-            if not isinstance(sn, str) or not sn.strip() or len(sn.strip()) > 64:
-                errors.append(f"{at}.supportNumber: required string of at most 64 characters")
-            if role not in service.SHARE_ROLES:
-                errors.append(f"{at}.role: one of {list(service.SHARE_ROLES)}")
-        elif obj == "billing_dashboard":
-            if sn is not None:
-                errors.append(f"{at}.supportNumber: only for object 'renewal'")
-            if role not in (None, service.BILLING_DASHBOARD_ROLE):
-                errors.append(f"{at}.role: leave out (or {service.BILLING_DASHBOARD_ROLE!r}) for the billing dashboard")
-        by = item.get("grantedBy")
-        if by is not None and _email(by) is None:
-            errors.append(f"{at}.grantedBy: not a valid email address")
-        key = (item.get("tenant"), obj, str(sn).strip() if sn else "*", email)
+        at = f"{SECTION_KEY}[{i}]"
+        errors += _object_errors(at, item, tenant_keys)
+        email, sn = _email(item.get("email")), item.get("supportNumber")
+        key = (item.get("tenant"), item.get("object"), str(sn).strip() if sn else "*", email)
         if email and key in seen:
-            errors.append(f"{at}: duplicate share of {obj} {key[2]} with {email}")
+            errors.append(f"{at}: duplicate share of {key[1]} {key[2]} with {email}")
         seen.add(key)
     return errors
 
