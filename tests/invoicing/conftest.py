@@ -48,11 +48,9 @@ async def issue(
     api: Any, email: str = "fin@acme.com", order: str = "ORD-1", amount: str = "1000.00", **over: Any
 ) -> str:
     """Issue an invoice the way production does: a renewal.accepted event. Returns its number."""
-    from plugins.invoicing import service
+    from plugins.invoicing.models import Invoice
 
     async with tenant_ctx(api, email) as ctx:
         await ctx.emit("renewal.accepted", renewal_payload(order, amount, **over))
-        inv = (
-            await ctx.session.execute(select(service.Invoice).where(service.Invoice.source_key == f"renewal:{order}"))
-        ).scalar_one()
+        inv = (await ctx.session.execute(select(Invoice).where(Invoice.source_key == f"renewal:{order}"))).scalar_one()
         return inv.number

@@ -1,0 +1,215 @@
+"""Disputes (R-I20): credit, rebill or cancel a disputed invoice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.errors import BadUserInput, Conflict, NotFound
+from core.money import parse_amount, quantize
+from plugins.invoicing.models import Application, Credit, CreditNote, Dispute, Invoice, Payment
+from plugins.invoicing.service.invoices import InvoiceSpec, LineSpec, create_invoice
+from plugins.invoicing.service.ledger import _apply, _new_credit, apply_open_credits, payable
+from plugins.invoicing.service.refunds import refund_credit
+from plugins.invoicing.service.rules import MAX_REASON_CHARS, _lock, _recompute, invoice_by_number, next_number
+
+
+# ---- disputes (R-I20) ----------------------------------------------------------------------------
+async def open_dispute(session: AsyncSession, number: str, reason: str, actor: str, now: datetime) -> Dispute:
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON_CHARS:
+        raise BadUserInput(f"reason must be 1 to {MAX_REASON_CHARS} characters", field="reason")
+    inv = await invoice_by_number(session, number, lock=True)
+    if inv.cancelled or inv.credited_total >= inv.total:
+        raise Conflict(f"Invoice {inv.number} has been credited already")
+    existing = (
+        await session.execute(select(Dispute.id).where(Dispute.invoice_id == inv.id, Dispute.status == "OPEN"))
+    ).first()
+    if existing:
+        raise Conflict(f"Invoice {inv.number} already has an open dispute")
+    dispute = Dispute(
+        tenant_id=inv.tenant_id,
+        number=await next_number(session, "DSP", inv.tenant_id),
+        invoice_id=inv.id,
+        reason=reason,
+        opened_by=actor,
+        opened_at=now,
+        status="OPEN",
+    )
+    session.add(dispute)
+    await session.flush()
+    return dispute
+
+
+@dataclass
+class RebillLine:
+    position: int
+    pre_tax_amount: Decimal
+
+
+async def resolve_dispute(
+    session: AsyncSession,
+    dispute_number: str,
+    outcome: str,
+    actor: str,
+    now: datetime,
+    *,
+    rebill_lines: Sequence[RebillLine] = (),
+    note: str = "",
+) -> Dispute:
+    """R-I20. REJECT: nothing moves. REBILL: the invoice is credited in full and a corrected invoice is
+    issued; what was paid moves to it (closing it when it covers it), any excess becomes credit.
+    CANCEL: credited in full, not rebilled; what was paid closes other unpaid invoices, the rest is refunded."""
+    if outcome not in ("REBILL", "CANCEL", "REJECT"):
+        raise BadUserInput("outcome must be REBILL, CANCEL or REJECT", field="outcome")
+    dispute = (
+        await session.execute(_lock(session, select(Dispute).where(Dispute.number == dispute_number)))
+    ).scalar_one_or_none()
+    if dispute is None:
+        raise NotFound(f"No dispute {dispute_number!r}", field="disputeNumber")
+    if dispute.status != "OPEN":
+        raise Conflict(f"Dispute {dispute.number} is already {dispute.status}")
+    dispute.resolved_by, dispute.resolved_at, dispute.resolution_note = actor, now, note[:MAX_REASON_CHARS]
+    if outcome == "REJECT":
+        dispute.status = "REJECTED"
+        await session.flush()
+        return dispute
+    inv = (
+        await session.execute(
+            _lock(session, select(Invoice).where(Invoice.id == dispute.invoice_id).options(selectinload(Invoice.lines)))
+        )
+    ).scalar_one()
+    if inv.pending_total > 0:
+        raise Conflict(
+            f"The customer announced a wire for {inv.number}: record its receipt, or resolve once the notice is overdue"
+        )
+    new_lines: list[LineSpec] = []
+    if outcome == "REBILL":
+        overrides = {r.position: r for r in rebill_lines}
+        unknown = set(overrides) - {ln.position for ln in inv.lines}
+        if unknown:
+            raise BadUserInput(f"No line at position {sorted(unknown)[0]} on {inv.number}", field="rebillLines")
+        for ln in inv.lines:
+            amount = ln.pre_tax_amount
+            if ln.position in overrides:
+                amount = parse_amount(overrides[ln.position].pre_tax_amount, inv.currency, allow_zero=True)
+            new_lines.append(
+                LineSpec(
+                    product=ln.product,
+                    pre_tax_amount=amount,
+                    category=ln.category,
+                    program=ln.program,
+                    product_family=ln.product_family,
+                    bundles_license=ln.bundles_license,
+                    description=ln.description,
+                    quantity=ln.quantity,
+                    tax_rate=ln.tax_rate,
+                    period_start=ln.period_start,
+                    period_end=ln.period_end,
+                )
+            )
+    freed = await _free_applications(session, inv, dispute, now)
+    credited = inv.total - inv.credited_total
+    if credited > 0:
+        session.add(
+            CreditNote(
+                tenant_id=inv.tenant_id,
+                invoice_id=inv.id,
+                dispute_id=dispute.id,
+                amount=credited,
+                reason=f"Dispute {dispute.number}",
+                created_at=now,
+            )
+        )
+        inv.credited_total += credited
+    inv.cancelled = True
+    _recompute(inv)
+    await session.flush()
+    if outcome == "REBILL":
+        rebill = await create_invoice(
+            session,
+            InvoiceSpec(
+                currency=inv.currency,
+                country=inv.country,
+                invoice_date=now.date(),
+                billing_email=inv.billing_email,
+                cc_emails=[e for e in inv.cc_emails.split(",") if e],
+                lines=new_lines,
+                order_number=inv.order_number,
+                po_number=inv.po_number,
+                order_payment_method=inv.order_payment_method,
+                source="REBILL",
+                source_key=f"rebill:{dispute.number}",
+                subscription_id=inv.subscription_id,
+                period_start=inv.period_start,
+                period_end=inv.period_end,
+                rebill_of_id=inv.id,
+            ),
+            now,
+            inv.tenant_id,
+            apply_credits=False,  # an older, unrelated credit must not get there before the original payment
+        )
+        # R-I20: the disputed invoice's own payment closes the rebill first; what it does not need
+        # stays in its credit.
+        for credit in freed:
+            take = min(credit.remaining, payable(rebill))
+            if take > 0:
+                _apply(session, rebill, take, method=credit.method, kind="TRANSFER", now=now, credit=credit)
+        dispute.rebill_invoice_id = rebill.id
+        dispute.status = "REBILLED"
+        # Then as for any new invoice (R-I19): open credits close what is still unpaid — the rest of a
+        # larger rebill, or other invoices from what the rebill did not need.
+        await apply_open_credits(session, inv.currency, now)
+    else:
+        dispute.status = "CANCELLED"
+        await apply_open_credits(session, inv.currency, now, credits=freed)
+        for credit in freed:
+            await refund_credit(session, credit, actor, now)
+    await session.flush()
+    return dispute
+
+
+async def _free_applications(session: AsyncSession, inv: Invoice, dispute: Dispute, now: datetime) -> list[Credit]:
+    """Reverse what was applied to ``inv``: credit-sourced amounts go back to their credit; payment
+    amounts become a DISPUTE credit per payment. Returns the credits holding the freed money."""
+    rows = (
+        await session.execute(
+            select(Application.payment_id, Application.credit_id, Application.method, func.sum(Application.amount))
+            .where(Application.invoice_id == inv.id)
+            .group_by(Application.payment_id, Application.credit_id, Application.method)
+            .order_by(func.min(Application.id))
+        )
+    ).all()
+    freed: list[Credit] = []
+    for payment_id, credit_id, method, total in rows:
+        net = quantize(Decimal(total or 0), inv.currency)
+        if net <= 0:
+            continue
+        if credit_id is not None:
+            credit = await session.get(Credit, credit_id)
+            _apply(session, inv, -net, method=method, kind="REVERSAL", now=now, credit=credit)
+            freed.append(credit)
+        else:
+            payment = await session.get(Payment, payment_id) if payment_id else None
+            _apply(session, inv, -net, method=method, kind="REVERSAL", now=now, payment=payment)
+            await session.flush()
+            freed.append(
+                await _new_credit(
+                    session,
+                    tenant_id=inv.tenant_id,
+                    currency=inv.currency,
+                    amount=net,
+                    source="DISPUTE",
+                    method=method,
+                    now=now,
+                    payment=payment,
+                    dispute=dispute,
+                )
+            )
+    return freed

@@ -1,0 +1,433 @@
+"""Card payments: intent → charge → settle, so a card is charged at most once (R-I16…R-I18)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import is_postgres
+from core.errors import AppError, BadUserInput, Conflict, NotFound, ServiceUnavailable
+from plugins.invoicing.gateway import GatewayError
+from plugins.invoicing.models import Invoice, Payment, PaymentIntent, PaymentMethod
+from plugins.invoicing.service.payments import Begin, PayRequest, _load_for_payment, check_method_rules
+from plugins.invoicing.service.refunds import settle_payment
+from plugins.invoicing.service.rules import ZERO, _lock, next_number
+
+# ---- card payments: intent → charge → settle ------------------------------------------------------
+INTENT_WAIT_SECONDS = 15.0  # how long a repeat of an in-flight idempotency key waits for its outcome
+INTENT_STALE_AFTER = timedelta(minutes=10)  # a claim this old is a crashed driver's: the job takes over
+
+
+@dataclass(frozen=True)
+class IntentView:
+    """What a caller needs of an intent, read in one transaction and used in others."""
+
+    id: int
+    gateway_key: str
+    token: str
+    amount: Decimal
+    currency: str
+    description: str
+    status: str
+    claimed: bool
+    payment_id: int | None
+    mine: bool  # this caller must drive it: charge, then settle
+
+
+def _view(intent: PaymentIntent, *, mine: bool) -> IntentView:
+    return IntentView(
+        id=intent.id,
+        gateway_key=intent.gateway_key,
+        token=intent.card_token,
+        amount=intent.amount,
+        currency=intent.currency,
+        description=", ".join(sorted(intent.allocation)),
+        status=intent.status,
+        claimed=intent.claimed,
+        payment_id=intent.payment_id,
+        mine=mine,
+    )
+
+
+def _within(session: AsyncSession) -> Begin:
+    """``session`` itself as the intent's transaction (the demo, the property test: no concurrency)."""
+
+    @asynccontextmanager
+    async def same() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    return same
+
+
+async def pay_by_card(
+    session: AsyncSession,
+    req: PayRequest,
+    actor: str,
+    now: datetime,
+    gateway: Any,
+    *,
+    begin: Begin | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> Payment:
+    """A card payment in three steps, so that a card is charged at most once whatever fails or runs
+    at the same time (in other workers too):
+
+    1. a PaymentIntent is committed in its own transaction (``begin``), holding the cited invoices:
+       while it is open any other card payment of them is refused with CONFLICT;
+    2. the gateway is charged outside any transaction, with the intent's ``gateway_key`` as its
+       idempotency key — a repeat of the same intent never charges twice;
+    3. the intent is settled in ``session`` (the request's transaction): the payment is recorded and
+       applied (R-I17: card payments land at once), or recorded FAILED (R-I18); the hold is released.
+
+    The intent cannot be written in the request's transaction: that one commits only after the
+    charge, and a failure between the two would erase the only trace of a real charge. A crash after
+    step 1 leaves a PENDING intent, finished by a retry with the same idempotency key or by the
+    ``invoicing.reconcile_card_payments`` job, which asks the gateway what became of its key.
+    A repeat of an idempotency key joins the first request's intent (waiting for its outcome on
+    PostgreSQL, where requests run in parallel) and answers its payment."""
+    opener = begin or _within(session)
+    intent = await _open_intent(opener, req, actor, now, idempotency_key, request_hash)
+    if not intent.mine:
+        wait = INTENT_WAIT_SECONDS if begin is not None and is_postgres(session) else 0.0
+        intent = await _await_intent(opener, intent, now, wait)
+        if not intent.mine:
+            return await _intent_payment(session, intent)
+    try:
+        result = await gateway.charge(
+            intent.token, intent.amount, intent.currency, intent.description, idempotency_key=intent.gateway_key
+        )
+    except GatewayError as exc:
+        if begin is not None:
+            await _release_claim(opener, intent.id, str(exc))
+        raise ServiceUnavailable(
+            "The card gateway did not answer, so the payment's outcome is not known yet: do not pay again. "
+            "It is reconciled with the gateway shortly; retrying with the same idempotencyKey finishes it now.",
+            retryable=True,
+        ) from exc
+    try:
+        return await settle_intent(session, intent.id, result, now)
+    except Exception:
+        if begin is not None:  # the request's transaction is lost; leave the intent to a retry or the job
+            await _release_claim(opener, intent.id, "settlement failed")
+        raise
+
+
+async def _intent_by_key(session: AsyncSession, actor: str, key: str) -> PaymentIntent | None:
+    return (
+        await session.execute(
+            select(PaymentIntent)
+            .where(PaymentIntent.actor_email == actor, PaymentIntent.idempotency_key == key)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+def _joined(found: PaymentIntent, request_hash: str) -> IntentView:
+    if found.request_hash != request_hash:
+        raise Conflict("This idempotency key was already used with a different request", field="idempotencyKey")
+    return _view(found, mine=False)
+
+
+async def _open_intent(
+    opener: Begin, req: PayRequest, actor: str, now: datetime, key: str | None, request_hash: str
+) -> IntentView:
+    try:
+        async with opener() as s:
+            return await _create_intent(s, req, actor, now, key, request_hash)
+    except IntegrityError:
+        # The same key from a concurrent request committed first.
+        if key:
+            async with opener() as s:
+                found = await _intent_by_key(s, actor, key)
+                if found is not None:
+                    return _joined(found, request_hash)
+        raise Conflict(
+            "A card payment of these invoices is being made at the same time; retry", retryable=True
+        ) from None
+
+
+async def _create_intent(
+    s: AsyncSession, req: PayRequest, actor: str, now: datetime, key: str | None, request_hash: str
+) -> IntentView:
+    if key:
+        found = await _intent_by_key(s, actor, key)
+        if found is not None:
+            return _joined(found, request_hash)
+    try:
+        invoices, allocation = await _load_for_payment(s, req.items)
+        currency = invoices[0].currency
+        charge = sum(allocation.values(), ZERO)
+        check_method_rules(invoices, "CARD", charge, currency, now.date())
+        token = await _card_token(s, req, now)
+        busy = [inv.number for inv in invoices if inv.intent_id is not None]
+        if busy:
+            raise Conflict(
+                f"A card payment of {busy[0]} is in progress; wait for its outcome before paying again",
+                retryable=True,
+            )
+    except AppError:
+        # Waiting for the invoices' lock may have been waiting for a request with this very key.
+        if key:
+            found = await _intent_by_key(s, actor, key)
+            if found is not None:
+                return _joined(found, request_hash)
+        raise
+    intent = PaymentIntent(
+        tenant_id=invoices[0].tenant_id,
+        gateway_key="pi_" + uuid.uuid4().hex,
+        idempotency_key=key,
+        request_hash=request_hash,
+        status="PENDING",
+        claimed=True,
+        claimed_at=now,
+        currency=currency,
+        amount=charge,
+        allocation={k: str(v) for k, v in allocation.items()},
+        card_token=token,
+        reference=req.reference[:200],
+        actor_email=actor,
+        created_at=now,
+    )
+    s.add(intent)
+    await s.flush()
+    for inv in sorted(invoices, key=lambda i: i.id):
+        # Conditional on what was read: another worker's intent or payment in between makes it miss.
+        held = await s.execute(
+            update(Invoice)
+            .where(
+                Invoice.id == inv.id,
+                Invoice.intent_id.is_(None),
+                Invoice.balance == inv.balance,
+                Invoice.pending_total == inv.pending_total,
+            )
+            .values(intent_id=intent.id)
+            .execution_options(synchronize_session=False)
+        )
+        if held.rowcount != 1:
+            raise Conflict(f"Invoice {inv.number} changed while it was being paid; retry", retryable=True)
+    return _view(intent, mine=True)
+
+
+async def _claim(opener: Begin, intent_id: int, now: datetime, *, stale_before: datetime | None = None) -> bool:
+    """Take over driving a PENDING intent nobody drives (or whose driver's claim is stale)."""
+    free = PaymentIntent.claimed.is_(False)
+    if stale_before is not None:
+        free = or_(free, PaymentIntent.claimed_at < stale_before)
+    async with opener() as s:
+        done = await s.execute(
+            update(PaymentIntent)
+            .where(PaymentIntent.id == intent_id, PaymentIntent.status == "PENDING", free)
+            .values(claimed=True, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return done.rowcount == 1
+
+
+async def _release_claim(opener: Begin, intent_id: int, error: str) -> None:
+    """Best effort: the job also takes over a claim older than INTENT_STALE_AFTER."""
+    try:
+        async with opener() as s:
+            await s.execute(
+                update(PaymentIntent)
+                .where(PaymentIntent.id == intent_id, PaymentIntent.status == "PENDING")
+                .values(claimed=False, last_error=error[:300])
+                .execution_options(synchronize_session=False)
+            )
+    except Exception:  # noqa: BLE001 - the caller's error is the one to report
+        return
+
+
+async def _await_intent(opener: Begin, intent: IntentView, now: datetime, wait: float) -> IntentView:
+    """A request repeating an idempotency key: the first request's intent once it is settled, or the
+    intent to drive when nobody drives it any more."""
+    deadline = time.monotonic() + wait
+    delay = 0.02
+    while True:
+        if intent.status != "PENDING":
+            return intent
+        if not intent.claimed and await _claim(opener, intent.id, now):
+            return replace(intent, claimed=True, mine=True)
+        if time.monotonic() >= deadline:
+            raise Conflict(
+                "A payment with this idempotency key is still being processed; retry shortly",
+                field="idempotencyKey",
+                retryable=True,
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.25)
+        async with opener() as s:
+            row = (
+                await s.execute(
+                    select(PaymentIntent).where(PaymentIntent.id == intent.id).execution_options(populate_existing=True)
+                )
+            ).scalar_one()
+            intent = _view(row, mine=False)
+
+
+async def _intent_payment(session: AsyncSession, intent: IntentView) -> Payment:
+    if intent.payment_id is None:
+        raise Conflict(
+            "That payment attempt ended before the card was charged; pay again with a new idempotencyKey",
+            field="idempotencyKey",
+        )
+    payment = await session.get(Payment, intent.payment_id)
+    assert payment is not None
+    return payment
+
+
+async def settle_intent(session: AsyncSession, intent_id: int, result: Any, now: datetime) -> Payment:
+    """Step 3 of ``pay_by_card`` (also run by the reconcile job): record the gateway's answer for the
+    intent. A charge that succeeded is money received and is applied (any excess becomes credit,
+    R-I19); a decline is a FAILED payment (R-I18). Settles an intent once: a concurrent second
+    settlement is refused with CONFLICT and rolled back."""
+    intent = (
+        await session.execute(
+            select(PaymentIntent).where(PaymentIntent.id == intent_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if intent.status in ("SUCCEEDED", "FAILED") and intent.payment_id is not None:
+        payment = await session.get(Payment, intent.payment_id)
+        assert payment is not None
+        return payment
+    invoices = list(
+        (
+            await session.execute(
+                _lock(
+                    session, select(Invoice).where(Invoice.number.in_(list(intent.allocation))).order_by(Invoice.id)
+                ).execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+    tid = intent.tenant_id
+    payment = Payment(
+        tenant_id=tid,
+        number=await next_number(session, "PAY", tid),
+        method="CARD",
+        currency=intent.currency,
+        amount=intent.amount,
+        allocation=dict(intent.allocation),
+        reference=intent.reference,
+        actor_email=intent.actor_email,
+        created_at=now,
+        status="PROCESSING",
+        card_token=intent.card_token,
+        card_last4=result.last4,
+        gateway_reference=result.reference,
+    )
+    session.add(payment)
+    await session.flush()
+    if result.ok:
+        await settle_payment(session, payment, now)
+    else:
+        payment.status = "FAILED"
+        payment.failure_reason = (result.failure_reason or "declined")[:300]
+    # A CANCELLED intent may still turn out charged (its driver was only slow): that money is kept.
+    done = await session.execute(
+        update(PaymentIntent)
+        .where(PaymentIntent.id == intent.id, PaymentIntent.status.in_(("PENDING", "CANCELLED")))
+        .values(status=payment.status, payment_id=payment.id, settled_at=now, claimed=False)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        raise Conflict("This card payment was settled at the same time elsewhere; retry to see it", retryable=True)
+    for inv in invoices:
+        if inv.intent_id == intent.id:
+            inv.intent_id = None
+    await session.flush()
+    return payment
+
+
+async def cancel_intent(session: AsyncSession, intent_id: int, now: datetime) -> bool:
+    """The gateway never received the intent's charge: close it and release its invoices."""
+    done = await session.execute(
+        update(PaymentIntent)
+        .where(PaymentIntent.id == intent_id, PaymentIntent.status == "PENDING")
+        .values(status="CANCELLED", settled_at=now, claimed=False)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return False
+    await session.execute(
+        update(Invoice)
+        .where(Invoice.intent_id == intent_id)
+        .values(intent_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+async def reconcile_card_intents(begin: Begin, gateway: Any, now: datetime) -> int:
+    """PENDING intents nobody drives any more (the driver gave up, or crashed: its claim is older than
+    INTENT_STALE_AFTER) are settled from the gateway's record of their key: charged → the payment is
+    recorded and applied; declined → FAILED; never received → CANCELLED. Each step is its own
+    transaction and the gateway is asked between them. Returns the intents settled."""
+    stale_before = now - INTENT_STALE_AFTER
+    async with begin() as s:
+        ids = list(
+            (
+                await s.execute(
+                    select(PaymentIntent.id)
+                    .where(
+                        PaymentIntent.status == "PENDING",
+                        or_(PaymentIntent.claimed.is_(False), PaymentIntent.claimed_at < stale_before),
+                    )
+                    .order_by(PaymentIntent.id)
+                )
+            ).scalars()
+        )
+    done = 0
+    for intent_id in ids:
+        if not await _claim(begin, intent_id, now, stale_before=stale_before):
+            continue
+        async with begin() as s:
+            key = (await s.execute(select(PaymentIntent.gateway_key).where(PaymentIntent.id == intent_id))).scalar_one()
+        try:
+            result = await gateway.lookup(key)
+        except GatewayError as exc:
+            await _release_claim(begin, intent_id, str(exc))
+            continue
+        async with begin() as s:
+            if result is None:
+                await cancel_intent(s, intent_id, now)
+            else:
+                await settle_intent(s, intent_id, result, now)
+        done += 1
+    return done
+
+
+async def _card_token(session: AsyncSession, req: PayRequest, now: datetime) -> str:
+    if req.payment_method_id is not None:
+        pm = await session.get(PaymentMethod, req.payment_method_id)
+        if pm is None or pm.removed or pm.tenant_id != session.info.get("tenant_id") or pm.kind != "CARD":
+            raise NotFound("No such saved card", field="paymentMethodId")
+        if card_expired(pm, now.date()):
+            # R-I14/R-I18: an expired card needs an alternative method for the transaction.
+            raise BadUserInput(
+                f"The saved card ending {pm.last4} has expired; provide another card or pay by wire transfer",
+                field="paymentMethodId",
+            )
+        return pm.token or ""
+    token = (req.card_token or "").strip()
+    if not token.startswith("tok_") or len(token) > 100:
+        raise BadUserInput(
+            "cardToken must be a gateway token (tok_…); card numbers are never accepted", field="cardToken"
+        )
+    return token
+
+
+def card_expired(pm: PaymentMethod, today: date) -> bool:
+    if pm.exp_year is None or pm.exp_month is None:
+        return False
+    return (today.year, today.month) > (pm.exp_year, pm.exp_month)

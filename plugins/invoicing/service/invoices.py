@@ -1,0 +1,173 @@
+"""Issuing invoices (R-I3, R-I5, R-I21)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import queue_email
+from core.errors import BadUserInput
+from core.money import CURRENCIES, quantize
+from plugins.invoicing.models import BillingProfile, Invoice, InvoiceLine
+from plugins.invoicing.service.ledger import apply_open_credits
+from plugins.invoicing.service.rules import ZERO, _tenant_id, due_date_for, next_number, tax_for, tax_rate_for
+
+
+# ---- invoices ----------------------------------------------------------------------------------
+@dataclass
+class LineSpec:
+    product: str
+    pre_tax_amount: Decimal
+    category: str = "SUBSCRIPTION"
+    program: str = "TECHNOLOGY"
+    product_family: str = ""
+    bundles_license: bool = False
+    description: str = ""
+    quantity: Decimal = Decimal(1)
+    tax_amount: Decimal | None = None  # None: the country's rate (core's country table)
+    tax_rate: Decimal | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+@dataclass
+class InvoiceSpec:
+    currency: str
+    country: str
+    invoice_date: date
+    billing_email: str
+    lines: list[LineSpec]
+    cc_emails: Sequence[str] = ()
+    order_number: str | None = None
+    po_number: str | None = None
+    order_payment_method: str | None = None
+    source: str = "MANUAL"
+    source_key: str | None = None
+    number: str | None = None
+    subscription_id: int | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    rebill_of_id: int | None = None
+    notify: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def account_contacts(session: AsyncSession) -> tuple[str, list[str]]:
+    """The billing profile's billing email and account contacts (R-I3)."""
+    profile = (await session.execute(select(BillingProfile))).scalar_one_or_none()
+    if profile is None:
+        return "", []
+    return profile.billing_email, [e for e in profile.account_contacts.split(",") if e]
+
+
+async def create_invoice(
+    session: AsyncSession,
+    spec: InvoiceSpec,
+    now: datetime,
+    tenant_id: int | None = None,
+    *,
+    apply_credits: bool = True,
+) -> Invoice:
+    """Issue an invoice (R-I5: only for provisioned services — callers pass billable lines only).
+    Taxes are computed per line, separate from the pre-tax amount (R-I21). Open credits of the same
+    currency are applied at once (R-I19) unless ``apply_credits`` is False (a rebill: its own money
+    comes first, R-I20). Idempotent per ``source_key``: the existing one is returned."""
+    tid = _tenant_id(session, tenant_id)
+    if spec.currency not in CURRENCIES:
+        raise BadUserInput(f"Unknown currency {spec.currency!r}", field="currency")
+    if not spec.lines:
+        raise BadUserInput("An invoice needs at least one line", field="lines")
+    if spec.source_key:
+        found = (
+            await session.execute(
+                select(Invoice).where(Invoice.tenant_id == tid, Invoice.source_key == spec.source_key)
+            )
+        ).scalar_one_or_none()
+        if found is not None:
+            return found
+    number = spec.number or await next_number(session, "INV", tid)
+    inv = Invoice(
+        tenant_id=tid,
+        number=number,
+        source=spec.source,
+        source_key=spec.source_key,
+        order_number=spec.order_number,
+        po_number=spec.po_number or None,
+        order_payment_method=spec.order_payment_method,
+        currency=spec.currency,
+        country=(spec.country or "US").upper(),
+        invoice_date=spec.invoice_date,
+        due_date=due_date_for(spec.invoice_date),
+        billing_email=spec.billing_email,
+        cc_emails=",".join(sorted({e for e in spec.cc_emails if e and e != spec.billing_email})),
+        subscription_id=spec.subscription_id,
+        period_start=spec.period_start,
+        period_end=spec.period_end,
+        rebill_of_id=spec.rebill_of_id,
+        created_at=now,
+        lines=[],
+    )
+    pre_tax = tax = ZERO
+    default_rate = tax_rate_for(inv.country)
+    for i, ls in enumerate(spec.lines):
+        amount = quantize(Decimal(ls.pre_tax_amount), spec.currency)
+        if amount < 0:
+            raise BadUserInput(f"lines[{i}].preTaxAmount must not be negative", field="lines")
+        if ls.tax_amount is not None:  # given (import): keep it, and the effective rate for rebills
+            line_tax = quantize(Decimal(ls.tax_amount), spec.currency)
+            rate = ls.tax_rate if ls.tax_rate is not None else _effective_rate(line_tax, amount)
+        else:
+            rate = default_rate if ls.tax_rate is None else ls.tax_rate
+            line_tax = tax_for(amount, rate, spec.currency)
+        inv.lines.append(
+            InvoiceLine(
+                tenant_id=tid,
+                position=i,
+                product=ls.product,
+                description=ls.description,
+                category=ls.category,
+                program=ls.program,
+                product_family=ls.product_family,
+                bundles_license=ls.bundles_license,
+                quantity=ls.quantity,
+                pre_tax_amount=amount,
+                tax_rate=rate,
+                tax_amount=line_tax,
+                period_start=ls.period_start,
+                period_end=ls.period_end,
+            )
+        )
+        pre_tax += amount
+        tax += line_tax
+    inv.pre_tax_total, inv.tax_total, inv.total = pre_tax, tax, pre_tax + tax
+    inv.balance = inv.total
+    session.add(inv)
+    await session.flush()
+    if spec.notify and inv.billing_email:
+        # R-I3: to the billing email of the order; account contacts copied.
+        queue_email(
+            session,
+            now,
+            tid,
+            inv.billing_email,
+            f"Invoice {inv.number}: {inv.currency} {inv.total} due {inv.due_date.isoformat()}",
+            f"Invoice {inv.number} for {inv.currency} {inv.total} (tax {inv.tax_total}) is due on "
+            f"{inv.due_date.isoformat()}."
+            + (f" PO {inv.po_number}." if inv.po_number else "")
+            + " Pay it in the customer center.",
+            kind="invoice.issued",
+            cc=[e for e in inv.cc_emails.split(",") if e],
+        )
+    if apply_credits:
+        await apply_open_credits(session, inv.currency, now)
+    return inv
+
+
+def _effective_rate(tax: Decimal, pre_tax: Decimal) -> Decimal:
+    return (tax / pre_tax).quantize(Decimal("0.000001")) if pre_tax else Decimal(0)

@@ -1,0 +1,191 @@
+"""Customer payments of invoices (R-I16…R-I19): the card rules, and wire notices."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import countries
+from core.errors import BadUserInput, NotFound
+from core.money import parse_amount
+from plugins.invoicing.models import Invoice, Payment
+from plugins.invoicing.service.ledger import payable
+from plugins.invoicing.service.rules import (
+    MAX_INVOICES_PER_PAYMENT,
+    PAY_METHODS,
+    WIRE_ARRIVAL_BUSINESS_DAYS,
+    WIRE_CLOSE_BUSINESS_DAYS,
+    ZERO,
+    _lock,
+    add_business_days,
+    next_number,
+)
+
+
+# ---- payments ----------------------------------------------------------------------------------
+@dataclass
+class PayItem:
+    invoice_number: str
+    amount: Decimal | None = None  # None: the whole amount still payable
+
+
+def cards_accepted(country: str) -> bool:
+    return countries.cards_accepted(country)
+
+
+def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal, currency: str, on: date) -> None:
+    """R-I16 for one payment over ``invoices``, by core's rule (the one renewal checkout applies too).
+
+    Card: each invoice's total (net + tax) and the charge are transactions of their own for the card
+    limit, in the invoice's country. Other methods: the card-only threshold applies per order, so
+    combining several orders in one payment never lifts them over it."""
+    if method == "CARD":
+        for inv in invoices:
+            what = f"Invoice {inv.number}"
+            countries.check_payment_method("CARD", inv.country, inv.total, inv.currency, on, field="method", what=what)
+        what = "This card payment"
+        countries.check_payment_method("CARD", invoices[0].country, charge, currency, on, field="method", what=what)
+        return
+    per_order: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    country_of: dict[str, str] = {}
+    for inv in invoices:
+        key = inv.order_number or f"invoice:{inv.number}"
+        per_order[key] += inv.total
+        country_of[key] = inv.country
+    for key, total in per_order.items():
+        what = f"Invoice {key.removeprefix('invoice:')}" if key.startswith("invoice:") else f"Order {key}"
+        countries.check_payment_method(method, country_of[key], total, currency, on, field="method", what=what)
+
+
+async def _load_for_payment(
+    session: AsyncSession, items: Sequence[PayItem], *, received: bool = False
+) -> tuple[list[Invoice], dict[str, Decimal]]:
+    """The cited invoices (locked) and how much goes to each. A customer's payment may cover what is
+    still payable — the balance less wires announced; money already ``received`` may cover the balance
+    (the announced wire may be this very money)."""
+    if not items:
+        raise BadUserInput("Cite at least one invoice number (R-I17)", field="invoices")
+    if len(items) > MAX_INVOICES_PER_PAYMENT:
+        raise BadUserInput(f"At most {MAX_INVOICES_PER_PAYMENT} invoices per payment", field="invoices")
+    numbers = [i.invoice_number.strip() for i in items]
+    if len(set(numbers)) != len(numbers):
+        raise BadUserInput("An invoice is cited twice", field="invoices")
+    found = {
+        inv.number: inv
+        for inv in (
+            await session.execute(
+                _lock(
+                    session, select(Invoice).where(Invoice.number.in_(numbers)).order_by(Invoice.id)
+                ).execution_options(populate_existing=True)
+            )
+        ).scalars()
+    }
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        raise NotFound(f"No invoice {missing[0]!r}", field="invoices")
+    invoices = [found[n] for n in numbers]
+    currencies = {inv.currency for inv in invoices}
+    if len(currencies) > 1:
+        raise BadUserInput("Invoices in different currencies cannot be paid together", field="invoices")
+    currency = currencies.pop()
+    allocation: dict[str, Decimal] = {}
+    for item, inv in zip(items, invoices, strict=True):
+        room = max(inv.balance, ZERO) if received else payable(inv)
+        if inv.cancelled or room <= 0:
+            raise BadUserInput(f"Invoice {inv.number} has nothing left to pay", field="invoices")
+        if item.amount is None:
+            amount = room
+        else:
+            amount = parse_amount(item.amount, currency)
+            if amount > room:
+                raise BadUserInput(
+                    f"{currency} {amount} exceeds the {currency} {room} still due on {inv.number}", field="amount"
+                )
+        allocation[inv.number] = amount
+    return invoices, allocation
+
+
+@dataclass
+class PayRequest:
+    items: list[PayItem]
+    method: str
+    card_token: str | None = None
+    payment_method_id: int | None = None
+    wire_amount: Decimal | None = None  # a wire notice may announce more than is due
+    reference: str = ""
+
+
+# A separate transaction, bound to the caller's tenant, committed when the block ends.
+Begin = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def pay_invoices(
+    session: AsyncSession,
+    req: PayRequest,
+    actor: str,
+    now: datetime,
+    gateway: Any,
+    *,
+    begin: Begin | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> Payment:
+    """Pay one or several invoices (R-I16…R-I19): by card (``pay_by_card``), or announce a wire
+    (``notify_wire``). A declined card is recorded as a FAILED payment (not an error) so the customer
+    can retry or switch to a wire (R-I18)."""
+    if req.method not in PAY_METHODS:
+        raise BadUserInput(f"method must be one of {', '.join(PAY_METHODS)}", field="method")
+    if req.method == "CARD":
+        from plugins.invoicing.service.intents import pay_by_card  # intents builds on this module
+
+        return await pay_by_card(
+            session, req, actor, now, gateway, begin=begin, idempotency_key=idempotency_key, request_hash=request_hash
+        )
+    return await notify_wire(session, req, actor, now)
+
+
+async def notify_wire(session: AsyncSession, req: PayRequest, actor: str, now: datetime) -> Payment:
+    """R-I17: the customer says a wire was sent — a remittance notice, not money. It changes no
+    balance and creates no credit, whatever amount it announces: an invoice closes, and a credit
+    exists, only once billing support records the receipt or the bank file is imported
+    (``record_receipt``), which then matches this notice. Until then it shows as pending on the
+    invoices (so the same amount is not paid twice), for about two business days to arrive and one
+    more to close; the wire-notices job marks it OVERDUE after that and the invoices are payable again."""
+    invoices, allocation = await _load_for_payment(session, req.items)
+    currency = invoices[0].currency
+    charge = sum(allocation.values(), ZERO)
+    check_method_rules(invoices, "WIRE", charge, currency, now.date())
+    announced = charge
+    if req.wire_amount is not None:
+        announced = parse_amount(req.wire_amount, currency, field="wireAmount")
+        if announced < charge:
+            raise BadUserInput(f"wireAmount must be at least the {currency} {charge} allocated", field="wireAmount")
+    tid = invoices[0].tenant_id
+    arrives = add_business_days(now.date(), WIRE_ARRIVAL_BUSINESS_DAYS)
+    payment = Payment(
+        tenant_id=tid,
+        number=await next_number(session, "PAY", tid),
+        method="WIRE",
+        currency=currency,
+        amount=announced,
+        allocation={k: str(v) for k, v in allocation.items()},
+        reference=req.reference[:200],
+        actor_email=actor,
+        created_at=now,
+        status="PENDING",
+        arrives_on=arrives,
+        settles_on=add_business_days(arrives, WIRE_CLOSE_BUSINESS_DAYS),
+    )
+    for inv in invoices:
+        inv.pending_total += allocation[inv.number]
+    session.add(payment)
+    await session.flush()
+    return payment

@@ -1,0 +1,148 @@
+"""Refunds of credit (R-I19, R-I20) and settling money received onto invoices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import BadUserInput, Conflict, Forbidden, NotFound
+from plugins.invoicing.models import Credit, Payment, Refund
+from plugins.invoicing.service.ledger import _apply, _new_credit, apply_open_credits
+from plugins.invoicing.service.rules import ZERO, _lock, invoice_by_number, next_number, to_usd
+
+# ---- refunds (R-I19, R-I20) ---------------------------------------------------------------------
+REFUND_STATUSES = ("PENDING_APPROVAL", "APPROVED", "REJECTED")
+# Money that came in as support rewards is never paid out in cash (R-W10): a credit holding it can
+# still close invoices, but is not refunded.
+NON_REFUNDABLE_METHODS = frozenset({"REWARDS"})
+
+
+async def _new_refund(
+    session: AsyncSession,
+    credit: Credit,
+    actor: str,
+    now: datetime,
+    *,
+    status: str,
+    decided_by: str | None = None,
+) -> Refund:
+    """Take the credit's open remainder off it into a refund. The money leaves the credit at once,
+    approved or not, so a pending refund cannot also close an invoice nor be requested twice."""
+    refund = Refund(
+        tenant_id=credit.tenant_id,
+        number=await next_number(session, "RF", credit.tenant_id),
+        credit_id=credit.id,
+        currency=credit.currency,
+        amount=credit.remaining,
+        status=status,
+        actor_email=actor,
+        created_at=now,
+        decided_by=decided_by,
+        decided_at=now if decided_by else None,
+    )
+    credit.remaining = ZERO
+    session.add(refund)
+    await session.flush()
+    return refund
+
+
+async def refund_credit(session: AsyncSession, credit: Credit, actor: str, now: datetime) -> Refund | None:
+    """R-I20: billing support cancelling a paid invoice returns what is left of the freed payment; the
+    resolution is their decision, so the refund is approved by it. Rewards are not refunded (R-W10)."""
+    if credit.remaining <= 0 or credit.method in NON_REFUNDABLE_METHODS:
+        return None
+    return await _new_refund(session, credit, actor, now, status="APPROVED", decided_by=actor)
+
+
+def refund_needs_approval(amount: Decimal, currency: str, approval_above_usd: Decimal, on: date) -> bool:
+    return to_usd(amount, currency, on) > approval_above_usd
+
+
+async def request_refund(
+    session: AsyncSession, credit_number: str, actor: str, now: datetime, *, approval_above_usd: Decimal
+) -> Refund:
+    """R-I19: a credit is refunded only when no unpaid invoices are left for it to close, and never more
+    than it holds — and a credit holds only money received. Above ``approval_above_usd`` (the setting
+    ``invoicing_refund_approval_usd``) the refund waits in PENDING_APPROVAL for billing support."""
+    credit = (
+        await session.execute(_lock(session, select(Credit).where(Credit.number == (credit_number or "").strip())))
+    ).scalar_one_or_none()
+    if credit is None:
+        raise NotFound(f"No credit {credit_number!r}", field="creditNumber")
+    if credit.method in NON_REFUNDABLE_METHODS:
+        raise Conflict(
+            f"Credit {credit.number} holds support rewards, which are never paid out in cash (R-W10)",
+            field="creditNumber",
+        )
+    if credit.remaining <= 0:
+        raise Conflict(f"Credit {credit.number} has nothing left to refund")
+    await apply_open_credits(session, credit.currency, now, credits=[credit])
+    if credit.remaining <= 0:
+        raise Conflict(f"Credit {credit.number} was used to close unpaid invoices; nothing left to refund")
+    if refund_needs_approval(credit.remaining, credit.currency, approval_above_usd, now.date()):
+        return await _new_refund(session, credit, actor, now, status="PENDING_APPROVAL")
+    return await _new_refund(session, credit, actor, now, status="APPROVED", decided_by="auto")
+
+
+async def decide_refund(
+    session: AsyncSession, refund_number: str, approve: bool, actor: str, now: datetime, note: str = ""
+) -> Refund:
+    """Billing support approves (pays out) or rejects a refund waiting for approval. A rejected
+    refund's amount goes back to its credit, which then closes unpaid invoices first (R-I19)."""
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise BadUserInput("note must be at most 500 characters", field="note")
+    if not approve and not note:
+        raise BadUserInput("Say why the refund is rejected (note)", field="note")
+    refund = (
+        await session.execute(_lock(session, select(Refund).where(Refund.number == (refund_number or "").strip())))
+    ).scalar_one_or_none()
+    if refund is None:
+        raise NotFound(f"No refund {refund_number!r}", field="refundNumber")
+    if refund.status != "PENDING_APPROVAL":
+        raise Conflict(f"Refund {refund.number} is already {refund.status}")
+    if refund.actor_email == actor:
+        raise Forbidden("A refund is approved or rejected by someone other than the person who asked for it")
+    refund.status = "APPROVED" if approve else "REJECTED"
+    refund.decided_by, refund.decided_at, refund.decision_note = actor, now, note
+    if not approve:
+        credit = (
+            await session.execute(_lock(session, select(Credit).where(Credit.id == refund.credit_id)))
+        ).scalar_one()
+        credit.remaining += refund.amount
+        if credit.remaining > credit.amount:
+            raise AssertionError(f"credit {credit.number} out of range")
+        await apply_open_credits(session, credit.currency, now, credits=[credit])
+    await session.flush()
+    return refund
+
+
+async def settle_payment(session: AsyncSession, payment: Payment, now: datetime) -> None:
+    """Money has been received: apply it to the cited invoices (up to each balance); any excess becomes
+    a credit (R-I19) that closes other unpaid invoices. Callers pass only money received — a confirmed
+    card charge, a recorded or imported receipt, a redemption — never a wire notice."""
+    excess = payment.amount
+    for number, amount_s in sorted(payment.allocation.items()):
+        amount = Decimal(amount_s)
+        inv = await invoice_by_number(session, number, lock=True)
+        take = min(amount, inv.balance) if not inv.cancelled else ZERO
+        _apply(session, inv, take, method=payment.method, kind="PAYMENT", now=now, payment=payment)
+        excess -= take
+    payment.status = "SUCCEEDED"
+    payment.settled_at = now
+    await session.flush()
+    if excess > 0:
+        credit = await _new_credit(
+            session,
+            tenant_id=payment.tenant_id,
+            currency=payment.currency,
+            amount=excess,
+            source="OVERPAYMENT",
+            method=payment.method,
+            now=now,
+            payment=payment,
+        )
+        await apply_open_credits(session, payment.currency, now, credits=[credit])

@@ -1,0 +1,114 @@
+"""Invoicing rule constants (SPEC §3) and the helpers every section shares: due dates and status
+(R-I1, R-I4), taxes (R-I21), exchange, business days, numbering and invoice lookup."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import countries, exchange
+from core.db import is_postgres
+from core.errors import BadUserInput, NotFound
+from core.money import quantize
+from plugins.invoicing.models import Invoice, InvoiceCounter
+
+ZERO = Decimal("0.00")
+
+# ---- rule constants ------------------------------------------------------------------------------
+PAYMENT_TERMS_DAYS = 30  # R-I4: due = invoice date + 30 days; overdue from day 31
+# R-I16's thresholds, the card countries and the exchange rates are core's (one table for checkout
+# and invoice payment): core/countries.py, core/exchange.py.
+CARD_MAX_TOTAL_USD = countries.CARD_MAX_TOTAL_USD
+CARD_ONLY_BELOW_USD = countries.CARD_ONLY_BELOW_USD
+WIRE_ARRIVAL_BUSINESS_DAYS = 2  # R-I17: a wire takes about two business days to arrive…
+WIRE_CLOSE_BUSINESS_DAYS = 1  # …and one more to close the invoice
+WEEKEND = frozenset({5, 6})  # Saturday, Sunday are not business days
+PAY_METHODS = ("CARD", "WIRE")  # what a customer can pay with in the portal
+RECORD_METHODS = ("WIRE", "CHECK", "CARD")  # what billing support records as received
+ORDER_PAYMENT_METHODS = frozenset({"CARD", "PO", "INVOICE", "POEF", "WIRE"})
+CATEGORIES = frozenset({"SUPPORT_RENEWAL", "SUBSCRIPTION", "LICENSE", "CLOUD_USAGE", "SERVICES"})
+PROGRAMS = frozenset({"TECHNOLOGY", "APPLICATIONS"})
+MAX_INVOICES_PER_PAYMENT = 50  # input lists are capped
+MAX_REASON_CHARS = 2000
+STATUSES = ("OVERDUE", "OPEN", "CLOSED")  # R-I1 (list order: needs attention first)
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+def due_date_for(invoice_date: date) -> date:
+    """R-I4: net 30 days from the invoice date."""
+    return invoice_date + timedelta(days=PAYMENT_TERMS_DAYS)
+
+
+def status_of(balance: Decimal, due: date, today: date) -> str:
+    """R-I1: CLOSED when paid in full; OVERDUE from the day after the due date (day 31); else OPEN."""
+    if balance <= 0:
+        return "CLOSED"
+    return "OVERDUE" if today > due else "OPEN"
+
+
+def tax_rate_for(country: str) -> Decimal:
+    """R-I21: the rate of the order's country, from core's country table."""
+    return countries.tax_rate(country)
+
+
+def tax_for(pre_tax: Decimal, rate: Decimal, currency: str) -> Decimal:
+    return quantize(pre_tax * rate, currency)
+
+
+def to_usd(amount: Decimal, currency: str, on: date) -> Decimal:
+    """``amount`` in USD at core's rate of ``on`` (a typed error when there is none, never a guess)."""
+    return exchange.to_usd(amount, currency, on)
+
+
+def add_business_days(start: date, days: int) -> date:
+    d = start
+    while days > 0:
+        d += timedelta(days=1)
+        if d.weekday() not in WEEKEND:
+            days -= 1
+    return d
+
+
+def _tenant_id(session: AsyncSession, tenant_id: int | None = None) -> int:
+    tid = tenant_id if tenant_id is not None else session.info.get("tenant_id")
+    if tid is None:
+        raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
+    return tid
+
+
+async def next_number(session: AsyncSession, prefix: str, tenant_id: int | None = None) -> str:
+    """The tenant's next number for ``prefix`` (INV, PAY, CR, DSP); the counter row is locked."""
+    tid = _tenant_id(session, tenant_id)
+    stmt = select(InvoiceCounter).where(InvoiceCounter.tenant_id == tid, InvoiceCounter.name == prefix)
+    if is_postgres(session):
+        stmt = stmt.with_for_update()
+    counter = (await session.execute(stmt)).scalar_one_or_none()
+    if counter is None:
+        counter = InvoiceCounter(tenant_id=tid, name=prefix, value=0)
+        session.add(counter)
+    counter.value += 1
+    return f"{prefix}-{counter.value:06d}"
+
+
+def _lock(session: AsyncSession, stmt: Any) -> Any:
+    return stmt.with_for_update() if is_postgres(session) else stmt
+
+
+async def invoice_by_number(session: AsyncSession, number: str, *, lock: bool = False) -> Invoice:
+    stmt = select(Invoice).where(Invoice.number == (number or "").strip())
+    if lock:
+        stmt = _lock(session, stmt)
+    inv = (await session.execute(stmt)).scalar_one_or_none()
+    if inv is None:
+        raise NotFound(f"No invoice {number!r}", field="invoiceNumber")
+    return inv
+
+
+def _recompute(inv: Invoice) -> None:
+    inv.balance = inv.total - inv.credited_total - inv.applied_total
+    if inv.balance < 0 or inv.applied_total < 0 or inv.credited_total < 0:  # a bug, never user input
+        raise AssertionError(f"invoice {inv.number} ledger out of range: balance {inv.balance}")
