@@ -1,92 +1,103 @@
-"""Import sections ``rewardAccounts`` and ``cloudUsage`` (docs/import/rewards.md)."""
+"""Import sections ``rewardAccounts`` and ``cloudUsage`` (docs/import/rewards.md).
+
+Each item is read by a model of core.importing's field types (errors naming the path); the rules
+across fields and items (tenant known, one account per tenant, the order and its service period,
+unique usage keys) are checked after. Apply upserts by natural key.
+"""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
 
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.hookspecs import ImportSection
+from core.importing import Amount, Currency, ImportItem, IsoDate, text, validate_items
 from core.models import Tenant
-from core.money import CURRENCIES
 from plugins.rewards.models import CloudUsage, RewardAccount
 from plugins.rewards.service import USAGE_CATEGORIES
 
-BOOL_FIELDS = ("onPremises", "payAsYouGo", "ula")
+ACCOUNTS, USAGE = "rewardAccounts", "cloudUsage"
+NO_CAP = sys.maxsize  # the rewards sections have never capped their item count
+PRICE_PLACES = Decimal("0.000001")  # rewards_cloud_usage prices and quantities are Numeric(18, 6)
+MAX_PRICE = Decimal("1e12")
 
 
-def _date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+def _region(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 2:
+        raise ValueError("two-letter ISO country code")
+    return value
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return d if d.is_finite() else None
+def _price(value: Decimal) -> Decimal:
+    if value != value.quantize(PRICE_PLACES) or value >= MAX_PRICE:
+        raise ValueError("at most 6 decimals and 12 integer digits")
+    return value
 
 
-def _common(item: Any, at: str, tenant_keys: set[str], errors: list[str]) -> bool:
-    if not isinstance(item, dict):
-        errors.append(f"{at}: must be an object")
-        return False
-    if item.get("tenant") not in tenant_keys:
-        errors.append(f"{at}.tenant: unknown tenant {item.get('tenant')!r}")
-    return True
+Price = Annotated[Amount, AfterValidator(_price)]
+
+
+class RewardAccountItem(ImportItem):
+    tenant: str
+    currency: Currency = "USD"
+    onPremises: bool = False
+    payAsYouGo: bool = False
+    ula: bool = False
+    region: Annotated[str, BeforeValidator(_region)] | None = None
+    sector: text(32) | None = None
+    orderNumber: text(64) | None = None
+    serviceStart: IsoDate | None = None
+    serviceEnd: IsoDate | None = None
+
+
+class CloudUsageItem(ImportItem):
+    tenant: str
+    subscription: text(64)
+    date: IsoDate
+    service: text(120)
+    category: str
+    unitNetPrice: Price
+    quantity: Price
+    overage: bool = False
+
+
+M = TypeVar("M", bound=ImportItem)
+
+
+def _read(model: type[M], items: Any, section: str) -> list[M]:
+    """The section's items as models (``apply`` runs only on a document that validated)."""
+    valid, errors = validate_items(model, items, section, max_items=NO_CAP)
+    if errors:
+        raise ValueError(f"apply of an unvalidated {section} section: {errors[0]}")
+    return [item for _, item in valid]
 
 
 def validate_accounts(items: Any, tenant_keys: set[str]) -> list[str]:
-    if not isinstance(items, list):
-        return ["rewardAccounts: must be a list"]
-    errors: list[str] = []
+    valid, errors = validate_items(RewardAccountItem, items, ACCOUNTS, max_items=NO_CAP)
     seen: set[str] = set()
-    for i, item in enumerate(items):
-        at = f"rewardAccounts[{i}]"
-        if not _common(item, at, tenant_keys, errors):
-            continue
-        if item.get("tenant") in seen:
-            errors.append(f"{at}.tenant: a tenant has one rewards account; {item['tenant']!r} appears twice")
-        seen.add(item.get("tenant"))
-        for f in BOOL_FIELDS:
-            if f in item and not isinstance(item[f], bool):
-                errors.append(f"{at}.{f}: must be true or false")
-        if item.get("currency", "USD") not in CURRENCIES:
-            errors.append(f"{at}.currency: unknown currency {item.get('currency')!r}")
-        region = item.get("region")
-        if region is not None and (not isinstance(region, str) or len(region) != 2):
-            errors.append(f"{at}.region: two-letter ISO country code")
-        sector = item.get("sector")
-        if sector is not None and (not isinstance(sector, str) or not sector.strip() or len(sector) > 32):
-            errors.append(f"{at}.sector: string of at most 32 characters")
-        order = item.get("orderNumber")
-        if order is not None and (not isinstance(order, str) or not order.strip() or len(order) > 64):
-            errors.append(f"{at}.orderNumber: string of at most 64 characters")
-        start, end = item.get("serviceStart"), item.get("serviceEnd")
-        if start is not None and _date(start) is None:
-            errors.append(f"{at}.serviceStart: date YYYY-MM-DD")
-        if end is not None and _date(end) is None:
-            errors.append(f"{at}.serviceEnd: date YYYY-MM-DD")
-        if _date(start) and _date(end) and _date(end) < _date(start):
+    for i, a in valid:
+        at = f"{ACCOUNTS}[{i}]"
+        if a.tenant not in tenant_keys:
+            errors.append(f"{at}.tenant: unknown tenant {a.tenant!r}")
+        if a.tenant in seen:
+            errors.append(f"{at}.tenant: a tenant has one rewards account; {a.tenant!r} appears twice")
+        seen.add(a.tenant)
+        if a.serviceStart and a.serviceEnd and a.serviceEnd < a.serviceStart:
             errors.append(f"{at}.serviceEnd: before serviceStart")
-        if (order is None) != (start is None):
+        if (a.orderNumber is None) != (a.serviceStart is None):
             errors.append(f"{at}.serviceStart: orderNumber and serviceStart go together (the universal-credits order)")
     return errors
 
 
 async def apply_accounts(session: AsyncSession, ids: dict[str, int], items: list[dict], clock: Any) -> None:
-    for item in items:
-        tenant_id = ids[item["tenant"]]
+    for item in _read(RewardAccountItem, items, ACCOUNTS):
+        tenant_id = ids[item.tenant]
         tenant = await session.get(Tenant, tenant_id)
         account = (
             await session.execute(select(RewardAccount).where(RewardAccount.tenant_id == tenant_id))
@@ -94,45 +105,29 @@ async def apply_accounts(session: AsyncSession, ids: dict[str, int], items: list
         if account is None:
             account = RewardAccount(tenant_id=tenant_id)
             session.add(account)
-        account.currency = item.get("currency", "USD")
-        account.on_premises = bool(item.get("onPremises", False))
-        account.pay_as_you_go = bool(item.get("payAsYouGo", False))
-        account.ula = bool(item.get("ula", False))
-        account.region = (item.get("region") or tenant.country).upper()
-        account.sector = (item.get("sector") or tenant.sector).upper()
-        account.order_number = item.get("orderNumber")
-        account.service_start = _date(item.get("serviceStart"))
-        account.service_end = _date(item.get("serviceEnd"))
+        account.currency = item.currency
+        account.on_premises = item.onPremises
+        account.pay_as_you_go = item.payAsYouGo
+        account.ula = item.ula
+        account.region = (item.region or tenant.country).upper()
+        account.sector = (item.sector or tenant.sector).upper()
+        account.order_number = item.orderNumber
+        account.service_start = item.serviceStart
+        account.service_end = item.serviceEnd
         account.updated_at = clock.now()
     await session.flush()
 
 
 def validate_usage(items: Any, tenant_keys: set[str]) -> list[str]:
-    if not isinstance(items, list):
-        return ["cloudUsage: must be a list"]
-    errors: list[str] = []
-    seen: set[tuple] = set()
-    for i, item in enumerate(items):
-        at = f"cloudUsage[{i}]"
-        if not _common(item, at, tenant_keys, errors):
-            continue
-        for f in ("subscription", "service"):
-            v = item.get(f)
-            if not isinstance(v, str) or not v.strip() or len(v) > (64 if f == "subscription" else 120):
-                errors.append(f"{at}.{f}: required string")
-        if _date(item.get("date")) is None:
-            errors.append(f"{at}.date: date YYYY-MM-DD")
-        if item.get("category") not in USAGE_CATEGORIES:
+    valid, errors = validate_items(CloudUsageItem, items, USAGE, max_items=NO_CAP)
+    seen: set[tuple[str, str, date, str]] = set()
+    for i, u in valid:
+        at = f"{USAGE}[{i}]"
+        if u.tenant not in tenant_keys:
+            errors.append(f"{at}.tenant: unknown tenant {u.tenant!r}")
+        if u.category not in USAGE_CATEGORIES:
             errors.append(f"{at}.category: one of {sorted(USAGE_CATEGORIES)}")
-        for f in ("unitNetPrice", "quantity"):
-            d = _decimal(item.get(f))
-            if d is None or d < 0:
-                errors.append(f"{at}.{f}: non-negative decimal")
-            elif d != d.quantize(Decimal("0.000001")) or abs(d) >= Decimal("1e12"):
-                errors.append(f"{at}.{f}: at most 6 decimals and 12 integer digits")
-        if "overage" in item and not isinstance(item["overage"], bool):
-            errors.append(f"{at}.overage: must be true or false")
-        key = (item.get("tenant"), item.get("subscription"), item.get("date"), item.get("service"))
+        key = (u.tenant, u.subscription, u.date, u.service)
         if key in seen:
             errors.append(f"{at}: duplicate usage for subscription, date and service")
         seen.add(key)
@@ -140,11 +135,11 @@ def validate_usage(items: Any, tenant_keys: set[str]) -> list[str]:
 
 
 async def apply_usage(session: AsyncSession, ids: dict[str, int], items: list[dict], clock: Any) -> None:
-    by_tenant: dict[int, list[dict]] = {}
-    for item in items:
-        by_tenant.setdefault(ids[item["tenant"]], []).append(item)
+    by_tenant: dict[int, list[CloudUsageItem]] = {}
+    for item in _read(CloudUsageItem, items, USAGE):
+        by_tenant.setdefault(ids[item.tenant], []).append(item)
     for tenant_id, rows in by_tenant.items():
-        days = [_date(r["date"]) for r in rows]
+        days = [r.date for r in rows]
         existing = {
             (u.subscription, u.usage_date, u.service): u
             for u in (
@@ -157,18 +152,18 @@ async def apply_usage(session: AsyncSession, ids: dict[str, int], items: list[di
                 )
             ).scalars()
         }
-        for item, day in zip(rows, days, strict=True):
-            key = (item["subscription"], day, item["service"])
+        for item in rows:
+            key = (item.subscription, item.date, item.service)
             usage = existing.get(key)
             if usage is None:
                 usage = existing[key] = CloudUsage(
-                    tenant_id=tenant_id, subscription=item["subscription"], usage_date=day, service=item["service"]
+                    tenant_id=tenant_id, subscription=item.subscription, usage_date=item.date, service=item.service
                 )
                 session.add(usage)
-            usage.category = item["category"]
-            usage.unit_net_price = _decimal(item["unitNetPrice"])
-            usage.quantity = _decimal(item["quantity"])
-            usage.overage = bool(item.get("overage", False))
+            usage.category = item.category
+            usage.unit_net_price = item.unitNetPrice
+            usage.quantity = item.quantity
+            usage.overage = item.overage
     await session.flush()
 
 
