@@ -171,8 +171,6 @@ async def payments_csv(ctx: Context, request: Request) -> Response:
 
 
 async def schedule_csv(ctx: Context, request: Request) -> Response:
-    from plugins.invoicing.jobs import billables
-
     ctx.require_tenant()
     ctx.require("billing_profile", "view")
     number = request.path_params["number"]
@@ -183,7 +181,7 @@ async def schedule_csv(ctx: Context, request: Request) -> Response:
     ).scalar_one_or_none()
     if sub is None:
         raise NotFound(f"No subscription {number!r}")
-    entries = svc.build_schedule(sub.start_date, sub.end_date, sub.frequency, billables(sub), sub.currency)
+    entries = svc.build_schedule(sub.start_date, sub.end_date, sub.frequency, svc.billables(sub), sub.currency)
     out = [csv_line(SCHEDULE_COLUMNS)]
     for e in entries:
         out.append(

@@ -21,31 +21,6 @@ from plugins.invoicing.models import Subscription, SubscriptionProduct, UsageRec
 PLUGIN = "invoicing"
 
 
-def billables(sub: Subscription) -> list[svc.Billable]:
-    return [
-        svc.Billable(
-            key=p.line_key,
-            order_number=p.order_number,
-            product=p.product,
-            amount=p.amount,
-            provisioned_on=p.provisioned_on,
-            pooled=p.pooled,
-            payment_method=p.payment_method,
-            po_number=p.po_number,
-            category=p.category,
-            program=p.program,
-            product_family=p.product_family,
-            bundles_license=p.bundles_license,
-        )
-        for p in sub.products
-    ]
-
-
-def schedule_key(sub: Subscription, group: tuple[date, str, str]) -> str:
-    bill, method, po = group
-    return f"schedule:{sub.number}:{bill.isoformat()}:{method}:{po}"
-
-
 async def issue_invoices(ctx: JobContext) -> int:
     """R-I6…R-I13: issue every billing-schedule invoice whose bill date has come, and last month's
     overage / bursting / pay-as-you-go usage invoices (R-I11, R-I12)."""
@@ -60,11 +35,13 @@ async def issue_invoices(ctx: JobContext) -> int:
                 )
             ).scalars()
             for sub in list(subs):
-                entries = svc.build_schedule(sub.start_date, sub.end_date, sub.frequency, billables(sub), sub.currency)
+                entries = svc.build_schedule(
+                    sub.start_date, sub.end_date, sub.frequency, svc.billables(sub), sub.currency
+                )
                 for group, items in sorted(svc.group_entries(entries).items()):
                     if group[0] > today:
                         continue
-                    key = schedule_key(sub, group)
+                    key = svc.schedule_key(sub, group)
                     if not await claim_once(session, "invoicing.issue_invoices", f"{tenant.id}:{key}", tenant.id, now):
                         continue
                     await svc.create_invoice(

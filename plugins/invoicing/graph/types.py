@@ -3,24 +3,22 @@ page of invoices costs the same number of SQL statements whatever its size."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.context import Context
-from core.db import as_records, one_of, records
 from core.fields import computed_attributes, prefetched_in
 from core.ids import to_global_id
 from core.money import MoneyType, whole_units
 from plugins.invoicing import service as svc
-from plugins.invoicing.models import Application, Credit, Dispute, Invoice, InvoiceLine, Payment, Refund, Subscription
+from plugins.invoicing.graph.loaders import InvoiceApplications, InvoiceLines, IssuedScheduleInvoices
+from plugins.invoicing.models import Credit, Invoice, InvoiceLine, Payment, Subscription
 
 
 # ------------------------------------------------------------------------------------ enums
@@ -124,6 +122,10 @@ class InvoiceLineType:
             currency=currency,
         )
 
+    @classmethod
+    def list_of(cls, lines: Sequence[Any], currency: str) -> list[InvoiceLineType]:
+        return [cls.of(ln, currency) for ln in lines]
+
 
 @strawberry.type(description="A ledger row: money of a payment or credit applied to (or taken off) an invoice.")
 class AppliedPayment:
@@ -133,6 +135,18 @@ class AppliedPayment:
     kind: str
     amount: MoneyType
     applied_at: datetime
+
+    @classmethod
+    def of(cls, a: svc.AppliedRow, currency: str) -> AppliedPayment:
+        app = a.application
+        return cls(
+            payment_number=a.payment_number,
+            credit_number=a.credit_number,
+            method=app.method,
+            kind=app.kind,
+            amount=_money(app.amount, currency),
+            applied_at=app.created_at,
+        )
 
 
 @computed_attributes
@@ -200,72 +214,19 @@ class InvoiceType:
         description="Lines with pre-tax amount and tax separate (R-I21).", metadata=prefetched_in("page_lines")
     )
     def lines(self, info: Info[Context, None]) -> list[InvoiceLineType]:
-        # Not ``async``: a page that loaded its lines answers synchronously; otherwise the
-        # DataLoader's future, which graphql-core awaits like a coroutine.
+        # Not ``async``: a page that loaded its lines answers synchronously; otherwise a coroutine,
+        # which graphql-core awaits.
         if self.page_lines is not None:
             return self.page_lines
-        return _lines_loader(info.context).load((self._id, self.currency))  # type: ignore[return-value]
+        return self._load_lines(info.context)  # type: ignore[return-value]
+
+    async def _load_lines(self, ctx: Context) -> list[InvoiceLineType]:
+        return InvoiceLineType.list_of(await InvoiceLines.of(ctx).load(self._id), self.currency)
 
     @strawberry.field(description="Payments and credits applied to this invoice (payment history, R-I2).")
     async def payments(self, info: Info[Context, None]) -> list[AppliedPayment]:
-        return await info.context.loader("invoicing.applied", _load_applied(info.context)).load(
-            (self._id, self.currency)
-        )
-
-
-def _lines_loader(ctx: Context) -> DataLoader:
-    return ctx.loader("invoicing.lines", _load_lines(ctx))
-
-
-def _load_lines(ctx: Context) -> Any:
-    async def load(keys: list[tuple[int, str]]) -> list[list[InvoiceLineType]]:
-        ids = [k[0] for k in keys]
-        rows = as_records(
-            await ctx.session.execute(
-                records(InvoiceLine)
-                .where(one_of(ctx.session, InvoiceLine.invoice_id, ids))
-                .order_by(InvoiceLine.position)
-            )
-        )
-        by: dict[int, list[InvoiceLine]] = defaultdict(list)
-        for ln in rows:
-            by[ln.invoice_id].append(ln)
-        return [[InvoiceLineType.of(ln, cur) for ln in by[i]] for i, cur in keys]
-
-    return load
-
-
-def _load_applied(ctx: Context) -> Any:
-    async def load(keys: list[tuple[int, str]]) -> list[list[AppliedPayment]]:
-        ids = [k[0] for k in keys]
-        rows = (
-            await ctx.session.execute(
-                select(Application, Payment.number, Credit.number)
-                .outerjoin(Payment, Payment.id == Application.payment_id)
-                .outerjoin(Credit, Credit.id == Application.credit_id)
-                .where(Application.invoice_id.in_(ids))
-                .order_by(Application.id)
-            )
-        ).all()
-        by: dict[int, list[tuple[Application, str | None, str | None]]] = defaultdict(list)
-        for app, pnum, cnum in rows:
-            by[app.invoice_id].append((app, pnum, cnum))
-        return [
-            [
-                AppliedPayment(
-                    payment_number=pnum,
-                    credit_number=cnum,
-                    method=a.method,
-                    kind=a.kind,
-                    amount=_money(a.amount, cur),
-                    applied_at=a.created_at,
-                )
-                for a, pnum, cnum in by[i]
-            ]
-            for i, cur in keys
-        ]
-
-    return load
+        applied = await InvoiceApplications.of(info.context).load(self._id)
+        return [AppliedPayment.of(a, self.currency) for a in applied]
 
 
 @strawberry.type
@@ -352,43 +313,23 @@ class RefundType:
     decided_at: datetime | None
     decision_note: str
 
-
-async def _refund_types(ctx: Context, refunds: list[Refund]) -> list[RefundType]:
-    credits = {
-        c.id: c
-        for c in (
-            await ctx.session.execute(select(Credit).where(Credit.id.in_({r.credit_id for r in refunds})))
-        ).scalars()
-    }
-    payment_ids = {c.payment_id for c in credits.values() if c.payment_id}
-    numbers = dict(
-        (await ctx.session.execute(select(Payment.id, Payment.number).where(Payment.id.in_(payment_ids)))).all()
-    )
-    out = []
-    for r in refunds:
-        credit = credits[r.credit_id]
-        out.append(
-            RefundType(
-                id=strawberry.ID(to_global_id("Refund", r.id)),
-                number=r.number,
-                status=RefundStatus(r.status),
-                amount=_money(r.amount, r.currency),
-                credit_number=credit.number,
-                credit_source=credit.source,
-                payment_number=numbers.get(credit.payment_id),
-                requested_by=r.actor_email,
-                created_at=r.created_at,
-                decided_by=r.decided_by,
-                decided_at=r.decided_at,
-                decision_note=r.decision_note,
-            )
+    @classmethod
+    def of(cls, v: svc.RefundView) -> RefundType:
+        r = v.refund
+        return cls(
+            id=strawberry.ID(to_global_id("Refund", r.id)),
+            number=r.number,
+            status=RefundStatus(r.status),
+            amount=_money(r.amount, r.currency),
+            credit_number=v.credit_number,
+            credit_source=v.credit_source,
+            payment_number=v.payment_number,
+            requested_by=r.actor_email,
+            created_at=r.created_at,
+            decided_by=r.decided_by,
+            decided_at=r.decided_at,
+            decision_note=r.decision_note,
         )
-    return out
-
-
-async def _refund_result(ctx: Context, number: str) -> RefundType:
-    refund = (await ctx.session.execute(select(Refund).where(Refund.number == number))).scalar_one()
-    return (await _refund_types(ctx, [refund]))[0]
 
 
 @strawberry.type(name="Dispute")
@@ -405,15 +346,13 @@ class DisputeType:
     resolution_note: str
     rebill_invoice_number: str | None
 
-
-async def _dispute_types(ctx: Context, disputes: list[Dispute]) -> list[DisputeType]:
-    ids = {d.invoice_id for d in disputes} | {d.rebill_invoice_id for d in disputes if d.rebill_invoice_id}
-    numbers = dict((await ctx.session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids)))).all())
-    return [
-        DisputeType(
+    @classmethod
+    def of(cls, v: svc.DisputeView) -> DisputeType:
+        d = v.dispute
+        return cls(
             id=strawberry.ID(to_global_id("Dispute", d.id)),
             number=d.number,
-            invoice_number=numbers[d.invoice_id],
+            invoice_number=v.invoice_number,
             status=d.status,
             reason=d.reason,
             opened_by=d.opened_by,
@@ -421,10 +360,8 @@ async def _dispute_types(ctx: Context, disputes: list[Dispute]) -> list[DisputeT
             resolved_by=d.resolved_by,
             resolved_at=d.resolved_at,
             resolution_note=d.resolution_note,
-            rebill_invoice_number=numbers.get(d.rebill_invoice_id) if d.rebill_invoice_id else None,
+            rebill_invoice_number=v.rebill_invoice_number,
         )
-        for d in disputes
-    ]
 
 
 @strawberry.type(description="A saved card: token-backed, only the last four digits are kept.")
@@ -437,6 +374,19 @@ class SavedCard:
     expired: bool
     is_default: bool
 
+    @classmethod
+    def of(cls, v: svc.SavedCardView) -> SavedCard:
+        pm = v.card
+        return cls(
+            id=strawberry.ID(to_global_id("SavedCard", pm.id)),
+            label=pm.label,
+            last4=pm.last4,
+            exp_month=pm.exp_month,
+            exp_year=pm.exp_year,
+            expired=v.expired,
+            is_default=pm.is_default,
+        )
+
 
 @strawberry.type
 class AmountDue:
@@ -444,6 +394,15 @@ class AmountDue:
     invoices: int
     amount: MoneyType
     overdue: MoneyType
+
+    @classmethod
+    def of(cls, d: svc.AmountDue) -> AmountDue:
+        return cls(
+            currency=d.currency,
+            invoices=d.invoices,
+            amount=_money(d.amount, d.currency),
+            overdue=_money(d.overdue, d.currency),
+        )
 
 
 @strawberry.type(name="BillingProfile", description="R-I14: payments due, contacts, payment methods, plans.")
@@ -455,6 +414,17 @@ class BillingProfileType:
     open_credits: list[CreditType]
     po_change_requests: list[PoChangeRequestType]
 
+    @classmethod
+    def of(cls, v: svc.ProfileView) -> BillingProfileType:
+        return cls(
+            billing_email=v.billing_email,
+            account_contacts=v.account_contacts,
+            payments_due=[AmountDue.of(d) for d in v.payments_due],
+            cards=[SavedCard.of(c) for c in v.cards],
+            open_credits=[CreditType.of(c) for c in v.open_credits],
+            po_change_requests=[PoChangeRequestType.of(r) for r in v.po_change_requests],
+        )
+
 
 @strawberry.type(name="PoChangeRequest")
 class PoChangeRequestType:
@@ -465,6 +435,19 @@ class PoChangeRequestType:
     status: str
     requested_by: str
     created_at: datetime
+
+    @classmethod
+    def of(cls, v: svc.PoChangeView) -> PoChangeRequestType:
+        r = v.request
+        return cls(
+            id=strawberry.ID(to_global_id("PoChangeRequest", r.id)),
+            invoice_number=v.invoice_number,
+            po_number=r.po_number,
+            document_name=r.document_name,
+            status=r.status,
+            requested_by=r.requested_by,
+            created_at=r.created_at,
+        )
 
 
 @strawberry.type
@@ -478,6 +461,10 @@ class InvoiceCounts:
 class PaymentResult:
     payment: PaymentType
     invoices: list[InvoiceType]
+
+    @classmethod
+    def of(cls, out: svc.PaymentOutcome, today: date) -> PaymentResult:
+        return cls(payment=PaymentType.of(out.payment), invoices=[InvoiceType.of(i, today) for i in out.invoices])
 
 
 @strawberry.type
@@ -526,6 +513,28 @@ class BillingScheduleEntryType:
     invoice_number: str | None = strawberry.field(description="Set once the job has issued it.")
     lines: list[BillingScheduleLineType]
 
+    @classmethod
+    def of(cls, s: svc.ScheduledInvoice, currency: str, issued: dict[str, str]) -> BillingScheduleEntryType:
+        return cls(
+            bill_date=s.bill_date,
+            payment_method=s.payment_method,
+            po_number=s.po_number,
+            amount=_money(s.amount, currency),
+            display_amount=whole_units(s.amount),
+            invoice_number=issued.get(s.source_key),
+            lines=[
+                BillingScheduleLineType(
+                    product_key=e.product.key,
+                    product=e.product.product,
+                    order_number=e.product.order_number,
+                    period_start=e.period_start,
+                    period_end=e.period_end,
+                    amount=_money(e.amount, currency),
+                )
+                for e in s.entries
+            ],
+        )
+
 
 @strawberry.type(name="Subscription")
 class SubscriptionType:
@@ -544,37 +553,33 @@ class SubscriptionType:
     schedule_csv_url: str
     _id: strawberry.Private[int]
     _entries: strawberry.Private[list]
+    row: strawberry.Private[Subscription]
 
     @classmethod
     def of(cls, sub: Subscription) -> SubscriptionType:
-        from plugins.invoicing.jobs import billables
-
-        term = svc.months_between(sub.start_date, sub.end_date)
+        terms = svc.subscription_terms(sub)
         c = sub.currency
-        products = []
-        for p in sub.products:
-            months = svc.months_between(max(p.provisioned_on or sub.start_date, sub.start_date), sub.end_date)
-            products.append(
-                SubscriptionProductType(
-                    key=p.line_key,
-                    order_number=p.order_number,
-                    product=p.product,
-                    category=p.category,
-                    program=p.program,
-                    product_family=p.product_family,
-                    amount=_money(p.amount, c),
-                    charge=_money(svc.prorated_charge(p.amount, term, months, p.pooled, c), c),
-                    term_months=months,
-                    pooled=p.pooled,
-                    payment_method=p.payment_method,
-                    po_number=p.po_number,
-                    provisioned_on=p.provisioned_on,
-                    subscribed_quantity=p.subscribed_quantity,
-                    burst_limit=p.subscribed_quantity * svc.BURST_MAX_FACTOR,
-                    hourly_price=p.hourly_price,
-                )
+        products = [
+            SubscriptionProductType(
+                key=pt.product.line_key,
+                order_number=pt.product.order_number,
+                product=pt.product.product,
+                category=pt.product.category,
+                program=pt.product.program,
+                product_family=pt.product.product_family,
+                amount=_money(pt.product.amount, c),
+                charge=_money(pt.charge, c),
+                term_months=pt.term_months,
+                pooled=pt.product.pooled,
+                payment_method=pt.product.payment_method,
+                po_number=pt.product.po_number,
+                provisioned_on=pt.product.provisioned_on,
+                subscribed_quantity=pt.product.subscribed_quantity,
+                burst_limit=pt.burst_limit,
+                hourly_price=pt.product.hourly_price,
             )
-        entries = svc.build_schedule(sub.start_date, sub.end_date, sub.frequency, billables(sub), c)
+            for pt in terms.products
+        ]
         return cls(
             id=strawberry.ID(to_global_id("Subscription", sub.id)),
             number=sub.number,
@@ -584,63 +589,20 @@ class SubscriptionType:
             frequency=sub.frequency,
             start_date=sub.start_date,
             end_date=sub.end_date,
-            term_months=term,
+            term_months=terms.term_months,
             is_cloud=sub.is_cloud,
             billing_email=sub.billing_email,
             products=products,
             schedule_csv_url=f"/invoicing/subscriptions/{sub.number}/schedule.csv",
             _id=sub.id,
-            _entries=entries,
+            _entries=terms.entries,
+            row=sub,
         )
 
     @strawberry.field(description="The subscription's billing schedule, one entry per invoice (R-I7…R-I13).")
     async def billing_schedule(self, info: Info[Context, None]) -> list[BillingScheduleEntryType]:
-        issued = await info.context.loader("invoicing.sched_issued", _load_issued(info.context)).load(self._id)
-        return schedule_entries(self.number, self.currency, self._entries, issued)
-
-
-def schedule_entries(
-    number: str, currency: str, entries: list, issued: dict[str, str]
-) -> list[BillingScheduleEntryType]:
-    out = []
-    for (bill, method, po), items in sorted(svc.group_entries(entries).items()):
-        total = sum((e.amount for e in items), Decimal(0))
-        out.append(
-            BillingScheduleEntryType(
-                bill_date=bill,
-                payment_method=method,
-                po_number=po or None,
-                amount=_money(total, currency),
-                display_amount=whole_units(total),
-                invoice_number=issued.get(f"schedule:{number}:{bill.isoformat()}:{method}:{po}"),
-                lines=[
-                    BillingScheduleLineType(
-                        product_key=e.product.key,
-                        product=e.product.product,
-                        order_number=e.product.order_number,
-                        period_start=e.period_start,
-                        period_end=e.period_end,
-                        amount=_money(e.amount, currency),
-                    )
-                    for e in items
-                ],
-            )
-        )
-    return out
-
-
-def _load_issued(ctx: Context) -> Any:
-    async def load(ids: list[int]) -> list[dict[str, str]]:
-        rows = (
-            await ctx.session.execute(
-                select(Invoice.subscription_id, Invoice.source_key, Invoice.number).where(
-                    Invoice.subscription_id.in_(ids), Invoice.source == "SCHEDULE"
-                )
-            )
-        ).all()
-        by: dict[int, dict[str, str]] = defaultdict(dict)
-        for sid, key, num in rows:
-            by[sid][key] = num
-        return [by[i] for i in ids]
-
-    return load
+        issued = await IssuedScheduleInvoices.of(info.context).load(self._id)
+        return [
+            BillingScheduleEntryType.of(s, self.currency, issued)
+            for s in svc.scheduled_invoices(self.row, self._entries)
+        ]

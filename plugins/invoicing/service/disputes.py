@@ -6,18 +6,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.errors import BadUserInput, Conflict, NotFound
+from core.idempotency import idempotent
 from core.money import parse_amount, quantize
 from plugins.invoicing.models import Application, Credit, CreditNote, Dispute, Invoice, Payment
 from plugins.invoicing.service.invoices import InvoiceSpec, LineSpec, create_invoice
 from plugins.invoicing.service.ledger import _apply, _new_credit, apply_open_credits, payable
 from plugins.invoicing.service.refunds import refund_credit
 from plugins.invoicing.service.rules import MAX_REASON_CHARS, _lock, _recompute, invoice_by_number, next_number
+
+if TYPE_CHECKING:
+    from core.context import Context
 
 
 # ---- disputes (R-I20) ----------------------------------------------------------------------------
@@ -213,3 +218,77 @@ async def _free_applications(session: AsyncSession, inv: Invoice, dispute: Dispu
                 )
             )
     return freed
+
+
+# ---- disputes for the request's caller ------------------------------------------------------------
+@dataclass(frozen=True)
+class DisputeView:
+    """A dispute with the numbers of its invoice and of the invoice that rebilled it."""
+
+    dispute: Dispute
+    invoice_number: str
+    rebill_invoice_number: str | None
+
+
+async def dispute_views(ctx: Context, disputes: Sequence[Dispute]) -> list[DisputeView]:
+    """``disputes`` with their invoices' numbers (one statement for any number of disputes)."""
+    ids = {d.invoice_id for d in disputes} | {d.rebill_invoice_id for d in disputes if d.rebill_invoice_id}
+    numbers = dict((await ctx.session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids)))).all())
+    return [
+        DisputeView(d, numbers[d.invoice_id], numbers.get(d.rebill_invoice_id) if d.rebill_invoice_id else None)
+        for d in disputes
+    ]
+
+
+async def dispute_list(ctx: Context, status: str | None = None) -> list[DisputeView]:
+    """The newest 200 disputes (R-I20), optionally of one status."""
+    ctx.require_tenant()
+    ctx.require("invoice", "view")
+    stmt = select(Dispute).order_by(Dispute.id.desc()).limit(200)
+    if status:
+        stmt = stmt.where(Dispute.status == status)
+    return await dispute_views(ctx, list((await ctx.session.execute(stmt)).scalars()))
+
+
+async def open_invoice_dispute(ctx: Context, invoice_number: str, reason: str) -> DisputeView:
+    """The caller (``invoice:dispute``) disputes an invoice by number (``open_dispute``)."""
+    ctx.require_tenant()
+    ctx.require("invoice", "dispute")
+    d = await open_dispute(ctx.session, invoice_number, reason, ctx.principal.email, ctx.now())
+    return (await dispute_views(ctx, [d]))[0]
+
+
+async def resolve_invoice_dispute(
+    ctx: Context,
+    dispute_number: str,
+    outcome: str,
+    *,
+    rebill_lines: Sequence[RebillLine] = (),
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> DisputeView:
+    """Billing support (``dispute:resolve``) rebills, cancels or rejects a dispute (``resolve_dispute``).
+    Replaying an idempotency key returns the dispute as it is now."""
+    ctx.require_tenant()
+    ctx.require("dispute", "resolve")
+
+    async def run() -> dict[str, Any]:
+        d = await resolve_dispute(
+            ctx.session,
+            dispute_number,
+            outcome,
+            ctx.principal.email,
+            ctx.now(),
+            rebill_lines=rebill_lines,
+            note=note,
+        )
+        return {"dispute": d.number}
+
+    request = {
+        "d": dispute_number,
+        "o": outcome,
+        "lines": [(r.position, str(r.pre_tax_amount)) for r in rebill_lines],
+    }
+    out = await idempotent(ctx, "invoicing.dispute", idempotency_key, request, run)
+    d = (await ctx.session.execute(select(Dispute).where(Dispute.number == out["dispute"]))).scalar_one()
+    return (await dispute_views(ctx, [d]))[0]

@@ -1,8 +1,8 @@
-"""Issuing invoices (R-I3, R-I5, R-I21)."""
+"""Issuing invoices (R-I3, R-I5, R-I21), and emailing the invoice list (R-I2)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,12 +11,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.context import queue_email
+from core.context import Context, queue_email
 from core.errors import BadUserInput
 from core.money import CURRENCIES, quantize
 from plugins.invoicing.models import BillingProfile, Invoice, InvoiceLine
 from plugins.invoicing.service.ledger import apply_open_credits
-from plugins.invoicing.service.rules import ZERO, _tenant_id, due_date_for, next_number, tax_for, tax_rate_for
+from plugins.invoicing.service.reads import status_filter
+from plugins.invoicing.service.rules import (
+    ZERO,
+    _tenant_id,
+    due_date_for,
+    next_number,
+    status_of,
+    tax_for,
+    tax_rate_for,
+)
 
 
 # ---- invoices ----------------------------------------------------------------------------------
@@ -171,3 +180,32 @@ async def create_invoice(
 
 def _effective_rate(tax: Decimal, pre_tax: Decimal) -> Decimal:
     return (tax / pre_tax).quantize(Decimal("0.000001")) if pre_tax else Decimal(0)
+
+
+# ---- the invoice list by email (R-I2) --------------------------------------------------------------
+def invoice_list_text(invoices: Iterable[Invoice], today: date) -> str:
+    """The emailed invoice list: one line per invoice with its dates, status, total and balance."""
+    return "\n".join(
+        f"{i.number}  {i.invoice_date.isoformat()}  due {i.due_date.isoformat()}  "
+        f"{status_of(i.balance, i.due_date, today):<8} {i.currency} {i.total}  balance {i.balance}"
+        for i in invoices
+    )
+
+
+async def email_invoice_list(ctx: Context, status: str | None = None) -> tuple[str, int]:
+    """Email the caller (``invoice:email_list``) their invoice list, newest first, optionally of one
+    status. Returns the address and how many invoices the list holds."""
+    ctx.require_tenant()
+    ctx.require("invoice", "email_list")
+    today = ctx.today()
+    stmt = status_filter(select(Invoice), status, today)
+    rows = list((await ctx.session.execute(stmt.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()))).scalars())
+    body = invoice_list_text(rows, today)
+    label = status.lower() if status else "all"
+    ctx.send_email(
+        ctx.principal.email,
+        f"Your invoices ({label}): {len(rows)}",
+        body or "No invoices.",
+        kind="invoicing.invoice_list",
+    )
+    return ctx.principal.email, len(rows)

@@ -1,23 +1,30 @@
-"""Customer payments of invoices (R-I16…R-I19): the card rules, and wire notices."""
+"""Customer payments of invoices (R-I16…R-I19): the card rules, wire notices, and ``pay``, the
+portal's payment (card or wire) for the request's caller."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import countries
+from core.db import tenant_session
 from core.errors import BadUserInput, NotFound
+from core.idempotency import MAX_KEY, idempotent
 from core.money import parse_amount
+from plugins.invoicing.gateway import get_gateway
 from plugins.invoicing.models import Invoice, Payment
 from plugins.invoicing.service.ledger import payable
+from plugins.invoicing.service.reads import invoices_by_numbers
 from plugins.invoicing.service.rules import (
     MAX_INVOICES_PER_PAYMENT,
     PAY_METHODS,
@@ -28,6 +35,9 @@ from plugins.invoicing.service.rules import (
     add_business_days,
     next_number,
 )
+
+if TYPE_CHECKING:
+    from core.context import Context
 
 
 # ---- payments ----------------------------------------------------------------------------------
@@ -189,3 +199,66 @@ async def notify_wire(session: AsyncSession, req: PayRequest, actor: str, now: d
     session.add(payment)
     await session.flush()
     return payment
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """What a payment mutation answers: the payment and the invoices it cites, as they are now."""
+
+    payment: Payment
+    invoices: list[Invoice]
+
+
+async def payment_outcome(ctx: Context, out: dict[str, Any]) -> PaymentOutcome:
+    """The outcome recorded by a payment's run (``{"payment": number, "invoices": [numbers]}``, what an
+    idempotent replay keeps), read again."""
+    payment = (await ctx.session.execute(select(Payment).where(Payment.number == out["payment"]))).scalar_one()
+    return PaymentOutcome(payment, await invoices_by_numbers(ctx, out["invoices"]))
+
+
+def _request_of(req: PayRequest) -> dict[str, Any]:
+    """The payment request as the idempotency key remembers it (a repeat must say the same)."""
+    return {
+        "items": [(i.invoice_number, str(i.amount)) for i in req.items],
+        "method": req.method,
+        "token": req.card_token,
+        "saved": req.payment_method_id,
+        "wire": str(req.wire_amount),
+    }
+
+
+async def pay(ctx: Context, req: PayRequest, idempotency_key: str | None = None) -> PaymentOutcome:
+    """The caller pays invoices in the portal (``invoice:pay``): by card or by announcing a wire
+    (``pay_invoices``). Replaying an idempotency key returns the first outcome."""
+    ctx.require_tenant()
+    ctx.require("invoice", "pay")
+    request = _request_of(req)
+    cited = [i.invoice_number.strip() for i in req.items]
+    if req.method == "CARD":
+        # The card's intent carries the idempotency key (see intents.pay_by_card): the charge must
+        # happen between two transactions, so the request's single-transaction replay does not fit.
+        key = idempotency_key
+        if key is not None and (not key.strip() or len(key) > MAX_KEY):
+            raise BadUserInput(f"idempotencyKey must be 1 to {MAX_KEY} characters", field="idempotencyKey")
+        tenant_id = ctx.tenant_id
+
+        def begin() -> AbstractAsyncContextManager[AsyncSession]:
+            return tenant_session(ctx.state.sessionmaker, tenant_id)
+
+        p = await pay_invoices(
+            ctx.session,
+            req,
+            ctx.principal.email,
+            ctx.now(),
+            get_gateway(ctx.state),
+            begin=begin,
+            idempotency_key=key,
+            request_hash=hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest(),
+        )
+        return await payment_outcome(ctx, {"payment": p.number, "invoices": cited})
+
+    async def run() -> dict[str, Any]:
+        p = await pay_invoices(ctx.session, req, ctx.principal.email, ctx.now(), get_gateway(ctx.state))
+        return {"payment": p.number, "invoices": cited}
+
+    return await payment_outcome(ctx, await idempotent(ctx, "invoicing.pay", idempotency_key, request, run))

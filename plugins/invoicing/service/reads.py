@@ -1,20 +1,33 @@
-"""Reads shared by the graph, downloads and the public API."""
+"""Reads: the lists and lookups behind the invoicing queries (each takes the request context and checks
+the caller may view them), the batch reads of the graph's loaders, and reads shared with downloads and
+the public API (over a session)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from core.errors import BadUserInput
+from core.db import as_records, one_of, records
+from core.errors import BadUserInput, NotFound
+from core.loaders import grouped
 from core.money import quantize
-from plugins.invoicing.models import Application, Credit, Dispute, Invoice, Refund
-from plugins.invoicing.service.rules import STATUSES
+from core.pagination import PageCursors, PageInfo, keyset_page
+from plugins.invoicing.models import Application, Credit, Dispute, Invoice, InvoiceLine, Payment, Refund, Subscription
+from plugins.invoicing.service.rules import STATUSES, invoice_by_number
+
+if TYPE_CHECKING:
+    from core.context import Context
+
+#: A page of a list: its rows, page info, total count (lazy: counted only when asked) and cursors.
+Page = tuple[list[Any], PageInfo, Any, PageCursors]
 
 
 # ---- reads ---------------------------------------------------------------------------------------
@@ -63,3 +76,146 @@ async def refunds_for_invoice(session: AsyncSession, inv: Invoice) -> list[tuple
         )
     ).all()
     return [(r, number) for r, number in rows]
+
+
+# ---- the invoicing queries: who may read what -----------------------------------------------------
+def _may_view(ctx: Context, obj: str = "invoice") -> None:
+    ctx.require_tenant()
+    ctx.require(obj, "view")
+
+
+async def invoice_page(ctx: Context, status: str | None, *, first: int | None, after: str | None) -> Page:
+    """Invoices, newest first, optionally of one status (R-I1), as read-only records."""
+    _may_view(ctx)
+    stmt = status_filter(records(Invoice), status, ctx.today())
+    return await keyset_page(
+        ctx.session,
+        stmt,
+        [(Invoice.invoice_date, True), (Invoice.id, True)],
+        first=first,
+        after=after,
+        key_of=lambda i: (i.invoice_date, i.id),
+    )
+
+
+async def invoice_counts(ctx: Context) -> dict[str, int]:
+    """How many invoices have each status (R-I1), by status."""
+    _may_view(ctx)
+    today = ctx.today()
+    counts = {}
+    for s in STATUSES:
+        stmt = status_filter(select(func.count(Invoice.id)), s, today)
+        counts[s] = (await ctx.session.execute(stmt)).scalar_one()
+    return counts
+
+
+async def find_invoice(ctx: Context, number: str) -> Invoice:
+    """One invoice by its number (R-I2); NOT_FOUND when the tenant has none."""
+    _may_view(ctx)
+    return await invoice_by_number(ctx.session, number)
+
+
+async def payment_page(ctx: Context, *, first: int | None, after: str | None) -> Page:
+    """Payment history, newest first (R-I2)."""
+    _may_view(ctx)
+    return await keyset_page(
+        ctx.session, select(Payment), [(Payment.id, True)], first=first, after=after, key_of=lambda p: (p.id,)
+    )
+
+
+async def credit_list(ctx: Context, open_only: bool) -> list[Credit]:
+    """The newest 200 credits (R-I19), or those with money left."""
+    _may_view(ctx)
+    stmt = select(Credit).order_by(Credit.id.desc()).limit(200)
+    if open_only:
+        stmt = stmt.where(Credit.remaining > 0)
+    return list((await ctx.session.execute(stmt)).scalars())
+
+
+async def subscription_page(ctx: Context, *, first: int | None, after: str | None) -> Page:
+    """Subscriptions (the plans on the account, R-I14) with their products, oldest first."""
+    _may_view(ctx, "billing_profile")
+    return await keyset_page(
+        ctx.session,
+        select(Subscription).options(selectinload(Subscription.products)),
+        [(Subscription.id, False)],
+        first=first,
+        after=after,
+        key_of=lambda s: (s.id,),
+    )
+
+
+async def find_subscription(ctx: Context, number: str) -> Subscription:
+    """One subscription by number with its products; NOT_FOUND when the tenant has none."""
+    _may_view(ctx, "billing_profile")
+    sub = (
+        await ctx.session.execute(
+            select(Subscription).where(Subscription.number == number).options(selectinload(Subscription.products))
+        )
+    ).scalar_one_or_none()
+    if sub is None:
+        raise NotFound(f"No subscription {number!r}", field="number")
+    return sub
+
+
+async def invoices_by_numbers(ctx: Context, numbers: Sequence[str]) -> list[Invoice]:
+    """The invoices of ``numbers`` that exist, in that order (what a payment answers with: the caller
+    was authorized for the payment)."""
+    rows = {
+        i.number: i for i in (await ctx.session.execute(select(Invoice).where(Invoice.number.in_(numbers)))).scalars()
+    }
+    return [rows[n] for n in numbers if n in rows]
+
+
+# ---- batch reads of the graph's loaders ---------------------------------------------------------
+# Each answers for objects that the query which found them authorized, one statement per batch.
+@dataclass(frozen=True)
+class AppliedRow:
+    """A ledger row of an invoice with the numbers of the payment or credit it moved."""
+
+    application: Application
+    payment_number: str | None
+    credit_number: str | None
+
+
+async def lines_for(ctx: Context, invoice_ids: Sequence[int]) -> list[list[Any]]:
+    """Each invoice's lines (read-only records, in line order)."""
+    session = ctx.session
+    rows = as_records(
+        await session.execute(
+            records(InvoiceLine)
+            .where(one_of(session, InvoiceLine.invoice_id, invoice_ids))
+            .order_by(InvoiceLine.position)
+        )
+    )
+    return grouped(rows, invoice_ids, lambda ln: ln.invoice_id)
+
+
+async def applied_for(ctx: Context, invoice_ids: Sequence[int]) -> list[list[AppliedRow]]:
+    """Each invoice's ledger rows (payment history, R-I2), oldest first."""
+    rows = (
+        await ctx.session.execute(
+            select(Application, Payment.number, Credit.number)
+            .outerjoin(Payment, Payment.id == Application.payment_id)
+            .outerjoin(Credit, Credit.id == Application.credit_id)
+            .where(Application.invoice_id.in_(invoice_ids))
+            .order_by(Application.id)
+        )
+    ).all()
+    applied = [AppliedRow(app, pnum, cnum) for app, pnum, cnum in rows]
+    return grouped(applied, invoice_ids, lambda a: a.application.invoice_id)
+
+
+async def issued_for(ctx: Context, subscription_ids: Sequence[int]) -> list[dict[str, str]]:
+    """Each subscription's schedule invoices issued so far: invoice number by schedule key."""
+    rows = (
+        await ctx.session.execute(
+            select(Invoice.subscription_id, Invoice.source_key, Invoice.number).where(
+                Invoice.subscription_id.in_(subscription_ids), Invoice.source == "SCHEDULE"
+            )
+        )
+    ).all()
+    by: dict[int, dict[str, str]] = defaultdict(dict)
+    for sid, key, num in rows:
+        by[sid][key] = num
+    return [by[i] for i in subscription_ids]

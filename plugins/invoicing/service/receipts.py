@@ -8,16 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadUserInput, Conflict
+from core.idempotency import idempotent
 from core.money import CURRENCIES, parse_amount, quantize
 from plugins.invoicing.models import Invoice, Payment
 from plugins.invoicing.service.ledger import payable
-from plugins.invoicing.service.payments import PayItem, _load_for_payment
+from plugins.invoicing.service.payments import PayItem, PaymentOutcome, _load_for_payment, payment_outcome
 from plugins.invoicing.service.refunds import settle_payment
 from plugins.invoicing.service.rules import (
     MAX_INVOICES_PER_PAYMENT,
@@ -27,6 +28,10 @@ from plugins.invoicing.service.rules import (
     invoice_by_number,
     next_number,
 )
+
+if TYPE_CHECKING:
+    from core.context import Context
+
 
 # ---- money received: receipts (R-I17, R-I19) --------------------------------------------------------
 BANK_REFERENCE_MAX = 100
@@ -341,3 +346,42 @@ async def pay_with_external(
     await session.flush()
     await settle_payment(session, payment, now)
     return inv
+
+
+# ---- billing support records money received (the request's caller) --------------------------------
+def _may_record(ctx: Context) -> None:
+    ctx.require_tenant()
+    ctx.require("payment", "record")
+
+
+async def record_invoice_payment(
+    ctx: Context,
+    items: Sequence[PayItem],
+    method: str,
+    amount: Decimal | None,
+    reference: str,
+    idempotency_key: str | None = None,
+) -> PaymentOutcome:
+    """Billing support (``payment:record``) records money received for cited invoices
+    (``record_payment``). Replaying an idempotency key returns the first outcome."""
+    _may_record(ctx)
+
+    async def run() -> dict[str, Any]:
+        p = await record_payment(ctx.session, items, method, amount, reference, ctx.principal.email, ctx.now())
+        return {"payment": p.number, "invoices": [i.invoice_number.strip() for i in items]}
+
+    request = {
+        "items": [(i.invoice_number, str(i.amount)) for i in items],
+        "method": method,
+        "amount": str(amount),
+        "ref": reference,
+    }
+    return await payment_outcome(ctx, await idempotent(ctx, "invoicing.record", idempotency_key, request, run))
+
+
+async def record_wire_receipt(ctx: Context, receipt: Receipt) -> PaymentOutcome:
+    """Billing support (``payment:record``) records money that arrived at the bank (``record_receipt``);
+    the outcome cites the invoices the money went to."""
+    _may_record(ctx)
+    p, _ = await record_receipt(ctx.session, receipt, ctx.principal.email, ctx.now())
+    return await payment_outcome(ctx, {"payment": p.number, "invoices": sorted(p.allocation)})

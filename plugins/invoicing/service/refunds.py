@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
+from core.idempotency import idempotent
+from core.pagination import keyset_page
 from plugins.invoicing.models import Credit, Payment, Refund
 from plugins.invoicing.service.ledger import _apply, _new_credit, apply_open_credits
+from plugins.invoicing.service.reads import Page
 from plugins.invoicing.service.rules import ZERO, _lock, invoice_by_number, next_number, to_usd
+
+if TYPE_CHECKING:
+    from core.context import Context
+
 
 # ---- refunds (R-I19, R-I20) ---------------------------------------------------------------------
 REFUND_STATUSES = ("PENDING_APPROVAL", "APPROVED", "REJECTED")
@@ -146,3 +156,81 @@ async def settle_payment(session: AsyncSession, payment: Payment, now: datetime)
             payment=payment,
         )
         await apply_open_credits(session, payment.currency, now, credits=[credit])
+
+
+# ---- refunds for the request's caller -------------------------------------------------------------
+@dataclass(frozen=True)
+class RefundView:
+    """A refund with where its money came from: the credit and the payment the credit holds."""
+
+    refund: Refund
+    credit_number: str
+    credit_source: str
+    payment_number: str | None
+
+
+async def refund_views(ctx: Context, refunds: Sequence[Refund]) -> list[RefundView]:
+    """``refunds`` with their credits and payments (two statements for any number of refunds)."""
+    credits = {
+        c.id: c
+        for c in (
+            await ctx.session.execute(select(Credit).where(Credit.id.in_({r.credit_id for r in refunds})))
+        ).scalars()
+    }
+    payment_ids = {c.payment_id for c in credits.values() if c.payment_id}
+    numbers = dict(
+        (await ctx.session.execute(select(Payment.id, Payment.number).where(Payment.id.in_(payment_ids)))).all()
+    )
+    out = []
+    for r in refunds:
+        credit = credits[r.credit_id]
+        out.append(RefundView(r, credit.number, credit.source, numbers.get(credit.payment_id)))
+    return out
+
+
+async def _refund_view(ctx: Context, number: str) -> RefundView:
+    refund = (await ctx.session.execute(select(Refund).where(Refund.number == number))).scalar_one()
+    return (await refund_views(ctx, [refund]))[0]
+
+
+async def refund_page(ctx: Context, status: str | None, *, first: int | None, after: str | None) -> Page:
+    """Refunds of credit, newest first, optionally of one status (R-I19, R-I20), as RefundViews."""
+    ctx.require_tenant()
+    ctx.require("invoice", "view")
+    stmt = select(Refund)
+    if status is not None:
+        stmt = stmt.where(Refund.status == status)
+    rows, page, total, cursors = await keyset_page(
+        ctx.session, stmt, [(Refund.id, True)], first=first, after=after, key_of=lambda r: (r.id,)
+    )
+    return await refund_views(ctx, list(rows)), page, total, cursors
+
+
+async def refund_invoice_credit(ctx: Context, credit_number: str, idempotency_key: str | None = None) -> RefundView:
+    """The caller asks for a credit's refund (``request_refund``): a customer who may pay invoices, or
+    billing support who records payments. Replaying an idempotency key returns the first refund."""
+    ctx.require_tenant()
+    if not (ctx.allowed("invoice", "pay") or ctx.allowed("payment", "record")):
+        ctx.require("invoice", "pay")
+
+    async def run() -> dict[str, Any]:
+        r = await request_refund(
+            ctx.session,
+            credit_number,
+            ctx.principal.email,
+            ctx.now(),
+            approval_above_usd=ctx.state.settings.invoicing_refund_approval_usd,
+        )
+        return {"refund": r.number}
+
+    out = await idempotent(ctx, "invoicing.refund", idempotency_key, {"credit": credit_number}, run)
+    return await _refund_view(ctx, out["refund"])
+
+
+async def decide_invoice_refund(ctx: Context, refund_number: str, approve: bool, note: str = "") -> RefundView:
+    """Billing support (``refund:approve``) approves or rejects a refund waiting for approval
+    (``decide_refund``)."""
+    ctx.require_tenant()
+    ctx.require("refund", "approve")
+    r = await decide_refund(ctx.session, refund_number, approve, ctx.principal.email, ctx.now(), note)
+    return await _refund_view(ctx, r.number)

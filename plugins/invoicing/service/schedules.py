@@ -1,4 +1,5 @@
-"""Billing schedules (R-I6…R-I13): periods, proration, usage; pure rules over plain values."""
+"""Billing schedules (R-I6…R-I13): periods, proration, usage; pure rules over plain values, and a
+subscription's terms and schedule worked out from its rows (no database)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.calendar import add_months
 from core.errors import BadUserInput
 from core.money import quantize
 from plugins.invoicing.service.rules import ZERO
+
+if TYPE_CHECKING:
+    from plugins.invoicing.models import Subscription, SubscriptionProduct
 
 # ---- billing schedules (R-I6…R-I13) ---------------------------------------------------------------
 # frequency → (months per billing period, billed in advance?)  R-I7
@@ -209,3 +214,90 @@ def usage_charge(
         elif is_cloud:  # cloud subscriptions do not expire: usage continues pay-as-you-go
             payg += qty
     return burst, payg, quantize((burst + payg) * hourly_price, currency)
+
+
+# ---- a subscription's terms and schedule (the graph, downloads, the schedule job) -------------------
+def billables(sub: Subscription) -> list[Billable]:
+    """What the schedule needs of each of the subscription's products."""
+    return [
+        Billable(
+            key=p.line_key,
+            order_number=p.order_number,
+            product=p.product,
+            amount=p.amount,
+            provisioned_on=p.provisioned_on,
+            pooled=p.pooled,
+            payment_method=p.payment_method,
+            po_number=p.po_number,
+            category=p.category,
+            program=p.program,
+            product_family=p.product_family,
+            bundles_license=p.bundles_license,
+        )
+        for p in sub.products
+    ]
+
+
+def schedule_key(sub: Subscription, group: tuple[date, str, str]) -> str:
+    """The source key of the invoice issued for one group of schedule entries (R-I13): issuing is
+    idempotent by it."""
+    bill, method, po = group
+    return f"schedule:{sub.number}:{bill.isoformat()}:{method}:{po}"
+
+
+@dataclass(frozen=True)
+class ProductTerms:
+    """A subscription product with its co-termed months and charge (R-I9) and burst limit (R-I11)."""
+
+    product: SubscriptionProduct
+    term_months: int
+    charge: Decimal
+    burst_limit: Decimal
+
+
+@dataclass(frozen=True)
+class ScheduledInvoice:
+    """One invoice of a subscription's schedule: the entries billed together (R-I13) and their total."""
+
+    bill_date: date
+    payment_method: str
+    po_number: str | None
+    amount: Decimal
+    source_key: str  # the issued invoice's (``schedule_key``)
+    entries: list[ScheduleEntry]
+
+
+@dataclass(frozen=True)
+class SubscriptionTerms:
+    term_months: int
+    products: list[ProductTerms]
+    entries: list[ScheduleEntry]
+
+
+def subscription_terms(sub: Subscription) -> SubscriptionTerms:
+    """The subscription's term, each product's co-termed charge, and its schedule entries."""
+    term = months_between(sub.start_date, sub.end_date)
+    c = sub.currency
+    products = []
+    for p in sub.products:
+        months = months_between(max(p.provisioned_on or sub.start_date, sub.start_date), sub.end_date)
+        products.append(
+            ProductTerms(
+                product=p,
+                term_months=months,
+                charge=prorated_charge(p.amount, term, months, p.pooled, c),
+                burst_limit=p.subscribed_quantity * BURST_MAX_FACTOR,
+            )
+        )
+    entries = build_schedule(sub.start_date, sub.end_date, sub.frequency, billables(sub), c)
+    return SubscriptionTerms(term, products, entries)
+
+
+def scheduled_invoices(sub: Subscription, entries: Sequence[ScheduleEntry]) -> list[ScheduledInvoice]:
+    """The schedule's entries grouped into its invoices (R-I13), by bill date."""
+    out = []
+    for group, items in sorted(group_entries(entries).items()):
+        bill, method, po = group
+        total = sum((e.amount for e in items), Decimal(0))
+        out.append(ScheduledInvoice(bill, method, po or None, total, schedule_key(sub, group), items))
+    return out
