@@ -114,13 +114,23 @@ def _path(section: str, index: int, loc: Sequence[int | str]) -> str:
     return out
 
 
+# pydantic's wording for a value of the wrong JSON type, in the import format's own words.
+_TYPE_MESSAGES = {
+    "missing": "required",
+    "extra_forbidden": "unknown field",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+    "list_type": "must be a list",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+}
+
+
 def _message(error: dict[str, Any]) -> str:
-    if error["type"] == "missing":
-        return "required"
-    if error["type"] == "extra_forbidden":
-        return "unknown field"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+    known = _TYPE_MESSAGES.get(error["type"])
+    return known or str(error["msg"]).removeprefix("Value error, ")
 
 
 def validate_items(
