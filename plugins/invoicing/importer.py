@@ -1,77 +1,175 @@
 """Import sections ``subscriptions``, ``invoices``, ``usage`` and ``bankReceipts`` (docs/import/invoicing.md).
 
-Validation names each path at fault; apply is an idempotent upsert by natural key (subscription
-number + product key, invoice number, product + hour). Issued invoices are immutable: re-importing
-one changes nothing. Rules that need the database (sector for R-I7, subscribed quantity for R-I11)
-are checked in apply, which fails the whole import transaction.
+Each item is read by a model of core.importing's field types (errors naming the path at fault); the
+rules across fields and items (tenant known, unique natural keys, date order, the enumerated values,
+payer reference or invoice number) are checked after. Apply reads the validated items and is an
+idempotent upsert by natural key (subscription number + product key, invoice number, product + hour).
+Issued invoices are immutable: re-importing one changes nothing. Rules that need the database (sector
+for R-I7, subscribed quantity for R-I11) are checked in apply, which fails the whole import transaction.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.emails import is_email
 from core.errors import AppError, BadUserInput
 from core.hookspecs import ImportSection
-from core.importing import to_decimal
+from core.importing import Amount, Currency, Email, ImportItem, IsoDate, text, validate_items
 from core.models import Tenant
-from core.money import CURRENCIES
 from plugins.invoicing import service as svc
 from plugins.invoicing.models import Invoice, Subscription, SubscriptionProduct, UsageRecord
 
+SUBSCRIPTIONS, INVOICES, USAGE, BANK_RECEIPTS = "subscriptions", "invoices", "usage", "bankReceipts"
+NO_CAP = 10**12  # the invoicing sections have never capped their item count
+CENTS = Decimal("0.01")  # money is Numeric(18, 2)
+QUANTITY_PLACES = Decimal("0.000001")  # quantities and hourly prices are Numeric(18, 6)
+MAX_QUANTITY = Decimal("1e12")
+PAYMENT_METHODS = ("WIRE", "CHECK", "CARD")  # of a payment already received (invoices[].payments)
 
-def _date(v: Any) -> date | None:
+
+def _two_places(value: Decimal) -> Decimal:
+    if value != value.quantize(CENTS):
+        raise ValueError("at most 2 decimal places")
+    return value
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+def _six_places(value: Decimal) -> Decimal:
+    if value != value.quantize(QUANTITY_PLACES) or value >= MAX_QUANTITY:
+        raise ValueError("at most 6 decimals and 12 integer digits")
+    return value
+
+
+def _hour(value: Any) -> datetime:
+    """An ISO 8601 date-time, UTC when it has no offset."""
     try:
-        return date.fromisoformat(v) if isinstance(v, str) else None
+        found = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
-        return None
+        found = None
+    if found is None:
+        raise ValueError("ISO date-time of the hour")
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
-def _dt(v: Any) -> datetime | None:
-    try:
-        d = datetime.fromisoformat(v) if isinstance(v, str) else None
-    except ValueError:
-        return None
-    if d is not None and d.tzinfo is None:
-        d = d.replace(tzinfo=UTC)
-    return d
+Money = Annotated[Amount, AfterValidator(_two_places)]
+PositiveMoney = Annotated[Money, AfterValidator(_positive)]
+Quantity = Annotated[Amount, AfterValidator(_six_places)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_hour)]
 
 
-def _dec(v: Any, places: int = 2) -> Decimal | None:
-    """A non-negative amount with at most ``places`` decimals (core.importing reads every section alike)."""
-    d = to_decimal(v)
-    if d is None or d < 0 or d != d.quantize(Decimal(1).scaleb(-places)):
-        return None
-    return d
+# ---- models --------------------------------------------------------------------------------------
+class SubscriptionProductItem(ImportItem):
+    key: text(64)
+    orderNumber: text(64)
+    product: text(200)
+    amount: Money
+    pooled: bool = False
+    provisionedOn: IsoDate | None = None
+    category: str = "SUBSCRIPTION"
+    program: str = "TECHNOLOGY"
+    productFamily: str = ""
+    bundlesLicense: bool = False
+    paymentMethod: str = "INVOICE"
+    poNumber: str | None = None
+    subscribedQuantity: Quantity = Decimal(0)
+    hourlyPrice: Quantity = Decimal(0)
 
 
-def _obj(item: Any, at: str, tenant_keys: set[str], errors: list[str]) -> bool:
-    if not isinstance(item, dict):
-        errors.append(f"{at}: must be an object")
-        return False
-    if item.get("tenant") not in tenant_keys:
-        errors.append(f"{at}.tenant: unknown tenant {item.get('tenant')!r}")
-    return True
+class SubscriptionItem(ImportItem):
+    tenant: str
+    number: text(64)
+    name: str | None = None
+    currency: Currency = "USD"
+    country: str = "US"
+    frequency: str
+    startDate: IsoDate
+    endDate: IsoDate
+    isCloud: bool = False
+    billingEmail: Email | None = None
+    # Read one by one (validate_items), so a faulty product does not hide the subscription's own faults.
+    products: list[Any] = []
 
 
-def _str(item: dict, key: str, at: str, errors: list[str], *, required: bool = True, max_len: int = 64) -> None:
-    v = item.get(key)
-    if v is None and not required:
-        return
-    if not isinstance(v, str) or not v.strip() or len(v) > max_len:
-        errors.append(f"{at}.{key}: required string of at most {max_len} characters")
+class InvoiceLineItem(ImportItem):
+    product: text(200)
+    preTaxAmount: Money
+    taxAmount: Money | None = None
+    category: str = "SUBSCRIPTION"
+    program: str = "TECHNOLOGY"
+    productFamily: str = ""
+    bundlesLicense: bool = False
+    description: str = ""
 
 
-def _enum(item: dict, key: str, allowed: Any, at: str, errors: list[str], default: str | None = None) -> None:
-    if item.get(key, default) not in allowed:
-        errors.append(f"{at}.{key}: one of {', '.join(sorted(allowed))}")
+class InvoicePaymentItem(ImportItem):
+    reference: text(200)
+    amount: PositiveMoney
+    method: str = "WIRE"
+
+
+class InvoiceItem(ImportItem):
+    tenant: str
+    number: text(40)
+    invoiceDate: IsoDate
+    currency: Currency = "USD"
+    country: str = "US"
+    billingEmail: Email
+    ccEmails: list[Email] | None = None
+    orderNumber: str | None = None
+    poNumber: str | None = None
+    paymentMethod: str | None = None
+    lines: list[InvoiceLineItem] = []
+    payments: list[InvoicePaymentItem] | None = None
+
+
+class UsageItem(ImportItem):
+    tenant: str
+    subscription: text(64)
+    product: text(64)
+    hour: IsoDateTime
+    quantity: Quantity
+
+
+class BankReceiptItem(ImportItem):
+    tenant: str
+    bankReference: text(svc.BANK_REFERENCE_MAX)
+    date: IsoDate
+    amount: PositiveMoney
+    currency: Currency
+    invoiceNumber: text(40) | None = None
+    payerReference: text(svc.PAYER_REFERENCE_MAX, required=False) | None = None
+
+
+M = TypeVar("M", bound=ImportItem)
+
+
+def _read(model: type[M], items: Any, section: str) -> list[M]:
+    """The section's items as models (``apply`` runs only on a document that validated)."""
+    valid, errors = validate_items(model, items, section, max_items=NO_CAP)
+    if errors:
+        raise ValueError(f"apply of an unvalidated {section} section: {errors[0]}")
+    return [item for _, item in valid]
+
+
+def _tenant(at: str, tenant: str, tenant_keys: set[str]) -> list[str]:
+    return [] if tenant in tenant_keys else [f"{at}.tenant: unknown tenant {tenant!r}"]
+
+
+def _one_of(at: str, value: Any, allowed: Any) -> list[str]:
+    return [] if value in allowed else [f"{at}: one of {', '.join(sorted(allowed))}"]
 
 
 @contextmanager
@@ -86,243 +184,186 @@ def _as_tenant(session: AsyncSession, tenant_id: int) -> Any:
 
 
 # ---- subscriptions -------------------------------------------------------------------------------
+def _products(at: str, raw: list[Any]) -> tuple[list[SubscriptionProductItem], list[str]]:
+    if not raw:
+        return [], [f"{at}.products: at least one product"]
+    valid, errors = validate_items(SubscriptionProductItem, raw, f"{at}.products", max_items=NO_CAP)
+    keys: set[str] = set()
+    for j, p in valid:
+        pat = f"{at}.products[{j}]"
+        if p.key in keys:
+            errors.append(f"{pat}.key: duplicate product key {p.key!r}")
+        keys.add(p.key)
+        errors += _one_of(f"{pat}.category", p.category, svc.CATEGORIES)
+        errors += _one_of(f"{pat}.program", p.program, svc.PROGRAMS)
+        errors += _one_of(f"{pat}.paymentMethod", p.paymentMethod, svc.ORDER_PAYMENT_METHODS)
+    return [p for _, p in valid], errors
+
+
 def validate_subscriptions(items: Any, tenant_keys: set[str]) -> list[str]:
-    if not isinstance(items, list):
-        return ["subscriptions: must be a list"]
-    errors: list[str] = []
+    valid, errors = validate_items(SubscriptionItem, items, SUBSCRIPTIONS, max_items=NO_CAP)
     seen: set[tuple[str, str]] = set()
-    for i, s in enumerate(items):
-        at = f"subscriptions[{i}]"
-        if not _obj(s, at, tenant_keys, errors):
-            continue
-        _str(s, "number", at, errors)
-        if (s.get("tenant"), s.get("number")) in seen:
-            errors.append(f"{at}.number: duplicate subscription {s.get('number')!r}")
-        seen.add((s.get("tenant"), s.get("number")))
-        if s.get("currency", "USD") not in CURRENCIES:
-            errors.append(f"{at}.currency: one of {', '.join(sorted(CURRENCIES))}")
-        _enum(s, "frequency", svc.FREQUENCIES, at, errors)
-        start, end = _date(s.get("startDate")), _date(s.get("endDate"))
-        if start is None:
-            errors.append(f"{at}.startDate: ISO date (YYYY-MM-DD)")
-        if end is None:
-            errors.append(f"{at}.endDate: ISO date (YYYY-MM-DD)")
-        if start and end and end < start:
+    for i, s in valid:
+        at = f"{SUBSCRIPTIONS}[{i}]"
+        errors += _tenant(at, s.tenant, tenant_keys)
+        if (s.tenant, s.number) in seen:
+            errors.append(f"{at}.number: duplicate subscription {s.number!r}")
+        seen.add((s.tenant, s.number))
+        errors += _one_of(f"{at}.frequency", s.frequency, svc.FREQUENCIES)
+        if s.endDate < s.startDate:
             errors.append(f"{at}.endDate: before startDate")
-        if "billingEmail" in s and not is_email(s["billingEmail"]):
-            errors.append(f"{at}.billingEmail: not a valid email address")
-        products = s.get("products")
-        if not isinstance(products, list) or not products:
-            errors.append(f"{at}.products: at least one product")
-            continue
-        keys: set[str] = set()
-        for j, p in enumerate(products):
-            pat = f"{at}.products[{j}]"
-            if not isinstance(p, dict):
-                errors.append(f"{pat}: must be an object")
-                continue
-            _str(p, "key", pat, errors)
-            if p.get("key") in keys:
-                errors.append(f"{pat}.key: duplicate product key {p.get('key')!r}")
-            keys.add(p.get("key"))
-            _str(p, "orderNumber", pat, errors)
-            _str(p, "product", pat, errors, max_len=200)
-            if _dec(p.get("amount")) is None:
-                errors.append(f"{pat}.amount: non-negative decimal with at most 2 decimal places")
-            _enum(p, "category", svc.CATEGORIES, pat, errors, "SUBSCRIPTION")
-            _enum(p, "program", svc.PROGRAMS, pat, errors, "TECHNOLOGY")
-            _enum(p, "paymentMethod", svc.ORDER_PAYMENT_METHODS, pat, errors, "INVOICE")
-            if p.get("provisionedOn") is not None and _date(p.get("provisionedOn")) is None:
-                errors.append(f"{pat}.provisionedOn: ISO date or null (not provisioned yet)")
-            for k in ("subscribedQuantity", "hourlyPrice"):
-                if k in p and _dec(p[k], 6) is None:
-                    errors.append(f"{pat}.{k}: non-negative decimal")
+        errors += _products(at, s.products)[1]
     return errors
 
 
 async def apply_subscriptions(session: AsyncSession, tenant_ids: dict[str, int], items: list[dict], clock: Any) -> None:
     sectors = dict((await session.execute(select(Tenant.id, Tenant.sector))).all())
-    for s in items:
-        tid = tenant_ids[s["tenant"]]
+    for n, s in enumerate(_read(SubscriptionItem, items, SUBSCRIPTIONS)):
+        products, errors = _products(f"{SUBSCRIPTIONS}[{n}]", s.products)
+        if errors:
+            raise ValueError(f"apply of an unvalidated {SUBSCRIPTIONS} section: {errors[0]}")
+        tid = tenant_ids[s.tenant]
         with _as_tenant(session, tid):
-            svc.check_frequency(s["frequency"], sectors.get(tid, "COMMERCIAL"))
+            svc.check_frequency(s.frequency, sectors.get(tid, "COMMERCIAL"))
             sub = (
                 await session.execute(
                     select(Subscription)
-                    .where(Subscription.number == s["number"])
+                    .where(Subscription.number == s.number)
                     .options(selectinload(Subscription.products))
                 )
             ).scalar_one_or_none()
             if sub is None:
-                sub = Subscription(tenant_id=tid, number=s["number"], created_at=clock.now(), products=[])
+                sub = Subscription(tenant_id=tid, number=s.number, created_at=clock.now(), products=[])
                 session.add(sub)
-            sub.name = s.get("name", sub.name or "")
-            sub.currency = s.get("currency", "USD")
-            sub.country = s.get("country", "US").upper()
-            sub.frequency = s["frequency"]
-            sub.start_date = _date(s["startDate"])
-            sub.end_date = _date(s["endDate"])
-            sub.is_cloud = bool(s.get("isCloud", False))
-            sub.billing_email = s.get("billingEmail", sub.billing_email or "")
+            sub.name = s.name if s.name is not None else (sub.name or "")
+            sub.currency = s.currency
+            sub.country = s.country.upper()
+            sub.frequency = s.frequency
+            sub.start_date = s.startDate
+            sub.end_date = s.endDate
+            sub.is_cloud = s.isCloud
+            sub.billing_email = s.billingEmail if s.billingEmail is not None else (sub.billing_email or "")
             have = {p.line_key: p for p in sub.products}
-            for p in s["products"]:
-                row = have.get(p["key"])
+            for p in products:
+                row = have.get(p.key)
                 if row is None:
-                    row = SubscriptionProduct(tenant_id=tid, line_key=p["key"])
+                    row = SubscriptionProduct(tenant_id=tid, line_key=p.key)
                     sub.products.append(row)
-                row.order_number = p["orderNumber"]
-                row.product = p["product"]
-                row.category = p.get("category", "SUBSCRIPTION")
-                row.program = p.get("program", "TECHNOLOGY")
-                row.product_family = p.get("productFamily", "")
-                row.bundles_license = bool(p.get("bundlesLicense", False))
-                row.amount = _dec(p["amount"])
-                row.pooled = bool(p.get("pooled", False))
-                row.payment_method = p.get("paymentMethod", "INVOICE")
-                row.po_number = p.get("poNumber")
-                row.provisioned_on = _date(p.get("provisionedOn"))
-                row.subscribed_quantity = _dec(p.get("subscribedQuantity", 0), 6)
-                row.hourly_price = _dec(p.get("hourlyPrice", 0), 6)
+                row.order_number = p.orderNumber
+                row.product = p.product
+                row.category = p.category
+                row.program = p.program
+                row.product_family = p.productFamily
+                row.bundles_license = p.bundlesLicense
+                row.amount = p.amount
+                row.pooled = p.pooled
+                row.payment_method = p.paymentMethod
+                row.po_number = p.poNumber
+                row.provisioned_on = p.provisionedOn
+                row.subscribed_quantity = p.subscribedQuantity
+                row.hourly_price = p.hourlyPrice
             await session.flush()
 
 
 # ---- invoices ------------------------------------------------------------------------------------
 def validate_invoices(items: Any, tenant_keys: set[str]) -> list[str]:
-    if not isinstance(items, list):
-        return ["invoices: must be a list"]
-    errors: list[str] = []
+    valid, errors = validate_items(InvoiceItem, items, INVOICES, max_items=NO_CAP)
     seen: set[tuple[str, str]] = set()
-    for i, inv in enumerate(items):
-        at = f"invoices[{i}]"
-        if not _obj(inv, at, tenant_keys, errors):
-            continue
-        _str(inv, "number", at, errors, max_len=40)
-        if (inv.get("tenant"), inv.get("number")) in seen:
-            errors.append(f"{at}.number: duplicate invoice {inv.get('number')!r}")
-        seen.add((inv.get("tenant"), inv.get("number")))
-        if _date(inv.get("invoiceDate")) is None:
-            errors.append(f"{at}.invoiceDate: ISO date (YYYY-MM-DD)")
-        if inv.get("currency", "USD") not in CURRENCIES:
-            errors.append(f"{at}.currency: one of {', '.join(sorted(CURRENCIES))}")
-        if not is_email(inv.get("billingEmail")):
-            errors.append(f"{at}.billingEmail: not a valid email address")
-        if "paymentMethod" in inv:
-            _enum(inv, "paymentMethod", svc.ORDER_PAYMENT_METHODS, at, errors)
-        lines = inv.get("lines")
-        if not isinstance(lines, list) or not lines:
+    for i, inv in valid:
+        at = f"{INVOICES}[{i}]"
+        errors += _tenant(at, inv.tenant, tenant_keys)
+        if (inv.tenant, inv.number) in seen:
+            errors.append(f"{at}.number: duplicate invoice {inv.number!r}")
+        seen.add((inv.tenant, inv.number))
+        if inv.paymentMethod is not None:
+            errors += _one_of(f"{at}.paymentMethod", inv.paymentMethod, svc.ORDER_PAYMENT_METHODS)
+        if not inv.lines:
             errors.append(f"{at}.lines: at least one line")
-            continue
-        for j, ln in enumerate(lines):
-            lat = f"{at}.lines[{j}]"
-            if not isinstance(ln, dict):
-                errors.append(f"{lat}: must be an object")
-                continue
-            _str(ln, "product", lat, errors, max_len=200)
-            if _dec(ln.get("preTaxAmount")) is None:
-                errors.append(f"{lat}.preTaxAmount: non-negative decimal with at most 2 decimal places")
-            if "taxAmount" in ln and _dec(ln.get("taxAmount")) is None:
-                errors.append(f"{lat}.taxAmount: non-negative decimal with at most 2 decimal places")
-            _enum(ln, "category", svc.CATEGORIES, lat, errors, "SUBSCRIPTION")
-            _enum(ln, "program", svc.PROGRAMS, lat, errors, "TECHNOLOGY")
-        for j, p in enumerate(inv.get("payments", []) or []):
-            pat = f"{at}.payments[{j}]"
-            if not isinstance(p, dict):
-                errors.append(f"{pat}: must be an object")
-                continue
-            _str(p, "reference", pat, errors, max_len=200)
-            if (_dec(p.get("amount")) or 0) <= 0:
-                errors.append(f"{pat}.amount: positive decimal with at most 2 decimal places")
-            _enum(p, "method", {"WIRE", "CHECK", "CARD"}, pat, errors, "WIRE")
+        for j, ln in enumerate(inv.lines):
+            errors += _one_of(f"{at}.lines[{j}].category", ln.category, svc.CATEGORIES)
+            errors += _one_of(f"{at}.lines[{j}].program", ln.program, svc.PROGRAMS)
+        for j, p in enumerate(inv.payments or []):
+            errors += _one_of(f"{at}.payments[{j}].method", p.method, PAYMENT_METHODS)
     return errors
 
 
 async def apply_invoices(session: AsyncSession, tenant_ids: dict[str, int], items: list[dict], clock: Any) -> None:
     now = clock.now()
-    for n, item in enumerate(items):
-        tid = tenant_ids[item["tenant"]]
+    for n, item in enumerate(_read(InvoiceItem, items, INVOICES)):
+        tid = tenant_ids[item.tenant]
         with _as_tenant(session, tid):
-            inv = (await session.execute(select(Invoice).where(Invoice.number == item["number"]))).scalar_one_or_none()
+            inv = (await session.execute(select(Invoice).where(Invoice.number == item.number))).scalar_one_or_none()
             if inv is None:
                 inv = await svc.create_invoice(
                     session,
                     svc.InvoiceSpec(
-                        number=item["number"],
-                        currency=item.get("currency", "USD"),
-                        country=item.get("country", "US"),
-                        invoice_date=_date(item["invoiceDate"]),
-                        billing_email=item["billingEmail"].lower(),
-                        cc_emails=item.get("ccEmails", []) or [],
-                        order_number=item.get("orderNumber"),
-                        po_number=item.get("poNumber"),
-                        order_payment_method=item.get("paymentMethod"),
+                        number=item.number,
+                        currency=item.currency,
+                        country=item.country,
+                        invoice_date=item.invoiceDate,
+                        billing_email=item.billingEmail.lower(),
+                        cc_emails=list(item.ccEmails or []),
+                        order_number=item.orderNumber,
+                        po_number=item.poNumber,
+                        order_payment_method=item.paymentMethod,
                         source="IMPORT",
                         notify=False,
                         lines=[
                             svc.LineSpec(
-                                product=ln["product"],
-                                pre_tax_amount=_dec(ln["preTaxAmount"]),
-                                tax_amount=_dec(ln["taxAmount"]) if "taxAmount" in ln else None,
-                                category=ln.get("category", "SUBSCRIPTION"),
-                                program=ln.get("program", "TECHNOLOGY"),
-                                product_family=ln.get("productFamily", ""),
-                                bundles_license=bool(ln.get("bundlesLicense", False)),
-                                description=ln.get("description", ""),
+                                product=ln.product,
+                                pre_tax_amount=ln.preTaxAmount,
+                                tax_amount=ln.taxAmount,
+                                category=ln.category,
+                                program=ln.program,
+                                product_family=ln.productFamily,
+                                bundles_license=ln.bundlesLicense,
+                                description=ln.description,
                             )
-                            for ln in item["lines"]
+                            for ln in item.lines
                         ],
                     ),
                     now,
                     tid,
                 )
-            for j, p in enumerate(item.get("payments", []) or []):
+            for j, p in enumerate(item.payments or []):
                 receipt = svc.Receipt(
-                    amount=_dec(p["amount"]),
+                    amount=p.amount,
                     currency=inv.currency,
                     received_on=now.date(),
-                    bank_reference=p["reference"],
+                    bank_reference=p.reference,
                     invoice_number=inv.number,
-                    method=p.get("method", "WIRE"),
+                    method=p.method,
                 )
-                await _receive(session, receipt, f"invoices[{n}].payments[{j}]", now)
+                await _receive(session, receipt, f"{INVOICES}[{n}].payments[{j}]", now)
 
 
 # ---- usage ---------------------------------------------------------------------------------------
 def validate_usage(items: Any, tenant_keys: set[str]) -> list[str]:
-    if not isinstance(items, list):
-        return ["usage: must be a list"]
-    errors: list[str] = []
-    for i, u in enumerate(items):
-        at = f"usage[{i}]"
-        if not _obj(u, at, tenant_keys, errors):
-            continue
-        _str(u, "subscription", at, errors)
-        _str(u, "product", at, errors)
-        if _dt(u.get("hour")) is None:
-            errors.append(f"{at}.hour: ISO date-time of the hour")
-        if _dec(u.get("quantity"), 6) is None:
-            errors.append(f"{at}.quantity: non-negative decimal")
+    valid, errors = validate_items(UsageItem, items, USAGE, max_items=NO_CAP)
+    for i, u in valid:
+        errors += _tenant(f"{USAGE}[{i}]", u.tenant, tenant_keys)
     return errors
 
 
 async def apply_usage(session: AsyncSession, tenant_ids: dict[str, int], items: list[dict], clock: Any) -> None:
-    for i, u in enumerate(items):
-        tid = tenant_ids[u["tenant"]]
+    for i, u in enumerate(_read(UsageItem, items, USAGE)):
+        tid = tenant_ids[u.tenant]
         with _as_tenant(session, tid):
             product = (
                 await session.execute(
                     select(SubscriptionProduct)
                     .join(Subscription, Subscription.id == SubscriptionProduct.subscription_id)
-                    .where(Subscription.number == u["subscription"], SubscriptionProduct.line_key == u["product"])
+                    .where(Subscription.number == u.subscription, SubscriptionProduct.line_key == u.product)
                 )
             ).scalar_one_or_none()
             if product is None:
-                raise BadUserInput(f"usage[{i}]: no product {u['product']!r} in subscription {u['subscription']!r}")
-            qty = _dec(u["quantity"], 6)
+                raise BadUserInput(f"usage[{i}]: no product {u.product!r} in subscription {u.subscription!r}")
+            qty = u.quantity
             try:
                 svc.check_usage(qty, product.subscribed_quantity)
             except BadUserInput as exc:
                 raise BadUserInput(f"Import rejected, nothing written: usage[{i}].quantity: {exc.message}") from exc
-            hour = _dt(u["hour"]).replace(minute=0, second=0, microsecond=0)
+            hour = u.hour.replace(minute=0, second=0, microsecond=0)
             row = (
                 await session.execute(
                     select(UsageRecord).where(UsageRecord.product_id == product.id, UsageRecord.hour == hour)
@@ -345,42 +386,32 @@ async def _receive(session: AsyncSession, receipt: svc.Receipt, at: str, now: da
 
 
 def validate_bank_receipts(items: Any, tenant_keys: set[str]) -> list[str]:
-    if not isinstance(items, list):
-        return ["bankReceipts: must be a list"]
-    errors: list[str] = []
-    seen: set[tuple[Any, Any]] = set()
-    for i, r in enumerate(items):
-        at = f"bankReceipts[{i}]"
-        if not _obj(r, at, tenant_keys, errors):
-            continue
-        _str(r, "bankReference", at, errors, max_len=svc.BANK_REFERENCE_MAX)
-        if (r.get("tenant"), r.get("bankReference")) in seen:
-            errors.append(f"{at}.bankReference: duplicate bank reference {r.get('bankReference')!r}")
-        seen.add((r.get("tenant"), r.get("bankReference")))
-        if _date(r.get("date")) is None:
-            errors.append(f"{at}.date: ISO date (YYYY-MM-DD) the money arrived")
-        if (_dec(r.get("amount")) or 0) <= 0:
-            errors.append(f"{at}.amount: positive decimal with at most 2 decimal places")
-        if r.get("currency") not in CURRENCIES:
-            errors.append(f"{at}.currency: required, one of {', '.join(sorted(CURRENCIES))}")
-        _str(r, "invoiceNumber", at, errors, required=False, max_len=40)
-        _str(r, "payerReference", at, errors, required="invoiceNumber" not in r, max_len=svc.PAYER_REFERENCE_MAX)
+    valid, errors = validate_items(BankReceiptItem, items, BANK_RECEIPTS, max_items=NO_CAP)
+    seen: set[tuple[str, str]] = set()
+    for i, r in valid:
+        at = f"{BANK_RECEIPTS}[{i}]"
+        errors += _tenant(at, r.tenant, tenant_keys)
+        if (r.tenant, r.bankReference) in seen:
+            errors.append(f"{at}.bankReference: duplicate bank reference {r.bankReference!r}")
+        seen.add((r.tenant, r.bankReference))
+        if r.invoiceNumber is None and not (r.payerReference or "").strip():
+            errors.append(f"{at}.payerReference: required when invoiceNumber is absent")
     return errors
 
 
 async def apply_bank_receipts(session: AsyncSession, tenant_ids: dict[str, int], items: list[dict], clock: Any) -> None:
     now = clock.now()
-    for i, r in enumerate(items):
-        with _as_tenant(session, tenant_ids[r["tenant"]]):
+    for i, r in enumerate(_read(BankReceiptItem, items, BANK_RECEIPTS)):
+        with _as_tenant(session, tenant_ids[r.tenant]):
             receipt = svc.Receipt(
-                amount=_dec(r["amount"]),
-                currency=r["currency"],
-                received_on=_date(r["date"]),
-                bank_reference=r["bankReference"].strip(),
-                invoice_number=r.get("invoiceNumber"),
-                payer_reference=r.get("payerReference", ""),
+                amount=r.amount,
+                currency=r.currency,
+                received_on=r.date,
+                bank_reference=r.bankReference.strip(),
+                invoice_number=r.invoiceNumber,
+                payer_reference=r.payerReference or "",
             )
-            await _receive(session, receipt, f"bankReceipts[{i}]", now)
+            await _receive(session, receipt, f"{BANK_RECEIPTS}[{i}]", now)
 
 
 SECTIONS = [
