@@ -1,7 +1,12 @@
 """The invoicing plugin's public service API: the only invoicing code other plugins may import.
 
+- reads: an invoice's public view by number (:func:`get_invoice`);
+- payments made elsewhere: :func:`apply_payment` (support rewards, R-W9);
+- events: the names the plugin emits through ``ctx.emit`` (none yet) and those it handles.
+
 Other plugins (rewards) never import invoicing models. Everything here works on a session already
-bound to the caller's tenant and takes part in the caller's transaction.
+bound to the caller's tenant and takes part in the caller's transaction; it checks no permission, so
+the caller decides who may see what it reads.
 """
 
 from __future__ import annotations
@@ -11,6 +16,21 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+# --------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------
+EVENTS: tuple[str, ...] = ()
+"""The events the plugin emits today: none."""
+
+HANDLED_EVENTS: tuple[str, ...] = ("renewal.accepted",)
+"""The events the plugin handles: ``renewal.accepted`` (``plugins.renewals.api.RENEWAL_ACCEPTED``)
+issues the renewal's support-renewal invoice in the emitting transaction; an invoice it cannot issue
+(an unknown currency or payment method, lines that do not add up) vetoes the order."""
+
+# --------------------------------------------------------------------------------------------
+# Views and functions
+# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -44,16 +64,9 @@ class InvoiceView:
 async def get_invoice(session: AsyncSession, invoice_number: str, *, today: date | None = None) -> InvoiceView | None:
     """The invoice with that number in the session's tenant, or None. ``today`` (pass ``ctx.today()``)
     decides OPEN vs OVERDUE; it defaults to the UTC date."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
+    from plugins.invoicing import service
 
-    from plugins.invoicing.models import Invoice
-
-    inv = (
-        await session.execute(
-            select(Invoice).where(Invoice.number == (invoice_number or "").strip()).options(selectinload(Invoice.lines))
-        )
-    ).scalar_one_or_none()
+    inv = await service.invoice_with_lines(session, invoice_number)
     if inv is None:
         return None
     return await _view(session, inv, today or _utc_today())

@@ -19,7 +19,7 @@ def _line(product: str, amount: str, family: str = "DATABASE", **kw: Any) -> svc
     return svc.LineSpec(product=product, pre_tax_amount=Decimal(amount), product_family=family, **kw)
 
 
-async def demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
+async def add_demo_data(session: AsyncSession, tenant_id: int, people: dict[str, str], clock: Any) -> None:
     now = clock.now()
     today: date = clock.today()
     finance = people["FINANCE"]

@@ -213,10 +213,9 @@ def _checked(handler: Any) -> Any:
     return run
 
 
-def routes() -> list[Route]:
-    return [
-        Route("/invoicing/invoices.csv", download_route(_checked(invoice_list_csv))),
-        Route("/invoicing/payments.csv", download_route(payments_csv)),
-        Route("/invoicing/invoices/{number}/document", download_route(invoice_document)),
-        Route("/invoicing/subscriptions/{number}/schedule.csv", download_route(schedule_csv)),
-    ]
+ROUTES = [
+    Route("/invoicing/invoices.csv", download_route(_checked(invoice_list_csv))),
+    Route("/invoicing/payments.csv", download_route(payments_csv)),
+    Route("/invoicing/invoices/{number}/document", download_route(invoice_document)),
+    Route("/invoicing/subscriptions/{number}/schedule.csv", download_route(schedule_csv)),
+]

@@ -1,7 +1,8 @@
-"""Invoicing plugin: hook implementations (see core/hookspecs.py)."""
+"""Invoicing plugin: hook implementations (see core/hookspecs.py). Wiring only; rules live in service/."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,9 @@ def cc_models() -> None:
 
 @hookimpl
 async def cc_on_event(ctx: Context, event: str, payload: dict[str, Any]) -> None:
-    if event == "renewal.accepted":
-        from plugins.invoicing import service
+    from plugins.invoicing.service import on_event
 
-        await service.invoice_from_renewal(ctx.session, ctx.tenant, payload, ctx.now())
+    await on_event(ctx, event, payload)
 
 
 @hookimpl
@@ -39,34 +39,34 @@ def cc_policies() -> Path:
 
 @hookimpl
 def cc_graph() -> GraphContribution:
-    from plugins.invoicing.graph import InvoicingMutation, InvoicingQuery
+    from plugins.invoicing import graph
 
-    return GraphContribution(query=[InvoicingQuery], mutation=[InvoicingMutation])
+    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation], types=list(graph.TYPES))
 
 
 @hookimpl
-def cc_jobs() -> list[Job]:
+def cc_jobs() -> Sequence[Job]:
     from plugins.invoicing.jobs import JOBS
 
     return JOBS
 
 
 @hookimpl
-def cc_import_sections() -> list[ImportSection]:
+def cc_import_sections() -> Sequence[ImportSection]:
     from plugins.invoicing.importer import SECTIONS
 
     return SECTIONS
 
 
 @hookimpl
-def cc_http_routes() -> list[Any]:
-    from plugins.invoicing.downloads import routes
+def cc_http_routes() -> Sequence[Any]:
+    from plugins.invoicing.downloads import ROUTES
 
-    return routes()
+    return ROUTES
 
 
 @hookimpl
 async def cc_demo_data(session: Any, tenant_id: int, people: dict[str, str], clock: Any) -> None:
-    from plugins.invoicing.demo import demo_data
+    from plugins.invoicing.demo import add_demo_data
 
-    await demo_data(session, tenant_id, people, clock)
+    await add_demo_data(session, tenant_id, people, clock)

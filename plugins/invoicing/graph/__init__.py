@@ -1,10 +1,13 @@
-"""Invoicing GraphQL: types, queries and mutations. Resolvers authorize (Casbin, one decision per
-request) and call the service; per-invoice lists (lines, payments applied) batch through DataLoaders,
-so a page of invoices costs the same number of SQL statements whatever its size."""
+"""Invoicing GraphQL: types, queries and mutations. Resolvers translate GraphQL to calls of
+``plugins.invoicing.service``, which authorizes and applies the rules; per-invoice lists (lines,
+payments applied) batch through the loaders of ``graph.loaders``, so a page of invoices costs the same
+number of SQL statements whatever its size."""
 
 from __future__ import annotations
 
-from plugins.invoicing.graph.mutations import InvoicingMutation
-from plugins.invoicing.graph.queries import InvoicingQuery
+from plugins.invoicing.graph.mutations import Mutation
+from plugins.invoicing.graph.queries import Query
 
-__all__ = ["InvoicingMutation", "InvoicingQuery"]
+TYPES: tuple[type, ...] = ()  # every invoicing type is reachable from Query or Mutation
+
+__all__ = ["TYPES", "Mutation", "Query"]

@@ -35,7 +35,7 @@ def items_of(items: list[PayInvoiceItem]) -> list[svc.PayItem]:
 
 # ------------------------------------------------------------------------------------ mutations
 @strawberry.type
-class InvoicingMutation:
+class Mutation:
     @strawberry.mutation(
         description="Pay one or several invoices by card or wire (R-I16…R-I19). A declined card returns a "
         "FAILED payment (retry with another card, or pay by wire). Replaying an idempotencyKey returns the "

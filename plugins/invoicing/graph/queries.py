@@ -27,7 +27,7 @@ from plugins.invoicing.graph.types import (
 
 # ------------------------------------------------------------------------------------ queries
 @strawberry.type
-class InvoicingQuery:
+class Query:
     @strawberry.field(description="Invoices, newest first, optionally by status (R-I1).")
     async def invoices(
         self,

@@ -39,6 +39,7 @@ from plugins.invoicing.service.events import (
     RENEWAL_CATEGORY,
     RENEWAL_PROGRAM,
     invoice_from_renewal,
+    on_event,
 )
 from plugins.invoicing.service.intents import (
     INTENT_STALE_AFTER,
@@ -83,6 +84,7 @@ from plugins.invoicing.service.reads import (
     find_subscription,
     invoice_counts,
     invoice_page,
+    invoice_with_lines,
     invoices_by_numbers,
     issued_for,
     lines_for,
@@ -273,6 +275,7 @@ __all__ = [
     "status_filter",
     "paid_by_method",
     "refunds_for_invoice",
+    "invoice_with_lines",
     "invoice_page",
     "invoice_counts",
     "find_invoice",
@@ -288,6 +291,7 @@ __all__ = [
     "RENEWAL_CATEGORY",
     "RENEWAL_PROGRAM",
     "invoice_from_renewal",
+    "on_event",
     "FREQUENCIES",
     "PUBLIC_SECTOR_ONLY_FREQUENCIES",
     "PUBLIC_SECTORS",

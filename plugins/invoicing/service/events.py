@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.context import Context
 from core.errors import BadUserInput
 from core.money import CURRENCIES, parse_amount
 from plugins.invoicing.models import Invoice
 from plugins.invoicing.service.invoices import InvoiceSpec, LineSpec, account_contacts, create_invoice
 from plugins.invoicing.service.rules import ORDER_PAYMENT_METHODS, ZERO
+from plugins.renewals.api import RENEWAL_ACCEPTED
 
 # ---- events from other plugins ----------------------------------------------------------------
 RENEWAL_CATEGORY = "SUPPORT_RENEWAL"
@@ -71,3 +73,10 @@ async def invoice_from_renewal(session: AsyncSession, tenant: Any, payload: dict
         now,
         getattr(tenant, "id", None),
     )
+
+
+async def on_event(ctx: Context, event: str, payload: dict[str, Any]) -> None:
+    """What invoicing does on another plugin's event (``cc_on_event``): an accepted renewal is invoiced
+    in the emitting request's transaction, so an invoice that cannot be issued vetoes the order."""
+    if event == RENEWAL_ACCEPTED:
+        await invoice_from_renewal(ctx.session, ctx.tenant, payload, ctx.now())

@@ -78,6 +78,15 @@ async def refunds_for_invoice(session: AsyncSession, inv: Invoice) -> list[tuple
     return [(r, number) for r, number in rows]
 
 
+async def invoice_with_lines(session: AsyncSession, number: str) -> Invoice | None:
+    """The invoice with that number in the session's tenant, its lines loaded, or None."""
+    return (
+        await session.execute(
+            select(Invoice).where(Invoice.number == (number or "").strip()).options(selectinload(Invoice.lines))
+        )
+    ).scalar_one_or_none()
+
+
 # ---- the invoicing queries: who may read what -----------------------------------------------------
 def _may_view(ctx: Context, obj: str = "invoice") -> None:
     ctx.require_tenant()
