@@ -1,9 +1,9 @@
-"""Pure rule functions of plugins/invoicing/service.py, with the SPEC's worked examples and every
+"""Pure rule functions of plugins/invoicing/service/, with the SPEC's worked examples and every
 threshold edge (R-I4, R-I6…R-I11, R-I16, R-I17)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -213,3 +213,83 @@ def test_r_i16_thresholds_apply_in_usd_for_other_currencies():
     with pytest.raises(BadUserInput):  # EUR 1,851.84 ≈ USD 1,999.99: card only
         svc.check_method_rules([inv("1851.84", country="DE", currency="EUR")], "WIRE", D("1851.84"), "EUR", TODAY)
     svc.check_method_rules([inv("1851.86", country="DE", currency="EUR")], "WIRE", D("1851.86"), "EUR", TODAY)
+
+
+def test_payments_due_per_currency_with_the_overdue_part_from_the_day_after_due():
+    """R-I14 payments due (R-I1: overdue from the day after the due date)."""
+    rows = [
+        ("USD", TODAY, 2, D("100.00")),  # due today: not overdue
+        ("USD", TODAY - timedelta(days=1), 1, D("40.50")),
+        ("EUR", TODAY - timedelta(days=30), 3, D("9.99")),
+    ]
+    due = svc.amounts_due(rows, TODAY)
+    assert [(d.currency, d.invoices, d.amount, d.overdue) for d in due] == [
+        ("EUR", 3, D("9.99"), D("9.99")),
+        ("USD", 3, D("140.50"), D("40.50")),
+    ]
+    assert svc.amounts_due([], TODAY) == []
+
+
+def test_the_emailed_invoice_list_names_each_invoice_with_its_status_and_balance():
+    inv = SimpleNamespace(
+        number="INV-000001",
+        invoice_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31),
+        currency="USD",
+        total=D("110.00"),
+        balance=D("10.00"),
+    )
+    assert svc.invoice_list_text([inv], TODAY) == (
+        "INV-000001  2026-10-01  due 2026-10-31  OVERDUE  USD 110.00  balance 10.00"
+    )
+    assert svc.invoice_list_text([], TODAY) == ""
+
+
+def test_a_subscriptions_terms_co_term_its_products_and_group_its_schedule_invoices():
+    """R-I9 (the SPEC's PaaS/SaaS example), R-I11 burst limit, R-I13 one invoice per bill date, method, PO."""
+
+    def product(key: str, amount: str, provisioned: date, **kw) -> SimpleNamespace:
+        fields = dict(
+            line_key=key,
+            order_number="O1",
+            product=key,
+            amount=D(amount),
+            provisioned_on=provisioned,
+            pooled=False,
+            payment_method="INVOICE",
+            po_number=None,
+            category="SUBSCRIPTION",
+            program="TECHNOLOGY",
+            product_family="",
+            bundles_license=False,
+            subscribed_quantity=D(4),
+        )
+        fields.update(kw)
+        return SimpleNamespace(**fields)
+
+    sub = SimpleNamespace(
+        number="SUB-1",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        frequency="ANNUAL_ADVANCE",
+        currency="USD",
+        products=[
+            product("PAAS", "24000.00", date(2026, 1, 1)),
+            product("SAAS", "24000.00", date(2026, 2, 1), po_number="PO-7"),
+        ],
+    )
+    terms = svc.subscription_terms(sub)
+    assert terms.term_months == 12
+    assert [(p.term_months, p.charge, p.burst_limit) for p in terms.products] == [
+        (12, D("24000.00"), D(8)),
+        (11, D("22000.00"), D(8)),
+    ]
+    invoices = svc.scheduled_invoices(sub, terms.entries)
+    assert [(i.payment_method, i.po_number, i.amount, len(i.entries)) for i in invoices] == [
+        ("INVOICE", None, D("24000.00"), 1),
+        ("INVOICE", "PO-7", D("22000.00"), 1),
+    ]
+    assert [i.source_key for i in invoices] == [
+        svc.schedule_key(sub, (i.bill_date, i.payment_method, i.po_number or "")) for i in invoices
+    ]
+    assert invoices[1].source_key == f"schedule:SUB-1:{invoices[1].bill_date.isoformat()}:INVOICE:PO-7"
