@@ -148,7 +148,7 @@ def test_status_payment_method_auto_renew_and_quantity():
 def test_section_shape_and_unknown_keys():
     assert validate({"SN-1": item()}, TENANTS) == ["renewals: must be a list"]
     assert errors_of(7, item()) == ["renewals[0]: must be an object"]
-    assert errors_of(item(lines={})) == ["renewals[0].lines: Input should be a valid list"]
+    assert errors_of(item(lines={})) == ["renewals[0].lines: must be a list"]
     line = {"product": "DB", "productFamily": "DATABASE", "amount": "1", "colour": "red"}
     assert errors_of(item(colour="red", quoteTo={"email": "tech@acme.com", "fax": "1"}, lines=[line])) == []
 
