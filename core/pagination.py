@@ -98,6 +98,11 @@ class LazyCount:
         return self._value
 
 
+# What keyset_page answers: rows, page info, the total (a LazyCount: one COUNT, run only if the client
+# selects totalCount) and the rows' cursors. Services return it, resolvers pass it to connection().
+Page = tuple[list[Any], PageInfo, int | LazyCount, PageCursors]
+
+
 def _encode_value(v: Any) -> Any:
     if isinstance(v, datetime):
         return {"t": v.isoformat()}
@@ -165,7 +170,7 @@ async def keyset_page(
     after: str | None,
     key_of: Callable[[Any], Sequence[Any]],
     count: bool = True,
-) -> tuple[list[Any], PageInfo, int | LazyCount, PageCursors]:
+) -> Page:
     """Run ``stmt`` ordered by ``order`` ((column, descending) pairs whose last column is unique)
     after the cursor. Returns rows, page info, the total count (a LazyCount: one COUNT query, run
     only if the client selects ``totalCount``) and row cursors."""

@@ -47,7 +47,7 @@ from core.http import download_route
 from core.jobs import JobContext, claim_once
 from core.loaders import Loader, by_key, grouped
 from core.money import Money, MoneyType, parse_amount, quantize
-from core.pagination import Connection, connection, keyset_page
+from core.pagination import Connection, Page, connection, keyset_page
 from core.secret import secret_argument, secret_field
 from core.users import people_with_role
 
@@ -81,6 +81,7 @@ __all__ = [
     "Money",
     "MoneyType",
     "NotFound",
+    "Page",
     "PluginManifest",
     "RoleCheck",
     "TenantOwned",

@@ -19,7 +19,7 @@ from core.db import as_records, one_of, records
 from core.errors import BadUserInput, NotFound
 from core.loaders import grouped
 from core.money import quantize
-from core.pagination import PageCursors, PageInfo, keyset_page
+from core.pagination import Page, keyset_page
 from plugins.invoicing.models import Application, Credit, Dispute, Invoice, InvoiceLine, Payment, Refund, Subscription
 from plugins.invoicing.service.rules import STATUSES, invoice_by_number
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from core.context import Context
 
 #: A page of a list: its rows, page info, total count (lazy: counted only when asked) and cursors.
-Page = tuple[list[Any], PageInfo, Any, PageCursors]
 
 
 # ---- reads ---------------------------------------------------------------------------------------

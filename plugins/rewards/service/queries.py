@@ -5,20 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.money import quantize
-from core.pagination import LazyCount, PageCursors, PageInfo, keyset_page
+from core.pagination import Page, keyset_page
 from plugins.rewards.models import RewardAccount, RewardActivity, RewardLot
 from plugins.rewards.service.constants import EXPIRING_SOON_DAYS, OBJECT, VIEW
 from plugins.rewards.service.rules import accrual_rate, exclusions, ineligibility_reasons
-
-# A keyset page as core.pagination.keyset_page returns it: rows, page info, total, row cursors.
-Page: TypeAlias = tuple[list[Any], PageInfo, int | LazyCount, PageCursors]
 
 
 def mine(session: AsyncSession, model: Any) -> Any:

@@ -4,13 +4,12 @@ every section uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeAlias
 
 from sqlalchemy.exc import IntegrityError
 
 from core.context import Context
 from core.errors import Conflict
-from core.pagination import LazyCount, PageCursors, PageInfo
+from core.pagination import Page  # noqa: F401 - the service sections import it from here
 
 # R-S1: the relation roles a renewal can be shared with (policy.csv gives each its actions).
 PARTICIPANT = "PARTICIPANT"
@@ -34,10 +33,6 @@ MAX_LIST_NAME = 100
 # Kinds of the outbox emails / message-center entries this plugin writes.
 RENEWAL_SHARED_KIND = "sharing.renewal_shared"
 BILLING_DASHBOARD_SHARED_KIND = "sharing.billing_dashboard_shared"
-
-
-# A keyset page as core.pagination.keyset_page returns it: rows, page info, total, row cursors.
-Page: TypeAlias = tuple[list[Any], PageInfo, int | LazyCount, PageCursors]
 
 
 @dataclass(frozen=True)
