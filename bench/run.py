@@ -184,6 +184,39 @@ async def rss_peak_during(server: Uvicorn, send: Any, client: httpx.AsyncClient)
     }
 
 
+KEEPALIVE_SAMPLES = 30
+
+
+async def connection_latency(url: str, send: Any, samples: int = KEEPALIVE_SAMPLES) -> dict[str, Any]:
+    """One client, one request at a time: over one keep-alive connection, then each on a fresh
+    connection. Equal medians mean no response waits for the client's delayed ACK (TCP_NODELAY on the
+    accepted socket, core/serving.py; uvicorn #3149 made keep-alive ~40 ms slower under --workers)."""
+    timeout = httpx.Timeout(60.0)
+
+    async def timed(client: httpx.AsyncClient, i: int) -> float:
+        t0 = time.perf_counter()
+        resp = await send(client, 30_000_000 + i)
+        resp.raise_for_status()
+        return (time.perf_counter() - t0) * 1000
+
+    async with httpx.AsyncClient(base_url=url, timeout=timeout) as client:
+        await timed(client, -1)  # connect and warm up
+        keep_alive = [await timed(client, i) for i in range(samples)]
+    fresh = []
+    for i in range(samples):
+        async with httpx.AsyncClient(
+            base_url=url, timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0)
+        ) as c:
+            fresh.append(await timed(c, samples + i))
+    ka, fr = statistics.median(keep_alive), statistics.median(fresh)
+    return {
+        "samples": samples,
+        "keep_alive_p50_ms": round(ka, 2),
+        "fresh_p50_ms": round(fr, 2),
+        "ratio": round(ka / fr, 2),
+    }
+
+
 async def measure(
     ds: Dataset,
     workloads: list[Workload],
@@ -271,7 +304,11 @@ async def measure(
                 entry["baseline"] = brun.summary()
                 if run.pct(50) and brun.pct(50):
                     entry["p50_ratio_to_baseline"] = round(run.pct(50) / brun.pct(50), 2)
-        # 4. Export memory: each export alone, RSS sampled.
+        # 4. Latency of one client over a keep-alive connection against fresh connections.
+        first = next((w for w in workloads if w.graphql and not w.mutation and not w.key.startswith("export")), None)
+        if first is not None:
+            out["keep_alive"] = {"workload": first.key, **await connection_latency(product.url, first.product)}
+        # 5. Export memory: each export alone, RSS sampled.
         for w in workloads:
             if w.key.startswith("export"):
                 out["exports"][w.key] = await rss_peak_during(product, w.product, pc)
@@ -320,6 +357,13 @@ def table(report: dict[str, Any]) -> str:
                 f"{key:34} {e['rows']:>8} {e['bytes'] / 1e6:>7.1f} {e['seconds']:>8.2f} "
                 f"{e['rss_before_mb']:>10.1f} {e['peak_increase_mb']:>9.1f}"
             )
+    ka = report["results"].get("keep_alive")
+    if ka:
+        lines.append("")
+        lines.append(
+            f"keep-alive vs fresh connection ({ka['workload']}, one client, {ka['samples']} requests each): "
+            f"p50 {ka['keep_alive_p50_ms']} ms vs {ka['fresh_p50_ms']} ms (ratio {ka['ratio']})"
+        )
     inv = report.get("invariants", {})
     if inv:
         lines.append("")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from core.serving import HTTP_PROTOCOL
 from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,11 @@ class Uvicorn:
         self.wait_ready(timeout)
 
     def launch(self) -> None:
-        cmd = [
+        self.log = self.log_path.open("w")
+        self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def command(self) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "uvicorn",
@@ -80,12 +85,12 @@ class Uvicorn:
             str(self.port),
             "--workers",
             str(self.workers),
+            "--http",  # TCP_NODELAY on pre-bound (--workers) sockets, as ``customer-center serve`` does
+            HTTP_PROTOCOL,
             "--no-access-log",
             "--log-level",
             "warning",
         ]
-        self.log = self.log_path.open("w")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 90) -> None:
         assert self.proc is not None

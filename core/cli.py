@@ -119,7 +119,9 @@ def serve(
         typer.echo(
             "More tokens: .venv/bin/customer-center token EMAIL  (staff: --staff SALES_REP, header X-Tenant: demo)"
         )
-    uvicorn.run("core.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    from core.serving import uvicorn_options
+
+    uvicorn.run("core.asgi:app", **uvicorn_options(host, port, workers))
 
 
 def serving_refusals(settings: Settings, host: str, workers: int) -> list[str]:
