@@ -587,9 +587,29 @@ async def _execute(
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [_error_json(e, state) for e in result.errors]
+        if pre.op_type == OperationType.MUTATION:
+            payload["errors"].extend(_rolled_back(result.data))
     if result.extensions:
         payload["extensions"] = dict(result.extensions)
     return payload, 200, {"x-authz-checks": str(ctx.authz.enforce_calls)}, remaining
+
+
+def _rolled_back(data: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A failed mutation request is rolled back whole (one transaction): the root fields that had
+    answered are nulled, each with a ROLLED_BACK error, so that no answer claims a change that was
+    not kept (the partial-results rule, README: API conventions)."""
+    errors: list[dict[str, Any]] = []
+    for key, value in (data or {}).items():
+        if value is not None:
+            data[key] = None  # type: ignore[index]
+            errors.append(
+                {
+                    "message": "Not applied: another change in this request failed, and a request is one transaction",
+                    "path": [key],
+                    "extensions": {"code": "ROLLED_BACK"},
+                }
+            )
+    return errors
 
 
 def _summarize(value: Any, depth: int = 0) -> Any:

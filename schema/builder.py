@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSchema, is_object_type, validate_schema
+from graphql import GraphQLError, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_object_type, validate_schema
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -220,7 +220,39 @@ def build_schema(
     )
     if grafts:
         _graft(schema, grafts)
+    _partial_results(schema._schema)
     return schema
+
+
+QUERY_DESCRIPTION = (
+    "Reads. Every root field is nullable (partial results): a field the viewer may not use, or whose "
+    "module is switched off, answers null with its typed error in `errors` (with its `path`), and the "
+    "other fields of the request still answer."
+)
+MUTATION_DESCRIPTION = (
+    "Changes. Every root field is nullable so that a refused mutation answers null with its typed error. "
+    "A request is one transaction: when any of its mutations fails, none is applied, and the fields of "
+    "those that ran answer null with a ROLLED_BACK error."
+)
+
+
+def _nullable_fields(object_type: GraphQLObjectType) -> None:
+    for gql_field in object_type.fields.values():
+        if isinstance(gql_field.type, GraphQLNonNull):
+            gql_field.type = gql_field.type.of_type
+
+
+def _partial_results(gql: GraphQLSchema) -> None:
+    """The partial-results rule (README, API conventions): each module's root fields are nullable, so
+    one refused field (FORBIDDEN, NOT_FOUND, a switched-off module's check) leaves the rest of ``data``
+    standing instead of nulling all of it. Fields below keep their non-null types: an object is shown
+    whole or not at all, except fields that authorize on their own (and plugins' grafted fields, see
+    ``_graft``), which are nullable for the same reason."""
+    _nullable_fields(gql.query_type)
+    gql.query_type.description = QUERY_DESCRIPTION
+    if gql.mutation_type is not None:
+        _nullable_fields(gql.mutation_type)
+        gql.mutation_type.description = MUTATION_DESCRIPTION
 
 
 def _graft(schema: strawberry.Schema, grafts: list[tuple[str, str, type]]) -> None:
@@ -243,6 +275,10 @@ def _graft(schema: strawberry.Schema, grafts: list[tuple[str, str, type]]) -> No
                 raise PluginGraphError(
                     plugin, f"type_extensions: {target_name}.{field_name} already exists (from {carrier_name})"
                 )
+            # Nullable: the target object belongs to another module, and a refusal of the plugin's
+            # field (its own authorization) must not erase that object from the answer.
+            if isinstance(gql_field.type, GraphQLNonNull):
+                gql_field.type = gql_field.type.of_type
             target.fields[field_name] = gql_field
         carriers.add(carrier_name)
     kept = [t for n, t in gql.type_map.items() if n not in carriers and not n.startswith("__")]
