@@ -47,6 +47,7 @@ from core.errors import (
     error_body,
 )
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
+from core.i18n import _, current_locale, negotiate, request_locale
 from core.limits import (
     check_cost,
     cost_extension,
@@ -107,6 +108,8 @@ class AppState:
             roles=principal.roles,
             owner_domains=tuple(sorted(d.domain for d in tenant.domains)) if tenant else (),
         )
+        locale = request_locale(person, tenant, request.headers.get("accept-language") if request else None)
+        current_locale.set(locale)
         return Context(
             state=self,
             session=session,
@@ -116,6 +119,7 @@ class AppState:
             enabled_plugins=plugins,
             request=request,
             person=person,
+            locale=locale,
         )
 
 
@@ -222,7 +226,7 @@ async def _principal_of(state: AppState, session: AsyncSession, person: Person, 
 async def _tenant_by_key(session: AsyncSession, key: str) -> Tenant:
     tenant = (await session.execute(select(Tenant).where(Tenant.key == key))).scalar_one_or_none()
     if tenant is None:
-        raise Forbidden("No access to that tenant")
+        raise Forbidden(_("No access to that tenant"))
     return tenant
 
 
@@ -256,17 +260,17 @@ async def authenticate(state: AppState, request: Request, session: AsyncSession)
         return Caller(principal, tenant)
     found = await _person_and_home(session, email)
     if found is None:
-        raise Forbidden("No access: this email is not a user of any organisation")
+        raise Forbidden(_("No access: this email is not a user of any organisation"))
     person, home = found
     if token_revoked(claims, person.tokens_revoked_at):
         # Issued before the person was removed (R-A3): re-admission does not revive it.
-        raise Unauthenticated("Token revoked; sign in again")
+        raise Unauthenticated(_("Token revoked; sign in again"))
     principal = await _principal_of(state, session, person, home)
     _record_sign_in(person, claims, state)
     if wanted_tenant and wanted_tenant != home.key:
         tenant = await _tenant_by_key(session, wanted_tenant)
         if tenant.reseller_id != home.id or not home.is_reseller:
-            raise Forbidden("No access to that tenant")
+            raise Forbidden(_("No access to that tenant"))
         # Reseller staff act in a customer tenant with RESELLER_<role> subjects only.
         roles = frozenset({f"RESELLER_{r}" for r in principal.roles})
         reseller = Principal(
@@ -357,23 +361,23 @@ def _error_json(err: GraphQLError, state: AppState) -> dict[str, Any]:
     elif isinstance(original, (InvalidOperation, OverflowError)) or (_sqlstate(original) or "").startswith("22"):
         # An absurd number or an over-long value reached arithmetic or a column (PostgreSQL class
         # 22, data exception): the input was at fault, not the server.
-        out["message"] = "A value in the request is out of range or too long"
+        out["message"] = str(_("A value in the request is out of range or too long"))
         out["extensions"] = {"code": BadUserInput.code}
     elif isinstance(original, IntegrityError) or _sqlstate(original) in RETRYABLE_SQLSTATES:
         # A concurrent request changed the same rows first (unique race, deadlock, serialization).
         log.info("concurrent write refused: %s", type(original).__name__)
-        out["message"] = "A concurrent change conflicted with this request; retry it"
+        out["message"] = str(_("A concurrent change conflicted with this request; retry it"))
         out["extensions"] = {"code": Conflict.code, "retryable": True}
     elif _db_unavailable(original):
         log.warning("database unavailable: %s", type(original).__name__)
-        out["message"] = UNAVAILABLE_MESSAGE
+        out["message"] = str(UNAVAILABLE_MESSAGE)
         out["extensions"] = {"code": ServiceUnavailable.code, "retryable": True}
     elif isinstance(original, PermissionError):
-        out["message"] = "Not allowed"
+        out["message"] = str(_("Not allowed"))
         out["extensions"] = {"code": Forbidden.code}
     elif original is not None:
         log.error("unexpected error", exc_info=original)
-        out["message"] = "Internal server error"
+        out["message"] = str(_("Internal server error"))
         out["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
     elif err.extensions and err.extensions.get("code"):
         out["extensions"] = dict(err.extensions)
@@ -394,7 +398,13 @@ def _explain_disabled_module(err: GraphQLError, out: dict[str, Any], state: AppS
     if m:
         owner = state.schemas.owner_of_field(m.group(2), m.group(1))
         if owner:
-            out["message"] = f"The '{owner}' module is not enabled for this tenant ({m.group(1)} is unavailable)"
+            out["message"] = str(
+                _(
+                    "The '{module}' module is not enabled for this tenant ({field} is unavailable)",
+                    module=owner,
+                    field=m.group(1),
+                )
+            )
             out["extensions"] = {"code": ModuleNotEnabled.code, "module": owner}
 
 
@@ -418,15 +428,15 @@ async def _read_body(request: Request) -> tuple[str, dict[str, Any] | None, str 
     try:
         body = await request.json()
     except Exception as exc:
-        raise BadUserInput("Request body is not valid JSON") from exc
+        raise BadUserInput(_("Request body is not valid JSON")) from exc
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-        raise BadUserInput("Expected a JSON object with a 'query' string")
+        raise BadUserInput(_("Expected a JSON object with a 'query' string"))
     variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
-        raise BadUserInput("'variables' must be an object")
+        raise BadUserInput(_("'variables' must be an object"))
     op = body.get("operationName")
     if op is not None and not isinstance(op, str):
-        raise BadUserInput("'operationName' must be a string")
+        raise BadUserInput(_("'operationName' must be a string"))
     return body["query"], variables, op
 
 
@@ -453,11 +463,13 @@ def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, op
     if op is None:
         names = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
         if operation_name is not None:
-            out.refusal = BadUserInput(f"No operation named {operation_name!r} in the document", field="operationName")
+            out.refusal = BadUserInput(
+                _("No operation named '{name}' in the document", name=operation_name), field="operationName"
+            )
         elif not names:
-            out.refusal = BadUserInput("The document contains no operation")
+            out.refusal = BadUserInput(_("The document contains no operation"))
         else:
-            out.refusal = BadUserInput("Name the operation to run (operationName): the document has several")
+            out.refusal = BadUserInput(_("Name the operation to run (operationName): the document has several"))
         return out
     out.op_type = op.operation
     out.fields = [s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)]
@@ -471,6 +483,16 @@ def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, op
 
 
 async def graphql_endpoint(request: Request) -> Response:
+    """POST /graphql, answered in the caller's locale (core.i18n.request_locale): until the caller is
+    known, the one its ``Accept-Language`` asks for."""
+    token = current_locale.set(negotiate(request.headers.get("accept-language")))
+    try:
+        return await _graphql_endpoint(request)
+    finally:
+        current_locale.reset(token)
+
+
+async def _graphql_endpoint(request: Request) -> Response:
     """POST /graphql. Order: body → parse and price (no SQL) → authenticate → refuse over-limit
     documents → spend the principal's rate budget → execute in one transaction (rolled back on any
     error) → audit mutations. Every response carries ``extensions.cost``."""
@@ -488,7 +510,7 @@ async def graphql_endpoint(request: Request) -> Response:
 
     try:
         if len(await request.body()) > state.settings.max_query_bytes + 1_000_000:
-            raise BadUserInput("Request too large")
+            raise BadUserInput(_("Request too large"))
         query, variables, operation_name = await _read_body(request)
     except AppError as exc:
         return refuse(exc, 400)
@@ -581,7 +603,7 @@ async def _execute(
         await ctx.run_despite_rollback()
     except (OperationalError, OSError, PoolTimeout, DBAPIError) as exc:
         if isinstance(exc, IntegrityError) or _sqlstate(exc) in RETRYABLE_SQLSTATES:
-            conflict = Conflict("A concurrent change conflicted with this request; retry it", retryable=True)
+            conflict = Conflict(_("A concurrent change conflicted with this request; retry it"), retryable=True)
             return error_body(conflict), 200, {}, remaining
         return error_body(ServiceUnavailable(UNAVAILABLE_MESSAGE)), 503, {}, remaining
     payload: dict[str, Any] = {"data": result.data}

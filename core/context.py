@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from core.auth import Principal
 from core.authz import RequestAuthz
+from core.i18n import DEFAULT_LOCALE
 from core.models import Message, OutboxEmail, Person, Tenant
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ class Context:
     request: Any = None
     # The caller's own row when a person acts in their own tenant (loaded by authentication).
     person: Person | None = None
+    # The reader's locale for this request (core.i18n.request_locale): error messages, CSV headers.
+    locale: str = DEFAULT_LOCALE
     _loaders: dict[Any, DataLoader] = field(default_factory=dict)  # by name, or by core.loaders.Loader class
     _despite_rollback: list[tuple[int | None, Callable[[AsyncSession], Awaitable[None]]]] = field(default_factory=list)
 

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import LazyText, _, render
+
 
 class AppError(Exception):
+    """``message`` is English text or a :func:`core.i18n._` message, rendered in the request's locale
+    when read; ``code`` and the extensions (field names, ids, limits) are machine values, never
+    translated."""
+
     code = "INTERNAL_SERVER_ERROR"
 
-    def __init__(self, message: str, **extensions: Any) -> None:
+    def __init__(self, message: str | LazyText, **extensions: Any) -> None:
         super().__init__(message)
-        self.message = message
+        self.text = message
         self.extensions = {k: v for k, v in extensions.items() if v is not None}
+
+    @property
+    def message(self) -> str:
+        return render(self.text)
 
 
 class BadUserInput(AppError):
@@ -52,7 +62,7 @@ class ServiceUnavailable(AppError):
     code = "SERVICE_UNAVAILABLE"
 
 
-UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; retry shortly"
+UNAVAILABLE_MESSAGE = _("The service is temporarily unavailable; retry shortly")
 
 
 def error_body(exc: AppError) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from core.errors import (
     Unauthenticated,
     error_body,
 )
+from core.i18n import current_locale, negotiate
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
 
@@ -30,6 +31,13 @@ def download_route(
     """Wrap a download handler: authenticate, open a tenant-bound read session, map typed errors."""
 
     async def endpoint(request: Request) -> Response:
+        token = current_locale.set(negotiate(request.headers.get("accept-language")))
+        try:
+            return await localized(request)
+        finally:
+            current_locale.reset(token)
+
+    async def localized(request: Request) -> Response:
         from core.app import authenticate, commit_sign_in
 
         state = request.app.state.cc

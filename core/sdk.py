@@ -18,6 +18,10 @@ What is here, by what a plugin needs it for:
 - shared rules: ``quantize``/``parse_amount`` (money per currency), ``add_months``/``add_years``,
   ``normalise_email``/``parse_email``, ``to_usd`` (the dated rate table), ``methods_offered``/
   ``check_payment_method`` (R-R4/R-I16), ``Clock``;
+- languages: ``_`` (mark a message; rendered in the reader's locale), ``translate``/``render``,
+  ``LazyText``, ``locale_of`` (a person's locale for an email), ``format_money``/``format_decimal``/
+  ``format_date`` (CLDR), ``text_direction``, ``jinja_environment``/``render_template`` (templates
+  with ``_()``, ``lang`` and ``dir``), ``SUPPORTED_LOCALES`` — docs/i18n.md;
 - files: ``download_route`` (authenticated downloads), ``CsvWriter``/``csv_response`` (formula-safe CSV).
 """
 
@@ -44,6 +48,20 @@ from core.hookspecs import (
     hookimpl,
 )
 from core.http import download_route
+from core.i18n import (
+    SUPPORTED_LOCALES,
+    LazyText,
+    _,
+    format_date,
+    format_decimal,
+    format_money,
+    jinja_environment,
+    locale_of,
+    render,
+    render_template,
+    text_direction,
+    translate,
+)
 from core.jobs import JobContext, claim_once
 from core.loaders import Loader, by_key, grouped
 from core.money import Money, MoneyType, parse_amount, quantize
@@ -61,6 +79,18 @@ async def object_roles(ctx: Context, object_type: str, object_id: str) -> list[s
 
 
 __all__ = [
+    "SUPPORTED_LOCALES",
+    "LazyText",
+    "_",
+    "format_date",
+    "format_decimal",
+    "format_money",
+    "jinja_environment",
+    "locale_of",
+    "render",
+    "render_template",
+    "text_direction",
+    "translate",
     "EMAIL",
     "HOOK_VERSION",
     "TENANT_ID",
