@@ -32,6 +32,8 @@ class Context:
     person: Person | None = None
     # The reader's locale for this request (core.i18n.request_locale): error messages, CSV headers.
     locale: str = DEFAULT_LOCALE
+    # Tenants a staff or reseller caller acted in from a work queue (core.queues.acting_in): audited there.
+    acted_in: set[int] = field(default_factory=set)
     _loaders: dict[Any, DataLoader] = field(default_factory=dict)  # by name, or by core.loaders.Loader class
     _despite_rollback: list[tuple[int | None, Callable[[AsyncSession], Awaitable[None]]]] = field(default_factory=list)
 

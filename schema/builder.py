@@ -29,6 +29,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.str_converters import to_camel_case
 
 from core.graph import CoreMutation, CoreQuery
+from core.graph_queues import QueueQuery
 from core.hookspecs import GraphContribution
 from core.settings import get_settings
 from schema.execution import fast_execution_context
@@ -195,7 +196,7 @@ def build_schema(
     executor shortcut, which also steps aside by itself for unverified graphql-core or strawberry."""
     if fast_executor is None:
         fast_executor = get_settings().fast_executor
-    queries: list[type] = [CoreQuery]
+    queries: list[type] = [CoreQuery, QueueQuery]
     mutations: list[type] = [CoreMutation]
     types: list[type] = []
     grafts: list[tuple[str, str, type]] = []  # (plugin, target type name, carrier)

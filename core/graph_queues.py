@@ -1,0 +1,214 @@
+"""The graph of the staff work queues (core.queues): the ``workQueues`` root field, whose ``WorkQueues``
+object carries the core queues (OPERATOR) and the fields every plugin grafts onto it with its own
+queues (``GraphContribution.type_extensions = {"WorkQueues": [...]}``), and ``tenants`` for operators.
+Resolvers translate; core.queues reads and authorizes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from core import queues as svc
+from core.context import Context
+from core.graph import PluginFailure, TenantType
+from core.ids import to_global_id
+from core.loaders import Loader
+from core.pagination import Connection, connection
+
+
+class TenantActivities(Loader[int, svc.TenantActivity]):
+    """People and last activity by tenant id (two statements for a page of tenants)."""
+
+    async def batch_load(self, keys: Any) -> list[svc.TenantActivity]:
+        return await svc.tenant_activity(self.ctx, keys)
+
+
+async def item_tenant(info: Info[Context, None], tenant_id: int | None) -> TenantType | None:
+    """The ``tenant`` of a queue item (every item type has one): one batch per page."""
+    if tenant_id is None:
+        return None
+    tenant = await svc.TenantsById.of(info.context).tenant(tenant_id)
+    return TenantType.of(tenant) if tenant else None
+
+
+@strawberry.type(description="A tenant as operators see it: its modules, policy version, people and last activity.")
+class TenantOverview:
+    tenant: TenantType
+    policy_version: int = strawberry.field(
+        description="Bumped whenever the tenant's policy rows or enabled modules change."
+    )
+    created_at: datetime
+    tenant_id: strawberry.Private[int]
+
+    @strawberry.field(description="People of the tenant who are not removed.")
+    async def people(self, info: Info[Context, None]) -> int:
+        return (await TenantActivities.of(info.context).load(self.tenant_id)).people
+
+    @strawberry.field(description="The latest sign-in of one of its people (R-A4).")
+    async def last_sign_in_at(self, info: Info[Context, None]) -> datetime | None:
+        return (await TenantActivities.of(info.context).load(self.tenant_id)).last_sign_in_at
+
+    @strawberry.field(description="The latest sign-in or audited change in the tenant.")
+    async def last_activity_at(self, info: Info[Context, None]) -> datetime | None:
+        return (await TenantActivities.of(info.context).load(self.tenant_id)).last_activity_at
+
+    @classmethod
+    def of(cls, t: Any) -> TenantOverview:
+        return cls(tenant=TenantType.of(t), policy_version=t.config_version, created_at=t.created_at, tenant_id=t.id)
+
+
+@strawberry.type(description="A unit of work a scheduled job did (a reminder sent, an invoice issued…).")
+class JobRunItem:
+    id: strawberry.ID
+    job: str
+    unit_key: str
+    created_at: datetime
+    tenant_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The tenant the unit was for (none for server-wide work).")
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.tenant_id)
+
+
+@strawberry.type(description="An email of the outbox not delivered yet, or given up on (FAILED).")
+class OutboxItem:
+    id: strawberry.ID
+    kind: str
+    to: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    tenant_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.tenant_id)
+
+
+@strawberry.type(
+    description="The caller's work queues across tenants: vendor staff without X-Tenant see every tenant, a "
+    "reseller's people their customer tenants only; each queue is ordered for work (oldest, or due soonest, "
+    "first). Modules add their queues here for tenants that enable them."
+)
+class WorkQueues:
+    scope: strawberry.Private[svc.QueueScope]
+
+    @strawberry.field(description="The roles the queues are read with (staff roles, or RESELLER_<role>).")
+    def roles(self) -> list[str]:
+        return sorted(self.scope.roles)
+
+    @strawberry.field(description="Which queues the caller may work (their names, e.g. disputes).")
+    def queues(self, info: Info[Context, None]) -> list[str]:
+        names = svc.queue_names(info.context.state)
+        return [n for n in names if self.scope.allowed(n)]
+
+    @strawberry.field(description="OPERATOR (and a reseller's admins over their customers): tenants by key.")
+    async def tenants(
+        self,
+        info: Info[Context, None],
+        search: str | None = None,
+        module: str | None = None,
+        reseller_key: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TenantOverview]:
+        return await tenants_connection(info.context, search, module, reseller_key, first, after)
+
+    @strawberry.field(description="OPERATOR: plugins this server refused to load, and why.")
+    def plugin_failures(self, info: Info[Context, None]) -> list[PluginFailure]:
+        return [PluginFailure(source=k, reason=v) for k, v in svc.plugin_failures(info.context)]
+
+    @strawberry.field(description="OPERATOR: units of work done by the scheduled jobs, newest first.")
+    async def job_runs(
+        self,
+        info: Info[Context, None],
+        job: str | None = None,
+        tenant_key: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[JobRunItem]:
+        rows, page, total, cursors = await svc.job_run_page(
+            info.context, job=job, tenant_key=tenant_key, first=first, after=after
+        )
+        nodes = [
+            JobRunItem(
+                id=strawberry.ID(to_global_id("JobRun", r.id)),
+                job=r.job,
+                unit_key=r.unit_key,
+                created_at=r.created_at,
+                tenant_id=r.tenant_id,
+            )
+            for r in rows
+        ]
+        return connection(nodes, page, total, cursors)
+
+    @strawberry.field(description="OPERATOR: the email backlog (PENDING, SENDING, FAILED), oldest due first.")
+    async def outbox(
+        self,
+        info: Info[Context, None],
+        status: str | None = None,
+        tenant_key: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[OutboxItem]:
+        rows, page, total, cursors = await svc.outbox_page(
+            info.context, status=status, tenant_key=tenant_key, first=first, after=after
+        )
+        nodes = [
+            OutboxItem(
+                id=strawberry.ID(to_global_id("OutboxEmail", e.id)),
+                kind=e.kind,
+                to=e.to_addr,
+                subject=e.subject,
+                status=e.status,
+                attempts=e.attempts,
+                next_attempt_at=e.next_attempt_at,
+                last_error=e.last_error,
+                created_at=e.created_at,
+                tenant_id=e.tenant_id,
+            )
+            for e in rows
+        ]
+        return connection(nodes, page, total, cursors)
+
+
+async def tenants_connection(
+    ctx: Context,
+    search: str | None,
+    module: str | None,
+    reseller_key: str | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[TenantOverview]:
+    rows, page, total, cursors = await svc.tenant_page(
+        ctx, search=search, module=module, reseller_key=reseller_key, first=first, after=after
+    )
+    return connection([TenantOverview.of(t) for t in rows], page, total, cursors)
+
+
+@strawberry.type
+class QueueQuery:
+    @strawberry.field(
+        description="Staff work queues across tenants (vendor staff; a reseller's people over their customer "
+        "tenants). FORBIDDEN for customers."
+    )
+    def work_queues(self, info: Info[Context, None]) -> WorkQueues:
+        return WorkQueues(scope=svc.queue_scope(info.context))
+
+    @strawberry.field(description="OPERATOR: every tenant, by key, with its modules, policy version and activity.")
+    async def tenants(
+        self,
+        info: Info[Context, None],
+        search: str | None = None,
+        module: str | None = None,
+        reseller_key: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TenantOverview]:
+        return await tenants_connection(info.context, search, module, reseller_key, first, after)
