@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import casbin
+from casbin.util import key_match
 
-from core.errors import Forbidden
+from core.errors import BadUserInput, Forbidden
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 MODEL_PATH = POLICY_DIR / "model.conf"
@@ -114,6 +115,52 @@ def shared_decisions(enforcer: casbin.Enforcer) -> dict[tuple[str, str, str, str
     return decisions
 
 
+def vocabulary(enforcer: casbin.Enforcer) -> dict[str, frozenset[str]]:
+    """The object types and, for each, the actions some policy row names (wildcard rows match by
+    ``keyMatch``, as the model does), kept on the enforcer like its decisions (never changed)."""
+    known = getattr(enforcer, "_cc_vocabulary", None)
+    if known is None:
+        rows = enforcer.get_named_policy("p")
+        objects = {obj for _sub, _dom, obj, _act in rows if "*" not in obj}
+        known = {
+            obj: frozenset(act for _s, _d, o, act in rows if key_match(obj, o) and "*" not in act) for obj in objects
+        }
+        enforcer._cc_vocabulary = known
+    return known
+
+
+def known_names(enforcer: casbin.Enforcer, installed: casbin.Enforcer) -> dict[str, frozenset[str]]:
+    """What ``can``/``explain`` accept: the names of the tenant's enforcer and of every installed
+    module's policies (a module the tenant switched off answers false, not "unknown")."""
+    known = getattr(enforcer, "_cc_known", None)
+    if known is None:
+        ours, theirs = vocabulary(enforcer), vocabulary(installed)
+        known = {obj: ours.get(obj, frozenset()) | theirs.get(obj, frozenset()) for obj in ours.keys() | theirs.keys()}
+        enforcer._cc_known = known
+    return known
+
+
+def check_known(known: dict[str, frozenset[str]], obj: str, act: str) -> None:
+    """BAD_USER_INPUT, listing the valid names, for an object type or action no policy row names:
+    ``can(object: "renewals")`` would otherwise answer false, indistinguishable from a refusal."""
+    if obj not in known:
+        valid = sorted(known)
+        raise BadUserInput(
+            f"Unknown object {obj!r}; valid objects: {', '.join(valid)}",
+            field="object",
+            reason="UNKNOWN_OBJECT",
+            valid=valid,
+        )
+    if act not in known[obj]:
+        valid = sorted(known[obj])
+        raise BadUserInput(
+            f"Unknown action {act!r} on {obj}; valid actions: {', '.join(valid)}",
+            field="action",
+            reason="UNKNOWN_ACTION",
+            valid=valid,
+        )
+
+
 @dataclass
 class Decision:
     allowed: bool
@@ -176,6 +223,6 @@ class RequestAuthz:
             raise BadUserInput(
                 f"{', '.join(foreign)} is not in your organisation's email domains "
                 f"({', '.join(self.owner_domains)}); nothing was changed",
-                code_detail="DOMAIN_MISMATCH",
+                reason="DOMAIN_MISMATCH",
                 emails=foreign,
             )

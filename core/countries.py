@@ -71,7 +71,7 @@ def check_payment_method(
 ) -> None:
     """R-I16 for one transaction of ``total`` (net plus tax) in ``currency`` on ``on``: a card only
     where cards are accepted and up to USD 99,999.99; where they are accepted, under USD 2,000.00 a
-    card is the only method. BAD_USER_INPUT (``field``, ``code_detail``) otherwise; ``what`` names the
+    card is the only method. BAD_USER_INPUT (``field``, ``reason``) otherwise; ``what`` names the
     transaction in the message (an order, an invoice, a payment)."""
     # Unrounded: CHF 1,785.71 is USD 1,999.9952, under the threshold, though it shows as 2,000.00.
     usd = total * rates().usd_per_unit(currency, on)
@@ -80,19 +80,19 @@ def check_payment_method(
             raise BadUserInput(
                 f"Cards are not accepted for orders in {country or 'this country'}; pay by wire transfer",
                 field=field,
-                code_detail="CARD_NOT_ACCEPTED",
+                reason="CARD_NOT_ACCEPTED",
             )
         if usd > CARD_MAX_TOTAL_USD:
             raise BadUserInput(
                 f"{what} totals {currency} {total} incl. tax: card payments are limited to USD "
                 f"{CARD_MAX_TOTAL_USD}; pay by wire transfer",
                 field=field,
-                code_detail="CARD_LIMIT_EXCEEDED",
+                reason="CARD_LIMIT_EXCEEDED",
             )
     elif cards_accepted(country) and usd < CARD_ONLY_BELOW_USD:
         raise BadUserInput(
             f"{what} totals {currency} {total}: below USD {CARD_ONLY_BELOW_USD} a card is the only accepted "
             "payment method (orders cannot be combined to reach the threshold)",
             field=field,
-            code_detail="CARD_ONLY",
+            reason="CARD_ONLY",
         )

@@ -1,4 +1,9 @@
-"""Typed errors. Every error a client sees carries ``extensions.code``; anything else is masked."""
+"""Typed errors. Every error a client sees carries ``extensions.code``; anything else is masked.
+
+One extension shape everywhere (README: API conventions): ``code`` (the class of error), ``reason``
+(a machine sub-code when a client can act on it: ``LOCKED``, ``DOMAIN_MISMATCH``, ``CARD_ONLY``…)
+and ``field`` (the argument or input path at fault, e.g. ``input.paymentMethod``); any other fact
+is a camelCase key (``retryAfterSeconds``, ``module``, ``valid``)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ class RateTable:
             raise MissingExchangeRate(
                 f"No exchange rate of {currency} to USD is known for {on.isoformat()}",
                 field="currency",
-                code_detail="MISSING_EXCHANGE_RATE",
+                reason="MISSING_EXCHANGE_RATE",
             )
         return history[i - 1][1]
 

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from core import users as user_service
 from core.auth import CONTACT_KINDS, MEMBER_ROLE
+from core.authz import check_known, known_names
 from core.context import Context
 from core.errors import BadUserInput, Forbidden, NotFound
 from core.ids import to_global_id
@@ -89,8 +90,15 @@ class Viewer:
     email: str
     first_name: str
     last_name: str
-    last_sign_in_at: datetime | None = strawberry.field(description="When this person signed in (R-A4).")
-    previous_sign_in_at: datetime | None
+    last_sign_in_at: datetime | None = strawberry.field(
+        description="The last sign-in to show on the dashboard (R-A4): the one before this session, or "
+        "this session's own when it is the person's first."
+    )
+    signed_in_at: datetime | None = strawberry.field(description="When this session signed in.")
+    previous_sign_in_at: datetime | None = strawberry.field(
+        description="The sign-in before this session (null at the first).",
+        deprecation_reason="Use lastSignInAt (the same, but never null once signed in).",
+    )
     roles: list[str]
     contact_kinds: list[str]
     is_admin: bool
@@ -175,7 +183,8 @@ def _viewer(ctx: Context, person: Person | None) -> Viewer:
         email=p.email,
         first_name=person.first_name if person else "",
         last_name=person.last_name if person else "",
-        last_sign_in_at=person.last_sign_in_at if person else None,
+        last_sign_in_at=(person.previous_sign_in_at or person.last_sign_in_at) if person else None,
+        signed_in_at=person.last_sign_in_at if person else None,
         previous_sign_in_at=person.previous_sign_in_at if person else None,
         roles=sorted(p.roles - {MEMBER_ROLE}),
         contact_kinds=[k for k in CONTACT_KINDS if k in p.roles],
@@ -203,6 +212,7 @@ class CoreQuery:
     )
     async def can(self, info: Info[Context, None], object: str, action: str, id: strawberry.ID | None = None) -> bool:
         ctx = info.context
+        check_known(_known_names(ctx), object, action)
         extra = await object_roles(ctx, object, id) if id else ()
         return ctx.allowed(object, action, extra)
 
@@ -261,6 +271,7 @@ class CoreQuery:
         ctx = info.context
         ctx.require("authz", "explain")
         tenant = ctx.require_tenant()
+        check_known(_known_names(ctx), object, action)
         subject = await principal_for_email(ctx.state, ctx.session, email.strip().lower(), tenant)
         if subject is None:
             return Explanation(
@@ -310,6 +321,10 @@ class CoreQuery:
             for a in rows
         ]
         return connection(nodes, page, total, cursors)
+
+
+def _known_names(ctx: Context) -> dict[str, frozenset[str]]:
+    return known_names(ctx.authz.enforcer, ctx.state.enforcers.get(frozenset(ctx.state.plugins.names)))
 
 
 async def object_roles(ctx: Context, obj: str, object_id: str | None) -> list[str]:

@@ -78,7 +78,7 @@ def test_the_rate_of_the_transaction_date_applies():
     assert table.usd_per_unit("eur", date(2026, 7, 1)) == Decimal("1.10")  # from its first day
     with pytest.raises(MissingExchangeRate) as err:
         table.usd_per_unit("EUR", date(2025, 12, 31))  # before any rate: never a guess
-    assert err.value.code == "BAD_USER_INPUT" and err.value.extensions["code_detail"] == "MISSING_EXCHANGE_RATE"
+    assert err.value.code == "BAD_USER_INPUT" and err.value.extensions["reason"] == "MISSING_EXCHANGE_RATE"
     with pytest.raises(MissingExchangeRate):
         table.usd_per_unit("PLN", DAY)
     with pytest.raises(ValueError):
@@ -122,7 +122,7 @@ def test_payment_method_rule_at_every_threshold(method, country, total, currency
         return
     with pytest.raises(BadUserInput) as err:
         check_payment_method(method, country, Decimal(total), currency, DAY, field="input.paymentMethod")
-    assert err.value.extensions == {"field": "input.paymentMethod", "code_detail": detail}
+    assert err.value.extensions == {"field": "input.paymentMethod", "reason": detail}
 
 
 def test_thresholds_are_named_constants():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from graphql import GraphQLNonNull
 
 from core.app import create_state
+from core.auth import issue_token
 from core.settings import Settings
 
 DASHBOARD = "{ renewalDashboard { pendingCount } invoiceCounts { open } rewards { balance { amount } } }"
@@ -73,3 +75,48 @@ def test_every_root_field_is_nullable_and_the_sdl_says_why(full_schema):
         assert "Every root field is nullable" in (root.description or "")
     # A plugin's field grafted onto another module's type is nullable too (its own authorization).
     assert not isinstance(full_schema.type_map["Renewal"].fields["shares"].type, GraphQLNonNull)
+
+
+CAN = "query($o: String!, $a: String!) { can(object: $o, action: $a) }"
+
+
+async def test_can_refuses_unknown_objects_and_actions_listing_the_valid_ones(two_tenants):
+    api = two_tenants
+    err = await api.error(CAN, {"o": "renewals", "a": "view"}, as_="tech@acme.com")
+    ext = err["extensions"]
+    assert (ext["code"], ext["reason"], ext["field"]) == ("BAD_USER_INPUT", "UNKNOWN_OBJECT", "object")
+    assert {"renewal", "invoice", "rewards", "user"} <= set(ext["valid"]) and "renewals" not in ext["valid"]
+    assert "renewal" in err["message"]
+    err = await api.error(CAN, {"o": "renewal", "a": "fly"}, as_="tech@acme.com")
+    assert (err["extensions"]["reason"], err["extensions"]["field"]) == ("UNKNOWN_ACTION", "action")
+    assert "accept" in err["extensions"]["valid"]
+    assert (await api.ok(CAN, {"o": "renewal", "a": "accept"}, as_="tech@acme.com"))["can"] is True
+    assert (await api.ok(CAN, {"o": "rewards", "a": "redeem"}, as_="tech@acme.com"))["can"] is False
+    # explain (tenant admins) checks the names the same way.
+    q = '{ explain(email: "tech@acme.com", object: "renewals", action: "view") { allowed } }'
+    assert await api.code(q, as_="admin@acme.com") == "BAD_USER_INPUT"
+    # A module the tenant switched off: its objects are known names, and not allowed.
+    await api.ok(
+        'mutation { setModuleEnabled(tenantKey: "acme", module: "rewards", enabled: false) { key } }',
+        as_="ops@vendor.example",
+        staff=("OPERATOR",),
+    )
+    assert (await api.ok(CAN, {"o": "rewards", "a": "redeem"}, as_="fin@acme.com"))["can"] is False
+
+
+async def test_last_sign_in_is_the_one_before_this_session(two_tenants):
+    """R-A4: the dashboard's "last sign-in" is the previous sign-in (this one at the first)."""
+    api = two_tenants
+    q = "{ viewer { lastSignInAt signedInAt previousSignInAt } }"
+
+    async def viewer(seconds_ago: int) -> dict[str, Any]:
+        token = issue_token(api.state.settings, "fin@acme.com", now=datetime.now(UTC) - timedelta(seconds=seconds_ago))
+        resp = await api.client.post("/graphql", json={"query": q}, headers={"Authorization": f"Bearer {token}"})
+        return resp.json()["data"]["viewer"]
+
+    first = await viewer(60)
+    assert first["previousSignInAt"] is None and first["lastSignInAt"] == first["signedInAt"] is not None
+    api.clock.advance(hours=5)
+    again = await viewer(0)  # a newer token: a new sign-in
+    assert again["lastSignInAt"] == first["signedInAt"] == again["previousSignInAt"]
+    assert again["signedInAt"] > first["signedInAt"]

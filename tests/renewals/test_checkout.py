@@ -254,9 +254,9 @@ async def test_checkout_applies_the_card_only_rule_of_invoice_payment_r_i16(two_
     await load(api, renewal("S-1", 60, amount="1864.00"), renewal("S-2", 60, amount="1.00"), renewal("S-3", 60))
     before = await counts(api)
     err = await api.error(CHECKOUT, order(["S-1"], paymentMethod="POEF"), **TECH)
-    assert err["extensions"]["code"] == "BAD_USER_INPUT" and err["extensions"]["code_detail"] == "CARD_ONLY"
+    assert err["extensions"]["code"] == "BAD_USER_INPUT" and err["extensions"]["reason"] == "CARD_ONLY"
     err = await api.error(CHECKOUT, order(["S-1"]), **TECH)  # pay by invoice: refused the same way
-    assert err["extensions"]["code_detail"] == "CARD_ONLY"
+    assert err["extensions"]["reason"] == "CARD_ONLY"
     assert await counts(api) == before
     # Together the two renewals reach 1,865.00 net = 2,000.21 with tax: any offered method
     placed = (await api.ok(CHECKOUT, order(["S-1", "S-2"]), **TECH))["checkout"]

@@ -127,5 +127,5 @@ def test_order_method_follows_r_i16_on_the_invoice_total():
     svc.check_method_for_amount("PO", "US", Decimal("1865.00"), "USD", TODAY)  # 2,000.21 with 7.25 % tax
     with pytest.raises(BadUserInput) as err:
         svc.check_method_for_amount("PO", "US", Decimal("1864.00"), "USD", TODAY)  # 1,999.14
-    assert err.value.extensions["code_detail"] == "CARD_ONLY"
+    assert err.value.extensions["reason"] == "CARD_ONLY"
     svc.check_method_for_amount("PO", "IN", Decimal("10.00"), "USD", TODAY)  # no cards in India

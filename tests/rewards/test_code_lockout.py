@@ -27,12 +27,12 @@ async def test_person_is_locked_after_the_limit_even_with_the_right_code(api):
     await make_invoice(api, "acme", "INV-L1", [{**ELIGIBLE, "pre_tax": "10.00"}])
     for n in range(MAX_CODE_FAILURES_PER_PERSON):
         ext = await attempt(api, WRONG, f"w{n}")
-        assert (ext["code"], ext["code_detail"]) == ("FORBIDDEN", "WRONG_REDEMPTION_CODE"), ext
+        assert (ext["code"], ext["reason"]) == ("FORBIDDEN", "WRONG_REDEMPTION_CODE"), ext
         assert ext["attempts_left"] == MAX_CODE_FAILURES_PER_PERSON - n - 1
     assert await failures(api) == MAX_CODE_FAILURES_PER_PERSON  # counted although every request rolled back
     ext = await attempt(api, code, "right-1")
-    assert (ext["code"], ext["code_detail"]) == ("FORBIDDEN", "REDEMPTION_LOCKED"), ext
-    assert ext["retry_after_seconds"] == int(CODE_FAILURE_WINDOW.total_seconds())
+    assert (ext["code"], ext["reason"]) == ("FORBIDDEN", "REDEMPTION_LOCKED"), ext
+    assert ext["retryAfterSeconds"] == int(CODE_FAILURE_WINDOW.total_seconds())
     assert await failures(api) == MAX_CODE_FAILURES_PER_PERSON  # a locked attempt is not checked, so not counted
     assert (await api.sql("select count(*) from rewards_redemptions"))[0][0] == 0
     audit = await api.sql("select actor, outcome, detail from audit_log where action = 'rewards.redemption_locked'")
@@ -77,9 +77,9 @@ async def test_account_lockout_counts_every_redeemer_of_the_tenant(api):
             at=api.clock.now() - timedelta(minutes=1),
         )
     ext = await attempt(api, WRONG, "w-last")
-    assert ext["code_detail"] == "WRONG_REDEMPTION_CODE"
+    assert ext["reason"] == "WRONG_REDEMPTION_CODE"
     ext = await attempt(api, code, "right")
-    assert ext["code_detail"] == "REDEMPTION_LOCKED"
+    assert ext["reason"] == "REDEMPTION_LOCKED"
     audit = await api.sql("select detail from audit_log where action = 'rewards.redemption_locked'")
     assert len(audit) == 1 and '"account"' in audit[0][0]
     # another tenant is untouched by Acme's lockout

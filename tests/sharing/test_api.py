@@ -129,7 +129,7 @@ async def test_one_foreign_address_refuses_the_whole_list_and_names_it(rapi, smt
             as_="tech@acme.com",
         )
         assert err["extensions"]["code"] == "BAD_USER_INPUT"
-        assert err["extensions"]["code_detail"] == "DOMAIN_MISMATCH"
+        assert err["extensions"]["reason"] == "DOMAIN_MISMATCH"
         assert foreign in err["message"] and "exec@acme.com" not in err["message"]
         assert err["extensions"]["emails"] == [foreign]
     assert await grants(api) == []

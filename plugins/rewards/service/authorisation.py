@@ -120,7 +120,7 @@ AUTHORISED_REDEEMER = RoleCheck(
 async def check_code(ctx: Context, code: str | None) -> None:
     """R-W6: the redeemer must give the code they were emailed. A wrong code is FORBIDDEN and counted
     even though the request rolls back; at the limits (per person, per account) the redeemer is
-    locked out for :data:`CODE_FAILURE_WINDOW` with ``codeDetail`` REDEMPTION_LOCKED and an audit record."""
+    locked out for :data:`CODE_FAILURE_WINDOW` with ``reason`` REDEMPTION_LOCKED and an audit record."""
     if not code or not normalise_code(code) or len(code) > 64:
         raise BadUserInput("redemptionCode is required", field="redemptionCode")
     tenant = ctx.require_tenant()
@@ -139,8 +139,8 @@ async def check_code(ctx: Context, code: str | None) -> None:
         raise Forbidden(
             "Too many wrong redemption codes; redeeming is locked for "
             f"{int(CODE_FAILURE_WINDOW.total_seconds() // 60)} minutes",
-            code_detail="REDEMPTION_LOCKED",
-            retry_after_seconds=int(CODE_FAILURE_WINDOW.total_seconds()),
+            reason="REDEMPTION_LOCKED",
+            retryAfterSeconds=int(CODE_FAILURE_WINDOW.total_seconds()),
         )
     if row is None or not hmac.compare_digest(row.code_hash, hash_code(tenant_id, email, code)):
         person_after, account_after = person_failures + 1, account_failures + 1
@@ -170,7 +170,7 @@ async def check_code(ctx: Context, code: str | None) -> None:
         ctx.record_despite_rollback(count_failure)
         raise Forbidden(
             "Wrong redemption code",
-            code_detail="WRONG_REDEMPTION_CODE",
+            reason="WRONG_REDEMPTION_CODE",
             attempts_left=max(0, MAX_CODE_FAILURES_PER_PERSON - person_after),
         )
 
