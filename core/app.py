@@ -505,15 +505,15 @@ async def _graphql_endpoint(request: Request) -> Response:
     key = f"anonymous:{request.client.host if request.client else '-'}"
     pre = _Preflight()
 
-    def refuse(exc: AppError, status: int) -> JSONResponse:
-        return _error_response(exc, status, {"cost": cost_extension(state, pre.cost, key)})
+    async def refuse(exc: AppError, status: int) -> JSONResponse:
+        return _error_response(exc, status, {"cost": await cost_extension(state, pre.cost, key)})
 
     try:
         if len(await request.body()) > state.settings.max_query_bytes + 1_000_000:
             raise BadUserInput(_("Request too large"))
         query, variables, operation_name = await _read_body(request)
     except AppError as exc:
-        return refuse(exc, 400)
+        return await refuse(exc, 400)
     pre = _preflight(state, query, variables, operation_name)
     # One session per request: the caller's rows loaded by authentication stay in its identity map
     # for the resolvers.
@@ -527,11 +527,11 @@ async def _graphql_endpoint(request: Request) -> Response:
             if reads_only:
                 await make_read_only(session)
         except Unauthenticated as exc:
-            return refuse(exc, 401)
+            return await refuse(exc, 401)
         except AppError as exc:
-            return refuse(exc, 403 if isinstance(exc, Forbidden) else 400)
+            return await refuse(exc, 403 if isinstance(exc, Forbidden) else 400)
         except (OperationalError, OSError, PoolTimeout, DBAPIError):
-            return refuse(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
+            return await refuse(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
         principal = caller.principal
         key = f"principal:{principal.email}"
         is_mutation = pre.op_type == OperationType.MUTATION
@@ -542,7 +542,7 @@ async def _graphql_endpoint(request: Request) -> Response:
             payload, status, headers, remaining = await _execute(
                 state, request, session, caller, pre, key, query, variables, operation_name
             )
-            payload.setdefault("extensions", {})["cost"] = cost_extension(state, pre.cost, key, remaining)
+            payload.setdefault("extensions", {})["cost"] = await cost_extension(state, pre.cost, key, remaining)
             if is_mutation:
                 await _audit(state, principal, pre.fields, operation_name, query, variables, payload)
         finally:
@@ -584,7 +584,7 @@ async def _execute(
     if pre.refusal is not None:
         return {"data": None, "errors": [_error_json(pre.refusal, state)]}, 200, {}, None
     try:
-        remaining = rate_limiter(state).spend(key, pre.cost)
+        remaining = await rate_limiter(state).spend(key, pre.cost)
     except RateLimited as exc:
         return error_body(exc), 429, {"Retry-After": str(exc.extensions["retryAfterSeconds"])}, None
     tenant = caller.tenant

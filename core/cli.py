@@ -103,6 +103,8 @@ def serve(
             fg="yellow",
             err=True,
         )
+    for warning in serving_warnings(settings, workers):
+        typer.secho(f"warning: {warning}", fg="yellow", err=True)
     state = _state(database_url)
     _upgrade(state)
     if seed:
@@ -139,6 +141,20 @@ def serving_refusals(settings: Settings, host: str, workers: int) -> list[str]:
             "several processes could charge or pay twice. Use one worker, or PostgreSQL (--database-url)."
         )
     return refusals
+
+
+def serving_warnings(settings: Settings, workers: int) -> list[str]:
+    """What ``serve`` should tell the operator before starting (it starts all the same)."""
+    from core.limits import is_shared_storage
+
+    warnings = []
+    if workers > 1 and not is_shared_storage(settings.rate_limit_storage):
+        warnings.append(
+            f"--workers {workers} with the rate limiter in process memory: each worker counts its own budget, "
+            f"so a principal gets {workers} times rate_limit_cost_per_minute. Set CC_RATE_LIMIT_STORAGE="
+            "redis://host:6379/0 for one shared budget (docs/operations.md)."
+        )
+    return warnings
 
 
 def _is_loopback(host: str) -> bool:

@@ -8,9 +8,9 @@ Three layers, all before execution:
   every field costs 1, and a list or connection field multiplies the cost of what it selects by its
   ``first`` argument (its default, or the default page size, when absent). Nested lists multiply.
   Over ``settings.max_query_cost`` the request is refused with QUERY_TOO_COMPLEX.
-* ``RateLimiter`` — a token bucket per principal holding ``rate_limit_cost_per_minute`` points that
-  refills continuously; a request spends its requested cost or is refused with RATE_LIMITED and a
-  ``retryAfterSeconds`` hint.
+* ``RateLimiter`` — a sliding-window budget per principal of ``rate_limit_cost_per_minute`` points
+  (the ``limits`` library, in memory or in Redis: ``rate_limit_storage``); a request spends its
+  requested cost or is refused with RATE_LIMITED and a ``retryAfterSeconds`` hint.
 
 Depth, alias and token limits are also strawberry validation extensions (``schema_extensions``);
 their errors carry ``extensions.code = QUERY_TOO_COMPLEX``. No per-field resolve hook is used: the
@@ -19,11 +19,11 @@ hot path costs one AST walk per request.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +50,10 @@ from graphql import (
     parse,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+from limits import RateLimitItemPerSecond
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
+from limits.storage import storage_from_string
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -62,6 +66,7 @@ from strawberry.extensions import (
 
 from core.errors import QueryTooComplex, RateLimited
 
+log = logging.getLogger("customer_center.limits")
 QUERY_TOO_COMPLEX = QueryTooComplex.code
 # A connection queried without ``first`` returns this many nodes (core/pagination.py DEFAULT_PAGE).
 DEFAULT_PAGE_COST = 20
@@ -347,81 +352,107 @@ def check_cost(cost: int, settings: Any) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Bucket:
-    tokens: float
-    at: float
+MEMORY_STORAGE = "memory://"
+
+
+def storage_uri(configured: str) -> str:
+    """``CC_RATE_LIMIT_STORAGE`` as the ``limits`` library's asyncio storage URI: ``memory://`` (this
+    process only) or ``redis://host:port/db`` (also ``rediss://``, ``redis+sentinel://``,
+    ``redis+cluster://``), shared by every process that names the same server."""
+    uri = configured.strip() or MEMORY_STORAGE
+    return uri if uri.startswith("async+") else f"async+{uri}"
+
+
+def is_shared_storage(configured: str) -> bool:
+    return not storage_uri(configured).startswith("async+memory")
+
+
+def retry_after(limit: int, window: float, cost: int, previous: int, current: int, current_ends: float) -> int:
+    """Whole seconds until a sliding-window counter admits ``cost`` more points.
+
+    The counter weighs the previous window's points by the share of the sliding window still over
+    it (``previous * current_ends / window``: it decays to nothing as the current window ends) and
+    adds the current window's. When the current window's points leave room, the wait is the time
+    the previous window takes to decay enough; otherwise the current window must end and then
+    decay in its turn."""
+    if cost > limit:
+        return math.ceil(window)
+    room = limit - cost
+    if current <= room:
+        if previous == 0 or previous * current_ends / window <= room - current:
+            return 0
+        wait = current_ends - (room - current) * window / previous
+    else:
+        wait = current_ends + window - room * window / current
+    return max(0, math.ceil(wait - 1e-9))
 
 
 class RateLimiter:
-    """In-process token buckets keyed by principal: ``capacity`` points, refilled at
-    ``capacity / 60`` points per second (``rate_limit_cost_per_minute``). Each process of a
-    multi-process deployment limits on its own (documented in docs/security.md)."""
+    """Query-cost budgets keyed by principal: ``per_window`` points per ``window_seconds`` (a minute:
+    ``rate_limit_cost_per_minute``), counted by the ``limits`` library's sliding-window counter in a
+    pluggable store. In memory, each process counts alone; with Redis every process and host
+    naming the same server draws on one budget (docs/operations.md). Windows run on the store's
+    wall time, not on the injected clock.
 
-    MAX_KEYS = 100_000
+    When the store cannot be reached, requests are let through and the failure is logged: the
+    limiter guards capacity, and an outage of its store should not become an outage of the API."""
 
-    def __init__(self, per_minute: int, now: Callable[[], float]) -> None:
-        # Query-cost points, not money: a bucket refills continuously, so points are fractional.
-        self.capacity: float = per_minute
-        self.restore_rate = per_minute / 60.0
-        self.now = now
-        self._buckets: dict[str, Bucket] = {}
-        self._lock = threading.Lock()
+    def __init__(self, per_window: int, *, storage: str = MEMORY_STORAGE, window_seconds: int = 60) -> None:
+        self.capacity = per_window
+        self.window = window_seconds
+        self.restore_rate = per_window / window_seconds
+        self.item = RateLimitItemPerSecond(per_window, window_seconds, namespace="cc-cost")
+        self.storage_uri = storage_uri(storage)
+        options = {"implementation": "redispy"} if "redis" in self.storage_uri else {}
+        self.storage = storage_from_string(self.storage_uri, wrap_exceptions=True, **options)
+        self.strategy = SlidingWindowCounterRateLimiter(self.storage)
 
-    def _bucket(self, key: str, now: float) -> Bucket:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self.MAX_KEYS:
-                self._evict_full(now)
-            bucket = self._buckets[key] = Bucket(self.capacity, now)
-        elif now > bucket.at:
-            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.at) * self.restore_rate)
-            bucket.at = now
-        else:  # the clock went backwards (tests move it): no refill, restart from here
-            bucket.at = now
-        return bucket
+    async def _window(self, key: str) -> tuple[int, float, int, float]:
+        return await self.storage.get_sliding_window(self.item.key_for(key), self.item.get_expiry())
 
-    def _evict_full(self, now: float) -> None:
-        for key, b in list(self._buckets.items()):
-            if b.tokens + (now - b.at) * self.restore_rate >= self.capacity:
-                del self._buckets[key]
+    async def remaining(self, key: str) -> float:
+        try:
+            return float((await self.strategy.get_window_stats(self.item, key)).remaining)
+        except StorageError:
+            log.error("rate limit store unreachable (%s)", self.storage_uri.split("@")[-1])
+            return float(self.capacity)
 
-    def remaining(self, key: str) -> float:
-        with self._lock:
-            return self._bucket(key, self.now()).tokens
-
-    def spend(self, key: str, cost: int) -> float:
+    async def spend(self, key: str, cost: int) -> float:
         """Take ``cost`` points or raise RATE_LIMITED; returns the points left."""
-        with self._lock:
-            bucket = self._bucket(key, self.now())
-            if cost > bucket.tokens:
-                missing = cost - bucket.tokens
-                wait = math.ceil(missing / self.restore_rate) if self.restore_rate > 0 else 60
-                raise RateLimited(
-                    f"Rate limit exceeded: this request costs {cost} points and {int(bucket.tokens)} are left; "
-                    f"retry in {wait} s",
-                    retryAfterSeconds=wait,
-                    cost=cost,
-                    remaining=int(bucket.tokens),
-                )
-            bucket.tokens -= cost
-            return bucket.tokens
+        try:
+            if await self.strategy.hit(self.item, key, cost=cost):
+                return await self.remaining(key)
+            previous, previous_ttl, current, current_ttl = await self._window(key)
+        except StorageError:
+            log.error("rate limit store unreachable (%s): request let through", self.storage_uri.split("@")[-1])
+            return float(self.capacity)
+        left = max(0, self.capacity - math.floor(previous * previous_ttl / self.window + current))
+        # limits reports the current window's expiry one window late (it keeps each counter for two)
+        current_ends = current_ttl - self.window
+        wait = max(1, retry_after(self.capacity, self.window, cost, previous, current, current_ends))
+        raise RateLimited(
+            f"Rate limit exceeded: this request costs {cost} points and {left} are left; retry in {wait} s",
+            retryAfterSeconds=wait,
+            cost=cost,
+            remaining=left,
+        )
 
 
 def rate_limiter(state: Any) -> RateLimiter:
-    """The process's limiter, created on first use; time comes from the injected clock."""
+    """The process's limiter, created on first use with the configured store."""
     limiter = state.extra.get("rate_limiter")
     if limiter is None:
+        settings = state.settings
         limiter = state.extra["rate_limiter"] = RateLimiter(
-            state.settings.rate_limit_cost_per_minute, lambda: state.clock.now().timestamp()
+            settings.rate_limit_cost_per_minute, storage=settings.rate_limit_storage
         )
     return limiter
 
 
-def cost_extension(state: Any, requested: int, key: str, remaining: float | None = None) -> dict[str, Any]:
-    """``extensions.cost`` of a response: what the request asked for, the limit and the bucket."""
+async def cost_extension(state: Any, requested: int, key: str, remaining: float | None = None) -> dict[str, Any]:
+    """``extensions.cost`` of a response: what the request asked for, the limit and the budget."""
     limiter = rate_limiter(state)
-    left = limiter.remaining(key) if remaining is None else remaining
+    left = await limiter.remaining(key) if remaining is None else remaining
     return {
         "requested": requested,
         "limit": state.settings.max_query_cost,

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_query_bytes: int = 50_000
     max_query_cost: int = 50_000
     rate_limit_cost_per_minute: int = 200_000
+    # Where the rate budgets are counted: memory:// (each process alone) or redis://host:port/db (one
+    # budget across every process and host using that server; docs/operations.md).
+    rate_limit_storage: str = "memory://"
 
     log_level: str = "INFO"
 

@@ -29,6 +29,7 @@ from core.migrate import upgrade
 from core.plugins import load_plugins
 from core.settings import Settings
 from tests.pg import PgServer, find_pg_bin, free_port
+from tests.redisserver import RedisServer, find_redis_server
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 _counter = itertools.count()
@@ -76,6 +77,19 @@ def pg() -> Iterator[PgServer | None]:
         yield None
         return
     server = PgServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    binary = find_redis_server()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server not found, and CI must run the Redis tests")
+        pytest.skip("redis-server not found; install the redis-server package")
+    server = RedisServer(binary)
     server.start()
     yield server
     server.stop()
