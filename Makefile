@@ -13,8 +13,13 @@ $(BIN)/customer-center: pyproject.toml constraints.txt
 .PHONY: install serve test lint bench lock i18n-extract i18n-update i18n-compile
 install: $(BIN)/customer-center
 
+# `make serve PORT=9000 HOST=127.0.0.1` (or CC_PORT / CC_HOST in the environment). Development CORS:
+# pages on any loopback port may call the API; production configures CC_CORS_ORIGINS (docs/security.md).
+PORT ?= $(or $(CC_PORT),8000)
+HOST ?= $(or $(CC_HOST),127.0.0.1)
+serve: export CC_CORS_ORIGINS ?= http://localhost:*,http://127.0.0.1:*
 serve: install
-	$(BIN)/customer-center serve
+	$(BIN)/customer-center serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .

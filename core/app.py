@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import InvalidOperation
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -32,6 +33,7 @@ from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verif
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, SystemClock
 from core.context import Context
+from core.cors import CorsMiddleware
 from core.db import make_engine, make_read_only, make_sessionmaker, use_autocommit
 from core.errors import (
     UNAVAILABLE_MESSAGE,
@@ -245,9 +247,40 @@ async def authenticate(state: AppState, request: Request, session: AsyncSession)
     may name one with the ``X-Tenant`` header as §6 allows). Records the sign-in (R-A4); callers
     commit it before running the operation, so it stands even when the operation fails."""
     claims = verify_token(state.settings, bearer_token(request.headers.get("authorization")))
+    caller = await authenticate_claims(state, session, claims, request.headers.get("x-tenant"))
+    note_acting_tenants(request, caller)
+    return caller
+
+
+def note_acting_tenants(request: Request, caller: Caller) -> None:
+    """Record for CORS (core/cors.py) which tenants' portal origins may read this response: the
+    acting tenant, its reseller and the caller's home tenant."""
+    tenant = caller.tenant
+    ids = {caller.principal.home_tenant_id}
+    if tenant is not None:
+        ids |= {tenant.id, tenant.reseller_id}
+    request.state.cc_tenant_ids = frozenset(i for i in ids if i is not None)
+
+
+async def authenticate_claims(
+    state: AppState, session: AsyncSession, claims: dict[str, Any], wanted_tenant: str | None
+) -> Caller:
+    """The caller named by verified claims (a bearer token's, or a signed link's: core/links.py)."""
+    caller = await _caller_of(state, session, claims, wanted_tenant)
+    issued, expires = claims.get("iat"), claims.get("exp")
+    principal = replace(
+        caller.principal,
+        token_iat=issued if isinstance(issued, int) and not isinstance(issued, bool) else None,
+        token_exp=expires if isinstance(expires, int) and not isinstance(expires, bool) else None,
+    )
+    return Caller(principal, caller.tenant, caller.person)
+
+
+async def _caller_of(
+    state: AppState, session: AsyncSession, claims: dict[str, Any], wanted_tenant: str | None
+) -> Caller:
     email = str(claims["sub"]).lower()
     staff_roles = frozenset(claims.get("staff_roles", []))
-    wanted_tenant = request.headers.get("x-tenant")
     if staff_roles:
         tenant = await _tenant_by_key(session, wanted_tenant) if wanted_tenant else None
         principal = Principal(
@@ -262,6 +295,8 @@ async def authenticate(state: AppState, request: Request, session: AsyncSession)
     if found is None:
         raise Forbidden(_("No access: this email is not a user of any organisation"))
     person, home = found
+    if "pid" in claims and claims["pid"] != person.id:
+        raise Unauthenticated("Token revoked; sign in again")
     if token_revoked(claims, person.tokens_revoked_at):
         # Issued before the person was removed (R-A3): re-admission does not revive it.
         raise Unauthenticated(_("Token revoked; sign in again"))
@@ -739,6 +774,7 @@ def create_app(state: AppState | None = None, *, routes: Sequence[Route] = ()) -
         await state.engine.dispose()
 
     app = Starlette(
+        middleware=[Middleware(CorsMiddleware, state=state)],
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz),

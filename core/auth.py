@@ -35,6 +35,10 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     staff_roles: frozenset[str] = field(default_factory=frozenset)
     home_tenant_id: int | None = None
+    # The bearer token's ``iat`` and ``exp``: a signed download link (core/links.py) made during
+    # this request carries the first (so revoking the token ends the link) and never outlives the second.
+    token_iat: int | None = None
+    token_exp: int | None = None
 
     @property
     def is_staff(self) -> bool:

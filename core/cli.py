@@ -81,8 +81,8 @@ def db_revision(
 
 @app.command()
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: Annotated[str, typer.Option(envvar="CC_HOST", help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="CC_PORT", help="Port to listen on")] = 8000,
     workers: int = 1,
     database_url: DbUrl = None,
     seed: Annotated[bool, typer.Option(help="Seed the demo tenant")] = True,
@@ -112,6 +112,8 @@ def serve(
     for name, reason in state.plugins.failures.items():
         typer.secho(f"plugin {name} not loaded: {reason}", fg="red", err=True)
     typer.echo(f"GraphiQL: http://{host}:{port}/graphql   health: http://{host}:{port}/healthz")
+    origins = ", ".join(settings.cors_origin_patterns) or "none (set CC_CORS_ORIGINS)"
+    typer.echo(f"Browser origins allowed (CORS): {origins}; tenants add their portals' (setPortalOrigins)")
     from core.auth import issue_token
 
     if settings.uses_development_secret:  # with a real key, printed tokens would be real credentials
@@ -134,6 +136,11 @@ def serving_refusals(settings: Settings, host: str, workers: int) -> list[str]:
             f"refusing to serve on {host}: tokens would be verified with the published development secret. "
             "Configure production keys (CC_JWT_ALGORITHM=RS256 with CC_JWT_JWKS_URL or CC_JWT_PUBLIC_KEY, or "
             "a private CC_JWT_SECRET) — see docs/security.md — or serve on 127.0.0.1."
+        )
+    if settings.uses_development_link_secret and not _is_loopback(host):
+        refusals.append(
+            f"refusing to serve on {host}: download links would be signed with the published development "
+            "secret. Set a private CC_LINK_SECRET (docs/security.md) or serve on 127.0.0.1."
         )
     if settings.is_sqlite and workers > 1:
         refusals.append(

@@ -37,6 +37,10 @@ class TenantType:
     is_reseller: bool
     domains: list[str]
     enabled_modules: list[str]
+    portal_origins: list[str] = strawberry.field(
+        description="Browser origins of this tenant's portal (scheme://host[:port]): pages there may call the "
+        "API for this tenant and, for a reseller, for its customer tenants (CORS)."
+    )
 
     @classmethod
     def of(cls, t: Tenant) -> TenantType:
@@ -49,6 +53,7 @@ class TenantType:
             is_reseller=t.is_reseller,
             domains=sorted(d.domain for d in t.domains),
             enabled_modules=sorted(t.enabled_plugins),
+            portal_origins=list(t.portal_origins or []),
         )
 
 
@@ -382,6 +387,36 @@ class CoreMutation:
         if not ctx.principal.is_staff:
             raise Forbidden("Only vendor staff can switch modules")
         tenant = await set_plugin_enabled(ctx.session, ctx.state, tenant_key, module, enabled)
+        return TenantType.of(tenant)
+
+    @strawberry.mutation(
+        description="Tenant admins (their own tenant) and staff (OPERATOR, the tenant of X-Tenant or `tenantKey`): "
+        'replace the browser origins of the tenant\'s portal, e.g. ["https://portal.reseller.example"] '
+        "(at most 20; scheme://host[:port] only). Takes effect at once in this server process and within "
+        "CC_CORS_TENANT_CACHE_SECONDS in the others."
+    )
+    async def set_portal_origins(
+        self, info: Info[Context, None], origins: list[str], tenant_key: str | None = None
+    ) -> TenantType:
+        from core.cors import forget_tenant_origins, normalise_origins
+
+        ctx = info.context
+        ctx.require("tenant", "portal_origins")
+        tenant = ctx.tenant
+        if tenant_key is not None and (tenant is None or tenant_key != tenant.key):
+            if not ctx.principal.is_staff:
+                raise Forbidden("Tenant admins set their own tenant's portal origins only")
+            tenant = (await ctx.session.execute(select(Tenant).where(Tenant.key == tenant_key))).scalar_one_or_none()
+            if tenant is None:
+                raise NotFound(f"No tenant {tenant_key!r}")
+        if tenant is None:
+            raise BadUserInput("Name the tenant (tenantKey or the X-Tenant header)", field="tenantKey")
+        try:
+            tenant.portal_origins = normalise_origins(origins)
+        except ValueError as exc:
+            raise BadUserInput(str(exc), field="origins") from exc
+        await ctx.session.flush()
+        forget_tenant_origins(ctx.state)
         return TenantType.of(tenant)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from core.auth import STAFF_ROLES
 from core.context import Context
 from core.errors import (
     UNAVAILABLE_MESSAGE,
@@ -21,6 +22,7 @@ from core.errors import (
     error_body,
 )
 from core.i18n import current_locale, negotiate
+from core.links import has_link, verify_link
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
 
@@ -28,7 +30,8 @@ STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
 def download_route(
     handler: Callable[[Context, Request], Awaitable[Response]],
 ) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a download handler: authenticate, open a tenant-bound read session, map typed errors."""
+    """Wrap a download handler: authenticate (the bearer header, or else a signed link: core/links.py),
+    open a tenant-bound read session, map typed errors. Every route is reachable by link this way."""
 
     async def endpoint(request: Request) -> Response:
         token = current_locale.set(negotiate(request.headers.get("accept-language")))
@@ -43,7 +46,10 @@ def download_route(
         state = request.app.state.cc
         session = state.sessionmaker()
         try:
-            caller = await authenticate(state, request, session)
+            if "authorization" not in request.headers and has_link(request):
+                caller = await _link_caller(state, request, session)
+            else:
+                caller = await authenticate(state, request, session)
             await commit_sign_in(session, reads_follow=True)
             tenant = caller.tenant
             session.info["tenant_id"] = tenant.id if tenant else None
@@ -58,11 +64,27 @@ def download_route(
         except BaseException:
             await session.close()
             raise
+        # A link carries a credential in its URL: no Referer may pass it on, no cache may keep the file.
+        response.headers.setdefault("referrer-policy", "no-referrer")
+        response.headers.setdefault("cache-control", "private, no-store")
         # Streaming responses keep the session until the body is sent.
         response.background = _close_later(session, response.background)
         return response
 
     return endpoint
+
+
+async def _link_caller(state: Any, request: Request, session: Any) -> Any:
+    """The caller a signed link names, through the same checks as a bearer token's claims."""
+    from core.app import authenticate_claims, note_acting_tenants
+
+    claims = verify_link(state.settings, request)
+    staff = claims.get("staff_roles", [])
+    if not isinstance(staff, list) or not set(staff) <= STAFF_ROLES:
+        raise Forbidden("Invalid download link")
+    caller = await authenticate_claims(state, session, claims, claims.get("ten"))
+    note_acting_tenants(request, caller)
+    return caller
 
 
 def _error(exc: AppError, status: int) -> JSONResponse:

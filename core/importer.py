@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import PERSON_ROLES
 from core.authz import PUBLIC_MAIL_DOMAINS
+from core.cors import forget_tenant_origins, normalise_origins
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
 from core.importing import Email, ImportItem, text, validate_items
@@ -51,6 +52,12 @@ def _domain(value: Any) -> str:
     if value.lower() in PUBLIC_MAIL_DOMAINS:
         raise ValueError(f"public mail provider {value!r} cannot be a tenant domain")
     return value.lower()
+
+
+def _origins(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ValueError("a list of origins such as https://portal.example")
+    return normalise_origins(value)
 
 
 def _some_domain(value: list[str]) -> list[str]:
@@ -92,6 +99,8 @@ class TenantItem(ImportItem):
     people: list[PersonItem] = []
     reseller: bool = False
     resellerKey: str | None = None  # noqa: N815
+    # Browser origins of the tenant's portal (CORS, core/cors.py); absent keeps what is stored.
+    portalOrigins: Annotated[list[str], BeforeValidator(_origins)] | None = None  # noqa: N815
 
 
 def _validate_tenants(items: Any, plugin_names: set[str]) -> tuple[list[str], set[str]]:
@@ -132,6 +141,8 @@ async def _apply_tenants(
                 or (await session.execute(select(Tenant.id).where(Tenant.key == t["resellerKey"]))).scalar_one_or_none()
             )
             tenant.reseller_id = parent
+        if t.get("portalOrigins") is not None:
+            tenant.portal_origins = normalise_origins(t["portalOrigins"])
         known = {d.domain for d in tenant.domains}
         for d in t["domains"]:
             if d.lower() not in known:
@@ -193,4 +204,5 @@ async def import_data(session: AsyncSession, data: dict[str, Any], state: Any) -
             await section.apply(session, all_ids, data[section.key], state.clock)
             counts[section.key] = len(data[section.key])
     await session.flush()
+    forget_tenant_origins(state)
     return ImportReport(tenants=len(ids), sections=counts)

@@ -23,6 +23,9 @@ class Tenant(Base):
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
     # Bumped whenever the tenant's policy rows or enabled plugins change (cache key).
     config_version: Mapped[int] = mapped_column(default=1)
+    # Browser origins of the tenant's own portal (a reseller's serves its customer tenants too):
+    # CORS admits them for requests acting in this tenant (core/cors.py).
+    portal_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
 
     domains: Mapped[list[TenantDomain]] = relationship(lazy="selectin", cascade="all, delete-orphan")
@@ -199,4 +202,15 @@ class ObjectGrant(TenantOwned, Base):
     grantee_email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(32))
     granted_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+
+
+class PersistedQuery(Base):
+    """A GraphQL document registered by its SHA-256 (automatic persisted queries, core/persisted.py):
+    shared by every server process, so a portal's fixed queries can go by hash over GET."""
+
+    __tablename__ = "persisted_queries"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    query: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]

@@ -22,7 +22,9 @@ What is here, by what a plugin needs it for:
   ``LazyText``, ``locale_of`` (a person's locale for an email), ``format_money``/``format_decimal``/
   ``format_date`` (CLDR), ``text_direction``, ``jinja_environment``/``render_template`` (templates
   with ``_()``, ``lang`` and ``dir``), ``SUPPORTED_LOCALES`` — docs/i18n.md;
-- files: ``download_route`` (authenticated downloads), ``CsvWriter``/``csv_response`` (formula-safe CSV).
+- files: ``download_route`` (authenticated downloads; a signed link works too), ``link_field`` (a
+  ``…Url`` field that answers a route's path as the caller's signed absolute link),
+  ``CsvWriter``/``csv_response`` (formula-safe CSV).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from core.i18n import (
     translate,
 )
 from core.jobs import JobContext, claim_once
+from core.links import link_field
 from core.loaders import Loader, by_key, grouped
 from core.money import Money, MoneyType, parse_amount, quantize
 from core.pagination import Connection, Page, connection, keyset_page
@@ -126,6 +129,7 @@ __all__ = [
     "grouped",
     "hookimpl",
     "keyset_page",
+    "link_field",
     "methods_offered",
     "normalise_email",
     "object_roles",

@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Published in this repository, so anyone can sign tokens with it: development on loopback only.
 DEVELOPMENT_JWT_SECRET = "dev-secret-change-me-please-32-bytes!"
+# Signs download links (core/links.py); published too, so the same rule applies.
+DEVELOPMENT_LINK_SECRET = "dev-link-secret-change-me-please-32-bytes!"
 
 
 class Settings(BaseSettings):
@@ -33,6 +35,29 @@ class Settings(BaseSettings):
 
     graphiql: bool = True
     introspection: bool = True
+    # With introspection on, an operation made only of introspection fields (``__schema``,
+    # ``__type``, ``__typename``) answers without a token, so GraphiQL's docs load before sign-in.
+    # It shows the schema of every installed module (the committed SDL), never any data.
+    introspection_without_token: bool = True
+
+    # Browsers on other origins (core/cors.py): comma-separated origins, exact ("https://portal.example")
+    # or any port ("http://localhost:*"). None in production until configured; ``make serve`` sets
+    # the development loopback origins. Tenants add their portals' origins (Tenant.portalOrigins).
+    cors_origins: str = ""
+    cors_max_age_seconds: int = 600
+    # How long a process trusts its copy of the tenants' portal origins (other processes' changes).
+    cors_tenant_cache_seconds: int = 30
+
+    # Signed download links (core/links.py): absolute URLs usable from ``<a href>`` without the
+    # bearer header, bound to the person, tenant, resource and expiry.
+    link_secret: str = DEVELOPMENT_LINK_SECRET
+    link_ttl_seconds: int = 600
+    # The server's public address for absolute links (``https://center.example``); unset, each
+    # request's own scheme and host are used.
+    public_base_url: str | None = None
+
+    # Automatic persisted queries (core/persisted.py): documents kept by hash, at most this many.
+    persisted_queries_max: int = 10_000
 
     # OWASP GraphQL floor (see docs/security.md).
     max_query_depth: int = 12
@@ -63,6 +88,14 @@ class Settings(BaseSettings):
     def uses_development_secret(self) -> bool:
         """Tokens are verified with the secret published in this repository: anyone can forge one."""
         return self.jwt_algorithm == "HS256" and self.jwt_secret == DEVELOPMENT_JWT_SECRET
+
+    @property
+    def uses_development_link_secret(self) -> bool:
+        return self.link_secret == DEVELOPMENT_LINK_SECRET
+
+    @property
+    def cors_origin_patterns(self) -> tuple[str, ...]:
+        return tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())
 
     @property
     def is_sqlite(self) -> bool:

@@ -247,6 +247,19 @@ async def api(request: pytest.FixtureRequest, templates: dict[str, Any], smtp_se
         await api.state.engine.dispose()
 
 
+def link_path(url: str | None) -> str | None:
+    """A signed download link (core/links.py) without its origin and signature: the route it opens."""
+    if url is None:
+        return None
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    parts = urlsplit(url)
+    assert parts.scheme in ("http", "https") and parts.netloc, f"not an absolute link: {url}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "sig"]
+    assert len(query) == len(parse_qsl(parts.query, keep_blank_values=True)) - 1, f"not signed: {url}"
+    return parts.path + ("?" + urlencode(query) if query else "")
+
+
 # ------------------------------------------------------------------------------- common data
 ACME = {
     "key": "acme",

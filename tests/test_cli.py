@@ -73,11 +73,19 @@ def test_serving_refusals_allow_production_keys_and_postgres():
     assert dev.uses_development_secret
     assert serving_refusals(dev, "127.0.0.1", 1) == [] and serving_refusals(dev, "localhost", 1) == []
     assert serving_refusals(dev, "::1", 1) == []
-    assert len(serving_refusals(dev, "0.0.0.0", 2)) == 2
-    prod = Settings(database_url="postgresql+asyncpg://cc@db/cc", jwt_secret="a-private-secret-of-32-bytes-or-more")
+    assert len(serving_refusals(dev, "0.0.0.0", 2)) == 3  # token secret, link secret, SQLite workers
+    link = "another-private-secret-of-32-bytes"
+    prod = Settings(
+        database_url="postgresql+asyncpg://cc@db/cc",
+        jwt_secret="a-private-secret-of-32-bytes-or-more",
+        link_secret=link,
+    )
     assert not prod.uses_development_secret
     assert serving_refusals(prod, "0.0.0.0", 4) == []
-    rs = Settings(database_url="postgresql+asyncpg://cc@db/cc", jwt_algorithm="RS256", jwt_public_key="PEM")
+    assert "CC_LINK_SECRET" in serving_refusals(prod.model_copy(update={"link_secret": dev.link_secret}), "::", 1)[0]
+    rs = Settings(
+        database_url="postgresql+asyncpg://cc@db/cc", jwt_algorithm="RS256", jwt_public_key="PEM", link_secret=link
+    )
     assert serving_refusals(rs, "0.0.0.0", 2) == []
 
 
@@ -90,7 +98,13 @@ def test_serve_on_loopback_warns_and_prints_demo_tokens_only_with_the_developmen
     result = runner.invoke(app, ["serve", "--database-url", url])
     assert result.exit_code == 0, result.output
     assert "development secret" in result.output and "Demo tokens" in result.output and started
+    assert started[-1]["port"] == 8000
+    monkeypatch.setenv("CC_PORT", "9123")  # make serve PORT=… / the environment
+    result = runner.invoke(app, ["serve", "--database-url", url, "--no-seed"])
+    assert result.exit_code == 0 and started[-1]["port"] == 9123 and "9123/graphql" in result.output
+    monkeypatch.delenv("CC_PORT")
     monkeypatch.setenv("CC_JWT_SECRET", "a-private-secret-of-32-bytes-or-more")
+    monkeypatch.setenv("CC_LINK_SECRET", "another-private-secret-of-32-bytes")
     result = runner.invoke(app, ["serve", "--database-url", url, "--host", "0.0.0.0"])
     assert result.exit_code == 0, result.output
     assert "Demo tokens" not in result.output and "development secret" not in result.output

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.fields import computed_attributes, prefetched_in
 from core.ids import to_global_id
+from core.links import link_field
 from core.money import MoneyType, whole_units
 from plugins.invoicing import service as svc
 from plugins.invoicing.graph.loaders import InvoiceApplications, InvoiceLines, IssuedScheduleInvoices
@@ -180,7 +181,7 @@ class InvoiceType:
     cancelled: bool
     period_start: date | None
     period_end: date | None
-    document_url: str
+    document_url: str = link_field("The invoice document (R-I2).")
     _id: strawberry.Private[int]
     row: strawberry.Private[Invoice]
     # Loaded with the page that holds this invoice when the page asks for lines (see ``invoices``).
@@ -550,7 +551,7 @@ class SubscriptionType:
     is_cloud: bool = strawberry.field(description="R-I12: cloud subscriptions continue pay-as-you-go after the term.")
     billing_email: str
     products: list[SubscriptionProductType]
-    schedule_csv_url: str
+    schedule_csv_url: str = link_field("The billing schedule as CSV (R-I14).")
     _id: strawberry.Private[int]
     _entries: strawberry.Private[list]
     row: strawberry.Private[Subscription]

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.fields import prefetched_in
 from core.ids import to_global_id
+from core.links import link_field
 from core.money import MoneyType
 from plugins.renewals import service as svc
 from plugins.renewals.graph.loaders import (
@@ -186,7 +187,7 @@ class RenewalType:
     last_updated_by: str
     accepted_at: datetime | None
     accepted_by: str | None
-    ordering_document_url: str = strawberry.field(description="Download of the ordering document (R-R14).")
+    ordering_document_url: str = link_field("Download of the ordering document (R-R14).")
     # The renewal's columns: its ORM instance, or the read-only record a list page loaded (same names).
     row: strawberry.Private[Renewal]
     # Loaded with the page that holds this renewal when the page asks for lines (see ``renewals``).
@@ -335,7 +336,7 @@ class CartType:
     status: str
     created_at: datetime
     updated_at: datetime
-    summary_report_url: str
+    summary_report_url: str = link_field("The summary report of this cart's renewals (R-R19).")
     row: strawberry.Private[RenewalCart]
 
     @classmethod
@@ -399,9 +400,9 @@ class OrderConfirmation:
 
 @strawberry.type
 class RenewalDownloads:
-    standard_csv_url: str = strawberry.field(description="R-R18: at most 10,000 rows, honouring the filters.")
-    summary_report_url: str = strawberry.field(description="R-R19: no row limit, ignores page filters.")
-    detailed_report_url: str | None = strawberry.field(description="R-R20: pending list only.")
+    standard_csv_url: str = link_field("The standard CSV: at most 10,000 rows, honouring the filters (R-R18).")
+    summary_report_url: str = link_field("The summary report: no row limit, ignores the page filters (R-R19).")
+    detailed_report_url: str | None = link_field("The detailed report: pending list only, else null (R-R20).")
 
 
 @strawberry.type

@@ -1,0 +1,169 @@
+"""Signed download links (issue 18, core/links.py): every ``…Url`` field answers an absolute,
+short-lived link bound to the person, tenant, resource and expiry, that a browser follows without
+the bearer header; the bearer header keeps working; expired, altered, foreign or revoked links get
+401/403 and no content."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+import pytest
+
+from core.app import principal_for_email
+from core.auth import token_clock
+from core.links import sign_link
+from core.models import Tenant
+from tests.conftest import link_path
+from tests.renewals.helpers import REP, load, renewal
+
+TECH = {"as_": "tech@acme.com"}
+DOC = "query($sn: String!) { renewal(supportNumber: $sn) { orderingDocumentUrl } }"
+DOWNLOADS = "{ renewalDownloads(list: PENDING) { standardCsvUrl summaryReportUrl detailedReportUrl } }"
+
+
+async def link_of(api, sn: str = "L-1", **who) -> str:
+    return (await api.ok(DOC, {"sn": sn}, **(who or TECH)))["renewal"]["orderingDocumentUrl"]
+
+
+def relative(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + "?" + parts.query
+
+
+def with_query(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.update(changes)
+    return parts._replace(query=urlencode(query)).geturl()
+
+
+async def anonymous_get(api, url: str) -> httpx.Response:
+    return await api.client.get(relative(url))  # no Authorization header, as from <a href>
+
+
+@pytest.fixture
+async def docs(two_tenants):
+    await load(
+        two_tenants,
+        renewal("L-1", 60),
+        renewal("L-2", 70),
+        renewal("G-1", 60, tenant="globex", quote_to="tech@globex.com"),
+    )
+    return two_tenants
+
+
+async def test_links_are_absolute_signed_and_open_without_the_bearer_header(docs):
+    api = docs
+    url = await link_of(api)
+    assert url.startswith("http://test/renewals/L-1/ordering-document?sig=")
+    resp = await anonymous_get(api, url)
+    assert resp.status_code == 200 and "L-1" in resp.text
+    assert resp.headers["referrer-policy"] == "no-referrer" and "no-store" in resp.headers["cache-control"]
+    # the bearer header keeps working, with or without a link
+    assert (await api.get("/renewals/L-1/ordering-document", **TECH)).status_code == 200
+    # every download field is signed the same way; CSV links keep their parameters
+    links = (await api.ok(DOWNLOADS, **TECH))["renewalDownloads"]
+    assert link_path(links["standardCsvUrl"]) == "/renewals/export.csv?list=pending"
+    for key in ("standardCsvUrl", "summaryReportUrl", "detailedReportUrl"):
+        got = await anonymous_get(api, links[key])
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv"), key
+        assert "L-1" in got.text and "G-1" not in got.text
+
+
+async def test_altered_links_are_refused_without_content(docs):
+    api = docs
+    url = await link_of(api)
+    sig = dict(parse_qsl(urlsplit(url).query))["sig"]
+    attempts = [
+        url.replace("/L-1/", "/L-2/"),  # another resource, same signature
+        with_query(url, extra="1"),  # a parameter added
+        url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"),  # signature altered
+        f"/renewals/L-1/ordering-document?sig={sig}&sig={sig}",  # two signatures
+        "/renewals/L-1/ordering-document?sig=not-a-jwt",
+    ]
+    links = (await api.ok(DOWNLOADS, **TECH))["renewalDownloads"]
+    attempts.append(with_query(links["standardCsvUrl"], list="history"))  # filters changed
+    for bad in attempts:
+        resp = await anonymous_get(api, bad)
+        assert resp.status_code == 403, bad
+        assert resp.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert "L-1" not in resp.text and "Support" not in resp.text
+    # a bearer token is not a link and a link is not a bearer token
+    token = api.token("tech@acme.com")
+    assert (await api.client.get(f"/renewals/L-1/ordering-document?sig={token}")).status_code == 403
+    bearer = await api.client.post(
+        "/graphql", headers={"Authorization": f"Bearer {sig}"}, json={"query": "{viewer{email}}"}
+    )
+    assert bearer.status_code == 401
+
+
+async def test_expired_link_gets_401(docs):
+    api = docs
+    tenant_acme = (await api.sql("select id from tenants where key = 'acme'"))[0][0]
+    async with api.state.sessionmaker() as session:
+        acme = await session.get(Tenant, tenant_acme)
+        principal = await principal_for_email(api.state, session, "tech@acme.com", acme)
+    ttl = api.state.settings.link_ttl_seconds
+    stale = sign_link(api.state.settings, principal, "/renewals/L-1/ordering-document", "", now=token_clock() - ttl - 1)
+    resp = await api.client.get(stale)
+    assert resp.status_code == 401 and resp.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "L-1" not in resp.text
+    fresh = sign_link(api.state.settings, principal, "/renewals/L-1/ordering-document", "", now=token_clock() - ttl + 5)
+    assert (await api.client.get(fresh)).status_code == 200
+    # a link never outlives the token it was made with
+    short = api.state.settings.model_copy(update={"link_ttl_seconds": 3600})
+    capped = sign_link(
+        short,
+        principal.__class__(**{**principal.__dict__, "token_exp": token_clock() - 1}),
+        "/renewals/L-1/ordering-document",
+        "",
+    )
+    assert (await api.client.get(capped)).status_code == 401
+
+
+async def test_link_of_a_removed_person_stops_working(docs):
+    api = docs
+    url = await link_of(api)
+    users = (await api.ok("{ users { edges { node { id email } } } }", as_="admin@acme.com"))["users"]["edges"]
+    tech = next(u["node"]["id"] for u in users if u["node"]["email"] == "tech@acme.com")
+    await api.ok("mutation($id: ID!) { removeUser(id: $id) { status } }", {"id": tech}, as_="admin@acme.com")
+    resp = await anonymous_get(api, url)
+    assert resp.status_code in (401, 403) and "L-1" not in resp.text
+    # re-admission does not revive links (nor tokens) made before the removal (R-A3)
+    await api.sql("update people set status = 'ACTIVE' where email = 'tech@acme.com'")
+    assert (await anonymous_get(api, url)).status_code == 401
+
+
+async def test_a_link_opens_its_own_tenant_only(docs):
+    """Acme's caller cannot be given a link to Globex's renewal, and a link signed for a Globex path
+    on Acme's behalf finds nothing: the route runs in the link's tenant, behind the tenant filter."""
+    api = docs
+    assert await api.code(DOC, {"sn": "G-1"}, **TECH) == "NOT_FOUND"
+    async with api.state.sessionmaker() as session:
+        acme = (await session.execute(Tenant.__table__.select().where(Tenant.key == "acme"))).one()
+        principal = await principal_for_email(api.state, session, "tech@acme.com", await session.get(Tenant, acme.id))
+    forged_for_b = sign_link(api.state.settings, principal, "/renewals/G-1/ordering-document", "")
+    resp = await api.client.get(forged_for_b)
+    assert resp.status_code == 404 and resp.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert "Globex" not in resp.text
+    # a staff member's link keeps the tenant they acted in (X-Tenant)
+    rep = {"as_": REP, "staff": ["SALES_REP"], "tenant": "globex"}
+    url = await link_of(api, "G-1", **rep)
+    got = await anonymous_get(api, url)
+    assert got.status_code == 200 and "G-1" in got.text
+    assert (await anonymous_get(api, url.replace("/G-1/", "/L-1/"))).status_code == 403
+
+
+async def test_public_base_url_setting(templates, smtp_server):
+    from tests.conftest import ACME, make_api
+
+    api, client = await make_api("sqlite", templates, smtp_server[0].port, public_base_url="https://center.example/")
+    try:
+        await api.load({"tenants": [ACME], "renewals": [renewal("L-1", 60)]})
+        url = await link_of(api)
+        assert url.startswith("https://center.example/renewals/L-1/ordering-document?sig=")
+        assert (await anonymous_get(api, url)).status_code == 200
+    finally:
+        await client.aclose()
+        await api.state.engine.dispose()
