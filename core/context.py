@@ -117,7 +117,13 @@ class Context:
 
     async def emit(self, event: str, payload: dict[str, Any], *, every_plugin: bool = False) -> None:
         """Publish a domain event to every plugin enabled for this tenant (same transaction), or with
-        ``every_plugin`` to every installed one (for events a disabled plugin must not miss)."""
+        ``every_plugin`` to every installed one (for events a disabled plugin must not miss).
+
+        The tenant's webhook endpoints subscribed to the event get their deliveries first, in the
+        same transaction (core/webhooks.py): a handler that vetoes rolls them back with the rest."""
+        from core.webhooks import queue_event
+
+        await queue_event(self, event, payload)
         hook = self.state.plugins.hook_for("cc_on_event", None if every_plugin else self.enabled_plugins)
         for coro in hook(ctx=self, event=event, payload=payload):
             if hasattr(coro, "__await__"):

@@ -52,15 +52,20 @@ async def claim_once(session: AsyncSession, job: str, unit_key: str, tenant_id: 
 
 
 def all_jobs(state: Any) -> list[Job]:
+    from core import webhooks
     from core.outbox import deliver_due
 
     async def deliver(ctx: JobContext) -> int:
         return await deliver_due(ctx.state)
 
+    async def deliver_webhooks(ctx: JobContext) -> int:
+        return await webhooks.deliver_due(ctx.state)
+
     jobs: list[Job] = []
     for result in state.plugins.pm.hook.cc_jobs():
         jobs.extend(result or [])
     jobs.append(Job("outbox.deliver", deliver, "Send due emails from the outbox over SMTP"))
+    jobs.append(Job("webhooks.deliver", deliver_webhooks, "POST due webhook deliveries, signed, with retries"))
     return jobs
 
 

@@ -214,3 +214,46 @@ class PersistedQuery(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     query: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class WebhookEndpoint(TenantOwned, Base):
+    """Where a tenant's domain events are POSTed (docs/webhooks.md). The signing secret is kept
+    encrypted (``core.webhooks.seal``): it must be readable to sign, so it cannot be hashed."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    event_types: Mapped[list] = mapped_column(JSON)  # event names, e.g. ["renewal.accepted"]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    secret_rotated_at: Mapped[datetime]
+
+
+class WebhookDelivery(TenantOwned, Base):
+    """One event for one endpoint, written in the same transaction as the change that caused it;
+    sent by ``core.webhooks.deliver_due`` with the email outbox's claim, retry and backoff rules."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(40))  # the receiver's idempotency key
+    event_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)  # the exact JSON signed and sent
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | SENDING | DELIVERED | FAILED
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    last_response_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]

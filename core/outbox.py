@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -71,19 +71,25 @@ def _message(email: OutboxEmail, settings: Any) -> EmailMessage:
     return msg
 
 
-async def _claim(state: Any, email_id: int) -> OutboxEmail | None:
-    """Take the email for this run, or None when another deliverer has it or it was sent."""
+async def claim(state: Any, model: Any, row_id: int) -> Any | None:
+    """Take the outbox row (an email, a webhook delivery) for this run, or None when another
+    deliverer has it or it was done. ``model`` has ``status``, ``next_attempt_at`` and ``id``."""
     now = state.clock.now()
     async with state.sessionmaker() as session, session.begin():
         claimed = await session.execute(
-            update(OutboxEmail)
-            .where(OutboxEmail.id == email_id, OutboxEmail.status == "PENDING", OutboxEmail.next_attempt_at <= now)
+            update(model)
+            .where(model.id == row_id, model.status == "PENDING", model.next_attempt_at <= now)
             .values(status="SENDING", next_attempt_at=now + CLAIM_LEASE)
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:
             return None
-        return (await session.execute(select(OutboxEmail).where(OutboxEmail.id == email_id))).scalar_one()
+        return (await session.execute(select(model).where(model.id == row_id))).scalar_one()
+
+
+def retry_at(now: datetime, backoff_seconds: float, attempts: int) -> datetime:
+    """When a row that failed its ``attempts``-th attempt is tried again: exponential backoff."""
+    return now + timedelta(seconds=backoff_seconds * 2 ** (attempts - 1))
 
 
 async def _record(state: Any, email_id: int, error: BaseException | None, *, permanent: bool = False) -> None:
@@ -98,16 +104,16 @@ async def _record(state: Any, email_id: int, error: BaseException | None, *, per
             return
         email.last_error = f"{type(error).__name__}: {error}"[:500]
         email.status = "FAILED" if permanent or email.attempts >= settings.outbox_max_attempts else "PENDING"
-        email.next_attempt_at = now + timedelta(seconds=settings.outbox_backoff_seconds * 2 ** (email.attempts - 1))
+        email.next_attempt_at = retry_at(now, settings.outbox_backoff_seconds, email.attempts)
         log.warning("email %s not sent (attempt %s): %s", email.id, email.attempts, email.last_error)
 
 
-async def release_expired_claims(state: Any) -> int:
+async def release_expired_claims(state: Any, model: Any = OutboxEmail) -> int:
     """SENDING rows whose lease ran out (their deliverer died) become PENDING again."""
     async with state.sessionmaker() as session, session.begin():
         result = await session.execute(
-            update(OutboxEmail)
-            .where(OutboxEmail.status == "SENDING", OutboxEmail.next_attempt_at <= state.clock.now())
+            update(model)
+            .where(model.status == "SENDING", model.next_attempt_at <= state.clock.now())
             .values(status="PENDING")
             .execution_options(synchronize_session=False)
         )
@@ -128,7 +134,7 @@ async def deliver_due(state: Any, *, limit: int = 200) -> int:
         ids = list((await session.execute(stmt)).scalars())
     sent = 0
     for email_id in ids:
-        email = await _claim(state, email_id)
+        email = await claim(state, OutboxEmail, email_id)
         if email is None:
             continue
         try:

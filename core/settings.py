@@ -33,6 +33,17 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: int = 30
 
+    # Webhooks (docs/webhooks.md): attempt n waits backoff * 2**(n-1) after a failure; FAILED after
+    # max attempts. Private, loopback and link-local addresses are refused as targets (SSRF) unless
+    # inside one of the allowed networks (CIDRs, comma-separated), e.g. "127.0.0.0/8" in tests.
+    webhook_max_attempts: int = 8
+    webhook_backoff_seconds: int = 60
+    webhook_timeout_seconds: float = 10.0
+    webhook_allowed_networks: str = ""
+    # Keys (comma-separated, newest first) that encrypt endpoint secrets at rest; empty derives one
+    # from jwt_secret (development). Rotating: put the new key first, keep the old one after it.
+    webhook_secrets_keys: str = ""
+
     graphiql: bool = True
     introspection: bool = True
     # With introspection on, an operation made only of introspection fields (``__schema``,

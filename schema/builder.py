@@ -32,6 +32,7 @@ from core.graph import CoreMutation, CoreQuery
 from core.graph_queues import QueueQuery
 from core.hookspecs import GraphContribution
 from core.settings import get_settings
+from core.webhooks_graph import WebhookMutation, WebhookQuery
 from schema.execution import fast_execution_context
 
 log = logging.getLogger("customer_center.schema")
@@ -196,8 +197,8 @@ def build_schema(
     executor shortcut, which also steps aside by itself for unverified graphql-core or strawberry."""
     if fast_executor is None:
         fast_executor = get_settings().fast_executor
-    queries: list[type] = [CoreQuery, QueueQuery]
-    mutations: list[type] = [CoreMutation]
+    queries: list[type] = [CoreQuery, QueueQuery, WebhookQuery]
+    mutations: list[type] = [CoreMutation, WebhookMutation]
     types: list[type] = []
     grafts: list[tuple[str, str, type]] = []  # (plugin, target type name, carrier)
     for name in sorted(plugins):
