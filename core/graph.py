@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from strawberry.types import Info
 
 from core import users as user_service
 from core.auth import CONTACT_KINDS, MEMBER_ROLE
 from core.authz import check_known, known_names
 from core.context import Context
-from core.errors import BadUserInput, Forbidden, NotFound
+from core.errors import AppError, BadUserInput, Forbidden, NotFound
 from core.ids import to_global_id
 from core.models import AuditEntry, Message, Person, Tenant, TenantPlugin
+from core.nodes import MAX_NODES, Node, NodeLoader, load_nodes, node_items
 from core.pagination import Connection, connection, keyset_page
 
 
@@ -28,7 +32,7 @@ class PersonRoleName(Enum):
 
 
 @strawberry.type(name="Tenant")
-class TenantType:
+class TenantType(Node):
     id: strawberry.ID
     key: str
     name: str
@@ -58,7 +62,7 @@ class TenantType:
 
 
 @strawberry.type(name="User")
-class UserType:
+class UserType(Node):
     id: strawberry.ID
     email: str
     first_name: str
@@ -81,13 +85,24 @@ class UserType:
 
 
 @strawberry.type(name="MessageCenterEntry")
-class MessageType:
+class MessageType(Node):
     id: strawberry.ID
     kind: str
     subject: str
     body: str
     created_at: datetime
     read: bool
+
+    @classmethod
+    def of(cls, m: Message) -> MessageType:
+        return cls(
+            id=strawberry.ID(to_global_id("Message", m.id)),
+            kind=m.kind,
+            subject=m.subject,
+            body=m.body,
+            created_at=m.created_at,
+            read=m.read_at is not None,
+        )
 
 
 @strawberry.type
@@ -123,17 +138,7 @@ class Viewer:
                 .limit(first)
             )
         ).scalars()
-        return [
-            MessageType(
-                id=strawberry.ID(to_global_id("Message", m.id)),
-                kind=m.kind,
-                subject=m.subject,
-                body=m.body,
-                created_at=m.created_at,
-                read=m.read_at is not None,
-            )
-            for m in rows
-        ]
+        return [MessageType.of(m) for m in rows]
 
 
 @strawberry.type
@@ -159,13 +164,24 @@ class PluginFailure:
 
 
 @strawberry.type
-class AuditLogEntry:
+class AuditLogEntry(Node):
     id: strawberry.ID
     actor: str
     action: str
     outcome: str
     detail: str
     created_at: datetime
+
+    @classmethod
+    def of(cls, a: AuditEntry) -> AuditLogEntry:
+        return cls(
+            id=strawberry.ID(to_global_id("Audit", a.id)),
+            actor=a.actor,
+            action=a.action,
+            outcome=a.outcome,
+            detail=a.detail,
+            created_at=a.created_at,
+        )
 
 
 @strawberry.type
@@ -200,8 +216,88 @@ def _viewer(ctx: Context, person: Person | None) -> Viewer:
     )
 
 
+# ---- node(id:) for core's types: each loader authorizes as the typed field does (core/nodes.py) ----
+async def _tenant_nodes(ctx: Context, pks: Sequence[int]) -> dict[int, TenantType]:
+    """``viewer.tenant`` (the caller's own), and for operators and resellers' staff the tenants of
+    their ``workQueues.tenants`` scope."""
+    from core import queues
+
+    found = {ctx.tenant.id: TenantType.of(ctx.tenant)} if ctx.tenant is not None and ctx.tenant.id in pks else {}
+    if len(found) == len(pks):
+        return found
+    try:
+        scope = queues.queue_scope(ctx)
+    except Forbidden:
+        return found
+    if not scope.allowed(queues.TENANTS_QUEUE):
+        return found
+    stmt = (
+        select(Tenant)
+        .where(Tenant.id.in_(list(pks)), Tenant.id.in_(scope.tenant_ids()))
+        .options(selectinload(Tenant.domains), selectinload(Tenant.plugins))
+    )
+    return found | {t.id: TenantType.of(t) for t in (await ctx.session.execute(stmt)).scalars()}
+
+
+async def _user_nodes(ctx: Context, pks: Sequence[int]) -> dict[int, UserType]:
+    """``users``: the tenant's people, for those who may view users."""
+    tenant = ctx.require_tenant()
+    ctx.require("user", "view")
+    stmt = select(Person).where(Person.id.in_(list(pks)), Person.tenant_id == tenant.id)
+    return {p.id: UserType.of(p) for p in (await ctx.session.execute(stmt)).scalars()}
+
+
+async def _message_nodes(ctx: Context, pks: Sequence[int]) -> dict[int, MessageType]:
+    """``viewer.messages``: the caller's own message-center entries only."""
+    if not ctx.principal.person_id or ctx.principal.is_staff:
+        return {}
+    ctx.require("viewer", "view")
+    stmt = select(Message).where(Message.id.in_(list(pks)), Message.person_email == ctx.principal.email)
+    return {m.id: MessageType.of(m) for m in (await ctx.session.execute(stmt)).scalars()}
+
+
+async def _audit_nodes(ctx: Context, pks: Sequence[int]) -> dict[int, AuditLogEntry]:
+    """``auditLog``: the tenant's entries, for tenant admins and staff."""
+    tenant = ctx.require_tenant()
+    ctx.require("audit", "view")
+    stmt = select(AuditEntry).where(AuditEntry.id.in_(list(pks)), AuditEntry.tenant_id == tenant.id)
+    return {a.id: AuditLogEntry.of(a) for a in (await ctx.session.execute(stmt)).scalars()}
+
+
+CORE_NODES: dict[str, NodeLoader] = {
+    "Tenant": _tenant_nodes,
+    "User": _user_nodes,
+    "Message": _message_nodes,
+    "Audit": _audit_nodes,
+}
+
+
 @strawberry.type
 class CoreQuery:
+    @strawberry.field(
+        description="The object with this global id (any type implementing Node), authorized exactly as the "
+        "type's own fields: NOT_FOUND for an id of another tenant or one the viewer cannot see, FORBIDDEN where "
+        "the typed field answers FORBIDDEN."
+    )
+    async def node(
+        self, info: Info[Context, None], id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
+    ) -> Node | None:
+        [item] = await load_nodes(info.context, info.schema.node_loaders, [id])
+        if isinstance(item, AppError):
+            raise item
+        return item
+
+    @strawberry.field(
+        description=f"The objects with these global ids (at most {MAX_NODES}), in order; each one the viewer "
+        "may not see is null with its own error (path `nodes.<index>`), as `node` would answer it."
+    )
+    async def nodes(
+        self,
+        info: Info[Context, None],
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids, of any types.")],
+    ) -> list[Node | None]:
+        return node_items(await load_nodes(info.context, info.schema.node_loaders, ids))  # type: ignore[return-value]
+
     @strawberry.field(description="Who am I: person, tenant, roles, contact kinds, modules (R-A4).")
     async def viewer(self, info: Info[Context, None]) -> Viewer:
         ctx = info.context
@@ -314,18 +410,7 @@ class CoreQuery:
         rows, page, total, cursors = await keyset_page(
             ctx.session, stmt, [(AuditEntry.id, True)], first=first, after=after, key_of=lambda a: (a.id,)
         )
-        nodes = [
-            AuditLogEntry(
-                id=strawberry.ID(to_global_id("Audit", a.id)),
-                actor=a.actor,
-                action=a.action,
-                outcome=a.outcome,
-                detail=a.detail,
-                created_at=a.created_at,
-            )
-            for a in rows
-        ]
-        return connection(nodes, page, total, cursors)
+        return connection([AuditLogEntry.of(a) for a in rows], page, total, cursors)
 
 
 def _known_names(ctx: Context) -> dict[str, frozenset[str]]:

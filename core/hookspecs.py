@@ -100,12 +100,15 @@ class GraphContribution:
     """GraphQL contributed by a plugin: ``query``/``mutation`` are strawberry types whose fields are
     merged into the root types; ``types`` are extra types to register (interfaces' implementations);
     ``type_extensions`` maps an existing GraphQL type name to strawberry types whose fields are added
-    to it for tenants that enable the plugin."""
+    to it for tenants that enable the plugin; ``nodes`` maps a global id's type name to the loader
+    ``node(id:)``/``nodes(ids:)`` call for it (``core.nodes``: it authorizes as the type's typed
+    fields do; the type implements ``core.sdk.Node``)."""
 
     query: Sequence[type] = ()
     mutation: Sequence[type] = ()
     types: Sequence[type] = ()
     type_extensions: Mapping[str, Sequence[type]] = field(default_factory=dict)
+    nodes: Mapping[str, Callable[..., Awaitable[Mapping[int, Any]]]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,15 +13,26 @@ def to_global_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
-def from_global_id(global_id: str, expected_type: str) -> int:
+def parse_global_id(global_id: str) -> tuple[str, int]:
+    """The (type name, primary key) of a global id; BAD_USER_INPUT when it is not one."""
     try:
         raw = base64.urlsafe_b64decode((global_id + "=" * (-len(global_id) % 4)).encode()).decode()
-        type_name, _, pk = raw.partition(":")
-        if type_name != expected_type:
-            raise ValueError(type_name)
+        type_name, sep, pk = raw.partition(":")
+        if not sep or not type_name.isidentifier() or not pk.isdigit():
+            raise ValueError(raw)
         value = int(pk)
         if not 0 < value <= MAX_PK:  # beyond BIGINT the drivers overflow (an unmasked error otherwise)
             raise ValueError(pk)
+        return type_name, value
+    except Exception as exc:
+        raise BadUserInput("Not a valid id", field="id") from exc
+
+
+def from_global_id(global_id: str, expected_type: str) -> int:
+    try:
+        type_name, value = parse_global_id(global_id)
+        if type_name != expected_type:
+            raise ValueError(type_name)
         return value
     except Exception as exc:
         raise BadUserInput(f"Not a valid {expected_type} id", field="id") from exc

@@ -68,6 +68,7 @@ from core.jobs import JobContext, claim_once
 from core.links import link_field
 from core.loaders import Loader, by_key, grouped
 from core.money import Money, MoneyType, parse_amount, quantize
+from core.nodes import Node, NodeLoader
 from core.pagination import Connection, Page, connection, keyset_page
 from core.secret import secret_argument, secret_field
 from core.users import people_with_role
@@ -111,6 +112,8 @@ __all__ = [
     "Job",
     "JobContext",
     "Loader",
+    "Node",
+    "NodeLoader",
     "Money",
     "MoneyType",
     "NotFound",

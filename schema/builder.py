@@ -28,9 +28,10 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.utils.str_converters import to_camel_case
 
-from core.graph import CoreMutation, CoreQuery
+from core.graph import CORE_NODES, CoreMutation, CoreQuery
 from core.graph_queues import QueueQuery
 from core.hookspecs import GraphContribution
+from core.nodes import merge_loaders
 from core.settings import get_settings
 from core.webhooks_graph import WebhookMutation, WebhookQuery
 from schema.execution import fast_execution_context
@@ -84,6 +85,9 @@ def check_contribution(name: str, contribution: GraphContribution | None) -> Non
         for t in types:
             if getattr(t, "__strawberry_definition__", None) is None:
                 raise PluginGraphError(name, f"{kind}: {t!r} is not a strawberry type")
+    for type_name, loader in contribution.nodes.items():
+        if not (isinstance(type_name, str) and type_name.isidentifier()) or not callable(loader):
+            raise PluginGraphError(name, f"nodes: {type_name!r} must name a type and map to an async loader")
     for target, carriers in contribution.type_extensions.items():
         if target in ("Query", "Mutation"):
             raise PluginGraphError(name, f"type_extensions[{target!r}]: add root fields with query/mutation instead")
@@ -180,7 +184,10 @@ class SchemaCache:
 
 
 class Schema(strawberry.Schema):
-    """A strawberry schema that leaves logging GraphQL errors to the endpoint."""
+    """A strawberry schema that leaves logging GraphQL errors to the endpoint; ``node_loaders`` are the
+    node types of its modules (``core.nodes``)."""
+
+    node_loaders: dict[str, Any]
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # strawberry would log every error's message, and a variable's coercion message quotes the
@@ -201,6 +208,7 @@ def build_schema(
     mutations: list[type] = [CoreMutation, WebhookMutation]
     types: list[type] = []
     grafts: list[tuple[str, str, type]] = []  # (plugin, target type name, carrier)
+    node_sources: list[tuple[str, Any]] = [("core", CORE_NODES)]
     for name in sorted(plugins):
         contribution = _contribution(registry, name)
         check_contribution(name, contribution)
@@ -209,6 +217,10 @@ def build_schema(
         queries.extend(contribution.query)
         mutations.extend(contribution.mutation)
         types.extend(contribution.types)
+        node_sources.append((name, contribution.nodes))
+        for type_name in contribution.nodes:
+            if any(type_name in loaders for _owner, loaders in node_sources[:-1]):
+                raise PluginGraphError(name, f"nodes: type {type_name!r} is registered by another module")
         for target, carriers in contribution.type_extensions.items():
             for carrier in carriers:
                 grafts.append((name, target, carrier))
@@ -223,6 +235,7 @@ def build_schema(
     if grafts:
         _graft(schema, grafts)
     _partial_results(schema._schema)
+    schema.node_loaders = merge_loaders(node_sources)
     return schema
 
 

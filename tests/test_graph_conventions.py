@@ -10,6 +10,7 @@ from graphql import GraphQLNonNull
 
 from core.app import create_state
 from core.auth import issue_token
+from core.ids import parse_global_id
 from core.settings import Settings
 
 DASHBOARD = "{ renewalDashboard { pendingCount } invoiceCounts { open } rewards { balance { amount } } }"
@@ -120,3 +121,152 @@ async def test_last_sign_in_is_the_one_before_this_session(two_tenants):
     again = await viewer(0)  # a newer token: a new sign-in
     assert again["lastSignInAt"] == first["signedInAt"] == again["previousSignInAt"]
     assert again["signedInAt"] > first["signedInAt"]
+
+
+# ------------------------------------------------------------------------------------ node(id:)
+NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
+NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
+
+
+async def test_node_answers_core_types_as_their_typed_fields(two_tenants):
+    api = two_tenants
+    users = await api.ok("{ users(first: 10) { nodes { id email } } }", as_="admin@acme.com")
+    fay = next(u for u in users["users"]["nodes"] if u["email"] == "fin@acme.com")
+    q = "query($id: ID!) { node(id: $id) { id ... on User { email } } }"
+    assert (await api.ok(q, {"id": fay["id"]}, as_="tech@acme.com"))["node"] == fay
+    # Another tenant's person is NOT_FOUND, as a foreign id is everywhere (R-T1).
+    body = await api.gql(q, {"id": fay["id"]}, as_="admin@globex.com")
+    assert body["data"] == {"node": None}
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND" and body["errors"][0]["path"] == ["node"]
+    assert "acme" not in str(body)
+    tenant = (await api.ok("{ viewer { tenant { id } } }", as_="fin@acme.com"))["viewer"]["tenant"]["id"]
+    assert (await api.ok(NODE, {"id": tenant}, as_="tech@acme.com"))["node"]["__typename"] == "Tenant"
+    assert await api.code(NODE, {"id": tenant}, as_="tech@globex.com") == "NOT_FOUND"
+    # An operator's work queue covers every tenant.
+    node = (await api.ok(NODE, {"id": tenant}, as_="ops@vendor.example", staff=("OPERATOR",)))["node"]
+    assert node == {"__typename": "Tenant", "id": tenant}
+
+
+async def test_nodes_answers_each_id_on_its_own(two_tenants):
+    api = two_tenants
+    mine = (await api.ok("{ viewer { tenant { id } } }", as_="fin@acme.com"))["viewer"]["tenant"]["id"]
+    theirs = (await api.ok("{ viewer { tenant { id } } }", as_="fin@globex.com"))["viewer"]["tenant"]["id"]
+    body = await api.gql(NODES, {"ids": [mine, theirs, "garbage", mine]}, as_="fin@acme.com")
+    assert body["data"]["nodes"] == [
+        {"__typename": "Tenant", "id": mine},
+        None,
+        None,
+        {"__typename": "Tenant", "id": mine},
+    ]
+    codes = {tuple(e["path"]): e["extensions"]["code"] for e in body["errors"]}
+    assert codes == {("nodes", 1): "NOT_FOUND", ("nodes", 2): "BAD_USER_INPUT"}
+    assert await api.code(NODES, {"ids": [mine] * 101}, as_="fin@acme.com") == "BAD_USER_INPUT"
+
+
+async def _answer(api: Any, query: str, variables: dict[str, Any], email: str) -> tuple[Any, str | None]:
+    body = await api.gql(query, variables, as_=email)
+    data = next(iter((body.get("data") or {}).values()), None)
+    code = body["errors"][0]["extensions"]["code"] if body.get("errors") else None
+    return data, code
+
+
+async def test_node_shows_a_renewal_exactly_as_the_typed_field(api):
+    """The IDOR route: across tenants and roles, ``node`` answers what ``renewal(supportNumber:)`` answers."""
+    from tests.renewals.helpers import load, renewal
+
+    await load(
+        api,
+        renewal("RN-1", 30),
+        renewal("RN-2", 30, quote_to="admin@acme.com"),
+        renewal("GX-1", 30, tenant="globex", quote_to="tech@globex.com"),
+    )
+    ids = {}
+    for sn, email in (("RN-1", "tech@acme.com"), ("RN-2", "admin@acme.com"), ("GX-1", "tech@globex.com")):
+        q = "query($sn: String!) { renewal(supportNumber: $sn) { id } }"
+        ids[sn] = (await api.ok(q, {"sn": sn}, as_=email))["renewal"]["id"]
+    typed = "query($sn: String!) { renewal(supportNumber: $sn) { id supportNumber status } }"
+    by_id = "query($id: ID!) { node(id: $id) { ... on Renewal { id supportNumber status } } }"
+    people = ["tech@acme.com", "fin@acme.com", "exec@acme.com", "admin@acme.com", "plain@acme.com", "tech@globex.com"]
+    answers = set()
+    for email in people:
+        for sn, global_id in ids.items():
+            expected = await _answer(api, typed, {"sn": sn}, email)
+            got = await _answer(api, by_id, {"id": global_id}, email)
+            assert got == expected, (email, sn)
+            answers.add(expected[1])
+    assert {None, "NOT_FOUND"} <= answers  # both seen and refused cases were exercised
+    body = await api.gql(NODES, {"ids": [ids["RN-1"], ids["GX-1"], ids["RN-2"]]}, as_="tech@acme.com")
+    assert [n and n["__typename"] for n in body["data"]["nodes"]] == ["Renewal", None, None]
+    assert sorted(tuple(e["path"]) for e in body["errors"]) == [("nodes", 1), ("nodes", 2)]
+
+
+# Every typed read path that lists objects with ids: (name, query, where the ids are in the answer).
+LISTINGS = {
+    "invoices": "{ invoices(first: 100) { nodes { id lines { id } } } }",
+    "payments": "{ invoicePayments(first: 100) { nodes { id } } }",
+    "refunds": "{ invoiceRefunds(first: 100) { nodes { id } } }",
+    "credits": "{ invoiceCredits { id } }",
+    "disputes": "{ invoiceDisputes { id } }",
+    "subscriptions": "{ subscriptions(first: 100) { nodes { id } } }",
+    "profile": "{ billingProfile { cards { id } openCredits { id } poChangeRequests { id } } }",
+    "lots": "{ rewards { lots(first: 100, includeExpired: true) { nodes { id } } } }",
+    "activity": "{ rewards { activity(first: 100) { nodes { id } } } }",
+    "pending": "{ renewals(list: PENDING, first: 100) { nodes { id requests { id } } } }",
+    "history": "{ renewals(list: HISTORY, first: 100) { nodes { id requests { id } } } }",
+    "future": "{ renewals(list: FUTURE, first: 100) { nodes { id requests { id } } } }",
+    "dashboard": "{ renewalDashboard { orders { id } savedCarts { id } activeCart { id } } }",
+    "shareLists": "{ shareLists { id } }",
+    "dashboardShares": "{ billingDashboardShares(first: 100) { nodes { id } } }",
+    "users": "{ users(first: 100, includeRemoved: true) { nodes { id } } }",
+    "audit": "{ auditLog(first: 100) { nodes { id } } }",
+    "tenant": "{ viewer { tenant { id } } }",
+}
+
+
+def _ids(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        own = {value["id"]} if "id" in value else set()
+        return own.union(*map(_ids, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(_ids, value)) if value else set()
+    return set()
+
+
+async def test_nodes_answer_every_type_as_its_typed_fields_across_roles_and_tenants(api):
+    """For each person, every id the demo tenant's people can reach: ``nodes`` shows exactly the
+    objects that person's typed fields show, refuses with the typed field's code where it refuses,
+    and is NOT_FOUND where the typed field simply does not list it (another tenant's person too)."""
+    from core.demo import DEMO_PEOPLE, seed_demo
+    from tests.conftest import GLOBEX
+
+    assert await seed_demo(api.state)
+    await api.load({"tenants": [GLOBEX]})
+    people = [*DEMO_PEOPLE.values(), "fin@globex.com", "admin@globex.com"]
+    seen: dict[str, set[str]] = {}
+    refused: dict[str, dict[str, str]] = {}
+    for email in people:
+        seen[email], refused[email] = set(), {}
+        for name, query in LISTINGS.items():
+            body = await api.gql(query, as_=email)
+            seen[email] |= _ids(body.get("data"))
+            for err in body.get("errors", []):
+                refused[email][name] = err["extensions"]["code"]
+    everything = sorted(set().union(*seen.values()))
+    types = {parse_global_id(i)[0] for i in everything}
+    assert {"Invoice", "InvoiceLine", "Payment", "Subscription", "RewardLot", "Renewal", "User", "Tenant"} <= types
+    for email in people:
+        body = await api.gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": everything}, as_=email)
+        errors = {e["path"][1]: e["extensions"]["code"] for e in body.get("errors", [])}
+        for index, global_id in enumerate(everything):
+            node = body["data"]["nodes"][index]
+            if global_id in seen[email]:
+                assert node == {"id": global_id}, (email, global_id, errors.get(index))
+            else:
+                assert node is None and errors[index] in {"NOT_FOUND", *refused[email].values()}, (email, global_id)
+    # A typed refusal is the node's refusal: TECHNICAL may not view rewards, nor their lots.
+    tech = DEMO_PEOPLE["TECHNICAL"]
+    assert refused[tech]["lots"] == "FORBIDDEN"
+    lot = next(i for i in everything if parse_global_id(i)[0] == "RewardLot")
+    assert await api.code(NODE, {"id": lot}, as_=tech) == "FORBIDDEN"
+    # Another tenant's FINANCE contact may view rewards, but not this tenant's: NOT_FOUND.
+    assert await api.code(NODE, {"id": lot}, as_="fin@globex.com") == "NOT_FOUND"

@@ -41,7 +41,7 @@ def cc_policies() -> Path:
 def cc_graph() -> GraphContribution:
     from plugins.invoicing import graph
 
-    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation], types=list(graph.TYPES))
+    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation], types=list(graph.TYPES), nodes=graph.NODES)
 
 
 @hookimpl

@@ -35,6 +35,7 @@ def cc_graph() -> GraphContribution:
         query=[graph.Query],
         mutation=[graph.Mutation],
         types=list(graph.TYPES),
+        nodes=graph.NODES,
     )
 
 

@@ -34,7 +34,7 @@ def cc_models() -> None:
 def cc_graph() -> GraphContribution:
     from plugins.rewards import graph
 
-    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES)
+    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES, nodes=graph.NODES)
 
 
 @hookimpl

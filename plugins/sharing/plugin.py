@@ -35,7 +35,11 @@ def cc_graph() -> GraphContribution:
     from plugins.sharing import graph
 
     return GraphContribution(
-        query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES, type_extensions=graph.TYPE_EXTENSIONS
+        query=[graph.Query],
+        mutation=[graph.Mutation],
+        types=graph.TYPES,
+        type_extensions=graph.TYPE_EXTENSIONS,
+        nodes=graph.NODES,
     )
 
 

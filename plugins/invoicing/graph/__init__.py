@@ -6,8 +6,9 @@ number of SQL statements whatever its size."""
 from __future__ import annotations
 
 from plugins.invoicing.graph.mutations import Mutation
+from plugins.invoicing.graph.nodes import NODES
 from plugins.invoicing.graph.queries import Query
 
 TYPES: tuple[type, ...] = ()  # every invoicing type is reachable from Query or Mutation
 
-__all__ = ["TYPES", "Mutation", "Query"]
+__all__ = ["NODES", "TYPES", "Mutation", "Query"]

@@ -17,6 +17,7 @@ from core.fields import computed_attributes, prefetched_in
 from core.ids import to_global_id
 from core.links import link_field
 from core.money import MoneyType, whole_units
+from core.nodes import Node
 from plugins.invoicing import service as svc
 from plugins.invoicing.graph.loaders import InvoiceApplications, InvoiceLines, IssuedScheduleInvoices
 from plugins.invoicing.models import Credit, Invoice, InvoiceLine, Payment, Subscription
@@ -85,7 +86,7 @@ def _display_total(self: Any) -> Decimal:
 
 @computed_attributes
 @strawberry.type(name="InvoiceLine", description="A product on an invoice; tax separate from pre-tax (R-I21).")
-class InvoiceLineType:
+class InvoiceLineType(Node):
     id: strawberry.ID
     position: int
     product: str
@@ -152,7 +153,7 @@ class AppliedPayment:
 
 @computed_attributes
 @strawberry.type(name="Invoice")
-class InvoiceType:
+class InvoiceType(Node):
     id: strawberry.ID
     number: str
     status: InvoiceStatus
@@ -237,7 +238,7 @@ class PaymentAllocation:
 
 
 @strawberry.type(name="Payment")
-class PaymentType:
+class PaymentType(Node):
     id: strawberry.ID
     number: str
     method: str
@@ -279,7 +280,7 @@ class PaymentType:
 
 
 @strawberry.type(name="Credit", description="Overpayment or disputed payment held for the customer (R-I19, R-I20).")
-class CreditType:
+class CreditType(Node):
     id: strawberry.ID
     number: str
     source: str
@@ -300,7 +301,7 @@ class CreditType:
 
 
 @strawberry.type(name="Refund", description="Open credit returned to the customer (R-I19, R-I20).")
-class RefundType:
+class RefundType(Node):
     id: strawberry.ID
     number: str
     status: RefundStatus
@@ -334,7 +335,7 @@ class RefundType:
 
 
 @strawberry.type(name="Dispute")
-class DisputeType:
+class DisputeType(Node):
     id: strawberry.ID
     number: str
     invoice_number: str
@@ -366,7 +367,7 @@ class DisputeType:
 
 
 @strawberry.type(description="A saved card: token-backed, only the last four digits are kept.")
-class SavedCard:
+class SavedCard(Node):
     id: strawberry.ID
     label: str
     last4: str | None
@@ -428,7 +429,7 @@ class BillingProfileType:
 
 
 @strawberry.type(name="PoChangeRequest")
-class PoChangeRequestType:
+class PoChangeRequestType(Node):
     id: strawberry.ID
     invoice_number: str
     po_number: str
@@ -538,7 +539,7 @@ class BillingScheduleEntryType:
 
 
 @strawberry.type(name="Subscription")
-class SubscriptionType:
+class SubscriptionType(Node):
     id: strawberry.ID
     number: str
     name: str

@@ -63,6 +63,17 @@ from plugins.invoicing.service.ledger import (
     apply_open_credits,
     payable,
 )
+from plugins.invoicing.service.nodes import (
+    credits_by_ids,
+    disputes_by_ids,
+    invoice_lines_by_ids,
+    invoices_by_ids,
+    payments_by_ids,
+    po_change_requests_by_ids,
+    refunds_by_ids,
+    saved_cards_by_ids,
+    subscriptions_by_ids,
+)
 from plugins.invoicing.service.payments import (
     Begin,
     PayItem,
@@ -175,6 +186,15 @@ from plugins.invoicing.service.schedules import (
 )
 
 __all__ = [
+    "credits_by_ids",
+    "disputes_by_ids",
+    "invoice_lines_by_ids",
+    "invoices_by_ids",
+    "payments_by_ids",
+    "po_change_requests_by_ids",
+    "refunds_by_ids",
+    "saved_cards_by_ids",
+    "subscriptions_by_ids",
     "add_months",
     "quantize",
     "ZERO",

@@ -5,6 +5,7 @@ constant number of queries)."""
 from __future__ import annotations
 
 from plugins.renewals.graph.mutations import Mutation
+from plugins.renewals.graph.nodes import NODES
 from plugins.renewals.graph.queries import Query
 from plugins.renewals.graph.types import CartType, RenewalLineType, RenewalType
 
@@ -12,4 +13,4 @@ from plugins.renewals.graph.types import CartType, RenewalLineType, RenewalType
 #: plugins graft fields onto, and the line and cart types are reachable only through it.
 TYPES = (RenewalType, RenewalLineType, CartType)
 
-__all__ = ["TYPES", "CartType", "Mutation", "Query", "RenewalLineType", "RenewalType"]
+__all__ = ["NODES", "TYPES", "CartType", "Mutation", "Query", "RenewalLineType", "RenewalType"]

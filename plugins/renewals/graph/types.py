@@ -16,6 +16,7 @@ from core.fields import prefetched_in
 from core.ids import to_global_id
 from core.links import link_field
 from core.money import MoneyType
+from core.nodes import Node
 from plugins.renewals import service as svc
 from plugins.renewals.graph.loaders import (
     CartItems,
@@ -128,7 +129,7 @@ class RenewalLineType:
 
 
 @strawberry.type(name="RenewalRequest", description="An assistance (R-R13) or multi-year (R-R12) request.")
-class RenewalRequestType:
+class RenewalRequestType(Node):
     id: strawberry.ID
     kind: str
     requester_email: str
@@ -160,7 +161,7 @@ class MultiYearQuote:
 
 
 @strawberry.type(name="Renewal", description="A support contract's renewal for the next period (SPEC §2).")
-class RenewalType:
+class RenewalType(Node):
     id: strawberry.ID
     support_number: str
     quote_number: str
@@ -295,7 +296,7 @@ class RenewalType:
 
 
 @strawberry.type(name="RenewalOrder")
-class RenewalOrderType:
+class RenewalOrderType(Node):
     id: strawberry.ID
     order_number: str
     kind: str
@@ -330,7 +331,7 @@ class RenewalOrderType:
 
 
 @strawberry.type(name="Cart", description="A cart of pending renewals (R-R17).")
-class CartType:
+class CartType(Node):
     id: strawberry.ID
     name: str
     status: str

@@ -57,6 +57,7 @@ from plugins.renewals.service.lists import (
     tenant_countries,
     tenants_with_history,
 )
+from plugins.renewals.service.nodes import carts_by_ids, orders_by_ids, renewals_by_ids, requests_by_ids
 from plugins.renewals.service.requests import (
     answer_request,
     request_assistance,
@@ -130,6 +131,10 @@ from plugins.renewals.service.visibility import (
 )
 
 __all__ = [
+    "carts_by_ids",
+    "orders_by_ids",
+    "renewals_by_ids",
+    "requests_by_ids",
     "OBJECT",
     "REMINDER_DAYS",
     "LOCK_DAYS",

@@ -4,8 +4,9 @@ which authorises and applies the rules."""
 from __future__ import annotations
 
 from plugins.rewards.graph.mutations import Mutation
+from plugins.rewards.graph.nodes import NODES
 from plugins.rewards.graph.queries import Query
 
 TYPES: tuple[type, ...] = ()  # every rewards type is reachable from Query or Mutation
 
-__all__ = ["TYPES", "Mutation", "Query"]
+__all__ = ["NODES", "TYPES", "Mutation", "Query"]

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.ids import to_global_id
 from core.money import MoneyInput, MoneyType
+from core.nodes import Node
 from core.pagination import Connection, connection
 from core.secret import secret_field
 from plugins.rewards import service
@@ -34,7 +35,7 @@ class RewardLotStatus(Enum):
 
 
 @strawberry.type(name="RewardLot", description="Rewards deposited for one cloud subscription for one month (R-W3).")
-class RewardLotType:
+class RewardLotType(Node):
     id: strawberry.ID
     subscription: str
     period: str = strawberry.field(description="Month of the consumption, YYYY-MM.")
@@ -66,7 +67,7 @@ class RewardLotType:
 
 
 @strawberry.type(name="RewardActivity", description="One accrual, redemption or expiry with the balance after it.")
-class RewardActivityType:
+class RewardActivityType(Node):
     id: strawberry.ID
     kind: RewardActivityKind
     occurred_on: date

@@ -50,12 +50,14 @@ from plugins.rewards.service.queries import (
     Balances,
     Eligibility,
     Page,
+    activities_by_ids,
     activity_page,
     balances,
     currency_of,
     current_balances,
     eligibility,
     get_account,
+    lots_by_ids,
     lots_page,
     mine,
 )
@@ -87,6 +89,8 @@ from plugins.rewards.service.rules import (
 )
 
 __all__ = [
+    "activities_by_ids",
+    "lots_by_ids",
     "OBJECT",
     "VIEW",
     "REDEEM",

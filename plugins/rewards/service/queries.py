@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -147,3 +148,18 @@ async def activity_page(ctx: Context, *, first: int | None, after: str | None) -
         after=after,
         key_of=lambda a: (a.id,),
     )
+
+
+async def lots_by_ids(ctx: Context, ids: Sequence[int]) -> list[RewardLot]:
+    """``node(id:)``: lots by key, for those who may view rewards (as ``rewards.lots``)."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, VIEW)
+    return list((await ctx.session.execute(select(RewardLot).where(RewardLot.id.in_(list(ids))))).scalars())
+
+
+async def activities_by_ids(ctx: Context, ids: Sequence[int]) -> list[RewardActivity]:
+    """``node(id:)``: activity rows by key, for those who may view rewards (as ``rewards.activity``)."""
+    ctx.require_tenant()
+    ctx.require(OBJECT, VIEW)
+    stmt = select(RewardActivity).where(RewardActivity.id.in_(list(ids)))
+    return list((await ctx.session.execute(stmt)).scalars())

@@ -4,6 +4,7 @@ Resolvers translate arguments and call ``service``; every decision is made there
 from __future__ import annotations
 
 from plugins.sharing.graph.mutations import Mutation
+from plugins.sharing.graph.nodes import NODES
 from plugins.sharing.graph.queries import Query
 from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, RenewalSharing, ShareListType
 
@@ -11,4 +12,4 @@ TYPES: tuple[type, ...] = (RenewalShareType, BillingDashboardShareType, ShareLis
 # The sharing tab on the renewal itself; grafted only where the renewals plugin provides Renewal.
 TYPE_EXTENSIONS: dict[str, list[type]] = {"Renewal": [RenewalSharing]}
 
-__all__ = ["TYPES", "TYPE_EXTENSIONS", "Mutation", "Query", "RenewalSharing"]
+__all__ = ["NODES", "TYPES", "TYPE_EXTENSIONS", "Mutation", "Query", "RenewalSharing"]

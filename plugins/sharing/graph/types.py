@@ -12,6 +12,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.ids import to_global_id
 from core.models import ObjectGrant
+from core.nodes import Node
 from plugins.sharing import service
 from plugins.sharing.graph.loaders import PersonStatuses, RenewalShares
 from plugins.sharing.models import ShareList
@@ -24,7 +25,7 @@ class ShareRole(Enum):
 
 
 @strawberry.type(name="RenewalShare", description="One person a renewal is shared with (R-S1, R-S5).")
-class RenewalShareType:
+class RenewalShareType(Node):
     id: strawberry.ID
     support_number: str
     email: str
@@ -65,7 +66,7 @@ class RenewalSharing:
 
 
 @strawberry.type(name="BillingDashboardShare", description="A colleague given the billing dashboard (R-S4).")
-class BillingDashboardShareType:
+class BillingDashboardShareType(Node):
     id: strawberry.ID
     email: str
     granted_by: str
@@ -86,7 +87,7 @@ class BillingDashboardShareType:
 
 
 @strawberry.type(name="ShareList", description="A named list of colleagues to share with, private to its owner.")
-class ShareListType:
+class ShareListType(Node):
     id: strawberry.ID
     name: str
     emails: list[str]
