@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.errors import BadUserInput
-from core.exchange import rates
+from core.exchange import RateTable
 
 COUNTRIES_FILE = Path(__file__).resolve().parent / "data" / "countries.csv"
 OTHER_COUNTRIES = "*"
@@ -66,15 +66,17 @@ def check_payment_method(
     currency: str,
     on: date,
     *,
+    rates: RateTable,
     field: str = "paymentMethod",
     what: str = "The order",
 ) -> None:
-    """R-I16 for one transaction of ``total`` (net plus tax) in ``currency`` on ``on``: a card only
+    """R-I16 for one transaction of ``total`` (net plus tax) in ``currency`` on ``on``, converted at the
+    rate of ``rates`` valid that day (MissingExchangeRate when there is none): a card only
     where cards are accepted and up to USD 99,999.99; where they are accepted, under USD 2,000.00 a
     card is the only method. BAD_USER_INPUT (``field``, ``reason``) otherwise; ``what`` names the
     transaction in the message (an order, an invoice, a payment)."""
     # Unrounded: CHF 1,785.71 is USD 1,999.9952, under the threshold, though it shows as 2,000.00.
-    usd = total * rates().usd_per_unit(currency, on)
+    usd = total * rates.usd_per_unit(currency, on)
     if method == CARD:
         if not cards_accepted(country):
             raise BadUserInput(

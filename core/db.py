@@ -72,10 +72,31 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+class Amount(TypeDecorator):
+    """A money column: Numeric(19, 3), so a 3-decimal currency (KWD, BHD) is stored exactly.
+
+    Read back with at least two decimals and a third only when it is not zero ("12.34", "1.250" is
+    "1.25", "1.235"): the amount is the same number, and 2-decimal currencies keep their spelling.
+    Display rounds per currency in ``core.money``."""
+
+    impl = Numeric(19, 3)
+    cache_ok = True
+
+    def process_result_value(self, value: Decimal | None, dialect: object) -> Decimal | None:
+        if value is None:
+            return None
+        value = Decimal(value)
+        cents = value.quantize(CENTS)
+        return cents if cents == value else value
+
+
+CENTS = Decimal("0.01")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
-        Decimal: Numeric(18, 2),
+        Decimal: Amount(),
         datetime: UTCDateTime(),
         int: BigId,
     }

@@ -1,4 +1,4 @@
-"""The demo tenant: people for each contact kind, and every plugin's demo data."""
+"""The demo tenant: people for each contact kind, every plugin's demo data and the seed exchange rates."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.exchange import seed_rates
 from core.importer import import_data
 from core.models import Tenant
 
@@ -24,6 +25,7 @@ async def seed_demo(state: Any) -> bool:
     async with state.sessionmaker() as session, session.begin():
         if (await session.execute(select(Tenant.id).where(Tenant.key == DEMO_TENANT))).first():
             return False
+        await seed_rates(session, state.clock.now())  # the rate table's starting rates (core/data)
         people = [
             {"email": DEMO_PEOPLE["FINANCE"], "firstName": "Fiona", "lastName": "Finance", "roles": ["FINANCE"]},
             {"email": DEMO_PEOPLE["TECHNICAL"], "firstName": "Tom", "lastName": "Technical", "roles": ["TECHNICAL"]},

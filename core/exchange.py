@@ -1,21 +1,49 @@
 """The one dated exchange-rate table (R-T4): USD thresholds (R-I16 card limits, R-R11 multi-year fee
-limit) apply to amounts in any currency through the rate valid on the transaction's date. Rates are
-data (``core/data/exchange_rates.csv``); a missing rate is a typed error, never a guess."""
+limit, refund approval) apply to amounts in any currency through the rate valid on the transaction's
+date — the latest rate on or before it. Rates are rows of ``exchange_rates`` (``core.models.ExchangeRate``),
+filled by the ``exchangeRates`` import section and the staff mutation ``setExchangeRate``; a
+missing rate is a typed error (MISSING_EXCHANGE_RATE), never a guess.
+
+``core/data/exchange_rates.csv`` is only a seed: the demo loads it (``seed_rates``) and so do the
+tests' template databases; no rule reads the file."""
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import csv
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
-from core.errors import BadUserInput
+from pydantic import AfterValidator
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import BadUserInput, Forbidden
+from core.hookspecs import ImportSection
+from core.importing import Currency, DecimalValue, ImportItem, IsoDate, to_decimal, validate_items
+from core.models import ExchangeRate
 from core.money import quantize
 
+if TYPE_CHECKING:
+    from core.context import Context
+
 RATES_FILE = Path(__file__).resolve().parent / "data" / "exchange_rates.csv"
+THRESHOLD_CURRENCY = "USD"  # the currency the SPEC's thresholds are written in: its own rate is 1
+SECTION = "exchangeRates"
+MAX_RATE = Decimal("1e12")  # usd_per_unit is Numeric(24, 12)
+RATE_PLACES = Decimal("1e-12")
+_MEMO = "exchange_rates"  # session.info key: the table as read by this session's transaction
+_LOCK = "exchange_rates_lock"
+
+
+def plain(rate: Decimal) -> Decimal:
+    """``rate`` without the column's trailing zeros, never in exponent form (1.08, 10, 0.0067)."""
+    rate = Decimal(rate)
+    return rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
 
 
 class MissingExchangeRate(BadUserInput):
@@ -30,38 +58,158 @@ class RateTable:
         for valid_from, currency, rate in rows:
             if rate <= 0:
                 raise ValueError(f"{currency} rate from {valid_from} must be positive")
-            by.setdefault(currency.upper(), []).append((valid_from, rate))
+            by.setdefault(currency.upper(), []).append((valid_from, plain(rate)))
         self._rates = {c: sorted(v) for c, v in by.items()}
 
     def usd_per_unit(self, currency: str, on: date) -> Decimal:
-        history = self._rates.get((currency or "").upper(), [])
+        code = (currency or "").upper()
+        if code == THRESHOLD_CURRENCY:
+            return Decimal(1)
+        history = self._rates.get(code, [])
         i = bisect.bisect_right(history, (on, Decimal("Infinity")))
         if i == 0:
             raise MissingExchangeRate(
-                f"No exchange rate of {currency} to USD is known for {on.isoformat()}",
+                f"No exchange rate of {currency} to USD is known for {on.isoformat()}: billing staff must "
+                "record one (setExchangeRate or the exchangeRates import section) before this can proceed",
                 field="currency",
                 reason="MISSING_EXCHANGE_RATE",
             )
         return history[i - 1][1]
 
+    def rate_of(self, currency: str, on: date) -> tuple[date | None, Decimal]:
+        """The rate that applies ``on`` and the day it has applied from (None for USD itself)."""
+        code = (currency or "").upper()
+        rate = self.usd_per_unit(code, on)
+        if code == THRESHOLD_CURRENCY:
+            return None, rate
+        history = self._rates[code]
+        return history[bisect.bisect_right(history, (on, Decimal("Infinity"))) - 1][0], rate
+
     def to_usd(self, amount: Decimal, currency: str, on: date) -> Decimal:
-        return quantize(amount * self.usd_per_unit(currency, on), "USD")
+        return quantize(amount * self.usd_per_unit(currency, on), THRESHOLD_CURRENCY)
 
 
-def read_rates(path: Path) -> RateTable:
+def read_rates(path: Path) -> list[tuple[date, str, Decimal]]:
+    """The (valid from, currency, USD per unit) rows of a rate CSV (the seed's format)."""
     with path.open(newline="") as fh:
         lines = (line for line in fh if not line.startswith("#"))
-        return RateTable(
-            (date.fromisoformat(r["valid_from"]), r["currency"], Decimal(r["usd_per_unit"]))
+        return [
+            (date.fromisoformat(r["valid_from"]), r["currency"].strip().upper(), Decimal(r["usd_per_unit"]))
             for r in csv.DictReader(lines)
-        )
+        ]
 
 
-@lru_cache(maxsize=1)
-def rates() -> RateTable:
-    return read_rates(RATES_FILE)
+async def rate_table(session: AsyncSession) -> RateTable:
+    """The rate table as this session reads it: one statement, then kept for the session (a page of
+    100 renewals asks once, though its resolvers ask together; a rate set in this transaction replaces
+    the kept table)."""
+    async with session.info.setdefault(_LOCK, asyncio.Lock()):
+        table = session.info.get(_MEMO)
+        if table is None:
+            columns = (ExchangeRate.valid_from, ExchangeRate.currency, ExchangeRate.usd_per_unit)
+            table = session.info[_MEMO] = RateTable((await session.execute(select(*columns))).all())
+    return table
 
 
-def to_usd(amount: Decimal, currency: str, on: date) -> Decimal:
+async def to_usd(session: AsyncSession, amount: Decimal, currency: str, on: date) -> Decimal:
     """``amount`` in USD at the rate valid ``on`` (MissingExchangeRate when none is)."""
-    return rates().to_usd(amount, currency, on)
+    return (await rate_table(session)).to_usd(amount, currency, on)
+
+
+async def _upsert(
+    session: AsyncSession, currency: str, valid_from: date, rate: Decimal, source: str, now: datetime
+) -> ExchangeRate:
+    """Record a rate; a second rate of the same currency and day corrects the first."""
+    row = (
+        await session.execute(
+            select(ExchangeRate).where(ExchangeRate.currency == currency, ExchangeRate.valid_from == valid_from)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = ExchangeRate(currency=currency, valid_from=valid_from)
+        session.add(row)
+    row.usd_per_unit, row.source, row.recorded_at = rate, source, now
+    await session.flush()
+    session.info.pop(_MEMO, None)
+    return row
+
+
+def check_rate(value: Any, field: str = "usdPerUnit") -> Decimal:
+    """A rate is a positive decimal of at most 12 decimals and under 10^12 USD per unit."""
+    rate = to_decimal(value)
+    if rate is None or rate <= 0 or rate >= MAX_RATE or rate != rate.quantize(RATE_PLACES):
+        raise BadUserInput(
+            f"{field} must be a positive decimal number (USD per unit, at most 12 decimals)", field=field
+        )
+    return rate
+
+
+async def seed_rates(session: AsyncSession, now: datetime, path: Path = RATES_FILE) -> int:
+    """Load a rate CSV into the table (the demo's and the tests' starting rates)."""
+    rows = read_rates(path)
+    for valid_from, currency, rate in rows:
+        await _upsert(session, currency, valid_from, check_rate(rate), f"seed:{path.name}", now)
+    return len(rows)
+
+
+# ---- the staff mutation ----------------------------------------------------------------------------
+async def set_exchange_rate(ctx: Context, currency: str, valid_from: date, usd_per_unit: Any) -> ExchangeRate:
+    """Record the USD value of one unit of ``currency`` from ``valid_from`` (a same-day rate is a
+    correction). Vendor staff only: operators (vendor configuration) and billing support (who record
+    the money received, SPEC §6); no tenant role, even one granted by a tenant's own policy rows."""
+    ctx.require("exchange_rate", "manage")
+    if not ctx.principal.is_staff:
+        raise Forbidden("Only vendor staff set exchange rates", object="exchange_rate", action="manage")
+    from core.money import CURRENCIES
+
+    code = (currency or "").strip().upper()
+    if code not in CURRENCIES:
+        raise BadUserInput(f"Unknown currency {currency!r}: an active ISO 4217 code", field="currency")
+    if code == THRESHOLD_CURRENCY:
+        raise BadUserInput("USD is the thresholds' own currency: its rate is always 1", field="currency")
+    return await _upsert(ctx.session, code, valid_from, check_rate(usd_per_unit), ctx.principal.email, ctx.now())
+
+
+async def exchange_rate_on(ctx: Context, currency: str, on: date) -> tuple[date | None, Decimal]:
+    """The rate of ``currency`` that applies ``on`` (staff who manage rates; MissingExchangeRate)."""
+    ctx.require("exchange_rate", "manage")
+    if not ctx.principal.is_staff:
+        raise Forbidden("Only vendor staff read the rate table", object="exchange_rate", action="manage")
+    return (await rate_table(ctx.session)).rate_of(currency, on)
+
+
+# ---- the import section ----------------------------------------------------------------------------
+def _positive_rate(value: Decimal) -> Decimal:
+    try:
+        return check_rate(value)
+    except BadUserInput as exc:
+        raise ValueError("a positive decimal number (USD per unit, at most 12 decimals)") from exc
+
+
+class RateItem(ImportItem):
+    currency: Currency
+    validFrom: IsoDate  # noqa: N815 - the documented key
+    usdPerUnit: Annotated[DecimalValue, AfterValidator(_positive_rate)]  # noqa: N815
+
+
+def validate_section(items: Any, tenant_keys: set[str]) -> list[str]:
+    valid, errors = validate_items(RateItem, items, SECTION)
+    seen: set[tuple[str, date]] = set()
+    for i, r in valid:
+        at = f"{SECTION}[{i}]"
+        if r.currency == THRESHOLD_CURRENCY:
+            errors.append(f"{at}.currency: USD is the thresholds' own currency (its rate is always 1)")
+        if (r.currency, r.validFrom) in seen:
+            errors.append(f"{at}: duplicate rate of {r.currency} from {r.validFrom.isoformat()}")
+        seen.add((r.currency, r.validFrom))
+    return errors
+
+
+async def apply_section(session: AsyncSession, tenant_ids: dict[str, int], items: list[Any], clock: Any) -> None:
+    valid, _ = validate_items(RateItem, items, SECTION)
+    for _, r in valid:
+        await _upsert(session, r.currency, r.validFrom, r.usdPerUnit, "import", clock.now())
+
+
+# Applied before every plugin section: an import's invoices and renewals may need its rates.
+IMPORT_SECTION = ImportSection(SECTION, validate_section, apply_section, order=10)

@@ -1,9 +1,10 @@
-"""The core graph: viewer, users, capability checks, import, plugin switches, audit log."""
+"""The core graph: viewer, users, capability checks, import, plugin switches, audit log, exchange rates."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from strawberry.types import Info
 
+from core import exchange
 from core import users as user_service
 from core.auth import CONTACT_KINDS, MEMBER_ROLE
 from core.authz import check_known, known_names
@@ -182,6 +184,16 @@ class AuditLogEntry(Node):
             detail=a.detail,
             created_at=a.created_at,
         )
+
+
+@strawberry.type(
+    name="ExchangeRate",
+    description="A row of the dated rate table (R-T4): USD per unit of a currency from a day on.",
+)
+class ExchangeRateType:
+    currency: str
+    valid_from: date | None = strawberry.field(description="Null for USD, whose rate is always 1.")
+    usd_per_unit: Decimal
 
 
 @strawberry.type
@@ -412,6 +424,14 @@ class CoreQuery:
         )
         return connection([AuditLogEntry.of(a) for a in rows], page, total, cursors)
 
+    @strawberry.field(
+        description="Staff (OPERATOR, BILLING_SUPPORT): the rate of a currency that applies on a day "
+        "(the latest on or before it); BAD_USER_INPUT MISSING_EXCHANGE_RATE when there is none."
+    )
+    async def exchange_rate(self, info: Info[Context, None], currency: str, on: date) -> ExchangeRateType:
+        valid_from, rate = await exchange.exchange_rate_on(info.context, currency, on)
+        return ExchangeRateType(currency=currency.strip().upper(), valid_from=valid_from, usd_per_unit=rate)
+
 
 def _known_names(ctx: Context) -> dict[str, frozenset[str]]:
     return known_names(ctx.authz.enforcer, ctx.state.enforcers.get(frozenset(ctx.state.plugins.names)))
@@ -460,6 +480,18 @@ class CoreMutation:
             raise BadUserInput("Import document larger than 20 MB; use the CLI")
         report = await import_data(ctx.session, parse_json(json), ctx.state)
         return ImportResult(tenants=report.tenants, sections=report.sections)
+
+    @strawberry.mutation(
+        description="Staff (OPERATOR, BILLING_SUPPORT): record the USD value of one unit of a currency from "
+        "a day on (R-T4); a second rate of the same currency and day corrects the first."
+    )
+    async def set_exchange_rate(
+        self, info: Info[Context, None], currency: str, valid_from: date, usd_per_unit: Decimal
+    ) -> ExchangeRateType:
+        row = await exchange.set_exchange_rate(info.context, currency, valid_from, usd_per_unit)
+        return ExchangeRateType(
+            currency=row.currency, valid_from=row.valid_from, usd_per_unit=exchange.plain(row.usd_per_unit)
+        )
 
     @strawberry.mutation(
         description="Staff (OPERATOR): enable or disable a module for a tenant; takes effect on the next request."

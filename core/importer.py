@@ -176,7 +176,9 @@ async def _apply_tenants(
 
 async def import_data(session: AsyncSession, data: dict[str, Any], state: Any) -> ImportReport:
     """Validate everything, then apply in the caller's transaction (the caller commits)."""
-    sections: list[ImportSection] = []
+    from core.exchange import IMPORT_SECTION as EXCHANGE_RATES
+
+    sections: list[ImportSection] = [EXCHANGE_RATES]
     for result in state.plugins.pm.hook.cc_import_sections():
         sections.extend(result or [])
     known = {"tenants", *(s.key for s in sections)}

@@ -27,7 +27,7 @@ def to_decimal(value: Any) -> Decimal | None:
     """The exact decimal of an import value, or None. Import files are parsed with every JSON number
     read as a Decimal (``core.importer.parse_json``), so ``1234.50`` and ``"1234.50"`` are the same
     value in every section; a Python float (a caller's dict) is read by its shortest repr. Booleans,
-    non-finite values and magnitudes beyond Numeric(18, 2) are not amounts."""
+    non-finite values and magnitudes beyond the money columns (16 integer digits) are not amounts."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         return None
     try:
@@ -68,9 +68,12 @@ def _iso_date(value: Any) -> date:
         raise ValueError("an ISO date (YYYY-MM-DD)") from exc
 
 
+CURRENCY_HINT = "an active ISO 4217 currency code in capitals (such as USD, EUR, PLN, JPY, KWD)"
+
+
 def _currency(value: Any) -> str:
     if not isinstance(value, str) or value not in CURRENCIES:
-        raise ValueError(f"one of {', '.join(sorted(CURRENCIES))}")
+        raise ValueError(f"{CURRENCY_HINT}, not {value!r}")
     return value
 
 

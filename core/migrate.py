@@ -57,3 +57,28 @@ def revision(database_url: str, registry: Any, plugin: str | None, message: str)
             version_path=str(folder),
             depends_on=None if plugin is None else "core@head",
         )
+
+
+def widen_money_columns(*tables: str) -> None:
+    """In a migration: ``tables``' Numeric(18, 2) money columns become Numeric(19, 3) (``core.db.Amount``),
+    so 3-decimal currencies (KWD, BHD) are stored exactly, with the same 16 integer digits. SQLite
+    keeps a numeric column's value whatever the declared scale (its NUMERIC affinity), so only
+    PostgreSQL columns change."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    inspector = sa.inspect(bind)
+    for table in tables:
+        for column in inspector.get_columns(table):
+            kind = column["type"]
+            if isinstance(kind, sa.Numeric) and (kind.precision, kind.scale) == (18, 2):
+                op.alter_column(
+                    table,
+                    column["name"],
+                    type_=sa.Numeric(19, 3),
+                    existing_type=kind,
+                    existing_nullable=column["nullable"],
+                )

@@ -1,11 +1,12 @@
 """Core tables: tenants, domains, plugins, people and their roles, tenant policy rows, outbox,
-message center, job runs, idempotency records and the audit log."""
+message center, job runs, idempotency records, the audit log and the dated exchange rates."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigId, TenantOwned
@@ -257,3 +258,19 @@ class WebhookDelivery(TenantOwned, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+
+
+class ExchangeRate(Base):
+    """The dated rate table (R-T4): USD per unit of ``currency`` from ``valid_from`` until the next row
+    of that currency. Vendor data, not a tenant's: filled by the ``exchangeRates`` import section and
+    the staff mutation ``setExchangeRate``; read by ``core.exchange``."""
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (UniqueConstraint("currency", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    valid_from: Mapped[date] = mapped_column(Date)
+    usd_per_unit: Mapped[Decimal] = mapped_column(Numeric(24, 12))
+    source: Mapped[str] = mapped_column(String(254))  # "import" or the staff member who set it
+    recorded_at: Mapped[datetime]

@@ -6,23 +6,46 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import strawberry
+from babel.core import get_global
+from babel.numbers import get_currency_precision
 
 from core.errors import BadUserInput
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("9999999999999999.99")  # the largest Numeric(18, 2) value
-# Currencies the vendor bills in; minor units are 2 for all of them (kept as data, not scattered).
-CURRENCIES: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "CHF": 2, "JPY": 0}
+MAX_AMOUNT = Decimal("9999999999999999.99")  # 16 integer digits: money columns are Numeric(19, 3)
+STORED_PLACES = 3  # the scale of every money column (core.db.Amount): KWD, BHD, OMR, JOD, TND, LYD
 
 
-# The quantum of each currency's minor unit (0.01, or 1 for JPY); other currencies use cents.
+def _active_currencies() -> dict[str, int]:
+    """Every currency that is legal tender in some territory with no end date in CLDR (Babel's data),
+    with its minor units: the ISO 4217 list as the vendor can bill in it, maintained upstream."""
+    territories = get_global("territory_currencies")
+    codes = {code for rows in territories.values() for code, _start, end, tender in rows if end is None and tender}
+    # A currency with more minor units than a money column stores (CLF, UYW: 4) cannot be kept exactly.
+    return {c: p for c in sorted(codes) if (p := get_currency_precision(c)) <= STORED_PLACES}
+
+
+# Currencies the vendor bills in and their minor units (JPY 0, EUR 2, KWD 3): data from Babel.
+CURRENCIES: dict[str, int] = _active_currencies()
+
+# The quantum of each currency's minor unit (0.01, 1 for JPY, 0.001 for KWD).
 _MINOR_UNIT = {c: Decimal(1).scaleb(-places) for c, places in CURRENCIES.items()}
 
 
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency`` (cents for a currency not billed in, as before)."""
+    return _MINOR_UNIT.get(currency, CENT)
+
+
 def quantize(amount: Decimal, currency: str = "USD") -> Decimal:
-    """Round half-up to the currency's minor unit."""
-    return amount.quantize(_MINOR_UNIT.get(currency, CENT), rounding=ROUND_HALF_UP)
+    """Round half-up to the currency's minor unit: the one rounding rule of every amount."""
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def fits_currency(amount: Decimal, currency: str) -> bool:
+    """True when ``amount`` has no more decimals than ``currency``'s minor units (JPY 1000, KWD 1.250)."""
+    return currency in _MINOR_UNIT and amount == amount.quantize(_MINOR_UNIT[currency])
 
 
 def whole_units(amount: Decimal) -> Decimal:
@@ -66,12 +89,12 @@ def parse_amount(value: object, currency: str = "USD", *, allow_zero: bool = Fal
         raise BadUserInput(f"{field} must be a finite number", field=field)
     if amount < 0 or (amount == 0 and not allow_zero):
         raise BadUserInput(f"{field} must be positive", field=field)
-    if amount > MAX_AMOUNT:  # beyond Numeric(18, 2); quantize would raise InvalidOperation (a 500)
+    if amount > MAX_AMOUNT:  # beyond the money columns; quantize would raise InvalidOperation (a 500)
         raise BadUserInput(f"{field} is too large", field=field)
     places = CURRENCIES.get(currency)
     if places is None:
         raise BadUserInput(f"Unknown currency {currency!r}", field="currency")
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+    if not fits_currency(amount, currency):
         raise BadUserInput(f"{field} has more than {places} decimal places for {currency}", field=field)
     return amount
 

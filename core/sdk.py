@@ -16,7 +16,7 @@ What is here, by what a plugin needs it for:
 - GraphQL: ``MoneyType``/``Money``, ``Connection``/``connection``/``keyset_page`` (Relay pages with
   keyset pagination), ``secret_argument``/``secret_field`` (never audited);
 - shared rules: ``quantize``/``parse_amount`` (money per currency), ``add_months``/``add_years``,
-  ``normalise_email``/``parse_email``, ``to_usd`` (the dated rate table), ``methods_offered``/
+  ``normalise_email``/``parse_email``, ``rate_table``/``to_usd`` (the dated rate table, awaited), ``methods_offered``/
   ``check_payment_method`` (R-R4/R-I16), ``Clock``;
 - languages: ``_`` (mark a message; rendered in the reader's locale), ``translate``/``render``,
   ``LazyText``, ``locale_of`` (a person's locale for an email), ``format_money``/``format_decimal``/
@@ -37,7 +37,7 @@ from core.csvout import CsvWriter, csv_response
 from core.db import Base, TenantOwned
 from core.emails import normalise_email, parse_email
 from core.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound
-from core.exchange import to_usd
+from core.exchange import MissingExchangeRate, RateTable, rate_table, to_usd
 from core.hookspecs import (
     EMAIL,
     HOOK_VERSION,
@@ -144,4 +144,7 @@ __all__ = [
     "secret_argument",
     "secret_field",
     "to_usd",
+    "rate_table",
+    "RateTable",
+    "MissingExchangeRate",
 ]

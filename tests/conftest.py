@@ -18,11 +18,13 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.app import AppState, create_app, create_state
 from core.auth import issue_token
 from core.clock import FixedClock
 from core.db import make_engine
+from core.exchange import RATES_FILE, RateTable, read_rates, seed_rates
 from core.importer import import_data
 from core.jobs import run_jobs
 from core.migrate import upgrade
@@ -32,6 +34,8 @@ from tests.pg import PgServer, find_pg_bin, free_port
 from tests.redisserver import RedisServer, find_redis_server
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+# The seed rates every test database starts with, as a table for the rules' unit tests.
+SEED_RATES = RateTable(read_rates(RATES_FILE))
 _counter = itertools.count()
 
 
@@ -102,6 +106,7 @@ def templates(pg: PgServer | None) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="cc-sqlite-"))
     sqlite_template = tmp / "template.db"
     upgrade(f"sqlite+aiosqlite:///{sqlite_template}", registry)
+    asyncio.run(_seed_rates(f"sqlite+aiosqlite:///{sqlite_template}"))
     out: dict[str, Any] = {"sqlite": sqlite_template, "tmp": tmp}
     if pg is not None:
 
@@ -113,8 +118,19 @@ def templates(pg: PgServer | None) -> dict[str, Any]:
 
         asyncio.run(create())
         upgrade(pg.url("cc_template"), registry)
+        asyncio.run(_seed_rates(pg.url("cc_template")))
         out["postgres"] = pg
     return out
+
+
+async def _seed_rates(url: str) -> None:
+    """Every test database starts with the seed rates (core/data/exchange_rates.csv), as the demo does;
+    tests of the rate table add or correct rates through the API."""
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        async with AsyncSession(bind=conn) as session:
+            await seed_rates(session, NOW)
+    await engine.dispose()
 
 
 async def fresh_database_url(backend: str, templates: dict[str, Any]) -> str:

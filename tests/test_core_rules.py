@@ -18,7 +18,8 @@ from core.countries import (
 )
 from core.emails import normalise_email, parse_email
 from core.errors import BadUserInput
-from core.exchange import MissingExchangeRate, RateTable, to_usd
+from core.exchange import MissingExchangeRate, RateTable
+from tests.conftest import SEED_RATES as SEED
 
 DAY = date(2026, 11, 23)
 
@@ -86,8 +87,8 @@ def test_the_rate_of_the_transaction_date_applies():
 
 
 def test_the_product_table_has_one_rate_per_currency_for_both_modules():
-    assert to_usd(Decimal("100.00"), "CHF", DAY) == Decimal("112.00")
-    assert to_usd(Decimal("1.00"), "USD", DAY) == Decimal("1.00")
+    assert SEED.to_usd(Decimal("100.00"), "CHF", DAY) == Decimal("112.00")
+    assert SEED.to_usd(Decimal("1.00"), "USD", DAY) == Decimal("1.00")  # USD needs no row
 
 
 def test_one_country_table_for_checkout_and_invoice_payment():
@@ -118,10 +119,10 @@ def test_one_country_table_for_checkout_and_invoice_payment():
 )
 def test_payment_method_rule_at_every_threshold(method, country, total, currency, detail):
     if detail is None:
-        check_payment_method(method, country, Decimal(total), currency, DAY)
+        check_payment_method(method, country, Decimal(total), currency, DAY, rates=SEED)
         return
     with pytest.raises(BadUserInput) as err:
-        check_payment_method(method, country, Decimal(total), currency, DAY, field="input.paymentMethod")
+        check_payment_method(method, country, Decimal(total), currency, DAY, field="input.paymentMethod", rates=SEED)
     assert err.value.extensions == {"field": "input.paymentMethod", "reason": detail}
 
 
@@ -131,7 +132,7 @@ def test_thresholds_are_named_constants():
 
 def test_a_currency_without_a_rate_is_a_typed_error_at_payment():
     with pytest.raises(MissingExchangeRate):
-        check_payment_method("CARD", "PL", Decimal("10.00"), "PLN", DAY)
+        check_payment_method("CARD", "PL", Decimal("10.00"), "PLN", DAY, rates=SEED)
 
 
 def test_tax_rates_come_from_the_country_table():

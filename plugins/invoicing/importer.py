@@ -24,21 +24,29 @@ from core.errors import AppError, BadUserInput
 from core.hookspecs import ImportSection
 from core.importing import Amount, Currency, Email, ImportItem, IsoDate, text, validate_items
 from core.models import Tenant
+from core.money import CURRENCIES, STORED_PLACES, fits_currency
 from plugins.invoicing import service as svc
 from plugins.invoicing.models import Invoice, Subscription, SubscriptionProduct, UsageRecord
 
 SUBSCRIPTIONS, INVOICES, USAGE, BANK_RECEIPTS = "subscriptions", "invoices", "usage", "bankReceipts"
 NO_CAP = 10**12  # the invoicing sections have never capped their item count
-CENTS = Decimal("0.01")  # money is Numeric(18, 2)
+STORED = Decimal(1).scaleb(-STORED_PLACES)  # money columns keep 3 decimals; each currency its own
 QUANTITY_PLACES = Decimal("0.000001")  # quantities and hourly prices are Numeric(18, 6)
 MAX_QUANTITY = Decimal("1e12")
 PAYMENT_METHODS = ("WIRE", "CHECK", "CARD")  # of a payment already received (invoices[].payments)
 
 
-def _two_places(value: Decimal) -> Decimal:
-    if value != value.quantize(CENTS):
-        raise ValueError("at most 2 decimal places")
+def _stored_places(value: Decimal) -> Decimal:
+    if value != value.quantize(STORED):
+        raise ValueError(f"at most {STORED_PLACES} decimal places")
     return value
+
+
+def _places(at: str, amount: Decimal | None, currency: str) -> list[str]:
+    """The currency's own minor units (JPY 0, EUR 2, KWD 3), checked once the currency is known."""
+    if amount is None or fits_currency(amount, currency):
+        return []
+    return [f"{at}: too many decimal places for {currency} ({CURRENCIES[currency]})"]
 
 
 def _positive(value: Decimal) -> Decimal:
@@ -64,7 +72,7 @@ def _hour(value: Any) -> datetime:
     return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
-Money = Annotated[Amount, AfterValidator(_two_places)]
+Money = Annotated[Amount, AfterValidator(_stored_places)]
 PositiveMoney = Annotated[Money, AfterValidator(_positive)]
 Quantity = Annotated[Amount, AfterValidator(_six_places)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_hour)]
@@ -213,6 +221,8 @@ def validate_subscriptions(items: Any, tenant_keys: set[str]) -> list[str]:
         if s.endDate < s.startDate:
             errors.append(f"{at}.endDate: before startDate")
         errors += _products(at, s.products)[1]
+        for j, p in validate_items(SubscriptionProductItem, s.products, f"{at}.products", max_items=NO_CAP)[0]:
+            errors += _places(f"{at}.products[{j}].amount", p.amount, s.currency)
     return errors
 
 
@@ -280,9 +290,12 @@ def validate_invoices(items: Any, tenant_keys: set[str]) -> list[str]:
         if not inv.lines:
             errors.append(f"{at}.lines: at least one line")
         for j, ln in enumerate(inv.lines):
+            errors += _places(f"{at}.lines[{j}].preTaxAmount", ln.preTaxAmount, inv.currency)
+            errors += _places(f"{at}.lines[{j}].taxAmount", ln.taxAmount, inv.currency)
             errors += _one_of(f"{at}.lines[{j}].category", ln.category, svc.CATEGORIES)
             errors += _one_of(f"{at}.lines[{j}].program", ln.program, svc.PROGRAMS)
         for j, p in enumerate(inv.payments or []):
+            errors += _places(f"{at}.payments[{j}].amount", p.amount, inv.currency)
             errors += _one_of(f"{at}.payments[{j}].method", p.method, PAYMENT_METHODS)
     return errors
 
@@ -394,6 +407,7 @@ def validate_bank_receipts(items: Any, tenant_keys: set[str]) -> list[str]:
         if (r.tenant, r.bankReference) in seen:
             errors.append(f"{at}.bankReference: duplicate bank reference {r.bankReference!r}")
         seen.add((r.tenant, r.bankReference))
+        errors += _places(f"{at}.amount", r.amount, r.currency)
         if r.invoiceNumber is None and not (r.payerReference or "").strip():
             errors.append(f"{at}.payerReference: required when invoiceNumber is absent")
     return errors

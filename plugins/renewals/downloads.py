@@ -330,7 +330,7 @@ async def ordering_document(ctx: Context, request: Request) -> Response:
     lines = (await svc.lines_for(ctx, [renewal.id]))[0]
     today = ctx.today()
     country = await svc.tenant_country(ctx, renewal)
-    eligible = svc.eligible_for_multi_year(renewal, lines, ctx.today())
+    eligible = await svc.multi_year_eligible_now(ctx, renewal, lines)
     html = TEMPLATES.get_template("ordering_document.html").render(
         r=renewal,
         lines=lines,

@@ -21,7 +21,7 @@ from tests.conftest import ACME
 
 TENANTS = {"acme", "globex"}
 DATE = "an ISO date (YYYY-MM-DD)"
-CENTS = "at most 2 decimal places"
+CENTS = "too many decimal places for USD (2)"
 PLACES = "at most 6 decimals and 12 integer digits"
 
 
@@ -109,7 +109,7 @@ def test_subscription_fields():
     assert subs(subscription(number="  ")) == ["subscriptions[0].number: must be a non-empty string"]
     assert subs(subscription(), subscription()) == ["subscriptions[1].number: duplicate subscription 'S-1'"]
     assert subs(subscription(), subscription(tenant="globex")) == []
-    assert subs(subscription(currency="XXX"))[0].startswith("subscriptions[0].currency: one of ")
+    assert subs(subscription(currency="XXX"))[0].startswith("subscriptions[0].currency: an active ISO 4217")
     assert subs(subscription(frequency="MONTHLY"))[0].startswith("subscriptions[0].frequency: one of ")
     assert subs(subscription(startDate="2026-02-30")) == [f"subscriptions[0].startDate: {DATE}"]
     assert subs(subscription(endDate=20261231)) == [f"subscriptions[0].endDate: {DATE}"]
@@ -179,7 +179,7 @@ def test_invoice_fields():
     assert invs({k: v for k, v in invoice().items() if k != "billingEmail"}) == ["invoices[0].billingEmail: required"]
     assert invs(invoice(ccEmails=["ok@acme.com", "bad"])) == ["invoices[0].ccEmails[1]: not a valid email address"]
     assert invs(invoice(ccEmails=None)) == []
-    assert invs(invoice(currency="usd"))[0].startswith("invoices[0].currency: one of ")
+    assert invs(invoice(currency="usd"))[0].startswith("invoices[0].currency: an active ISO 4217")
     assert invs(invoice(paymentMethod="BARTER"))[0].startswith("invoices[0].paymentMethod: one of ")
     assert invs(invoice(paymentMethod="PO")) == []
 
@@ -199,6 +199,16 @@ def test_invoice_lines_and_payments():
     assert invs(invoice(payments=[{**payment, "amount": "0"}])) == ["invoices[0].payments[0].amount: must be positive"]
     assert invs(invoice(payments=[{**payment, "amount": "0.001"}])) == [f"invoices[0].payments[0].amount: {CENTS}"]
     assert invs(invoice(payments=[{"amount": "1"}])) == ["invoices[0].payments[0].reference: required"]
+    # Each currency's own minor units (issue 17): KWD and BHD 3, JPY none; more than 3 is never stored.
+    kwd = {**line, "preTaxAmount": "100.125", "taxAmount": "0.005"}
+    assert invs(invoice(currency="KWD", lines=[kwd], payments=[{**payment, "amount": "0.001"}])) == []
+    assert invs(invoice(currency="BHD", lines=[{**line, "preTaxAmount": "1.0001"}])) == [
+        "invoices[0].lines[0].preTaxAmount: at most 3 decimal places"
+    ]
+    assert invs(invoice(currency="JPY", lines=[{**line, "preTaxAmount": "1000.5"}])) == [
+        "invoices[0].lines[0].preTaxAmount: too many decimal places for JPY (0)"
+    ]
+    assert invs(invoice(currency="PLN", lines=[{**line, "preTaxAmount": "12000.00"}])) == []
     assert invs(invoice(payments=[{**payment, "method": "CASH"}]))[0].startswith(
         "invoices[0].payments[0].method: one of "
     )
@@ -227,6 +237,7 @@ def test_bank_receipt_fields():
     assert receipts(receipt(amount="0")) == ["bankReceipts[0].amount: must be positive"]
     assert receipts(receipt(amount="0.01")) == []
     assert receipts(receipt(amount="1.005")) == [f"bankReceipts[0].amount: {CENTS}"]
+    assert receipts(receipt(amount="1.005", currency="KWD")) == []
     assert receipts(receipt(amount="ten")) == [f"bankReceipts[0].amount: {DECIMAL_HINT}"]
     assert receipts({k: v for k, v in receipt().items() if k != "currency"}) == ["bankReceipts[0].currency: required"]
     assert receipts(receipt(bankReference="x" * 101)) == ["bankReceipts[0].bankReference: longer than 100 characters"]

@@ -12,6 +12,7 @@ import pytest
 from core.errors import BadUserInput
 from core.money import whole_units
 from plugins.invoicing import service as svc
+from tests.conftest import SEED_RATES as SEED
 
 TODAY = date(2026, 11, 23)
 
@@ -164,21 +165,23 @@ def inv(total: str, country: str = "US", order: str | None = None, number: str =
 
 
 def test_r_i16_card_limit_99999_99_including_tax():
-    svc.check_method_rules([inv("99999.99")], "CARD", D("99999.99"), "USD", TODAY)
+    svc.check_method_rules([inv("99999.99")], "CARD", D("99999.99"), "USD", TODAY, rates=SEED)
     with pytest.raises(BadUserInput):
-        svc.check_method_rules([inv("100000.00")], "CARD", D("100.00"), "USD", TODAY)  # total, not the part paid
+        svc.check_method_rules(
+            [inv("100000.00")], "CARD", D("100.00"), "USD", TODAY, rates=SEED
+        )  # total, not the part paid
     with pytest.raises(BadUserInput):  # two invoices of 60k cannot go on one card charge either
         svc.check_method_rules(
-            [inv("60000.00", number="a"), inv("60000.00", number="b")], "CARD", D("120000.00"), "USD", TODAY
+            [inv("60000.00", number="a"), inv("60000.00", number="b")], "CARD", D("120000.00"), "USD", TODAY, rates=SEED
         )
     with pytest.raises(BadUserInput):  # cards not accepted in the order's country
-        svc.check_method_rules([inv("100.00", country="IN")], "CARD", D("100.00"), "USD", TODAY)
+        svc.check_method_rules([inv("100.00", country="IN")], "CARD", D("100.00"), "USD", TODAY, rates=SEED)
 
 
 def test_r_i16_card_only_below_2000_no_combining_orders():
     with pytest.raises(BadUserInput):
-        svc.check_method_rules([inv("1999.99")], "WIRE", D("1999.99"), "USD", TODAY)
-    svc.check_method_rules([inv("2000.00")], "WIRE", D("2000.00"), "USD", TODAY)
+        svc.check_method_rules([inv("1999.99")], "WIRE", D("1999.99"), "USD", TODAY, rates=SEED)
+    svc.check_method_rules([inv("2000.00")], "WIRE", D("2000.00"), "USD", TODAY, rates=SEED)
     with pytest.raises(BadUserInput):  # two orders of 1,500 do not make a 3,000 transaction
         svc.check_method_rules(
             [inv("1500.00", order="A", number="a"), inv("1500.00", order="B", number="b")],
@@ -186,12 +189,20 @@ def test_r_i16_card_only_below_2000_no_combining_orders():
             D("3000"),
             "USD",
             TODAY,
+            rates=SEED,
         )
     # two invoices of the same order are one order
     svc.check_method_rules(
-        [inv("1500.00", order="A", number="a"), inv("1500.00", order="A", number="b")], "WIRE", D("3000"), "USD", TODAY
+        [inv("1500.00", order="A", number="a"), inv("1500.00", order="A", number="b")],
+        "WIRE",
+        D("3000"),
+        "USD",
+        TODAY,
+        rates=SEED,
     )
-    svc.check_method_rules([inv("100.00", country="IN")], "WIRE", D("100.00"), "USD", TODAY)  # no cards there: wire ok
+    svc.check_method_rules(
+        [inv("100.00", country="IN")], "WIRE", D("100.00"), "USD", TODAY, rates=SEED
+    )  # no cards there: wire ok
 
 
 def test_r_i17_business_days():
@@ -207,12 +218,20 @@ def test_split_exact_always_adds_up():
 
 def test_r_i16_thresholds_apply_in_usd_for_other_currencies():
     """core's dated rate table converts: EUR 92,592.58 ≈ USD 99,999.99 is allowed on a card; EUR 92,592.60 is not."""
-    svc.check_method_rules([inv("92592.58", country="DE", currency="EUR")], "CARD", D("92592.58"), "EUR", TODAY)
+    svc.check_method_rules(
+        [inv("92592.58", country="DE", currency="EUR")], "CARD", D("92592.58"), "EUR", TODAY, rates=SEED
+    )
     with pytest.raises(BadUserInput):
-        svc.check_method_rules([inv("92592.60", country="DE", currency="EUR")], "CARD", D("1.00"), "EUR", TODAY)
+        svc.check_method_rules(
+            [inv("92592.60", country="DE", currency="EUR")], "CARD", D("1.00"), "EUR", TODAY, rates=SEED
+        )
     with pytest.raises(BadUserInput):  # EUR 1,851.84 ≈ USD 1,999.99: card only
-        svc.check_method_rules([inv("1851.84", country="DE", currency="EUR")], "WIRE", D("1851.84"), "EUR", TODAY)
-    svc.check_method_rules([inv("1851.86", country="DE", currency="EUR")], "WIRE", D("1851.86"), "EUR", TODAY)
+        svc.check_method_rules(
+            [inv("1851.84", country="DE", currency="EUR")], "WIRE", D("1851.84"), "EUR", TODAY, rates=SEED
+        )
+    svc.check_method_rules(
+        [inv("1851.86", country="DE", currency="EUR")], "WIRE", D("1851.86"), "EUR", TODAY, rates=SEED
+    )
 
 
 def test_payments_due_per_currency_with_the_overdue_part_from_the_day_after_due():

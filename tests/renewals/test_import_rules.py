@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from core.errors import BadUserInput
-from core.importing import DECIMAL_HINT
+from core.importing import CURRENCY_HINT, DECIMAL_HINT
 from plugins.renewals.importer import validate
 from tests.conftest import ACME
 from tests.renewals.helpers import renewal
@@ -61,10 +61,13 @@ def test_amounts_at_the_currencys_minor_unit():
     ]
 
 
-def test_currency_is_one_of_the_billed_currencies():
+def test_currency_is_an_active_iso_4217_code():
     (error,) = errors_of(item(currency="XXX"))
-    assert error == "renewals[0].currency: one of AUD, CAD, CHF, EUR, GBP, JPY, USD"
-    assert errors_of(item(currency="usd"))[0].startswith("renewals[0].currency: one of")
+    assert error == f"renewals[0].currency: {CURRENCY_HINT}, not 'XXX'"
+    assert errors_of(item(currency="usd"))[0].startswith("renewals[0].currency: an active ISO 4217")
+    assert errors_of(item(currency="DEM")) and errors_of(item(currency="HRK"))  # no longer legal tender
+    for code in ("PLN", "RON", "CHF", "SAR", "AED", "EGP", "KWD", "BHD"):  # issue 17's customers
+        assert errors_of(item(currency=code)) == [], code
 
 
 @pytest.mark.parametrize("key", ["tenant", "supportNumber", "customer", "startDate", "endDate", "currency", "amount"])

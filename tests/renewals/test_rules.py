@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import BadUserInput
 from plugins.renewals import service as svc
+from tests.conftest import SEED_RATES as SEED
 
 TODAY = date(2026, 11, 23)
 
@@ -65,19 +66,19 @@ OPT = ("DATABASE_ENTERPRISE_OPTIONS", "SO1")
     ],
 )
 def test_multi_year_fee_limit_r_r11(amount, currency, eligible):
-    assert svc.multi_year_eligible(Decimal(amount), currency, [DB, OPT], TODAY) is eligible
+    assert svc.multi_year_eligible(Decimal(amount), currency, [DB, OPT], TODAY, rates=SEED) is eligible
 
 
 def test_multi_year_products_r_r11():
     fee = Decimal("1000.00")
-    assert svc.multi_year_eligible(fee, "USD", [DB], TODAY)
-    assert svc.multi_year_eligible(fee, "USD", [OPT], TODAY)
-    assert svc.multi_year_eligible(fee, "USD", [DB, ("DATABASE_ENTERPRISE_MANAGEMENT", "SO1")], TODAY)
+    assert svc.multi_year_eligible(fee, "USD", [DB], TODAY, rates=SEED)
+    assert svc.multi_year_eligible(fee, "USD", [OPT], TODAY, rates=SEED)
+    assert svc.multi_year_eligible(fee, "USD", [DB, ("DATABASE_ENTERPRISE_MANAGEMENT", "SO1")], TODAY, rates=SEED)
     # Enterprise Management only with a Database bought on the same order
-    assert not svc.multi_year_eligible(fee, "USD", [("DATABASE_ENTERPRISE_MANAGEMENT", "SO1")], TODAY)
-    assert not svc.multi_year_eligible(fee, "USD", [DB, ("DATABASE_ENTERPRISE_MANAGEMENT", "SO9")], TODAY)
-    assert not svc.multi_year_eligible(fee, "USD", [DB, ("MIDDLEWARE", "SO1")], TODAY)
-    assert not svc.multi_year_eligible(fee, "USD", [], TODAY)
+    assert not svc.multi_year_eligible(fee, "USD", [("DATABASE_ENTERPRISE_MANAGEMENT", "SO1")], TODAY, rates=SEED)
+    assert not svc.multi_year_eligible(fee, "USD", [DB, ("DATABASE_ENTERPRISE_MANAGEMENT", "SO9")], TODAY, rates=SEED)
+    assert not svc.multi_year_eligible(fee, "USD", [DB, ("MIDDLEWARE", "SO1")], TODAY, rates=SEED)
+    assert not svc.multi_year_eligible(fee, "USD", [], TODAY, rates=SEED)
 
 
 def test_save_up_to_r_r11():
@@ -124,8 +125,8 @@ def test_apportion_keeps_lines_adding_up():
 def test_order_method_follows_r_i16_on_the_invoice_total():
     """The card-only rule under USD 2,000.00 applies to the order's invoice total (net plus tax), so no
     order is accepted with a method its invoice would refuse."""
-    svc.check_method_for_amount("PO", "US", Decimal("1865.00"), "USD", TODAY)  # 2,000.21 with 7.25 % tax
+    svc.check_method_for_amount("PO", "US", Decimal("1865.00"), "USD", TODAY, rates=SEED)  # 2,000.21 with 7.25 % tax
     with pytest.raises(BadUserInput) as err:
-        svc.check_method_for_amount("PO", "US", Decimal("1864.00"), "USD", TODAY)  # 1,999.14
+        svc.check_method_for_amount("PO", "US", Decimal("1864.00"), "USD", TODAY, rates=SEED)  # 1,999.14
     assert err.value.extensions["reason"] == "CARD_ONLY"
-    svc.check_method_for_amount("PO", "IN", Decimal("10.00"), "USD", TODAY)  # no cards in India
+    svc.check_method_for_amount("PO", "IN", Decimal("10.00"), "USD", TODAY, rates=SEED)  # no cards in India

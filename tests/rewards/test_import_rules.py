@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from core.errors import BadUserInput
-from core.importing import DECIMAL_HINT
+from core.importing import CURRENCY_HINT, DECIMAL_HINT
 from plugins.rewards.importer import validate_accounts, validate_usage
 from tests.conftest import ACME
 from tests.rewards.test_api import account, usage
@@ -41,8 +41,8 @@ def test_account_fields():
         "rewardAccounts[1].tenant: a tenant has one rewards account; 'acme' appears twice"
     ]
     (currency,) = accounts(account("acme", currency="XXX"))
-    assert currency.startswith("rewardAccounts[0].currency: one of AUD, CAD")
-    assert accounts(account("acme", currency=None))[0].startswith("rewardAccounts[0].currency: one of")
+    assert currency == "rewardAccounts[0].currency: " + CURRENCY_HINT + ", not 'XXX'"
+    assert accounts(account("acme", currency=None))[0].startswith("rewardAccounts[0].currency: an active ISO 4217")
     for flag in ("onPremises", "payAsYouGo", "ula"):
         assert [e.split(":")[0] for e in accounts(account("acme", **{flag: "yes"}))] == [f"rewardAccounts[0].{flag}"]
     assert accounts(account("acme", region="China")) == ["rewardAccounts[0].region: two-letter ISO country code"]

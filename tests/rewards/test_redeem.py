@@ -235,7 +235,9 @@ async def test_code_roles_and_tenants(api):
     # never another currency (R-W10)
     err = await api.error(REDEEM, redeem_input("INV-C", code, "c", "10.00", "EUR"), as_="fin@acme.com")
     assert err["extensions"]["code"] == "BAD_USER_INPUT"
-    assert await api.code(REDEEM, redeem_input("INV-EUR", code, "eur"), as_="fin@acme.com") == "BAD_USER_INPUT"
+    err = await api.error(REDEEM, redeem_input("INV-EUR", code, "eur"), as_="fin@acme.com")
+    assert err["extensions"] == {"code": "BAD_USER_INPUT", "field": "invoiceNumber", "reason": "CURRENCY_MISMATCH"}
+    assert "INV-EUR is in EUR; rewards are in USD and cannot be converted" in err["message"]
     for bad in ("-1.00", "0", "1.001", "NaN"):
         assert await api.code(REDEEM, redeem_input("INV-C", code, "b", bad), as_="fin@acme.com") == "BAD_USER_INPUT"
     # a new authorisation replaces the code; a revoked recipient loses the role

@@ -155,7 +155,6 @@ from plugins.invoicing.service.rules import (
     status_of,
     tax_for,
     tax_rate_for,
-    to_usd,
 )
 from plugins.invoicing.service.schedules import (
     BURST_MAX_FACTOR,
@@ -216,7 +215,6 @@ __all__ = [
     "status_of",
     "tax_rate_for",
     "tax_for",
-    "to_usd",
     "add_business_days",
     "next_number",
     "invoice_by_number",

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import is_postgres
 from core.errors import AppError, BadUserInput, Conflict, NotFound, ServiceUnavailable
+from core.exchange import rate_table
 from plugins.invoicing.gateway import GatewayError
 from plugins.invoicing.models import Invoice, Payment, PaymentIntent, PaymentMethod
 from plugins.invoicing.service.payments import Begin, PayRequest, _load_for_payment, check_method_rules
@@ -169,7 +170,7 @@ async def _create_intent(
         invoices, allocation = await _load_for_payment(s, req.items)
         currency = invoices[0].currency
         charge = sum(allocation.values(), ZERO)
-        check_method_rules(invoices, "CARD", charge, currency, now.date())
+        check_method_rules(invoices, "CARD", charge, currency, now.date(), rates=await rate_table(s))
         token = await _card_token(s, req, now)
         busy = [inv.number for inv in invoices if inv.intent_id is not None]
         if busy:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import countries
 from core.db import tenant_session
 from core.errors import BadUserInput, NotFound
+from core.exchange import RateTable, rate_table
 from core.idempotency import MAX_KEY, idempotent
 from core.money import parse_amount
 from plugins.invoicing.gateway import get_gateway
@@ -51,7 +52,9 @@ def cards_accepted(country: str) -> bool:
     return countries.cards_accepted(country)
 
 
-def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal, currency: str, on: date) -> None:
+def check_method_rules(
+    invoices: Sequence[Invoice], method: str, charge: Decimal, currency: str, on: date, *, rates: RateTable
+) -> None:
     """R-I16 for one payment over ``invoices``, by core's rule (the one renewal checkout applies too).
 
     Card: each invoice's total (net + tax) and the charge are transactions of their own for the card
@@ -60,9 +63,13 @@ def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal
     if method == "CARD":
         for inv in invoices:
             what = f"Invoice {inv.number}"
-            countries.check_payment_method("CARD", inv.country, inv.total, inv.currency, on, field="method", what=what)
+            countries.check_payment_method(
+                "CARD", inv.country, inv.total, inv.currency, on, rates=rates, field="method", what=what
+            )
         what = "This card payment"
-        countries.check_payment_method("CARD", invoices[0].country, charge, currency, on, field="method", what=what)
+        countries.check_payment_method(
+            "CARD", invoices[0].country, charge, currency, on, rates=rates, field="method", what=what
+        )
         return
     per_order: dict[str, Decimal] = defaultdict(lambda: ZERO)
     country_of: dict[str, str] = {}
@@ -72,7 +79,9 @@ def check_method_rules(invoices: Sequence[Invoice], method: str, charge: Decimal
         country_of[key] = inv.country
     for key, total in per_order.items():
         what = f"Invoice {key.removeprefix('invoice:')}" if key.startswith("invoice:") else f"Order {key}"
-        countries.check_payment_method(method, country_of[key], total, currency, on, field="method", what=what)
+        countries.check_payment_method(
+            method, country_of[key], total, currency, on, rates=rates, field="method", what=what
+        )
 
 
 async def _load_for_payment(
@@ -172,7 +181,7 @@ async def notify_wire(session: AsyncSession, req: PayRequest, actor: str, now: d
     invoices, allocation = await _load_for_payment(session, req.items)
     currency = invoices[0].currency
     charge = sum(allocation.values(), ZERO)
-    check_method_rules(invoices, "WIRE", charge, currency, now.date())
+    check_method_rules(invoices, "WIRE", charge, currency, now.date(), rates=await rate_table(session))
     announced = charge
     if req.wire_amount is not None:
         announced = parse_amount(req.wire_amount, currency, field="wireAmount")

@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from core.db import as_records, one_of, records
 from core.errors import BadUserInput, NotFound
 from core.loaders import grouped
-from core.money import quantize
 from core.pagination import Page, keyset_page
 from plugins.invoicing.models import Application, Credit, Dispute, Invoice, InvoiceLine, Payment, Refund, Subscription
 from plugins.invoicing.service.rules import STATUSES, invoice_by_number
@@ -53,7 +52,7 @@ async def paid_by_method(session: AsyncSession, invoice_ids: Sequence[int]) -> d
     ).all()
     out: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for invoice_id, method, total in rows:
-        amount = quantize(Decimal(total or 0))
+        amount = Decimal(total or 0)  # the column's type reads the sum back exact (3 decimals)
         if amount != 0:
             out[invoice_id][method] = amount
     return out

@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
+from core.exchange import RateTable, rate_table
 from core.idempotency import idempotent
 from core.pagination import keyset_page
 from plugins.invoicing.models import Credit, Payment, Refund
 from plugins.invoicing.service.ledger import _apply, _new_credit, apply_open_credits
 from plugins.invoicing.service.reads import Page
-from plugins.invoicing.service.rules import ZERO, _lock, invoice_by_number, next_number, to_usd
+from plugins.invoicing.service.rules import ZERO, _lock, invoice_by_number, next_number
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -67,8 +68,10 @@ async def refund_credit(session: AsyncSession, credit: Credit, actor: str, now: 
     return await _new_refund(session, credit, actor, now, status="APPROVED", decided_by=actor)
 
 
-def refund_needs_approval(amount: Decimal, currency: str, approval_above_usd: Decimal, on: date) -> bool:
-    return to_usd(amount, currency, on) > approval_above_usd
+def refund_needs_approval(
+    amount: Decimal, currency: str, approval_above_usd: Decimal, on: date, *, rates: RateTable
+) -> bool:
+    return rates.to_usd(amount, currency, on) > approval_above_usd
 
 
 async def request_refund(
@@ -92,7 +95,8 @@ async def request_refund(
     await apply_open_credits(session, credit.currency, now, credits=[credit])
     if credit.remaining <= 0:
         raise Conflict(f"Credit {credit.number} was used to close unpaid invoices; nothing left to refund")
-    if refund_needs_approval(credit.remaining, credit.currency, approval_above_usd, now.date()):
+    rates = await rate_table(session)
+    if refund_needs_approval(credit.remaining, credit.currency, approval_above_usd, now.date(), rates=rates):
         return await _new_refund(session, credit, actor, now, status="PENDING_APPROVAL")
     return await _new_refund(session, credit, actor, now, status="APPROVED", decided_by="auto")
 

@@ -1,5 +1,5 @@
 """Invoicing rule constants (SPEC §3) and the helpers every section shares: due dates and status
-(R-I1, R-I4), taxes (R-I21), exchange, business days, numbering and invoice lookup."""
+(R-I1, R-I4), taxes (R-I21), business days, numbering and invoice lookup."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import countries, exchange
+from core import countries
 from core.db import is_postgres
 from core.errors import BadUserInput, NotFound
 from core.money import quantize
@@ -57,11 +57,6 @@ def tax_rate_for(country: str) -> Decimal:
 
 def tax_for(pre_tax: Decimal, rate: Decimal, currency: str) -> Decimal:
     return quantize(pre_tax * rate, currency)
-
-
-def to_usd(amount: Decimal, currency: str, on: date) -> Decimal:
-    """``amount`` in USD at core's rate of ``on`` (a typed error when there is none, never a guess)."""
-    return exchange.to_usd(amount, currency, on)
 
 
 def add_business_days(start: date, days: int) -> date:

@@ -248,14 +248,14 @@ class RenewalType(Node):
     @strawberry.field(description="R-R11: eligible for a multi-year renewal.")
     async def multi_year_eligible(self, info: Info[Context, None]) -> bool:
         ctx = info.context
-        return svc.eligible_for_multi_year(self.row, await RenewalLines.of(ctx).load(self.row.id), ctx.today())
+        return await svc.multi_year_eligible_now(ctx, self.row, await RenewalLines.of(ctx).load(self.row.id))
 
     @strawberry.field(description="R-R11: the most saved over the multi-year term, when eligible.")
     async def save_up_to(self, info: Info[Context, None]) -> MoneyType | None:
         ctx = info.context
         if not svc.offers_multi_year_saving(self.row):
             return None  # decided before loading lines, so a page of history loads none
-        saving = svc.multi_year_saving(self.row, await RenewalLines.of(ctx).load(self.row.id), ctx.today())
+        saving = await svc.multi_year_saving_now(ctx, self.row, await RenewalLines.of(ctx).load(self.row.id))
         return MoneyType.of(saving, self.currency) if saving is not None else None
 
     @strawberry.field

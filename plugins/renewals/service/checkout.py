@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from core.calendar import add_years
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
+from core.exchange import rate_table
 from core.models import Tenant
 from core.money import quantize
 from plugins.renewals.api import RENEWAL_ACCEPTED
@@ -268,7 +269,9 @@ async def checkout(ctx: Context, req: CheckoutRequest) -> dict[str, Any]:
     )
     # R-I16 on the whole order: several renewals in one order count together.
     net = sum((r.amount for r in renewals), Decimal(0))
-    check_method_for_amount(method, tenant.country, net, renewals[0].currency, ctx.today())
+    check_method_for_amount(
+        method, tenant.country, net, renewals[0].currency, ctx.today(), rates=await rate_table(ctx.session)
+    )
     order = await place_order(
         ctx, renewals, kind="CHECKOUT", payment_method=method, billing=billing, po_number=po_number
     )

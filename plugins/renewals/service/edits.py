@@ -7,6 +7,7 @@ from datetime import timedelta
 from core.context import Context
 from core.emails import normalise_email
 from core.errors import BadUserInput, Conflict
+from core.exchange import rate_table
 from plugins.renewals.models import Renewal
 from plugins.renewals.service.inputs import (
     BillingDetails,
@@ -86,7 +87,14 @@ async def update_renewal(
     if payment_method is not None:
         country = await tenant_country(ctx, renewal)
         renewal.payment_method = check_payment_method(payment_method, country)
-        check_method_for_amount(renewal.payment_method, country, renewal.amount, renewal.currency, ctx.today())
+        check_method_for_amount(
+            renewal.payment_method,
+            country,
+            renewal.amount,
+            renewal.currency,
+            ctx.today(),
+            rates=await rate_table(ctx.session),
+        )
     if renewal.auto_renew and renewal.payment_method == "PO" and not renewal.po_number:
         raise BadUserInput("An AutoRenew renewal paid by PO needs a PO number", field="poNumber")
     touch(ctx, renewal)

@@ -12,6 +12,7 @@ from typing import Any
 from core import countries
 from core.emails import normalise_email
 from core.errors import BadUserInput
+from core.exchange import RateTable
 from core.money import quantize
 from plugins.renewals.service.rules import MAX_ADDRESS_CHARS, MAX_NAME_CHARS, PENDING, payment_methods_for
 
@@ -88,8 +89,10 @@ def check_payment_method(method: str, country: str) -> str:
     return method
 
 
-def check_method_for_amount(method: str, country: str, net: Decimal, currency: str, on: date) -> None:
+def check_method_for_amount(
+    method: str, country: str, net: Decimal, currency: str, on: date, *, rates: RateTable
+) -> None:
     """R-I16 at ordering time, on the total the order's invoice will carry (net plus the country's tax),
     so that no order is accepted with a method its invoice would then refuse."""
     total = net + quantize(net * countries.tax_rate(country), currency)
-    countries.check_payment_method(method, country, total, currency, on)
+    countries.check_payment_method(method, country, total, currency, on, rates=rates)

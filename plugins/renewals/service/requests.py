@@ -20,8 +20,8 @@ from plugins.renewals.service.rules import (
     PENDING,
     RENEWALS_DESK_EMAIL,
     check_message,
-    eligible_for_multi_year,
     list_of,
+    multi_year_eligible_now,
 )
 from plugins.renewals.service.visibility import authorize, may_see, require_on
 
@@ -117,7 +117,7 @@ async def request_multi_year(ctx: Context, support_number: str, message: str) ->
     if renewal.status in (MULTI_YEAR_PENDING, MULTI_YEAR_QUOTED):
         raise Conflict("A multi-year quote was already requested for this renewal", reason="ALREADY_REQUESTED")
     lines = (await lines_for(ctx, [renewal.id]))[0]
-    if not eligible_for_multi_year(renewal, lines, ctx.today()):
+    if not await multi_year_eligible_now(ctx, renewal, lines):
         raise BadUserInput(
             "This renewal is not eligible for multi-year: Database products only, under USD 50,000 a year",
             field="supportNumber",

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from core import countries
 from core.errors import BadUserInput
-from core.exchange import MissingExchangeRate, to_usd
+from core.exchange import MissingExchangeRate, RateTable, rate_table
 from core.money import quantize
 
 if TYPE_CHECKING:
+    from core.context import Context
     from plugins.renewals.service.inputs import BillingDetails, PurchaseOrderDetails
 
 # --------------------------------------------------------------------------------------------
@@ -108,14 +109,16 @@ def activation_due(auto_renew: bool, accepted: bool, start_date: date, today: da
     return auto_renew and not accepted and days_until_start(start_date, today) <= ACTIVATION_DAYS
 
 
-def multi_year_eligible(amount: Decimal, currency: str, lines: Sequence[tuple[str, str]], on: date) -> bool:
+def multi_year_eligible(
+    amount: Decimal, currency: str, lines: Sequence[tuple[str, str]], on: date, *, rates: RateTable
+) -> bool:
     """R-R11. ``lines`` are (product family, sales order number) pairs. Eligible when every line is a
     Database family (Enterprise Management only with a Database line of the same sales order) and the
     annual fee is under USD 50,000 at the rate of ``on``; without a rate it is not eligible."""
     if not lines:
         return False
     try:
-        usd = to_usd(amount, currency, on)
+        usd = amount * rates.usd_per_unit(currency, on)  # unrounded, as R-I16's thresholds compare
     except MissingExchangeRate:
         return False
     if usd >= MULTI_YEAR_FEE_LIMIT_USD:
@@ -134,10 +137,10 @@ def save_up_to(amount: Decimal, currency: str) -> Decimal:
     return quantize(amount * MULTI_YEAR_YEARS * MULTI_YEAR_MAX_SAVING_RATE, currency)
 
 
-def eligible_for_multi_year(renewal: Any, lines: Sequence[Any], on: date) -> bool:
+def eligible_for_multi_year(renewal: Any, lines: Sequence[Any], on: date, *, rates: RateTable) -> bool:
     """:func:`multi_year_eligible` of a renewal and its lines (rows or records)."""
     return multi_year_eligible(
-        renewal.amount, renewal.currency, [(x.product_family, x.sales_order_number) for x in lines], on
+        renewal.amount, renewal.currency, [(x.product_family, x.sales_order_number) for x in lines], on, rates=rates
     )
 
 
@@ -146,11 +149,21 @@ def offers_multi_year_saving(renewal: Any) -> bool:
     return renewal.accepted_at is None
 
 
-def multi_year_saving(renewal: Any, lines: Sequence[Any], on: date) -> Decimal | None:
+def multi_year_saving(renewal: Any, lines: Sequence[Any], on: date, *, rates: RateTable) -> Decimal | None:
     """R-R11: the "save up to" amount of an open renewal eligible for multi-year; None otherwise."""
-    if not offers_multi_year_saving(renewal) or not eligible_for_multi_year(renewal, lines, on):
+    if not offers_multi_year_saving(renewal) or not eligible_for_multi_year(renewal, lines, on, rates=rates):
         return None
     return save_up_to(renewal.amount, renewal.currency)
+
+
+async def multi_year_eligible_now(ctx: Context, renewal: Any, lines: Sequence[Any]) -> bool:
+    """:func:`eligible_for_multi_year` today, at the rate table's rate of today (R-T4)."""
+    return eligible_for_multi_year(renewal, lines, ctx.today(), rates=await rate_table(ctx.session))
+
+
+async def multi_year_saving_now(ctx: Context, renewal: Any, lines: Sequence[Any]) -> Decimal | None:
+    """:func:`multi_year_saving` today, at the rate table's rate of today (R-T4)."""
+    return multi_year_saving(renewal, lines, ctx.today(), rates=await rate_table(ctx.session))
 
 
 def shows_multi_year_quote(status: str, amount: Decimal | None) -> bool:

@@ -82,6 +82,7 @@ async def _redeem(ctx: Context, invoice_number: str, amount: Money | None) -> di
         raise BadUserInput(
             f"Invoice {invoice.number} is in {invoice.currency}; rewards are in {currency} and cannot be converted",
             field="invoiceNumber",
+            reason="CURRENCY_MISMATCH",
         )
     cap = invoice_cap(invoice)
     if cap <= 0:
@@ -172,10 +173,10 @@ async def _redeem(ctx: Context, invoice_number: str, amount: Money | None) -> di
         ctx.principal.email,
         f"Support rewards applied to invoice {invoice.number}",
         f"{wanted} {currency} of support rewards was applied as a payment to invoice {invoice.number}.\n\n"
-        f"Rewards redeemed on this invoice to date: {quantize(invoice_to_date)} {currency}\n"
-        f"Balance still due on the invoice: {quantize(Decimal(after.balance))} {after.currency}\n"
-        f"Rewards redeemed by your organisation to date: {quantize(total_to_date)} {currency}\n"
-        f"Rewards balance remaining: {quantize(usable_after)} {currency}\n\n"
+        f"Rewards redeemed on this invoice to date: {quantize(invoice_to_date, currency)} {currency}\n"
+        f"Balance still due on the invoice: {quantize(Decimal(after.balance), after.currency)} {after.currency}\n"
+        f"Rewards redeemed by your organisation to date: {quantize(total_to_date, currency)} {currency}\n"
+        f"Rewards balance remaining: {quantize(usable_after, currency)} {currency}\n\n"
         "This is a payment on the invoice: no new invoice or credit memo is issued. "
         "Rewards cannot be exchanged for cash.",
         kind="rewards.redeemed",
