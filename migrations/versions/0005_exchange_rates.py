@@ -1,7 +1,7 @@
 """exchange_rates: the dated rate table of the USD thresholds (R-T4, R-I16, R-R11; issue 17)
 
-Revision ID: 0003_exchange_rates
-Revises: 0002_revocation
+Revision ID: 0005_exchange_rates
+Revises: 0004_webhooks
 Create Date: 2026-12-01 11:45:00
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import core.db
 
-revision: str = '0003_exchange_rates'
-down_revision: str | Sequence[str] | None = '0002_revocation'
+revision: str = '0005_exchange_rates'
+down_revision: str | Sequence[str] | None = '0004_webhooks'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
