@@ -451,7 +451,9 @@ class DeliveryRefused(Exception):
     """The target cannot be sent to (policy, DNS): an attempt that failed before any request."""
 
 
-async def _pinned_request(client: httpx.AsyncClient, url: str, headers: dict[str, str], body: bytes, settings: Any):  # noqa: ANN202
+async def _pinned_request(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], body: bytes, settings: Any
+) -> httpx.Response:
     """POST to the address checked against the SSRF policy, not to whatever the name resolves to
     when the connection opens (DNS rebinding): the URL's host becomes the checked address, the Host
     header and TLS server name stay the endpoint's."""
@@ -466,16 +468,24 @@ async def _pinned_request(client: httpx.AsyncClient, url: str, headers: dict[str
         except (socket.gaierror, UnicodeError) as exc:
             raise DeliveryRefused(f"cannot resolve {host}: {exc}") from exc
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    refused = [a for a in addresses if not address_allowed(a, settings)]
-    if refused or not addresses:
-        raise DeliveryRefused(f"{host} resolves to an address webhooks may not reach ({', '.join(refused)})")
+    # Only a checked address is ever connected to, so a name that also resolves to a private
+    # address is sent to one of its allowed addresses; with none, the attempt fails.
+    usable = [a for a in addresses if address_allowed(a, settings)]
+    if not usable:
+        raise DeliveryRefused(f"{host} resolves to no address webhooks may reach ({', '.join(addresses)})")
     extensions = {"sni_hostname": host} if literal is None and target.scheme == "https" else {}
-    return await client.post(
-        target.copy_with(host=addresses[0]),
+    request = client.build_request(
+        "POST",
+        target.copy_with(host=usable[0]),
         content=body,
         headers={**headers, "Host": target.netloc.decode("ascii")},
         extensions=extensions,
     )
+    # Only the status matters: the body is never read, so an endpoint cannot make the job hold a
+    # response of any size in memory.
+    response = await client.send(request, stream=True)
+    await response.aclose()
+    return response
 
 
 async def _record(

@@ -277,10 +277,13 @@ async def test_a_private_address_is_refused_again_at_delivery(wapi, receiver: Re
     api = wapi
     await create(api, f"http://localhost:{receiver.port}/hooks")
     await share(api)
+    assert await deliver(api) == 1  # a name: resolved, checked, connected to the checked address
+    assert receiver.received[0].headers["Host"] == f"localhost:{receiver.port}"
     api.state.settings.webhook_allowed_networks = ""
-    assert await deliver(api) == 0 and receiver.received == []
-    (d,) = await deliveries(api)
-    assert d["status"] == "PENDING" and "may not reach" in d["lastError"]
+    await share(api, "fin@acme.com")
+    assert await deliver(api) == 0 and len(receiver.received) == 1
+    d = (await deliveries(api))[0]
+    assert d["status"] == "PENDING" and "no address webhooks may reach" in d["lastError"]
 
 
 async def test_update_disable_rotate_and_delete(wapi, receiver: Receiver):
@@ -335,3 +338,26 @@ async def test_the_delivery_log_costs_the_same_statements_for_10_and_100(wapi, r
         assert len(data["webhookDeliveries"]["edges"]) == first
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+ACCEPT = """mutation($sn: String!) { checkout(input: {supportNumbers: [$sn], paymentMethod: INVOICE,
+  acceptTerms: true, acceptTssa: true}) { __typename } }"""
+
+
+async def test_a_checkout_delivers_renewal_accepted(wapi, receiver: Receiver):
+    """R-R4: the order's acceptance reaches an endpoint subscribed to RENEWAL_ACCEPTED, and only it."""
+    api = wapi
+    await create(api, receiver.url, ["RENEWAL_ACCEPTED"])
+    shares = Receiver().start()
+    try:
+        await create(api, shares.url, ["SHARE_ADDED"])
+        await api.ok(ACCEPT, {"sn": "SN-1"}, as_="tech@acme.com")
+        assert await deliver(api) == 1
+        (got,) = receiver.received
+        body = got.json()
+        assert body["type"] == "renewal.accepted" and body["tenant"] == "acme"
+        assert body["data"]["support_number"] == "SN-1" and body["data"]["amount"] == "2400.00"
+        assert body["data"]["currency"] == "USD" and body["data"]["payment_method"] == "INVOICE"
+        assert shares.received == []
+    finally:
+        shares.stop()
