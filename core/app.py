@@ -7,7 +7,6 @@ import functools
 import gc
 import inspect
 import json
-import logging
 import time
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
+from core import metrics
 from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, SystemClock
@@ -60,13 +60,14 @@ from core.limits import (
     rate_limiter,
     select_operation,
 )
+from core.logs import RequestLogMiddleware, annotate, count_statements, get_logger, new_error_id
 from core.models import AuditEntry, Person, PolicyRule, Tenant
 from core.plugins import PluginRegistry, load_plugins
 from core.secret import RedactedOperation, redact_operation
 from core.settings import Settings, get_settings
 from schema.builder import SchemaCache
 
-log = logging.getLogger("customer_center.request")
+log = get_logger("customer_center.request")
 
 
 @dataclass
@@ -400,20 +401,23 @@ def _error_json(err: GraphQLError, state: AppState) -> dict[str, Any]:
         out["extensions"] = {"code": BadUserInput.code}
     elif isinstance(original, IntegrityError) or _sqlstate(original) in RETRYABLE_SQLSTATES:
         # A concurrent request changed the same rows first (unique race, deadlock, serialization).
-        log.info("concurrent write refused: %s", type(original).__name__)
+        log.info("concurrent write refused", error=type(original).__name__)
         out["message"] = str(_("A concurrent change conflicted with this request; retry it"))
         out["extensions"] = {"code": Conflict.code, "retryable": True}
     elif _db_unavailable(original):
-        log.warning("database unavailable: %s", type(original).__name__)
+        log.warning("database unavailable", error=type(original).__name__)
         out["message"] = str(UNAVAILABLE_MESSAGE)
         out["extensions"] = {"code": ServiceUnavailable.code, "retryable": True}
     elif isinstance(original, PermissionError):
         out["message"] = str(_("Not allowed"))
         out["extensions"] = {"code": Forbidden.code}
     elif original is not None:
-        log.error("unexpected error", exc_info=original)
+        # The client gets an id to quote, the log the traceback under that id; never the reverse.
+        error_id = new_error_id()
+        log.error("unexpected error", error_id=error_id, path=err.path, exc_info=original)
+        annotate(error_id=error_id)
         out["message"] = str(_("Internal server error"))
-        out["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+        out["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}
     elif err.extensions and err.extensions.get("code"):
         out["extensions"] = dict(err.extensions)
     elif is_parser_limit(err):
@@ -481,6 +485,7 @@ class _Preflight:
 
     cost: int = 0
     op_type: OperationType | None = None
+    name: str | None = None  # the selected operation's name (the body's operationName may be absent)
     fields: list[str] = field(default_factory=list)
     refusal: AppError | GraphQLError | None = None
 
@@ -507,6 +512,7 @@ def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, op
             out.refusal = BadUserInput(_("Name the operation to run (operationName): the document has several"))
         return out
     out.op_type = op.operation
+    out.name = op.name.value if op.name else None
     out.fields = [s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)]
     schema = state.schemas.get(frozenset(state.plugins.names))
     out.cost = query_cost(schema._schema, doc, operation_name, variables)
@@ -539,8 +545,10 @@ async def _graphql_endpoint(request: Request) -> Response:
     started = time.perf_counter()
     key = f"anonymous:{request.client.host if request.client else '-'}"
     pre = _Preflight()
+    operation_name: str | None = None
 
     async def refuse(exc: AppError, status: int) -> JSONResponse:
+        _observe(started, operation_name, pre, error_body(exc), status, None)
         return _error_response(exc, status, {"cost": await cost_extension(state, pre.cost, key)})
 
     try:
@@ -583,23 +591,55 @@ async def _graphql_endpoint(request: Request) -> Response:
         finally:
             if lock:
                 lock.release()
-    elapsed = (time.perf_counter() - started) * 1000
-    log.info(
-        json.dumps(
-            {
-                "event": "graphql",
-                "principal": principal.email,
-                "tenant": principal.tenant_key,
-                "operation": operation_name,
-                "type": pre.op_type.value if pre.op_type else None,
-                "cost": pre.cost,
-                "status": status,
-                "ms": round(elapsed, 1),
-                "errors": len(payload.get("errors", [])),
-            }
-        )
-    )
+    _observe(started, operation_name, pre, payload, status, principal)
     return JSONResponse(payload, status_code=status, headers=headers)
+
+
+# Errors of the caller's making: logged as codes on the request's INFO line, without a traceback.
+EXPECTED_CODES = frozenset(
+    {
+        "BAD_USER_INPUT",
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "CONFLICT",
+        "MODULE_NOT_ENABLED",
+        "RATE_LIMITED",
+        "QUERY_TOO_COMPLEX",
+        "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED",
+    }
+)
+
+
+def outcome_of(codes: list[str]) -> str:
+    """``ok``; ``user_error`` when every error is of the caller's making; ``error`` otherwise."""
+    if not codes:
+        return "ok"
+    return "user_error" if all(c in EXPECTED_CODES for c in codes) else "error"
+
+
+def _observe(
+    started: float,
+    operation_name: str | None,
+    pre: _Preflight,
+    payload: dict[str, Any],
+    status: int,
+    principal: Principal | None,
+) -> None:
+    """The request's log fields and its GraphQL metrics."""
+    codes = [str(e.get("extensions", {}).get("code", "INTERNAL_SERVER_ERROR")) for e in payload.get("errors", [])]
+    op_type = pre.op_type.value if pre.op_type else None
+    operation_name = operation_name or pre.name
+    annotate(
+        operation=operation_name,
+        type=op_type,
+        cost=pre.cost,
+        codes=sorted(set(codes)) or None,
+        outcome=outcome_of(codes),
+        **({"principal": principal.email, "tenant": principal.tenant_key} if principal else {}),
+    )
+    metrics.observe_graphql(operation_name, op_type, time.perf_counter() - started, codes)
 
 
 async def _execute(
@@ -743,7 +783,42 @@ async def _audit(
 
 
 async def healthz(request: Request) -> Response:
+    """Liveness: the process answers (nothing else is checked, so a database outage does not get
+    every process restarted)."""
     return JSONResponse({"status": "ok"})
+
+
+READY_TIMEOUT_SECONDS = 5.0
+
+
+async def readiness(state: AppState) -> str | None:
+    """Why this process should not receive traffic, or None: the database must answer and hold
+    every migration of core and the installed plugins (a process started before ``db upgrade``
+    finished, or a database restored from an older backup, is not ready)."""
+    from core.migrate import applied_heads, expected_heads
+
+    expected = state.extra.get("migration_heads")
+    if expected is None:
+        expected = state.extra["migration_heads"] = expected_heads(state.plugins)
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS), state.engine.connect() as conn:
+            applied = await applied_heads(conn)
+    except (TimeoutError, OSError, DBAPIError, PoolTimeout) as exc:
+        log.warning("not ready: database unreachable", error=type(exc).__name__)
+        return "database unreachable"
+    missing = expected - applied
+    if missing:
+        heads = f"{len(missing)} of {len(expected)} heads missing"
+        return f"migrations not at head: {heads} (run customer-center db upgrade)"
+    return None
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: 200 when the database is reachable and migrated to head, else 503 with the reason."""
+    reason = await readiness(request.app.state.cc)
+    if reason:
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+    return JSONResponse({"status": "ready"})
 
 
 def settle_heap(state: AppState) -> None:
@@ -773,15 +848,22 @@ def create_app(state: AppState | None = None, *, routes: Sequence[Route] = ()) -
         yield
         await state.engine.dispose()
 
+    count_statements(state.engine)
     app = Starlette(
         middleware=[Middleware(CorsMiddleware, state=state)],
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics.metrics_endpoint),
             *plugin_routes,
             *routes,
         ],
+        middleware=[Middleware(RequestLogMiddleware)],
         lifespan=lifespan,
     )
     app.state.cc = state
+    from core.tracing import instrument
+
+    instrument(app, state)
     return app

@@ -123,9 +123,11 @@ def serve(
         typer.echo(
             "More tokens: .venv/bin/customer-center token EMAIL  (staff: --staff SALES_REP, header X-Tenant: demo)"
         )
+    from core.metrics import prepare_multiprocess_dir
     from core.serving import uvicorn_options
 
-    uvicorn.run("core.asgi:app", **uvicorn_options(host, port, workers))
+    prepare_multiprocess_dir(workers)  # before the workers start: they inherit it
+    uvicorn.run("core.asgi:app", **uvicorn_options(host, port, workers, settings.log_level))
 
 
 def serving_refusals(settings: Settings, host: str, workers: int) -> list[str]:

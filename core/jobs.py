@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import is_postgres
+from core.metrics import record_job_run
 from core.hookspecs import Job
 from core.models import JobRun, Tenant
 
@@ -76,5 +77,10 @@ async def run_jobs(state: Any, only: str | None = None) -> dict[str, int]:
     for job in all_jobs(state):
         if only and job.name != only:
             continue
-        done[job.name] = await job.run(ctx)
+        try:
+            done[job.name] = await job.run(ctx)
+        except Exception:
+            record_job_run(job.name, 0, failed=True)
+            raise
+        record_job_run(job.name, done[job.name])
     return done

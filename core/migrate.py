@@ -82,3 +82,16 @@ def widen_money_columns(*tables: str) -> None:
                     existing_type=kind,
                     existing_nullable=column["nullable"],
                 )
+
+def expected_heads(registry: Any) -> frozenset[str]:
+    """The head revisions of core and every installed plugin (what ``upgrade`` would reach)."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://", registry)).get_heads())
+
+
+async def applied_heads(connection: Any) -> frozenset[str]:
+    """The revisions the database records (``alembic_version``) through an async connection."""
+    from alembic.runtime.migration import MigrationContext
+
+    return frozenset(await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))

@@ -40,6 +40,18 @@ class NoDelayHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         super().connection_made(transport)
 
 
-def uvicorn_options(host: str, port: int, workers: int, **extra: Any) -> dict[str, Any]:
-    """The options ``customer-center serve`` passes to ``uvicorn.run``."""
-    return {"host": host, "port": port, "workers": workers, "http": HTTP_PROTOCOL, "log_level": "info", **extra}
+def uvicorn_options(host: str, port: int, workers: int, log_level: str = "INFO", **extra: Any) -> dict[str, Any]:
+    """The options ``customer-center serve`` passes to ``uvicorn.run``: uvicorn's own records as JSON
+    lines, and no access log (core.logs writes one richer line per request)."""
+    from core.logs import uvicorn_log_config
+
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "http": HTTP_PROTOCOL,
+        "log_level": log_level.lower(),
+        "log_config": uvicorn_log_config(log_level),
+        "access_log": False,
+        **extra,
+    }

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
 
     log_level: str = "INFO"
+    # GET /metrics: with a token, only "Authorization: Bearer <token>"; without, loopback clients only.
+    metrics_token: str | None = None
 
     # Invoicing (R-I19): a customer's refund above this amount (in USD at the billing rates) waits
     # for billing support's approval; at or below it the refund is paid out at once.
