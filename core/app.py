@@ -850,7 +850,8 @@ def create_app(state: AppState | None = None, *, routes: Sequence[Route] = ()) -
 
     count_statements(state.engine)
     app = Starlette(
-        middleware=[Middleware(CorsMiddleware, state=state)],
+        # The request log is outermost: a preflight answered by CORS gets its id and its line too.
+        middleware=[Middleware(RequestLogMiddleware), Middleware(CorsMiddleware, state=state)],
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz),
@@ -859,7 +860,6 @@ def create_app(state: AppState | None = None, *, routes: Sequence[Route] = ()) -
             *plugin_routes,
             *routes,
         ],
-        middleware=[Middleware(RequestLogMiddleware)],
         lifespan=lifespan,
     )
     app.state.cc = state

@@ -11,8 +11,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import is_postgres
-from core.metrics import record_job_run
 from core.hookspecs import Job
+from core.metrics import record_job_run
 from core.models import JobRun, Tenant
 
 
