@@ -6,6 +6,7 @@ import asyncio
 import functools
 import gc
 import inspect
+import itertools
 import json
 import time
 from collections.abc import Sequence
@@ -68,6 +69,7 @@ from core.settings import Settings, get_settings
 from schema.builder import SchemaCache
 
 log = get_logger("customer_center.request")
+QUEUE_ROOT_FIELDS = frozenset({"workQueues", "__typename"})  # core.queues: what a reseller may ask across customers
 
 
 @dataclass
@@ -243,10 +245,17 @@ class Caller:
     person: Person | None = None
 
 
-async def authenticate(state: AppState, request: Request, session: AsyncSession) -> Caller:
+async def authenticate(
+    state: AppState, request: Request, session: AsyncSession, *, queues_only: bool = False
+) -> Caller:
     """Verify the bearer token and resolve the acting tenant (own tenant; staff and reseller staff
     may name one with the ``X-Tenant`` header as §6 allows). Records the sign-in (R-A4); callers
-    commit it before running the operation, so it stands even when the operation fails."""
+    commit it before running the operation, so it stands even when the operation fails.
+
+    ``queues_only`` (a query of the work queues and nothing else): a reseller's person without
+    ``X-Tenant`` reads them over all their customer tenants (core.queues) as ``RESELLER_<role>``, bound
+    to no tenant — as vendor staff are — which only such a request may be: any other field would run
+    unbound with the reseller's roles."""
     claims = verify_token(state.settings, bearer_token(request.headers.get("authorization")))
     caller = await authenticate_claims(state, session, claims, request.headers.get("x-tenant"))
     note_acting_tenants(request, caller)
@@ -303,6 +312,15 @@ async def _caller_of(
         raise Unauthenticated(_("Token revoked; sign in again"))
     principal = await _principal_of(state, session, person, home)
     _record_sign_in(person, claims, state)
+    if queues_only and not wanted_tenant and home.is_reseller:
+        across = Principal(
+            email=email,
+            tenant_id=None,
+            tenant_key=None,
+            roles=frozenset({f"RESELLER_{r}" for r in principal.roles}),
+            home_tenant_id=home.id,
+        )
+        return Caller(across, None)
     if wanted_tenant and wanted_tenant != home.key:
         tenant = await _tenant_by_key(session, wanted_tenant)
         if tenant.reseller_id != home.id or not home.is_reseller:
@@ -488,6 +506,7 @@ class _Preflight:
     name: str | None = None  # the selected operation's name (the body's operationName may be absent)
     fields: list[str] = field(default_factory=list)
     refusal: AppError | GraphQLError | None = None
+    queues_only: bool = False
 
 
 def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> _Preflight:
@@ -514,6 +533,10 @@ def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, op
     out.op_type = op.operation
     out.name = op.name.value if op.name else None
     out.fields = [s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)]
+    # Only the work queues, named plainly (no fragment at the root could bring another field along).
+    out.queues_only = out.op_type == OperationType.QUERY and all(
+        isinstance(s, FieldNode) and s.name.value in QUEUE_ROOT_FIELDS for s in op.selection_set.selections
+    )
     schema = state.schemas.get(frozenset(state.plugins.names))
     out.cost = query_cost(schema._schema, doc, operation_name, variables)
     try:
@@ -565,7 +588,7 @@ async def _graphql_endpoint(request: Request) -> Response:
         try:
             if reads_only:
                 await use_autocommit(session)
-            caller = await authenticate(state, request, session)
+            caller = await authenticate(state, request, session, queues_only=pre.queues_only)
             await commit_sign_in(session, reads_follow=reads_only)
             if reads_only:
                 await make_read_only(session)
@@ -587,7 +610,8 @@ async def _graphql_endpoint(request: Request) -> Response:
             )
             payload.setdefault("extensions", {})["cost"] = await cost_extension(state, pre.cost, key, remaining)
             if is_mutation:
-                await _audit(state, principal, pre.fields, operation_name, query, variables, payload)
+                acted = sorted(getattr(request.state, "acted_in", ()))
+                await _audit(state, principal, pre.fields, operation_name, query, variables, payload, acted)
         finally:
             if lock:
                 lock.release()
@@ -676,6 +700,7 @@ async def _execute(
         else:
             await session.commit()
         await ctx.run_despite_rollback()
+        request.state.acted_in = ctx.acted_in  # tenants acted in from a work queue: audited there
     except (OperationalError, OSError, PoolTimeout, DBAPIError) as exc:
         if isinstance(exc, IntegrityError) or _sqlstate(exc) in RETRYABLE_SQLSTATES:
             conflict = Conflict(_("A concurrent change conflicted with this request; retry it"), retryable=True)
@@ -744,9 +769,12 @@ async def _audit(
     query: str,
     variables: dict[str, Any] | None,
     payload: dict[str, Any],
+    acted_in: Sequence[int] = (),
 ) -> None:
     """One audit row per mutation field: who, tenant, what (field, operation, arguments), when, and
-    the outcome — ``OK`` or ``ERROR:<code>`` (the whole request was rolled back). The arguments are
+    the outcome — ``OK`` or ``ERROR:<code>`` (the whole request was rolled back). A staff or reseller
+    caller acting on work-queue items (core.queues.acting_in) is audited in each item's tenant, where
+    that tenant's admins read it. The arguments are
     the variables and the root fields' inline arguments, with ``@secret`` values redacted
     (core/secret.py): tenant admins and staff read this log."""
     codes = list(dict.fromkeys(e.get("extensions", {}).get("code", "ERROR") for e in payload.get("errors", [])))
@@ -767,10 +795,10 @@ async def _audit(
         detail = detail[: AUDIT_DETAIL_CHARS - 1] + "…"
     try:
         async with state.sessionmaker() as session, session.begin():
-            for f in fields or ["(mutation)"]:
+            for tenant_id, f in itertools.product(acted_in or [principal.tenant_id], fields or ["(mutation)"]):
                 session.add(
                     AuditEntry(
-                        tenant_id=principal.tenant_id,
+                        tenant_id=tenant_id,
                         actor=principal.email,
                         action=f[:200],
                         outcome=outcome,

@@ -117,11 +117,11 @@ class WorkQueues:
         reseller_key: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[TenantOverview]:
+    ) -> Connection[TenantOverview] | None:
         return await tenants_connection(info.context, search, module, reseller_key, first, after)
 
     @strawberry.field(description="OPERATOR: plugins this server refused to load, and why.")
-    def plugin_failures(self, info: Info[Context, None]) -> list[PluginFailure]:
+    def plugin_failures(self, info: Info[Context, None]) -> list[PluginFailure] | None:
         return [PluginFailure(source=k, reason=v) for k, v in svc.plugin_failures(info.context)]
 
     @strawberry.field(description="OPERATOR: units of work done by the scheduled jobs, newest first.")
@@ -132,7 +132,7 @@ class WorkQueues:
         tenant_key: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[JobRunItem]:
+    ) -> Connection[JobRunItem] | None:
         rows, page, total, cursors = await svc.job_run_page(
             info.context, job=job, tenant_key=tenant_key, first=first, after=after
         )
@@ -156,7 +156,7 @@ class WorkQueues:
         tenant_key: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[OutboxItem]:
+    ) -> Connection[OutboxItem] | None:
         rows, page, total, cursors = await svc.outbox_page(
             info.context, status=status, tenant_key=tenant_key, first=first, after=after
         )

@@ -118,16 +118,31 @@ def queue_scope(ctx: Context) -> QueueScope:
         roles = p.staff_roles
         return QueueScope(p.email, roles, RequestAuthz(authz, "*", roles), True, tenant_id=ctx.tenant_id)
     home = p.home_tenant_id
+    if ctx.tenant is None and home is not None:
+        # A reseller's person reading the queues alone (core.app.authenticate): RESELLER_<role> already.
+        return QueueScope(p.email, p.roles, RequestAuthz(authz, "*", p.roles), False, home)
     if ctx.tenant is not None and home is not None and ctx.tenant.id != home and ctx.tenant.reseller_id == home:
-        # A reseller person who named one of their customers (X-Tenant): RESELLER_<role> there already.
+        # A reseller's person who named one of their customers (X-Tenant): RESELLER_<role> there already.
         return QueueScope(p.email, p.roles, RequestAuthz(authz, "*", p.roles), False, home, ctx.tenant.id)
     if ctx.tenant is not None and ctx.tenant.is_reseller and ctx.tenant.id == home:
-        roles = frozenset(f"{RESELLER_PREFIX}{r}" for r in p.roles)
-        return QueueScope(p.email, roles, RequestAuthz(authz, "*", roles), False, home)
+        raise Forbidden(
+            "Ask for workQueues alone to read them over your customers (or name one with X-Tenant)",
+            object=QUEUE_OBJECT,
+        )
     raise Forbidden("Work queues are for vendor staff and resellers' staff", object=QUEUE_OBJECT)
 
 
 # ---- acting on a queue item in its own tenant --------------------------------------------------------
+async def tenant_of_item(ctx: Context, model: Any, pk: int) -> int:
+    """The tenant of one queue item (a ``TenantOwned`` row by id) for a caller who may work queues;
+    FORBIDDEN for anyone else, NOT_FOUND when there is no such row (in the caller's tenant, if bound)."""
+    queue_scope(ctx)
+    tenant_id = (await ctx.session.execute(select(model.tenant_id).where(model.id == pk))).scalar_one_or_none()
+    if tenant_id is None:
+        raise NotFound("No such item")
+    return tenant_id
+
+
 @asynccontextmanager
 async def acting_in(ctx: Context, tenant_id: int, plugin: str | None = None) -> AsyncIterator[Context]:
     """The request moved into ``tenant_id`` (a queue item's tenant), as if the caller had named it with

@@ -42,6 +42,7 @@ class Invoice(TenantOwned, Base):
         UniqueConstraint("tenant_id", "number"),
         UniqueConstraint("tenant_id", "source_key"),
         Index("ix_invoicing_invoices_list", "tenant_id", "invoice_date", "id"),
+        Index("ix_invoicing_invoices_due", "due_date", "id"),  # the overdue queue, across tenants
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +116,9 @@ class Payment(TenantOwned, Base):
         UniqueConstraint("tenant_id", "number"),
         # One receipt per bank (or check) reference: recording or importing it again changes nothing.
         Index("uq_invoicing_payments_bank_reference", "tenant_id", "bank_reference", unique=True),
+        # Work queues across tenants: wire notices by expected day, failed card payments by age.
+        Index("ix_invoicing_payments_notices", "method", "status", "arrives_on", "id"),
+        Index("ix_invoicing_payments_failed", "method", "status", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,7 +179,10 @@ class Credit(TenantOwned, Base):
     """A customer credit (overpayment R-I19, or a paid amount freed by a dispute R-I20)."""
 
     __tablename__ = "invoicing_credits"
-    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        Index("ix_invoicing_credits_queue", "created_at", "id"),  # unapplied receipts, oldest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
@@ -244,7 +251,10 @@ class Dispute(TenantOwned, Base):
     """A customer's dispute of an invoice by number (R-I20)."""
 
     __tablename__ = "invoicing_disputes"
-    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        Index("ix_invoicing_disputes_queue", "status", "opened_at", "id"),  # open disputes, oldest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))

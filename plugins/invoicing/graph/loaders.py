@@ -31,3 +31,10 @@ class IssuedScheduleInvoices(Loader[int, dict[str, str]]):
 
     async def batch_load(self, keys: Sequence[int]) -> list[dict[str, str]]:
         return await svc.issued_for(self.ctx, keys)
+
+
+class InvoicesById(Loader[int, Any]):
+    """Invoices (read-only records) by id: a queue item's invoice, whatever its tenant."""
+
+    async def batch_load(self, keys: Sequence[int]) -> list[Any]:
+        return await svc.invoices_by_id(self.ctx, keys)

@@ -3,6 +3,9 @@ the rules, and the outcome into GraphQL types."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import strawberry
 from strawberry.types import Info
 
@@ -13,12 +16,14 @@ from plugins.invoicing.graph.inputs import (
     AddCardInput,
     PayInvoiceItem,
     PayInvoicesInput,
+    RebillLineInput,
     RecordPaymentInput,
     RecordWireReceiptInput,
     ResolveDisputeInput,
 )
 from plugins.invoicing.graph.types import (
     BillingProfileType,
+    DisputeOutcome,
     DisputeType,
     EmailedInvoiceList,
     InvoiceStatus,
@@ -93,6 +98,47 @@ class Mutation:
             idempotency_key=input.idempotency_key,
         )
         return DisputeType.of(view)
+
+    @strawberry.mutation(
+        description="Billing support, from the disputes queue: resolve the dispute with this id in its own tenant "
+        "(no X-Tenant needed), authorized there as resolveInvoiceDispute (R-I20)."
+    )
+    async def resolve_queued_dispute(
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        outcome: DisputeOutcome,
+        rebill_lines: list[RebillLineInput] | None = None,
+        note: str = "",
+        idempotency_key: str | None = None,
+    ) -> DisputeType:
+        view = await svc.resolve_queued_dispute(
+            info.context,
+            from_global_id(id, "Dispute"),
+            outcome.value,
+            rebill_lines=[svc.RebillLine(r.position, r.pre_tax_amount) for r in rebill_lines or []],
+            note=note,
+            idempotency_key=idempotency_key,
+        )
+        return DisputeType.of(view)
+
+    @strawberry.mutation(
+        description="Billing support, from the wire-notices queue: record the money this notice announced, in its "
+        "own tenant (no X-Tenant needed), as recordWireReceipt for the notice's invoice and currency (R-I17)."
+    )
+    async def record_queued_wire_receipt(
+        self,
+        info: Info[Context, None],
+        notice_id: strawberry.ID,
+        amount: Decimal,
+        received_on: date,
+        bank_reference: str,
+    ) -> PaymentResult:
+        ctx = info.context
+        out = await svc.record_notice_receipt(
+            ctx, from_global_id(notice_id, "Payment"), amount, received_on, bank_reference
+        )
+        return PaymentResult.of(out, ctx.today())
 
     @strawberry.mutation(
         description="Refund an open credit when no unpaid invoices are left for it (R-I19). Above the approval "

@@ -14,12 +14,14 @@ from strawberry.types import Info
 
 from core.context import Context
 from core.fields import computed_attributes, prefetched_in
+from core.graph import TenantType
+from core.graph_queues import item_tenant
 from core.ids import to_global_id
 from core.links import link_field
 from core.money import MoneyType, whole_units
 from core.nodes import Node
 from plugins.invoicing import service as svc
-from plugins.invoicing.graph.loaders import InvoiceApplications, InvoiceLines, IssuedScheduleInvoices
+from plugins.invoicing.graph.loaders import InvoiceApplications, InvoiceLines, InvoicesById, IssuedScheduleInvoices
 from plugins.invoicing.models import Credit, Invoice, InvoiceLine, Payment, Subscription
 
 
@@ -230,6 +232,10 @@ class InvoiceType(Node):
         applied = await InvoiceApplications.of(info.context).load(self._id)
         return [AppliedPayment.of(a, self.currency) for a in applied]
 
+    @strawberry.field(description="The tenant billed (a work queue spans tenants).")
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.row.tenant_id)
+
 
 @strawberry.type
 class PaymentAllocation:
@@ -256,6 +262,11 @@ class PaymentType(Node):
     arrives_on: date | None
     settles_on: date | None
     settled_at: datetime | None
+    tenant_id: strawberry.Private[int]
+
+    @strawberry.field(description="The tenant that paid (a work queue spans tenants).")
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.tenant_id)
 
     @classmethod
     def of(cls, p: Payment) -> PaymentType:
@@ -276,6 +287,7 @@ class PaymentType(Node):
             arrives_on=p.arrives_on,
             settles_on=p.settles_on,
             settled_at=p.settled_at,
+            tenant_id=p.tenant_id,
         )
 
 
@@ -286,7 +298,13 @@ class CreditType(Node):
     source: str
     amount: MoneyType
     remaining: MoneyType
+    method: str = strawberry.field(description="How the money came in (WIRE, CHECK, CARD, …).")
     created_at: datetime
+    tenant_id: strawberry.Private[int]
+
+    @strawberry.field(description="The tenant whose money it is (a work queue spans tenants).")
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.tenant_id)
 
     @classmethod
     def of(cls, c: Credit) -> CreditType:
@@ -296,7 +314,9 @@ class CreditType(Node):
             source=c.source,
             amount=_money(c.amount, c.currency),
             remaining=_money(c.remaining, c.currency),
+            method=c.method,
             created_at=c.created_at,
+            tenant_id=c.tenant_id,
         )
 
 
@@ -347,6 +367,18 @@ class DisputeType(Node):
     resolved_at: datetime | None
     resolution_note: str
     rebill_invoice_number: str | None
+    tenant_id: strawberry.Private[int]
+    invoice_id: strawberry.Private[int]
+
+    @strawberry.field(description="The tenant that disputes (a work queue spans tenants).")
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.tenant_id)
+
+    @strawberry.field(description="The disputed invoice.")
+    async def invoice(self, info: Info[Context, None]) -> InvoiceType | None:
+        ctx = info.context
+        row = await InvoicesById.of(ctx).load(self.invoice_id)
+        return InvoiceType.of(row, ctx.today()) if row else None
 
     @classmethod
     def of(cls, v: svc.DisputeView) -> DisputeType:
@@ -363,6 +395,8 @@ class DisputeType(Node):
             resolved_at=d.resolved_at,
             resolution_note=d.resolution_note,
             rebill_invoice_number=v.rebill_invoice_number,
+            tenant_id=d.tenant_id,
+            invoice_id=d.invoice_id,
         )
 
 

@@ -86,6 +86,19 @@ from plugins.invoicing.service.payments import (
     pay_invoices,
     payment_outcome,
 )
+from plugins.invoicing.service.queues import (
+    OVERDUE_AGE_BUCKETS,
+    AgeBucket,
+    dispute_queue,
+    failed_card_payment_queue,
+    invoices_by_id,
+    overdue_ages,
+    overdue_invoice_queue,
+    record_notice_receipt,
+    resolve_queued_dispute,
+    unapplied_receipt_queue,
+    wire_notice_queue,
+)
 from plugins.invoicing.service.reads import (
     AppliedRow,
     Page,
@@ -335,4 +348,15 @@ __all__ = [
     "SubscriptionTerms",
     "subscription_terms",
     "scheduled_invoices",
+    "OVERDUE_AGE_BUCKETS",
+    "AgeBucket",
+    "dispute_queue",
+    "failed_card_payment_queue",
+    "invoices_by_id",
+    "overdue_ages",
+    "overdue_invoice_queue",
+    "record_notice_receipt",
+    "resolve_queued_dispute",
+    "unapplied_receipt_queue",
+    "wire_notice_queue",
 ]
