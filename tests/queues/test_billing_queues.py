@@ -29,7 +29,9 @@ DISPUTES = """query($first: Int, $after: String, $t: String) { workQueues { disp
   nodes { id number invoiceNumber status tenant { key name } invoice { number balance { amount } tenant { key } } } } } }"""
 NOTICES = """{ workQueues { wireNotices(first: 50) { totalCount nodes { id number status amount { amount }
   allocations { invoiceNumber } tenant { key } } } } }"""
-FAILED = """{ workQueues { failedCardPayments(first: 50) { totalCount nodes { number failureReason tenant { key } } } } }"""
+FAILED = (
+    """{ workQueues { failedCardPayments(first: 50) { totalCount nodes { number failureReason tenant { key } } } } }"""
+)
 UNAPPLIED = """{ workQueues { unappliedReceipts(first: 50) { totalCount nodes { number method remaining { amount }
   tenant { key } } } } }"""
 OVERDUE = """query($min: Int, $max: Int) { workQueues {
@@ -77,7 +79,10 @@ async def test_billing_support_sees_every_tenants_items_with_their_tenant(billin
     disputes = (await api.ok(DISPUTES, {"first": 50}, **BILLING))["workQueues"]["disputes"]
     assert disputes["totalCount"] == 6 and sorted(tenants_of(disputes)) == sorted(CUSTOMER_TENANTS)
     first = disputes["nodes"][0]
-    assert first["invoice"]["number"] == first["invoiceNumber"] and first["invoice"]["tenant"]["key"] == first["tenant"]["key"]
+    assert (
+        first["invoice"]["number"] == first["invoiceNumber"]
+        and first["invoice"]["tenant"]["key"] == first["tenant"]["key"]
+    )
     assert first["tenant"]["name"] and first["status"] == "OPEN"
     notices = (await api.ok(NOTICES, **BILLING))["workQueues"]["wireNotices"]
     assert notices["totalCount"] == 6 and {n["allocations"][0]["invoiceNumber"] for n in notices["nodes"]} == {
@@ -159,7 +164,9 @@ async def test_resolve_a_dispute_from_the_queue_in_its_tenant(billing):
     assert await api.code(RESOLVE, {"id": target["id"], "o": "REJECT"}, **BILLING) == "CONFLICT"
     # the tenant's own audit log shows it
     audit = await api.ok(
-        "{ auditLog(first: 5) { nodes { actor action outcome } } }", as_="op@vendor.example", staff=["OPERATOR"],
+        "{ auditLog(first: 5) { nodes { actor action outcome } } }",
+        as_="op@vendor.example",
+        staff=["OPERATOR"],
         tenant="globex",
     )
     assert {"actor": BILLING["as_"], "action": "resolveQueuedDispute", "outcome": "OK"} in audit["auditLog"]["nodes"]
