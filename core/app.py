@@ -257,7 +257,7 @@ async def authenticate(
     to no tenant — as vendor staff are — which only such a request may be: any other field would run
     unbound with the reseller's roles."""
     claims = verify_token(state.settings, bearer_token(request.headers.get("authorization")))
-    caller = await authenticate_claims(state, session, claims, request.headers.get("x-tenant"))
+    caller = await authenticate_claims(state, session, claims, request.headers.get("x-tenant"), queues_only=queues_only)
     note_acting_tenants(request, caller)
     return caller
 
@@ -273,10 +273,15 @@ def note_acting_tenants(request: Request, caller: Caller) -> None:
 
 
 async def authenticate_claims(
-    state: AppState, session: AsyncSession, claims: dict[str, Any], wanted_tenant: str | None
+    state: AppState,
+    session: AsyncSession,
+    claims: dict[str, Any],
+    wanted_tenant: str | None,
+    *,
+    queues_only: bool = False,
 ) -> Caller:
     """The caller named by verified claims (a bearer token's, or a signed link's: core/links.py)."""
-    caller = await _caller_of(state, session, claims, wanted_tenant)
+    caller = await _caller_of(state, session, claims, wanted_tenant, queues_only)
     issued, expires = claims.get("iat"), claims.get("exp")
     principal = replace(
         caller.principal,
@@ -287,7 +292,7 @@ async def authenticate_claims(
 
 
 async def _caller_of(
-    state: AppState, session: AsyncSession, claims: dict[str, Any], wanted_tenant: str | None
+    state: AppState, session: AsyncSession, claims: dict[str, Any], wanted_tenant: str | None, queues_only: bool
 ) -> Caller:
     email = str(claims["sub"]).lower()
     staff_roles = frozenset(claims.get("staff_roles", []))
