@@ -26,7 +26,8 @@ OPEN = """mutation($n: String!) { openInvoiceDispute(invoiceNumber: $n, reason: 
 PAY = """mutation($input: PayInvoicesInput!) { payInvoices(input: $input) { payment { number status } } }"""
 DISPUTES = """query($first: Int, $after: String, $t: String) { workQueues { disputes(first: $first, after: $after,
   tenantKey: $t) { totalCount pageInfo { hasNextPage endCursor }
-  nodes { id number invoiceNumber status tenant { key name } invoice { number balance { amount } tenant { key } } } } } }"""
+  nodes { id number invoiceNumber status tenant { key name }
+    invoice { number balance { amount } tenant { key } } } } } }"""
 NOTICES = """{ workQueues { wireNotices(first: 50) { totalCount nodes { id number status amount { amount }
   allocations { invoiceNumber } tenant { key } } } } }"""
 FAILED = (
