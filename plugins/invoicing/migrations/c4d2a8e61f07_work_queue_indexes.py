@@ -1,7 +1,7 @@
 """work queues across tenants: indexes in the queues' order (issue 22)
 
 Revision ID: c4d2a8e61f07
-Revises: b3e1f0c7a912
+Revises: c4d2a7e91f30
 Create Date: 2026-12-01 12:00:00.000000
 """
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = 'c4d2a8e61f07'
-down_revision: str | Sequence[str] | None = 'b3e1f0c7a912'
+down_revision: str | Sequence[str] | None = 'c4d2a7e91f30'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
