@@ -33,6 +33,13 @@ class PersonRoleName(Enum):
     ADMIN = "ADMIN"
 
 
+@strawberry.enum(description="Where a person's account is (R-A3).")
+class UserStatus(Enum):
+    INVITED = strawberry.enum_value("INVITED", description="Invited; becomes ACTIVE at the first sign-in.")
+    ACTIVE = strawberry.enum_value("ACTIVE", description="Has signed in.")
+    REMOVED = strawberry.enum_value("REMOVED", description="Removed from the organisation; cannot sign in.")
+
+
 @strawberry.type(name="Tenant")
 class TenantType(Node):
     id: strawberry.ID
@@ -69,7 +76,7 @@ class UserType(Node):
     email: str
     first_name: str
     last_name: str
-    status: str
+    status: UserStatus
     roles: list[str]
     last_sign_in_at: datetime | None
 
@@ -80,7 +87,7 @@ class UserType(Node):
             email=p.email,
             first_name=p.first_name,
             last_name=p.last_name,
-            status=p.status,
+            status=UserStatus(p.status),
             roles=sorted(p.role_names),
             last_sign_in_at=p.last_sign_in_at,
         )

@@ -6,6 +6,7 @@ Resolvers translate; core.queues reads and authorizes."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -73,13 +74,21 @@ class JobRunItem:
         return await item_tenant(info, self.tenant_id)
 
 
+@strawberry.enum(description="Where an outgoing email is.")
+class OutboxStatus(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="Waiting for its (next) attempt.")
+    SENDING = strawberry.enum_value("SENDING", description="Claimed by a sender right now.")
+    FAILED = strawberry.enum_value("FAILED", description="Given up after its last attempt; never retried alone.")
+    SENT = strawberry.enum_value("SENT", description="Accepted by the mail server.")
+
+
 @strawberry.type(description="An email of the outbox not delivered yet, or given up on (FAILED).")
 class OutboxItem:
     id: strawberry.ID
     kind: str
     to: str
     subject: str
-    status: str
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
@@ -152,13 +161,13 @@ class WorkQueues:
     async def outbox(
         self,
         info: Info[Context, None],
-        status: str | None = None,
+        status: OutboxStatus | None = None,
         tenant_key: str | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[OutboxItem] | None:
         rows, page, total, cursors = await svc.outbox_page(
-            info.context, status=status, tenant_key=tenant_key, first=first, after=after
+            info.context, status=status.value if status else None, tenant_key=tenant_key, first=first, after=after
         )
         nodes = [
             OutboxItem(
@@ -166,7 +175,7 @@ class WorkQueues:
                 kind=e.kind,
                 to=e.to_addr,
                 subject=e.subject,
-                status=e.status,
+                status=OutboxStatus(e.status),
                 attempts=e.attempts,
                 next_attempt_at=e.next_attempt_at,
                 last_error=e.last_error,

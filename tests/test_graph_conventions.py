@@ -270,3 +270,33 @@ async def test_nodes_answer_every_type_as_its_typed_fields_across_roles_and_tena
     assert await api.code(NODE, {"id": lot}, as_=tech) == "FORBIDDEN"
     # Another tenant's FINANCE contact may view rewards, but not this tenant's: NOT_FOUND.
     assert await api.code(NODE, {"id": lot}, as_="fin@globex.com") == "NOT_FOUND"
+
+
+# ------------------------------------------------------------------------------------ enums
+# Open sets, named by the module that sends the message or email (``renewal.reminder``…): not enums.
+OPEN_KINDS = {("MessageCenterEntry", "kind"), ("OutboxItem", "kind")}
+
+
+def test_every_status_and_kind_is_an_enum(full_schema):
+    from graphql import get_named_type, is_enum_type, is_input_object_type, is_object_type
+
+    strings = []
+    for type_ in full_schema.type_map.values():
+        if type_.name.startswith("__") or not (is_object_type(type_) or is_input_object_type(type_)):
+            continue
+        for name, f in type_.fields.items():
+            places = [(name, f.type)] + [(a, arg.type) for a, arg in getattr(f, "args", {}).items()]
+            for place, t in places:
+                if place.lower().endswith(("status", "kind", "state")) and (type_.name, place) not in OPEN_KINDS:
+                    if not is_enum_type(get_named_type(t)):
+                        strings.append(f"{type_.name}.{name}({place})")
+    assert strings == []
+
+
+async def test_dispute_statuses_filter_as_an_enum(two_tenants):
+    api = two_tenants
+    assert (await api.ok("{ invoiceDisputes(status: OPEN) { status } }", as_="fin@acme.com"))["invoiceDisputes"] == []
+    assert await api.code('{ invoiceDisputes(status: "OPEN") { status } }', as_="fin@acme.com") in {
+        "GRAPHQL_VALIDATION_FAILED",
+        "BAD_USER_INPUT",
+    }

@@ -13,6 +13,7 @@ from plugins.invoicing.graph.loaders import InvoiceLines
 from plugins.invoicing.graph.types import (
     BillingProfileType,
     CreditType,
+    DisputeStatus,
     DisputeType,
     InvoiceCounts,
     InvoiceLineType,
@@ -85,8 +86,10 @@ class Query:
         return [CreditType.of(c) for c in await svc.credit_list(info.context, open_only)]
 
     @strawberry.field(description="Disputes, newest first (R-I20).")
-    async def invoice_disputes(self, info: Info[Context, None], status: str | None = None) -> list[DisputeType]:
-        return [DisputeType.of(v) for v in await svc.dispute_list(info.context, status)]
+    async def invoice_disputes(
+        self, info: Info[Context, None], status: DisputeStatus | None = None
+    ) -> list[DisputeType]:
+        return [DisputeType.of(v) for v in await svc.dispute_list(info.context, status.value if status else None)]
 
     @strawberry.field(description="Subscriptions (plans on the account) with their billing schedules (R-I14).")
     async def subscriptions(

@@ -56,6 +56,62 @@ class RefundStatus(Enum):
     REJECTED = "REJECTED"
 
 
+@strawberry.enum(description="Where a payment is in its life (R-I17, R-I18).")
+class PaymentStatus(Enum):
+    SUCCEEDED = strawberry.enum_value("SUCCEEDED", description="Money received and applied to the invoices.")
+    FAILED = strawberry.enum_value("FAILED", description="The card was declined; nothing was applied (R-I18).")
+    PROCESSING = strawberry.enum_value("PROCESSING", description="A card charge under way at the gateway.")
+    RECEIVED = strawberry.enum_value("RECEIVED", description="Money recorded and being applied.")
+    PENDING = strawberry.enum_value(
+        "PENDING", description="A customer's notice of a wire: announced, not money yet (R-I17)."
+    )
+    OVERDUE = strawberry.enum_value("OVERDUE", description="A wire notice whose money did not arrive by its day.")
+    MATCHED = strawberry.enum_value(
+        "MATCHED", description="A wire notice whose money arrived: the receipt is its own SUCCEEDED payment."
+    )
+
+
+@strawberry.enum(description="How money came in or went out of the ledger.")
+class PaidWith(Enum):
+    CARD = strawberry.enum_value("CARD", description="A card charge.")
+    WIRE = strawberry.enum_value("WIRE", description="A bank transfer.")
+    CHECK = strawberry.enum_value("CHECK", description="A check.")
+    REWARDS = strawberry.enum_value("REWARDS", description="Support rewards redeemed on the invoice (R-W9).")
+    OTHER = strawberry.enum_value("OTHER", description="Another means a module recorded.")
+
+    @classmethod
+    def of(cls, raw: str) -> PaidWith:
+        # Modules record payments through plugins.invoicing.api with their own method names.
+        return cls.__members__.get(raw, cls.OTHER)
+
+
+@strawberry.enum(description="What a ledger row did to the invoice's balance.")
+class LedgerKind(Enum):
+    PAYMENT = strawberry.enum_value("PAYMENT", description="A payment applied to the invoice.")
+    CREDIT = strawberry.enum_value("CREDIT", description="Open credit applied to the invoice (R-I19).")
+    REVERSAL = strawberry.enum_value("REVERSAL", description="Money taken off the invoice by a dispute (R-I20).")
+    TRANSFER = strawberry.enum_value("TRANSFER", description="Credit moved to the invoice that rebilled a dispute.")
+
+
+@strawberry.enum(description="Where a credit came from (R-I19, R-I20).")
+class CreditSource(Enum):
+    OVERPAYMENT = strawberry.enum_value("OVERPAYMENT", description="Money paid beyond the invoices' balance.")
+    DISPUTE = strawberry.enum_value("DISPUTE", description="A disputed invoice's payments, given back as credit.")
+
+
+@strawberry.enum(description="Where a dispute is (R-I20).")
+class DisputeStatus(Enum):
+    OPEN = strawberry.enum_value("OPEN", description="Waiting for billing support.")
+    REBILLED = strawberry.enum_value("REBILLED", description="Resolved by a corrected invoice.")
+    CANCELLED = strawberry.enum_value("CANCELLED", description="Resolved by cancelling the invoice.")
+    REJECTED = strawberry.enum_value("REJECTED", description="Resolved without a change to the invoice.")
+
+
+@strawberry.enum(description="Where a PO change request is (R-I15).")
+class PoChangeStatus(Enum):
+    REQUESTED = strawberry.enum_value("REQUESTED", description="Sent to billing support; applies to future invoices.")
+
+
 @strawberry.enum(description="How billing support resolves a dispute (R-I20).")
 class DisputeOutcome(Enum):
     REBILL = "REBILL"
@@ -135,8 +191,8 @@ class InvoiceLineType(Node):
 class AppliedPayment:
     payment_number: str | None
     credit_number: str | None
-    method: str
-    kind: str
+    method: PaidWith
+    kind: LedgerKind
     amount: MoneyType
     applied_at: datetime
 
@@ -146,8 +202,8 @@ class AppliedPayment:
         return cls(
             payment_number=a.payment_number,
             credit_number=a.credit_number,
-            method=app.method,
-            kind=app.kind,
+            method=PaidWith.of(app.method),
+            kind=LedgerKind(app.kind),
             amount=_money(app.amount, currency),
             applied_at=app.created_at,
         )
@@ -247,12 +303,8 @@ class PaymentAllocation:
 class PaymentType(Node):
     id: strawberry.ID
     number: str
-    method: str
-    status: str = strawberry.field(
-        description="SUCCEEDED (money received and applied), FAILED (declined card, R-I18); a customer's wire "
-        "notice, which is not money (R-I17): PENDING (announced), OVERDUE (no receipt by its expected day), "
-        "MATCHED (the receipt arrived: it is its own SUCCEEDED payment)"
-    )
+    method: PaidWith
+    status: PaymentStatus
     amount: MoneyType
     allocations: list[PaymentAllocation]
     card_last4: str | None
@@ -273,8 +325,8 @@ class PaymentType(Node):
         return cls(
             id=strawberry.ID(to_global_id("Payment", p.id)),
             number=p.number,
-            method=p.method,
-            status=p.status,
+            method=PaidWith.of(p.method),
+            status=PaymentStatus(p.status),
             amount=_money(p.amount, p.currency),
             allocations=[
                 PaymentAllocation(invoice_number=k, amount=_money(Decimal(v), p.currency))
@@ -295,7 +347,7 @@ class PaymentType(Node):
 class CreditType(Node):
     id: strawberry.ID
     number: str
-    source: str
+    source: CreditSource
     amount: MoneyType
     remaining: MoneyType
     method: str = strawberry.field(description="How the money came in (WIRE, CHECK, CARD, …).")
@@ -311,7 +363,7 @@ class CreditType(Node):
         return cls(
             id=strawberry.ID(to_global_id("Credit", c.id)),
             number=c.number,
-            source=c.source,
+            source=CreditSource(c.source),
             amount=_money(c.amount, c.currency),
             remaining=_money(c.remaining, c.currency),
             method=c.method,
@@ -327,7 +379,7 @@ class RefundType(Node):
     status: RefundStatus
     amount: MoneyType
     credit_number: str = strawberry.field(description="The credit the money came from.")
-    credit_source: str = strawberry.field(description="OVERPAYMENT or DISPUTE.")
+    credit_source: CreditSource
     payment_number: str | None = strawberry.field(description="The payment whose money the credit holds.")
     requested_by: str
     created_at: datetime
@@ -344,7 +396,7 @@ class RefundType(Node):
             status=RefundStatus(r.status),
             amount=_money(r.amount, r.currency),
             credit_number=v.credit_number,
-            credit_source=v.credit_source,
+            credit_source=CreditSource(v.credit_source),
             payment_number=v.payment_number,
             requested_by=r.actor_email,
             created_at=r.created_at,
@@ -359,7 +411,7 @@ class DisputeType(Node):
     id: strawberry.ID
     number: str
     invoice_number: str
-    status: str
+    status: DisputeStatus
     reason: str
     opened_by: str
     opened_at: datetime
@@ -387,7 +439,7 @@ class DisputeType(Node):
             id=strawberry.ID(to_global_id("Dispute", d.id)),
             number=d.number,
             invoice_number=v.invoice_number,
-            status=d.status,
+            status=DisputeStatus(d.status),
             reason=d.reason,
             opened_by=d.opened_by,
             opened_at=d.opened_at,
@@ -468,7 +520,7 @@ class PoChangeRequestType(Node):
     invoice_number: str
     po_number: str
     document_name: str
-    status: str
+    status: PoChangeStatus
     requested_by: str
     created_at: datetime
 
@@ -480,7 +532,7 @@ class PoChangeRequestType(Node):
             invoice_number=v.invoice_number,
             po_number=r.po_number,
             document_name=r.document_name,
-            status=r.status,
+            status=PoChangeStatus(r.status),
             requested_by=r.requested_by,
             created_at=r.created_at,
         )

@@ -128,10 +128,30 @@ class RenewalLineType:
         )
 
 
+@strawberry.enum(description="What a renewal request asks for.")
+class RenewalRequestKind(Enum):
+    ASSISTANCE = strawberry.enum_value("ASSISTANCE", description="Help from the renewals desk (R-R13).")
+    MULTI_YEAR = strawberry.enum_value("MULTI_YEAR", description="A multi-year quote (R-R12).")
+
+
+@strawberry.enum(description="How a renewal order was placed.")
+class RenewalOrderKind(Enum):
+    CHECKOUT = strawberry.enum_value("CHECKOUT", description="A customer checked out a cart or a renewal (R-R5).")
+    AUTO_RENEW = strawberry.enum_value("AUTO_RENEW", description="Renewed automatically on its start day (R-R9).")
+    MULTI_YEAR = strawberry.enum_value("MULTI_YEAR", description="A multi-year quote accepted (R-R12).")
+
+
+@strawberry.enum(description="Where a cart is (R-R17).")
+class CartStatus(Enum):
+    ACTIVE = strawberry.enum_value("ACTIVE", description="The person's current cart.")
+    SAVED = strawberry.enum_value("SAVED", description="Saved under a name to open later.")
+    CHECKED_OUT = strawberry.enum_value("CHECKED_OUT", description="Ordered; kept for its history.")
+
+
 @strawberry.type(name="RenewalRequest", description="An assistance (R-R13) or multi-year (R-R12) request.")
 class RenewalRequestType(Node):
     id: strawberry.ID
-    kind: str
+    kind: RenewalRequestKind
     requester_email: str
     message: str
     answer: str | None
@@ -143,7 +163,7 @@ class RenewalRequestType(Node):
     def of(cls, r: RenewalRequest) -> RenewalRequestType:
         return cls(
             id=strawberry.ID(to_global_id("RenewalRequest", r.id)),
-            kind=r.kind,
+            kind=RenewalRequestKind(r.kind),
             requester_email=r.requester_email,
             message=r.message,
             answer=r.answer,
@@ -299,7 +319,7 @@ class RenewalType(Node):
 class RenewalOrderType(Node):
     id: strawberry.ID
     order_number: str
-    kind: str
+    kind: RenewalOrderKind
     placed_by: str
     placed_at: datetime
     payment_method: PaymentMethod
@@ -313,7 +333,7 @@ class RenewalOrderType(Node):
         return cls(
             id=strawberry.ID(to_global_id("RenewalOrder", o.id)),
             order_number=o.order_number,
-            kind=o.kind,
+            kind=RenewalOrderKind(o.kind),
             placed_by=o.placed_by,
             placed_at=o.placed_at,
             payment_method=PaymentMethod(o.payment_method),
@@ -334,7 +354,7 @@ class RenewalOrderType(Node):
 class CartType(Node):
     id: strawberry.ID
     name: str
-    status: str
+    status: CartStatus
     created_at: datetime
     updated_at: datetime
     summary_report_url: str = link_field("The summary report of this cart's renewals (R-R19).")
@@ -346,7 +366,7 @@ class CartType(Node):
         return cls(
             id=strawberry.ID(to_global_id("Cart", c.id)),
             name=c.name,
-            status=c.status,
+            status=CartStatus(c.status),
             created_at=c.created_at,
             updated_at=c.updated_at,
             summary_report_url=f"/renewals/report/summary.csv?source={source}",

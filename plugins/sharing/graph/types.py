@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
+from core.graph import UserStatus
 from core.ids import to_global_id
 from core.models import ObjectGrant
 from core.nodes import Node
@@ -34,8 +35,9 @@ class RenewalShareType(Node):
     created_at: datetime
 
     @strawberry.field(description="The person's user status: INVITED until their first sign-in, then ACTIVE.")
-    async def user_status(self, info: Info[Context, None]) -> str | None:
-        return await PersonStatuses.of(info.context).load(self.email)
+    async def user_status(self, info: Info[Context, None]) -> UserStatus | None:
+        status = await PersonStatuses.of(info.context).load(self.email)
+        return UserStatus(status) if status else None
 
     @classmethod
     def of(cls, g: ObjectGrant) -> RenewalShareType:
@@ -73,8 +75,9 @@ class BillingDashboardShareType(Node):
     created_at: datetime
 
     @strawberry.field(description="The person's user status: INVITED until their first sign-in, then ACTIVE.")
-    async def user_status(self, info: Info[Context, None]) -> str | None:
-        return await PersonStatuses.of(info.context).load(self.email)
+    async def user_status(self, info: Info[Context, None]) -> UserStatus | None:
+        status = await PersonStatuses.of(info.context).load(self.email)
+        return UserStatus(status) if status else None
 
     @classmethod
     def of(cls, g: ObjectGrant) -> BillingDashboardShareType:
