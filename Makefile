@@ -10,8 +10,14 @@ $(BIN)/customer-center: pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 	touch $@
 
+# GraphiQL's React, ReactDOM and GraphiQL, served by the app (not in the repository): npm, pinned
+# versions and integrity (core/assets.py).
+ASSETS_STAMP := core/static/vendor/ASSETS.json
+$(ASSETS_STAMP): core/assets.py | $(BIN)/customer-center
+	$(BIN)/customer-center assets fetch
+
 .PHONY: install serve test lint bench lock i18n-extract i18n-update i18n-compile
-install: $(BIN)/customer-center
+install: $(BIN)/customer-center $(ASSETS_STAMP)
 
 # `make serve PORT=9000 HOST=127.0.0.1` (or CC_PORT / CC_HOST in the environment). Development CORS:
 # pages on any loopback port may call the API; production configures CC_CORS_ORIGINS (docs/security.md).

@@ -25,11 +25,10 @@ from sqlalchemy.orm import joinedload
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from strawberry.http.ides import get_graphql_ide_html
 
-from core import metrics
+from core import metrics, persisted
 from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, SystemClock
@@ -49,6 +48,7 @@ from core.errors import (
     Unauthenticated,
     error_body,
 )
+from core.graphiql import ASSET_PREFIX, graphiql_asset, graphiql_page
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.i18n import _, current_locale, negotiate, request_locale
 from core.limits import (
@@ -486,20 +486,79 @@ def _operation_type(query: str, operation_name: str | None) -> OperationType | N
     return op.operation if op else None
 
 
-async def _read_body(request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
+@dataclass
+class _Request:
+    """One GraphQL request as sent: POST's JSON body or GET's query parameters."""
+
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: Any = None
+
+
+def _check_request(raw: dict[str, Any], persisted: bool) -> _Request:
+    query = raw.get("query")
+    if query is not None and not isinstance(query, str) or (query is None and not persisted):
+        raise BadUserInput(_("Expected a JSON object with a 'query' string"))
+    variables = raw.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadUserInput(_("'variables' must be an object"))
+    op = raw.get("operationName")
+    if op is not None and not isinstance(op, str):
+        raise BadUserInput(_("'operationName' must be a string"))
+    return _Request(query, variables, op, raw.get("extensions"))
+
+
+def _persisted(raw: dict[str, Any]) -> bool:
+    ext = raw.get("extensions")
+    return isinstance(ext, dict) and "persistedQuery" in ext
+
+
+async def _read_body(request: Request) -> _Request:
     try:
         body = await request.json()
     except Exception as exc:
         raise BadUserInput(_("Request body is not valid JSON")) from exc
-    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+    if not isinstance(body, dict):
         raise BadUserInput(_("Expected a JSON object with a 'query' string"))
-    variables = body.get("variables")
-    if variables is not None and not isinstance(variables, dict):
-        raise BadUserInput(_("'variables' must be an object"))
-    op = body.get("operationName")
-    if op is not None and not isinstance(op, str):
-        raise BadUserInput(_("'operationName' must be a string"))
-    return body["query"], variables, op
+    return _check_request(body, _persisted(body))
+
+
+GET_PARAMETERS = ("query", "variables", "operationName", "extensions")
+
+
+def is_graphql_get(request: Request) -> bool:
+    """A GET that asks for an operation (rather than for GraphiQL)."""
+    return any(name in request.query_params for name in ("query", "extensions"))
+
+
+def _read_params(request: Request) -> _Request:
+    """GET /graphql?query=…&variables=<JSON>&operationName=…&extensions=<JSON> (GraphQL over HTTP)."""
+    raw: dict[str, Any] = {}
+    for name in GET_PARAMETERS:
+        values = request.query_params.getlist(name)
+        if len(values) > 1:
+            raise BadUserInput(f"'{name}' is given more than once", field=name)
+        if not values:
+            continue
+        if name in ("variables", "extensions"):
+            try:
+                raw[name] = json.loads(values[0])
+            except ValueError as exc:
+                raise BadUserInput(f"'{name}' is not valid JSON", field=name) from exc
+        else:
+            raw[name] = values[0]
+    return _check_request(raw, _persisted(raw))
+
+
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type", "__typename"})
+# Who asks an introspection-only query without a token: no tenant, no role, no person.
+ANONYMOUS = Principal(email="anonymous", tenant_id=None, tenant_key=None)
+
+
+def _anonymous_introspection(state: AppState, request: Request) -> bool:
+    settings = state.settings
+    return settings.introspection and settings.introspection_without_token and "authorization" not in request.headers
 
 
 @dataclass
@@ -512,6 +571,8 @@ class _Preflight:
     fields: list[str] = field(default_factory=list)
     refusal: AppError | GraphQLError | None = None
     queues_only: bool = False
+    # Only ``__schema``/``__type``/``__typename`` at the root: may answer without a token (GraphiQL's docs).
+    introspection_only: bool = False
 
 
 def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> _Preflight:
@@ -542,6 +603,9 @@ def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, op
     out.queues_only = out.op_type == OperationType.QUERY and all(
         isinstance(s, FieldNode) and s.name.value in QUEUE_ROOT_FIELDS for s in op.selection_set.selections
     )
+    out.introspection_only = op.operation == OperationType.QUERY and all(
+        isinstance(s, FieldNode) and s.name.value in INTROSPECTION_ROOTS for s in op.selection_set.selections
+    )
     schema = state.schemas.get(frozenset(state.plugins.names))
     out.cost = query_cost(schema._schema, doc, operation_name, variables)
     try:
@@ -566,26 +630,40 @@ async def _graphql_endpoint(request: Request) -> Response:
     documents → spend the principal's rate budget → execute in one transaction (rolled back on any
     error) → audit mutations. Every response carries ``extensions.cost``."""
     state: AppState = request.app.state.cc
-    if request.method == "GET":
+    over_get = request.method == "GET"
+    if over_get and not is_graphql_get(request):
         if not state.settings.graphiql:
             return PlainTextResponse("GraphiQL is disabled", status_code=404)
-        return HTMLResponse(get_graphql_ide_html())
+        return graphiql_page(request)
     started = time.perf_counter()
     key = f"anonymous:{request.client.host if request.client else '-'}"
     pre = _Preflight()
     operation_name: str | None = None
 
-    async def refuse(exc: AppError, status: int) -> JSONResponse:
+    async def refuse(exc: AppError, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
         _observe(started, operation_name, pre, error_body(exc), status, None)
-        return _error_response(exc, status, {"cost": await cost_extension(state, pre.cost, key)})
+        response = _error_response(exc, status, {"cost": await cost_extension(state, pre.cost, key)})
+        response.headers.update(headers or {})
+        return response
 
     try:
-        if len(await request.body()) > state.settings.max_query_bytes + 1_000_000:
-            raise BadUserInput(_("Request too large"))
-        query, variables, operation_name = await _read_body(request)
+        if over_get:
+            sent = _read_params(request)
+        else:
+            if len(await request.body()) > state.settings.max_query_bytes + 1_000_000:
+                raise BadUserInput(_("Request too large"))
+            sent = await _read_body(request)
+        sha = persisted.requested_hash(sent.extensions)
+        query, to_register = await persisted.resolve(state, sent.query, sha)
+    except persisted.PersistedQueryNotFound as exc:
+        return await refuse(exc, 200)  # the protocol's answer: the client sends the query next
     except AppError as exc:
         return await refuse(exc, 400)
+    variables, operation_name = sent.variables, sent.operation_name
     pre = _preflight(state, query, variables, operation_name)
+    if over_get and pre.op_type == OperationType.MUTATION:
+        refusal = BadUserInput("Mutations are not allowed over GET; send them with POST", reason="METHOD_NOT_ALLOWED")
+        return await refuse(refusal, 405, {"Allow": "POST"})
     # One session per request: the caller's rows loaded by authentication stay in its identity map
     # for the resolvers.
     reads_only = pre.op_type is not None and pre.op_type != OperationType.MUTATION
@@ -593,7 +671,10 @@ async def _graphql_endpoint(request: Request) -> Response:
         try:
             if reads_only:
                 await use_autocommit(session)
-            caller = await authenticate(state, request, session, queues_only=pre.queues_only)
+            if pre.introspection_only and _anonymous_introspection(state, request):
+                caller = Caller(ANONYMOUS, None)
+            else:
+                caller = await authenticate(state, request, session, queues_only=pre.queues_only)
             await commit_sign_in(session, reads_follow=reads_only)
             if reads_only:
                 await make_read_only(session)
@@ -604,7 +685,8 @@ async def _graphql_endpoint(request: Request) -> Response:
         except (OperationalError, OSError, PoolTimeout, DBAPIError):
             return await refuse(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
         principal = caller.principal
-        key = f"principal:{principal.email}"
+        if principal is not ANONYMOUS:
+            key = f"principal:{principal.email}"
         is_mutation = pre.op_type == OperationType.MUTATION
         lock = state.write_lock if (is_mutation and state.is_sqlite) else None
         try:
@@ -620,6 +702,12 @@ async def _graphql_endpoint(request: Request) -> Response:
         finally:
             if lock:
                 lock.release()
+    # Registered once it ran: a document the limits or validation refused is never kept.
+    if to_register and sha and payload.get("data") is not None and principal is not ANONYMOUS:
+        await persisted.register(state, sha, query)
+    if over_get:
+        # Cacheable by the caller's own browser only: the answer depends on who asks, and where.
+        headers = {**headers, "Cache-Control": "private", "Vary": "Authorization, X-Tenant, Accept-Language"}
     _observe(started, operation_name, pre, payload, status, principal)
     return JSONResponse(payload, status_code=status, headers=headers)
 
@@ -890,6 +978,7 @@ def create_app(state: AppState | None = None, *, routes: Sequence[Route] = ()) -
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.metrics_endpoint),
+            Route(ASSET_PREFIX + "/{name}", graphiql_asset),
             *plugin_routes,
             *routes,
         ],

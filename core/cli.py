@@ -19,12 +19,14 @@ jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 plugins_app = typer.Typer(help="Plugins (modules) per tenant.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+assets_app = typer.Typer(help="GraphiQL's browser assets (served by the app, fetched at install time).")
 for sub, name in (
     (db_app, "db"),
     (jobs_app, "jobs"),
     (plugins_app, "plugins"),
     (schema_app, "schema"),
     (demo_app, "demo"),
+    (assets_app, "assets"),
 ):
     app.add_typer(sub, name=name)
 
@@ -315,6 +317,19 @@ def schema_export(
     else:
         out.write_text(text)
         typer.echo(f"wrote {out}")
+
+
+@assets_app.command("fetch")
+def assets_fetch(force: Annotated[bool, typer.Option(help="Fetch again even when present")] = False) -> None:
+    """Fetch React, ReactDOM and GraphiQL (pinned versions) with npm and check their integrity."""
+    from core.assets import VENDOR_DIR, AssetError, fetch
+
+    try:
+        fetched = fetch(force=force)
+    except AssetError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{'fetched' if fetched else 'already present'}: GraphiQL assets in {VENDOR_DIR}")
 
 
 @demo_app.command("seed")

@@ -31,10 +31,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core.models import Tenant
 
 ALLOWED_METHODS = ("GET", "POST")
-# The request headers the API reads (core/app.py authenticate, the JSON body); nothing else is let through.
-ALLOWED_HEADERS = ("authorization", "content-type", "x-tenant")
+# The request headers the API reads (core/app.py authenticate, the JSON body, core/logs.py's request
+# id); nothing else is let through.
+ALLOWED_HEADERS = ("authorization", "content-type", "x-tenant", "x-request-id")
 # Response headers a page may read besides the CORS-safelisted ones.
-EXPOSED_HEADERS = "Content-Disposition, Retry-After"
+EXPOSED_HEADERS = "Content-Disposition, Retry-After, X-Request-Id"
 MAX_TENANT_ORIGINS = 20
 _CACHE_KEY = "cors_tenant_origins"
 _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -136,7 +137,7 @@ class CorsMiddleware:
                 **vary,
                 "Access-Control-Allow-Origin": origin,
                 "Access-Control-Allow-Methods": ", ".join(ALLOWED_METHODS),
-                "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Tenant",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Tenant, X-Request-Id",
                 "Access-Control-Max-Age": str(self.state.settings.cors_max_age_seconds),
             },
         )

@@ -54,12 +54,13 @@ async def test_development_origins_preflight_and_read_any_port(cors_api):
         assert resp.status_code == 204, origin
         assert resp.headers["access-control-allow-origin"] == origin
         assert resp.headers["access-control-allow-methods"] == "GET, POST"
-        assert resp.headers["access-control-allow-headers"] == "Authorization, Content-Type, X-Tenant"
+        assert resp.headers["access-control-allow-headers"] == "Authorization, Content-Type, X-Tenant, X-Request-Id"
         assert int(resp.headers["access-control-max-age"]) > 0
         assert "access-control-allow-credentials" not in resp.headers  # bearer tokens, never cookies
         ok = await post(api, origin, "tech@acme.com")
         assert ok.status_code == 200 and ok.json()["data"]["viewer"]["email"] == "tech@acme.com"
         assert ok.headers["access-control-allow-origin"] == origin
+        assert "X-Request-Id" in ok.headers["access-control-expose-headers"] and ok.headers["x-request-id"]
         assert "Origin" in ok.headers["vary"]
     # download routes are preflighted the same way (GET with the bearer header)
     resp = await preflight(api, "/renewals/export.csv", "http://localhost:3000", method="GET", headers="authorization")

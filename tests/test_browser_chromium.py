@@ -1,0 +1,218 @@
+"""Acceptance in a real browser (issue 18): headless Chromium (Debian's chromium and chromedriver,
+driven by selenium) with the network cut — every request goes to a proxy on a closed port, and only
+loopback bypasses it — loads GraphiQL from the app, shows the docs before sign-in, runs a query with
+a token, fetches a signed download link without the bearer header, and a portal page served on a
+second loopback origin calls the API with fetch() under the CORS rules (global and per tenant).
+
+One browser session and one server for the whole module (a few seconds in all)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from core import assets
+from core.app import create_app, create_state
+from core.auth import issue_token
+from core.clock import FixedClock
+from core.importer import import_data
+from core.settings import Settings
+from tests.conftest import ACME, GLOBEX, NOW
+from tests.renewals.helpers import renewal
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = [
+    pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver (.ci/run installs them)"),
+    pytest.mark.skipif(not assets.installed(), reason="GraphiQL assets: customer-center assets fetch (make install)"),
+]
+PORTAL_PAGE = b"<!doctype html><html><head><title>portal</title></head><body>A reseller's portal</body></html>"
+
+
+def _listening_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+class _Portal(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(PORTAL_PAGE)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def servers(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The app under uvicorn on one loopback port, a portal page on another."""
+    import uvicorn
+
+    portal = ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
+    portal_port = portal.server_address[1]
+    threading.Thread(target=portal.serve_forever, daemon=True).start()
+
+    db = tmp_path_factory.mktemp("browser") / "browser.db"
+    shutil.copy(templates["sqlite"], db)
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", cors_origins="http://localhost:*")
+    state = create_state(settings, clock=FixedClock(NOW))
+    acme = {**ACME, "portalOrigins": [f"http://127.0.0.1:{portal_port}"]}
+
+    async def load() -> None:
+        async with state.sessionmaker() as session, session.begin():
+            await import_data(session, {"tenants": [acme, GLOBEX], "renewals": [renewal("B-1", 60)]}, state)
+        await state.engine.dispose()
+
+    asyncio.run(load())
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    # lifespan off: the server's heap settling (gc.freeze) is for server processes, not for pytest.
+    server = uvicorn.Server(uvicorn.Config(create_app(state), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield {
+            "app": f"http://127.0.0.1:{port}",
+            "portal_port": portal_port,
+            "tech": issue_token(settings, "tech@acme.com"),
+            "globex": issue_token(settings, "tech@globex.com"),
+        }
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        portal.shutdown()
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser(servers: dict[str, Any]) -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        # The network cut: everything goes to a closed port; Chromium sends loopback directly.
+        "--proxy-server=http://127.0.0.1:9",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    driver.set_script_timeout(20)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+FETCH = """
+const [url, init, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+fetch(url, init).then(async r => done({status: r.status, text: await r.text(),
+                                       type: r.headers.get('content-type')}))
+               .catch(e => done({error: String(e)}));
+"""
+
+
+def fetch(driver: Any, url: str, init: dict[str, Any] | None = None) -> dict[str, Any]:
+    return driver.execute_async_script(FETCH, url, init or {})
+
+
+def wait_for(driver: Any, script: str, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {script}")
+
+
+def test_graphiql_offline_docs_query_and_signed_link(browser, servers):
+    driver, app = browser, servers["app"]
+    driver.get(f"{app}/graphql")
+    # the network is cut: nothing outside loopback answers
+    assert "error" in fetch(driver, "http://example.com/")
+    wait_for(driver, "return document.querySelector('.graphiql-query-editor .CodeMirror')")
+    assert "Authorization" in driver.find_element("id", "cc-help").get_attribute("textContent")
+    # the docs explorer loads the schema before any token is given
+    driver.find_element("css selector", "[aria-label='Show Documentation Explorer']").click()
+    wait_for(driver, "return document.querySelector('.graphiql-doc-explorer')?.textContent.includes('Query')")
+    # sign in the way the page says, run a query
+    driver.find_element("id", "cc-token").send_keys(servers["tech"])
+    query = '{ viewer { email } renewal(supportNumber: "B-1") { orderingDocumentUrl } }'
+    driver.execute_script(
+        "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(arguments[0])", query
+    )
+    driver.find_element("css selector", ".graphiql-execute-button").click()
+    result = "return document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()"
+    text = wait_for(driver, result + ".includes('orderingDocumentUrl') && " + result[7:])
+    data = json.loads(text)["data"]
+    assert data["viewer"]["email"] == "tech@acme.com"
+    link = data["renewal"]["orderingDocumentUrl"]
+    assert link.startswith(f"{app}/renewals/B-1/ordering-document?sig=")
+    # the signed link opens without the bearer header; an altered one does not
+    got = fetch(driver, link)
+    assert got["status"] == 200 and "B-1" in got["text"] and got["type"].startswith("text/html")
+    altered = fetch(driver, link.replace("sig=", "sig=x"))
+    assert altered["status"] == 403 and "B-1" not in altered["text"]
+    assert fetch(driver, link.split("?")[0])["status"] == 401
+
+
+def _post(driver: Any, app: str, token: str, query: str = "{ viewer { email } }") -> dict[str, Any]:
+    init = {
+        "method": "POST",
+        "headers": {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        "body": json.dumps({"query": query}),
+    }
+    return fetch(driver, f"{app}/graphql", init)
+
+
+def test_portal_on_another_origin_calls_the_api_under_cors(browser, servers):
+    driver, app, port = browser, servers["app"], servers["portal_port"]
+    # http://localhost:<port>: a development origin allowed by the settings' pattern
+    driver.get(f"http://localhost:{port}/")
+    assert "portal" in driver.title
+    got = _post(driver, app, servers["tech"])
+    assert got.get("status") == 200 and json.loads(got["text"])["data"]["viewer"]["email"] == "tech@acme.com"
+    # http://127.0.0.1:<port>: Acme's portal origin (tenant data), for Acme's requests only
+    driver.get(f"http://127.0.0.1:{port}/")
+    got = _post(driver, app, servers["tech"])
+    assert got.get("status") == 200 and "tech@acme.com" in got["text"]
+    refused = _post(driver, app, servers["globex"])
+    assert "error" in refused and "Failed to fetch" in refused["error"]
+    # a signed link fetched from the portal: no preflight, readable for the link's tenant
+    text = _post(driver, app, servers["tech"], '{ renewal(supportNumber: "B-1") { orderingDocumentUrl } }')["text"]
+    link = json.loads(text)["data"]["renewal"]["orderingDocumentUrl"]
+    got = fetch(driver, link)
+    assert got["status"] == 200 and "B-1" in got["text"]
+    # an origin nobody configured: the browser withholds every answer
+    other = ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        driver.get(f"http://127.0.0.1:{other.server_address[1]}/")
+        assert "Failed to fetch" in _post(driver, app, servers["tech"]).get("error", "")
+    finally:
+        other.shutdown()
