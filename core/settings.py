@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = 8
     webhook_backoff_seconds: int = 60
     webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 8  # endpoints served side by side by one delivery run
     webhook_allowed_networks: str = ""
     # Keys (comma-separated, newest first) that encrypt endpoint secrets at rest; empty derives one
     # from jwt_secret (development). Rotating: put the new key first, keep the old one after it.

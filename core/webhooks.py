@@ -488,9 +488,8 @@ async def _pinned_request(
     return response
 
 
-async def _record(
-    state: Any, delivery_id: int, code: int | None, error: str | None, *, permanent: bool = False
-) -> None:
+async def _record(state: Any, delivery_id: int, code: int | None, error: str | None, *, permanent: bool = False) -> str:
+    """Record an attempt's outcome; returns the delivery's status after it."""
     settings, now = state.settings, state.clock.now()
     async with state.sessionmaker() as session, session.begin():
         d = (await session.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))).scalar_one()
@@ -499,11 +498,12 @@ async def _record(
         d.last_response_code = code
         if error is None:
             d.status, d.delivered_at, d.last_error = "DELIVERED", now, None
-            return
+            return d.status
         d.last_error = error[:MAX_ERROR_CHARS]
         d.status = "FAILED" if permanent or d.attempts >= settings.webhook_max_attempts else "PENDING"
         d.next_attempt_at = retry_at(now, settings.webhook_backoff_seconds, d.attempts)
         log.warning("webhook delivery %s not delivered (attempt %s): %s", d.id, d.attempts, d.last_error)
+        return d.status
 
 
 async def _target(state: Any, delivery: WebhookDelivery) -> WebhookEndpoint | None:
@@ -519,18 +519,24 @@ async def _target(state: Any, delivery: WebhookDelivery) -> WebhookEndpoint | No
         ).scalar_one_or_none()
 
 
-async def deliver_one(state: Any, client: httpx.AsyncClient, delivery: WebhookDelivery) -> bool:
+@dataclass(frozen=True)
+class Attempt:
+    status: str  # the delivery's status after the attempt
+    reached: bool  # the endpoint answered (any HTTP status); False: refused, unreachable, timed out
+
+
+async def deliver_one(state: Any, client: httpx.AsyncClient, delivery: WebhookDelivery) -> Attempt:
     settings = state.settings
     endpoint = await _target(state, delivery)
     if endpoint is None or not endpoint.enabled:
-        await _record(state, delivery.id, None, "endpoint disabled or deleted", permanent=True)
-        return False
+        return Attempt(await _record(state, delivery.id, None, "endpoint disabled or deleted", permanent=True), True)
     try:
         secret = unseal(settings, endpoint.secret_sealed)
     except InvalidToken:
         # The secrets key changed without keeping the old one: rotate the endpoint's secret.
-        await _record(state, delivery.id, None, "endpoint secret unreadable; rotate it", permanent=True)
-        return False
+        return Attempt(
+            await _record(state, delivery.id, None, "endpoint secret unreadable; rotate it", permanent=True), True
+        )
     body = delivery.body.encode()
     timestamp = int(state.clock.now().timestamp())
     headers = {
@@ -544,43 +550,56 @@ async def deliver_one(state: Any, client: httpx.AsyncClient, delivery: WebhookDe
     try:
         response = await _pinned_request(client, endpoint.url, headers, body, settings)
     except DeliveryRefused as exc:
-        await _record(state, delivery.id, None, str(exc))
-        return False
+        return Attempt(await _record(state, delivery.id, None, str(exc)), False)
     except httpx.HTTPError as exc:
-        await _record(state, delivery.id, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-        return False
-    if 200 <= response.status_code < 300:
-        await _record(state, delivery.id, response.status_code, None)
-        return True
-    await _record(state, delivery.id, response.status_code, f"HTTP {response.status_code}")
-    return False
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return Attempt(await _record(state, delivery.id, None, error), False)
+    code = response.status_code
+    return Attempt(await _record(state, delivery.id, code, None if 200 <= code < 300 else f"HTTP {code}"), True)
+
+
+async def _deliver_endpoint(state: Any, client: httpx.AsyncClient, ids: list[int]) -> int:
+    """One endpoint's due deliveries, in the order their events happened. Once the endpoint cannot
+    be reached the rest wait, untouched, for the next run (no attempts burnt on a host that is down)."""
+    delivered = 0
+    for delivery_id in ids:
+        delivery = await claim(state, WebhookDelivery, delivery_id)
+        if delivery is None:
+            continue
+        attempt = await deliver_one(state, client, delivery)
+        delivered += attempt.status == "DELIVERED"
+        if not attempt.reached:
+            break
+    return delivered
 
 
 async def deliver_due(state: Any, *, limit: int = 200) -> int:
-    """Send due deliveries (oldest first); returns how many were delivered."""
+    """Send due deliveries; returns how many were delivered. Endpoints are served side by side
+    (``webhook_concurrency`` at a time), so a slow or hanging endpoint delays only its own."""
     await release_expired_claims(state, WebhookDelivery)
     async with state.sessionmaker() as session:
-        ids = list(
-            (
-                await session.execute(
-                    select(WebhookDelivery.id)
-                    .where(WebhookDelivery.status == "PENDING", WebhookDelivery.next_attempt_at <= state.clock.now())
-                    .order_by(WebhookDelivery.id)
-                    .limit(limit)
-                )
-            ).scalars()
+        rows = await session.execute(
+            select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
+            .where(WebhookDelivery.status == "PENDING", WebhookDelivery.next_attempt_at <= state.clock.now())
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
         )
-    if not ids:
+        by_endpoint: dict[int, list[int]] = {}
+        for delivery_id, endpoint_id in rows:
+            by_endpoint.setdefault(endpoint_id, []).append(delivery_id)
+    if not by_endpoint:
         return 0
-    delivered = 0
+    gate = asyncio.Semaphore(max(1, state.settings.webhook_concurrency))
     timeout = httpx.Timeout(state.settings.webhook_timeout_seconds)
     # trust_env=False: an HTTP(S)_PROXY in the environment would connect by name, past the pinning.
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False, verify=True) as client:
-        for delivery_id in ids:
-            delivery = await claim(state, WebhookDelivery, delivery_id)
-            if delivery is not None and await deliver_one(state, client, delivery):
-                delivered += 1
-    return delivered
+
+        async def serve(ids: list[int]) -> int:
+            async with gate:
+                return await _deliver_endpoint(state, client, ids)
+
+        done = await asyncio.gather(*(serve(ids) for ids in by_endpoint.values()))
+    return sum(done)
 
 
 async def delivery_counts(state: Any) -> dict[str, int]:

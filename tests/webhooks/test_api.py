@@ -361,3 +361,17 @@ async def test_a_checkout_delivers_renewal_accepted(wapi, receiver: Receiver):
         assert shares.received == []
     finally:
         shares.stop()
+
+
+async def test_a_down_endpoint_holds_back_only_its_own_deliveries(wapi, receiver: Receiver, receivers):
+    api = wapi
+    down = Receiver()  # never started: its port is closed
+    receivers.append(down)
+    await create(api, down.url)
+    await create(api, receiver.url)
+    await share(api)
+    await share(api, "fin@acme.com")
+    assert await deliver(api) == 2  # the healthy endpoint gets both events
+    assert [r.json()["data"]["emails"] for r in receiver.received] == [["plain@acme.com"], ["fin@acme.com"]]
+    tried = [d["attempts"] for d in await deliveries(api) if d["endpointUrl"] == down.url]
+    assert sorted(tried) == [0, 1]  # after the first refused connection the second waits, untouched
