@@ -162,6 +162,8 @@ def may_scrape(request: Request, token: str | None) -> bool:
 
 async def metrics_endpoint(request: Request) -> Response:
     """GET /metrics in Prometheus' text format (docs/operations.md)."""
+    from core.webhooks import delivery_counts
+
     state = request.app.state.cc
     if not may_scrape(request, state.settings.metrics_token):
         return PlainTextResponse("Forbidden", status_code=403)
@@ -172,4 +174,10 @@ async def metrics_endpoint(request: Request) -> Response:
     Gauge("cc_outbox_backlog", "Emails waiting to be sent", registry=live).set(outbox["backlog"])
     Gauge("cc_outbox_failed", "Emails that failed for good", registry=live).set(outbox["failed"])
     Gauge("cc_outbox_oldest_age_seconds", "Age of the oldest waiting email", registry=live).set(outbox["age"])
+    webhooks = await delivery_counts(state)
+    Gauge("cc_webhook_backlog", "Webhook deliveries waiting (PENDING or SENDING)", registry=live).set(
+        webhooks["PENDING"] + webhooks["SENDING"]
+    )
+    Gauge("cc_webhook_due", "Webhook deliveries due now", registry=live).set(webhooks["due"])
+    Gauge("cc_webhook_failed", "Webhook deliveries given up on (FAILED)", registry=live).set(webhooks["FAILED"])
     return Response(body + generate_latest(live), media_type=CONTENT_TYPE_LATEST)

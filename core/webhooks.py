@@ -48,6 +48,7 @@ from sqlalchemy import func, select
 
 from core.errors import BadUserInput, NotFound
 from core.ids import from_global_id
+from core.metrics import record_webhook_delivery
 from core.models import WebhookDelivery, WebhookEndpoint
 from core.outbox import claim, release_expired_claims, retry_at
 from core.pagination import Page, keyset_page
@@ -68,6 +69,8 @@ MAX_DESCRIPTION_CHARS = 300
 MAX_ENDPOINTS_PER_TENANT = 20
 MAX_ERROR_CHARS = 500
 STATUSES = ("PENDING", "SENDING", "DELIVERED", "FAILED")
+# The ``outcome`` label of cc_webhook_deliveries_total for an attempt that left a delivery in a status.
+OUTCOMES = {"DELIVERED": "delivered", "PENDING": "retry", "FAILED": "gave_up"}
 
 
 # ------------------------------------------------------------------------------------ events
@@ -498,12 +501,14 @@ async def _record(state: Any, delivery_id: int, code: int | None, error: str | N
         d.last_response_code = code
         if error is None:
             d.status, d.delivered_at, d.last_error = "DELIVERED", now, None
-            return d.status
-        d.last_error = error[:MAX_ERROR_CHARS]
-        d.status = "FAILED" if permanent or d.attempts >= settings.webhook_max_attempts else "PENDING"
-        d.next_attempt_at = retry_at(now, settings.webhook_backoff_seconds, d.attempts)
-        log.warning("webhook delivery %s not delivered (attempt %s): %s", d.id, d.attempts, d.last_error)
-        return d.status
+        else:
+            d.last_error = error[:MAX_ERROR_CHARS]
+            d.status = "FAILED" if permanent or d.attempts >= settings.webhook_max_attempts else "PENDING"
+            d.next_attempt_at = retry_at(now, settings.webhook_backoff_seconds, d.attempts)
+            log.warning("webhook delivery %s not delivered (attempt %s): %s", d.id, d.attempts, d.last_error)
+        status, event = d.status, d.event_type
+    record_webhook_delivery(event, OUTCOMES[status])
+    return status
 
 
 async def _target(state: Any, delivery: WebhookDelivery) -> WebhookEndpoint | None:

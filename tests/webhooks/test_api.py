@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tests.test_observability import samples
 from tests.webhooks.conftest import QUEUED_AT_VETO, VETOED, Receiver
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
@@ -139,6 +140,7 @@ async def test_after_the_last_attempt_it_fails_and_redelivery_sends_the_same_eve
     api = wapi  # webhook_max_attempts = 4 in these tests
     made = await create(api, receiver.url)
     await share(api)
+    before = (await api.client.get("/metrics")).text
     receiver.statuses = [503, 503, 503, 503]
     for wait in (0, 60, 120, 240):
         api.clock.advance(seconds=wait)
@@ -148,6 +150,16 @@ async def test_after_the_last_attempt_it_fails_and_redelivery_sends_the_same_eve
     assert d["nextAttemptAt"] is None
     api.clock.advance(days=1)
     assert await deliver(api) == 0 and len(receiver.received) == 4  # given up
+    after = (await api.client.get("/metrics")).text
+
+    def delta(outcome: str) -> float:
+        key = (("event", "renewal.shared"), ("outcome", outcome))
+        return samples(after, "cc_webhook_deliveries_total").get(key, 0) - samples(
+            before, "cc_webhook_deliveries_total"
+        ).get(key, 0)
+
+    assert (delta("retry"), delta("gave_up"), delta("delivered")) == (3, 1, 0)
+    assert samples(after, "cc_webhook_failed")[()] == 1 and samples(after, "cc_webhook_backlog")[()] == 0
 
     failed = (await api.ok(DELIVERIES, {"status": "FAILED"}, **ADMIN))["webhookDeliveries"]
     assert failed["totalCount"] == 1
