@@ -32,7 +32,7 @@ from core import metrics, persisted
 from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, SystemClock
-from core.context import Context
+from core.context import Context, bind_context, session_info
 from core.cors import CorsMiddleware
 from core.db import make_engine, make_read_only, make_sessionmaker, use_autocommit
 from core.errors import (
@@ -104,7 +104,11 @@ class AppState:
         tenant: Tenant | None,
         request: Any = None,
         person: Person | None = None,
+        *,
+        bind: bool = True,
     ) -> Context:
+        """The context of ``principal`` in ``tenant`` on ``session``; with ``bind`` it becomes the
+        session's own (``core.context.context_of`` answers it to code holding only the session)."""
         plugins = tenant.enabled_plugins if tenant else frozenset(self.plugins.names)
         tenant_rows = await self.tenant_policy_rows(session, tenant) if tenant else ()
         authz = RequestAuthz(
@@ -115,7 +119,7 @@ class AppState:
         )
         locale = request_locale(person, tenant, request.headers.get("accept-language") if request else None)
         current_locale.set(locale)
-        return Context(
+        ctx = Context(
             state=self,
             session=session,
             principal=principal,
@@ -126,6 +130,9 @@ class AppState:
             person=person,
             locale=locale,
         )
+        if bind:
+            bind_context(session, ctx)
+        return ctx
 
 
 def create_state(
@@ -155,6 +162,7 @@ def create_state(
     from core.limits import schema_extensions
 
     state.schemas.extensions = lambda: schema_extensions(state)
+    state.sessionmaker.configure(info=session_info(state))
     return state
 
 

@@ -49,10 +49,10 @@ def _state(database_url: str | None):  # noqa: ANN202
     return create_state(_settings(database_url))
 
 
-def _upgrade(state) -> None:  # noqa: ANN001
+def _upgrade(state) -> list[str]:  # noqa: ANN001
     from core.migrate import upgrade
 
-    upgrade(state.settings.database_url, state.plugins)
+    return upgrade(state.settings.database_url, state.plugins)
 
 
 async def _dispose(state, coro):  # noqa: ANN001, ANN202
@@ -66,8 +66,13 @@ async def _dispose(state, coro):  # noqa: ANN001, ANN202
 def db_upgrade(database_url: DbUrl = None) -> None:
     """Apply every migration of core and all plugins."""
     state = _state(database_url)
-    _upgrade(state)
-    typer.echo("database is up to date")
+    applied = _upgrade(state)
+    for revision in applied:
+        typer.echo(f"applied {revision}")
+    if applied:
+        typer.echo(f"database upgraded: {len(applied)} revision(s) applied")
+    else:
+        typer.echo("database is up to date: nothing to apply")
 
 
 @db_app.command("revision")

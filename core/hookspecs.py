@@ -11,7 +11,8 @@ Two phases, in this order in the file:
 - **Start-up** hooks describe the plugin itself. They are called for every *loaded* plugin, whether or
   not a tenant enables it (once when the server starts, and again by tools such as the migrator): they
   must be cheap, deterministic and free of side effects. The loader calls ``cc_graph``,
-  ``cc_policies``, ``cc_migrations``, ``cc_jobs`` and ``cc_import_sections`` once to validate them;
+  ``cc_policies``, ``cc_migrations``, ``cc_jobs``, ``cc_import_sections`` and ``cc_events`` once to
+  validate them;
   ``cc_demo_data`` is called for every loaded plugin too, when the demo tenant is seeded.
 - **Per-request** hooks run inside a request (or job) and are called only for plugins enabled for the
   tenant in question (R-T3); they may be ``async``.
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from core.clock import Clock
     from core.context import Context
+    from core.events import EventSpec
     from core.jobs import JobContext
 
 PROJECT = "customer_center"
@@ -192,6 +194,20 @@ def cc_import_sections() -> Sequence[ImportSection]:
     ``tenant_id`` set explicitly: the importer's session is not tenant-bound. See docs/import-format.md.
 
     :returns: The sections; all plugins' sections apply in ascending ``order`` (core's tenants first).
+    """
+
+
+@hookspec
+def cc_events() -> Sequence[EventSpec]:
+    """Declare the domain events the plugin emits with ``ctx.emit``, with their payloads.
+
+    One declaration per event (``core.events.EventSpec``, conventionally the ``EVENTS`` of the
+    plugin's ``api.py``): names are ``object.verb`` in lower case, payload keys ``snake_case``. An
+    emitted payload of a declared event must have exactly the declared keys. The guide's event table
+    lists every declaration; webhooks and other consumers read the same catalogue
+    (``registry.events``). A name declared twice, or a malformed declaration, refuses the plugin.
+
+    :returns: The plugin's event declarations.
     """
 
 

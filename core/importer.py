@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import PERSON_ROLES
 from core.authz import PUBLIC_MAIL_DOMAINS
+from core.context import mark_import
 from core.cors import forget_tenant_origins, normalise_origins
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
@@ -196,6 +197,7 @@ async def import_data(session: AsyncSession, data: dict[str, Any], state: Any) -
             + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
             errors=errors[:200],
         )
+    mark_import(session)  # section applies emit with context_of(session, tenant_id), as the import
     now = state.clock.now()
     ids = await _apply_tenants(session, data.get("tenants", []), now, state.plugins.default_enabled())
     all_ids = {k: v for k, v in (await session.execute(select(Tenant.key, Tenant.id))).all()}

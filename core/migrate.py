@@ -34,8 +34,14 @@ def alembic_config(database_url: str, registry: Any) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, registry: Any, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(database_url, registry), revision)
+def upgrade(database_url: str, registry: Any, revision: str = "heads") -> list[str]:
+    """Apply migrations up to ``revision``; returns the revisions applied, each as "id message"
+    (empty when the database was up to date)."""
+    cfg = alembic_config(database_url, registry)
+    applied: list[str] = []
+    cfg.attributes["applied"] = applied
+    command.upgrade(cfg, revision)
+    return applied
 
 
 def revision(database_url: str, registry: Any, plugin: str | None, message: str) -> None:

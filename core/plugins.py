@@ -10,7 +10,8 @@ the problem when:
   arguments the spec does not provide (pluggy's validation);
 - a start-up hook returns something unusable: ``cc_graph`` (not a GraphContribution of strawberry
   types), ``cc_policies`` (missing file, malformed rows), ``cc_migrations`` (missing folder),
-  ``cc_jobs``/``cc_import_sections`` (wrong item types), ``cc_models`` (raises).
+  ``cc_jobs``/``cc_import_sections``/``cc_events`` (wrong item types), ``cc_models`` (raises), ``cc_events``
+  (a malformed declaration, or an event another plugin already declares).
 Failures are kept in ``registry.failures`` (source → reason): ``customer-center plugins list`` and
 ``serve`` print them, and the server runs on with the plugins that loaded.
 """
@@ -28,6 +29,7 @@ from typing import Any
 import pluggy
 
 from core import hookspecs
+from core.events import EventSpec, EventSpecError, catalogue
 from core.hookspecs import HOOK_VERSION, PROJECT, ImportSection, Job, PluginManifest
 
 ENTRY_POINT_GROUP = "customer_center.plugins"
@@ -53,6 +55,8 @@ class PluginRegistry:
     manifests: dict[str, PluginManifest] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    #: Every declared domain event by name: core's and each loaded plugin's (``cc_events``).
+    events: dict[str, EventSpec] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -152,7 +156,7 @@ def _probe(plugin: Any, name: str) -> None:
     folder = impl() if impl else None
     if folder is not None and not Path(folder).is_dir():
         raise PluginLoadError(f"{name}: cc_migrations returned {folder}, which is not a folder")
-    for hook, kind in (("cc_jobs", Job), ("cc_import_sections", ImportSection)):
+    for hook, kind in (("cc_jobs", Job), ("cc_import_sections", ImportSection), ("cc_events", EventSpec)):
         impl = getattr(plugin, hook, None)
         for item in (impl() if impl else None) or []:
             if not isinstance(item, kind):
@@ -208,4 +212,19 @@ def load_plugins(extra: list[Any] | None = None, *, entry_point_group: str = ENT
                 impl()
         except Exception as exc:
             registry.drop(name, f"{name}: models failed: {type(exc).__name__}: {exc}")
+    _collect_events(registry)
     return registry
+
+
+def _collect_events(registry: PluginRegistry) -> None:
+    """Core's events, then each plugin's; a plugin whose declarations clash or break the rules is dropped."""
+    from core.users import CORE_EVENTS
+
+    registry.events = catalogue(CORE_EVENTS)
+    for name in list(registry.manifests):  # in load order: the first to declare a name keeps it
+        impl = getattr(registry.plugin(name), "cc_events", None)
+        specs = list(impl() or []) if impl else []
+        try:
+            registry.events = catalogue([*registry.events.values(), *specs])
+        except EventSpecError as exc:
+            registry.drop(name, f"{name}: cc_events: {exc}")

@@ -13,6 +13,8 @@ What is here, by what a plugin needs it for:
   ``ctx.send_email``), ``object_roles`` (ask the plugin owning an object whether the caller can see it),
   ``Loader`` for batch loads, typed errors (``BadUserInput``, ``Forbidden``, ``NotFound``, ``Conflict``);
 - jobs: ``JobContext``, ``claim_once`` (idempotent units), ``queue_email``, ``people_with_role``;
+- events: ``EventSpec``/``event_spec`` (declare what you emit, ``cc_events``), ``context_of`` (the
+  context of an import section's or a job's session, to ``ctx.emit`` with);
 - GraphQL: ``MoneyType``/``Money``, ``Connection``/``connection``/``keyset_page`` (Relay pages with
   keyset pagination), ``secret_argument``/``secret_field`` (never audited);
 - shared rules: ``quantize``/``parse_amount`` (money per currency), ``add_months``/``add_years``,
@@ -31,12 +33,13 @@ from __future__ import annotations
 
 from core.calendar import add_months, add_years
 from core.clock import Clock
-from core.context import Context, queue_email
+from core.context import Context, context_of, queue_email
 from core.countries import check_payment_method, methods_offered
 from core.csvout import CsvWriter, csv_response
 from core.db import Base, TenantOwned
 from core.emails import normalise_email, parse_email
 from core.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound
+from core.events import EventSpec, event_spec
 from core.exchange import MissingExchangeRate, RateTable, rate_table, to_usd
 from core.hookspecs import (
     EMAIL,
@@ -105,6 +108,7 @@ __all__ = [
     "Conflict",
     "Connection",
     "Context",
+    "EventSpec",
     "CsvWriter",
     "Forbidden",
     "GraphContribution",
@@ -127,8 +131,10 @@ __all__ = [
     "check_payment_method",
     "claim_once",
     "connection",
+    "context_of",
     "csv_response",
     "download_route",
+    "event_spec",
     "grouped",
     "hookimpl",
     "keyset_page",

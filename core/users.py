@@ -23,6 +23,7 @@ from core.auth import ADMIN_ROLE, PERSON_ROLES, token_clock
 from core.context import Context
 from core.emails import normalise_email
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
+from core.events import event_spec
 from core.ids import from_global_id
 from core.models import Person, PersonRole
 
@@ -38,6 +39,20 @@ READMIT_ACTION = "readmit"
 
 # Domain event emitted by remove_person (payload in docs/writing-a-plugin.md §5).
 PERSON_REMOVED = "person.removed"
+CORE_EVENTS = (
+    event_spec(
+        PERSON_REMOVED,
+        "core",
+        "A tenant admin removed a person (`removeUser`, R-A3): after they are marked REMOVED, their roles "
+        "cleared and their tokens refused, before the commit. End whatever you granted to their email.",
+        ("person_id", "int", "the person's internal id"),
+        ("email", "str", "their email (lower case): the key of grants such as shares"),
+        ("removed_by", "str", "email of the admin who removed them"),
+        ("removed_at", "str", "ISO-8601 UTC datetime (the app clock)"),
+        every_plugin=True,
+    ),
+)
+"""The events core emits (core/events.py); each plugin declares its own with ``cc_events``."""
 
 
 def check_roles(roles: Iterable[str]) -> set[str]:
@@ -195,10 +210,10 @@ async def remove_person(ctx: Context, person_id: int | str) -> Person:
     person.tokens_revoked_at = token_clock()
     await ctx.session.flush()
     payload = {
-        "personId": person.id,
+        "person_id": person.id,
         "email": person.email,
-        "removedBy": ctx.principal.email,
-        "removedAt": ctx.now().isoformat(),
+        "removed_by": ctx.principal.email,
+        "removed_at": ctx.now().isoformat(),
     }
     # Every installed plugin, not only the enabled ones: a module switched off now keeps its rows and
     # would hand the old access back once switched on again and the person re-admitted.

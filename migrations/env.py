@@ -41,8 +41,16 @@ def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, AN
     return _table_owner().get(name) == only_plugin
 
 
+def _record_applied(*, ctx, step, heads, run_args) -> None:  # noqa: ANN001
+    """Keep each revision applied, so ``db upgrade`` can say what it did (core.migrate.upgrade)."""
+    applied = config.attributes.get("applied")
+    if applied is not None and step.is_upgrade:
+        applied.append(f"{step.up_revision_id} {step.up_revision.doc}".strip())
+
+
 def do_run(connection) -> None:  # noqa: ANN001
     context.configure(
+        on_version_apply=_record_applied,
         connection=connection,
         target_metadata=Base.metadata,
         include_object=include_object,

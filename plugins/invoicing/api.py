@@ -2,7 +2,8 @@
 
 - reads: an invoice's public view by number (:func:`get_invoice`);
 - payments made elsewhere: :func:`apply_payment` (support rewards, R-W9);
-- events: the names the plugin emits through ``ctx.emit`` (none yet) and those it handles.
+- events: :data:`EVENTS`, what the plugin emits through ``ctx.emit`` with each payload, and
+  :data:`HANDLED_EVENTS`, those it reacts to.
 
 Other plugins (rewards) never import invoicing models. Everything here works on a session already
 bound to the caller's tenant and takes part in the caller's transaction; it checks no permission, so
@@ -14,14 +15,104 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.events import event_spec
 
 # --------------------------------------------------------------------------------------------
 # Events
 # --------------------------------------------------------------------------------------------
-EVENTS: tuple[str, ...] = ()
-"""The events the plugin emits today: none."""
+INVOICE_CREATED = "invoice.created"
+INVOICE_IMPORTED = "invoice.imported"
+PAYMENT_CREATED = "payment.created"
+PAYMENT_IMPORTED = "payment.imported"
+
+_INVOICE_KEYS = (
+    ("invoice_id", "int", "the invoice's internal id (stable: the idempotency key)"),
+    ("number", "str", "the invoice number, e.g. INV-000001 (its public key)"),
+    ("source", "str", "what issued it: RENEWAL, SCHEDULE, USAGE, REBILL or IMPORT"),
+    ("currency", "str", "ISO-4217 code"),
+    ("total", "str", "decimal total including tax"),
+    ("balance", "str", "decimal amount still due"),
+    ("invoice_date", "str", "ISO date of the invoice"),
+    ("due_date", "str", "ISO date it is due (R-I4)"),
+    ("order_number", "str | null", "the order it bills"),
+    ("po_number", "str | null", "purchase order number"),
+    ("billing_email", "str", "who receives it"),
+)
+_PAYMENT_KEYS = (
+    ("payment_id", "int", "the payment's internal id (stable: the idempotency key)"),
+    ("number", "str", "the payment number, e.g. PAY-000001"),
+    ("method", "str", "CARD, WIRE, CHECK or REWARDS"),
+    ("currency", "str", "ISO-4217 code"),
+    ("amount", "str", "decimal amount"),
+    ("status", "str", "RECEIVED or SUCCEEDED (applied), PENDING (a wire notice), PROCESSING, FAILED (declined)"),
+    ("invoice_numbers", "list", "the invoices it is allocated to"),
+    ("actor_email", "str", "who recorded or made it"),
+)
+EVENTS = (
+    event_spec(
+        INVOICE_CREATED,
+        "invoicing",
+        "An invoice was issued (an accepted renewal, a billing schedule or usage job, a dispute's rebill), "
+        "after its lines and taxes are written and open credits applied, before the commit.",
+        *_INVOICE_KEYS,
+    ),
+    event_spec(
+        INVOICE_IMPORTED,
+        "invoicing",
+        "An import wrote an invoice (section `invoices`, new or existing), after its payments, in the "
+        "import's transaction.",
+        *_INVOICE_KEYS,
+    ),
+    event_spec(
+        PAYMENT_CREATED,
+        "invoicing",
+        "A payment was recorded: a customer's card payment or wire notice, a receipt billing support "
+        "recorded, a rewards redemption; after it is applied to its invoices, before the commit.",
+        *_PAYMENT_KEYS,
+    ),
+    event_spec(
+        PAYMENT_IMPORTED,
+        "invoicing",
+        "An import recorded a payment (a bank receipt, or a payment listed under an imported invoice), in "
+        "the import's transaction.",
+        *_PAYMENT_KEYS,
+    ),
+)
+"""Every event the invoicing plugin emits, with its payload (docs/writing-a-plugin.md §5)."""
+
+
+def invoice_payload(inv: Any) -> dict[str, Any]:
+    return {
+        "invoice_id": inv.id,
+        "number": inv.number,
+        "source": inv.source,
+        "currency": inv.currency,
+        "total": str(inv.total),
+        "balance": str(inv.balance),
+        "invoice_date": inv.invoice_date.isoformat(),
+        "due_date": inv.due_date.isoformat(),
+        "order_number": inv.order_number,
+        "po_number": inv.po_number,
+        "billing_email": inv.billing_email,
+    }
+
+
+def payment_payload(p: Any) -> dict[str, Any]:
+    return {
+        "payment_id": p.id,
+        "number": p.number,
+        "method": p.method,
+        "currency": p.currency,
+        "amount": str(p.amount),
+        "status": p.status,
+        "invoice_numbers": sorted(p.allocation or {}),
+        "actor_email": p.actor_email,
+    }
+
 
 HANDLED_EVENTS: tuple[str, ...] = ("renewal.accepted",)
 """The events the plugin handles: ``renewal.accepted`` (``plugins.renewals.api.RENEWAL_ACCEPTED``)

@@ -27,6 +27,7 @@ from core.models import Tenant
 from core.money import CURRENCIES, STORED_PLACES, fits_currency
 from plugins.invoicing import service as svc
 from plugins.invoicing.models import Invoice, Subscription, SubscriptionProduct, UsageRecord
+from plugins.invoicing.service.published import invoice_written
 
 SUBSCRIPTIONS, INVOICES, USAGE, BANK_RECEIPTS = "subscriptions", "invoices", "usage", "bankReceipts"
 NO_CAP = 10**12  # the invoicing sections have never capped their item count
@@ -348,6 +349,7 @@ async def apply_invoices(session: AsyncSession, tenant_ids: dict[str, int], item
                     method=p.method,
                 )
                 await _receive(session, receipt, f"{INVOICES}[{n}].payments[{j}]", now)
+            await invoice_written(session, inv)  # invoice.imported, new or existing
 
 
 # ---- usage ---------------------------------------------------------------------------------------

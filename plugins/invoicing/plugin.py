@@ -16,6 +16,13 @@ HERE = Path(__file__).resolve().parent
 
 
 @hookimpl
+def cc_events() -> Sequence[Any]:
+    from plugins.invoicing.api import EVENTS
+
+    return EVENTS
+
+
+@hookimpl
 def cc_migrations() -> Path:
     return HERE / "migrations"
 

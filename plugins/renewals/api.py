@@ -1,10 +1,13 @@
 """The renewals plugin's public API: the only renewals code other plugins (built-in or a reseller's)
 may import — never its models or service, whose shapes may change.
 
-- reads: a renewal's public view by support number (:func:`get_renewal`), a page of the renewals
-  matching a list's filters (:func:`renewals_matching`), a tenant's counts per list
-  (:func:`counts_by_list`) and its open renewals quoted to a person (:func:`open_support_numbers`);
-- events: the names the plugin emits through ``ctx.emit`` and their payloads (``cc_on_event``).
+- reads for a caller (authorized like the plugin's own fields): a renewal's public view by support
+  number (:func:`get_renewal`), a page of the renewals matching a list's filters (:func:`renewals_matching`);
+- reads over a tenant (no caller: jobs, reports): its renewals (:func:`tenant_renewals`), their
+  support numbers (:func:`support_numbers`), how many there are leaving some out
+  (:func:`count_renewals`, e.g. "renewals without an SLA"), counts per list (:func:`counts_by_list`)
+  and the open renewals quoted to a person (:func:`open_support_numbers`);
+- events: :data:`EVENTS`, what the plugin emits through ``ctx.emit`` with each payload (``cc_on_event``).
 
 The reads that take the request context authorize like the plugin's own fields: the caller sees what
 their relations to a renewal let them see (R-S2). The reads that take a session have no caller (jobs,
@@ -21,38 +24,103 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from core.events import event_spec
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from core.context import Context
 
 # --------------------------------------------------------------------------------------------
-# Events
+# Events (declared once, returned by the plugin's cc_events hook; core checks every payload)
 # --------------------------------------------------------------------------------------------
 RENEWAL_ACCEPTED = "renewal.accepted"
-"""An order accepted a renewal (checkout R-R4, multi-year acceptance R-R12, AutoRenew activation
-R-R10): once per renewal, after it is marked accepted and before the transaction commits; a handler
-raising an ``AppError`` vetoes the order. Invoicing creates the renewal's invoice from it.
-
-Payload: ``renewal_id`` (int, stable: the idempotency key), ``support_number``, ``order_number``,
-``currency``, ``amount`` (decimal string), ``payment_method`` (``CARD`` | ``PO`` | ``INVOICE`` |
-``POEF``), ``po_number`` (or null), ``billing_email``, ``quote_to_email``, ``accepted_by``,
-``accepted_at`` (ISO-8601 UTC), ``country`` (the tenant's, ISO 3166 alpha-2) and ``lines``, a list
-of ``{"product", "product_family", "amount"}`` whose amounts add up to ``amount``."""
-
 RENEWAL_CREATED = "renewal.created"
-"""Reserved, not emitted yet: the import created a renewal. Import sections get a session and the
-clock but no context to emit with (core.hookspecs.ImportSection.apply); this event is emitted once
-core gives them one. Payload: ``supportNumber``, ``tenantKey``, ``customer``, ``startDate`` and
-``endDate`` (ISO dates), ``currency``, ``amount`` (decimal string), ``quoteToEmail``,
-``salesRepEmail``, ``status``."""
-
 RENEWAL_IMPORTED = "renewal.imported"
-"""Reserved, not emitted yet: an import updated a renewal that already existed (same reason and
-payload as :data:`RENEWAL_CREATED`)."""
+RENEWAL_CHANGED = "renewal.changed"
 
-EVENTS = (RENEWAL_ACCEPTED,)
-"""The events the plugin emits today."""
+_RENEWAL_KEYS = (
+    ("renewal_id", "int", "the renewal's internal id (stable: the idempotency key)"),
+    ("support_number", "str", "the support contract number (the public key of a renewal)"),
+    ("customer", "str", "the customer's name on the quote"),
+    ("start_date", "str", "ISO date the support period starts"),
+    ("end_date", "str", "ISO date the support period ends"),
+    ("currency", "str", "ISO-4217 code"),
+    ("amount", "str", 'decimal amount of the renewal (e.g. "10000.00"); parse with Decimal'),
+    ("status", "str", "OPEN, MULTI_YEAR_PENDING, MULTI_YEAR_QUOTED, ACCEPTED or AUTO_RENEWED"),
+    ("auto_renew", "bool", "AutoRenew is on (R-R8)"),
+    ("payment_method", "str | null", "CARD, PO, INVOICE or POEF, when chosen"),
+    ("po_number", "str | null", "purchase order number"),
+    ("quote_to_email", "str", "the quote-to contact (the renewal's owner, R-S3)"),
+    ("sales_rep_email", "str", "the vendor's sales rep for the renewal"),
+)
+
+EVENTS = (
+    event_spec(
+        RENEWAL_ACCEPTED,
+        "renewals",
+        "An order accepted a renewal (checkout R-R4, multi-year acceptance R-R12, AutoRenew R-R10): once per "
+        "renewal, after it is marked accepted, before the commit; a handler raising an AppError vetoes the order. "
+        "Invoicing issues the renewal's invoice from it.",
+        ("renewal_id", "int", "the renewal's internal id (stable: the idempotency key)"),
+        ("support_number", "str", "the support contract number"),
+        ("order_number", "str", "order that accepted it, e.g. RO-0000042"),
+        ("currency", "str", "ISO-4217 code"),
+        ("amount", "str", "decimal amount accepted for this renewal; parse with Decimal"),
+        ("payment_method", "str", "CARD, PO, INVOICE or POEF"),
+        ("po_number", "str | null", "purchase order number"),
+        ("billing_email", "str", "billing contact of the order"),
+        ("quote_to_email", "str", "the renewal's quote-to contact"),
+        ("accepted_by", "str", "email of the person (or system actor) who placed the order"),
+        ("accepted_at", "str", "ISO-8601 UTC datetime"),
+        ("country", "str", "the tenant's country (ISO 3166 alpha-2)"),
+        ("lines", "list", '{"product", "product_family", "amount"} per contract line; amounts add up to amount'),
+    ),
+    event_spec(
+        RENEWAL_CREATED,
+        "renewals",
+        "An import created a renewal (the vendor's order data is where renewals come from): once per new "
+        "support number, after its row and lines are written, in the import's transaction.",
+        *_RENEWAL_KEYS,
+    ),
+    event_spec(
+        RENEWAL_IMPORTED,
+        "renewals",
+        "An import wrote a renewal that already existed (each import of it again, changed or not), after "
+        "its row and lines are written, in the import's transaction.",
+        *_RENEWAL_KEYS,
+    ),
+    event_spec(
+        RENEWAL_CHANGED,
+        "renewals",
+        "A person edited an open renewal (`updateRenewal`: reference, billing, payment method, PO, AutoRenew; "
+        "`updateRenewalQuoteTo`: the quote-to contact, R-R15), after the change, before the commit.",
+        *_RENEWAL_KEYS,
+        ("changed", "list", "the names of the payload keys whose values changed (may be empty)"),
+        ("changed_by", "str", "email of the person who made the change"),
+    ),
+)
+"""Every event the renewals plugin emits, with its payload (docs/writing-a-plugin.md §5)."""
+
+
+def renewal_payload(r: Any) -> dict[str, Any]:
+    """The common keys of renewal.created/imported/changed for a renewal row."""
+    return {
+        "renewal_id": r.id,
+        "support_number": r.support_number,
+        "customer": r.customer,
+        "start_date": r.start_date.isoformat(),
+        "end_date": r.end_date.isoformat(),
+        "currency": r.currency,
+        "amount": str(r.amount),
+        "status": r.status,
+        "auto_renew": bool(r.auto_renew),
+        "payment_method": r.payment_method,
+        "po_number": r.po_number,
+        "quote_to_email": r.quote_to_email,
+        "sales_rep_email": r.sales_rep_email,
+    }
+
 
 # --------------------------------------------------------------------------------------------
 # Views
@@ -180,6 +248,83 @@ async def counts_by_list(session: AsyncSession, tenant_id: int, today: date) -> 
         )
     ).one()
     return {name: int(n) for name, n in zip(LISTS, row, strict=True)}
+
+
+def _tenant_renewals(tenant_id: int, today: date, list_name: str | None) -> Any:
+    from sqlalchemy import select
+
+    from plugins.renewals import service as svc
+    from plugins.renewals.models import Renewal
+
+    stmt = select(Renewal).where(Renewal.tenant_id == tenant_id).execution_options(skip_tenant_filter=True)
+    if list_name is not None:
+        if list_name not in LISTS:
+            from core.errors import BadUserInput
+
+            raise BadUserInput(f"list must be one of {', '.join(LISTS)}", field="list")
+        stmt = stmt.where(svc.list_clause(list_name, today))
+    return stmt
+
+
+async def tenant_renewals(
+    session: AsyncSession,
+    tenant_id: int,
+    today: date,
+    *,
+    list_name: str | None = None,
+    support_numbers: Sequence[str] | None = None,
+) -> list[RenewalView]:
+    """The tenant's renewals (those of one list on ``today``, or with the given support numbers),
+    soonest start first, with their lines. Two statements."""
+    from sqlalchemy import select
+
+    from plugins.renewals.models import Renewal, RenewalLine
+
+    stmt = _tenant_renewals(tenant_id, today, list_name).order_by(Renewal.start_date, Renewal.support_number)
+    if support_numbers is not None:
+        stmt = stmt.where(Renewal.support_number.in_(list(support_numbers)))
+    rows = list((await session.execute(stmt)).scalars())
+    lines: dict[int, list[Any]] = {r.id: [] for r in rows}
+    if rows:
+        found = await session.execute(
+            select(RenewalLine)
+            .where(RenewalLine.tenant_id == tenant_id, RenewalLine.renewal_id.in_(list(lines)))
+            .order_by(RenewalLine.renewal_id, RenewalLine.line_no)
+            .execution_options(skip_tenant_filter=True)
+        )
+        for line in found.scalars():
+            lines[line.renewal_id].append(line)
+    return [_view(r, lines[r.id], today) for r in rows]
+
+
+async def support_numbers(
+    session: AsyncSession, tenant_id: int, today: date, *, list_name: str | None = None
+) -> list[str]:
+    """The support numbers of the tenant's renewals (of one list on ``today``), sorted. One statement."""
+    from plugins.renewals.models import Renewal
+
+    stmt = _tenant_renewals(tenant_id, today, list_name).with_only_columns(Renewal.support_number)
+    return sorted((await session.execute(stmt.order_by(None))).scalars())
+
+
+async def count_renewals(
+    session: AsyncSession,
+    tenant_id: int,
+    today: date,
+    *,
+    list_name: str | None = None,
+    excluding: Sequence[str] = (),
+) -> int:
+    """How many of the tenant's renewals (of one list on ``today``) have a support number not in
+    ``excluding`` — e.g. the pending renewals a plugin has no row for yet. One statement."""
+    from sqlalchemy import func
+
+    from plugins.renewals.models import Renewal
+
+    stmt = _tenant_renewals(tenant_id, today, list_name).with_only_columns(func.count())
+    if excluding:
+        stmt = stmt.where(Renewal.support_number.not_in(list(excluding)))
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def open_support_numbers(session: AsyncSession, tenant_id: int, quote_to_email: str) -> list[str]:

@@ -16,10 +16,12 @@ from pydantic import AfterValidator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.context import context_of
 from core.hookspecs import ImportSection
 from core.importing import Amount, Currency, DecimalValue, Email, ImportItem, IsoDate, text, validate_items
 from core.money import CURRENCIES
 from plugins.renewals import service as svc
+from plugins.renewals.api import RENEWAL_CREATED, RENEWAL_IMPORTED, renewal_payload
 from plugins.renewals.models import Renewal, RenewalLine
 
 SECTION = "renewals"
@@ -132,6 +134,7 @@ async def apply(session: AsyncSession, tenant_ids: dict[str, int], items: list[d
                 .execution_options(skip_tenant_filter=True)
             )
         ).scalar_one_or_none()
+        created = renewal is None
         if renewal is None:
             renewal = Renewal(tenant_id=tenant_id, support_number=sn, last_updated_by="import", status=svc.OPEN)
             session.add(renewal)
@@ -198,6 +201,10 @@ async def apply(session: AsyncSession, tenant_ids: dict[str, int], items: list[d
             line.amount = data.amount
         for stale in existing.values():
             await session.delete(stale)
+        await session.flush()
+        # The import's context for this tenant: handlers run in the import's transaction.
+        ctx = await context_of(session, tenant_id)
+        await ctx.emit(RENEWAL_CREATED if created else RENEWAL_IMPORTED, renewal_payload(renewal))
     await session.flush()
 
 

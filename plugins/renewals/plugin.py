@@ -18,6 +18,13 @@ HERE = Path(__file__).resolve().parent
 
 
 @hookimpl
+def cc_events() -> Sequence[Any]:
+    from plugins.renewals.api import EVENTS
+
+    return EVENTS
+
+
+@hookimpl
 def cc_models() -> None:
     from plugins.renewals import models  # noqa: F401
 

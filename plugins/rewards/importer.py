@@ -16,9 +16,11 @@ from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.context import context_of
 from core.hookspecs import ImportSection
 from core.importing import Amount, Currency, ImportItem, IsoDate, text, validate_items
 from core.models import Tenant
+from plugins.rewards.api import REWARDS_ACCOUNT_CREATED, REWARDS_ACCOUNT_IMPORTED, account_payload
 from plugins.rewards.models import CloudUsage, RewardAccount
 from plugins.rewards.service import USAGE_CATEGORIES
 
@@ -102,6 +104,7 @@ async def apply_accounts(session: AsyncSession, ids: dict[str, int], items: list
         account = (
             await session.execute(select(RewardAccount).where(RewardAccount.tenant_id == tenant_id))
         ).scalar_one_or_none()
+        created = account is None
         if account is None:
             account = RewardAccount(tenant_id=tenant_id)
             session.add(account)
@@ -115,6 +118,9 @@ async def apply_accounts(session: AsyncSession, ids: dict[str, int], items: list
         account.service_start = item.serviceStart
         account.service_end = item.serviceEnd
         account.updated_at = clock.now()
+        await session.flush()
+        ctx = await context_of(session, tenant_id)  # the import's context in this tenant
+        await ctx.emit(REWARDS_ACCOUNT_CREATED if created else REWARDS_ACCOUNT_IMPORTED, account_payload(account))
     await session.flush()
 
 

@@ -21,6 +21,13 @@ HERE = Path(__file__).resolve().parent
 
 
 @hookimpl
+def cc_events() -> Sequence[Any]:
+    from plugins.rewards.api import EVENTS
+
+    return EVENTS
+
+
+@hookimpl
 def cc_migrations() -> Path:
     return HERE / "migrations"
 

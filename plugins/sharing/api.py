@@ -16,14 +16,52 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-RENEWAL_SHARED: Final = "renewal.shared"
-"""A renewal was shared with people, or their share's role changed by sharing again (R-S1).
-Payload: ``{"supportNumber": str, "emails": [str, ...], "role": "PARTICIPANT" | "VIEWER"}`` — every
-person of the request, lower-cased, new shares and re-shares alike."""
+from core.events import event_spec
 
+RENEWAL_SHARED: Final = "renewal.shared"
+RENEWAL_SHARE_CHANGED: Final = "renewal.share_changed"
 RENEWAL_UNSHARED: Final = "renewal.unshared"
-"""One person's share of a renewal ended: revoked (R-S5), or the person was removed from the
-organisation (R-A3). Payload: ``{"supportNumber": str, "email": str}``."""
+SHARE_IMPORTED: Final = "share.imported"
+
+EVENTS = (
+    event_spec(
+        RENEWAL_SHARED,
+        "sharing",
+        "A renewal was shared with people, or re-shared with a new role (`shareRenewal`, R-S1): after the "
+        "shares are written, before the commit.",
+        ("support_number", "str", "the renewal shared"),
+        ("emails", "list", "every person of the request, lower case, new shares and re-shares alike"),
+        ("role", "str", "PARTICIPANT or VIEWER"),
+        ("shared_by", "str", "email of the person who shared it"),
+    ),
+    event_spec(
+        RENEWAL_SHARE_CHANGED,
+        "sharing",
+        "The role of one person's share of a renewal changed (`changeRenewalShareRole`), before the commit.",
+        ("support_number", "str", "the renewal"),
+        ("email", "str", "the person the renewal is shared with"),
+        ("role", "str", "the new role: PARTICIPANT or VIEWER"),
+        ("changed_by", "str", "email of the person who changed it"),
+    ),
+    event_spec(
+        RENEWAL_UNSHARED,
+        "sharing",
+        "One person's share of a renewal ended: revoked (R-S5), or the person was removed (R-A3).",
+        ("support_number", "str", "the renewal"),
+        ("email", "str", "the person who no longer has the share"),
+    ),
+    event_spec(
+        SHARE_IMPORTED,
+        "sharing",
+        "An import wrote a share (section `shares`): once per item, new or existing, in the import's transaction.",
+        ("object_type", "str", "renewal or billing_dashboard"),
+        ("support_number", "str | null", "the renewal shared; null for the billing dashboard"),
+        ("email", "str", "the person it is shared with"),
+        ("role", "str", "the share's role"),
+        ("created", "bool", "true when the import created the share, false when it existed"),
+    ),
+)
+"""Every event the sharing plugin emits, with its payload (docs/writing-a-plugin.md §5)."""
 
 
 @dataclass(frozen=True)

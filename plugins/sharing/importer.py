@@ -15,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz import same_domain
+from core.context import context_of
 from core.emails import parse_email
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
 from core.importing import Email, ImportItem, validate_items
 from core.models import ObjectGrant, Person, TenantDomain
 from plugins.sharing import service
+from plugins.sharing.api import SHARE_IMPORTED
 
 SECTION_KEY = "shares"
 OBJECTS = ("renewal", "billing_dashboard")
@@ -132,6 +134,7 @@ async def apply(session: AsyncSession, tenant_ids: dict[str, int], items: list[d
         )
         role = item["role"] if renewal else service.BILLING_DASHBOARD_ROLE
         grant = existing.get(key)
+        created = grant is None
         if grant is None:
             grant = existing[key] = ObjectGrant(
                 tenant_id=key[0],
@@ -145,6 +148,9 @@ async def apply(session: AsyncSession, tenant_ids: dict[str, int], items: list[d
             session.add(grant)
         elif grant.role != role:
             grant.role = role
+        ctx = await context_of(session, key[0])  # the import's context in this tenant
+        payload = {"object_type": key[1], "support_number": key[2] if renewal else None, "email": key[3]}
+        await ctx.emit(SHARE_IMPORTED, {**payload, "role": role, "created": created})
     await session.flush()
 
 

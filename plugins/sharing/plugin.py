@@ -21,6 +21,13 @@ HERE = Path(__file__).resolve().parent
 
 
 @hookimpl
+def cc_events() -> Sequence[Any]:
+    from plugins.sharing.api import EVENTS
+
+    return EVENTS
+
+
+@hookimpl
 def cc_models() -> None:
     from plugins.sharing import models  # noqa: F401
 

@@ -37,8 +37,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import models as core_models
-from core.db import Base, make_engine, make_sessionmaker, tenant_session
+from core.app import create_state
+from core.db import Base, make_engine, tenant_session
 from core.errors import AppError
+from core.settings import Settings
 from plugins.invoicing import models as m
 from plugins.invoicing import service as svc
 from plugins.invoicing.gateway import TestGateway
@@ -177,10 +179,12 @@ async def books(session: AsyncSession, gateway: TestGateway) -> None:  # noqa: C
 
 async def scenario(ops: list[tuple]) -> None:
     folder = Path(tempfile.mkdtemp(prefix="cc-ledger-"))
-    engine = make_engine(f"sqlite+aiosqlite:///{folder / 'ledger.db'}")
+    url = f"sqlite+aiosqlite:///{folder / 'ledger.db'}"
+    engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
-    maker = make_sessionmaker(engine)
+    # The server's sessionmaker: the ledger publishes its events through context_of(session).
+    maker = create_state(Settings(database_url=url), engine=engine).sessionmaker
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
     gateway = TestGateway()
     async with maker() as session, session.begin():

@@ -35,6 +35,7 @@ EXPORTS = {
     "downloads": ("ROUTES",),
     "demo": ("add_demo_data",),
     "graph": ("Query", "Mutation", "TYPES"),
+    "api": ("EVENTS",),
 }
 # A module name a plugin may use beside the contract's (a section inside service/ or graph/ is free).
 ALLOWED_TOP_LEVEL = (

@@ -82,6 +82,10 @@ def _run(*args: str) -> tuple[int, str]:
 def test_cli_plugins_list_enable_disable(cli_db, tmp_path):
     code, out = _run("db", "upgrade", "--database-url", cli_db)
     assert code == 0, out
+    # db upgrade says what it applied: the plugin's own revision among them (issue 23)
+    assert "applied ed40d9e3a3dc reseller_margin tables" in out and "revision(s) applied" in out
+    code, again = _run("db", "upgrade", "--database-url", cli_db)
+    assert code == 0 and "applied" not in again.replace("nothing to apply", "") and "nothing to apply" in again
     path = cli_db.split("///", 1)[1]
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}

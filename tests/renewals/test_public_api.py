@@ -90,4 +90,9 @@ async def test_counts_and_open_renewals_of_a_tenant_without_a_caller(two_tenants
 
 def test_event_names():
     assert renewals_api.RENEWAL_ACCEPTED == "renewal.accepted"
-    assert renewals_api.EVENTS == (renewals_api.RENEWAL_ACCEPTED,)  # created/imported are reserved, not emitted
+    assert {e.name for e in renewals_api.EVENTS} == {
+        "renewal.accepted",
+        "renewal.created",
+        "renewal.imported",
+        "renewal.changed",
+    }

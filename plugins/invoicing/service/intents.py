@@ -22,6 +22,7 @@ from core.exchange import rate_table
 from plugins.invoicing.gateway import GatewayError
 from plugins.invoicing.models import Invoice, Payment, PaymentIntent, PaymentMethod
 from plugins.invoicing.service.payments import Begin, PayRequest, _load_for_payment, check_method_rules
+from plugins.invoicing.service.published import payment_recorded
 from plugins.invoicing.service.refunds import settle_payment
 from plugins.invoicing.service.rules import ZERO, _lock, next_number
 
@@ -347,6 +348,7 @@ async def settle_intent(session: AsyncSession, intent_id: int, result: Any, now:
         if inv.intent_id == intent.id:
             inv.intent_id = None
     await session.flush()
+    await payment_recorded(session, payment)
     return payment
 
 

@@ -16,6 +16,7 @@ from core.errors import BadUserInput
 from core.money import CURRENCIES, quantize
 from plugins.invoicing.models import BillingProfile, Invoice, InvoiceLine
 from plugins.invoicing.service.ledger import apply_open_credits
+from plugins.invoicing.service.published import invoice_written
 from plugins.invoicing.service.reads import status_filter
 from plugins.invoicing.service.rules import (
     ZERO,
@@ -175,6 +176,8 @@ async def create_invoice(
         )
     if apply_credits:
         await apply_open_credits(session, inv.currency, now)
+    if spec.source != "IMPORT":  # the import publishes invoice.imported once the item is written
+        await invoice_written(session, inv)
     return inv
 
 

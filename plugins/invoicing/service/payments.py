@@ -25,6 +25,7 @@ from core.money import parse_amount
 from plugins.invoicing.gateway import get_gateway
 from plugins.invoicing.models import Invoice, Payment
 from plugins.invoicing.service.ledger import payable
+from plugins.invoicing.service.published import payment_recorded
 from plugins.invoicing.service.reads import invoices_by_numbers
 from plugins.invoicing.service.rules import (
     MAX_INVOICES_PER_PAYMENT,
@@ -207,6 +208,7 @@ async def notify_wire(session: AsyncSession, req: PayRequest, actor: str, now: d
         inv.pending_total += allocation[inv.number]
     session.add(payment)
     await session.flush()
+    await payment_recorded(session, payment)
     return payment
 
 

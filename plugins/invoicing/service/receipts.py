@@ -19,6 +19,7 @@ from core.money import CURRENCIES, parse_amount, quantize
 from plugins.invoicing.models import Invoice, Payment
 from plugins.invoicing.service.ledger import payable
 from plugins.invoicing.service.payments import PayItem, PaymentOutcome, _load_for_payment, payment_outcome
+from plugins.invoicing.service.published import payment_recorded
 from plugins.invoicing.service.refunds import settle_payment
 from plugins.invoicing.service.rules import (
     MAX_INVOICES_PER_PAYMENT,
@@ -183,6 +184,7 @@ async def _receive(
     session.add(payment)
     await session.flush()
     await settle_payment(session, payment, now)
+    await payment_recorded(session, payment)
     return payment
 
 
@@ -345,6 +347,7 @@ async def pay_with_external(
     session.add(payment)
     await session.flush()
     await settle_payment(session, payment, now)
+    await payment_recorded(session, payment)
     return inv
 
 

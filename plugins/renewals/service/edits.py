@@ -8,6 +8,7 @@ from core.context import Context
 from core.emails import normalise_email
 from core.errors import BadUserInput, Conflict
 from core.exchange import rate_table
+from plugins.renewals.api import RENEWAL_CHANGED, renewal_payload
 from plugins.renewals.models import Renewal
 from plugins.renewals.service.inputs import (
     BillingDetails,
@@ -34,6 +35,13 @@ from plugins.renewals.service.visibility import authorize
 # --------------------------------------------------------------------------------------------
 # Edits (R-R8, R-R9, R-R15, R-R16)
 # --------------------------------------------------------------------------------------------
+async def emit_changed(ctx: Context, renewal: Renewal, before: dict) -> None:
+    """``renewal.changed`` after an edit, naming the payload keys whose values changed."""
+    after = renewal_payload(renewal)
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    await ctx.emit(RENEWAL_CHANGED, {**after, "changed": changed, "changed_by": ctx.principal.email})
+
+
 def touch(ctx: Context, renewal: Renewal) -> None:
     """Record who changed the renewal last (R-R19 "last updated by")."""
     renewal.last_updated_by = ctx.principal.email
@@ -73,6 +81,7 @@ async def update_renewal(
     """Edit a pending or future renewal until it locks (R-R8, R-R9, R-R16)."""
     renewal = await authorize(ctx, support_number, "edit", for_update=True)
     require_editable(ctx, renewal)
+    before = renewal_payload(renewal)
     if customer_reference is not None:
         renewal.customer_reference = check_text(customer_reference, "customerReference", MAX_REFERENCE_CHARS)
     if billing is not None:
@@ -99,6 +108,7 @@ async def update_renewal(
         raise BadUserInput("An AutoRenew renewal paid by PO needs a PO number", field="poNumber")
     touch(ctx, renewal)
     await ctx.session.flush()
+    await emit_changed(ctx, renewal, before)
     return renewal
 
 
@@ -115,6 +125,7 @@ async def update_quote_to(
     """R-R15: new quote-to contact in the owner's domain (R-S3); ownership moves to them."""
     renewal = await authorize(ctx, support_number, "edit", for_update=True)
     require_editable(ctx, renewal)
+    before = renewal_payload(renewal)
     new_email = normalise_email(email, "email")
     if ctx.tenant is None:
         raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
@@ -134,4 +145,5 @@ async def update_quote_to(
         tenant_id=renewal.tenant_id,
     )
     await ctx.session.flush()
+    await emit_changed(ctx, renewal, before)
     return renewal

@@ -8,7 +8,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.context import context_of
 from core.money import ZERO
+from plugins.rewards.api import REWARDS_DEPOSIT_CREATED, REWARDS_DEPOSIT_EXPIRED, deposit_payload
 from plugins.rewards.models import CloudUsage, RewardActivity, RewardLot
 from plugins.rewards.service.constants import ACCRUAL, EXPIRY
 from plugins.rewards.service.queries import _ledger_balance, _locked_lots, get_account, mine
@@ -83,6 +85,7 @@ async def accrue_month(session: AsyncSession, tenant_id: int, period: date, now:
         )
         session.add(lot)
         await session.flush()
+        await (await context_of(session, tenant_id)).emit(REWARDS_DEPOSIT_CREATED, deposit_payload(lot))
         balance += amount
         session.add(
             RewardActivity(
@@ -133,5 +136,7 @@ async def expire_lots(session: AsyncSession, tenant_id: int, today: date, now: d
                     created_at=now,
                 )
             )
+        payload = {**deposit_payload(lot), "expired_amount": str(lost)}
+        await (await context_of(session, tenant_id)).emit(REWARDS_DEPOSIT_EXPIRED, payload)
     await session.flush()
     return len(lots)

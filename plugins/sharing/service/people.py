@@ -32,7 +32,7 @@ async def forget_person(ctx: Context, email: str) -> int:
     await ctx.session.flush()
     for grant in grants:
         if grant.object_type == RENEWAL_OBJECT:
-            await ctx.emit(RENEWAL_UNSHARED, {"supportNumber": grant.object_id, "email": grant.grantee_email})
+            await ctx.emit(RENEWAL_UNSHARED, {"support_number": grant.object_id, "email": grant.grantee_email})
     return len(grants)
 
 

@@ -13,7 +13,7 @@ from core.context import Context
 from core.errors import Conflict, NotFound
 from core.models import ObjectGrant, Person
 from core.pagination import keyset_page
-from plugins.sharing.api import RENEWAL_SHARED, RENEWAL_UNSHARED
+from plugins.sharing.api import RENEWAL_SHARE_CHANGED, RENEWAL_SHARED, RENEWAL_UNSHARED
 from plugins.sharing.service.common import PARTICIPANT, RENEWAL_OBJECT, RENEWAL_SHARED_KIND, SHARE_ACTION, Page, _flush
 from plugins.sharing.service.share_lists import get_share_list
 from plugins.sharing.service.validation import check_share_role, share_targets
@@ -137,7 +137,8 @@ async def share_renewal(
         )
         ctx.send_email(email, subject, body, kind=RENEWAL_SHARED_KIND)
         ctx.post_message(email, subject, body, kind=RENEWAL_SHARED_KIND)
-    await ctx.emit(RENEWAL_SHARED, {"supportNumber": support_number, "emails": list(targets.emails), "role": role})
+    payload = {"support_number": support_number, "emails": list(targets.emails), "role": role}
+    await ctx.emit(RENEWAL_SHARED, {**payload, "shared_by": ctx.principal.email})
     return grants
 
 
@@ -156,6 +157,8 @@ async def change_share_role(ctx: Context, share_id: int, role: str) -> ObjectGra
     grant.role = role
     grant.granted_by = ctx.principal.email
     await ctx.session.flush()
+    payload = {"support_number": grant.object_id, "email": grant.grantee_email, "role": role}
+    await ctx.emit(RENEWAL_SHARE_CHANGED, {**payload, "changed_by": ctx.principal.email})
     return grant
 
 
@@ -166,7 +169,7 @@ async def revoke_renewal_share(ctx: Context, share_id: int) -> ObjectGrant:
     await authorize_renewal_share(ctx, grant.object_id)
     await ctx.session.delete(grant)
     await ctx.session.flush()
-    await ctx.emit(RENEWAL_UNSHARED, {"supportNumber": grant.object_id, "email": grant.grantee_email})
+    await ctx.emit(RENEWAL_UNSHARED, {"support_number": grant.object_id, "email": grant.grantee_email})
     return grant
 
 
