@@ -81,7 +81,12 @@ async def test_a_delivery_arrives_signed_and_verifiable(wapi, receiver: Receiver
     assert not verify(secret, got.headers["CC-Signature"], got.body, now=now + 301)  # replayed later
     body = got.json()
     assert body["type"] == "renewal.shared" and body["tenant"] == "acme"
-    assert body["data"] == {"supportNumber": "SN-1", "emails": ["plain@acme.com"], "role": "PARTICIPANT"}
+    assert body["data"] == {
+        "support_number": "SN-1",
+        "emails": ["plain@acme.com"],
+        "role": "PARTICIPANT",
+        "shared_by": "tech@acme.com",
+    }
     assert got.headers["CC-Event-Id"] == body["id"] and body["id"].startswith("evt_")
     assert got.headers["CC-Event-Type"] == "renewal.shared"
     assert got.headers["Content-Type"] == "application/json" and got.path == "/hooks"
@@ -201,7 +206,7 @@ async def test_a_tenant_never_receives_another_tenants_events(wapi, receivers):
     await share(api, "fin@globex.com", "SN-9", "tech@globex.com")  # in globex
     assert await deliver(api) == 2
     assert [r.json()["tenant"] for r in acme_rx.received] == ["acme"]
-    assert [r.json()["data"]["supportNumber"] for r in globex_rx.received] == ["SN-9"]
+    assert [r.json()["data"]["support_number"] for r in globex_rx.received] == ["SN-9"]
 
     # Globex's admin sees and touches nothing of Acme's.
     listed = (await api.ok(ENDPOINTS, as_="admin@globex.com"))["webhookEndpoints"]
