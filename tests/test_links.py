@@ -167,3 +167,28 @@ async def test_public_base_url_setting(templates, smtp_server):
     finally:
         await client.aclose()
         await api.state.engine.dispose()
+
+
+async def test_invoicing_downloads_are_signed_links_too(two_tenants):
+    """The invoice document, the invoice list and payment history CSVs (R-I2) and a tenant's own
+    invoices only."""
+    from tests.invoicing.test_api import invoice
+    from tests.invoicing.test_api import load as load_invoices
+
+    api = two_tenants
+    await load_invoices(api, invoice("INV-A1", "100.00"), invoice("INV-G1", "100.00", tenant="globex"))
+    fin = {"as_": "fin@acme.com"}
+    q = """{ invoicingDownloads(status: OPEN) { invoicesCsvUrl paymentsCsvUrl }
+             invoice(number: "INV-A1") { documentUrl } }"""
+    data = await api.ok(q, **fin)
+    links = data["invoicingDownloads"]
+    assert link_path(links["invoicesCsvUrl"]) == "/invoicing/invoices.csv?status=OPEN"
+    assert link_path(links["paymentsCsvUrl"]) == "/invoicing/payments.csv"
+    csv = await anonymous_get(api, links["invoicesCsvUrl"])
+    assert csv.status_code == 200 and "INV-A1" in csv.text and "INV-G1" not in csv.text
+    assert (await anonymous_get(api, links["paymentsCsvUrl"])).status_code == 200
+    doc = await anonymous_get(api, data["invoice"]["documentUrl"])
+    assert doc.status_code == 200 and "INV-A1" in doc.text
+    assert (await anonymous_get(api, data["invoice"]["documentUrl"].replace("INV-A1", "INV-G1"))).status_code == 403
+    # who may not see invoices gets no link
+    assert await api.code("{ invoicingDownloads { paymentsCsvUrl } }", as_="plain@acme.com") == "FORBIDDEN"

@@ -19,6 +19,7 @@ from plugins.invoicing.graph.types import (
     InvoiceLineType,
     InvoiceStatus,
     InvoiceType,
+    InvoicingDownloads,
     PaymentType,
     RefundStatus,
     RefundType,
@@ -50,6 +51,13 @@ class Query:
             for node, lines in zip(nodes, loaded, strict=True):
                 node.page_lines = InvoiceLineType.list_of(lines, node.currency)
         return connection(nodes, page, total, cursors)
+
+    @strawberry.field(description="Download links for the invoice list and the payment history (R-I2).")
+    async def invoicing_downloads(
+        self, info: Info[Context, None], status: InvoiceStatus | None = None
+    ) -> InvoicingDownloads:
+        invoices, payments = svc.download_paths(info.context, status.value if status else None)
+        return InvoicingDownloads(invoices_csv_url=invoices, payments_csv_url=payments)
 
     @strawberry.field(description="How many invoices are overdue, open and closed (R-I1).")
     async def invoice_counts(self, info: Info[Context, None]) -> InvoiceCounts:

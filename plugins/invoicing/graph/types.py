@@ -538,6 +538,12 @@ class PoChangeRequestType(Node):
         )
 
 
+@strawberry.type(description="Downloads of the invoice list and the payment history (R-I2).")
+class InvoicingDownloads:
+    invoices_csv_url: str = link_field("The invoices as CSV, of the status asked for or all (R-I2).")
+    payments_csv_url: str = link_field("The payment history as CSV (R-I2).")
+
+
 @strawberry.type
 class InvoiceCounts:
     overdue: int

@@ -104,6 +104,7 @@ from plugins.invoicing.service.reads import (
     Page,
     applied_for,
     credit_list,
+    download_paths,
     find_invoice,
     find_subscription,
     invoice_counts,
@@ -199,6 +200,7 @@ from plugins.invoicing.service.schedules import (
 
 __all__ = [
     "credits_by_ids",
+    "download_paths",
     "disputes_by_ids",
     "invoice_lines_by_ids",
     "invoices_by_ids",

@@ -105,6 +105,13 @@ async def invoice_page(ctx: Context, status: str | None, *, first: int | None, a
     )
 
 
+def download_paths(ctx: Context, status: str | None) -> tuple[str, str]:
+    """The invoice list (optionally of one status) and payment history CSVs (R-I2), as routes."""
+    _may_view(ctx)
+    invoices = f"/invoicing/invoices.csv?status={status}" if status else "/invoicing/invoices.csv"
+    return invoices, "/invoicing/payments.csv"
+
+
 async def invoice_counts(ctx: Context) -> dict[str, int]:
     """How many invoices have each status (R-I1), by status."""
     _may_view(ctx)
