@@ -24,6 +24,7 @@ class Renewal(TenantOwned, Base):
         Index("ix_renewal_renewals_quote_to", "tenant_id", "quote_to_email"),
         Index("ix_renewal_renewals_rep", "sales_rep_email"),
         Index("ix_renewal_renewals_start", "tenant_id", "start_date"),
+        Index("ix_renewal_renewals_rep_queue", "sales_rep_email", "start_date", "id"),  # a rep's queue, any tenant
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,6 +133,7 @@ class RenewalRequest(TenantOwned, Base):
     """A message from a customer to the renewal's sales rep: assistance (R-R13) or multi-year (R-R12)."""
 
     __tablename__ = "renewal_requests"
+    __table_args__ = (Index("ix_renewal_requests_queue", "kind", "created_at", "id"),)  # reps' queues, oldest first
 
     id: Mapped[int] = mapped_column(primary_key=True)
     renewal_id: Mapped[int] = mapped_column(ForeignKey("renewal_renewals.id", ondelete="CASCADE"), index=True)

@@ -42,6 +42,7 @@ def cc_graph() -> GraphContribution:
         query=[graph.Query],
         mutation=[graph.Mutation],
         types=list(graph.TYPES),
+        type_extensions=graph.TYPE_EXTENSIONS,
         nodes=graph.NODES,
     )
 

@@ -7,10 +7,23 @@ from __future__ import annotations
 from plugins.renewals.graph.mutations import Mutation
 from plugins.renewals.graph.nodes import NODES
 from plugins.renewals.graph.queries import Query
+from plugins.renewals.graph.queues import RenewalQueues
 from plugins.renewals.graph.types import CartType, RenewalLineType, RenewalType
 
 #: The extra types to register (core.hookspecs.GraphContribution.types): ``Renewal`` is what other
 #: plugins graft fields onto, and the line and cart types are reachable only through it.
 TYPES = (RenewalType, RenewalLineType, CartType)
+#: Fields on other types: sales reps' queues on core's WorkQueues (core.queues).
+TYPE_EXTENSIONS: dict[str, list[type]] = {"WorkQueues": [RenewalQueues]}
 
-__all__ = ["NODES", "TYPES", "CartType", "Mutation", "Query", "RenewalLineType", "RenewalType"]
+__all__ = [
+    "NODES",
+    "TYPES",
+    "TYPE_EXTENSIONS",
+    "RenewalQueues",
+    "CartType",
+    "Mutation",
+    "Query",
+    "RenewalLineType",
+    "RenewalType",
+]

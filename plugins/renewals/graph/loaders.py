@@ -76,3 +76,10 @@ class CartItems(Loader[int, list["Renewal"]]):
 
     async def batch_load(self, keys: Sequence[int]) -> list[list[Renewal]]:
         return await svc.cart_items(self.ctx, keys)
+
+
+class RenewalsById(Loader[int, Any]):
+    """Renewals (read-only records) by id: a queue item's renewal, whatever its tenant."""
+
+    async def batch_load(self, keys: Sequence[int]) -> list[Any]:
+        return await svc.renewals_by_id(self.ctx, keys)

@@ -146,6 +146,20 @@ class Mutation:
         renewal = await svc.update_multi_year_quote(ctx, support_number, money.amount, money.currency)
         return RenewalType.of(renewal, ctx.today())
 
+    @strawberry.mutation(
+        description="R-R12 (sales rep), from the multi-year queue: quote the request with this id in its own tenant "
+        "(no X-Tenant needed), authorized there as updateMultiYearQuote (the renewal's assigned rep only)."
+    )
+    async def quote_queued_multi_year(
+        self, info: Info[Context, None], request_id: strawberry.ID, amount: MoneyInput
+    ) -> RenewalType:
+        ctx = info.context
+        money = amount.validated()
+        renewal = await svc.quote_queued_multi_year(
+            ctx, from_global_id(request_id, "RenewalRequest"), money.amount, money.currency
+        )
+        return RenewalType.of(renewal, ctx.today())
+
     @strawberry.mutation(description="R-R17: add pending renewals to the active cart.")
     async def add_to_cart(self, info: Info[Context, None], support_numbers: list[str]) -> CartType:
         return CartType.of(await svc.add_to_cart(info.context, support_numbers))

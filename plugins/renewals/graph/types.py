@@ -13,6 +13,8 @@ from strawberry.types import Info
 
 from core.context import Context
 from core.fields import prefetched_in
+from core.graph import TenantType
+from core.graph_queues import item_tenant
 from core.ids import to_global_id
 from core.links import link_field
 from core.money import MoneyType
@@ -24,6 +26,7 @@ from plugins.renewals.graph.loaders import (
     RenewalLines,
     RenewalOrders,
     RenewalRequests,
+    RenewalsById,
     RenewalShareCounts,
     TenantCountries,
     TssaRequired,
@@ -158,6 +161,18 @@ class RenewalRequestType(Node):
     answered_by: str | None
     answered_at: datetime | None
     created_at: datetime
+    renewal_id: strawberry.Private[int]
+    tenant_id: strawberry.Private[int]
+
+    @strawberry.field(description="The renewal the request is about.")
+    async def renewal(self, info: Info[Context, None]) -> RenewalType | None:
+        ctx = info.context
+        row = await RenewalsById.of(ctx).load(self.renewal_id)
+        return RenewalType.of(row, ctx.today()) if row else None
+
+    @strawberry.field(description="The tenant of the renewal (a work queue spans tenants).")
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.tenant_id)
 
     @classmethod
     def of(cls, r: RenewalRequest) -> RenewalRequestType:
@@ -170,6 +185,8 @@ class RenewalRequestType(Node):
             answered_by=r.answered_by,
             answered_at=r.answered_at,
             created_at=r.created_at,
+            renewal_id=r.renewal_id,
+            tenant_id=r.tenant_id,
         )
 
 
@@ -306,6 +323,10 @@ class RenewalType(Node):
     async def requests(self, info: Info[Context, None]) -> list[RenewalRequestType]:
         rows = await RenewalRequests.of(info.context).load(self.row.id)
         return [RenewalRequestType.of(r) for r in rows]
+
+    @strawberry.field(description="The customer tenant (a sales rep's lists and work queues span tenants).")
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.row.tenant_id)
 
     @strawberry.field
     async def order(self, info: Info[Context, None]) -> RenewalOrderType | None:

@@ -58,6 +58,14 @@ from plugins.renewals.service.lists import (
     tenants_with_history,
 )
 from plugins.renewals.service.nodes import carts_by_ids, orders_by_ids, renewals_by_ids, requests_by_ids
+from plugins.renewals.service.queues import (
+    assigned_counts,
+    assigned_renewal_queue,
+    assistance_queue,
+    multi_year_queue,
+    quote_queued_multi_year,
+    renewals_by_id,
+)
 from plugins.renewals.service.requests import (
     answer_request,
     request_assistance,
@@ -133,6 +141,12 @@ from plugins.renewals.service.visibility import (
 )
 
 __all__ = [
+    "assigned_counts",
+    "assigned_renewal_queue",
+    "assistance_queue",
+    "multi_year_queue",
+    "quote_queued_multi_year",
+    "renewals_by_id",
     "carts_by_ids",
     "orders_by_ids",
     "renewals_by_ids",

@@ -81,6 +81,8 @@ async def answer_request(ctx: Context, request_id: int, answer: str) -> RenewalR
         raise NotFound("No such request")
     req, renewal = found
     await require_on(ctx, renewal, "answer_assistance")
+    if ctx.tenant is None:  # from the assistance queue, across tenants: audited in the request's tenant
+        ctx.acted_in.add(req.tenant_id)
     if req.answered_at is not None:
         raise Conflict("This request was already answered")
     req.answer, req.answered_by, req.answered_at = text, ctx.principal.email, ctx.now()
