@@ -31,7 +31,7 @@ from starlette.routing import Route
 from core import metrics, persisted
 from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
-from core.clock import Clock, SystemClock
+from core.clock import Clock, clock_from_setting
 from core.context import Context, bind_context, session_info
 from core.cors import CorsMiddleware
 from core.db import make_engine, make_read_only, make_sessionmaker, use_autocommit
@@ -135,6 +135,14 @@ class AppState:
         return ctx
 
 
+def configured_clock(settings: Settings) -> Clock:
+    """The clock ``CC_CLOCK`` asks for (the system clock when unset); refused in production settings."""
+    refusal = settings.clock_refusal()
+    if refusal:
+        raise RuntimeError(refusal)
+    return clock_from_setting(settings.clock)
+
+
 def create_state(
     settings: Settings | None = None,
     *,
@@ -152,7 +160,7 @@ def create_state(
     engine = engine or make_engine(settings.database_url)
     state = AppState(
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock or configured_clock(settings),
         engine=engine,
         sessionmaker=make_sessionmaker(engine),
         plugins=registry,

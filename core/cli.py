@@ -151,6 +151,9 @@ def serving_refusals(settings: Settings, host: str, workers: int) -> list[str]:
             f"refusing to serve on {host}: download links would be signed with the published development "
             "secret. Set a private CC_LINK_SECRET (docs/security.md) or serve on 127.0.0.1."
         )
+    refusal = settings.clock_refusal()
+    if refusal:
+        refusals.append(refusal)
     if settings.is_sqlite and workers > 1:
         refusals.append(
             f"refusing --workers {workers} on SQLite: its writes are serialised inside one process only, so "
@@ -164,6 +167,8 @@ def serving_warnings(settings: Settings, workers: int) -> list[str]:
     from core.limits import is_shared_storage
 
     warnings = []
+    if settings.clock.strip():
+        warnings.append(f"the server's clock is set by CC_CLOCK={settings.clock!r}: every date follows it")
     if workers > 1 and not is_shared_storage(settings.rate_limit_storage):
         warnings.append(
             f"--workers {workers} with the rate limiter in process memory: each worker counts its own budget, "
@@ -225,14 +230,73 @@ def import_file(file: Path, database_url: DbUrl = None) -> None:
     typer.echo(f"imported {report.tenants} tenant(s); sections: {json.dumps(report.sections)}")
 
 
-@jobs_app.command("run")
-def jobs_run(job: str | None = None, database_url: DbUrl = None) -> None:
-    """Run every plugin's due jobs once (idempotent; suitable for cron)."""
-    from core.jobs import run_jobs
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Run the dated jobs for this date (YYYY-MM-DD) instead of catching up to today"),
+]
 
+
+@jobs_app.command("run")
+def jobs_run(job: str | None = None, as_of: AsOf = None, database_url: DbUrl = None) -> None:
+    """Run the jobs: each dated job for every day since its last run, in order (or for --as-of
+    alone); idempotent, suitable for cron (docs/operations.md)."""
+    from datetime import date
+
+    from core.jobs import AsOfRefused, run_jobs
+    from core.logs import configure_logging
+
+    settings = _settings(database_url)
+    configure_logging(settings.log_level)
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        typer.secho(f"--as-of {as_of!r}: expected a date YYYY-MM-DD", fg="red", err=True)
+        raise typer.Exit(2) from None
     state = _state(database_url)
-    for name, count in asyncio.run(_dispose(state, run_jobs(state, job))).items():
+    try:
+        done = asyncio.run(_dispose(state, run_jobs(state, job, as_of=day)))
+    except AsOfRefused as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    except Exception:  # logged with its traceback by run_jobs; the other jobs ran
+        typer.secho("a job failed (see the log); the other jobs ran", fg="red", err=True)
+        raise typer.Exit(1) from None
+    for name, count in done.items():
         typer.echo(f"{name}: {count}")
+
+
+@jobs_app.command("worker")
+def jobs_worker(
+    interval: Annotated[int, typer.Option(help="Seconds between runs")] = 300, database_url: DbUrl = None
+) -> None:
+    """Run the jobs every INTERVAL seconds until SIGTERM/SIGINT, for deployments without cron.
+    Several workers (hosts) may run at once: each unit of work is claimed once."""
+    import signal
+
+    from core.jobs import run_jobs
+    from core.logs import configure_logging, get_logger
+
+    settings = _settings(database_url)
+    configure_logging(settings.log_level)
+    log = get_logger("customer_center.jobs")
+    state = _state(database_url)
+
+    async def loop() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        while not stop.is_set():
+            try:
+                done = await run_jobs(state)
+                log.info("jobs ran", units=done)
+            except Exception:  # logged per job by run_jobs; the next round retries
+                log.warning("jobs round ended with a failure; retrying next round")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=max(1, interval))
+            except TimeoutError:
+                pass
+
+    asyncio.run(_dispose(state, loop()))
 
 
 @jobs_app.command("list")

@@ -61,11 +61,17 @@ class PluginManifest:
 
 @dataclass(frozen=True)
 class Job:
-    """A scheduled unit of work. ``run`` must be idempotent: running it twice changes nothing more."""
+    """A scheduled unit of work. ``run`` must be idempotent: running it twice changes nothing more.
+
+    A ``dated`` job acts for a date (``ctx.clock.today()``): ``jobs run`` runs it once for every day
+    since its last run, in order, each with the clock of that day, so what it issues is dated the
+    day it was due (core/jobs.py). An undated job (delivering the outbox, polling a gateway) runs
+    once, at the real time."""
 
     name: str
     run: Callable[[JobContext], Awaitable[int]]
     description: str = ""
+    dated: bool = True
 
 
 @dataclass(frozen=True)

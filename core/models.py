@@ -156,6 +156,19 @@ class JobRun(Base):
     created_at: Mapped[datetime]
 
 
+class JobSchedule(Base):
+    """Per job: the last date it ran for, so the next run catches up every day since in order."""
+
+    __tablename__ = "job_schedule"
+
+    job: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_date: Mapped[date | None] = mapped_column(Date)
+    last_run_at: Mapped[datetime | None]
+    last_outcome: Mapped[str] = mapped_column(String(16), default="")  # OK | FAILED
+    runs: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)
+
+
 class IdempotencyRecord(TenantOwned, Base):
     """The first response to a money mutation, replayed for the same idempotency key sent by the
     same principal: keys are chosen by clients, so two people of a tenant may pick the same one."""

@@ -83,6 +83,15 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
 
     log_level: str = "INFO"
+
+    # "production" marks a live deployment; with it (or with real token keys) CC_CLOCK is refused.
+    environment: str = "development"
+    # The server's clock for demos, staging and acceptance runs (docs/operations.md): empty = system
+    # time; "2026-03-01T09:00:00Z" frozen there; "+45d" / "-3h" the system clock shifted.
+    clock: str = ""
+    allow_clock_override: bool = False  # lets CC_CLOCK through in production settings (deliberately)
+    # Jobs catch up at most this many missed days (older ones are folded into the first day run).
+    jobs_max_catch_up_days: int = 62
     # GET /metrics: with a token, only "Authorization: Bearer <token>"; without, loopback clients only.
     metrics_token: str | None = None
 
@@ -110,6 +119,21 @@ class Settings(BaseSettings):
     @property
     def cors_origin_patterns(self) -> tuple[str, ...]:
         return tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())
+
+    @property
+    def is_production(self) -> bool:
+        """A live deployment: said so, or verifying tokens with real keys."""
+        return self.environment.strip().lower() == "production" or not self.uses_development_secret
+
+    def clock_refusal(self) -> str | None:
+        """Why CC_CLOCK may not be used with these settings (None when it may, or is unset)."""
+        if self.clock.strip() and self.is_production and not self.allow_clock_override:
+            return (
+                f"refusing CC_CLOCK={self.clock!r} in production settings (CC_ENVIRONMENT=production or real token "
+                "keys): every date the product computes would follow it. Unset it, or set "
+                "CC_ALLOW_CLOCK_OVERRIDE=true for a staging server that needs it (docs/operations.md)."
+            )
+        return None
 
     @property
     def is_sqlite(self) -> bool:

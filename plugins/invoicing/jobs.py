@@ -193,5 +193,6 @@ JOBS = [
         "invoicing.reconcile_card_payments",
         reconcile_card_payments,
         "Settle card payment intents left pending, from the gateway's record of their key",
+        dated=False,  # asks the gateway about now, not about a date
     ),
 ]
