@@ -46,7 +46,7 @@ import httpx
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import func, select
 
-from core.errors import BadUserInput, NotFound
+from core.errors import BadUserInput, Conflict, NotFound
 from core.ids import from_global_id
 from core.metrics import record_webhook_delivery
 from core.models import WebhookDelivery, WebhookEndpoint
@@ -370,6 +370,16 @@ async def redeliver(ctx: Context, delivery_id: str) -> WebhookDelivery:
     original, endpoint = row
     if not endpoint.enabled:
         raise BadUserInput("The endpoint is disabled; enable it to redeliver", field="id", reason="DISABLED")
+    waiting = await ctx.session.execute(
+        select(WebhookDelivery.id).where(
+            WebhookDelivery.endpoint_id == endpoint.id,
+            WebhookDelivery.event_id == original.event_id,
+            WebhookDelivery.status.in_(("PENDING", "SENDING")),
+        )
+    )
+    if waiting.first() is not None:
+        # One waiting copy per event and endpoint: redelivering again would only pile up rows.
+        raise Conflict("This event is already waiting to be delivered to the endpoint", field="id", reason="WAITING")
     now = ctx.now()
     again = WebhookDelivery(
         tenant_id=tenant_id,

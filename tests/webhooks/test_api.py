@@ -170,6 +170,8 @@ async def test_after_the_last_attempt_it_fails_and_redelivery_sends_the_same_eve
     assert failed["totalCount"] == 1
     again = (await api.ok(REDELIVER, {"id": d["id"]}, **ADMIN))["redeliverWebhook"]
     assert again["eventId"] == d["eventId"] and again["status"] == "PENDING" and again["attempts"] == 0
+    err = await api.error(REDELIVER, {"id": d["id"]}, **ADMIN)  # one waiting copy is enough
+    assert (err["extensions"]["code"], err["extensions"]["reason"]) == ("CONFLICT", "WAITING")
     assert await deliver(api) == 1
     assert receiver.received[-1].headers["CC-Event-Id"] == d["eventId"]
     assert receiver.received[-1].body == receiver.received[0].body
