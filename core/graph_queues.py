@@ -13,11 +13,13 @@ import strawberry
 from strawberry.types import Info
 
 from core import queues as svc
+from core import webhooks as webhook_svc
 from core.context import Context
 from core.graph import PluginFailure, TenantType
 from core.ids import to_global_id
 from core.loaders import Loader
 from core.pagination import Connection, connection
+from core.webhooks_graph import WebhookDeliveryStatus, WebhookDeliveryType
 
 
 class TenantActivities(Loader[int, svc.TenantActivity]):
@@ -96,6 +98,16 @@ class OutboxItem:
     tenant_id: strawberry.Private[int | None]
 
     @strawberry.field
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.tenant_id)
+
+
+@strawberry.type(description="A webhook delivery not delivered yet, or given up on (FAILED), with its tenant.")
+class WebhookQueueItem:
+    delivery: WebhookDeliveryType
+    tenant_id: strawberry.Private[int]
+
+    @strawberry.field(description="The tenant whose event it carries.")
     async def tenant(self, info: Info[Context, None]) -> TenantType | None:
         return await item_tenant(info, self.tenant_id)
 
@@ -183,6 +195,30 @@ class WorkQueues:
                 tenant_id=e.tenant_id,
             )
             for e in rows
+        ]
+        return connection(nodes, page, total, cursors)
+
+    @strawberry.field(
+        description="OPERATOR (and a reseller's admins over their customers): webhook deliveries waiting "
+        "(PENDING, SENDING) or given up on (FAILED), due soonest first. Redeliver with X-Tenant and "
+        "redeliverWebhook."
+    )
+    async def webhook_deliveries(
+        self,
+        info: Info[Context, None],
+        status: WebhookDeliveryStatus | None = None,
+        tenant_key: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[WebhookQueueItem] | None:
+        ctx = info.context
+        rows, page, total, cursors = await webhook_svc.queue_page(
+            ctx, status=status.value if status else None, tenant_key=tenant_key, first=first, after=after
+        )
+        endpoints = await webhook_svc.queue_endpoints(ctx, rows)
+        nodes = [
+            WebhookQueueItem(delivery=WebhookDeliveryType.of(d, endpoints.get(d.endpoint_id)), tenant_id=d.tenant_id)
+            for d in rows
         ]
         return connection(nodes, page, total, cursors)
 

@@ -89,6 +89,7 @@ def widen_money_columns(*tables: str) -> None:
                     existing_nullable=column["nullable"],
                 )
 
+
 def expected_heads(registry: Any) -> frozenset[str]:
     """The head revisions of core and every installed plugin (what ``upgrade`` would reach)."""
     from alembic.script import ScriptDirectory

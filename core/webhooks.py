@@ -408,6 +408,50 @@ async def endpoints_by_id(ctx: Context, ids: Sequence[int]) -> dict[int, Webhook
     return {e.id: e for e in rows.scalars()}
 
 
+WEBHOOKS_QUEUE = "webhooks"  # the staff work queue (core.queues): p, OPERATOR, *, queue, webhooks
+BACKLOG = ("PENDING", "SENDING", "FAILED")
+
+
+async def queue_page(
+    ctx: Context, *, status: str | None, tenant_key: str | None, first: int | None, after: str | None
+) -> Page:
+    """Deliveries not delivered yet or given up on, across the caller's queue scope (operators:
+    every tenant, or the one named; a reseller's admins: their customer tenants), due soonest first."""
+    from core.queues import queue_scope
+
+    scope = queue_scope(ctx)
+    scope.require(WEBHOOKS_QUEUE)
+    statuses = BACKLOG if status is None else (status,)
+    if not set(statuses) <= set(BACKLOG):
+        raise BadUserInput(f"status must be one of {', '.join(BACKLOG)}", field="status")
+    stmt = (
+        select(WebhookDelivery).where(WebhookDelivery.status.in_(statuses)).execution_options(skip_tenant_filter=True)
+    )
+    if tenant_key is not None or scope.tenant_id is not None or scope.reseller_id is not None:
+        stmt = stmt.where(scope.where(WebhookDelivery.tenant_id, None, tenant_key))
+    return await keyset_page(
+        ctx.session,
+        stmt,
+        [(WebhookDelivery.next_attempt_at, False), (WebhookDelivery.id, False)],
+        first=first,
+        after=after,
+        key_of=lambda d: (d.next_attempt_at, d.id),
+    )
+
+
+async def queue_endpoints(ctx: Context, deliveries: Sequence[WebhookDelivery]) -> dict[int, WebhookEndpoint]:
+    """The endpoints of a queue page (already scoped), in one statement, each with its delivery's tenant."""
+    pairs = {(d.endpoint_id, d.tenant_id) for d in deliveries}
+    if not pairs:
+        return {}
+    rows = await ctx.session.execute(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.id.in_({e for e, _ in pairs}))
+        .execution_options(skip_tenant_filter=True)
+    )
+    return {e.id: e for e in rows.scalars() if (e.id, e.tenant_id) in pairs}
+
+
 # ------------------------------------------------------------------------------ the outbox
 async def queue_event(ctx: Context, event: str, payload: dict[str, Any]) -> int:
     """Add a delivery of ``event`` for each enabled endpoint of the event's tenant subscribed to it,

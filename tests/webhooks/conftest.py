@@ -115,7 +115,8 @@ WEBHOOK_SETTINGS = {"webhook_allowed_networks": "127.0.0.0/8", "webhook_backoff_
 
 @pytest.fixture(params=BACKENDS)
 async def wapi(request: pytest.FixtureRequest, templates: dict[str, Any], smtp_server: Any) -> AsyncIterator[Api]:
-    """Acme, Globex and the reseller tenants, with renewals SN-1 (tech@acme), SN-2 and SN-9 (globex)."""
+    """Acme, Globex and the reseller tenants, with renewals SN-1 (tech@acme), SN-2, SN-9 (globex) and
+    A-1 (tech@a-cust, a customer of reseller A)."""
     if request.param == "postgres" and "postgres" not in templates:
         pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
     controller, _ = smtp_server
@@ -126,7 +127,10 @@ async def wapi(request: pytest.FixtureRequest, templates: dict[str, Any], smtp_s
         await api.load(
             {
                 "tenants": [ACME, GLOBEX, *RESELLER_TENANTS],
-                "renewals": [renewal_item(t, sn, q) for (t, sn), q in RENEWALS.items()],
+                "renewals": [
+                    *(renewal_item(t, sn, q) for (t, sn), q in RENEWALS.items()),
+                    renewal_item("a-cust", "A-1", "tech@a-cust.com"),
+                ],
             }
         )
         yield api

@@ -394,3 +394,34 @@ async def test_a_down_endpoint_holds_back_only_its_own_deliveries(wapi, receiver
     assert [r.json()["data"]["emails"] for r in receiver.received] == [["plain@acme.com"], ["fin@acme.com"]]
     tried = [d["attempts"] for d in await deliveries(api) if d["endpointUrl"] == down.url]
     assert sorted(tried) == [0, 1]  # after the first refused connection the second waits, untouched
+
+
+QUEUE = """query($status: WebhookDeliveryStatus, $tenant: String) { workQueues {
+  webhookDeliveries(status: $status, tenantKey: $tenant, first: 50) { totalCount edges { node {
+    tenant { key } delivery { status eventType attempts endpointUrl } } } } } }"""
+
+
+async def test_operators_see_the_backlog_of_every_tenant_resellers_of_their_customers(wapi, receivers):
+    api = wapi
+    down = Receiver()  # closed port: every delivery stays in the backlog
+    receivers.append(down)
+    await create(api, down.url)
+    await create(api, down.url, as_="admin@globex.com")
+    await create(api, down.url, as_="boss@alpha-resale.com", tenant="a-cust")
+    await share(api)
+    await share(api, "fin@globex.com", "SN-9", "tech@globex.com")
+    await share(api, "fin@a-cust.com", "A-1", "tech@a-cust.com")
+    await deliver(api)
+
+    def tenants(data: dict) -> list[str]:
+        return sorted(e["node"]["tenant"]["key"] for e in data["workQueues"]["webhookDeliveries"]["edges"])
+
+    everything = await api.ok(QUEUE, **OPERATOR)
+    assert tenants(everything) == ["a-cust", "acme", "globex"]
+    node = everything["workQueues"]["webhookDeliveries"]["edges"][0]["node"]["delivery"]
+    assert node["status"] == "PENDING" and node["eventType"] == "SHARE_ADDED" and node["endpointUrl"] == down.url
+    assert tenants(await api.ok(QUEUE, {"tenant": "globex"}, **OPERATOR)) == ["globex"]
+    assert tenants(await api.ok(QUEUE, {"status": "FAILED"}, **OPERATOR)) == []
+    assert tenants(await api.ok(QUEUE, as_="boss@alpha-resale.com")) == ["a-cust"]  # its customers only
+    assert tenants(await api.ok(QUEUE, {"tenant": "acme"}, as_="boss@alpha-resale.com")) == []
+    assert await api.code(QUEUE, **ADMIN) == "FORBIDDEN"  # a customer's admin: its own log, not the queue
