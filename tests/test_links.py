@@ -192,3 +192,30 @@ async def test_invoicing_downloads_are_signed_links_too(two_tenants):
     assert (await anonymous_get(api, data["invoice"]["documentUrl"].replace("INV-A1", "INV-G1"))).status_code == 403
     # who may not see invoices gets no link
     assert await api.code("{ invoicingDownloads { paymentsCsvUrl } }", as_="plain@acme.com") == "FORBIDDEN"
+
+
+def test_every_url_field_of_the_schema_is_a_signed_link():
+    """A new download field (a plugin's ``…Url``) must be declared with ``link_field`` so that it
+    answers a signed absolute link rather than a path that needs the bearer header."""
+    from strawberry.types.base import StrawberryObjectDefinition
+
+    from core.app import create_state
+    from core.links import SignedLink
+    from core.settings import Settings
+
+    state = create_state(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    schema = state.schemas.get(frozenset(state.plugins.names))
+    # Addresses that are not downloads of this server: a webhook endpoint's is the subscriber's.
+    not_downloads = {("WebhookEndpoint", "url"), ("WebhookDelivery", "endpoint_url")}
+    found = []
+    for definition in schema.schema_converter.type_map.values():
+        if isinstance(definition.definition, StrawberryObjectDefinition) and definition.definition.is_input:
+            continue
+        for f in getattr(definition.definition, "fields", []) or []:
+            if not (f.python_name or "").lower().endswith("url"):
+                continue
+            if (definition.definition.name, f.python_name) in not_downloads:
+                continue
+            found.append(f.python_name)
+            assert any(isinstance(e, SignedLink) for e in f.extensions), f"{definition.definition.name}.{f.name}"
+    assert {"ordering_document_url", "document_url", "schedule_csv_url", "invoices_csv_url"} <= set(found)
