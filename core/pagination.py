@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -130,7 +132,7 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, width: int) -> list[Any]:
+def decode_cursor(cursor: str, width: int, field: str = "after") -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
@@ -138,7 +140,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
             raise ValueError("wrong width")
         return [_decode_value(v) for v in values]
     except Exception as exc:
-        raise BadUserInput("Malformed cursor", field="after") from exc
+        raise BadUserInput("Malformed cursor", field=field) from exc
 
 
 def check_first(first: int | None, *, maximum: int = MAX_PAGE) -> int:
@@ -161,6 +163,29 @@ def _after_clause(columns: Sequence[Any], descending: Sequence[bool], values: Se
     return or_(*clauses)
 
 
+@dataclass
+class Backward:
+    """``last``/``before`` of the connection field being resolved: the schema builder declares them on
+    every connection field (schema/builder.py ``_bidirectional``) and hands them here, so every
+    connection pages back without each resolver and service passing them on. ``used`` tells the
+    builder's wrapper that the field's page was cut by :func:`keyset_page`, not by something else."""
+
+    last: int | None
+    before: str | None
+    used: bool = False
+
+
+BACKWARD: ContextVar[Backward | None] = ContextVar("cc_page_backward", default=None)
+
+
+def _check_size(value: int | None, name: str) -> int:
+    if value is None:
+        return DEFAULT_PAGE
+    if value < 1 or value > MAX_PAGE:
+        raise BadUserInput(f"{name} must be between 1 and {MAX_PAGE}", field=name)
+    return value
+
+
 async def keyset_page(
     session: AsyncSession,
     stmt: Select,
@@ -172,25 +197,41 @@ async def keyset_page(
     count: bool = True,
 ) -> Page:
     """Run ``stmt`` ordered by ``order`` ((column, descending) pairs whose last column is unique)
-    after the cursor. Returns rows, page info, the total count (a LazyCount: one COUNT query, run
-    only if the client selects ``totalCount``) and row cursors."""
-    limit = check_first(first)
+    after the cursor — or, when the field was asked ``last``/``before`` (:data:`BACKWARD`), the
+    ``last`` rows before the cursor (or at the end), still in ``order``. Returns rows, page info,
+    the total count (a LazyCount: one COUNT query, run only if the client selects ``totalCount``)
+    and row cursors. Forward pages say ``hasPreviousPage`` when they start after a cursor, backward
+    ones ``hasNextPage`` when they end before one (the Relay rule: no extra query to find out)."""
+    backward = BACKWARD.get()
+    if backward is not None and backward.used:
+        backward = None  # a second page in the same resolver (none does this) pages forward
+    if backward is not None and (backward.last is not None or backward.before is not None):
+        if first is not None or after:
+            raise BadUserInput("Page with first/after or with last/before, not both", field="last")
+        backward.used = True
+        limit, cursor, reverse = _check_size(backward.last, "last"), backward.before, True
+    else:
+        limit, cursor, reverse = check_first(first), after, False
     columns = [c for c, _ in order]
     descending = [d for _, d in order]
+    scan = [not d for d in descending] if reverse else descending  # the direction rows are read in
     total: int | LazyCount = LazyCount(session, stmt) if count else 0
     page_stmt = stmt
-    if after:
-        page_stmt = page_stmt.where(_after_clause(columns, descending, decode_cursor(after, len(columns))))
-    page_stmt = page_stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit + 1)
-    result = await session.execute(page_stmt)
+    if cursor:
+        where = _after_clause(columns, scan, decode_cursor(cursor, len(columns), "before" if reverse else "after"))
+        page_stmt = page_stmt.where(where)
+    page_stmt = page_stmt.order_by(*[c.desc() if d else c.asc() for c, d in zip(columns, scan, strict=True)])
+    result = await session.execute(page_stmt.limit(limit + 1))
     # One entity (``select(Model)``): its instances; columns (``core.db.records``): records.
     rows = list(result.scalars().unique()) if len(result.keys()) == 1 else as_records(result)
-    has_next = len(rows) > limit
+    more = len(rows) > limit
     rows = rows[:limit]
+    if reverse:
+        rows.reverse()
     cursors = PageCursors([key_of(r) for r in rows])
     info = PageInfo(
-        has_next_page=has_next,
-        has_previous_page=bool(after),
+        has_next_page=bool(cursor) if reverse else more,
+        has_previous_page=more if reverse else bool(cursor),
         start_cursor=cursors[0] if cursors else None,
         end_cursor=cursors[-1] if cursors else None,
     )

@@ -15,6 +15,7 @@ A plugin whose contribution cannot be built is left out of that schema and repor
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -22,16 +23,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_object_type, validate_schema
+from graphql import (
+    GraphQLArgument,
+    GraphQLError,
+    GraphQLInt,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLString,
+    get_named_type,
+    is_object_type,
+    validate_schema,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.utils.str_converters import to_camel_case
 
+from core.errors import BadUserInput
 from core.graph import CORE_NODES, CoreMutation, CoreQuery
 from core.graph_queues import QueueQuery
 from core.hookspecs import GraphContribution
 from core.nodes import merge_loaders
+from core.pagination import BACKWARD, MAX_PAGE, Backward
 from core.settings import get_settings
 from core.webhooks_graph import WebhookMutation, WebhookQuery
 from schema.execution import fast_execution_context
@@ -235,6 +249,7 @@ def build_schema(
     if grafts:
         _graft(schema, grafts)
     _partial_results(schema._schema)
+    _bidirectional(schema._schema)
     schema.node_loaders = merge_loaders(node_sources)
     return schema
 
@@ -249,6 +264,52 @@ MUTATION_DESCRIPTION = (
     "A request is one transaction: when any of its mutations fails, none is applied, and the fields of "
     "those that ran answer null with a ROLLED_BACK error."
 )
+
+
+LAST = GraphQLArgument(
+    GraphQLInt, description=f"Page backward: the last rows (at most {MAX_PAGE}) before `before`, or at the end."
+)
+BEFORE = GraphQLArgument(GraphQLString, description="The `startCursor` of the page after the one wanted.")
+
+
+def _bidirectional(gql: GraphQLSchema) -> None:
+    """Every connection pages both ways (README, API conventions): each field that answers a
+    ``…Connection`` with ``first``/``after`` also takes ``last``/``before``, which its resolver never
+    sees: they reach ``core.pagination.keyset_page`` (``BACKWARD``), the one place that cuts pages."""
+    for type_ in gql.type_map.values():
+        if not is_object_type(type_) or type_.name.startswith("__"):
+            continue
+        for gql_field in type_.fields.values():
+            returned = get_named_type(gql_field.type)
+            if not returned.name.endswith("Connection") or not {"first", "after"} <= gql_field.args.keys():
+                continue
+            if "last" in gql_field.args or "before" in gql_field.args:
+                continue
+            gql_field.args = {**gql_field.args, "last": LAST, "before": BEFORE}
+            gql_field.resolve = _paging_back(gql_field.resolve)
+
+
+def _paging_back(resolve: Any) -> Any:
+    def resolver(source: Any, info: Any, **kwargs: Any) -> Any:
+        last, before = kwargs.pop("last", None), kwargs.pop("before", None)
+        if last is None and before is None:
+            return resolve(source, info, **kwargs)
+        return _backward(resolve, source, info, Backward(last, before), kwargs)
+
+    return resolver
+
+
+async def _backward(resolve: Any, source: Any, info: Any, request: Backward, kwargs: dict[str, Any]) -> Any:
+    token = BACKWARD.set(request)
+    try:
+        result = resolve(source, info, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+    finally:
+        BACKWARD.reset(token)
+    if not request.used:
+        raise BadUserInput(f"{info.field_name} pages forward only (first/after)", field="last")
+    return result
 
 
 def _nullable_fields(object_type: GraphQLObjectType) -> None:

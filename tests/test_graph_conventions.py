@@ -300,3 +300,55 @@ async def test_dispute_statuses_filter_as_an_enum(two_tenants):
         "GRAPHQL_VALIDATION_FAILED",
         "BAD_USER_INPUT",
     }
+
+
+# ------------------------------------------------------------------------------ bidirectional pages
+PAGE = """query($first: Int, $after: String, $last: Int, $before: String) {
+  users(first: $first, after: $after, last: $last, before: $before) {
+    nodes { email } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+
+
+async def test_every_connection_pages_backward_too(two_tenants):
+    api = two_tenants
+
+    async def page(**args: Any) -> tuple[list[str], dict[str, Any]]:
+        users = (await api.ok(PAGE, args, as_="admin@acme.com"))["users"]
+        return [n["email"] for n in users["nodes"]], users["pageInfo"]
+
+    everyone, _ = await page(first=100)
+    assert len(everyone) == 5
+    tail, info = await page(last=2)
+    assert tail == everyone[-2:] and info["hasPreviousPage"] and not info["hasNextPage"]
+    middle, info = await page(last=2, before=info["startCursor"])
+    assert middle == everyone[-4:-2] and info["hasPreviousPage"] and info["hasNextPage"]
+    head, info = await page(last=2, before=info["startCursor"])
+    assert head == everyone[:1] and not info["hasPreviousPage"] and info["hasNextPage"]
+    # Forward again from the backward page's end: the pages meet exactly.
+    rest, info = await page(first=100, after=info["endCursor"])
+    assert head + rest == everyone and info["hasPreviousPage"] and not info["hasNextPage"]
+    for bad in ({"last": 0}, {"last": 101}, {"first": 2, "last": 2}, {"before": "garbage"}):
+        err = await api.error(PAGE, bad, as_="admin@acme.com")
+        assert err["extensions"]["code"] == "BAD_USER_INPUT", bad
+
+
+async def test_backward_pages_follow_a_sort_of_mixed_directions(api):
+    from tests.renewals.helpers import load, renewal
+
+    await load(api, *(renewal(f"RN-{i}", 10 + i % 3, amount=f"{1000 + i}.00") for i in range(7)))
+    q = """query($last: Int, $before: String) { renewals(list: PENDING, sort: {field: START_DATE, direction: DESC},
+      first: null, last: $last, before: $before) { nodes { supportNumber } pageInfo { startCursor } } }"""
+    every = await api.ok(
+        "{ renewals(list: PENDING, sort: {field: START_DATE, direction: DESC}, first: 100) "
+        "{ nodes { supportNumber } } }",
+        as_="tech@acme.com",
+    )
+    order = [n["supportNumber"] for n in every["renewals"]["nodes"]]
+    got: list[str] = []
+    before = None
+    while True:
+        page = (await api.ok(q, {"last": 3, "before": before}, as_="tech@acme.com"))["renewals"]
+        got = [n["supportNumber"] for n in page["nodes"]] + got
+        before = page["pageInfo"]["startCursor"]
+        if len(page["nodes"]) < 3:
+            break
+    assert got == order and len(order) == 7
