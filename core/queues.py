@@ -199,6 +199,15 @@ class TenantsById(Loader[int, "Tenant | None"]):
         return await self.load(tenant_id)
 
 
+async def tenants_enabling(ctx: Context, tenant_ids: Sequence[int], plugin: str) -> set[int]:
+    """Which of ``tenant_ids`` enable ``plugin`` (R-T3): a field one module grafts onto another's type
+    answers only for those, also when a staff page spans tenants (one batch with the items' tenants)."""
+    if ctx.tenant is not None:
+        return {t for t in tenant_ids if t == ctx.tenant.id and plugin in ctx.enabled_plugins}
+    tenants = await TenantsById.of(ctx).load_many(sorted(set(tenant_ids)))
+    return {t.id for t in tenants if t is not None and plugin in t.enabled_plugins}
+
+
 # ---- the core queues (OPERATOR) ---------------------------------------------------------------------
 def _tenant_filter(stmt: Any, search: str | None, module: str | None, reseller_key: str | None) -> Any:
     if search:

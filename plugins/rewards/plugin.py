@@ -41,7 +41,13 @@ def cc_models() -> None:
 def cc_graph() -> GraphContribution:
     from plugins.rewards import graph
 
-    return GraphContribution(query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES, nodes=graph.NODES)
+    return GraphContribution(
+        query=[graph.Query],
+        mutation=[graph.Mutation],
+        types=graph.TYPES,
+        type_extensions=graph.TYPE_EXTENSIONS,
+        nodes=graph.NODES,
+    )
 
 
 @hookimpl

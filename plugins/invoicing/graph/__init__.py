@@ -5,13 +5,15 @@ number of SQL statements whatever its size."""
 
 from __future__ import annotations
 
+from plugins.invoicing.graph.extensions import RenewalOrderInvoices
 from plugins.invoicing.graph.mutations import Mutation
 from plugins.invoicing.graph.nodes import NODES
 from plugins.invoicing.graph.queries import Query
 from plugins.invoicing.graph.queues import InvoicingQueues
 
 TYPES: tuple[type, ...] = ()  # every invoicing type is reachable from Query or Mutation
-#: Fields on other types: billing support's queues on core's WorkQueues (core.queues).
-TYPE_EXTENSIONS: dict[str, list[type]] = {"WorkQueues": [InvoicingQueues]}
+#: Fields on other types: billing support's queues on core's WorkQueues (core.queues), a renewal
+#: order's invoices on the renewals plugin's RenewalOrder.
+TYPE_EXTENSIONS: dict[str, list[type]] = {"WorkQueues": [InvoicingQueues], "RenewalOrder": [RenewalOrderInvoices]}
 
 __all__ = ["NODES", "TYPES", "TYPE_EXTENSIONS", "InvoicingQueues", "Mutation", "Query"]

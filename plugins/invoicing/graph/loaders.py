@@ -38,3 +38,10 @@ class InvoicesById(Loader[int, Any]):
 
     async def batch_load(self, keys: Sequence[int]) -> list[Any]:
         return await svc.invoices_by_id(self.ctx, keys)
+
+
+class OrderInvoices(Loader[int, list[Any]]):
+    """The invoices a renewal order produced (read-only records), by order id (renewals' RenewalOrder)."""
+
+    async def batch_load(self, keys: Sequence[int]) -> list[list[Any]]:
+        return await svc.order_invoices(self.ctx, keys)

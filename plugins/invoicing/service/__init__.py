@@ -25,6 +25,7 @@ from plugins.invoicing.service.billing_profile import (
     request_po_change,
     update_billing_profile,
 )
+from plugins.invoicing.service.composition import order_invoices
 from plugins.invoicing.service.disputes import (
     DisputeView,
     RebillLine,
@@ -355,6 +356,7 @@ __all__ = [
     "dispute_queue",
     "failed_card_payment_queue",
     "invoices_by_id",
+    "order_invoices",
     "overdue_ages",
     "overdue_invoice_queue",
     "record_notice_receipt",

@@ -4,6 +4,7 @@ constant number of queries)."""
 
 from __future__ import annotations
 
+from plugins.renewals.graph.extensions import InvoiceRenewal
 from plugins.renewals.graph.mutations import Mutation
 from plugins.renewals.graph.nodes import NODES
 from plugins.renewals.graph.queries import Query
@@ -13,8 +14,9 @@ from plugins.renewals.graph.types import CartType, RenewalLineType, RenewalType
 #: The extra types to register (core.hookspecs.GraphContribution.types): ``Renewal`` is what other
 #: plugins graft fields onto, and the line and cart types are reachable only through it.
 TYPES = (RenewalType, RenewalLineType, CartType)
-#: Fields on other types: sales reps' queues on core's WorkQueues (core.queues).
-TYPE_EXTENSIONS: dict[str, list[type]] = {"WorkQueues": [RenewalQueues]}
+#: Fields on other types: sales reps' queues on core's WorkQueues (core.queues), an invoice's renewal
+#: on the invoicing plugin's Invoice.
+TYPE_EXTENSIONS: dict[str, list[type]] = {"WorkQueues": [RenewalQueues], "Invoice": [InvoiceRenewal]}
 
 __all__ = [
     "NODES",

@@ -83,3 +83,10 @@ class RenewalsById(Loader[int, Any]):
 
     async def batch_load(self, keys: Sequence[int]) -> list[Any]:
         return await svc.renewals_by_id(self.ctx, keys)
+
+
+class InvoiceRenewals(Loader[int, Any]):
+    """The renewal an invoice bills (a read-only record, or None), by invoice id (invoicing's Invoice)."""
+
+    async def batch_load(self, keys: Sequence[int]) -> list[Any]:
+        return await svc.renewals_of_invoices(self.ctx, keys)

@@ -17,6 +17,7 @@ from plugins.rewards.service.authorisation import (
     revoke_redeemer,
     revoke_removed_redeemer,
 )
+from plugins.rewards.service.composition import InvoiceRewardsView, invoice_rewards
 from plugins.rewards.service.constants import (
     ACCRUAL,
     AUTHORIZE_REDEEMER,
@@ -89,6 +90,8 @@ from plugins.rewards.service.rules import (
 )
 
 __all__ = [
+    "InvoiceRewardsView",
+    "invoice_rewards",
     "activities_by_ids",
     "lots_by_ids",
     "OBJECT",
