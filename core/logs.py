@@ -73,6 +73,8 @@ def configure_logging(level: str = "INFO") -> None:
     handler._cc_json = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Casbin logs its whole model at INFO each time an enforcer is built: noise, not operations.
+    logging.getLogger("casbin").setLevel(max(logging.WARNING, root.level))
 
 
 def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
