@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadUserInput, Forbidden
 from core.hookspecs import ImportSection
+from core.i18n import _
 from core.importing import Currency, DecimalValue, ImportItem, IsoDate, to_decimal, validate_items
 from core.models import ExchangeRate
 from core.money import quantize
@@ -69,8 +70,12 @@ class RateTable:
         i = bisect.bisect_right(history, (on, Decimal("Infinity")))
         if i == 0:
             raise MissingExchangeRate(
-                f"No exchange rate of {currency} to USD is known for {on.isoformat()}: billing staff must "
-                "record one (setExchangeRate or the exchangeRates import section) before this can proceed",
+                _(
+                    "No exchange rate of {currency} to USD is known for {day}: billing staff must record one "
+                    "(setExchangeRate or the exchangeRates import section) before this can proceed",
+                    currency=code,
+                    day=on.isoformat(),
+                ),
                 field="currency",
                 reason="MISSING_EXCHANGE_RATE",
             )
@@ -139,7 +144,8 @@ def check_rate(value: Any, field: str = "usdPerUnit") -> Decimal:
     rate = to_decimal(value)
     if rate is None or rate <= 0 or rate >= MAX_RATE or rate != rate.quantize(RATE_PLACES):
         raise BadUserInput(
-            f"{field} must be a positive decimal number (USD per unit, at most 12 decimals)", field=field
+            _("{field} must be a positive decimal number (USD per unit, at most 12 decimals)", field=field),
+            field=field,
         )
     return rate
 
@@ -159,14 +165,16 @@ async def set_exchange_rate(ctx: Context, currency: str, valid_from: date, usd_p
     the money received, SPEC §6); no tenant role, even one granted by a tenant's own policy rows."""
     ctx.require("exchange_rate", "manage")
     if not ctx.principal.is_staff:
-        raise Forbidden("Only vendor staff set exchange rates", object="exchange_rate", action="manage")
+        raise Forbidden(_("Only vendor staff set exchange rates"), object="exchange_rate", action="manage")
     from core.money import CURRENCIES
 
     code = (currency or "").strip().upper()
     if code not in CURRENCIES:
-        raise BadUserInput(f"Unknown currency {currency!r}: an active ISO 4217 code", field="currency")
+        raise BadUserInput(
+            _("Unknown currency {currency}: give an active ISO 4217 code", currency=code[:10]), field="currency"
+        )
     if code == THRESHOLD_CURRENCY:
-        raise BadUserInput("USD is the thresholds' own currency: its rate is always 1", field="currency")
+        raise BadUserInput(_("USD is the thresholds' own currency: its rate is always 1"), field="currency")
     return await _upsert(ctx.session, code, valid_from, check_rate(usd_per_unit), ctx.principal.email, ctx.now())
 
 
@@ -174,7 +182,7 @@ async def exchange_rate_on(ctx: Context, currency: str, on: date) -> tuple[date 
     """The rate of ``currency`` that applies ``on`` (staff who manage rates; MissingExchangeRate)."""
     ctx.require("exchange_rate", "manage")
     if not ctx.principal.is_staff:
-        raise Forbidden("Only vendor staff read the rate table", object="exchange_rate", action="manage")
+        raise Forbidden(_("Only vendor staff read the rate table"), object="exchange_rate", action="manage")
     return (await rate_table(ctx.session)).rate_of(currency, on)
 
 

@@ -99,6 +99,15 @@ class Settings(BaseSettings):
     # for billing support's approval; at or below it the refund is paid out at once.
     invoicing_refund_approval_usd: Decimal = Decimal("10000.00")
 
+    # The seller on every invoice (issue 17; an invoice must name it): legal name, address and tax id,
+    # and the bank account a wire transfer goes to, citing the invoice number (R-I17).
+    vendor_legal_name: str = "Vendor Example Ltd."
+    vendor_address: str = "1 Example Street, London EC1A 1AA, United Kingdom"
+    vendor_tax_id: str = "GB 123 4567 89"
+    vendor_bank_name: str = "Example Bank plc"
+    vendor_iban: str = "GB29 NWBK 6016 1331 9268 19"
+    vendor_bic: str = "NWBKGB2L"
+
     # Collector tuning applied by each server process once started (core.app.settle_heap); 0 keeps
     # Python's default. A request allocates tens of thousands of short-lived objects, so the default
     # 700 runs the young-generation collection dozens of times per request.

@@ -1,31 +1,27 @@
-"""Downloads (plain HTTP routes, same auth and tenant filter as GraphQL): the invoice document (HTML via
-Jinja2), the invoice list and payment history as CSV (R-I2), and a subscription's billing schedule as
-CSV (R-I14). CSVs stream from a server-side cursor in partitions."""
+"""Downloads (plain HTTP routes, same auth and tenant filter as GraphQL): the invoice document (HTML
+and PDF in the reader's language: service/documents.py), the invoice list and payment history as CSV
+(R-I2), and a subscription's billing schedule as CSV (R-I14). CSVs stream from a server-side cursor in partitions."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from core.context import Context
 from core.csvout import csv_line, csv_response
+from core.documents import document_locale, html_response, pdf_response
 from core.errors import BadUserInput, NotFound
 from core.http import aiter_rows, download_route
 from core.money import whole_units
 from plugins.invoicing import service as svc
-from plugins.invoicing.models import Application, Credit, Invoice, Payment, Refund, Subscription
+from plugins.invoicing.models import Credit, Invoice, Payment, Refund, Subscription
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"), autoescape=select_autoescape(["html"])
-)
 INVOICE_COLUMNS = [
     "Invoice Number",
     "Invoice Date",
@@ -41,6 +37,7 @@ INVOICE_COLUMNS = [
     "Credited",
     "Balance",
     "Billing Email",
+    "Display Total",  # R-I10: the total in whole units, as the graph's displayTotal and the document
 ]
 PAYMENT_COLUMNS = ["Payment Number", "Date", "Method", "Status", "Currency", "Amount", "Invoices", "Reference", "Card"]
 SCHEDULE_COLUMNS = [
@@ -58,34 +55,15 @@ SCHEDULE_COLUMNS = [
 
 
 async def invoice_document(ctx: Context, request: Request) -> Response:
-    ctx.require_tenant()
-    ctx.require("invoice", "view")
-    number = request.path_params["number"]
-    inv = (
-        await ctx.session.execute(select(Invoice).where(Invoice.number == number).options(selectinload(Invoice.lines)))
-    ).scalar_one_or_none()
-    if inv is None:
-        raise NotFound(f"No invoice {number!r}")
-    applied = (
-        await ctx.session.execute(
-            select(Application, Payment.number, Credit.number)
-            .outerjoin(Payment, Payment.id == Application.payment_id)
-            .outerjoin(Credit, Credit.id == Application.credit_id)
-            .where(Application.invoice_id == inv.id)
-            .order_by(Application.id)
-        )
-    ).all()
-    refunds = await svc.refunds_for_invoice(ctx.session, inv)
-    html = TEMPLATES.get_template("invoice.html").render(
-        inv=inv,
-        lines=inv.lines,
-        status=svc.status_of(inv.balance, inv.due_date, ctx.today()),
-        terms=svc.PAYMENT_TERMS_DAYS,
-        cc=[e for e in inv.cc_emails.split(",") if e],
-        applied=[(a, p or c or "") for a, p, c in applied],
-        refunds=refunds,
-    )
-    return HTMLResponse(html, headers={"Content-Disposition": f'inline; filename="invoice-{inv.number}.html"'})
+    """The invoice as HTML, in the reader's language (``?lang=`` to choose another)."""
+    html, name = await svc.invoice_document_html(ctx, request.path_params["number"], document_locale(ctx, request))
+    return html_response(html, name)
+
+
+async def invoice_pdf(ctx: Context, request: Request) -> Response:
+    """The same invoice document as PDF."""
+    html, name = await svc.invoice_document_html(ctx, request.path_params["number"], document_locale(ctx, request))
+    return await pdf_response(html, name)
 
 
 async def invoice_list_csv(ctx: Context, request: Request) -> Response:
@@ -117,6 +95,7 @@ async def invoice_list_csv(ctx: Context, request: Request) -> Response:
                     i.credited_total,
                     i.balance,
                     i.billing_email,
+                    whole_units(i.total),
                 ]
             )
 
@@ -217,5 +196,6 @@ ROUTES = [
     Route("/invoicing/invoices.csv", download_route(_checked(invoice_list_csv))),
     Route("/invoicing/payments.csv", download_route(payments_csv)),
     Route("/invoicing/invoices/{number}/document", download_route(invoice_document)),
+    Route("/invoicing/invoices/{number}/document.pdf", download_route(invoice_pdf)),
     Route("/invoicing/subscriptions/{number}/schedule.csv", download_route(schedule_csv)),
 ]

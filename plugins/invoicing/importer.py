@@ -129,6 +129,12 @@ class InvoicePaymentItem(ImportItem):
     method: str = "WIRE"
 
 
+class InvoiceBuyerItem(ImportItem):
+    name: text(200, required=False) = ""
+    address: text(500, required=False) = ""
+    taxId: text(64, required=False) = ""  # noqa: N815 - the documented key
+
+
 class InvoiceItem(ImportItem):
     tenant: str
     number: text(40)
@@ -142,6 +148,7 @@ class InvoiceItem(ImportItem):
     paymentMethod: str | None = None
     lines: list[InvoiceLineItem] = []
     payments: list[InvoicePaymentItem] | None = None
+    buyer: InvoiceBuyerItem | None = None
 
 
 class UsageItem(ImportItem):
@@ -322,6 +329,9 @@ async def apply_invoices(session: AsyncSession, tenant_ids: dict[str, int], item
                         order_payment_method=item.paymentMethod,
                         source="IMPORT",
                         notify=False,
+                        buyer_name=item.buyer.name.strip() if item.buyer else "",
+                        buyer_address=item.buyer.address.strip() if item.buyer else "",
+                        buyer_tax_id=item.buyer.taxId.strip() if item.buyer else "",
                         lines=[
                             svc.LineSpec(
                                 product=ln.product,

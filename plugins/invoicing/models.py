@@ -68,6 +68,11 @@ class Invoice(TenantOwned, Base):
     intent_id: Mapped[int | None]
     billing_email: Mapped[str] = mapped_column(String(254))
     cc_emails: Mapped[str] = mapped_column(Text, default="")  # account / dunning contacts (R-I3)
+    # The buyer as the invoice names them, fixed when it is issued (a later change of address does not
+    # rewrite an issued invoice): legal name, postal address and tax id (VAT / NIP / CUI / TRN).
+    buyer_name: Mapped[str] = mapped_column(String(200), default="")
+    buyer_address: Mapped[str] = mapped_column(String(500), default="")
+    buyer_tax_id: Mapped[str] = mapped_column(String(64), default="")
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_subscriptions.id"), index=True)
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)

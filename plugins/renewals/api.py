@@ -70,6 +70,8 @@ EVENTS = (
         ("payment_method", "str", "CARD, PO, INVOICE or POEF"),
         ("po_number", "str | null", "purchase order number"),
         ("billing_email", "str", "billing contact of the order"),
+        ("billing_name", "str", "the buyer the invoice names (may be empty)"),
+        ("billing_address", "str", "the buyer's address on the invoice (may be empty)"),
         ("quote_to_email", "str", "the renewal's quote-to contact"),
         ("accepted_by", "str", "email of the person (or system actor) who placed the order"),
         ("accepted_at", "str", "ISO-8601 UTC datetime"),

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Select, and_, func, select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +15,7 @@ from starlette.routing import Route
 
 from core.context import Context
 from core.csvout import csv_response, csv_stream
+from core.documents import document_locale, html_response, pdf_response
 from core.errors import BadUserInput, NotFound
 from core.http import aiter_rows, download_route
 from core.models import ObjectGrant
@@ -24,10 +23,6 @@ from core.money import quantize
 from plugins.renewals import service as svc
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, RenewalLine
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
 STREAM_PARTITION = 500
 
 STANDARD_COLUMNS = [
@@ -325,30 +320,18 @@ async def detailed_report(ctx: Context, request: Request) -> Response:
 
 
 async def ordering_document(ctx: Context, request: Request) -> Response:
-    """R-R14: the renewal quote as the center shows it, for anyone who can view the renewal."""
-    renewal = await svc.authorize(ctx, request.path_params["support_number"], "view")
-    lines = (await svc.lines_for(ctx, [renewal.id]))[0]
-    today = ctx.today()
-    country = await svc.tenant_country(ctx, renewal)
-    eligible = await svc.multi_year_eligible_now(ctx, renewal, lines)
-    html = TEMPLATES.get_template("ordering_document.html").render(
-        r=renewal,
-        lines=lines,
-        amount=quantize(renewal.amount, renewal.currency),
-        list_name=svc.list_of(renewal.accepted_at is not None, renewal.start_date, today),
-        locked=svc.is_locked(renewal.accepted_at is not None, renewal.start_date, today),
-        lock_date=svc.lock_date(renewal.start_date),
-        payment_methods=svc.payment_methods_for(country),
-        multi_year_eligible=eligible,
-        save_up_to=svc.save_up_to(renewal.amount, renewal.currency) if eligible else None,
-        generated_on=today,
-    )
-    safe = "".join(c for c in renewal.support_number if c.isalnum() or c in "-_")
-    return Response(
-        html,
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="ordering-document-{safe}.html"'},
-    )
+    """R-R14: the renewal quote as the center shows it, for anyone who can view the renewal, in the
+    reader's language (``?lang=`` to choose another)."""
+    locale = document_locale(ctx, request)
+    html, name = await svc.ordering_document_html(ctx, request.path_params["support_number"], locale)
+    return html_response(html, name, "attachment")
+
+
+async def ordering_document_pdf(ctx: Context, request: Request) -> Response:
+    """The same ordering document as PDF."""
+    locale = document_locale(ctx, request)
+    html, name = await svc.ordering_document_html(ctx, request.path_params["support_number"], locale)
+    return await pdf_response(html, name, "attachment")
 
 
 def _module_enabled(handler: Any) -> Any:
@@ -365,4 +348,5 @@ ROUTES = [
     Route("/renewals/report/summary.csv", download_route(_module_enabled(summary_report))),
     Route("/renewals/report/detailed.csv", download_route(_module_enabled(detailed_report))),
     Route("/renewals/{support_number}/ordering-document", download_route(_module_enabled(ordering_document))),
+    Route("/renewals/{support_number}/ordering-document.pdf", download_route(_module_enabled(ordering_document_pdf))),
 ]

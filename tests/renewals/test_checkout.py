@@ -90,6 +90,8 @@ async def test_cart_checkout_places_orders_moves_to_history_and_notifies(rec_api
         "currency",
         "amount",
         "payment_method",
+        "billing_name",
+        "billing_address",
         "po_number",
         "billing_email",
         "quote_to_email",

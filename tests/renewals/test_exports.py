@@ -233,7 +233,7 @@ async def test_ordering_document_for_anyone_who_can_view_r_r14(two_tenants):
         parsed.feed(resp.text)
         text = " ".join(parsed.text)
         assert "html" in parsed.tags and "table" in parsed.tags and "script" not in parsed.tags  # escaped
-        assert "O-1" in text and "Database EE" in text and "12000.00" in text and "not refundable" in text
+        assert "O-1" in text and "Database EE" in text and "$12,000.00" in text and "not refundable" in text
     assert (await api.get("/renewals/O-1/ordering-document", as_="fin@acme.com")).status_code == 404
     assert (await api.get("/renewals/G-1/ordering-document", **TECH)).status_code == 404
     assert (await api.get("/renewals/O-1/ordering-document", as_=None)).status_code == 401

@@ -240,7 +240,8 @@ class InvoiceType(Node):
     cancelled: bool
     period_start: date | None
     period_end: date | None
-    document_url: str = link_field("The invoice document (R-I2).")
+    document_url: str = link_field("The invoice document (R-I2), HTML in the reader's language (?lang= another).")
+    document_pdf_url: str = link_field("The invoice document as PDF (?lang= for another language).")
     _id: strawberry.Private[int]
     row: strawberry.Private[Invoice]
     # Loaded with the page that holds this invoice when the page asks for lines (see ``invoices``).
@@ -266,6 +267,7 @@ class InvoiceType(Node):
             period_start=inv.period_start,
             period_end=inv.period_end,
             document_url=f"/invoicing/invoices/{inv.number}/document",
+            document_pdf_url=f"/invoicing/invoices/{inv.number}/document.pdf",
             _id=inv.id,
             row=inv,
         )

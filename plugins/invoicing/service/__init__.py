@@ -36,6 +36,7 @@ from plugins.invoicing.service.disputes import (
     resolve_dispute,
     resolve_invoice_dispute,
 )
+from plugins.invoicing.service.documents import invoice_document_html
 from plugins.invoicing.service.events import (
     RENEWAL_CATEGORY,
     RENEWAL_PROGRAM,
@@ -200,6 +201,7 @@ from plugins.invoicing.service.schedules import (
 )
 
 __all__ = [
+    "invoice_document_html",
     "credits_by_ids",
     "download_paths",
     "disputes_by_ids",

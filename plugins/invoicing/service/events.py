@@ -69,6 +69,8 @@ async def invoice_from_renewal(session: AsyncSession, tenant: Any, payload: dict
             order_payment_method=method,
             source="RENEWAL",
             source_key=f"renewal:{order_number}",
+            buyer_name=str(payload.get("billing_name") or ""),
+            buyer_address=str(payload.get("billing_address") or ""),
         ),
         now,
         getattr(tenant, "id", None),

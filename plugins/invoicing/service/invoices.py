@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context, queue_email
 from core.errors import BadUserInput
+from core.models import Tenant
 from core.money import CURRENCIES, quantize
 from plugins.invoicing.models import BillingProfile, Invoice, InvoiceLine
 from plugins.invoicing.service.ledger import apply_open_credits
@@ -66,6 +67,15 @@ class InvoiceSpec:
     rebill_of_id: int | None = None
     notify: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    buyer_name: str = ""  # default: the tenant's name
+    buyer_address: str = ""
+    buyer_tax_id: str = ""
+
+
+async def _tenant_name(session: AsyncSession, tenant_id: int | None) -> str:
+    if tenant_id is None:
+        return ""
+    return (await session.execute(select(Tenant.name).where(Tenant.id == tenant_id))).scalar_one_or_none() or ""
 
 
 async def account_contacts(session: AsyncSession) -> tuple[str, list[str]]:
@@ -116,6 +126,9 @@ async def create_invoice(
         due_date=due_date_for(spec.invoice_date),
         billing_email=spec.billing_email,
         cc_emails=",".join(sorted({e for e in spec.cc_emails if e and e != spec.billing_email})),
+        buyer_name=(spec.buyer_name or await _tenant_name(session, tid))[:200],
+        buyer_address=spec.buyer_address[:500],
+        buyer_tax_id=spec.buyer_tax_id[:64],
         subscription_id=spec.subscription_id,
         period_start=spec.period_start,
         period_end=spec.period_end,

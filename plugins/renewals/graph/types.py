@@ -225,7 +225,8 @@ class RenewalType(Node):
     last_updated_by: str
     accepted_at: datetime | None
     accepted_by: str | None
-    ordering_document_url: str = link_field("Download of the ordering document (R-R14).")
+    ordering_document_url: str = link_field("Download of the ordering document (R-R14), HTML.")
+    ordering_document_pdf_url: str = link_field("The ordering document as PDF (?lang= for another language).")
     # The renewal's columns: its ORM instance, or the read-only record a list page loaded (same names).
     row: strawberry.Private[Renewal]
     # Loaded with the page that holds this renewal when the page asks for lines (see ``renewals``).
@@ -268,6 +269,7 @@ class RenewalType(Node):
             accepted_at=r.accepted_at,
             accepted_by=r.accepted_by,
             ordering_document_url=f"/renewals/{r.support_number}/ordering-document",
+            ordering_document_pdf_url=f"/renewals/{r.support_number}/ordering-document.pdf",
             row=r,
         )
 

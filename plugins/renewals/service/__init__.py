@@ -31,6 +31,7 @@ from plugins.renewals.service.checkout import (
     tssa_required_for,
 )
 from plugins.renewals.service.composition import renewals_of_invoices
+from plugins.renewals.service.documents import ordering_document_html
 from plugins.renewals.service.edits import require_editable, tenant_country, touch, update_quote_to, update_renewal
 from plugins.renewals.service.exports import DownloadLinks, download_links, filter_query
 from plugins.renewals.service.inputs import (
@@ -149,6 +150,7 @@ __all__ = [
     "quote_queued_multi_year",
     "renewals_by_id",
     "renewals_of_invoices",
+    "ordering_document_html",
     "carts_by_ids",
     "orders_by_ids",
     "renewals_by_ids",

@@ -114,6 +114,8 @@ async def place_order(
                 "payment_method": payment_method,
                 "po_number": po_number,
                 "billing_email": billing.email,
+                "billing_name": billing.name,
+                "billing_address": billing.address,
                 "quote_to_email": renewal.quote_to_email,
                 "accepted_by": actor,
                 "accepted_at": now.isoformat(),
