@@ -1,7 +1,7 @@
 """invoice buyer: legal name, address and tax id as issued (issue 17: what an invoice must carry)
 
 Revision ID: d5e8b2c1f4a6
-Revises: c4d2a7e91f30
+Revises: c4d2a8e61f07
 Create Date: 2026-12-01 12:05:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'd5e8b2c1f4a6'
-down_revision: str | Sequence[str] | None = 'c4d2a7e91f30'
+down_revision: str | Sequence[str] | None = 'c4d2a8e61f07'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
