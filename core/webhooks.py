@@ -82,16 +82,20 @@ class WebhookEvent:
 
 
 EVENTS: tuple[WebhookEvent, ...] = (
-    WebhookEvent("RENEWAL_ACCEPTED", "renewal.accepted", "An order accepted a renewal (checkout, R-R4/R-R12)."),
-    WebhookEvent("RENEWAL_AUTO_RENEWED", "renewal.auto_renewed", "An AutoRenew renewal was activated (R-R10)."),
-    WebhookEvent("INVOICE_ISSUED", "invoice.issued", "An invoice was issued."),
-    WebhookEvent("PAYMENT_RECEIVED", "payment.received", "A payment was received for an invoice."),
-    WebhookEvent("DISPUTE_RESOLVED", "dispute.resolved", "An invoice dispute was resolved."),
-    WebhookEvent("REWARDS_DEPOSITED", "rewards.deposited", "Rewards were deposited to the balance."),
-    WebhookEvent("REWARDS_EXPIRING", "rewards.expiring", "Rewards are about to expire."),
+    WebhookEvent("RENEWAL_ACCEPTED", "renewal.accepted", "An order accepted a renewal (R-R4, R-R12, R-R10)."),
+    WebhookEvent("RENEWAL_AUTO_RENEWED", "renewal.auto_renewed", "The AutoRenew job activated a renewal (R-R10)."),
+    WebhookEvent("INVOICE_ISSUED", "invoice.created", "An invoice was issued."),
+    WebhookEvent("PAYMENT_RECEIVED", "payment.created", "A payment was recorded (card, wire notice, receipt)."),
+    WebhookEvent("DISPUTE_RESOLVED", "dispute.resolved", "A dispute was rebilled, cancelled or rejected (R-I20)."),
+    WebhookEvent("REWARDS_DEPOSITED", "rewards_deposit.created", "Rewards were deposited (R-W3)."),
+    WebhookEvent("REWARDS_EXPIRED", "rewards_deposit.expired", "A deposit's remaining rewards expired (R-W5)."),
     WebhookEvent("SHARE_ADDED", "renewal.shared", "A renewal was shared with colleagues (R-S1)."),
+    WebhookEvent("SHARE_CHANGED", "renewal.share_changed", "A renewal share's role was changed."),
     WebhookEvent("SHARE_REVOKED", "renewal.unshared", "A renewal share was revoked."),
 )
+"""The subscribable events: the public ones a portal or integration acts on. Each name is declared by
+its module (``api.EVENTS``, core/events.py) with its payload; imports' ``*.imported`` events are not
+offered (an import is the vendor's data load, not a change in the customer's account)."""
 EVENT_BY_NAME = {e.name: e for e in EVENTS}
 EVENT_BY_KEY = {e.key: e for e in EVENTS}
 

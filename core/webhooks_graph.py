@@ -21,25 +21,28 @@ from core.pagination import Connection, connection
 @strawberry.enum(description="Domain events an endpoint can subscribe to (docs/webhooks.md lists their payloads).")
 class WebhookEventType(Enum):
     RENEWAL_ACCEPTED = strawberry.enum_value(
-        "RENEWAL_ACCEPTED", description="`renewal.accepted`: an order accepted a renewal."
+        "RENEWAL_ACCEPTED", description="`renewal.accepted`: an order accepted a renewal (checkout, AutoRenew)."
     )
     RENEWAL_AUTO_RENEWED = strawberry.enum_value(
-        "RENEWAL_AUTO_RENEWED", description="`renewal.auto_renewed`: an AutoRenew renewal was activated."
+        "RENEWAL_AUTO_RENEWED", description="`renewal.auto_renewed`: the AutoRenew job activated a renewal."
     )
-    INVOICE_ISSUED = strawberry.enum_value("INVOICE_ISSUED", description="`invoice.issued`: an invoice was issued.")
+    INVOICE_ISSUED = strawberry.enum_value("INVOICE_ISSUED", description="`invoice.created`: an invoice was issued.")
     PAYMENT_RECEIVED = strawberry.enum_value(
-        "PAYMENT_RECEIVED", description="`payment.received`: a payment was received for an invoice."
+        "PAYMENT_RECEIVED", description="`payment.created`: a payment was recorded (see its `status`)."
     )
     DISPUTE_RESOLVED = strawberry.enum_value(
-        "DISPUTE_RESOLVED", description="`dispute.resolved`: an invoice dispute was resolved."
+        "DISPUTE_RESOLVED", description="`dispute.resolved`: a dispute was rebilled, cancelled or rejected."
     )
     REWARDS_DEPOSITED = strawberry.enum_value(
-        "REWARDS_DEPOSITED", description="`rewards.deposited`: rewards were deposited to the balance."
+        "REWARDS_DEPOSITED", description="`rewards_deposit.created`: rewards were deposited."
     )
-    REWARDS_EXPIRING = strawberry.enum_value(
-        "REWARDS_EXPIRING", description="`rewards.expiring`: rewards are about to expire."
+    REWARDS_EXPIRED = strawberry.enum_value(
+        "REWARDS_EXPIRED", description="`rewards_deposit.expired`: a deposit's remaining rewards expired."
     )
     SHARE_ADDED = strawberry.enum_value("SHARE_ADDED", description="`renewal.shared`: a renewal was shared.")
+    SHARE_CHANGED = strawberry.enum_value(
+        "SHARE_CHANGED", description="`renewal.share_changed`: a renewal share's role was changed."
+    )
     SHARE_REVOKED = strawberry.enum_value(
         "SHARE_REVOKED", description="`renewal.unshared`: a renewal share was revoked."
     )

@@ -29,6 +29,7 @@ INVOICE_CREATED = "invoice.created"
 INVOICE_IMPORTED = "invoice.imported"
 PAYMENT_CREATED = "payment.created"
 PAYMENT_IMPORTED = "payment.imported"
+DISPUTE_RESOLVED = "dispute.resolved"
 
 _INVOICE_KEYS = (
     ("invoice_id", "int", "the invoice's internal id (stable: the idempotency key)"),
@@ -81,6 +82,19 @@ EVENTS = (
         "An import recorded a payment (a bank receipt, or a payment listed under an imported invoice), in "
         "the import's transaction.",
         *_PAYMENT_KEYS,
+    ),
+    event_spec(
+        DISPUTE_RESOLVED,
+        "invoicing",
+        "Billing support resolved a dispute (R-I20: rebilled, cancelled or rejected), after the credit note, "
+        "rebill and refunds are written (the rebill's own `invoice.created` comes first), before the commit.",
+        ("dispute_id", "int", "the dispute's internal id (stable: the idempotency key)"),
+        ("number", "str", "the dispute number"),
+        ("invoice_number", "str", "the disputed invoice"),
+        ("status", "str", "REBILLED, CANCELLED or REJECTED"),
+        ("rebill_invoice_number", "str | null", "the corrected invoice, when rebilled"),
+        ("resolved_by", "str", "email of who resolved it"),
+        ("resolved_at", "str", "ISO-8601 UTC datetime"),
     ),
 )
 """Every event the invoicing plugin emits, with its payload (docs/writing-a-plugin.md §5)."""

@@ -38,6 +38,7 @@ RENEWAL_ACCEPTED = "renewal.accepted"
 RENEWAL_CREATED = "renewal.created"
 RENEWAL_IMPORTED = "renewal.imported"
 RENEWAL_CHANGED = "renewal.changed"
+RENEWAL_AUTO_RENEWED = "renewal.auto_renewed"
 
 _RENEWAL_KEYS = (
     ("renewal_id", "int", "the renewal's internal id (stable: the idempotency key)"),
@@ -100,6 +101,13 @@ EVENTS = (
         *_RENEWAL_KEYS,
         ("changed", "list", "the names of the payload keys whose values changed (may be empty)"),
         ("changed_by", "str", "email of the person who made the change"),
+    ),
+    event_spec(
+        RENEWAL_AUTO_RENEWED,
+        "renewals",
+        "The AutoRenew job activated a renewal (R-R10), right after its `renewal.accepted`, before the commit.",
+        *_RENEWAL_KEYS,
+        ("order_number", "str", "the order the job placed for it, e.g. RO-0000042"),
     ),
 )
 """Every event the renewals plugin emits, with its payload (docs/writing-a-plugin.md §5)."""

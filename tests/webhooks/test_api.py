@@ -425,3 +425,43 @@ async def test_operators_see_the_backlog_of_every_tenant_resellers_of_their_cust
     assert tenants(await api.ok(QUEUE, as_="boss@alpha-resale.com")) == ["a-cust"]  # its customers only
     assert tenants(await api.ok(QUEUE, {"tenant": "acme"}, as_="boss@alpha-resale.com")) == []
     assert await api.code(QUEUE, **ADMIN) == "FORBIDDEN"  # a customer's admin: its own log, not the queue
+
+
+async def test_auto_renewal_invoice_and_dispute_events_are_delivered(wapi, receiver: Receiver):
+    """R-R10 (the AutoRenew job), the invoice it issues, and R-I20 (billing support resolves a dispute)."""
+    from tests.renewals.helpers import renewal
+
+    api = wapi
+    events = ["RENEWAL_ACCEPTED", "RENEWAL_AUTO_RENEWED", "INVOICE_ISSUED", "DISPUTE_RESOLVED"]
+    await create(api, receiver.url, events)
+    await api.load({"renewals": [renewal("AR-1", 30, autoRenew=True)]})
+    assert await api.run_jobs("renewals.autorenew") == {"renewals.autorenew": 1}
+    assert await deliver(api) == 3
+    kinds = [r.json()["type"] for r in receiver.received]
+    assert sorted(kinds) == ["invoice.created", "renewal.accepted", "renewal.auto_renewed"]
+    by_type = {r.json()["type"]: r.json() for r in receiver.received}
+    auto = by_type["renewal.auto_renewed"]["data"]
+    assert auto["support_number"] == "AR-1" and auto["status"] == "AUTO_RENEWED"
+    assert auto["order_number"] == by_type["renewal.accepted"]["data"]["order_number"]
+    invoice = by_type["invoice.created"]["data"]
+    assert invoice["source"] == "RENEWAL" and invoice["total"]
+
+    opened = await api.ok(
+        """mutation($n: String!) { openInvoiceDispute(invoiceNumber: $n, reason: "Wrong amount") { number } }""",
+        {"n": invoice["number"]},
+        as_="fin@acme.com",
+    )
+    number = opened["openInvoiceDispute"]["number"]
+    await api.ok(
+        """mutation($n: String!) { resolveInvoiceDispute(input: {disputeNumber: $n, outcome: REJECT}) { status } }""",
+        {"n": number},
+        as_="bs@vendor.example",
+        staff=["BILLING_SUPPORT"],
+        tenant="acme",
+    )
+    assert await deliver(api) == 1
+    resolved = receiver.received[-1].json()
+    assert resolved["type"] == "dispute.resolved"
+    assert resolved["data"]["number"] == number and resolved["data"]["invoice_number"] == invoice["number"]
+    assert resolved["data"]["status"] == "REJECTED" and resolved["data"]["rebill_invoice_number"] is None
+    assert resolved["data"]["resolved_by"] == "bs@vendor.example"

@@ -131,3 +131,12 @@ def test_the_signature_is_hmac_sha256_of_timestamp_dot_body():
     body = b'{"id":"evt_1"}'
     expected = hmac.new(b"whsec_k", b"1700000000." + body, hashlib.sha256).hexdigest()
     assert webhooks.signature("whsec_k", 1700000000, body) == f"t=1700000000,v1={expected}"
+
+
+def test_every_subscribable_event_is_declared_by_its_module():
+    """The catalogue names real events: each is declared (core/events.py) by an installed module."""
+    from core.plugins import load_plugins
+
+    declared = load_plugins().events
+    assert [e.name for e in webhooks.EVENTS if e.name not in declared] == []
+    assert not [e for e in webhooks.EVENTS if e.name.endswith(".imported")]

@@ -18,6 +18,7 @@ from core.money import parse_amount, quantize
 from plugins.invoicing.models import Application, Credit, CreditNote, Dispute, Invoice, Payment
 from plugins.invoicing.service.invoices import InvoiceSpec, LineSpec, create_invoice
 from plugins.invoicing.service.ledger import _apply, _new_credit, apply_open_credits, payable
+from plugins.invoicing.service.published import dispute_resolved
 from plugins.invoicing.service.refunds import refund_credit
 from plugins.invoicing.service.rules import MAX_REASON_CHARS, _lock, _recompute, invoice_by_number, next_number
 
@@ -84,6 +85,7 @@ async def resolve_dispute(
     if outcome == "REJECT":
         dispute.status = "REJECTED"
         await session.flush()
+        await dispute_resolved(session, dispute)
         return dispute
     inv = (
         await session.execute(
@@ -180,6 +182,7 @@ async def resolve_dispute(
         for credit in freed:
             await refund_credit(session, credit, actor, now)
     await session.flush()
+    await dispute_resolved(session, dispute)
     return dispute
 
 

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import context_of, is_import
 from plugins.invoicing.api import (
+    DISPUTE_RESOLVED,
     INVOICE_CREATED,
     INVOICE_IMPORTED,
     PAYMENT_CREATED,
@@ -14,7 +16,7 @@ from plugins.invoicing.api import (
     invoice_payload,
     payment_payload,
 )
-from plugins.invoicing.models import Invoice, Payment
+from plugins.invoicing.models import Dispute, Invoice, Payment
 
 
 async def invoice_written(session: AsyncSession, inv: Invoice) -> None:
@@ -27,3 +29,22 @@ async def payment_recorded(session: AsyncSession, payment: Payment) -> None:
     """``payment.created``, or ``payment.imported`` when the import recorded it."""
     ctx = await context_of(session, payment.tenant_id)
     await ctx.emit(PAYMENT_IMPORTED if is_import(ctx) else PAYMENT_CREATED, payment_payload(payment))
+
+
+async def dispute_resolved(session: AsyncSession, dispute: Dispute) -> None:
+    """``dispute.resolved``, once per dispute (a resolved dispute is never resolved again)."""
+    ids = [i for i in (dispute.invoice_id, dispute.rebill_invoice_id) if i is not None]
+    numbers = dict((await session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids)))).all())
+    ctx = await context_of(session, dispute.tenant_id)
+    await ctx.emit(
+        DISPUTE_RESOLVED,
+        {
+            "dispute_id": dispute.id,
+            "number": dispute.number,
+            "invoice_number": numbers[dispute.invoice_id],
+            "status": dispute.status,
+            "rebill_invoice_number": numbers.get(dispute.rebill_invoice_id),
+            "resolved_by": dispute.resolved_by,
+            "resolved_at": dispute.resolved_at.isoformat() if dispute.resolved_at else None,
+        },
+    )

@@ -15,7 +15,7 @@ from core.errors import BadUserInput, Conflict, NotFound
 from core.exchange import rate_table
 from core.models import Tenant
 from core.money import quantize
-from plugins.renewals.api import RENEWAL_ACCEPTED
+from plugins.renewals.api import RENEWAL_ACCEPTED, RENEWAL_AUTO_RENEWED, renewal_payload
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, RenewalOrder
 from plugins.renewals.service.inputs import (
     BillingDetails,
@@ -309,7 +309,7 @@ async def accept_multi_year(ctx: Context, support_number: str, req: CheckoutRequ
 
 async def activate_auto_renewal(ctx: Context, renewal: Renewal) -> list[RenewalOrder]:
     """R-R10: accept an AutoRenew renewal with its payment method (pay by invoice by default, R-R8)."""
-    return await place_order(
+    orders = await place_order(
         ctx,
         [renewal],
         kind="AUTO_RENEW",
@@ -317,6 +317,8 @@ async def activate_auto_renewal(ctx: Context, renewal: Renewal) -> list[RenewalO
         billing=_default_billing(renewal),
         po_number=renewal.po_number,
     )
+    await ctx.emit(RENEWAL_AUTO_RENEWED, {**renewal_payload(renewal), "order_number": orders[0].order_number})
+    return orders
 
 
 async def cancel_order(ctx: Context, support_number: str) -> None:
