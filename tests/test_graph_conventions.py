@@ -205,8 +205,8 @@ LISTINGS = {
     "invoices": "{ invoices(first: 100) { nodes { id lines { id } } } }",
     "payments": "{ invoicePayments(first: 100) { nodes { id } } }",
     "refunds": "{ invoiceRefunds(first: 100) { nodes { id } } }",
-    "credits": "{ invoiceCredits { id } }",
-    "disputes": "{ invoiceDisputes { id } }",
+    "credits": "{ invoiceCredits(first: 100) { nodes { id } } }",
+    "disputes": "{ invoiceDisputes(first: 100) { nodes { id } } }",
     "subscriptions": "{ subscriptions(first: 100) { nodes { id } } }",
     "profile": "{ billingProfile { cards { id } openCredits { id } poChangeRequests { id } } }",
     "lots": "{ rewards { lots(first: 100, includeExpired: true) { nodes { id } } } }",
@@ -214,8 +214,8 @@ LISTINGS = {
     "pending": "{ renewals(list: PENDING, first: 100) { nodes { id requests { id } } } }",
     "history": "{ renewals(list: HISTORY, first: 100) { nodes { id requests { id } } } }",
     "future": "{ renewals(list: FUTURE, first: 100) { nodes { id requests { id } } } }",
-    "dashboard": "{ renewalDashboard { orders { id } savedCarts { id } activeCart { id } } }",
-    "shareLists": "{ shareLists { id } }",
+    "dashboard": "{ renewalDashboard { orders { id } activeCart { id } } savedCarts(first: 100) { nodes { id } } }",
+    "shareLists": "{ shareLists(first: 100) { nodes { id } } }",
     "dashboardShares": "{ billingDashboardShares(first: 100) { nodes { id } } }",
     "users": "{ users(first: 100, includeRemoved: true) { nodes { id } } }",
     "audit": "{ auditLog(first: 100) { nodes { id } } }",
@@ -295,8 +295,10 @@ def test_every_status_and_kind_is_an_enum(full_schema):
 
 async def test_dispute_statuses_filter_as_an_enum(two_tenants):
     api = two_tenants
-    assert (await api.ok("{ invoiceDisputes(status: OPEN) { status } }", as_="fin@acme.com"))["invoiceDisputes"] == []
-    assert await api.code('{ invoiceDisputes(status: "OPEN") { status } }', as_="fin@acme.com") in {
+    assert (await api.ok("{ invoiceDisputes(status: OPEN) { nodes { status } } }", as_="fin@acme.com"))[
+        "invoiceDisputes"
+    ]["nodes"] == []
+    assert await api.code('{ invoiceDisputes(status: "OPEN") { nodes { status } } }', as_="fin@acme.com") in {
         "GRAPHQL_VALIDATION_FAILED",
         "BAD_USER_INPUT",
     }
@@ -352,3 +354,65 @@ async def test_backward_pages_follow_a_sort_of_mixed_directions(api):
         if len(page["nodes"]) < 3:
             break
     assert got == order and len(order) == 7
+
+
+# ------------------------------------------------------------------------- lists that grow: connections
+GROWING = {
+    "invoiceDisputes": ("fin@acme.com", "nodes { number status invoiceNumber }"),
+    "invoiceCredits": ("fin@acme.com", "nodes { number source remaining { amount } }"),
+    "savedCarts": ("tech@acme.com", "nodes { id name status }"),
+    "shareLists": ("tech@acme.com", "nodes { id name emails }"),
+}
+
+
+async def _grow(api: Any, n: int) -> None:
+    """``n`` disputes, credits, saved carts and share lists in acme."""
+    from decimal import Decimal
+
+    from core.models import Tenant
+    from plugins.invoicing.models import Credit, Dispute, Invoice
+    from plugins.renewals.models import RenewalCart
+    from plugins.sharing.models import ShareList, ShareListMember
+    from tests.invoicing.test_api import invoice, load
+
+    await load(api, invoice("GROW-1", "100.00"))
+    now = api.clock.now()
+    async with api.state.sessionmaker() as session, session.begin():
+        from sqlalchemy import select
+
+        tenant = (await session.execute(select(Tenant).where(Tenant.key == "acme"))).scalar_one()
+        session.info["tenant_id"] = tenant.id
+        inv = (await session.execute(select(Invoice).where(Invoice.number == "GROW-1"))).scalar_one()
+        for i in range(n):
+            common = {"tenant_id": tenant.id}
+            session.add(Dispute(number=f"D-{i:03}", invoice_id=inv.id, status="REJECTED", reason="r",
+                                opened_by="fin@acme.com", opened_at=now, **common))  # fmt: skip
+            session.add(Credit(number=f"C-{i:03}", source="OVERPAYMENT", currency="USD", amount=Decimal(1),
+                               remaining=Decimal(1), method="WIRE", created_at=now, **common))  # fmt: skip
+            session.add(RenewalCart(owner_email="tech@acme.com", name=f"cart {i:03}", status="SAVED",
+                                    created_at=now, updated_at=now, **common))  # fmt: skip
+            share_list = ShareList(owner_email="tech@acme.com", name=f"list {i:03}", created_at=now, updated_at=now,
+                                   **common)  # fmt: skip
+            share_list.members = [ShareListMember(email="exec@acme.com", **common)]
+            session.add(share_list)
+
+
+async def test_growing_lists_are_connections_with_a_constant_statement_count(two_tenants):
+    api = two_tenants
+    await _grow(api, 105)
+    for field, (email, selection) in GROWING.items():
+        counts, sizes = [], []
+        await api.ok("{ viewer { email } }", as_=email)  # signed in before counting (R-A4 writes once)
+        for size in (10, 100):
+            query = f"{{ {field}(first: {size}) {{ totalCount pageInfo {{ hasNextPage endCursor }} {selection} }} }}"
+            with api.count_statements() as statements:
+                page = (await api.ok(query, as_=email))[field]
+            counts.append(len(statements))
+            sizes.append(len(page["nodes"]))
+            assert page["totalCount"] == 105 and page["pageInfo"]["hasNextPage"], field
+        assert sizes == [10, 100], field
+        assert counts[0] == counts[1], (field, counts)  # no statement per row
+        rest = f"query($a: String) {{ {field}(first: 100, after: $a) {{ {selection} }} }}"
+        after = (await api.ok(f"{{ {field}(first: 100) {{ pageInfo {{ endCursor }} }} }}", as_=email))[field]
+        tail = (await api.ok(rest, {"a": after["pageInfo"]["endCursor"]}, as_=email))[field]["nodes"]
+        assert len(tail) == 5, field

@@ -29,7 +29,7 @@ RECORD = """mutation($input: RecordPaymentInput!) { recordInvoicePayment(input: 
 RECEIPT = """mutation($input: RecordWireReceiptInput!) { recordWireReceipt(input: $input) {
   payment { number method status amount { amount currency } allocations { invoiceNumber amount { amount } } }
   invoices { number status balance { amount } pendingAmount { amount } } } }"""
-CREDITS = "{ invoiceCredits { number source amount { amount } remaining { amount } } }"
+CREDITS = "{ invoiceCredits { nodes { number source amount { amount } remaining { amount } } } }"
 REFUND = "mutation($c: String!) { refundInvoiceCredit(creditNumber: $c) { creditNumber amount { amount } } }"
 BS = ("bs@vendor.example",)
 STAFF = {"as_": BS[0], "staff": ["BILLING_SUPPORT"], "tenant": "acme"}
@@ -265,7 +265,7 @@ async def test_overpayment_becomes_credit_closing_other_invoices_then_refund(two
     assert data["invoices"][0]["status"] == "CLOSED"
     a2 = (await api.ok(INVOICE, {"n": "A-2"}, as_="fin@acme.com"))["invoice"]
     assert a2["status"] == "CLOSED" and a2["payments"][0]["kind"] == "CREDIT"
-    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     assert credit["source"] == "OVERPAYMENT" and credit["amount"]["amount"] == "3000.00"
     assert credit["remaining"]["amount"] == "500.00"
     await load(api, invoice("A-3", "200.00", when="2026-11-25"))  # a new invoice takes from the credit
@@ -381,7 +381,7 @@ async def test_overpaid_wire_lands_as_credit_on_the_next_invoice(two_tenants):
     api.clock.set(date(2026, 12, 26))
     await api.run_jobs("invoicing.wire_settlement")
     assert (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]["balance"]["amount"] == "5000.00"
-    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"] == []
+    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"] == []
     rec = receipt("6000.00", "BANK-6000", payerReference="ACME CORP payment of invoice a-1, thank you")
     await api.ok(RECEIPT, rec, **STAFF)
     assert (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]["status"] == "CLOSED"
@@ -424,7 +424,8 @@ async def test_billing_dashboard_query_with_sibling_root_fields(two_tenants):
     q = """{ invoiceCounts { overdue open closed }
       overdue: invoices(status: OVERDUE, first: 5) { nodes { number lines { product } } }
       open: invoices(status: OPEN, first: 5) { nodes { number payments { method } } }
-      billingProfile { paymentsDue { invoices } } invoiceCredits { number } invoiceDisputes { number } }"""
+      billingProfile { paymentsDue { invoices } } invoiceCredits { nodes { number } }
+      invoiceDisputes { nodes { number } } }"""
     for _ in range(3):
         data = await api.ok(q, as_="fin@acme.com")
         assert data["invoiceCounts"] == {"overdue": 1, "open": 1, "closed": 0}

@@ -12,7 +12,7 @@ OPEN = """mutation($n: String!, $r: String!) { openInvoiceDispute(invoiceNumber:
   number invoiceNumber status reason openedBy } }"""
 RESOLVE = """mutation($input: ResolveDisputeInput!) { resolveInvoiceDispute(input: $input) {
   number status rebillInvoiceNumber resolvedBy } }"""
-DISPUTES = "{ invoiceDisputes { number status invoiceNumber } }"
+DISPUTES = "{ invoiceDisputes { nodes { number status invoiceNumber } } }"
 STAFF = {"as_": BS[0], "staff": ["BILLING_SUPPORT"], "tenant": "acme"}
 
 
@@ -84,7 +84,7 @@ async def test_rebill_paid_invoice_is_closed_with_the_original_payment(two_tenan
     new = (await api.ok(INVOICE, {"n": data["rebillInvoiceNumber"]}, as_="fin@acme.com"))["invoice"]
     assert new["status"] == "CLOSED" and new["amountPaid"]["amount"] == "2400.00"
     assert {p["method"] for p in new["payments"]} == {"CARD"}  # still the original card payment
-    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     assert credit["source"] == "DISPUTE" and credit["remaining"]["amount"] == "600.00"
 
 
@@ -99,11 +99,13 @@ async def test_cancel_paid_invoice_pays_other_invoices_then_refunds(two_tenants)
     assert (await api.ok(RESOLVE, req, **STAFF))["resolveInvoiceDispute"]["status"] == "CANCELLED"  # replay
     a2 = (await api.ok(INVOICE, {"n": "A-2"}, as_="fin@acme.com"))["invoice"]
     assert a2["status"] == "CLOSED"
-    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     assert credit["remaining"]["amount"] == "0.00"
     refunds = await api.sql("select amount from invoicing_refunds")
     assert [Decimal(str(r[0])) for r in refunds] == [Decimal("2000.00")]
-    assert [d["status"] for d in (await api.ok(DISPUTES, as_="tech@acme.com"))["invoiceDisputes"]] == ["CANCELLED"]
+    assert [d["status"] for d in (await api.ok(DISPUTES, as_="tech@acme.com"))["invoiceDisputes"]["nodes"]] == [
+        "CANCELLED"
+    ]
 
 
 async def _paid_invoice_and_older_credit(api) -> str:
@@ -113,7 +115,7 @@ async def _paid_invoice_and_older_credit(api) -> str:
     await api.ok(PAY, pay_input("A-1"), as_="fin@acme.com")
     await load(api, invoice("X-1", "100.00", when="2026-11-20"))
     await api.ok(RECEIPT, receipt("150.00", "BANK-X1", number="X-1"), **STAFF)
-    (older,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (older,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     assert (older["source"], older["remaining"]["amount"]) == ("OVERPAYMENT", "50.00")
     return older["number"]
 
@@ -143,7 +145,7 @@ async def test_rebill_is_paid_by_the_disputed_invoice_s_own_payment_first(two_te
     assert [(p["kind"], p["method"], p["amount"]["amount"]) for p in new["payments"]] == [
         ("TRANSFER", "CARD", "800.00")
     ]
-    credits = {c["number"]: c for c in (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]}
+    credits = {c["number"]: c for c in (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]}
     assert credits[older]["remaining"]["amount"] == "50.00"  # untouched
     (freed,) = [c for n, c in credits.items() if n != older]
     assert (freed["source"], freed["amount"]["amount"], freed["remaining"]["amount"]) == (
@@ -163,7 +165,7 @@ async def test_a_larger_rebill_takes_the_whole_original_payment_and_the_rest_sta
     new = await _rebill(api, "1200.00")
     assert new["status"] == "OPEN" and new["balance"]["amount"] == "200.00"
     assert [(p["kind"], p["amount"]["amount"]) for p in new["payments"]] == [("TRANSFER", "1000.00")]
-    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     assert credit["source"] == "DISPUTE" and credit["remaining"]["amount"] == "0.00"
 
 
@@ -198,7 +200,7 @@ async def test_refunds_are_listed_with_the_authorization_of_payments(two_tenants
     pay = (await api.ok(PAY, pay_input("A-1"), as_="fin@acme.com"))["payInvoices"]["payment"]["number"]
     number = await _open(api, "A-1")
     await api.ok(RESOLVE, {"input": {"disputeNumber": number, "outcome": "CANCEL"}}, **STAFF)
-    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     for who in ({"as_": "exec@acme.com"}, {"as_": "fin@acme.com"}, STAFF):
         data = (await api.ok(REFUNDS, **who))["invoiceRefunds"]
         assert data["totalCount"] == 1

@@ -76,14 +76,14 @@ async def test_a_wire_notice_of_a_million_moves_no_money(two_tenants):
         inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
         assert inv["status"] == "OVERDUE" or inv["status"] == "OPEN"
         assert inv["balance"]["amount"] == "3000.00" and inv["payments"] == []
-    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"] == []
+    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"] == []
     assert await api.code(REFUND, {"c": "CR-000001"}, as_="fin@acme.com") == "NOT_FOUND"
     assert (await api.ok(REFUNDS, as_="fin@acme.com"))["invoiceRefunds"]["totalCount"] == 0
     assert await api.sql("select status from invoicing_payments") == [("OVERDUE",)]
     # the money that really arrived
     data = (await api.ok(RECEIPT, receipt("3000.00", "FED-20261201-1", number="A-1"), **STAFF))["recordWireReceipt"]
     assert data["invoices"][0]["status"] == "CLOSED"
-    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"] == []
+    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"] == []
     assert sorted(await api.sql("select status from invoicing_payments")) == [("MATCHED",), ("SUCCEEDED",)]
 
 
@@ -138,7 +138,7 @@ async def test_a_second_tenant_cannot_record_approve_or_see(two_tenants):
     api = two_tenants
     await load(api, invoice("A-1", "3000.00"), invoice("G-1", "3000.00", tenant="globex", country="DE"))
     await api.ok(RECEIPT, receipt("20000.00", "BANK-A", number="A-1"), **STAFF)
-    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     refund = (await api.ok(REFUND_FULL, {"c": credit["number"]}, as_="fin@acme.com"))["refundInvoiceCredit"]
     assert refund["status"] == "PENDING_APPROVAL"
     before = await books(api)
@@ -167,13 +167,13 @@ async def test_overpayment_credit_refund_above_the_limit_waits_for_billing_suppo
     api = two_tenants
     await load(api, invoice("A-1", "3000.00"))
     await api.ok(RECEIPT, receipt("20000.00", "BANK-20K", number="A-1"), **STAFF)
-    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     assert (credit["source"], credit["remaining"]["amount"]) == ("OVERPAYMENT", "17000.00")
     assert await api.code(REFUND_FULL, {"c": credit["number"]}, as_="tech@acme.com") == "FORBIDDEN"
     refund = (await api.ok(REFUND_FULL, {"c": credit["number"]}, as_="fin@acme.com"))["refundInvoiceCredit"]
     assert refund["status"] == "PENDING_APPROVAL" and refund["amount"] == {"amount": "17000.00", "currency": "USD"}
     assert refund["creditNumber"] == credit["number"] and refund["requestedBy"] == "fin@acme.com"
-    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"][0]["remaining"]["amount"] == "0.00"
+    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"][0]["remaining"]["amount"] == "0.00"
     assert await api.code(REFUND_FULL, {"c": credit["number"]}, as_="fin@acme.com") == "CONFLICT"
     assert await api.code(APPROVE, {"r": refund["number"]}, as_="fin@acme.com") == "FORBIDDEN"
     await load(api, invoice("A-2", "500.00", when="2026-11-24"))  # the reserved money does not pay it
@@ -184,7 +184,9 @@ async def test_overpayment_credit_refund_above_the_limit_waits_for_billing_suppo
     assert await api.code(APPROVE, {"r": refund["number"]}, **STAFF) == "CONFLICT"  # decided once
     # back on the credit, which closes A-2 first (R-I19)
     assert (await api.ok(INVOICE, {"n": "A-2"}, as_="fin@acme.com"))["invoice"]["status"] == "CLOSED"
-    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"][0]["remaining"]["amount"] == "16500.00"
+    assert (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"][0]["remaining"][
+        "amount"
+    ] == "16500.00"
     # billing support asking is no approval of their own request
     second = (await api.ok(REFUND_FULL, {"c": credit["number"]}, **STAFF))["refundInvoiceCredit"]
     assert second["status"] == "PENDING_APPROVAL"
@@ -203,7 +205,9 @@ async def test_overpayment_credit_refund_above_the_limit_waits_for_billing_suppo
     await load(api, invoice("A-3", "100.00", when="2026-11-25"))
     await api.ok(RECEIPT, receipt("150.00", "BANK-150", payerReference="inv A-3"), **STAFF)
     small = [
-        c for c in (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"] if c["amount"]["amount"] == "50.00"
+        c
+        for c in (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
+        if c["amount"]["amount"] == "50.00"
     ]
     done = (await api.ok(REFUND_FULL, {"c": small[0]["number"]}, as_="fin@acme.com"))["refundInvoiceCredit"]
     assert done["status"] == "APPROVED" and done["decidedBy"] == "auto"
@@ -219,7 +223,7 @@ async def test_the_approval_limit_is_a_setting(api, templates, smtp_server):
         await low.load({"tenants": [ACME]})
         await load(low, invoice("A-1", "100.00"))
         await low.ok(RECEIPT, receipt("150.00", "BANK-1", number="A-1"), **STAFF)
-        (credit,) = (await low.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+        (credit,) = (await low.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
         refund = (await low.ok(REFUND_FULL, {"c": credit["number"]}, as_="fin@acme.com"))["refundInvoiceCredit"]
         assert refund["status"] == "PENDING_APPROVAL"  # 50.00 > 10.00
     finally:
@@ -261,7 +265,7 @@ async def test_bank_receipts_import_is_all_or_nothing_and_idempotent(two_tenants
     after = await books(api)
     for n in ("A-1", "A-2"):
         assert (await api.ok(INVOICE, {"n": n}, as_="fin@acme.com"))["invoice"]["status"] == "CLOSED"
-    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
     assert credit["remaining"]["amount"] == "100.00"  # R-I19: 2,600 for 2,500
     assert sorted(r[0] for r in await api.sql("select status from invoicing_payments")) == [
         "MATCHED",
@@ -304,7 +308,7 @@ async def test_rewards_paid_money_is_never_refunded_as_cash(two_tenants):
     await api.ok(RESOLVE, {"input": {"disputeNumber": number, "outcome": "CANCEL"}}, **STAFF)
     refunds = (await api.ok(REFUNDS, as_="fin@acme.com"))["invoiceRefunds"]["nodes"]
     assert [(r["amount"]["amount"], r["status"]) for r in refunds] == [("2600.00", "APPROVED")]
-    credits = {c["number"]: c for c in (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]}
+    credits = {c["number"]: c for c in (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]}
     rewards = [c for c in credits.values() if c["remaining"]["amount"] == "400.00"]
     assert len(rewards) == 1
     err = await api.error(REFUND, {"c": rewards[0]["number"]}, as_="fin@acme.com")

@@ -16,7 +16,7 @@ ADD = """mutation($sns: [String!]!) { addToCart(supportNumbers: $sns) { id statu
 REMOVE = "mutation($sn: String!) { removeFromCart(supportNumber: $sn) { itemCount } }"
 SAVE = "mutation($name: String!) { saveCart(name: $name) { id name status itemCount summaryReportUrl } }"
 OPEN = "mutation($id: ID!) { openSavedCart(id: $id) { id status itemCount } }"
-CARTS = "{ activeCart { id itemCount renewals { supportNumber } } savedCarts { id name itemCount } }"
+CARTS = "{ activeCart { id itemCount renewals { supportNumber } } savedCarts { nodes { id name itemCount } } }"
 CANCEL = "mutation($sn: String!) { cancelRenewalOrder(supportNumber: $sn) }"
 BILLING = {"name": "Fay Fin", "email": "fin@acme.com", "address": "1 Main St, Springfield"}
 TECH = {"as_": "tech@acme.com"}
@@ -54,13 +54,13 @@ async def test_cart_checkout_places_orders_moves_to_history_and_notifies(rec_api
     assert saved["status"] == "SAVED" and saved["itemCount"] == 2
     assert link_path(saved["summaryReportUrl"]) == "/renewals/report/summary.csv?source=saved_carts"
     carts = await api.ok(CARTS, **TECH)
-    assert carts["activeCart"] is None and carts["savedCarts"] == [
+    assert carts["activeCart"] is None and carts["savedCarts"]["nodes"] == [
         {"id": saved["id"], "name": "Q1 renewals", "itemCount": 2}
     ]
     assert await api.code(SAVE, {"name": "empty"}, **TECH) == "BAD_USER_INPUT"
     await api.ok(ADD, {"sns": ["C-1"]}, **TECH)  # a new active cart; opening the saved one saves it away
     assert (await api.ok(OPEN, {"id": saved["id"]}, **TECH))["openSavedCart"]["status"] == "ACTIVE"
-    assert len((await api.ok(CARTS, **TECH))["savedCarts"]) == 1
+    assert len((await api.ok(CARTS, **TECH))["savedCarts"]["nodes"]) == 1
     # the owner of a cart only
     assert await api.code(CHECKOUT, order(cartId=saved["id"]), as_="admin@acme.com") == "NOT_FOUND"
     before = await counts(api)

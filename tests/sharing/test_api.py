@@ -15,7 +15,7 @@ CHANGE = "mutation($id: ID!, $role: ShareRole!) { changeShareRole(id: $id, role:
 REVOKE = "mutation($id: ID!) { revokeShare(id: $id) { email role } }"
 SAVE_LIST = """mutation($name: String!, $emails: [String!]!, $id: ID) {
   saveShareList(name: $name, emails: $emails, id: $id) { id name emails } }"""
-LISTS = "{ shareLists { id name emails } }"
+LISTS = "{ shareLists { nodes { id name emails } } }"
 DELETE_LIST = "mutation($id: ID!) { deleteShareList(id: $id) }"
 SHARE_BD = "mutation($emails: [String!]!) { shareBillingDashboard(emails: $emails) { id email grantedBy userStatus } }"
 BD_SHARES = "{ billingDashboardShares(first: 50) { totalCount edges { node { email grantedBy } } } }"
@@ -288,15 +288,15 @@ async def test_share_lists_are_private_validated_and_editable(rapi):
     )["saveShareList"]
     assert edited == {"id": saved["id"], "name": "Team", "emails": ["exec@acme.com", "fin@acme.com", "plain@acme.com"]}
     # private: others neither list nor edit nor delete it
-    assert (await api.ok(LISTS, as_="tech@acme.com"))["shareLists"] == []
+    assert (await api.ok(LISTS, as_="tech@acme.com"))["shareLists"]["nodes"] == []
     assert (
         await api.code(SAVE_LIST, {"id": saved["id"], "name": "Mine", "emails": ["fin@acme.com"]}, as_="tech@acme.com")
         == "NOT_FOUND"
     )
     assert await api.code(DELETE_LIST, {"id": saved["id"]}, as_="tech@globex.com") == "NOT_FOUND"
-    assert [s["name"] for s in (await api.ok(LISTS, as_="exec@acme.com"))["shareLists"]] == ["Team", "y" * 100]
+    assert [s["name"] for s in (await api.ok(LISTS, as_="exec@acme.com"))["shareLists"]["nodes"]] == ["Team", "y" * 100]
     assert (await api.ok(DELETE_LIST, {"id": saved["id"]}, as_="exec@acme.com"))["deleteShareList"] == saved["id"]
-    assert [s["name"] for s in (await api.ok(LISTS, as_="exec@acme.com"))["shareLists"]] == ["y" * 100]
+    assert [s["name"] for s in (await api.ok(LISTS, as_="exec@acme.com"))["shareLists"]["nodes"]] == ["y" * 100]
     assert (await api.sql("select count(*) from sharing_list_members"))[0][0] == 1
 
 

@@ -173,7 +173,7 @@ PROBES = [
     Probe("rewards.authorize_redeemer", "{ rewardsRedeemers { email } }", lambda a, w: {}),
     # ---------------------------------------------------------------- sharing and users (SPEC §1, §5, §6)
     Probe("billing_dashboard.share", "{ billingDashboardShares { totalCount } }", lambda a, w: {}),
-    Probe("share_list.manage", "{ shareLists { id } }", lambda a, w: {}),
+    Probe("share_list.manage", "{ shareLists { nodes { id } } }", lambda a, w: {}),
     Probe("user.invite", 'mutation { inviteUser(input: {email: "not-an-email"}) { id } }', lambda a, w: {}),
     Probe("user.change_role", 'mutation { changeUserRoles(id: "bogus", roles: []) { id } }', lambda a, w: {}),
     Probe("user.remove", 'mutation { removeUser(id: "bogus") { id } }', lambda a, w: {}),

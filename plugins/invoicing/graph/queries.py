@@ -90,14 +90,28 @@ class Query:
         return connection([RefundType.of(v) for v in views], page, total, cursors)
 
     @strawberry.field(description="Credits (overpayments, disputed payments) and what is left of each (R-I19).")
-    async def invoice_credits(self, info: Info[Context, None], open_only: bool = False) -> list[CreditType]:
-        return [CreditType.of(c) for c in await svc.credit_list(info.context, open_only)]
+    async def invoice_credits(
+        self,
+        info: Info[Context, None],
+        open_only: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CreditType]:
+        rows, page, total, cursors = await svc.credit_page(info.context, open_only, first=first, after=after)
+        return connection([CreditType.of(c) for c in rows], page, total, cursors)
 
     @strawberry.field(description="Disputes, newest first (R-I20).")
     async def invoice_disputes(
-        self, info: Info[Context, None], status: DisputeStatus | None = None
-    ) -> list[DisputeType]:
-        return [DisputeType.of(v) for v in await svc.dispute_list(info.context, status.value if status else None)]
+        self,
+        info: Info[Context, None],
+        status: DisputeStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DisputeType]:
+        views, page, total, cursors = await svc.dispute_page(
+            info.context, status.value if status else None, first=first, after=after
+        )
+        return connection([DisputeType.of(v) for v in views], page, total, cursors)
 
     @strawberry.field(description="Subscriptions (plans on the account) with their billing schedules (R-I14).")
     async def subscriptions(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from core.errors import BadUserInput, Conflict, NotFound
 from core.idempotency import idempotent
 from core.money import parse_amount, quantize
+from core.pagination import Page, keyset_page
 from plugins.invoicing.models import Application, Credit, CreditNote, Dispute, Invoice, Payment
 from plugins.invoicing.service.invoices import InvoiceSpec, LineSpec, create_invoice
 from plugins.invoicing.service.ledger import _apply, _new_credit, apply_open_credits, payable
@@ -246,14 +247,19 @@ async def dispute_views(ctx: Context, disputes: Sequence[Dispute]) -> list[Dispu
     ]
 
 
-async def dispute_list(ctx: Context, status: str | None = None) -> list[DisputeView]:
-    """The newest 200 disputes (R-I20), optionally of one status."""
+async def dispute_page(
+    ctx: Context, status: str | None = None, *, first: int | None = None, after: str | None = None
+) -> Page:
+    """Disputes (R-I20), newest first, optionally of one status, as DisputeViews (two statements a page)."""
     ctx.require_tenant()
     ctx.require("invoice", "view")
-    stmt = select(Dispute).order_by(Dispute.id.desc()).limit(200)
+    stmt = select(Dispute)
     if status:
         stmt = stmt.where(Dispute.status == status)
-    return await dispute_views(ctx, list((await ctx.session.execute(stmt)).scalars()))
+    rows, page, total, cursors = await keyset_page(
+        ctx.session, stmt, [(Dispute.id, True)], first=first, after=after, key_of=lambda d: (d.id,)
+    )
+    return await dispute_views(ctx, list(rows)), page, total, cursors
 
 
 async def open_invoice_dispute(ctx: Context, invoice_number: str, reason: str) -> DisputeView:

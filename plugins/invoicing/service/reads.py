@@ -137,13 +137,13 @@ async def payment_page(ctx: Context, *, first: int | None, after: str | None) ->
     )
 
 
-async def credit_list(ctx: Context, open_only: bool) -> list[Credit]:
-    """The newest 200 credits (R-I19), or those with money left."""
+async def credit_page(ctx: Context, open_only: bool, *, first: int | None, after: str | None) -> Page:
+    """Credits (R-I19), newest first, or those with money left."""
     _may_view(ctx)
-    stmt = select(Credit).order_by(Credit.id.desc()).limit(200)
+    stmt = select(Credit)
     if open_only:
         stmt = stmt.where(Credit.remaining > 0)
-    return list((await ctx.session.execute(stmt)).scalars())
+    return await keyset_page(ctx.session, stmt, [(Credit.id, True)], first=first, after=after, key_of=lambda c: (c.id,))
 
 
 async def subscription_page(ctx: Context, *, first: int | None, after: str | None) -> Page:

@@ -77,8 +77,11 @@ class Query:
         return CartType.of(cart) if cart else None
 
     @strawberry.field(description="The viewer's saved carts (R-R17).")
-    async def saved_carts(self, info: Info[Context, None]) -> list[CartType]:
-        return [CartType.of(c) for c in await svc.saved_carts(info.context)]
+    async def saved_carts(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[CartType]:
+        rows, page, total, cursors = await svc.saved_cart_page(info.context, first=first, after=after)
+        return connection([CartType.of(c) for c in rows], page, total, cursors)
 
     @strawberry.field(description="Renewal numbers for the dashboard (R-R22).")
     async def renewal_dashboard(self, info: Info[Context, None]) -> RenewalDashboard:

@@ -15,6 +15,7 @@ from plugins.renewals.service.carts import (
     own_cart,
     remove_from_cart,
     save_cart,
+    saved_cart_page,
     saved_carts,
     totals_by_currency,
 )
@@ -259,6 +260,7 @@ __all__ = [
     "cancel_order",
     "order_by_number",
     "active_cart",
+    "saved_cart_page",
     "saved_carts",
     "own_cart",
     "add_to_cart",

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
 from core.money import quantize
+from core.pagination import Page, keyset_page
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem
 from plugins.renewals.service.inputs import check_text
 from plugins.renewals.service.rules import MAX_CART_ITEMS, MAX_CART_NAME, PENDING, list_of
@@ -51,6 +52,19 @@ async def saved_carts(ctx: Context) -> list[RenewalCart]:
                 .order_by(RenewalCart.updated_at.desc(), RenewalCart.id.desc())
             )
         ).scalars()
+    )
+
+
+async def saved_cart_page(ctx: Context, *, first: int | None, after: str | None) -> Page:
+    """The caller's saved carts (R-R17), most recently changed first."""
+    stmt = select(RenewalCart).where(RenewalCart.owner_email == ctx.principal.email, RenewalCart.status == "SAVED")
+    return await keyset_page(
+        ctx.session,
+        stmt,
+        [(RenewalCart.updated_at, True), (RenewalCart.id, True)],
+        first=first,
+        after=after,
+        key_of=lambda c: (c.updated_at, c.id),
     )
 
 

@@ -23,8 +23,11 @@ class Query:
         return connection([RenewalShareType.of(g) for g in rows], page, total, cursors)
 
     @strawberry.field(description="The viewer's saved share lists.")
-    async def share_lists(self, info: Info[Context, None]) -> list[ShareListType]:
-        return [ShareListType.of(s) for s in await service.list_share_lists(info.context)]
+    async def share_lists(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[ShareListType]:
+        rows, page, total, cursors = await service.share_list_page(info.context, first=first, after=after)
+        return connection([ShareListType.of(s) for s in rows], page, total, cursors)
 
     @strawberry.field(description="Colleagues the billing dashboard is shared with (R-S4).")
     async def billing_dashboard_shares(

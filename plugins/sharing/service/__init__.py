@@ -49,7 +49,7 @@ from plugins.sharing.service.renewals import (
     share_renewal,
     shares_of,
 )
-from plugins.sharing.service.share_lists import delete_share_list, get_share_list, list_share_lists, save_share_list
+from plugins.sharing.service.share_lists import delete_share_list, get_share_list, save_share_list, share_list_page
 from plugins.sharing.service.validation import check_list_name, check_share_role, normalise_emails, share_targets
 
 __all__ = [
@@ -93,7 +93,7 @@ __all__ = [
     "billing_dashboard_shares_page",
     "DASHBOARD_SHARED",
     "get_share_list",
-    "list_share_lists",
+    "share_list_page",
     "save_share_list",
     "delete_share_list",
     "forget_person",

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
+from core.pagination import Page, keyset_page
 from plugins.sharing.models import ShareList, ShareListMember
 from plugins.sharing.service.common import MAX_LIST_MEMBERS, SHARE_ACTION, SHARE_LIST_OBJECT, _flush
 from plugins.sharing.service.validation import check_list_name, normalise_emails
@@ -23,11 +24,19 @@ async def get_share_list(ctx: Context, list_id: int) -> ShareList:
     return found
 
 
-async def list_share_lists(ctx: Context) -> list[ShareList]:
+async def share_list_page(ctx: Context, *, first: int | None, after: str | None) -> Page:
+    """The caller's own share lists, by name."""
     ctx.require_tenant()
     ctx.require(SHARE_LIST_OBJECT, "manage")
-    stmt = select(ShareList).where(ShareList.owner_email == ctx.principal.email).order_by(ShareList.name, ShareList.id)
-    return list((await ctx.session.execute(stmt)).scalars())
+    stmt = select(ShareList).where(ShareList.owner_email == ctx.principal.email)
+    return await keyset_page(
+        ctx.session,
+        stmt,
+        [(ShareList.name, False), (ShareList.id, False)],
+        first=first,
+        after=after,
+        key_of=lambda s: (s.name, s.id),
+    )
 
 
 async def save_share_list(ctx: Context, name: str, emails: Iterable[str], list_id: int | None = None) -> ShareList:
