@@ -2,12 +2,17 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The example plugins are installed beside the built-in ones, as a reseller's would be (their tests are
+# part of `make test`; the product's own tests load only the built-in plugins).
+EXAMPLES := $(wildcard examples/*/pyproject.toml)
+EXAMPLES := $(EXAMPLES:/pyproject.toml=)
 
 # constraints.txt pins every installed distribution, so a fresh machine gets what CI tested.
-$(BIN)/customer-center: pyproject.toml constraints.txt
+$(BIN)/customer-center: pyproject.toml constraints.txt $(wildcard examples/*/pyproject.toml)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install -q --no-deps $(foreach ex,$(EXAMPLES),-e $(ex))
 	touch $@
 
 # GraphiQL's React, ReactDOM and GraphiQL, served by the app (not in the repository): npm, pinned

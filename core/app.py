@@ -9,7 +9,7 @@ import inspect
 import itertools
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from decimal import InvalidOperation
@@ -149,9 +149,12 @@ def create_state(
     clock: Clock | None = None,
     extra_plugins: list[Any] | None = None,
     engine: AsyncEngine | None = None,
+    plugins: Collection[str] | None = None,
 ) -> AppState:
+    """The server's state. ``plugins`` limits the installed plugins loaded to those entry-point names
+    (tests; None loads every installed plugin); ``extra_plugins`` adds modules without installing them."""
     settings = settings or get_settings()
-    registry = load_plugins(extra_plugins)
+    registry = load_plugins(extra_plugins, only=plugins)
     policies: dict[str, list[list[str]]] = {}
     for name in registry.names:
         impl = getattr(registry.plugin(name), "cc_policies", None)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -191,11 +192,33 @@ def register(registry: PluginRegistry, plugin: Any, source: str) -> None:
         log.error("plugin not loaded: %s", reason)
 
 
-def load_plugins(extra: list[Any] | None = None, *, entry_point_group: str = ENTRY_POINT_GROUP) -> PluginRegistry:
+BUILT_IN_DISTRIBUTION = "customer-center"
+
+
+def built_in_plugins(entry_point_group: str = ENTRY_POINT_GROUP) -> tuple[str, ...]:
+    """The entry-point names this product ships (its own distribution's), not plugins installed beside it."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        eps = distribution(BUILT_IN_DISTRIBUTION).entry_points
+    except PackageNotFoundError:  # run from a checkout that is not installed: every plugin is the product's
+        return tuple(sorted(ep.name for ep in entry_points(group=entry_point_group)))
+    return tuple(sorted(ep.name for ep in eps if ep.group == entry_point_group))
+
+
+def load_plugins(
+    extra: list[Any] | None = None,
+    *,
+    entry_point_group: str = ENTRY_POINT_GROUP,
+    only: Collection[str] | None = None,
+) -> PluginRegistry:
+    """Every plugin of the entry-point group (or only the entry points named in ``only``: a test run
+    that must not see plugins installed beside the product's), then ``extra`` modules."""
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     registry = PluginRegistry(pm)
-    for ep in sorted(entry_points(group=entry_point_group), key=lambda e: e.name):
+    found = entry_points(group=entry_point_group)
+    for ep in sorted((e for e in found if only is None or e.name in only), key=lambda e: e.name):
         try:
             plugin = ep.load()
         except Exception as exc:

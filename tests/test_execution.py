@@ -462,10 +462,10 @@ async def test_outside_the_verified_versions_the_shortcut_steps_aside(
         f"executor shortcut off (strawberry's own executor runs): {problems[0]}"
     ) == 1  # logged once
     # The product's schema, with the setting on, then runs strawberry's own executor.
-    from core.plugins import load_plugins
+    from core.plugins import built_in_plugins, load_plugins
     from schema.builder import build_schema
 
-    schema = build_schema(load_plugins(), frozenset(), fast_executor=True)
+    schema = build_schema(load_plugins(only=built_in_plugins()), frozenset(), fast_executor=True)
     assert schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
     assert (await schema.execute("{ __typename }")).data == {"__typename": "Query"}
 
@@ -531,7 +531,7 @@ def test_graphql_cores_private_executor_api_is_used_only_as_listed() -> None:
 
 
 def test_the_setting_chooses_the_executor(monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.plugins import load_plugins
+    from core.plugins import built_in_plugins, load_plugins
     from core.settings import Settings
     from schema.builder import build_schema
 
@@ -539,7 +539,7 @@ def test_the_setting_chooses_the_executor(monkeypatch: pytest.MonkeyPatch) -> No
     assert Settings().fast_executor is False
     monkeypatch.delenv("CC_FAST_EXECUTOR")
     assert Settings().fast_executor is True
-    registry = load_plugins()
+    registry = load_plugins(only=built_in_plugins())
     off = build_schema(registry, frozenset(), fast_executor=False)
     on = build_schema(registry, frozenset(), fast_executor=True)
     assert off.execution_context_class is StrawberryGraphQLCoreExecutionContext  # strawberry's own

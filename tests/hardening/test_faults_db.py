@@ -23,7 +23,7 @@ from core.app import create_app, create_state
 from core.clock import FixedClock
 from core.db import make_engine
 from core.migrate import upgrade
-from core.plugins import load_plugins
+from core.plugins import built_in_plugins, load_plugins
 from core.settings import Settings
 from tests.conftest import ACME, GLOBEX, NOW, Api
 from tests.pg import PgServer, find_pg_bin
@@ -103,7 +103,7 @@ async def test_database_stops_under_load_and_the_server_recovers(own_pg: PgServe
         await conn.execute(text("CREATE DATABASE cc_fault"))
     await admin.dispose()
     url = own_pg.url("cc_fault")
-    await asyncio.to_thread(upgrade, url, load_plugins())
+    await asyncio.to_thread(upgrade, url, load_plugins(only=built_in_plugins()))
     api, client = await _app(url)
     try:
         await api.load({"tenants": [ACME, GLOBEX]})

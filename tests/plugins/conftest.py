@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,57 +13,12 @@ import pytest
 
 from core.db import Base
 from core.migrate import upgrade
+from core.testing import RESELLER_TENANTS  # noqa: F401 - re-exported for the product's plugin tests
 from tests.conftest import BACKENDS, Api, make_api
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DIR = ROOT / "examples" / "reseller_margin"
 OPERATOR = {"as_": "op@vendor.example", "staff": ["OPERATOR"]}
-SWITCH = """mutation($t: String!, $m: String!, $e: Boolean!) {
-  setModuleEnabled(tenantKey: $t, module: $m, enabled: $e) { key enabledModules } }"""
-
-# Reseller A owns customer tenant a-cust; reseller B owns b-cust; direct is a vendor direct customer.
-RESELLER_TENANTS = [
-    {
-        "key": "reseller-a",
-        "name": "Alpha Resale",
-        "domains": ["alpha-resale.com"],
-        "reseller": True,
-        "people": [
-            {"email": "boss@alpha-resale.com", "roles": ["ADMIN", "FINANCE"]},
-            {"email": "tech@alpha-resale.com", "roles": ["TECHNICAL"]},
-        ],
-    },
-    {
-        "key": "reseller-b",
-        "name": "Beta Resale",
-        "domains": ["beta-resale.com"],
-        "reseller": True,
-        "people": [{"email": "boss@beta-resale.com", "roles": ["ADMIN", "FINANCE"]}],
-    },
-    {
-        "key": "a-cust",
-        "name": "Alpha's Customer",
-        "domains": ["a-cust.com"],
-        "resellerKey": "reseller-a",
-        "people": [
-            {"email": "tech@a-cust.com", "roles": ["TECHNICAL"]},
-            {"email": "fin@a-cust.com", "roles": ["FINANCE"]},
-        ],
-    },
-    {
-        "key": "b-cust",
-        "name": "Beta's Customer",
-        "domains": ["b-cust.com"],
-        "resellerKey": "reseller-b",
-        "people": [{"email": "tech@b-cust.com", "roles": ["TECHNICAL"]}],
-    },
-    {
-        "key": "direct",
-        "name": "Direct Customer",
-        "domains": ["direct.com"],
-        "people": [{"email": "tech@direct.com", "roles": ["TECHNICAL"]}],
-    },
-]
 
 
 def example_plugin() -> Any:
@@ -97,8 +52,10 @@ async def plugin_api(request: pytest.FixtureRequest, templates: dict[str, Any], 
     controller, _ = smtp_server
     made: list[tuple[Api, Any]] = []
 
-    async def factory(extra_plugins: list[Any], **settings: Any) -> Api:
-        api, client = await make_api(backend, templates, controller.port, extra_plugins=extra_plugins, **settings)
+    async def factory(extra_plugins: list[Any], plugins: Sequence[str] | None = None, **settings: Any) -> Api:
+        api, client = await make_api(
+            backend, templates, controller.port, extra_plugins=extra_plugins, plugins=plugins, **settings
+        )
         made.append((api, client))
         await asyncio.to_thread(upgrade, api.state.settings.database_url, api.state.plugins)
         return api
@@ -110,5 +67,4 @@ async def plugin_api(request: pytest.FixtureRequest, templates: dict[str, Any], 
 
 
 async def enable(api: Api, tenant: str, module: str, on: bool = True) -> list[str]:
-    data = await api.ok(SWITCH, {"t": tenant, "m": module, "e": on}, **OPERATOR)
-    return data["setModuleEnabled"]["enabledModules"]
+    return await api.enable(tenant, module, on)

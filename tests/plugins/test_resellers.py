@@ -9,7 +9,19 @@ from __future__ import annotations
 import pytest
 
 from tests.plugins.conftest import RESELLER_TENANTS
-from tests.plugins.test_reseller_margin import renewal
+from tests.renewals.helpers import renewal as renewal_item
+
+
+def renewal(sn: str, tenant: str, quote_to: str) -> dict:
+    return renewal_item(
+        sn,
+        60,
+        tenant=tenant,
+        quote_to=quote_to,
+        amount="10000.00",
+        lines=[{"product": "Database EE", "productFamily": "DATABASE", "amount": "10000.00"}],
+    )
+
 
 VIEWER = "{ viewer { email roles isAdmin tenant { key isReseller } enabledModules } }"
 USERS = "{ users(first: 50) { totalCount edges { node { email } } } }"

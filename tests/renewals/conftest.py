@@ -7,27 +7,8 @@ from typing import Any
 
 import pytest
 
-from core.hookspecs import HOOK_VERSION, PluginManifest, hookimpl
+from core.testing import EventRecorder
 from tests.conftest import BACKENDS, Api, make_api
-
-
-class EventRecorder:
-    """Enabled for every tenant by default; keeps (event, payload) pairs."""
-
-    MANIFEST = PluginManifest(name="event_recorder", title="Event recorder (tests)", hook_version=HOOK_VERSION)
-    __name__ = "event_recorder"
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self.veto: str | None = None
-
-    @hookimpl
-    async def cc_on_event(self, ctx: Any, event: str, payload: dict[str, Any]) -> None:
-        if self.veto:
-            from core.errors import Conflict
-
-            raise Conflict(self.veto)
-        self.events.append((event, payload))
 
 
 @pytest.fixture(params=BACKENDS)

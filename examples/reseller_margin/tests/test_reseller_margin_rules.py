@@ -1,4 +1,4 @@
-"""Pure rules of the example plugin (examples/reseller_margin/reseller_margin/service.py), at every
+"""Pure rules of the example plugin (reseller_margin/service/rules.py), at every
 threshold: RM-1 percent range and places, RM-2 rounding, RM-4 previous calendar month."""
 
 from __future__ import annotations
@@ -7,16 +7,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-
-from core.errors import BadUserInput
-from tests.plugins.conftest import example_plugin
+from core.sdk import BadUserInput
 
 
 @pytest.fixture(scope="module")
 def svc():
     """The example's service module, imported when the tests run (not at collection: its models would
     otherwise join the shared metadata for the whole session)."""
-    example_plugin()
     from reseller_margin import service
 
     return service

@@ -1,4 +1,4 @@
-"""The example external plugin (examples/reseller_margin) through the graph, loaded from its path:
+"""The example external plugin through the graph, with only the shipped test harness (core.testing):
 enabled for reseller A's customer tenant only, A's schema has its types and the field grafted onto
 ``Renewal`` while B's and the direct customer's do not (introspection included), A's data is never
 visible to B, the accepted-renewal event records the margin (RM-3), the monthly statement job runs
@@ -10,9 +10,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from core.testing import NOW, OPERATOR, RESELLER_TENANTS
 
-from tests.conftest import NOW
-from tests.plugins.conftest import OPERATOR, RESELLER_TENANTS, enable, example_plugin
+pytestmark = pytest.mark.cc_plugins("reseller_margin")  # the plugin under test, by its entry-point name
 
 TODAY = NOW.date()
 A_BOSS = {"as_": "boss@alpha-resale.com", "tenant": "a-cust"}  # RESELLER_ADMIN/FINANCE/TECHNICAL
@@ -63,10 +63,10 @@ def tenants_with_reseller_admins_as_technical() -> list[dict]:
 
 
 @pytest.fixture
-async def resellers(plugin_api):
+async def resellers(cc_app):
     """Reseller A (customer a-cust) and B (customer b-cust) plus a direct customer, with renewals quoted
     to the resellers' bosses; the example plugin is installed and enabled for a-cust only."""
-    api = await plugin_api([example_plugin()])
+    api = cc_app
     await api.load(
         {
             "tenants": tenants_with_reseller_admins_as_technical(),
@@ -79,7 +79,7 @@ async def resellers(plugin_api):
             ],
         }
     )
-    assert "reseller_margin" in await enable(api, "a-cust", "reseller_margin")
+    assert "reseller_margin" in await api.enable("a-cust", "reseller_margin")
     return api
 
 
@@ -186,7 +186,7 @@ async def test_reseller_b_never_sees_reseller_a_data(resellers):
         assert body["_status"] == 403 and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert "alpha" not in str(body).lower() and "A-1" not in str(body)
     # with the plugin enabled for B's customer too, B sees only its own (empty) data
-    await enable(api, "b-cust", "reseller_margin")
+    await api.enable("b-cust", "reseller_margin")
     assert (await api.ok(DISCOUNTS, **B_BOSS))["partnerDiscounts"] == {"totalCount": 0, "edges": []}
     assert await api.code(SET, {"sn": "A-1", "p": "20"}, **B_BOSS) == "NOT_FOUND"
     assert await api.code(RENEWAL_MARGIN, {"sn": "A-1"}, **B_BOSS) == "NOT_FOUND"
@@ -225,7 +225,8 @@ async def test_accepted_renewal_records_the_margin_once_and_freezes_the_discount
     assert await api.sql("select count(*) from reseller_margin_earnings") == [(1,)]
 
 
-async def test_monthly_statement_goes_to_the_resellers_admins_once(resellers, smtp):
+async def test_monthly_statement_goes_to_the_resellers_admins_once(resellers, cc_smtp):
+    smtp = cc_smtp
     api = resellers
     await api.ok(SET, {"sn": "A-1", "p": "12.5"}, **A_BOSS)
     checkout = {
@@ -253,7 +254,7 @@ async def test_monthly_statement_goes_to_the_resellers_admins_once(resellers, sm
 async def test_disabling_removes_the_fields_on_the_next_request(resellers):
     api = resellers
     await api.ok(SET, {"sn": "A-1", "p": "10"}, **A_BOSS)
-    assert "reseller_margin" not in await enable(api, "a-cust", "reseller_margin", on=False)
+    assert "reseller_margin" not in await api.enable("a-cust", "reseller_margin", on=False)
     err = await api.error(RENEWAL_MARGIN, {"sn": "A-1"}, **A_BOSS)
     assert err["extensions"] == {"code": "MODULE_NOT_ENABLED", "module": "reseller_margin"}
     assert (await api.error(DISCOUNTS, **A_BOSS))["extensions"]["code"] == "MODULE_NOT_ENABLED"
@@ -261,15 +262,15 @@ async def test_disabling_removes_the_fields_on_the_next_request(resellers):
     assert "resellerMargin" not in fields
     assert "shares" in fields  # another plugin's graft onto Renewal (sharing) is unaffected
     # the data stays; enabling again brings it back
-    await enable(api, "a-cust", "reseller_margin")
+    await api.enable("a-cust", "reseller_margin")
     assert (await api.ok(RENEWAL_MARGIN, {"sn": "A-1"}, **A_BOSS))["renewal"]["resellerMargin"]["amount"] == "1000.00"
 
 
-async def test_margin_on_a_page_costs_the_same_statements_for_10_and_100_renewals(plugin_api):
-    api = await plugin_api([example_plugin()])
+async def test_margin_on_a_page_costs_the_same_statements_for_10_and_100_renewals(cc_app):
+    api = cc_app
     items = [renewal(f"P-{i:03d}", "a-cust", "boss@alpha-resale.com", f"{100 + i}.00") for i in range(100)]
     await api.load({"tenants": tenants_with_reseller_admins_as_technical(), "renewals": items})
-    await enable(api, "a-cust", "reseller_margin")
+    await api.enable("a-cust", "reseller_margin")
     for i in range(0, 100, 3):
         await api.ok(SET, {"sn": f"P-{i:03d}", "p": "10"}, **A_BOSS)
     token = api.token(A_BOSS["as_"])  # one token: a newer one would record a sign-in (an extra UPDATE)
