@@ -103,3 +103,23 @@ def markdown_table(specs: Iterable[EventSpec]) -> str:
         when = s.when.replace("|", "\\|") + (" Delivered to every installed plugin." if s.every_plugin else "")
         lines.append(f"| `{s.name}` | {s.module} | {when} | {keys} |")
     return "\n".join(lines) + "\n"
+
+
+GUIDE_BEGIN = "<!-- events:begin"
+GUIDE_END = "<!-- events:end -->"
+
+
+def rewrite_guide(text: str, specs: Iterable[EventSpec]) -> str:
+    """``text`` (docs/writing-a-plugin.md) with the table between its event markers regenerated."""
+    start = text.index("\n", text.index(GUIDE_BEGIN)) + 1
+    return text[:start] + markdown_table(specs) + text[text.index(GUIDE_END) :]
+
+
+if __name__ == "__main__":  # python -m core.events docs/writing-a-plugin.md: regenerate the guide's table
+    import sys
+    from pathlib import Path
+
+    from core.plugins import built_in_plugins, load_plugins
+
+    guide = Path(sys.argv[1])
+    guide.write_text(rewrite_guide(guide.read_text(), load_plugins(only=built_in_plugins()).events.values()))
