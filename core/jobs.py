@@ -167,4 +167,4 @@ async def run_jobs(state: Any, only: str | None = None, as_of: date | None = Non
 
 
 def max_days(state: Any) -> int:
-    return int(getattr(state.settings, "jobs_max_catch_up_days", 62))
+    return int(getattr(state.settings, "jobs_max_catch_up_days", 31))

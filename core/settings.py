@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     clock: str = ""
     allow_clock_override: bool = False  # lets CC_CLOCK through in production settings (deliberately)
     # Jobs catch up at most this many missed days (older ones are folded into the first day run).
-    jobs_max_catch_up_days: int = 62
+    jobs_max_catch_up_days: int = 31
     # GET /metrics: with a token, only "Authorization: Bearer <token>"; without, loopback clients only.
     metrics_token: str | None = None
 

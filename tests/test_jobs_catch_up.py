@@ -187,3 +187,46 @@ def test_the_clock_is_refused_in_production_unless_allowed(tmp_path):
     staging = Settings(database_url=url, clock="+1d", environment="production", allow_clock_override=True)
     assert create_state(staging).clock.today() == date.today() + timedelta(days=1)
     assert Settings(database_url=url, environment="production").clock_refusal() is None  # no clock: fine
+
+
+async def test_jobs_worker_runs_on_its_own_until_terminated(templates) -> None:
+    """For deployments without cron: ``jobs worker`` repeats the run every interval; SIGTERM ends it."""
+    import asyncio
+    import os
+    import signal
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from core.db import make_engine
+    from tests.conftest import fresh_database_url
+
+    url = await fresh_database_url("sqlite", templates)
+    worker = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "customer-center"),
+        "jobs",
+        "worker",
+        "--interval",
+        "1",
+        env={**os.environ, "CC_DATABASE_URL": url, "CC_SMTP_PORT": "1"},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    engine = make_engine(url)
+    runs = 0
+    try:
+        for _ in range(600):
+            async with engine.connect() as conn:
+                found = (await conn.execute(text("select runs from job_schedule where job = 'outbox.deliver'"))).first()
+            runs = found[0] if found else 0
+            if runs >= 2 or worker.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.dispose()
+        if worker.returncode is None:
+            worker.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(worker.communicate(), 60)
+    assert runs >= 2, err.decode()[-2000:]  # it ran twice without being asked again
+    assert worker.returncode == 0, err.decode()[-2000:]
