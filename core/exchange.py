@@ -166,6 +166,23 @@ async def set_exchange_rate(ctx: Context, currency: str, valid_from: date, usd_p
     ctx.require("exchange_rate", "manage")
     if not ctx.principal.is_staff:
         raise Forbidden(_("Only vendor staff set exchange rates"), object="exchange_rate", action="manage")
+    code = _known_currency(currency)
+    if code == THRESHOLD_CURRENCY:
+        raise BadUserInput(_("USD is the thresholds' own currency: its rate is always 1"), field="currency")
+    return await _upsert(ctx.session, code, valid_from, check_rate(usd_per_unit), ctx.principal.email, ctx.now())
+
+
+async def exchange_rate_on(ctx: Context, currency: str, on: date) -> tuple[str, date | None, Decimal]:
+    """The currency, and the day from which and the rate at which it applies ``on`` (staff who manage
+    rates; MissingExchangeRate when none does)."""
+    ctx.require("exchange_rate", "manage")
+    if not ctx.principal.is_staff:
+        raise Forbidden(_("Only vendor staff read the rate table"), object="exchange_rate", action="manage")
+    code = _known_currency(currency)
+    return (code, *(await rate_table(ctx.session)).rate_of(code, on))
+
+
+def _known_currency(currency: str) -> str:
     from core.money import CURRENCIES
 
     code = (currency or "").strip().upper()
@@ -173,17 +190,7 @@ async def set_exchange_rate(ctx: Context, currency: str, valid_from: date, usd_p
         raise BadUserInput(
             _("Unknown currency {currency}: give an active ISO 4217 code", currency=code[:10]), field="currency"
         )
-    if code == THRESHOLD_CURRENCY:
-        raise BadUserInput(_("USD is the thresholds' own currency: its rate is always 1"), field="currency")
-    return await _upsert(ctx.session, code, valid_from, check_rate(usd_per_unit), ctx.principal.email, ctx.now())
-
-
-async def exchange_rate_on(ctx: Context, currency: str, on: date) -> tuple[date | None, Decimal]:
-    """The rate of ``currency`` that applies ``on`` (staff who manage rates; MissingExchangeRate)."""
-    ctx.require("exchange_rate", "manage")
-    if not ctx.principal.is_staff:
-        raise Forbidden(_("Only vendor staff read the rate table"), object="exchange_rate", action="manage")
-    return (await rate_table(ctx.session)).rate_of(currency, on)
+    return code
 
 
 # ---- the import section ----------------------------------------------------------------------------

@@ -436,8 +436,8 @@ class CoreQuery:
         "(the latest on or before it); BAD_USER_INPUT MISSING_EXCHANGE_RATE when there is none."
     )
     async def exchange_rate(self, info: Info[Context, None], currency: str, on: date) -> ExchangeRateType:
-        valid_from, rate = await exchange.exchange_rate_on(info.context, currency, on)
-        return ExchangeRateType(currency=currency.strip().upper(), valid_from=valid_from, usd_per_unit=rate)
+        code, valid_from, rate = await exchange.exchange_rate_on(info.context, currency, on)
+        return ExchangeRateType(currency=code, valid_from=valid_from, usd_per_unit=rate)
 
 
 def _known_names(ctx: Context) -> dict[str, frozenset[str]]:

@@ -65,6 +65,8 @@ async def test_staff_set_rates_and_the_rate_of_the_day_applies(two_tenants):
         ("PLN", "2026-01-01", Decimal("0.25")),
         ("PLN", "2026-11-24", Decimal("0.21")),
     ]
+    err = await api.error(RATE, {"c": "X" * 5000, "on": "2026-11-23"}, **OPERATOR)
+    assert err["extensions"]["code"] == "BAD_USER_INPUT" and len(err["message"]) < 200
     # before the first rate: a typed error, never a guess
     err = await api.error(RATE, {"c": "PLN", "on": "2025-12-31"}, **OPERATOR)
     assert err["extensions"]["code"] == "BAD_USER_INPUT"
@@ -113,12 +115,12 @@ async def test_the_exchange_rates_import_section(two_tenants):
     assert (await api.ok(RATE, {"c": "BHD", "on": "2026-06-01"}, **OPERATOR))["exchangeRate"]["usdPerUnit"] == "2.65"
     bad = {
         "exchangeRates": [
-            {"currency": "RON", "validFrom": "2026-01-01", "usdPerUnit": "0.22"},
+            {"currency": "RON", "validFrom": "2026-02-01", "usdPerUnit": "0.22"},
             {"currency": "XXX", "validFrom": "2026-01-01", "usdPerUnit": "1"},
             {"currency": "SAR", "validFrom": "2026-13-01", "usdPerUnit": "0.27"},
             {"currency": "AED", "validFrom": "2026-01-01", "usdPerUnit": "0"},
             {"currency": "USD", "validFrom": "2026-01-01", "usdPerUnit": "1"},
-            {"currency": "RON", "validFrom": "2026-01-01", "usdPerUnit": "0.23"},
+            {"currency": "RON", "validFrom": "2026-02-01", "usdPerUnit": "0.23"},
         ]
     }
     err = await api.error(IMPORT, {"json": json.dumps(bad)}, **OPERATOR)
@@ -205,7 +207,7 @@ async def test_the_rate_of_the_payment_day_applies_and_a_missing_rate_refuses(tw
         {
             "invoices": [
                 invoice("PL-3", "8000.00", currency="PLN", country="PL"),
-                invoice("RO-1", "9000.00", currency="RON", country="RO"),
+                invoice("TR-1", "9000.00", currency="TRY", country="RO"),  # a lira invoice to Romania
             ]
         }
     )
@@ -215,19 +217,19 @@ async def test_the_rate_of_the_payment_day_applies_and_a_missing_rate_refuses(tw
     assert err["extensions"]["reason"] == "CARD_ONLY" and "1,600" not in err["message"]
     api.clock.advance(days=-1)
     await api.ok(PAY, pay_input("PL-3", method="WIRE"), as_="fin@acme.com")
-    # RON has no rate at all: refused with the reason, and nothing is paid
+    # TRY has no rate at all (the seed has none): refused with the reason, and nothing is paid
     before = await api.sql("select count(*) from invoicing_payments")
     for method in ("WIRE", "CARD"):
-        err = await api.error(PAY, pay_input("RO-1", method=method), as_="fin@acme.com")
+        err = await api.error(PAY, pay_input("TR-1", method=method), as_="fin@acme.com")
         assert err["extensions"]["code"] == "BAD_USER_INPUT"
         assert err["extensions"]["reason"] == "MISSING_EXCHANGE_RATE"
-        assert "No exchange rate of RON to USD is known for 2026-11-23" in err["message"]
+        assert "No exchange rate of TRY to USD is known for 2026-11-23" in err["message"]
     assert await api.sql("select count(*) from invoicing_payments") == before
     # once billing staff record it, the same payment goes through
-    await api.ok(SET, {"c": "RON", "d": "2026-11-01", "r": "0.22"}, **BILLING)
-    err = await api.error(PAY, pay_input("RO-1", method="WIRE"), as_="fin@acme.com")  # 9,000 lei is USD 1,980
+    await api.ok(SET, {"c": "TRY", "d": "2026-11-01", "r": "0.03"}, **BILLING)
+    err = await api.error(PAY, pay_input("TR-1", method="WIRE"), as_="fin@acme.com")  # TRY 9,000 is USD 270
     assert err["extensions"]["reason"] == "CARD_ONLY"
-    data = await api.ok(PAY, pay_input("RO-1"), as_="fin@acme.com")
+    data = await api.ok(PAY, pay_input("TR-1"), as_="fin@acme.com")
     assert data["payInvoices"]["invoices"][0]["status"] == "CLOSED"
 
 

@@ -92,6 +92,10 @@ async def test_the_invoice_carries_what_an_invoice_must(two_tenants):
     assert Decimal(data["invoice"]["displayTotal"]) == whole_units(Decimal("14760.00")) == Decimal("14760")
     rows = list(csv.DictReader(io.StringIO((await api.get("/invoicing/invoices.csv", as_="fin@acme.com")).text)))
     assert [(r["Invoice Number"], r["Total"], r["Display Total"]) for r in rows] == [(NUMBER, "14760.00", "14760")]
+    # no ?lang=: the reader's language (here the client's Accept-Language, the person chose none)
+    headers = {**api.headers("fin@acme.com"), "Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    german = (await api.client.get(f"/invoicing/invoices/{NUMBER}/document", headers=headers)).text
+    assert '<html lang="de" dir="ltr">' in german and words("Offener Betrag: 12.000,00 PLN") in words(german)
     # another tenant's invoice is not found; a view-only role still may read it, an outsider may not
     assert (await api.get(f"/invoicing/invoices/{NUMBER}/document.pdf", as_="fin@globex.com")).status_code == 404
     assert (await api.get(f"/invoicing/invoices/{NUMBER}/document.pdf", as_=None)).status_code == 401

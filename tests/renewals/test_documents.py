@@ -46,4 +46,7 @@ async def test_the_ordering_document_pdf_in_polish(two_tenants):
     assert "Zakłady Łódzkie S.A." in text  # Polish letters survive the fonts
     assert on_one_line(text, format_money(Decimal("12000.00"), "USD", "pl"))
     assert '<html lang="pl" dir="ltr">' in (await api.get(DOC + "?lang=pl", **TECH)).text
+    arabic = (await api.get(DOC + "?lang=ar", **TECH)).text
+    assert '<html lang="ar" dir="rtl">' in arabic and "رقم عقد الدعم" in arabic  # "Support contract number"
+    assert '<bdi dir="ltr">Zakłady Łódzkie S.A.</bdi>' in arabic  # a Latin name keeps its direction
     assert (await api.get(DOC + ".pdf", as_="fin@globex.com")).status_code == 404
