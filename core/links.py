@@ -8,7 +8,8 @@ bearer token) in the ``sig`` query parameter that names:
   token the link was made with: removing the person, or revoking that token (R-A3), ends the link,
   as authentication runs the same checks for a link as for the token;
 - the acting tenant (``ten``: the one the request that made the link acted in);
-- the resource: the path and its query parameters (sorted), so no parameter can be changed or added;
+- the resource: the path and its query parameters (sorted), so no parameter can be changed or added
+  (but ``lang``, the language a document is shown in);
 - the expiry: ``Settings.link_ttl_seconds`` from now, never later than the bearer token's own.
 
 An expired link answers 401, an altered one 403, and neither sends any content. Links are made by
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import jwt
 import strawberry
@@ -32,13 +33,21 @@ from core.errors import Forbidden, Unauthenticated
 from core.settings import Settings
 
 LINK_PARAM = "sig"
+# Presentation only: the same document in another language discloses nothing more, so a reader may
+# add ``lang`` to a link (the documents' ``?lang=``); every other parameter is bound.
+UNSIGNED_PARAMS = frozenset({LINK_PARAM, "lang"})
 LINK_AUDIENCE = "customer-center-download-link"
 
 
 def canonical_resource(path: str, pairs: Iterable[tuple[str, str]]) -> str:
-    """The path (decoded) and its query parameters but the signature, sorted: what a link binds."""
-    items = sorted((k, v) for k, v in pairs if k != LINK_PARAM)
+    """The path (decoded) and its query parameters but the signature and ``lang``, sorted: what a link binds."""
+    items = sorted((k, v) for k, v in pairs if k not in UNSIGNED_PARAMS)
     return path + ("?" + urlencode(items) if items else "")
+
+
+def segment(value: str) -> str:
+    """One path segment of a download route, quoted (an id may hold a space, ``?`` or ``#``)."""
+    return quote(value, safe="")
 
 
 def base_url(settings: Settings, request: Any) -> str:
@@ -98,7 +107,9 @@ def verify_link(settings: Settings, request: Any) -> dict[str, Any]:
         raise Unauthenticated("This download link has expired; ask for a new one") from exc
     except jwt.PyJWTError as exc:
         raise Forbidden("Invalid download link") from exc
-    if claims["res"] != canonical_resource(request.url.path, request.query_params.multi_items()):
+    # The decoded path as the server received it (``request.url`` re-parses it and would cut at a
+    # decoded ``?``), and the parameters as the handler reads them.
+    if claims["res"] != canonical_resource(request.scope["path"], request.query_params.multi_items()):
         raise Forbidden("Invalid download link")
     return claims
 

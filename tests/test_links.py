@@ -219,3 +219,13 @@ def test_every_url_field_of_the_schema_is_a_signed_link():
             found.append(f.python_name)
             assert any(isinstance(e, SignedLink) for e in f.extensions), f"{definition.definition.name}.{f.name}"
     assert {"ordering_document_url", "document_url", "schedule_csv_url", "invoices_csv_url"} <= set(found)
+
+
+async def test_links_to_ids_with_url_characters(two_tenants):
+    api = two_tenants
+    await load(api, renewal("Q 1?x#ä", 60))
+    url = await link_of(api, "Q 1?x#ä")
+    assert "/renewals/Q%201%3Fx%23%C3%A4/ordering-document?sig=" in url
+    assert (await anonymous_get(api, url + "&lang=de")).status_code == 200  # the language is the reader's
+    resp = await anonymous_get(api, url)
+    assert resp.status_code == 200 and "Q 1?x#ä" in resp.text

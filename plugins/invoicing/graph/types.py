@@ -17,7 +17,7 @@ from core.fields import computed_attributes, prefetched_in
 from core.graph import TenantType
 from core.graph_queues import item_tenant
 from core.ids import to_global_id
-from core.links import link_field
+from core.links import link_field, segment
 from core.money import MoneyType, whole_units
 from core.nodes import Node
 from plugins.invoicing import service as svc
@@ -266,8 +266,8 @@ class InvoiceType(Node):
             cancelled=inv.cancelled,
             period_start=inv.period_start,
             period_end=inv.period_end,
-            document_url=f"/invoicing/invoices/{inv.number}/document",
-            document_pdf_url=f"/invoicing/invoices/{inv.number}/document.pdf",
+            document_url=f"/invoicing/invoices/{segment(inv.number)}/document",
+            document_pdf_url=f"/invoicing/invoices/{segment(inv.number)}/document.pdf",
             _id=inv.id,
             row=inv,
         )
@@ -689,7 +689,7 @@ class SubscriptionType(Node):
             is_cloud=sub.is_cloud,
             billing_email=sub.billing_email,
             products=products,
-            schedule_csv_url=f"/invoicing/subscriptions/{sub.number}/schedule.csv",
+            schedule_csv_url=f"/invoicing/subscriptions/{segment(sub.number)}/schedule.csv",
             _id=sub.id,
             _entries=terms.entries,
             row=sub,

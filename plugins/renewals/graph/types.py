@@ -16,7 +16,7 @@ from core.fields import prefetched_in
 from core.graph import TenantType
 from core.graph_queues import item_tenant
 from core.ids import to_global_id
-from core.links import link_field
+from core.links import link_field, segment
 from core.money import MoneyType
 from core.nodes import Node
 from plugins.renewals import service as svc
@@ -268,8 +268,8 @@ class RenewalType(Node):
             last_updated_by=r.last_updated_by,
             accepted_at=r.accepted_at,
             accepted_by=r.accepted_by,
-            ordering_document_url=f"/renewals/{r.support_number}/ordering-document",
-            ordering_document_pdf_url=f"/renewals/{r.support_number}/ordering-document.pdf",
+            ordering_document_url=f"/renewals/{segment(r.support_number)}/ordering-document",
+            ordering_document_pdf_url=f"/renewals/{segment(r.support_number)}/ordering-document.pdf",
             row=r,
         )
 
