@@ -229,3 +229,15 @@ async def test_links_to_ids_with_url_characters(two_tenants):
     assert (await anonymous_get(api, url + "&lang=de")).status_code == 200  # the language is the reader's
     resp = await anonymous_get(api, url)
     assert resp.status_code == 200 and "Q 1?x#ä" in resp.text
+
+
+async def test_pdf_documents_are_signed_links(docs):
+    api = docs
+    if api.backend == "postgres":
+        pytest.skip("rendering a PDF costs seconds; the link does not depend on the database")
+    q = 'query { renewal(supportNumber: "L-1") { orderingDocumentPdfUrl } }'
+    url = (await api.ok(q, **TECH))["renewal"]["orderingDocumentPdfUrl"]
+    assert link_path(url) == "/renewals/L-1/ordering-document.pdf"
+    resp = await anonymous_get(api, url)
+    assert resp.status_code == 200 and resp.content.startswith(b"%PDF")
+    assert (await anonymous_get(api, url.replace("L-1", "L-2"))).status_code == 403
