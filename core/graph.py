@@ -520,7 +520,14 @@ class CoreMutation:
         "CC_CORS_TENANT_CACHE_SECONDS in the others."
     )
     async def set_portal_origins(
-        self, info: Info[Context, None], origins: list[str], tenant_key: str | None = None
+        self,
+        info: Info[Context, None],
+        origins: Annotated[
+            list[str], strawberry.argument(description="The whole new list (an empty list removes every origin).")
+        ],
+        tenant_key: Annotated[
+            str | None, strawberry.argument(description="Staff: the tenant, when not the one of X-Tenant.")
+        ] = None,
     ) -> TenantType:
         from core.cors import forget_tenant_origins, normalise_origins
 

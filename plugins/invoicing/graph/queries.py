@@ -3,6 +3,8 @@ and reads."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -54,7 +56,11 @@ class Query:
 
     @strawberry.field(description="Download links for the invoice list and the payment history (R-I2).")
     async def invoicing_downloads(
-        self, info: Info[Context, None], status: InvoiceStatus | None = None
+        self,
+        info: Info[Context, None],
+        status: Annotated[
+            InvoiceStatus | None, strawberry.argument(description="Only invoices of this status in the list CSV.")
+        ] = None,
     ) -> InvoicingDownloads:
         invoices, payments = svc.download_paths(info.context, status.value if status else None)
         return InvoicingDownloads(invoices_csv_url=invoices, payments_csv_url=payments)
