@@ -11,7 +11,10 @@ What is here, by what a plugin needs it for:
 - tables: ``Base``, ``TenantOwned`` (the central tenant filter applies to every ``TenantOwned`` row);
 - a request: ``Context`` (``ctx.require``, ``ctx.session``, ``ctx.now()``, ``ctx.emit``,
   ``ctx.send_email``), ``object_roles`` (ask the plugin owning an object whether the caller can see it),
+  ``module_api`` (another module's public API: ``module_api("renewals").count_renewals(...)``),
   ``Loader`` for batch loads, typed errors (``BadUserInput``, ``Forbidden``, ``NotFound``, ``Conflict``);
+- import sections: ``ImportItem`` (a pydantic item model) with the field types ``text(n)``, ``Email``,
+  ``IsoDate``, ``Amount``, ``DecimalValue``, ``Currency``, and ``validate_items`` (errors naming the path);
 - jobs: ``JobContext``, ``claim_once`` (idempotent units), ``queue_email``, ``people_with_role``;
 - events: ``EventSpec``/``event_spec`` (declare what you emit, ``cc_events``), ``context_of`` (the
   context of an import section's or a job's session, to ``ctx.emit`` with);
@@ -30,6 +33,8 @@ What is here, by what a plugin needs it for:
 """
 
 from __future__ import annotations
+
+from types import ModuleType
 
 from core.calendar import add_months, add_years
 from core.clock import Clock
@@ -67,6 +72,7 @@ from core.i18n import (
     text_direction,
     translate,
 )
+from core.importing import Amount, Currency, DecimalValue, Email, ImportItem, IsoDate, text, validate_items
 from core.jobs import JobContext, claim_once
 from core.links import link_field
 from core.loaders import Loader, by_key, grouped
@@ -75,6 +81,26 @@ from core.nodes import Node, NodeLoader
 from core.pagination import Connection, Page, connection, keyset_page
 from core.secret import secret_argument, secret_field
 from core.users import people_with_role
+
+
+def module_api(name: str) -> ModuleType:
+    """The public API of an installed module (``plugins/<name>/api.py`` for a built-in one, the
+    ``api`` module beside a plugin's ``plugin.py`` otherwise): its read functions and ``EVENTS``.
+    The way to read another module's data — never its models or tables. ``LookupError`` when no
+    plugin of that name is installed, or it has no public API."""
+    import importlib
+    from importlib.metadata import entry_points
+
+    from core.plugins import ENTRY_POINT_GROUP
+
+    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not found:
+        raise LookupError(f"no installed module named {name!r}")
+    package = found[0].value.split(":")[0].rsplit(".", 1)[0]
+    try:
+        return importlib.import_module(f"{package}.api")
+    except ModuleNotFoundError as exc:
+        raise LookupError(f"module {name!r} has no public API ({package}.api)") from exc
 
 
 async def object_roles(ctx: Context, object_type: str, object_id: str) -> list[str]:
@@ -86,6 +112,12 @@ async def object_roles(ctx: Context, object_type: str, object_id: str) -> list[s
 
 
 __all__ = [
+    "IsoDate",
+    "ImportItem",
+    "Email",
+    "DecimalValue",
+    "Currency",
+    "Amount",
     "SUPPORTED_LOCALES",
     "LazyText",
     "_",
@@ -140,6 +172,7 @@ __all__ = [
     "keyset_page",
     "link_field",
     "methods_offered",
+    "module_api",
     "normalise_email",
     "object_roles",
     "parse_amount",
@@ -149,7 +182,9 @@ __all__ = [
     "queue_email",
     "secret_argument",
     "secret_field",
+    "text",
     "to_usd",
+    "validate_items",
     "rate_table",
     "RateTable",
     "MissingExchangeRate",

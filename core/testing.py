@@ -13,7 +13,9 @@ venv) and your plugin, then::
         data = await cc_app.ok("{ viewer { enabledModules } }", as_=cc_tenant.people["ADMIN"])
         assert "support_sla" in data["viewer"]["enabledModules"]
 
-Fixtures (all prefixed ``cc_``, so they never clash with a project's own):
+The harness turns on pytest-asyncio's ``auto`` mode (async tests and fixtures need no marker) unless
+the project configures ``asyncio_mode`` itself. Fixtures (all prefixed ``cc_``, so they never clash
+with a project's own):
 
 - ``cc_app`` — an :class:`Api` on a server that loaded the product's built-in plugins plus the
   plugins under test (``cc_plugins``), its database migrated with every branch; once per backend.
@@ -470,6 +472,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cc_plugins(*names): the Customer Center plugins under test (core.testing)")
+    # The fixtures and a plugin's tests are async: pytest-asyncio's auto mode, unless the project chose.
+    if getattr(config.option, "asyncio_mode", None) is None and "asyncio_mode" not in config.inicfg:
+        config.option.asyncio_mode = "auto"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Support SLA: an example Customer Center plugin (docs/writing-a-plugin.md walks through it)."""
