@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantOwned
@@ -40,3 +40,21 @@ class ShareListMember(TenantOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("sharing_lists.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
+
+
+class DashboardShareRequest(TenantOwned, Base):
+    """A request that billing support share the billing dashboard on the organisation's behalf (R-S4),
+    when the invoice recipient cannot (e.g. they left the company). Worked from billing support's queue."""
+
+    __tablename__ = "sharing_dashboard_requests"
+    __table_args__ = (Index("ix_sharing_dashboard_requests_queue", "status", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by: Mapped[str] = mapped_column(String(254))
+    emails: Mapped[str] = mapped_column(Text)  # comma-separated, validated (R-S3) when asked
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="OPEN")  # OPEN | GRANTED | DECLINED
+    created_at: Mapped[datetime]
+    resolved_by: Mapped[str | None] = mapped_column(String(254))
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str] = mapped_column(Text, default="")

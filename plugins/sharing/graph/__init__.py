@@ -6,10 +6,12 @@ from __future__ import annotations
 from plugins.sharing.graph.mutations import Mutation
 from plugins.sharing.graph.nodes import NODES
 from plugins.sharing.graph.queries import Query
+from plugins.sharing.graph.queues import SharingQueues
 from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, RenewalSharing, ShareListType
 
 TYPES: tuple[type, ...] = (RenewalShareType, BillingDashboardShareType, ShareListType)
-# The sharing tab on the renewal itself; grafted only where the renewals plugin provides Renewal.
-TYPE_EXTENSIONS: dict[str, list[type]] = {"Renewal": [RenewalSharing]}
+# The sharing tab on the renewal itself; grafted only where the renewals plugin provides Renewal. Billing
+# support's share-requests queue on core's WorkQueues (core.queues).
+TYPE_EXTENSIONS: dict[str, list[type]] = {"Renewal": [RenewalSharing], "WorkQueues": [SharingQueues]}
 
-__all__ = ["NODES", "TYPES", "TYPE_EXTENSIONS", "Mutation", "Query", "RenewalSharing"]
+__all__ = ["NODES", "TYPES", "TYPE_EXTENSIONS", "Mutation", "Query", "RenewalSharing", "SharingQueues"]

@@ -8,7 +8,13 @@ from strawberry.types import Info
 from core.context import Context
 from core.ids import from_global_id
 from plugins.sharing import service
-from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, ShareListType, ShareRole
+from plugins.sharing.graph.types import (
+    BillingDashboardShareRequestType,
+    BillingDashboardShareType,
+    RenewalShareType,
+    ShareListType,
+    ShareRole,
+)
 
 
 @strawberry.type
@@ -74,3 +80,31 @@ class Mutation:
     @strawberry.mutation(description="Revoke a billing-dashboard share (R-S4, R-S5); effective on the next request.")
     async def revoke_billing_dashboard(self, info: Info[Context, None], email: str) -> BillingDashboardShareType:
         return BillingDashboardShareType.of(await service.revoke_billing_dashboard(info.context, email))
+
+    @strawberry.mutation(
+        description="R-S4: ask billing support to share the billing dashboard with these people of your "
+        "organisation (yourself included) when the invoice recipient cannot, saying why."
+    )
+    async def request_billing_dashboard_share(
+        self, info: Info[Context, None], emails: list[str], reason: str
+    ) -> BillingDashboardShareRequestType:
+        return BillingDashboardShareRequestType.of(await service.request_dashboard_share(info.context, emails, reason))
+
+    @strawberry.mutation(
+        description="Billing support, from the share-requests queue: share the billing dashboard as the request "
+        "with this id asks, in its organisation (no X-Tenant needed), on the organisation's behalf (R-S4)."
+    )
+    async def grant_billing_dashboard_share_request(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> BillingDashboardShareRequestType:
+        req = await service.grant_dashboard_request(info.context, from_global_id(id, "BillingDashboardShareRequest"))
+        return BillingDashboardShareRequestType.of(req)
+
+    @strawberry.mutation(description="Billing support, from the share-requests queue: decline a request, saying why.")
+    async def decline_billing_dashboard_share_request(
+        self, info: Info[Context, None], id: strawberry.ID, note: str
+    ) -> BillingDashboardShareRequestType:
+        req = await service.decline_dashboard_request(
+            info.context, from_global_id(id, "BillingDashboardShareRequest"), note
+        )
+        return BillingDashboardShareRequestType.of(req)

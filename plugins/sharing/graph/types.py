@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.graph import UserStatus
+from core.graph import TenantType, UserStatus
+from core.graph_queues import item_tenant
 from core.ids import to_global_id
 from core.models import ObjectGrant
 from core.nodes import Node
@@ -105,4 +107,40 @@ class ShareListType(Node):
             emails=s.emails,
             created_at=s.created_at,
             updated_at=s.updated_at,
+        )
+
+
+@strawberry.type(
+    name="BillingDashboardShareRequest",
+    description="A request that billing support share the billing dashboard on the organisation's behalf (R-S4).",
+)
+class BillingDashboardShareRequestType:
+    id: strawberry.ID
+    emails: list[str]
+    reason: str
+    status: str = strawberry.field(description="OPEN, GRANTED or DECLINED.")
+    requested_by: str
+    created_at: datetime
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_note: str
+    tenant_id: strawberry.Private[int]
+
+    @strawberry.field(description="The organisation asking (a work queue spans tenants).")
+    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
+        return await item_tenant(info, self.tenant_id)
+
+    @classmethod
+    def of(cls, r: Any) -> BillingDashboardShareRequestType:
+        return cls(
+            id=strawberry.ID(to_global_id("BillingDashboardShareRequest", r.id)),
+            emails=[e for e in r.emails.split(",") if e],
+            reason=r.reason,
+            status=r.status,
+            requested_by=r.requested_by,
+            created_at=r.created_at,
+            resolved_by=r.resolved_by,
+            resolved_at=r.resolved_at,
+            resolution_note=r.resolution_note,
+            tenant_id=r.tenant_id,
         )

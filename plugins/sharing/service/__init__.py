@@ -33,6 +33,12 @@ from plugins.sharing.service.common import (
     Page,
     ShareTargets,
 )
+from plugins.sharing.service.dashboard_requests import (
+    dashboard_request_queue,
+    decline_dashboard_request,
+    grant_dashboard_request,
+    request_dashboard_share,
+)
 from plugins.sharing.service.nodes import billing_dashboard_shares_by_ids, renewal_shares_by_ids, share_lists_by_ids
 from plugins.sharing.service.people import forget_person, person_statuses
 from plugins.sharing.service.renewals import (
@@ -53,6 +59,10 @@ from plugins.sharing.service.share_lists import delete_share_list, get_share_lis
 from plugins.sharing.service.validation import check_list_name, check_share_role, normalise_emails, share_targets
 
 __all__ = [
+    "dashboard_request_queue",
+    "decline_dashboard_request",
+    "grant_dashboard_request",
+    "request_dashboard_share",
     "billing_dashboard_shares_by_ids",
     "renewal_shares_by_ids",
     "share_lists_by_ids",

@@ -1,0 +1,33 @@
+"""Billing support's share-requests queue (R-S4), grafted onto core's ``WorkQueues`` (core.queues)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.context import Context
+from core.pagination import Connection, connection
+from plugins.sharing import service
+from plugins.sharing.graph.types import BillingDashboardShareRequestType
+
+
+@strawberry.type
+class SharingQueues:
+    """Fields of ``WorkQueues`` (``self`` is core's WorkQueues: ``self.scope``)."""
+
+    @strawberry.field(
+        description="BILLING_SUPPORT: requests to share the billing dashboard on an organisation's behalf (R-S4), "
+        "OPEN ones unless status says otherwise, oldest first."
+    )
+    async def billing_dashboard_share_requests(
+        self,
+        info: Info[Context, None],
+        status: str | None = None,
+        tenant_key: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[BillingDashboardShareRequestType]:
+        rows, page, total, cursors = await service.dashboard_request_queue(
+            info.context, self.scope, status=status, tenant_key=tenant_key, first=first, after=after
+        )
+        return connection([BillingDashboardShareRequestType.of(r) for r in rows], page, total, cursors)
