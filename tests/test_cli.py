@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jwt
+import pytest
 from typer.testing import CliRunner
 
 from core.cli import app
@@ -110,3 +112,32 @@ def test_serve_on_loopback_warns_and_prints_demo_tokens_only_with_the_developmen
     assert "Demo tokens" not in result.output and "development secret" not in result.output
     get_settings.cache_clear()
     monkeypatch.delenv("CC_DATABASE_URL", raising=False)
+
+
+def test_make_serve_honours_port_and_sets_development_origins():
+    """`make serve PORT=…` (or CC_PORT) reaches `serve --port`; the development CORS origins are the
+    loopback ones (core/cors.py), overridable by CC_CORS_ORIGINS."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CC_")}
+
+    def dry(*args: str, **extra: str) -> str:
+        done = subprocess.run(
+            ["make", "-n", "--no-print-directory", *args],
+            cwd=root,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    assert "serve --host 127.0.0.1 --port 9001" in dry("serve", "PORT=9001")
+    assert "--port 9002" in dry("serve", CC_PORT="9002")
+    assert "--port 8000" in dry("serve")
+    makefile = (root / "Makefile").read_text()
+    assert "serve: export CC_CORS_ORIGINS ?= http://localhost:*,http://127.0.0.1:*" in makefile
