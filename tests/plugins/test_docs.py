@@ -20,7 +20,13 @@ def test_every_hook_is_documented_in_the_guide():
         assert f"`{name}(" in GUIDE, f"{name} missing from the hook reference of docs/writing-a-plugin.md"
 
 
-def test_the_example_follows_the_guide():
+def test_the_examples_follow_the_guide():
+    sla = EXAMPLE_DIR.parent / "support_sla"
+    meta = tomllib.loads((sla / "pyproject.toml").read_text())
+    assert meta["project"]["entry-points"]["customer_center.plugins"] == {"support_sla": "support_sla.plugin"}
+    (revision,) = list((sla / "support_sla" / "migrations").glob("*.py"))
+    assert "branch_labels: str | Sequence[str] | None = ('support_sla',)" in revision.read_text()
+    assert "customer-center db revision --plugin support_sla" in GUIDE
     package = EXAMPLE_DIR / "reseller_margin"
     for part in (
         "plugin.py",
@@ -42,7 +48,6 @@ def test_the_example_follows_the_guide():
     assert entry == {plugin.MANIFEST.name: "reseller_margin.plugin"}
     assert plugin.MANIFEST.hook_version == HOOK_VERSION and plugin.MANIFEST.default_enabled is False
     assert '[project.entry-points."customer_center.plugins"]' in GUIDE
-    assert "customer-center db revision --plugin reseller_margin" in GUIDE
     (revision,) = list((package / "migrations").glob("*.py"))
     text = revision.read_text()
     assert "branch_labels: str | Sequence[str] | None = ('reseller_margin',)" in text and "import core.db" in text
