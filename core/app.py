@@ -64,6 +64,7 @@ from core.limits import (
 from core.logs import RequestLogMiddleware, annotate, count_statements, get_logger, new_error_id
 from core.models import AuditEntry, Person, PolicyRule, Tenant
 from core.plugins import PluginRegistry, load_plugins
+from core.rls import row_security_on, set_request_tenant
 from core.secret import RedactedOperation, redact_operation
 from core.settings import Settings, get_settings
 from schema.builder import SchemaCache
@@ -686,9 +687,11 @@ async def _graphql_endpoint(request: Request) -> Response:
     # One session per request: the caller's rows loaded by authentication stay in its identity map
     # for the resolvers.
     reads_only = pre.op_type is not None and pre.op_type != OperationType.MUTATION
+    # Row-level security keys on a transaction-local setting: reads then run in a transaction.
+    autocommit_reads = reads_only and not row_security_on(state)
     async with state.sessionmaker() as session:
         try:
-            if reads_only:
+            if autocommit_reads:
                 await use_autocommit(session)
             if pre.introspection_only and _anonymous_introspection(state, request):
                 caller = Caller(ANONYMOUS, None)
@@ -696,7 +699,7 @@ async def _graphql_endpoint(request: Request) -> Response:
                 caller = await authenticate(state, request, session, queues_only=pre.queues_only)
             await commit_sign_in(session, reads_follow=reads_only)
             if reads_only:
-                await make_read_only(session)
+                await make_read_only(session, autocommit=autocommit_reads)
         except Unauthenticated as exc:
             return await refuse(exc, 401)
         except AppError as exc:
@@ -803,6 +806,8 @@ async def _execute(
     schema = state.schemas.get(plugins)
     try:
         session.info["tenant_id"] = tenant.id if tenant else None
+        if tenant is not None and row_security_on(state):
+            await set_request_tenant(session, tenant.id)
         ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)
         result = await schema.execute(
             query, variable_values=variables, context_value=ctx, operation_name=operation_name

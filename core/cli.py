@@ -52,7 +52,22 @@ def _state(database_url: str | None):  # noqa: ANN202
 def _upgrade(state) -> list[str]:  # noqa: ANN001
     from core.migrate import upgrade
 
-    return upgrade(state.settings.database_url, state.plugins)
+    applied = upgrade(state.settings.database_url, state.plugins)
+    if state.settings.row_level_security and not state.settings.is_sqlite:
+        from core.db import Base, make_engine
+        from core.rls import apply_row_security
+
+        engine = make_engine(state.settings.database_url)
+        count = asyncio.run(_dispose_engine(engine, apply_row_security(engine, Base.metadata)))
+        typer.echo(f"row-level security on {count} tenant-owned tables")
+    return applied
+
+
+async def _dispose_engine(engine, coro):  # noqa: ANN001, ANN202
+    try:
+        return await coro
+    finally:
+        await engine.dispose()
 
 
 async def _dispose(state, coro):  # noqa: ANN001, ANN202

@@ -305,12 +305,12 @@ async def use_autocommit(session: AsyncSession) -> None:
     await session.connection(execution_options=_AUTOCOMMIT)
 
 
-async def make_read_only(session: AsyncSession) -> None:
+async def make_read_only(session: AsyncSession, *, autocommit: bool = True) -> None:
     """From here on ``session`` only reads (a GraphQL query after its caller's sign-in is committed):
     on an autocommit connection (:func:`use_autocommit`), and any write — a flush of changed rows,
     an INSERT, UPDATE or DELETE — is refused with :class:`ReadOnlySession` instead of reaching the
     database, where autocommit would keep it."""
-    if not session.in_transaction():  # the sign-in was committed: the next connection too
+    if autocommit and not session.in_transaction():  # the sign-in was committed: the next connection too
         await use_autocommit(session)
     session.info[_READ_ONLY] = True
     session.autoflush = False

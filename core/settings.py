@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # time; "2026-03-01T09:00:00Z" frozen there; "+45d" / "-3h" the system clock shifted.
     clock: str = ""
     allow_clock_override: bool = False  # lets CC_CLOCK through in production settings (deliberately)
+    # PostgreSQL row-level security per tenant under the ORM filter (core/rls.py); the app must then
+    # connect as a role without SUPERUSER or BYPASSRLS.
+    row_level_security: bool = False
     # Jobs catch up at most this many missed days (older ones are folded into the first day run).
     jobs_max_catch_up_days: int = 31
     # GET /metrics: with a token, only "Authorization: Bearer <token>"; without, loopback clients only.
