@@ -401,6 +401,15 @@ async def redeliver(ctx: Context, delivery_id: str) -> WebhookDelivery:
     return again
 
 
+async def deliveries_by_id(ctx: Context, ids: Sequence[int]) -> list[WebhookDelivery]:
+    """The tenant's deliveries among ``ids`` (``node(id:)``), authorized as the delivery log."""
+    tenant_id = _authorize(ctx)
+    rows = await ctx.session.execute(
+        select(WebhookDelivery).where(WebhookDelivery.id.in_(set(ids)), WebhookDelivery.tenant_id == tenant_id)
+    )
+    return list(rows.scalars())
+
+
 async def endpoints_by_id(ctx: Context, ids: Sequence[int]) -> dict[int, WebhookEndpoint]:
     """The tenant's endpoints of a page of deliveries, in one statement."""
     tenant_id = _authorize(ctx)

@@ -4,6 +4,7 @@ manage them. Resolvers only translate: core/webhooks.py authorizes and applies e
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -15,6 +16,7 @@ from core import webhooks as service
 from core.context import Context
 from core.ids import to_global_id
 from core.models import WebhookDelivery, WebhookEndpoint
+from core.nodes import Node, NodeLoader
 from core.pagination import Connection, connection
 
 
@@ -64,8 +66,7 @@ def _event(name: str) -> WebhookEventType:
 
 
 @strawberry.type(name="WebhookEndpoint", description="A URL the tenant's subscribed events are POSTed to, signed.")
-class WebhookEndpointType:
-    id: strawberry.ID
+class WebhookEndpointType(Node):
     url: str = strawberry.field(description="Where deliveries are POSTed (http or https).")
     description: str = strawberry.field(description="A note for the people who manage the endpoint.")
     events: list[WebhookEventType] = strawberry.field(description="The event types delivered to this endpoint.")
@@ -102,8 +103,7 @@ class WebhookEndpointSecret:
 
 
 @strawberry.type(name="WebhookDelivery", description="One event sent (or to send) to one endpoint: the delivery log.")
-class WebhookDeliveryType:
-    id: strawberry.ID
+class WebhookDeliveryType(Node):
     event_id: str = strawberry.field(
         description="The event's id (`CC-Event-Id`): the same for every endpoint, retry and redelivery of the event."
     )
@@ -166,6 +166,18 @@ async def _deliveries(ctx: Context, rows: list[WebhookDelivery]) -> list[Webhook
     endpoints = await service.endpoints_by_id(ctx, [d.endpoint_id for d in rows])
     return [WebhookDeliveryType.of(d, endpoints.get(d.endpoint_id)) for d in rows]
 
+
+async def _endpoint_nodes(ctx: Context, pks: Sequence[int]) -> dict[int, WebhookEndpointType]:
+    return {pk: WebhookEndpointType.of(e) for pk, e in (await service.endpoints_by_id(ctx, pks)).items()}
+
+
+async def _delivery_nodes(ctx: Context, pks: Sequence[int]) -> dict[int, WebhookDeliveryType]:
+    rows = await service.deliveries_by_id(ctx, pks)
+    return {d.id: node for d, node in zip(rows, await _deliveries(ctx, rows), strict=True)}
+
+
+WEBHOOK_NODES: dict[str, NodeLoader] = {"WebhookEndpoint": _endpoint_nodes, "WebhookDelivery": _delivery_nodes}
+"""``node(id:)`` for endpoints and deliveries, authorized as ``webhookEndpoint`` and the delivery log."""
 
 ADMINS = "Tenant admins, operators (X-Tenant) and the tenant's reseller admins."
 

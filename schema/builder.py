@@ -47,7 +47,7 @@ from core.hookspecs import GraphContribution
 from core.nodes import merge_loaders
 from core.pagination import BACKWARD, MAX_PAGE, Backward
 from core.settings import get_settings
-from core.webhooks_graph import WebhookMutation, WebhookQuery
+from core.webhooks_graph import WEBHOOK_NODES, WebhookMutation, WebhookQuery
 from schema.execution import fast_execution_context
 
 log = logging.getLogger("customer_center.schema")
@@ -222,7 +222,7 @@ def build_schema(
     mutations: list[type] = [CoreMutation, WebhookMutation]
     types: list[type] = []
     grafts: list[tuple[str, str, type]] = []  # (plugin, target type name, carrier)
-    node_sources: list[tuple[str, Any]] = [("core", CORE_NODES)]
+    node_sources: list[tuple[str, Any]] = [("core", {**CORE_NODES, **WEBHOOK_NODES})]
     for name in sorted(plugins):
         contribution = _contribution(registry, name)
         check_contribution(name, contribution)

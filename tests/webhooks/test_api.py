@@ -465,3 +465,25 @@ async def test_auto_renewal_invoice_and_dispute_events_are_delivered(wapi, recei
     assert resolved["data"]["number"] == number and resolved["data"]["invoice_number"] == invoice["number"]
     assert resolved["data"]["status"] == "REJECTED" and resolved["data"]["rebill_invoice_number"] is None
     assert resolved["data"]["resolved_by"] == "bs@vendor.example"
+
+
+NODE = """query($id: ID!) { node(id: $id) { id ... on WebhookEndpoint { url } ... on WebhookDelivery {
+  eventId endpointUrl } } }"""
+
+
+async def test_node_answers_endpoints_and_deliveries_as_their_typed_fields(wapi, receiver: Receiver):
+    """node(id:) is the classic way around a typed field's checks: same answers as webhookEndpoint."""
+    api = wapi
+    endpoint_id = (await create(api, receiver.url))["endpoint"]["id"]
+    await share(api)
+    delivery = (await deliveries(api))[0]
+    for global_id, field, value in (
+        (endpoint_id, "url", receiver.url),
+        (delivery["id"], "eventId", delivery["eventId"]),
+    ):
+        got = (await api.ok(NODE, {"id": global_id}, **ADMIN))["node"]
+        assert got["id"] == global_id and got[field] == value
+        assert (await api.ok(NODE, {"id": global_id}, **OPERATOR, tenant="acme"))["node"]["id"] == global_id
+        assert await api.code(NODE, {"id": global_id}, as_="admin@globex.com") == "NOT_FOUND"
+        assert await api.code(NODE, {"id": global_id}, as_="tech@acme.com") == "FORBIDDEN"
+        assert await api.code(NODE, {"id": global_id}, as_="boss@alpha-resale.com", tenant="a-cust") == "NOT_FOUND"
