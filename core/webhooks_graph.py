@@ -72,8 +72,8 @@ class WebhookEndpointType(Node):
     events: list[WebhookEventType] = strawberry.field(description="The event types delivered to this endpoint.")
     enabled: bool = strawberry.field(description="A disabled endpoint receives nothing; its pending deliveries fail.")
     created_by: str = strawberry.field(description="Email of who registered the endpoint.")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = strawberry.field(description="When the endpoint was registered.")
+    updated_at: datetime = strawberry.field(description="When the endpoint was last changed.")
     secret_rotated_at: datetime = strawberry.field(
         description="When the signing secret was last set; the secret itself is shown only when it is set."
     )
@@ -95,7 +95,7 @@ class WebhookEndpointType(Node):
 
 @strawberry.type(description="An endpoint with its new signing secret: the only time the secret is shown.")
 class WebhookEndpointSecret:
-    endpoint: WebhookEndpointType
+    endpoint: WebhookEndpointType = strawberry.field(description="The endpoint the secret signs for.")
     secret: str = strawberry.field(
         description="The HMAC-SHA256 key of the `CC-Signature` header. Store it now: it is never shown again "
         "(rotate it to get a new one)."
@@ -107,16 +107,16 @@ class WebhookDeliveryType(Node):
     event_id: str = strawberry.field(
         description="The event's id (`CC-Event-Id`): the same for every endpoint, retry and redelivery of the event."
     )
-    event_type: WebhookEventType
-    status: WebhookDeliveryStatus
+    event_type: WebhookEventType = strawberry.field(description="The event's type (the body's `type`).")
+    status: WebhookDeliveryStatus = strawberry.field(description="Where the delivery stands.")
     attempts: int = strawberry.field(description="Attempts made so far.")
     last_response_code: int | None = strawberry.field(description="HTTP status of the last attempt's response.")
     last_error: str | None = strawberry.field(description="Why the last attempt failed.")
     next_attempt_at: datetime | None = strawberry.field(description="When it is tried next, while PENDING.")
-    last_attempt_at: datetime | None
-    delivered_at: datetime | None
-    created_at: datetime
-    endpoint_id: strawberry.ID
+    last_attempt_at: datetime | None = strawberry.field(description="When it was last tried.")
+    delivered_at: datetime | None = strawberry.field(description="When the endpoint accepted it (a 2xx answer).")
+    created_at: datetime = strawberry.field(description="When its event happened (the delivery was queued).")
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint's global id.")
     endpoint_url: str | None = strawberry.field(description="The endpoint's URL now (null once it was deleted).")
     payload: strawberry.scalars.JSON = strawberry.field(
         description="The JSON body sent (id, type, createdAt, tenant, data)."
@@ -146,16 +146,16 @@ class WebhookDeliveryType(Node):
 class WebhookEndpointInput:
     url: str = strawberry.field(description="http(s) URL on a public address; no user name or password in it.")
     events: list[WebhookEventType] = strawberry.field(description="At least one event type.")
-    enabled: bool = True
-    description: str = ""
+    enabled: bool = strawberry.field(default=True, description="Deliver from now on (or register it switched off).")
+    description: str = strawberry.field(default="", description="A note for the people who manage the endpoint.")
 
 
 @strawberry.input(description="Changes to a webhook endpoint; what is left out stays as it is.")
 class WebhookEndpointChanges:
-    url: str | None = None
-    events: list[WebhookEventType] | None = None
-    enabled: bool | None = None
-    description: str | None = None
+    url: str | None = strawberry.field(default=None, description="A new URL (checked as on registration).")
+    events: list[WebhookEventType] | None = strawberry.field(default=None, description="The new event types.")
+    enabled: bool | None = strawberry.field(default=None, description="Switch the endpoint on or off.")
+    description: str | None = strawberry.field(default=None, description="A new note.")
 
 
 def _keys(events: list[WebhookEventType] | None) -> list[str] | None:
@@ -179,6 +179,7 @@ async def _delivery_nodes(ctx: Context, pks: Sequence[int]) -> dict[int, Webhook
 WEBHOOK_NODES: dict[str, NodeLoader] = {"WebhookEndpoint": _endpoint_nodes, "WebhookDelivery": _delivery_nodes}
 """``node(id:)`` for endpoints and deliveries, authorized as ``webhookEndpoint`` and the delivery log."""
 
+EndpointId = Annotated[strawberry.ID, strawberry.argument(description="A webhook endpoint's global id.")]
 ADMINS = "Tenant admins, operators (X-Tenant) and the tenant's reseller admins."
 
 
@@ -192,15 +193,19 @@ class WebhookQuery:
         return connection([WebhookEndpointType.of(e) for e in rows], page, total, cursors)
 
     @strawberry.field(description=f"One webhook endpoint. {ADMINS}")
-    async def webhook_endpoint(self, info: Info[Context, None], id: strawberry.ID) -> WebhookEndpointType | None:
+    async def webhook_endpoint(self, info: Info[Context, None], id: EndpointId) -> WebhookEndpointType | None:
         return WebhookEndpointType.of(await service.find_endpoint(info.context, id))
 
     @strawberry.field(description=f"The delivery log, newest first: of one endpoint, or of all the tenant's. {ADMINS}")
     async def webhook_deliveries(
         self,
         info: Info[Context, None],
-        endpoint_id: strawberry.ID | None = None,
-        status: WebhookDeliveryStatus | None = None,
+        endpoint_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this endpoint's deliveries.")
+        ] = None,
+        status: Annotated[
+            WebhookDeliveryStatus | None, strawberry.argument(description="Only deliveries in this status.")
+        ] = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[WebhookDeliveryType] | None:
@@ -224,7 +229,7 @@ class WebhookMutation:
 
     @strawberry.mutation(description=f"Change a webhook endpoint's URL, events, description or switch it. {ADMINS}")
     async def update_webhook_endpoint(
-        self, info: Info[Context, None], id: strawberry.ID, changes: WebhookEndpointChanges
+        self, info: Info[Context, None], id: EndpointId, changes: WebhookEndpointChanges
     ) -> WebhookEndpointType:
         endpoint = await service.update_endpoint(
             info.context,
@@ -237,7 +242,7 @@ class WebhookMutation:
         return WebhookEndpointType.of(endpoint)
 
     @strawberry.mutation(description=f"Delete a webhook endpoint and its delivery log; answers its id. {ADMINS}")
-    async def delete_webhook_endpoint(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:
+    async def delete_webhook_endpoint(self, info: Info[Context, None], id: EndpointId) -> strawberry.ID:
         await service.delete_endpoint(info.context, id)
         return id
 
@@ -245,7 +250,7 @@ class WebhookMutation:
         description=f"Replace an endpoint's signing secret; answers the new one, this once. The old one stops "
         f"at once. {ADMINS}"
     )
-    async def rotate_webhook_secret(self, info: Info[Context, None], id: strawberry.ID) -> WebhookEndpointSecret:
+    async def rotate_webhook_secret(self, info: Info[Context, None], id: EndpointId) -> WebhookEndpointSecret:
         endpoint, secret = await service.rotate_secret(info.context, id)
         return WebhookEndpointSecret(endpoint=WebhookEndpointType.of(endpoint), secret=secret)
 
