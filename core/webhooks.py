@@ -472,17 +472,20 @@ async def queue_event(ctx: Context, event: str, payload: dict[str, Any]) -> int:
     tenant_id = ctx.tenant_id
     if event not in EVENT_BY_NAME or tenant_id is None:
         return 0
-    key = _cache_key(tenant_id)
-    endpoints = ctx.session.info.get(key)
-    if endpoints is None:
-        # Loaded once per transaction (a checkout emits an event per renewal); the endpoint
-        # mutations drop the cached list. Only ids and subscriptions are kept, never rows.
+    key, transaction = _cache_key(tenant_id), ctx.session.get_transaction()
+    cached = ctx.session.info.get(key)
+    if cached is not None and cached[0] is transaction:
+        endpoints = cached[1]
+    else:
+        # Loaded once per transaction (a checkout emits an event per renewal; a job's session may
+        # run many transactions); the endpoint mutations drop it. Ids and subscriptions only.
         rows = await ctx.session.execute(
             select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
                 WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.enabled.is_(True)
             )
         )
-        endpoints = ctx.session.info[key] = [(i, frozenset(types or ())) for i, types in rows]
+        endpoints = [(i, frozenset(types or ())) for i, types in rows]
+        ctx.session.info[key] = (ctx.session.get_transaction(), endpoints)
     targets = [i for i, types in endpoints if event in types]
     if not targets:
         return 0
