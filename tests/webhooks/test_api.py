@@ -487,3 +487,26 @@ async def test_node_answers_endpoints_and_deliveries_as_their_typed_fields(wapi,
         assert await api.code(NODE, {"id": global_id}, as_="admin@globex.com") == "NOT_FOUND"
         assert await api.code(NODE, {"id": global_id}, as_="tech@acme.com") == "FORBIDDEN"
         assert await api.code(NODE, {"id": global_id}, as_="boss@alpha-resale.com", tenant="a-cust") == "NOT_FOUND"
+
+
+async def test_a_jobs_rewards_deposit_is_delivered(wapi, receiver: Receiver):
+    """R-W3: the month-end accrual job deposits rewards; its event goes out like a request's."""
+    from datetime import date
+
+    from tests.rewards.test_api import account, usage
+
+    api = wapi
+    await create(api, receiver.url, ["REWARDS_DEPOSITED"])
+    globex = Receiver().start()
+    try:
+        await create(api, globex.url, ["REWARDS_DEPOSITED"], as_="admin@globex.com")
+        await api.load({"rewardAccounts": [account("acme")], "cloudUsage": [usage("acme", "2026-10-15")]})
+        api.clock.set(date(2026, 11, 1))
+        await api.run_jobs("rewards.accrue")
+        assert await deliver(api) == 1
+        (got,) = receiver.received
+        body = got.json()
+        assert body["type"] == "rewards_deposit.created" and body["tenant"] == "acme"
+        assert globex.received == []  # Globex deposited nothing
+    finally:
+        globex.stop()
