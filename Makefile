@@ -29,6 +29,8 @@ install: $(BIN)/customer-center $(ASSETS_STAMP)
 PORT ?= $(or $(CC_PORT),8000)
 HOST ?= $(or $(CC_HOST),127.0.0.1)
 serve: export CC_CORS_ORIGINS ?= http://localhost:*,http://127.0.0.1:*
+# Development webhooks: endpoints on this machine (a local receiver); production allows none (docs/webhooks.md).
+serve: export CC_WEBHOOK_ALLOWED_NETWORKS ?= 127.0.0.0/8,::1/128
 serve: install
 	$(BIN)/customer-center serve --host $(HOST) --port $(PORT)
 
