@@ -230,3 +230,19 @@ async def test_jobs_worker_runs_on_its_own_until_terminated(templates) -> None:
         _, err = await asyncio.wait_for(worker.communicate(), 60)
     assert runs >= 2, err.decode()[-2000:]  # it ran twice without being asked again
     assert worker.returncode == 0, err.decode()[-2000:]
+
+
+async def test_a_missed_reminder_is_sent_dated_the_day_it_fell_due(two_tenants: Api) -> None:
+    """R-R2 from 120 days before the start: the job was down when that day came, and the reminder
+    it sends later records that day (and only one reminder)."""
+    from core.testing import NOW
+    from tests.renewals.helpers import load, renewal
+
+    api = two_tenants
+    await load(api, renewal("R-C", 123))  # due from NOW + 3 days
+    assert (await api.run_jobs("renewals.reminders")) == {"renewals.reminders": 0}
+    api.clock.advance(days=5)
+    assert (await api.run_jobs("renewals.reminders")) == {"renewals.reminders": 1}
+    [(sent_at,)] = await api.sql("select reminder_sent_at from renewal_renewals where support_number = 'R-C'")
+    assert str(sent_at)[:10] == (NOW.date() + timedelta(days=3)).isoformat()
+    assert (await api.run_jobs("renewals.reminders")) == {"renewals.reminders": 0}
