@@ -279,6 +279,13 @@ async def authenticate(
     claims = verify_token(state.settings, bearer_token(request.headers.get("authorization")))
     caller = await authenticate_claims(state, session, claims, request.headers.get("x-tenant"), queues_only=queues_only)
     note_acting_tenants(request, caller)
+    person = caller.person
+    if person is not None and person.locale is None and request.headers.get("accept-language"):
+        # A person who never chose reads in what their client asks for from the first request on:
+        # emails sent later, with no request to ask, go out in it too.
+        asked = negotiate(request.headers["accept-language"], default="")
+        if asked:
+            person.locale = asked
     return caller
 
 
@@ -331,7 +338,7 @@ async def _caller_of(
         raise Forbidden(_("No access: this email is not a user of any organisation"))
     person, home = found
     if "pid" in claims and claims["pid"] != person.id:
-        raise Unauthenticated("Token revoked; sign in again")
+        raise Unauthenticated(_("Token revoked; sign in again"))
     if token_revoked(claims, person.tokens_revoked_at):
         # Issued before the person was removed (R-A3): re-admission does not revive it.
         raise Unauthenticated(_("Token revoked; sign in again"))
@@ -558,14 +565,14 @@ def _read_params(request: Request) -> _Request:
     for name in GET_PARAMETERS:
         values = request.query_params.getlist(name)
         if len(values) > 1:
-            raise BadUserInput(f"'{name}' is given more than once", field=name)
+            raise BadUserInput(_("'{name}' is given more than once", name=name), field=name)
         if not values:
             continue
         if name in ("variables", "extensions"):
             try:
                 raw[name] = json.loads(values[0])
             except ValueError as exc:
-                raise BadUserInput(f"'{name}' is not valid JSON", field=name) from exc
+                raise BadUserInput(_("'{name}' is not valid JSON", name=name), field=name) from exc
         else:
             raw[name] = values[0]
     return _check_request(raw, _persisted(raw))
@@ -682,7 +689,9 @@ async def _graphql_endpoint(request: Request) -> Response:
     variables, operation_name = sent.variables, sent.operation_name
     pre = _preflight(state, query, variables, operation_name)
     if over_get and pre.op_type == OperationType.MUTATION:
-        refusal = BadUserInput("Mutations are not allowed over GET; send them with POST", reason="METHOD_NOT_ALLOWED")
+        refusal = BadUserInput(
+            _("Mutations are not allowed over GET; send them with POST"), reason="METHOD_NOT_ALLOWED"
+        )
         return await refuse(refusal, 405, {"Allow": "POST"})
     # One session per request: the caller's rows loaded by authentication stay in its identity map
     # for the resolvers.

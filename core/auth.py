@@ -15,6 +15,7 @@ from typing import Any
 import jwt
 
 from core.errors import Unauthenticated
+from core.i18n import _
 from core.settings import Settings
 
 STAFF_ROLES = frozenset({"SALES_REP", "BILLING_SUPPORT", "OPERATOR"})
@@ -115,19 +116,19 @@ def verify_token(settings: Settings, token: str) -> dict[str, Any]:
             options={"require": ["exp", "iss", "aud", "sub"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("Token expired") from exc
+        raise Unauthenticated(_("Token expired")) from exc
     except (jwt.PyJWTError, ValueError) as exc:
-        raise Unauthenticated("Invalid token") from exc
+        raise Unauthenticated(_("Invalid token")) from exc
     staff = claims.get("staff_roles", [])
     if not isinstance(staff, list) or not set(staff) <= STAFF_ROLES:
-        raise Unauthenticated("Invalid token")
+        raise Unauthenticated(_("Invalid token"))
     return claims
 
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise Unauthenticated("Missing bearer token")
-    scheme, _, token = authorization.partition(" ")
+        raise Unauthenticated(_("Missing bearer token"))
+    scheme, _sep, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Missing bearer token")
+        raise Unauthenticated(_("Missing bearer token"))
     return token.strip()

@@ -17,6 +17,7 @@ import casbin
 from casbin.util import key_match
 
 from core.errors import BadUserInput, Forbidden
+from core.i18n import _
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 MODEL_PATH = POLICY_DIR / "model.conf"
@@ -146,7 +147,7 @@ def check_known(known: dict[str, frozenset[str]], obj: str, act: str) -> None:
     if obj not in known:
         valid = sorted(known)
         raise BadUserInput(
-            f"Unknown object {obj!r}; valid objects: {', '.join(valid)}",
+            _("Unknown object '{obj}'; valid objects: {names}", obj=obj, names=", ".join(valid)),
             field="object",
             reason="UNKNOWN_OBJECT",
             valid=valid,
@@ -154,7 +155,7 @@ def check_known(known: dict[str, frozenset[str]], obj: str, act: str) -> None:
     if act not in known[obj]:
         valid = sorted(known[obj])
         raise BadUserInput(
-            f"Unknown action {act!r} on {obj}; valid actions: {', '.join(valid)}",
+            _("Unknown action '{act}' on {obj}; valid actions: {names}", act=act, obj=obj, names=", ".join(valid)),
             field="action",
             reason="UNKNOWN_ACTION",
             valid=valid,
@@ -200,7 +201,7 @@ class RequestAuthz:
 
     def require(self, obj: str, act: str, extra_roles: Iterable[str] = ()) -> None:
         if not self.allowed(obj, act, extra_roles):
-            raise Forbidden(f"Not allowed to {act} {obj}", object=obj, action=act)
+            raise Forbidden(_("Not allowed to {act} {obj}", act=act, obj=obj), object=obj, action=act)
 
     def explain(self, obj: str, act: str, roles: Iterable[str]) -> Decision:
         for role in sorted(roles):
@@ -221,8 +222,11 @@ class RequestAuthz:
             from core.errors import BadUserInput
 
             raise BadUserInput(
-                f"{', '.join(foreign)} is not in your organisation's email domains "
-                f"({', '.join(self.owner_domains)}); nothing was changed",
+                _(
+                    "{names} is not in your organisation's email domains ({names2}); nothing was changed",
+                    names=", ".join(foreign),
+                    names2=", ".join(self.owner_domains),
+                ),
                 reason="DOMAIN_MISMATCH",
                 emails=foreign,
             )

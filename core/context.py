@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from core.auth import Principal
 from core.authz import RequestAuthz
-from core.i18n import DEFAULT_LOCALE
+from core.i18n import DEFAULT_LOCALE, LazyText, _, as_content, render
 from core.models import Message, OutboxEmail, Person, Tenant
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class Context:
         from core.errors import BadUserInput
 
         if self.tenant is None:
-            raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
+            raise BadUserInput(_("Choose a tenant first (X-Tenant header) for this operation"))
         return self.tenant
 
     # -- authorization shortcuts ------------------------------------------------------------
@@ -91,8 +91,17 @@ class Context:
 
     # -- side effects in the same transaction ------------------------------------------------
     def send_email(
-        self, to: str, subject: str, body: str, *, kind: str, cc: Iterable[str] = (), tenant_id: int | None = None
+        self,
+        to: str,
+        subject: str | LazyText,
+        body: str | LazyText,
+        *,
+        kind: str,
+        cc: Iterable[str] = (),
+        tenant_id: int | None = None,
     ) -> OutboxEmail:
+        """Queue an email. Give the subject and body as ``_()`` messages: each recipient reads it in
+        their own language (core/outbox.py renders it when it is sent)."""
         return queue_email(
             self.session,
             self.now(),
@@ -104,17 +113,25 @@ class Context:
             cc=cc,
         )
 
-    def post_message(self, person_email: str, subject: str, body: str, *, kind: str) -> Message:
-        msg = Message(
-            tenant_id=self.tenant_id,
-            person_email=person_email,
+    def post_message(
+        self,
+        person_email: str,
+        subject: str | LazyText,
+        body: str | LazyText,
+        *,
+        kind: str,
+        tenant_id: int | None = None,
+    ) -> Message:
+        """A message-center entry, read in its reader's language (``_()`` messages are kept as such)."""
+        return post_message(
+            self.session,
+            self.now(),
+            self.tenant_id if tenant_id is None else tenant_id,
+            person_email,
+            subject,
+            body,
             kind=kind,
-            subject=subject,
-            body=body,
-            created_at=self.now(),
         )
-        self.session.add(msg)
-        return msg
 
     async def emit(self, event: str, payload: dict[str, Any], *, every_plugin: bool = False) -> None:
         """Publish a domain event to every plugin enabled for this tenant (same transaction), or with
@@ -232,8 +249,8 @@ def queue_email(
     now: datetime,
     tenant_id: int | None,
     to: str,
-    subject: str,
-    body: str,
+    subject: str | LazyText,
+    body: str | LazyText,
     *,
     kind: str,
     cc: Iterable[str] = (),
@@ -242,11 +259,35 @@ def queue_email(
         tenant_id=tenant_id,
         to_addr=to,
         cc=",".join(cc),
-        subject=subject,
-        body=body,
+        subject=render(subject, DEFAULT_LOCALE)[:300],
+        body=render(body, DEFAULT_LOCALE),
+        content=as_content(subject, body),
         kind=kind,
         next_attempt_at=now,
         created_at=now,
     )
     session.add(email)
     return email
+
+
+def post_message(
+    session: AsyncSession,
+    now: datetime,
+    tenant_id: int | None,
+    person_email: str,
+    subject: str | LazyText,
+    body: str | LazyText,
+    *,
+    kind: str,
+) -> Message:
+    msg = Message(
+        tenant_id=tenant_id,
+        person_email=person_email,
+        kind=kind,
+        subject=render(subject, DEFAULT_LOCALE)[:300],
+        body=render(body, DEFAULT_LOCALE),
+        content=as_content(subject, body),
+        created_at=now,
+    )
+    session.add(msg)
+    return msg

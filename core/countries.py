@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.errors import BadUserInput
 from core.exchange import RateTable
+from core.i18n import _
 
 COUNTRIES_FILE = Path(__file__).resolve().parent / "data" / "countries.csv"
 OTHER_COUNTRIES = "*"
@@ -80,21 +81,36 @@ def check_payment_method(
     if method == CARD:
         if not cards_accepted(country):
             raise BadUserInput(
-                f"Cards are not accepted for orders in {country or 'this country'}; pay by wire transfer",
+                _(
+                    "Cards are not accepted for orders in {value}; pay by wire transfer",
+                    value=country or "this country",
+                ),
                 field=field,
                 reason="CARD_NOT_ACCEPTED",
             )
         if usd > CARD_MAX_TOTAL_USD:
             raise BadUserInput(
-                f"{what} totals {currency} {total} incl. tax: card payments are limited to USD "
-                f"{CARD_MAX_TOTAL_USD}; pay by wire transfer",
+                _(
+                    "{what} totals {currency} {total} incl. tax: card payments are limited to USD "
+                    "{CARD_MAX_TOTAL_USD}; pay by wire transfer",
+                    what=what,
+                    currency=currency,
+                    total=total,
+                    CARD_MAX_TOTAL_USD=CARD_MAX_TOTAL_USD,
+                ),
                 field=field,
                 reason="CARD_LIMIT_EXCEEDED",
             )
     elif cards_accepted(country) and usd < CARD_ONLY_BELOW_USD:
         raise BadUserInput(
-            f"{what} totals {currency} {total}: below USD {CARD_ONLY_BELOW_USD} a card is the only accepted "
-            "payment method (orders cannot be combined to reach the threshold)",
+            _(
+                "{what} totals {currency} {total}: below USD {CARD_ONLY_BELOW_USD} a card is the only accepted "
+                "payment method (orders cannot be combined to reach the threshold)",
+                what=what,
+                currency=currency,
+                total=total,
+                CARD_ONLY_BELOW_USD=CARD_ONLY_BELOW_USD,
+            ),
             field=field,
             reason="CARD_ONLY",
         )

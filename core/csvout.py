@@ -2,7 +2,8 @@
 plugin's): every cell goes through ``safe_cell``, so no text a customer typed (a customer reference,
 a payment reference, a cart name…) opens in a spreadsheet as a live formula (OWASP "CSV Injection").
 
-Plugins write CSV only through this module: ``csv_line`` for one row, ``CsvWriter`` for streamed
+Plugins write CSV only through this module: ``csv_header`` for the header in the downloader's
+language, ``csv_line`` for one row, ``CsvWriter`` for streamed
 partitions, ``csv_stream`` for a header plus rows, and ``csv_response`` for the download itself.
 """
 
@@ -16,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from starlette.responses import Response, StreamingResponse
+
+from core.i18n import render
 
 # OWASP: a cell starting with one of these is run as a formula (or, for tab and CR, lets the
 # next character be read as one) by Excel, LibreOffice or Google Sheets.
@@ -69,6 +72,14 @@ class CsvWriter:
         self._buf.seek(0)
         self._buf.truncate()
         return text
+
+
+def csv_header(columns: Iterable[Any], locale: str) -> list[str]:
+    """A header row in the downloader's language (``ctx.locale``): columns are ``_()`` messages.
+    Only the header is translated: the cells stay machine values (ISO dates, plain numbers with a
+    point, currency codes, status codes), so a spreadsheet computes with them and a script reads them
+    whatever the language (docs/i18n.md)."""
+    return [render(c, locale) for c in columns]
 
 
 def csv_line(values: Iterable[Any]) -> str:

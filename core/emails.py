@@ -6,6 +6,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 
 from core.errors import BadUserInput
+from core.i18n import _
 
 MAX_EMAIL_CHARS = 254  # RFC 5321 path limit; also the width of every email column
 
@@ -43,5 +44,5 @@ def normalise_email(value: object, field: str = "email") -> str:
     email = parse_email(value)
     if email is None:
         shown = value.strip() if isinstance(value, str) else value
-        raise BadUserInput(f"{shown!r} is not a valid email address", field=field)
+        raise BadUserInput(_("'{shown}' is not a valid email address", shown=shown), field=field)
     return email

@@ -19,6 +19,7 @@ from core.auth import CONTACT_KINDS, MEMBER_ROLE
 from core.authz import check_known, known_names
 from core.context import Context
 from core.errors import AppError, BadUserInput, Forbidden, NotFound
+from core.i18n import _, current_locale, render_content, text_direction
 from core.ids import to_global_id
 from core.models import AuditEntry, Message, Person, Tenant, TenantPlugin
 from core.nodes import MAX_NODES, Node, NodeLoader, load_nodes, node_items
@@ -54,6 +55,9 @@ class TenantType(Node):
         description="Browser origins of this tenant's portal (scheme://host[:port]): pages there may call the "
         "API for this tenant and, for a reseller, for its customer tenants (CORS)."
     )
+    default_locale: str = strawberry.field(
+        description="The language of its people who chose none (import field `locale`): en, pl, ro, de or ar."
+    )
 
     @classmethod
     def of(cls, t: Tenant) -> TenantType:
@@ -67,6 +71,7 @@ class TenantType(Node):
             domains=sorted(d.domain for d in t.domains),
             enabled_modules=sorted(t.enabled_plugins),
             portal_origins=list(t.portal_origins or []),
+            default_locale=t.default_locale or "en",
         )
 
 
@@ -93,7 +98,11 @@ class UserType(Node):
         )
 
 
-@strawberry.type(name="MessageCenterEntry")
+@strawberry.type(
+    name="MessageCenterEntry",
+    description="A message-center entry; subject and body in the reader's language (viewer.locale), rendered "
+    "when read. `kind` is a machine value.",
+)
 class MessageType(Node):
     id: strawberry.ID
     kind: str
@@ -103,12 +112,14 @@ class MessageType(Node):
     read: bool
 
     @classmethod
-    def of(cls, m: Message) -> MessageType:
+    def of(cls, m: Message, locale: str | None = None) -> MessageType:
+        """In ``locale``, the reader's (the request's when not given: a ``node(id:)`` lookup)."""
+        subject, body = render_content(m.content, m.subject, m.body, locale or current_locale.get())
         return cls(
             id=strawberry.ID(to_global_id("Message", m.id)),
             kind=m.kind,
-            subject=m.subject,
-            body=m.body,
+            subject=subject,
+            body=body,
             created_at=m.created_at,
             read=m.read_at is not None,
         )
@@ -134,6 +145,12 @@ class Viewer:
     staff_roles: list[str]
     tenant: TenantType | None
     enabled_modules: list[str]
+    locale: str = strawberry.field(
+        description="The language this person reads in (en, pl, ro, de, ar): their own choice (setMyLocale), "
+        "else what the request's Accept-Language asks for, else the tenant's default. Every text of this "
+        "response, every email and message to them is in it."
+    )
+    text_direction: str = strawberry.field(description="`ltr`, or `rtl` for a right-to-left language (ar).")
 
     @strawberry.field(description="Message-center entries for this person, newest first (R-R5).")
     async def messages(self, info: Info[Context, None], first: int = 20) -> list[MessageType]:
@@ -147,7 +164,7 @@ class Viewer:
                 .limit(first)
             )
         ).scalars()
-        return [MessageType.of(m) for m in rows]
+        return [MessageType.of(m, ctx.locale) for m in rows]
 
 
 @strawberry.type
@@ -232,6 +249,8 @@ def _viewer(ctx: Context, person: Person | None) -> Viewer:
         staff_roles=sorted(p.staff_roles),
         tenant=TenantType.of(ctx.tenant) if ctx.tenant else None,
         enabled_modules=sorted(ctx.enabled_plugins),
+        locale=ctx.locale,
+        text_direction=text_direction(ctx.locale),
     )
 
 
@@ -376,7 +395,7 @@ class CoreQuery:
         ctx = info.context
         ctx.require("plugin", "manage")
         if not ctx.principal.is_staff:
-            raise Forbidden("Only vendor staff can see plugin failures")
+            raise Forbidden(_("Only vendor staff can see plugin failures"))
         return [PluginFailure(source=k, reason=v) for k, v in sorted(ctx.state.plugins.failures.items())]
 
     @strawberry.field(
@@ -472,6 +491,16 @@ class CoreMutation:
         person = await user_service.change_roles(ctx, id, [r.value for r in roles])
         return UserType.of(person)
 
+    @strawberry.mutation(
+        description="Choose the language you read in: `en`, `pl`, `ro`, `de` or `ar` (a regional tag such as "
+        "`pl-PL` is read as `pl`). Emails, message-center entries, documents, CSV headers and error messages "
+        "follow it; codes and enum values stay as they are. Another value: BAD_USER_INPUT listing the languages."
+    )
+    async def set_my_locale(self, info: Info[Context, None], locale: str) -> Viewer:
+        ctx = info.context
+        person = await user_service.set_my_locale(ctx, locale)
+        return _viewer(ctx, person)
+
     @strawberry.mutation(description="Remove a person from the organisation (tenant admins).")
     async def remove_user(self, info: Info[Context, None], id: strawberry.ID) -> UserType:
         ctx = info.context
@@ -484,7 +513,7 @@ class CoreMutation:
         ctx = info.context
         ctx.require("import", "run")
         if len(json) > 20_000_000:
-            raise BadUserInput("Import document larger than 20 MB; use the CLI")
+            raise BadUserInput(_("Import document larger than 20 MB; use the CLI"))
         report = await import_data(ctx.session, parse_json(json), ctx.state)
         return ImportResult(tenants=report.tenants, sections=report.sections)
 
@@ -509,7 +538,7 @@ class CoreMutation:
         ctx = info.context
         ctx.require("plugin", "manage")
         if not ctx.principal.is_staff:
-            raise Forbidden("Only vendor staff can switch modules")
+            raise Forbidden(_("Only vendor staff can switch modules"))
         tenant = await set_plugin_enabled(ctx.session, ctx.state, tenant_key, module, enabled)
         return TenantType.of(tenant)
 
@@ -536,12 +565,12 @@ class CoreMutation:
         tenant = ctx.tenant
         if tenant_key is not None and (tenant is None or tenant_key != tenant.key):
             if not ctx.principal.is_staff:
-                raise Forbidden("Tenant admins set their own tenant's portal origins only")
+                raise Forbidden(_("Tenant admins set their own tenant's portal origins only"))
             tenant = (await ctx.session.execute(select(Tenant).where(Tenant.key == tenant_key))).scalar_one_or_none()
             if tenant is None:
-                raise NotFound(f"No tenant {tenant_key!r}")
+                raise NotFound(_("No tenant '{tenant_key}'", tenant_key=tenant_key))
         if tenant is None:
-            raise BadUserInput("Name the tenant (tenantKey or the X-Tenant header)", field="tenantKey")
+            raise BadUserInput(_("Name the tenant (tenantKey or the X-Tenant header)"), field="tenantKey")
         try:
             tenant.portal_origins = normalise_origins(origins)
         except ValueError as exc:
@@ -553,10 +582,10 @@ class CoreMutation:
 
 async def set_plugin_enabled(session, state, tenant_key: str, plugin: str, enabled: bool) -> Tenant:  # noqa: ANN001
     if plugin not in state.plugins.manifests:
-        raise NotFound(f"No module named {plugin!r} is installed")
+        raise NotFound(_("No module named '{plugin}' is installed", plugin=plugin))
     tenant = (await session.execute(select(Tenant).where(Tenant.key == tenant_key))).scalar_one_or_none()
     if tenant is None:
-        raise NotFound(f"No tenant {tenant_key!r}")
+        raise NotFound(_("No tenant '{tenant_key}'", tenant_key=tenant_key))
     row = next((p for p in tenant.plugins if p.plugin == plugin), None)
     if row is None:
         tenant.plugins.append(TenantPlugin(plugin=plugin, enabled=enabled))

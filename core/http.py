@@ -21,7 +21,7 @@ from core.errors import (
     Unauthenticated,
     error_body,
 )
-from core.i18n import current_locale, negotiate
+from core.i18n import _, current_locale, negotiate
 from core.links import has_link, verify_link
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
@@ -81,7 +81,7 @@ async def _link_caller(state: Any, request: Request, session: Any) -> Any:
     claims = verify_link(state.settings, request)
     staff = claims.get("staff_roles", [])
     if not isinstance(staff, list) or not set(staff) <= STAFF_ROLES:
-        raise Forbidden("Invalid download link")
+        raise Forbidden(_("Invalid download link"))
     caller = await authenticate_claims(state, session, claims, claims.get("ten"))
     note_acting_tenants(request, caller)
     return caller

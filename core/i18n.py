@@ -221,10 +221,11 @@ def format_value(value: Any, locale: str) -> str:
         return value.render(locale)
     if isinstance(value, Money):
         return format_money(value.amount, value.currency, locale)
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (Decimal, int)):
+    if isinstance(value, Decimal):
         return format_decimal(value, locale)
+    if isinstance(value, int) and not isinstance(value, bool):
+        # Counts and limits in messages are small; ids, years and line numbers must not be grouped.
+        return str(value)
     if isinstance(value, (date, datetime)):
         return format_date(value, locale)
     if isinstance(value, (list, tuple)):
@@ -244,7 +245,7 @@ def interpolate(text: str, params: Mapping[str, Any], locale: str) -> str:
     return PLACEHOLDER.sub(one, text)
 
 
-def translate(locale: str | None, msgid: str, **params: Any) -> str:
+def translate(locale: str | None, msgid: str, /, **params: Any) -> str:
     """``msgid`` in ``locale``'s catalog (English when it has none), with its parameters formatted."""
     loc = supported_locale(locale) or DEFAULT_LOCALE
     text = translations(loc).gettext(msgid) if loc != DEFAULT_LOCALE else msgid
@@ -293,9 +294,35 @@ class LazyText:
         return cls(str(data["msgid"]), {k: _param_value(v) for k, v in dict(data.get("params") or {}).items()})
 
 
-def _(msgid: str, **params: Any) -> LazyText:
+def _(msgid: str, /, **params: Any) -> LazyText:
     """Mark a message for translation (extracted by ``make i18n-extract``); rendered when read."""
     return LazyText(msgid, params)
+
+
+def join(parts: Iterable[object], sep: str = "\n") -> LazyText:
+    """Messages (or plain text) one after the other, each rendered in the reader's locale: an email
+    body of paragraphs, a list of lines. Nothing to translate of its own."""
+    items = list(parts)
+    msgid = sep.join(f"{{p{i}}}" for i in range(len(items)))
+    return LazyText(msgid, {f"p{i}": part for i, part in enumerate(items)})
+
+
+def as_content(subject: object, body: object) -> dict[str, Any] | None:
+    """An email's or a message's subject and body as stored for rendering later, or None when both
+    are plain text (nothing to translate)."""
+    if not isinstance(subject, LazyText) and not isinstance(body, LazyText):
+        return None
+    return {
+        "subject": (subject if isinstance(subject, LazyText) else LazyText("{t}", {"t": subject})).to_json(),
+        "body": (body if isinstance(body, LazyText) else LazyText("{t}", {"t": body})).to_json(),
+    }
+
+
+def render_content(content: Mapping[str, Any] | None, subject: str, body: str, locale: str) -> tuple[str, str]:
+    """(subject, body) in ``locale``, from what :func:`as_content` stored (or the plain text)."""
+    if not content:
+        return subject, body
+    return LazyText.from_json(content["subject"]).render(locale), LazyText.from_json(content["body"]).render(locale)
 
 
 def _param_json(value: Any) -> Any:
@@ -351,12 +378,12 @@ def locales_list() -> str:
 
 
 @pass_context
-def _template_gettext(context: Any, msgid: str, **params: Any) -> str:
+def _template_gettext(context: Any, msgid: str, /, **params: Any) -> str:
     return translate(context.get("locale"), msgid, **params)
 
 
 @pass_context
-def _template_ngettext(context: Any, singular: str, plural: str, n: int, **params: Any) -> str:
+def _template_ngettext(context: Any, singular: str, plural: str, n: int, /, **params: Any) -> str:
     locale = supported_locale(context.get("locale")) or DEFAULT_LOCALE
     text = translations(locale).ngettext(singular, plural, n)
     return interpolate(text, {"n": n, **params}, locale)

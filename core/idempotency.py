@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from core.context import Context
 from core.db import is_postgres
 from core.errors import BadUserInput, Conflict
+from core.i18n import _
 from core.models import IdempotencyRecord
 
 MAX_KEY = 200
@@ -33,7 +34,9 @@ async def idempotent(
     if key is None:
         return await run()
     if not key.strip() or len(key) > MAX_KEY:
-        raise BadUserInput(f"idempotencyKey must be 1 to {MAX_KEY} characters", field="idempotencyKey")
+        raise BadUserInput(
+            _("idempotencyKey must be 1 to {MAX_KEY} characters", MAX_KEY=MAX_KEY), field="idempotencyKey"
+        )
     principal = ctx.principal.email
     digest = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
     if is_postgres(ctx.session):
@@ -55,7 +58,7 @@ async def idempotent(
     ).scalar_one_or_none()
     if found is not None:
         if found.request_hash != digest:
-            raise Conflict("This idempotency key was already used with a different request", field="idempotencyKey")
+            raise Conflict(_("This idempotency key was already used with a different request"), field="idempotencyKey")
         return found.response
     response = await run()
     ctx.session.add(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from core.errors import BadUserInput
+from core.i18n import _
 
 MAX_PK = 2**63 - 1
 
@@ -25,7 +26,7 @@ def parse_global_id(global_id: str) -> tuple[str, int]:
             raise ValueError(pk)
         return type_name, value
     except Exception as exc:
-        raise BadUserInput("Not a valid id", field="id") from exc
+        raise BadUserInput(_("Not a valid id"), field="id") from exc
 
 
 def from_global_id(global_id: str, expected_type: str) -> int:
@@ -35,4 +36,4 @@ def from_global_id(global_id: str, expected_type: str) -> int:
             raise ValueError(type_name)
         return value
     except Exception as exc:
-        raise BadUserInput(f"Not a valid {expected_type} id", field="id") from exc
+        raise BadUserInput(_("Not a valid {expected_type} id", expected_type=expected_type), field="id") from exc

@@ -23,6 +23,7 @@ from core.context import mark_import
 from core.cors import forget_tenant_origins, normalise_origins
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
+from core.i18n import DEFAULT_LOCALE, _, locales_list, supported_locale
 from core.importing import Email, ImportItem, text, validate_items
 from core.models import Person, PersonRole, Tenant, TenantDomain, TenantPlugin
 
@@ -40,10 +41,17 @@ def parse_json(text: str) -> dict[str, Any]:
         data = json.loads(text, parse_float=Decimal)  # amounts exactly as written, never a binary float
     except json.JSONDecodeError as exc:
         raise BadUserInput(
-            f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", line=exc.lineno, column=exc.colno
+            _(
+                "Malformed JSON at line {lineno}, column {colno}: {msg}",
+                lineno=exc.lineno,
+                colno=exc.colno,
+                msg=exc.msg,
+            ),
+            line=exc.lineno,
+            column=exc.colno,
         ) from exc
     if not isinstance(data, dict):
-        raise BadUserInput("The import file must be a JSON object with a 'tenants' list")
+        raise BadUserInput(_("The import file must be a JSON object with a 'tenants' list"))
     return data
 
 
@@ -73,6 +81,16 @@ def _country(value: Any) -> str:
     return value.upper()
 
 
+def _locale(value: Any) -> str:
+    found = supported_locale(value)
+    if found is None:
+        raise ValueError(f"one of {locales_list()}")
+    return found
+
+
+Locale = Annotated[str, BeforeValidator(_locale)]
+
+
 def _one_of(allowed: set[str] | frozenset[str]) -> Any:
     def check(value: Any) -> str:
         if value not in allowed:
@@ -88,6 +106,7 @@ class PersonItem(ImportItem):
     lastName: text(100, required=False) = ""  # noqa: N815
     roles: list[Annotated[str, _one_of(PERSON_ROLES)]] = []
     admin: bool = False
+    locale: Locale | None = None
 
 
 class TenantItem(ImportItem):
@@ -102,6 +121,7 @@ class TenantItem(ImportItem):
     resellerKey: str | None = None  # noqa: N815
     # Browser origins of the tenant's portal (CORS, core/cors.py); absent keeps what is stored.
     portalOrigins: Annotated[list[str], BeforeValidator(_origins)] | None = None  # noqa: N815
+    locale: Locale = DEFAULT_LOCALE
 
 
 def _validate_tenants(items: Any, plugin_names: set[str]) -> tuple[list[str], set[str]]:
@@ -135,6 +155,7 @@ async def _apply_tenants(
         tenant.name = t["name"]
         tenant.country = t.get("country", "US").upper()
         tenant.sector = t.get("sector", "COMMERCIAL")
+        tenant.default_locale = supported_locale(t.get("locale")) or DEFAULT_LOCALE
         tenant.is_reseller = bool(t.get("reseller", False))
         if t.get("resellerKey"):
             parent = (
@@ -165,6 +186,8 @@ async def _apply_tenants(
                 session.add(person)
             person.first_name = person_data.get("firstName", person.first_name or "")
             person.last_name = person_data.get("lastName", person.last_name or "")
+            if "locale" in person_data:
+                person.locale = supported_locale(person_data["locale"])
             roles = set(person_data.get("roles", []))
             if person_data.get("admin"):
                 roles.add("ADMIN")

@@ -65,6 +65,7 @@ from strawberry.extensions import (
 )
 
 from core.errors import QueryTooComplex, RateLimited
+from core.i18n import _
 
 log = logging.getLogger("customer_center.limits")
 QUERY_TOO_COMPLEX = QueryTooComplex.code
@@ -181,7 +182,7 @@ def parse_limited(query: str, settings: Any) -> DocumentNode:
     except GraphQLSyntaxError as exc:
         if is_parser_limit(exc):
             raise QueryTooComplex(
-                f"Query refused before execution: {exc.message.removeprefix('Syntax Error: ')}",
+                _("Query refused before execution: {value}", value=exc.message.removeprefix("Syntax Error: ")),
                 limit=parser_limit_name(exc),
             ) from exc
         raise
@@ -339,8 +340,12 @@ def query_cost(
 def check_cost(cost: int, settings: Any) -> None:
     if cost > settings.max_query_cost:
         raise QueryTooComplex(
-            f"Query cost {cost} exceeds the limit of {settings.max_query_cost}; ask for fewer items (first) "
-            "or fewer nested lists",
+            _(
+                "Query cost {cost} exceeds the limit of {max_query_cost}; ask for fewer items (first) or fewer "
+                "nested lists",
+                cost=cost,
+                max_query_cost=settings.max_query_cost,
+            ),
             limit="cost",
             cost=cost,
             maxCost=settings.max_query_cost,
@@ -431,7 +436,12 @@ class RateLimiter:
         current_ends = current_ttl - self.window
         wait = max(1, retry_after(self.capacity, self.window, cost, previous, current, current_ends))
         raise RateLimited(
-            f"Rate limit exceeded: this request costs {cost} points and {left} are left; retry in {wait} s",
+            _(
+                "Rate limit exceeded: this request costs {cost} points and {left} are left; retry in {wait} s",
+                cost=cost,
+                left=left,
+                wait=wait,
+            ),
             retryAfterSeconds=wait,
             cost=cost,
             remaining=left,

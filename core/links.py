@@ -30,6 +30,7 @@ from strawberry.types import Info
 
 from core.auth import Principal, token_clock
 from core.errors import Forbidden, Unauthenticated
+from core.i18n import _
 from core.settings import Settings
 
 LINK_PARAM = "sig"
@@ -93,7 +94,7 @@ def verify_link(settings: Settings, request: Any) -> dict[str, Any]:
     """The claims of the request's link, checked against the request's own path and parameters."""
     values = request.query_params.getlist(LINK_PARAM)
     if len(values) != 1:
-        raise Forbidden("Invalid download link")
+        raise Forbidden(_("Invalid download link"))
     try:
         claims = jwt.decode(
             values[0],
@@ -104,13 +105,13 @@ def verify_link(settings: Settings, request: Any) -> dict[str, Any]:
             options={"require": ["exp", "sub", "res"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("This download link has expired; ask for a new one") from exc
+        raise Unauthenticated(_("This download link has expired; ask for a new one")) from exc
     except jwt.PyJWTError as exc:
-        raise Forbidden("Invalid download link") from exc
+        raise Forbidden(_("Invalid download link")) from exc
     # The decoded path as the server received it (``request.url`` re-parses it and would cut at a
     # decoded ``?``), and the parameters as the handler reads them.
     if claims["res"] != canonical_resource(request.scope["path"], request.query_params.multi_items()):
-        raise Forbidden("Invalid download link")
+        raise Forbidden(_("Invalid download link"))
     return claims
 
 

@@ -20,6 +20,8 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2), default="US")
     sector: Mapped[str] = mapped_column(String(32), default="COMMERCIAL")
+    # The language of its people who chose none (core.i18n.SUPPORTED_LOCALES).
+    default_locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     is_reseller: Mapped[bool] = mapped_column(Boolean, default=False)
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
     # Bumped whenever the tenant's policy rows or enabled plugins change (cache key).
@@ -65,6 +67,8 @@ class Person(TenantOwned, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
+    # Their own language (core.i18n): NULL follows the tenant's default_locale.
+    locale: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE")  # INVITED | ACTIVE | REMOVED
     last_sign_in_at: Mapped[datetime | None]
     previous_sign_in_at: Mapped[datetime | None]
@@ -120,6 +124,9 @@ class OutboxEmail(TenantOwned, Base):
     cc: Mapped[str] = mapped_column(Text, default="")
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # Subject and body as messages to translate (core.i18n.LazyText.to_json): the email goes out in
+    # each recipient's language, decided when it is sent. ``subject``/``body`` keep the English.
+    content: Mapped[dict | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | SENT | FAILED
     attempts: Mapped[int] = mapped_column(default=0)
@@ -139,6 +146,8 @@ class Message(TenantOwned, Base):
     kind: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # As for an email: rendered in the reader's language when read; ``subject``/``body`` in English.
+    content: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
 

@@ -10,6 +10,7 @@ from babel.core import get_global
 from babel.numbers import get_currency_precision
 
 from core.errors import BadUserInput
+from core.i18n import _
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -72,7 +73,9 @@ class Money:
 
     def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:
-            raise BadUserInput(f"Cannot combine {self.currency} and {other.currency} amounts")
+            raise BadUserInput(
+                _("Cannot combine {currency} and {currency2} amounts", currency=self.currency, currency2=other.currency)
+            )
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -84,18 +87,26 @@ def parse_amount(value: object, currency: str = "USD", *, allow_zero: bool = Fal
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise BadUserInput(f"{field} is not a decimal number", field=field) from exc
+        raise BadUserInput(_("{field} is not a decimal number", field=field), field=field) from exc
     if not amount.is_finite():
-        raise BadUserInput(f"{field} must be a finite number", field=field)
+        raise BadUserInput(_("{field} must be a finite number", field=field), field=field)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise BadUserInput(f"{field} must be positive", field=field)
+        raise BadUserInput(_("{field} must be positive", field=field), field=field)
     if amount > MAX_AMOUNT:  # beyond the money columns; quantize would raise InvalidOperation (a 500)
-        raise BadUserInput(f"{field} is too large", field=field)
+        raise BadUserInput(_("{field} is too large", field=field), field=field)
     places = CURRENCIES.get(currency)
     if places is None:
-        raise BadUserInput(f"Unknown currency {currency!r}", field="currency")
+        raise BadUserInput(_("Unknown currency '{currency}'", currency=currency), field="currency")
     if not fits_currency(amount, currency):
-        raise BadUserInput(f"{field} has more than {places} decimal places for {currency}", field=field)
+        raise BadUserInput(
+            _(
+                "{field} has more than {places} decimal places for {currency}",
+                field=field,
+                places=places,
+                currency=currency,
+            ),
+            field=field,
+        )
     return amount
 
 

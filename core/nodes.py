@@ -20,6 +20,7 @@ from typing import Any
 import strawberry
 
 from core.errors import AppError, BadUserInput, NotFound
+from core.i18n import _
 from core.ids import parse_global_id
 
 #: ``async (ctx, primary keys) -> {key: GraphQL object or AppError}``; see the module's docstring.
@@ -39,13 +40,13 @@ class Node:
 
 
 def _not_found(global_id: str) -> NotFound:
-    return NotFound(f"No object with id {global_id!r}", field="id")
+    return NotFound(_("No object with id '{global_id}'", global_id=global_id), field="id")
 
 
 async def load_nodes(ctx: Any, loaders: Mapping[str, NodeLoader], ids: Sequence[str]) -> list[Any]:
     """The object or the AppError of each id, in order: one loader call per type asked for."""
     if len(ids) > MAX_NODES:
-        raise BadUserInput(f"At most {MAX_NODES} ids per request", field="ids")
+        raise BadUserInput(_("At most {MAX_NODES} ids per request", MAX_NODES=MAX_NODES), field="ids")
     parsed: list[tuple[str, int] | AppError] = []
     wanted: dict[str, list[int]] = {}
     for global_id in ids:

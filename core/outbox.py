@@ -12,6 +12,8 @@ to the SMTP server and two deliverers (two processes, or a job and the CLI) neve
 A deliverer that dies between 1 and 3 leaves the row SENDING; once its lease expires the row is
 PENDING again and sent on the next run. That one case is at-least-once, so every message carries a
 stable ``Message-ID`` (``<outbox-ID@…>``) and ``X-Outbox-Id`` for receivers to drop the duplicate.
+An email queued with ``_()`` messages (core/context.py) is rendered here, in each recipient's
+language (core.i18n.locale_of), with an HTML part that carries the language's direction.
 When the SMTP server itself is unreachable the run stops after the first attempt: the remaining
 emails stay PENDING, untouched, for the next run (nothing lost, no attempts burnt).
 """
@@ -25,9 +27,11 @@ from email.message import EmailMessage
 from typing import Any
 
 import aiosmtplib
+from jinja2 import PackageLoader
 from sqlalchemy import select, update
 
-from core.models import OutboxEmail
+from core.i18n import DEFAULT_LOCALE, jinja_environment, locale_of, render_content, render_template, supported_locale
+from core.models import OutboxEmail, Person, Tenant
 
 log = logging.getLogger("customer_center.outbox")
 
@@ -55,20 +59,62 @@ def header_text(text: str) -> str:
     return " ".join("".join(" " if unicodedata.category(c) in HEADER_BREAKS else c for c in text).split())
 
 
-def _message(email: OutboxEmail, settings: Any) -> EmailMessage:
-    """The email as sent. Raises ValueError when an address cannot stand in a header (the standard
-    library refuses line breaks there): that email can never be sent and fails alone."""
+EMAIL_TEMPLATES = jinja_environment(PackageLoader("core", "templates"))
+
+
+def _message(email: OutboxEmail, settings: Any, locale: str = DEFAULT_LOCALE) -> EmailMessage:
+    """The email as sent, in ``locale``: a plain-text part and an HTML part carrying the language and
+    its direction (``<html lang="ar" dir="rtl">``). Raises ValueError when an address cannot stand
+    in a header (the standard library refuses line breaks there): that email can never be sent and
+    fails alone."""
+    subject, body = render_content(email.content, email.subject, email.body, locale)
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = email.to_addr
     if email.cc:
         msg["Cc"] = email.cc
-    msg["Subject"] = header_text(email.subject)
+    msg["Subject"] = header_text(subject)
     domain = settings.mail_from.rpartition("@")[2] or "customer-center"
-    msg["Message-ID"] = f"<outbox-{email.id}@{domain}>"
+    suffix = "" if locale == DEFAULT_LOCALE else f"-{locale}"
+    msg["Message-ID"] = f"<outbox-{email.id}{suffix}@{domain}>"
     msg["X-Outbox-Id"] = str(email.id)
-    msg.set_content(email.body)
+    msg.set_content(body)
+    if email.content:
+        msg.add_alternative(
+            render_template(EMAIL_TEMPLATES, "email.html", locale, subject=subject, body=body), subtype="html"
+        )
+    # After the parts: setting content drops the Content-* headers set before.
+    msg["Content-Language"] = locale
     return msg
+
+
+def _recipients(email: OutboxEmail) -> list[str]:
+    return [email.to_addr, *(a for a in (email.cc or "").split(",") if a)]
+
+
+async def recipient_locales(state: Any, email: OutboxEmail) -> dict[str, list[str]]:
+    """The email's recipients by the language each reads (core.i18n.locale_of: their own choice,
+    else their tenant's default), the ``To`` recipient's language first. An address that is no
+    person of the center (a sales rep, a desk) reads the email's tenant's default."""
+    addresses = _recipients(email)
+    if not email.content:
+        return {DEFAULT_LOCALE: addresses}
+    async with state.sessionmaker() as session:
+        own = dict(
+            (
+                await session.execute(
+                    select(Person.email, Person.locale)
+                    .where(Person.email.in_([a.lower() for a in addresses]))
+                    .execution_options(skip_tenant_filter=True)
+                )
+            ).all()
+        )
+        tenant = await session.get(Tenant, email.tenant_id) if email.tenant_id is not None else None
+    default = locale_of(None, tenant)
+    groups: dict[str, list[str]] = {}
+    for address in addresses:
+        groups.setdefault(supported_locale(own.get(address.lower())) or default, []).append(address)
+    return groups
 
 
 async def claim(state: Any, model: Any, row_id: int) -> Any | None:
@@ -138,17 +184,22 @@ async def deliver_due(state: Any, *, limit: int = 200) -> int:
         if email is None:
             continue
         try:
-            message = _message(email, settings)
+            # One copy per language among the recipients, each delivered to its readers only; the
+            # headers name every recipient as usual. Most emails have one language: one message.
+            groups = await recipient_locales(state, email)
+            messages = [(_message(email, settings, locale), rcpts) for locale, rcpts in groups.items()]
         except ValueError as exc:
             await _record(state, email_id, exc, permanent=True)
             continue
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                timeout=SMTP_TIMEOUT_SECONDS,
-            )
+            for message, rcpts in messages:
+                await aiosmtplib.send(
+                    message,
+                    recipients=rcpts if len(messages) > 1 else None,
+                    hostname=settings.smtp_host,
+                    port=settings.smtp_port,
+                    timeout=SMTP_TIMEOUT_SECONDS,
+                )
         except (aiosmtplib.SMTPException, OSError) as exc:
             await _record(state, email_id, exc)
             if isinstance(exc, CONNECTION_ERRORS):

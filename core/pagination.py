@@ -20,6 +20,7 @@ from strawberry.types.nodes import SelectedField, Selection
 from core.db import as_records
 from core.errors import BadUserInput
 from core.fields import computed_attributes
+from core.i18n import _
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -140,14 +141,14 @@ def decode_cursor(cursor: str, width: int, field: str = "after") -> list[Any]:
             raise ValueError("wrong width")
         return [_decode_value(v) for v in values]
     except Exception as exc:
-        raise BadUserInput("Malformed cursor", field=field) from exc
+        raise BadUserInput(_("Malformed cursor"), field=field) from exc
 
 
 def check_first(first: int | None, *, maximum: int = MAX_PAGE) -> int:
     if first is None:
         return DEFAULT_PAGE
     if first < 1 or first > maximum:
-        raise BadUserInput(f"first must be between 1 and {maximum}", field="first")
+        raise BadUserInput(_("first must be between 1 and {maximum}", maximum=maximum), field="first")
     return first
 
 
@@ -182,7 +183,7 @@ def _check_size(value: int | None, name: str) -> int:
     if value is None:
         return DEFAULT_PAGE
     if value < 1 or value > MAX_PAGE:
-        raise BadUserInput(f"{name} must be between 1 and {MAX_PAGE}", field=name)
+        raise BadUserInput(_("{name} must be between 1 and {MAX_PAGE}", name=name, MAX_PAGE=MAX_PAGE), field=name)
     return value
 
 
@@ -207,13 +208,13 @@ async def keyset_page(
         backward = None  # a second page in the same resolver (none does this) pages forward
     if backward is not None and (backward.last is not None or backward.before is not None):
         if first is not None or after:
-            raise BadUserInput("Page with first/after or with last/before, not both", field="last")
+            raise BadUserInput(_("Page with first/after or with last/before, not both"), field="last")
         backward.used = True
         limit, cursor, reverse = _check_size(backward.last, "last"), backward.before, True
     else:
         limit, cursor, reverse = check_first(first), after, False
-    columns = [c for c, _ in order]
-    descending = [d for _, d in order]
+    columns = [c for c, _desc in order]
+    descending = [d for _col, d in order]
     scan = [not d for d in descending] if reverse else descending  # the direction rows are read in
     total: int | LazyCount = LazyCount(session, stmt) if count else 0
     page_stmt = stmt

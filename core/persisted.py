@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import AppError, BadUserInput
+from core.i18n import _
 from core.models import PersistedQuery
 
 log = logging.getLogger("customer_center.persisted")
@@ -46,19 +47,19 @@ def requested_hash(extensions: Any) -> str | None:
     if extensions is None:
         return None
     if not isinstance(extensions, dict):
-        raise BadUserInput("'extensions' must be an object", field="extensions")
+        raise BadUserInput(_("'extensions' must be an object"), field="extensions")
     persisted = extensions.get("persistedQuery")
     if persisted is None:
         return None
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise BadUserInput(
-            "Unsupported persisted query version (1 is supported)",
+            _("Unsupported persisted query version (1 is supported)"),
             reason="PERSISTED_QUERY_VERSION",
             field="extensions.persistedQuery.version",
         )
     sha = persisted.get("sha256Hash")
     if not isinstance(sha, str) or not _HEX64.match(sha.lower()):
-        raise BadUserInput("sha256Hash must be 64 hexadecimal digits", field="extensions.persistedQuery.sha256Hash")
+        raise BadUserInput(_("sha256Hash must be 64 hexadecimal digits"), field="extensions.persistedQuery.sha256Hash")
     return sha.lower()
 
 
@@ -79,12 +80,12 @@ async def resolve(state: Any, query: str | None, sha: str | None) -> tuple[str, 
     its hash, the stored one for a hash alone; refuses a mismatch and an unknown hash."""
     if sha is None:
         if query is None:
-            raise BadUserInput("Expected a 'query' string", field="query")
+            raise BadUserInput(_("Expected a 'query' string"), field="query")
         return query, False
     if query is not None:
         if sha256_of(query) != sha:
             raise BadUserInput(
-                "provided sha does not match query",
+                _("provided sha does not match query"),
                 reason="PERSISTED_QUERY_HASH_MISMATCH",
                 field="extensions.persistedQuery.sha256Hash",
             )

@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from core.authz import RequestAuthz
 from core.errors import BadUserInput, Forbidden, NotFound
+from core.i18n import _
 from core.loaders import Loader, by_key
 from core.models import AuditEntry, JobRun, OutboxEmail, Person, Tenant, TenantPlugin
 from core.pagination import Page, keyset_page
@@ -69,7 +70,7 @@ class QueueScope:
 
     def require(self, queue: str) -> None:
         if not self.allowed(queue):
-            raise Forbidden(f"Not allowed to work the {queue} queue", object=QUEUE_OBJECT, action=queue)
+            raise Forbidden(_("Not allowed to work the {queue} queue", queue=queue), object=QUEUE_OBJECT, action=queue)
 
     def tenant_ids(self, plugin: str | None = None, tenant_key: str | None = None) -> Select[Any]:
         """SQL: the ids of the tenants in scope (enabling ``plugin``, R-T3; the one keyed ``tenant_key``)."""
@@ -126,10 +127,10 @@ def queue_scope(ctx: Context) -> QueueScope:
         return QueueScope(p.email, p.roles, RequestAuthz(authz, "*", p.roles), False, home, ctx.tenant.id)
     if ctx.tenant is not None and ctx.tenant.is_reseller and ctx.tenant.id == home:
         raise Forbidden(
-            "Ask for workQueues alone to read them over your customers (or name one with X-Tenant)",
+            _("Ask for workQueues alone to read them over your customers (or name one with X-Tenant)"),
             object=QUEUE_OBJECT,
         )
-    raise Forbidden("Work queues are for vendor staff and resellers' staff", object=QUEUE_OBJECT)
+    raise Forbidden(_("Work queues are for vendor staff and resellers' staff"), object=QUEUE_OBJECT)
 
 
 # ---- acting on a queue item in its own tenant --------------------------------------------------------
@@ -139,7 +140,7 @@ async def tenant_of_item(ctx: Context, model: Any, pk: int) -> int:
     queue_scope(ctx)
     tenant_id = (await ctx.session.execute(select(model.tenant_id).where(model.id == pk))).scalar_one_or_none()
     if tenant_id is None:
-        raise NotFound("No such item")
+        raise NotFound(_("No such item"))
     return tenant_id
 
 
@@ -153,7 +154,7 @@ async def acting_in(ctx: Context, tenant_id: int, plugin: str | None = None) -> 
     scope = queue_scope(ctx)
     if ctx.tenant is not None and ctx.tenant.id == tenant_id:
         if plugin is not None and plugin not in ctx.enabled_plugins:
-            raise NotFound("No such item")
+            raise NotFound(_("No such item"))
         yield ctx
         return
     tenant = (
@@ -164,7 +165,7 @@ async def acting_in(ctx: Context, tenant_id: int, plugin: str | None = None) -> 
         )
     ).scalar_one_or_none()
     if tenant is None or not scope.covers(tenant) or (plugin is not None and plugin not in tenant.enabled_plugins):
-        raise NotFound("No such item")
+        raise NotFound(_("No such item"))
     p = ctx.principal
     principal = replace(p, tenant_id=tenant.id, tenant_key=tenant.key, roles=scope.roles, person_id=None)
     sub = await ctx.state.context_for(ctx.session, principal, tenant, ctx.request)
@@ -213,7 +214,7 @@ def _tenant_filter(stmt: Any, search: str | None, module: str | None, reseller_k
     if search:
         text = search.strip().lower()
         if len(text) > 100:
-            raise BadUserInput("search must be at most 100 characters", field="search")
+            raise BadUserInput(_("search must be at most 100 characters"), field="search")
         like = f"%{text.replace('%', '').replace('_', '')}%"
         stmt = stmt.where((func.lower(Tenant.key).like(like)) | (func.lower(Tenant.name).like(like)))
     if module:
@@ -310,7 +311,7 @@ def plugin_failures(ctx: Context) -> list[tuple[str, str]]:
     scope = queue_scope(ctx)
     scope.require(PLUGIN_FAILURES_QUEUE)
     if not scope.staff:
-        raise Forbidden("Only vendor staff can see plugin failures", object=QUEUE_OBJECT)
+        raise Forbidden(_("Only vendor staff can see plugin failures"), object=QUEUE_OBJECT)
     return sorted(ctx.state.plugins.failures.items())
 
 
@@ -336,7 +337,7 @@ async def outbox_page(
     scope.require(OUTBOX_QUEUE)
     statuses = OUTBOX_BACKLOG if status is None else (status,)
     if not set(statuses) <= set(OUTBOX_BACKLOG):
-        raise BadUserInput(f"status must be one of {', '.join(OUTBOX_BACKLOG)}", field="status")
+        raise BadUserInput(_("status must be one of {names}", names=", ".join(OUTBOX_BACKLOG)), field="status")
     stmt = select(OutboxEmail).where(OutboxEmail.status.in_(statuses)).execution_options(skip_tenant_filter=True)
     if tenant_key is not None or scope.tenant_id is not None or scope.reseller_id is not None:
         stmt = stmt.where(scope.where(OutboxEmail.tenant_id, None, tenant_key))

@@ -24,6 +24,7 @@ from core.context import Context
 from core.emails import normalise_email
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
 from core.events import event_spec
+from core.i18n import SUPPORTED_LOCALES, _, current_locale, locales_list, supported_locale
 from core.ids import from_global_id
 from core.models import Person, PersonRole
 
@@ -59,14 +60,16 @@ def check_roles(roles: Iterable[str]) -> set[str]:
     roles = set(roles)
     unknown = roles - PERSON_ROLES
     if unknown:
-        raise BadUserInput(f"Unknown role(s): {', '.join(sorted(unknown))}", field="roles")
+        raise BadUserInput(_("Unknown role(s): {names}", names=", ".join(sorted(unknown))), field="roles")
     return roles
 
 
 def check_name(value: str, field: str) -> str:
     value = (value or "").strip()
     if len(value) > MAX_NAME:
-        raise BadUserInput(f"{field} is longer than {MAX_NAME} characters", field=field)
+        raise BadUserInput(
+            _("{field} is longer than {MAX_NAME} characters", field=field, MAX_NAME=MAX_NAME), field=field
+        )
     return value
 
 
@@ -78,7 +81,7 @@ def authorize_grant(ctx: Context, granted: Iterable[str]) -> None:
         return
     if not ctx.allowed(USER_OBJECT, GRANT_ROLE_ACTION):
         raise Forbidden(
-            "Only a tenant admin can give roles; invite the person without roles and share with them instead",
+            _("Only a tenant admin can give roles; invite the person without roles and share with them instead"),
             object=USER_OBJECT,
             action=GRANT_ROLE_ACTION,
             roles=sorted(granted),
@@ -86,7 +89,7 @@ def authorize_grant(ctx: Context, granted: Iterable[str]) -> None:
     missing = sorted(granted - ctx.principal.roles)
     if missing:
         raise Forbidden(
-            f"You cannot give a role you do not hold yourself: {', '.join(missing)}",
+            _("You cannot give a role you do not hold yourself: {names}", names=", ".join(missing)),
             object=USER_OBJECT,
             action=GRANT_ROLE_ACTION,
             roles=missing,
@@ -131,12 +134,12 @@ async def invite_person(
     ).scalar_one_or_none()
     if existing is not None:
         if existing.tenant_id != ctx.tenant_id:
-            raise Conflict(f"{email} already belongs to another organisation")
+            raise Conflict(_("{email} already belongs to another organisation", email=email))
         if existing.status != "REMOVED":
             return existing
         if not ctx.allowed(USER_OBJECT, READMIT_ACTION):
             raise Forbidden(
-                f"{email} was removed from your organisation; only an admin can re-admit them",
+                _("{email} was removed from your organisation; only an admin can re-admit them", email=email),
                 object=USER_OBJECT,
                 action=READMIT_ACTION,
             )
@@ -161,11 +164,38 @@ async def invite_person(
         tenant = ctx.require_tenant()
         ctx.send_email(
             email,
-            f"You have been invited to the {tenant.name} customer center",
-            f"{ctx.principal.email} invited you to the customer center of {tenant.name}.\n"
-            f"Your username is your email address: {email}\nSign in to get started.",
+            _("You have been invited to the {tenant} customer center", tenant=tenant.name),
+            _(
+                "{inviter} invited you to the customer center of {tenant}.\nYour username is your email address: "
+                "{email}\nSign in to get started.",
+                inviter=ctx.principal.email,
+                tenant=tenant.name,
+                email=email,
+            ),
             kind="user.invited",
         )
+    return person
+
+
+async def set_my_locale(ctx: Context, locale: str) -> Person:
+    """The ``setMyLocale`` mutation: a person chooses the language they read in (emails, messages,
+    documents, errors). Only their own; the rest of this request answers in it already."""
+    ctx.require_tenant()
+    ctx.require("viewer", "view")
+    if ctx.principal.person_id is None or ctx.principal.is_staff:
+        raise Forbidden(_("Only a person of this organisation has a language to choose; send Accept-Language instead"))
+    person = ctx.person or await ctx.session.get(Person, ctx.principal.person_id)
+    found = supported_locale(locale)
+    if person is None or found is None:
+        raise BadUserInput(
+            _("Unknown language '{locale}': choose one of {allowed}", locale=locale[:40], allowed=locales_list()),
+            field="locale",
+            allowed=list(SUPPORTED_LOCALES),
+        )
+    person.locale = found
+    ctx.locale = found
+    current_locale.set(found)
+    await ctx.session.flush()
     return person
 
 
@@ -175,7 +205,7 @@ async def get_person(ctx: Context, person_id: int | str) -> Person:
         person_id = from_global_id(person_id, "User")
     person = (await ctx.session.execute(select(Person).where(Person.id == person_id))).scalar_one_or_none()
     if person is None or person.status == "REMOVED":
-        raise NotFound("No such user")
+        raise NotFound(_("No such user"))
     return person
 
 
@@ -189,7 +219,7 @@ async def change_roles(ctx: Context, person_id: int | str, roles: Iterable[str])
     person = await get_person(ctx, person_id)
     authorize_grant(ctx, roles - person.role_names)
     if person.email == ctx.principal.email and ADMIN_ROLE in person.role_names and ADMIN_ROLE not in roles:
-        raise Conflict("You cannot remove your own admin role")
+        raise Conflict(_("You cannot remove your own admin role"))
     person.roles = [r for r in person.roles if r.role in roles] + [
         PersonRole(tenant_id=person.tenant_id, role=r) for r in sorted(roles - person.role_names)
     ]
@@ -204,7 +234,7 @@ async def remove_person(ctx: Context, person_id: int | str) -> Person:
     ctx.require(USER_OBJECT, REMOVE_ACTION)
     person = await get_person(ctx, person_id)
     if person.email == ctx.principal.email:
-        raise Conflict("You cannot remove yourself")
+        raise Conflict(_("You cannot remove yourself"))
     person.status = "REMOVED"
     person.roles = []
     person.tokens_revoked_at = token_clock()

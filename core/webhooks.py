@@ -47,6 +47,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import func, select
 
 from core.errors import BadUserInput, Conflict, NotFound
+from core.i18n import _
 from core.ids import from_global_id
 from core.metrics import record_webhook_delivery
 from core.models import WebhookDelivery, WebhookEndpoint
@@ -180,9 +181,9 @@ def check_events(keys: Sequence[str]) -> list[str]:
     wanted = set(keys)
     unknown = sorted(wanted - set(EVENT_BY_KEY))
     if unknown:
-        raise BadUserInput(f"Unknown event types {unknown}", field="events", reason="UNKNOWN")
+        raise BadUserInput(_("Unknown event types {unknown}", unknown=unknown), field="events", reason="UNKNOWN")
     if not wanted:
-        raise BadUserInput("Subscribe the endpoint to at least one event type", field="events", reason="REQUIRED")
+        raise BadUserInput(_("Subscribe the endpoint to at least one event type"), field="events", reason="REQUIRED")
     return [e.name for e in EVENTS if e.key in wanted]
 
 
@@ -190,7 +191,12 @@ def check_description(text: str | None) -> str:
     value = (text or "").strip()
     if len(value) > MAX_DESCRIPTION_CHARS:
         raise BadUserInput(
-            f"The description is longer than {MAX_DESCRIPTION_CHARS} characters", field="description", reason="TOO_LONG"
+            _(
+                "The description is longer than {MAX_DESCRIPTION_CHARS} characters",
+                MAX_DESCRIPTION_CHARS=MAX_DESCRIPTION_CHARS,
+            ),
+            field="description",
+            reason="TOO_LONG",
         )
     return value
 
@@ -249,7 +255,7 @@ async def _endpoint(ctx: Context, endpoint_id: str) -> WebhookEndpoint:
         )
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound("No such webhook endpoint in this tenant", field="id")
+        raise NotFound(_("No such webhook endpoint in this tenant"), field="id")
     return found
 
 
@@ -279,7 +285,11 @@ async def create_endpoint(
     ).scalar_one()
     if count >= MAX_ENDPOINTS_PER_TENANT:
         raise BadUserInput(
-            f"A tenant has at most {MAX_ENDPOINTS_PER_TENANT} webhook endpoints; delete one first", reason="LIMIT"
+            _(
+                "A tenant has at most {MAX_ENDPOINTS_PER_TENANT} webhook endpoints; delete one first",
+                MAX_ENDPOINTS_PER_TENANT=MAX_ENDPOINTS_PER_TENANT,
+            ),
+            reason="LIMIT",
         )
     secret, now = new_secret(), ctx.now()
     endpoint = WebhookEndpoint(
@@ -370,10 +380,10 @@ async def redeliver(ctx: Context, delivery_id: str) -> WebhookDelivery:
         )
     ).first()
     if row is None:
-        raise NotFound("No such webhook delivery in this tenant", field="id")
+        raise NotFound(_("No such webhook delivery in this tenant"), field="id")
     original, endpoint = row
     if not endpoint.enabled:
-        raise BadUserInput("The endpoint is disabled; enable it to redeliver", field="id", reason="DISABLED")
+        raise BadUserInput(_("The endpoint is disabled; enable it to redeliver"), field="id", reason="DISABLED")
     waiting = await ctx.session.execute(
         select(WebhookDelivery.id).where(
             WebhookDelivery.endpoint_id == endpoint.id,
@@ -383,7 +393,7 @@ async def redeliver(ctx: Context, delivery_id: str) -> WebhookDelivery:
     )
     if waiting.first() is not None:
         # One waiting copy per event and endpoint: redelivering again would only pile up rows.
-        raise Conflict("This event is already waiting to be delivered to the endpoint", field="id", reason="WAITING")
+        raise Conflict(_("This event is already waiting to be delivered to the endpoint"), field="id", reason="WAITING")
     now = ctx.now()
     again = WebhookDelivery(
         tenant_id=tenant_id,
@@ -436,7 +446,7 @@ async def queue_page(
     scope.require(WEBHOOKS_QUEUE)
     statuses = BACKLOG if status is None else (status,)
     if not set(statuses) <= set(BACKLOG):
-        raise BadUserInput(f"status must be one of {', '.join(BACKLOG)}", field="status")
+        raise BadUserInput(_("status must be one of {names}", names=", ".join(BACKLOG)), field="status")
     stmt = (
         select(WebhookDelivery).where(WebhookDelivery.status.in_(statuses)).execution_options(skip_tenant_filter=True)
     )

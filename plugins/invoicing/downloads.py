@@ -14,43 +14,54 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core.context import Context
-from core.csvout import csv_line, csv_response
+from core.csvout import csv_header, csv_line, csv_response
 from core.documents import document_locale, html_response, pdf_response
 from core.errors import BadUserInput, NotFound
 from core.http import aiter_rows, download_route
+from core.i18n import _
 from core.money import whole_units
 from plugins.invoicing import service as svc
 from plugins.invoicing.models import Credit, Invoice, Payment, Refund, Subscription
 
 INVOICE_COLUMNS = [
-    "Invoice Number",
-    "Invoice Date",
-    "Due Date",
-    "Status",
-    "Order Number",
-    "PO Number",
-    "Currency",
-    "Pre-tax Total",
-    "Tax",
-    "Total",
-    "Paid",
-    "Credited",
-    "Balance",
-    "Billing Email",
-    "Display Total",  # R-I10: the total in whole units, as the graph's displayTotal and the document
+    _("Invoice Number"),
+    _("Invoice Date"),
+    _("Due Date"),
+    _("Status"),
+    _("Order Number"),
+    _("PO Number"),
+    _("Currency"),
+    _("Pre-tax Total"),
+    _("Tax"),
+    _("Total"),
+    _("Paid"),
+    _("Credited"),
+    _("Balance"),
+    _("Billing Email"),
+    _("Display Total"),  # R-I10: the total in whole units, as the graph's displayTotal and the document
 ]
-PAYMENT_COLUMNS = ["Payment Number", "Date", "Method", "Status", "Currency", "Amount", "Invoices", "Reference", "Card"]
+PAYMENT_COLUMNS = [
+    _("Payment Number"),
+    _("Date"),
+    _("Method"),
+    _("Status"),
+    _("Currency"),
+    _("Amount"),
+    _("Invoices"),
+    _("Reference"),
+    _("Card"),
+]
 SCHEDULE_COLUMNS = [
-    "Bill Date",
-    "Product",
-    "Order Number",
-    "Period Start",
-    "Period End",
-    "Payment Method",
-    "PO Number",
-    "Currency",
-    "Amount",
-    "Display Amount",
+    _("Bill Date"),
+    _("Product"),
+    _("Order Number"),
+    _("Period Start"),
+    _("Period End"),
+    _("Payment Method"),
+    _("PO Number"),
+    _("Currency"),
+    _("Amount"),
+    _("Display Amount"),
 ]
 
 
@@ -76,7 +87,7 @@ async def invoice_list_csv(ctx: Context, request: Request) -> Response:
     result = await ctx.session.stream(stmt)
 
     async def rows() -> AsyncIterator[str]:
-        yield csv_line(INVOICE_COLUMNS)
+        yield csv_line(csv_header(INVOICE_COLUMNS, ctx.locale))
         async for row in aiter_rows(result):
             i = row[0]
             yield csv_line(
@@ -108,7 +119,7 @@ async def payments_csv(ctx: Context, request: Request) -> Response:
     result = await ctx.session.stream(select(Payment).order_by(Payment.id.desc()).execution_options(yield_per=500))
 
     async def rows() -> AsyncIterator[str]:
-        yield csv_line(PAYMENT_COLUMNS)
+        yield csv_line(csv_header(PAYMENT_COLUMNS, ctx.locale))
         async for row in aiter_rows(result):
             p = row[0]
             yield csv_line(
@@ -159,9 +170,9 @@ async def schedule_csv(ctx: Context, request: Request) -> Response:
         )
     ).scalar_one_or_none()
     if sub is None:
-        raise NotFound(f"No subscription {number!r}")
+        raise NotFound(_("No subscription '{number}'", number=number))
     entries = svc.build_schedule(sub.start_date, sub.end_date, sub.frequency, svc.billables(sub), sub.currency)
-    out = [csv_line(SCHEDULE_COLUMNS)]
+    out = [csv_line(csv_header(SCHEDULE_COLUMNS, ctx.locale))]
     for e in entries:
         out.append(
             csv_line(
@@ -186,7 +197,7 @@ def _checked(handler: Any) -> Any:
     async def run(ctx: Context, request: Request) -> Response:
         status = request.query_params.get("status")
         if status and status.upper() not in svc.STATUSES:
-            raise BadUserInput(f"status must be one of {', '.join(svc.STATUSES)}")
+            raise BadUserInput(_("status must be one of {names}", names=", ".join(svc.STATUSES)))
         return await handler(ctx, request)
 
     return run

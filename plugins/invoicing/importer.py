@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import AppError, BadUserInput
 from core.hookspecs import ImportSection
+from core.i18n import _
 from core.importing import Amount, Currency, Email, ImportItem, IsoDate, text, validate_items
 from core.models import Tenant
 from core.money import CURRENCIES, STORED_PLACES, fits_currency
@@ -382,12 +383,21 @@ async def apply_usage(session: AsyncSession, tenant_ids: dict[str, int], items: 
                 )
             ).scalar_one_or_none()
             if product is None:
-                raise BadUserInput(f"usage[{i}]: no product {u.product!r} in subscription {u.subscription!r}")
+                raise BadUserInput(
+                    _(
+                        "usage[{i}]: no product '{product}' in subscription '{subscription}'",
+                        i=i,
+                        product=u.product,
+                        subscription=u.subscription,
+                    )
+                )
             qty = u.quantity
             try:
                 svc.check_usage(qty, product.subscribed_quantity)
             except BadUserInput as exc:
-                raise BadUserInput(f"Import rejected, nothing written: usage[{i}].quantity: {exc.message}") from exc
+                raise BadUserInput(
+                    _("Import rejected, nothing written: usage[{i}].quantity: {message}", i=i, message=exc.message)
+                ) from exc
             hour = u.hour.replace(minute=0, second=0, microsecond=0)
             row = (
                 await session.execute(
@@ -407,7 +417,9 @@ async def _receive(session: AsyncSession, receipt: svc.Receipt, at: str, now: da
     try:
         await svc.record_receipt(session, receipt, "import:bank", now)
     except AppError as exc:
-        raise BadUserInput(f"Import rejected, nothing written: {at}: {exc.message}", path=at) from exc
+        raise BadUserInput(
+            _("Import rejected, nothing written: {at}: {message}", at=at, message=exc.message), path=at
+        ) from exc
 
 
 def validate_bank_receipts(items: Any, tenant_keys: set[str]) -> list[str]:

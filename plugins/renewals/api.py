@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from core.events import event_spec
+from core.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -271,7 +272,7 @@ def _tenant_renewals(tenant_id: int, today: date, list_name: str | None) -> Any:
         if list_name not in LISTS:
             from core.errors import BadUserInput
 
-            raise BadUserInput(f"list must be one of {', '.join(LISTS)}", field="list")
+            raise BadUserInput(_("list must be one of {names}", names=", ".join(LISTS)), field="list")
         stmt = stmt.where(svc.list_clause(list_name, today))
     return stmt
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
@@ -14,10 +15,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core.context import Context
-from core.csvout import csv_response, csv_stream
+from core.csvout import csv_header, csv_response, csv_stream
 from core.documents import document_locale, html_response, pdf_response
 from core.errors import BadUserInput, NotFound
 from core.http import aiter_rows, download_route
+from core.i18n import LazyText, _
 from core.models import ObjectGrant
 from core.money import quantize
 from plugins.renewals import service as svc
@@ -26,51 +28,51 @@ from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, Renew
 STREAM_PARTITION = 500
 
 STANDARD_COLUMNS = [
-    "Support Contract Number",
-    "Customer",
-    "End User",
-    "Start Date",
-    "End Date",
-    "Status",
-    "List",
-    "Service Level",
-    "Currency",
-    "Amount",
-    "PO Number",
-    "Customer Reference",
-    "Quote-To Email",
-    "Renewal Method",
-    "Payment Method",
-    "Sales Rep",
+    _("Support Contract Number"),
+    _("Customer"),
+    _("End User"),
+    _("Start Date"),
+    _("End Date"),
+    _("Status"),
+    _("List"),
+    _("Service Level"),
+    _("Currency"),
+    _("Amount"),
+    _("PO Number"),
+    _("Customer Reference"),
+    _("Quote-To Email"),
+    _("Renewal Method"),
+    _("Payment Method"),
+    _("Sales Rep"),
 ]
 # R-R19, in the SPEC's order; "PO Number" only for history and pending-and-history.
 SUMMARY_COLUMNS = [
-    "Support Contract Number",
-    "Customer",
-    "End User",
-    "Start Date",
-    "End Date",
-    "PO Number",
-    "Customer Reference",
-    "Support Notes",
-    "Currency",
-    "Amount",
-    "Quote Per Contract",
-    "SSO Username",
-    "Status",
-    "Saved Cart",
-    "Renewal Method",
-    "Number of People Shared With",
-    "Last Updated By",
+    _("Support Contract Number"),
+    _("Customer"),
+    _("End User"),
+    _("Start Date"),
+    _("End Date"),
+    _("PO Number"),
+    _("Customer Reference"),
+    _("Support Notes"),
+    _("Currency"),
+    _("Amount"),
+    _("Quote Per Contract"),
+    _("SSO Username"),
+    _("Status"),
+    _("Saved Cart"),
+    _("Renewal Method"),
+    _("Number of People Shared With"),
+    _("Last Updated By"),
 ]
 DETAIL_COLUMNS = [
-    "Service Level",
-    "Product",
-    "CSI Number",
-    "Quantity",
-    "Serial Number",
-    "Installed At",
-    "Sales Order Number",
+    _("Service Level"),
+    _("Product"),
+    _("CSI Number"),
+    _("Quantity"),
+    _("Serial Number"),
+    _("Installed At"),
+    _("Sales Order Number"),
 ]
 SUMMARY_SOURCES = ("pending", "history", "pending_and_history", "future", "saved_carts", "active_cart")
 PO_SOURCES = ("history", "pending_and_history")
@@ -83,7 +85,7 @@ def _param_date(request: Request, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError as exc:
-        raise BadUserInput(f"{name} must be a date (YYYY-MM-DD)", field=name) from exc
+        raise BadUserInput(_("{name} must be a date (YYYY-MM-DD)", name=name), field=name) from exc
 
 
 def filters_from(request: Request) -> svc.RenewalFilters:
@@ -92,7 +94,7 @@ def filters_from(request: Request) -> svc.RenewalFilters:
     list_name = (q.get("list") or "pending").upper()
     auto = q.get("autoRenew")
     if auto not in (None, "", "true", "false"):
-        raise BadUserInput("autoRenew must be true or false", field="autoRenew")
+        raise BadUserInput(_("autoRenew must be true or false"), field="autoRenew")
     return svc.RenewalFilters(
         list=list_name,
         statuses=[s for s in (q.get("status") or "").upper().split(",") if s],
@@ -106,13 +108,13 @@ def filters_from(request: Request) -> svc.RenewalFilters:
     )
 
 
-def _stream_csv(ctx: Context, header: Sequence[str], stmt: Select, shape: Any, filename: str) -> Response:
+def _stream_csv(ctx: Context, header: Sequence[LazyText], stmt: Select, shape: Any, filename: str) -> Response:
     async def rows() -> AsyncIterator[Sequence[Any]]:
         result = await ctx.session.stream(stmt.execution_options(yield_per=STREAM_PARTITION))
         async for row in aiter_rows(result, STREAM_PARTITION):
             yield shape(row)
 
-    return csv_response(csv_stream(header, rows(), STREAM_PARTITION), filename)
+    return csv_response(csv_stream(csv_header(header, ctx.locale), rows(), STREAM_PARTITION), filename)
 
 
 def _method(auto_renew: bool) -> str:
@@ -126,8 +128,12 @@ async def standard_csv(ctx: Context, request: Request) -> Response:
     total = (await ctx.session.execute(select(func.count()).select_from(base.order_by(None).subquery()))).scalar_one()
     if total > svc.MAX_STANDARD_CSV_ROWS:
         raise BadUserInput(
-            f"The standard CSV holds at most {svc.MAX_STANDARD_CSV_ROWS:,} rows and these filters match {total:,}; "
-            "narrow the filters or download the summary report",
+            _(
+                "The standard CSV holds at most {MAX_STANDARD_CSV_ROWS} rows and these filters match {total}; narrow "
+                "the filters or download the summary report",
+                MAX_STANDARD_CSV_ROWS=Decimal(svc.MAX_STANDARD_CSV_ROWS),  # grouped: 10,000
+                total=Decimal(total),
+            ),
             rows=total,
         )
     today = ctx.today()
@@ -265,7 +271,7 @@ def _source_clause(ctx: Context, source: str) -> Any:
 def _source(request: Request) -> str:
     source = (request.query_params.get("source") or "pending").lower()
     if source not in SUMMARY_SOURCES:
-        raise BadUserInput(f"source must be one of {', '.join(SUMMARY_SOURCES)}", field="source")
+        raise BadUserInput(_("source must be one of {names}", names=", ".join(SUMMARY_SOURCES)), field="source")
     return source
 
 
@@ -273,7 +279,7 @@ async def summary_report(ctx: Context, request: Request) -> Response:
     """R-R19: no row limit, ignores the page filters; PO number only from history sources."""
     source = _source(request)
     with_po = source in PO_SOURCES
-    header = [c for c in SUMMARY_COLUMNS if with_po or c != "PO Number"]
+    header = [c for c in SUMMARY_COLUMNS if with_po or c.msgid != "PO Number"]
     stmt = (
         select(*_summary_columns(ctx))
         .where(svc.visibility(ctx, "export"), _source_clause(ctx, source))
@@ -286,8 +292,8 @@ async def detailed_report(ctx: Context, request: Request) -> Response:
     """R-R20: pending list only; the summary columns plus one row per contract line."""
     source = request.query_params.get("source", "pending").lower()
     if source != "pending":
-        raise BadUserInput("The detailed report is available for the pending list only", field="source")
-    header = [c for c in SUMMARY_COLUMNS if c != "PO Number"] + DETAIL_COLUMNS
+        raise BadUserInput(_("The detailed report is available for the pending list only"), field="source")
+    header = [c for c in SUMMARY_COLUMNS if c.msgid != "PO Number"] + DETAIL_COLUMNS
     stmt = (
         select(
             *_summary_columns(ctx),
@@ -337,7 +343,7 @@ async def ordering_document_pdf(ctx: Context, request: Request) -> Response:
 def _module_enabled(handler: Any) -> Any:
     async def guarded(ctx: Context, request: Request) -> Response:
         if "renewals" not in ctx.enabled_plugins:
-            raise NotFound("The renewals module is not enabled for this tenant")
+            raise NotFound(_("The renewals module is not enabled for this tenant"))
         return await handler(ctx, request)
 
     return guarded

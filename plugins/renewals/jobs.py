@@ -17,8 +17,10 @@ from core.auth import Principal
 from core.db import tenant_session
 from core.errors import AppError
 from core.hookspecs import Job
+from core.i18n import LazyText, _, join
 from core.jobs import JobContext, claim_once
 from core.models import Tenant
+from core.money import Money
 from plugins.renewals import service as svc
 from plugins.renewals.models import Renewal
 
@@ -38,17 +40,38 @@ def _unit(renewal: Renewal) -> str:
     return f"{renewal.tenant_id}:{renewal.support_number}:{renewal.start_date.isoformat()}"
 
 
-def reminder_body(renewal: Renewal) -> str:
+def reminder_body(renewal: Renewal) -> LazyText:
+    """R-R2's reminder, in its reader's language: the contract, its expiry date and renewal amount,
+    the username and the portal's links."""
     sn = renewal.support_number
-    return (
-        f"Hello {renewal.quote_to_first_name or renewal.quote_to_email},\n\n"
-        f"Support contract {sn} ({renewal.customer}) expires on {renewal.start_date.isoformat()}. "
-        f"Its renewal is now open.\n\n"
-        f"Your username: {renewal.quote_to_email}\n"
-        f"Quick checkout: {PORTAL_BASE}/checkout?supportNumber={sn}\n"
-        f"Manage renewals: {PORTAL_BASE}?list=pending\n"
-        f"Eligible promotions: {PORTAL_BASE}/promotions?supportNumber={sn}\n"
+    quoted = (
+        _("Renewal amount: {amount}", amount=Money(renewal.amount, renewal.currency))
+        if renewal.amount is not None
+        else _("The renewal amount is being prepared.")
     )
+    return join(
+        [
+            _("Hello {name},", name=renewal.quote_to_first_name or renewal.quote_to_email),
+            "",
+            _(
+                "Support contract {support_number} ({customer}) expires on {date}. Its renewal is now open.",
+                support_number=sn,
+                customer=renewal.customer,
+                date=renewal.start_date,
+            ),
+            quoted,
+            "",
+            _("Your username: {email}", email=renewal.quote_to_email),
+            _("Quick checkout: {url}", url=f"{PORTAL_BASE}/checkout?supportNumber={sn}"),
+            _("Manage renewals: {url}", url=f"{PORTAL_BASE}?list=pending"),
+            _("Eligible promotions: {url}", url=f"{PORTAL_BASE}/promotions?supportNumber={sn}"),
+            "",
+        ]
+    )
+
+
+def reminder_subject(renewal: Renewal) -> LazyText:
+    return _("Your support contract {support_number} is up for renewal", support_number=renewal.support_number)
 
 
 async def send_reminders(ctx: JobContext) -> int:
@@ -76,7 +99,7 @@ async def send_reminders(ctx: JobContext) -> int:
                     continue
                 job_ctx.send_email(
                     renewal.quote_to_email,
-                    f"Your support contract {renewal.support_number} is up for renewal",
+                    reminder_subject(renewal),
                     reminder_body(renewal),
                     kind="renewal.reminder",
                 )

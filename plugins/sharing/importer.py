@@ -19,6 +19,7 @@ from core.context import context_of
 from core.emails import parse_email
 from core.errors import BadUserInput
 from core.hookspecs import ImportSection
+from core.i18n import _
 from core.importing import Email, ImportItem, validate_items
 from core.models import ObjectGrant, Person, TenantDomain
 from plugins.sharing import service
@@ -109,7 +110,7 @@ async def apply(session: AsyncSession, tenant_ids: dict[str, int], items: list[d
                 f"{at}.email: {email} is not a user of tenant {item['tenant']!r} (add them under tenants[].people)"
             )
     if errors:
-        raise BadUserInput(f"Import rejected, nothing written: {errors[0]}", errors=errors[:200])
+        raise BadUserInput(_("Import rejected, nothing written: {value}", value=errors[0]), errors=errors[:200])
     existing = {
         (g.tenant_id, g.object_type, g.object_id, g.grantee_email): g
         for g in (

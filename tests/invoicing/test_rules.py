@@ -258,10 +258,13 @@ def test_the_emailed_invoice_list_names_each_invoice_with_its_status_and_balance
         total=D("110.00"),
         balance=D("10.00"),
     )
-    assert svc.invoice_list_text([inv], TODAY) == (
-        "INV-000001  2026-10-01  due 2026-10-31  OVERDUE  USD 110.00  balance 10.00"
+    assert svc.invoice_list_text([inv], TODAY).render("en") == (
+        "INV-000001  October 1, 2026  due October 31, 2026  overdue  $110.00  balance $10.00"
     )
-    assert svc.invoice_list_text([], TODAY) == ""
+    assert svc.invoice_list_text([inv], TODAY).render("de") == (
+        "INV-000001  1. Oktober 2026  fällig 31. Oktober 2026  überfällig  110,00\xa0$  Saldo 10,00\xa0$"
+    )
+    assert svc.invoice_list_text([], TODAY).render("en") == ""
 
 
 def test_a_subscriptions_terms_co_term_its_products_and_group_its_schedule_invoices():

@@ -66,7 +66,7 @@ async def test_standard_csv_honours_filters_and_tenant(two_tenants):
         renewal("G-1", 40, tenant="globex", quote_to="tech@globex.com"),
     )
     rows = rows_of(await api.get("/renewals/export.csv?list=pending", **TECH))
-    assert rows[0] == downloads.STANDARD_COLUMNS
+    assert rows[0] == [str(c) for c in downloads.STANDARD_COLUMNS]
     assert [r[0] for r in rows[1:]] == ["E-1", "E-2"]
     e2 = dict(zip(rows[0], rows[2], strict=True))
     assert e2["Amount"] == "12000.00" and e2["Renewal Method"] == "AUTO_RENEW" and e2["List"] == "PENDING"

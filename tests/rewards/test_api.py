@@ -231,7 +231,7 @@ async def test_authorise_redeemer_emails_a_code_and_grants_the_role(api, smtp):
     await api.run_jobs("outbox.deliver")
     mails = smtp.to("fin@acme.com")
     assert len(mails) == 1
-    body = mails[0].get_content()
+    body = mails[0].get_body(("plain",)).get_content()
     code = body.split("Your redemption code: ")[1].split()[0]
     stored = await api.sql("select code_hash from rewards_redeemers")
     assert code not in stored[0][0] and len(stored[0][0]) == 64

@@ -140,9 +140,9 @@ async def test_redeem_pays_pre_tax_eligible_lines_earliest_expiry_first(api, smt
     await api.run_jobs("outbox.deliver")
     confirm = [m for m in smtp.to("fin@acme.com") if "applied to invoice INV-R1" in m["Subject"]]
     assert len(confirm) == 1
-    body = confirm[0].get_content()
-    assert "redeemed on this invoice to date: 150.00 USD" in body
-    assert "Balance still due on the invoice: 1135.00 USD" in body
+    body = confirm[0].get_body(("plain",)).get_content()
+    assert "redeemed on this invoice to date: $150.00" in body
+    assert "Balance still due on the invoice: $1,135.00" in body
     # nothing more is payable with rewards on this invoice: the rest is tax and ineligible lines
     assert (await api.ok(REDEEMABLE, {"n": "INV-R1"}, as_="fin@acme.com"))["rewards"]["redeemable"]["amount"] == "0.00"
     err = await api.error(REDEEM, redeem_input("INV-R1", code, "k2", "0.01"), as_="fin@acme.com")

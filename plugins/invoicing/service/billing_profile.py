@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.emails import normalise_email
 from core.errors import BadUserInput, NotFound
+from core.i18n import _
 from plugins.invoicing.models import BillingProfile, Credit, Invoice, PaymentMethod, PoChangeRequest
 from plugins.invoicing.service.intents import card_expired
 from plugins.invoicing.service.rules import invoice_by_number
@@ -37,7 +38,7 @@ async def update_billing_profile(
     if account_contacts_ is not None:
         emails = [normalise_email(e, "accountContacts") for e in account_contacts_]
         if len(emails) > 20:
-            raise BadUserInput("At most 20 account contacts", field="accountContacts")
+            raise BadUserInput(_("At most 20 account contacts"), field="accountContacts")
         profile.account_contacts = ",".join(sorted(set(emails)))
     profile.updated_at = now
     await session.flush()
@@ -49,9 +50,9 @@ async def add_card(
 ) -> PaymentMethod:
     token = (token or "").strip()
     if not token.startswith("tok_") or len(token) > 100:
-        raise BadUserInput("token must be a gateway token (tok_…); card numbers are never accepted", field="token")
+        raise BadUserInput(_("token must be a gateway token (tok_…); card numbers are never accepted"), field="token")
     if not 1 <= exp_month <= 12 or not 2000 <= exp_year <= 2100:
-        raise BadUserInput("expiry month/year out of range", field="expMonth")
+        raise BadUserInput(_("expiry month/year out of range"), field="expMonth")
     digits = "".join(ch for ch in token if ch.isdigit())
     pm = PaymentMethod(
         kind="CARD",
@@ -77,9 +78,9 @@ async def request_po_change(
     """R-I15: adding or changing the PO on future invoices needs an invoice number and a copy of the PO."""
     po_number = (po_number or "").strip()
     if not po_number or len(po_number) > 64:
-        raise BadUserInput("poNumber must be 1 to 64 characters", field="poNumber")
+        raise BadUserInput(_("poNumber must be 1 to 64 characters"), field="poNumber")
     if not (document_name or "").strip():
-        raise BadUserInput("A copy of the PO (document) is required", field="poDocument")
+        raise BadUserInput(_("A copy of the PO (document) is required"), field="poDocument")
     inv = await invoice_by_number(session, invoice_number)
     req = PoChangeRequest(
         invoice_id=inv.id,
@@ -213,7 +214,7 @@ async def remove_billing_card(ctx: Context, card_id: int) -> ProfileView:
     _may_manage(ctx)
     pm = await ctx.session.get(PaymentMethod, card_id)
     if pm is None or pm.tenant_id != ctx.tenant_id or pm.removed:
-        raise NotFound("No such saved card", field="id")
+        raise NotFound(_("No such saved card"), field="id")
     pm.removed, pm.is_default, pm.token = True, False, None
     await ctx.session.flush()
     return await _profile_view(ctx)
@@ -225,6 +226,6 @@ async def request_invoice_po_change(
     """Ask to add or change the PO on future invoices (R-I15): ``request_po_change``."""
     _may_manage(ctx)
     if len(document_name) > MAX_PO_DOCUMENT_NAME:
-        raise BadUserInput("poDocumentName is too long", field="poDocumentName")
+        raise BadUserInput(_("poDocumentName is too long"), field="poDocumentName")
     r = await request_po_change(ctx.session, invoice_number, po_number, document_name, ctx.principal.email, ctx.now())
     return PoChangeView(r, invoice_number.strip())

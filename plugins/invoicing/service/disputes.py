@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.context import queue_email
 from core.errors import BadUserInput, Conflict, NotFound
+from core.i18n import _, join
 from core.idempotency import idempotent
 from core.money import parse_amount, quantize
 from core.pagination import Page, keyset_page
@@ -31,15 +33,17 @@ if TYPE_CHECKING:
 async def open_dispute(session: AsyncSession, number: str, reason: str, actor: str, now: datetime) -> Dispute:
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON_CHARS:
-        raise BadUserInput(f"reason must be 1 to {MAX_REASON_CHARS} characters", field="reason")
+        raise BadUserInput(
+            _("reason must be 1 to {MAX_REASON_CHARS} characters", MAX_REASON_CHARS=MAX_REASON_CHARS), field="reason"
+        )
     inv = await invoice_by_number(session, number, lock=True)
     if inv.cancelled or inv.credited_total >= inv.total:
-        raise Conflict(f"Invoice {inv.number} has been credited already")
+        raise Conflict(_("Invoice {number} has been credited already", number=inv.number))
     existing = (
         await session.execute(select(Dispute.id).where(Dispute.invoice_id == inv.id, Dispute.status == "OPEN"))
     ).first()
     if existing:
-        raise Conflict(f"Invoice {inv.number} already has an open dispute")
+        raise Conflict(_("Invoice {number} already has an open dispute", number=inv.number))
     dispute = Dispute(
         tenant_id=inv.tenant_id,
         number=await next_number(session, "DSP", inv.tenant_id),
@@ -74,19 +78,21 @@ async def resolve_dispute(
     issued; what was paid moves to it (closing it when it covers it), any excess becomes credit.
     CANCEL: credited in full, not rebilled; what was paid closes other unpaid invoices, the rest is refunded."""
     if outcome not in ("REBILL", "CANCEL", "REJECT"):
-        raise BadUserInput("outcome must be REBILL, CANCEL or REJECT", field="outcome")
+        raise BadUserInput(_("outcome must be REBILL, CANCEL or REJECT"), field="outcome")
     dispute = (
         await session.execute(_lock(session, select(Dispute).where(Dispute.number == dispute_number)))
     ).scalar_one_or_none()
     if dispute is None:
-        raise NotFound(f"No dispute {dispute_number!r}", field="disputeNumber")
+        raise NotFound(_("No dispute '{dispute_number}'", dispute_number=dispute_number), field="disputeNumber")
     if dispute.status != "OPEN":
-        raise Conflict(f"Dispute {dispute.number} is already {dispute.status}")
+        raise Conflict(_("Dispute {number} is already {status}", number=dispute.number, status=dispute.status))
     dispute.resolved_by, dispute.resolved_at, dispute.resolution_note = actor, now, note[:MAX_REASON_CHARS]
     if outcome == "REJECT":
         dispute.status = "REJECTED"
         await session.flush()
         await dispute_resolved(session, dispute)
+        number = (await session.execute(select(Invoice.number).where(Invoice.id == dispute.invoice_id))).scalar_one()
+        _outcome_email(session, dispute, number, None, now)
         return dispute
     inv = (
         await session.execute(
@@ -95,14 +101,20 @@ async def resolve_dispute(
     ).scalar_one()
     if inv.pending_total > 0:
         raise Conflict(
-            f"The customer announced a wire for {inv.number}: record its receipt, or resolve once the notice is overdue"
+            _(
+                "The customer announced a wire for {number}: record its receipt, or resolve once the notice is overdue",
+                number=inv.number,
+            )
         )
     new_lines: list[LineSpec] = []
     if outcome == "REBILL":
         overrides = {r.position: r for r in rebill_lines}
         unknown = set(overrides) - {ln.position for ln in inv.lines}
         if unknown:
-            raise BadUserInput(f"No line at position {sorted(unknown)[0]} on {inv.number}", field="rebillLines")
+            raise BadUserInput(
+                _("No line at position {value} on {number}", value=sorted(unknown)[0], number=inv.number),
+                field="rebillLines",
+            )
         for ln in inv.lines:
             amount = ln.pre_tax_amount
             if ln.position in overrides:
@@ -184,7 +196,46 @@ async def resolve_dispute(
             await refund_credit(session, credit, actor, now)
     await session.flush()
     await dispute_resolved(session, dispute)
+    _outcome_email(session, dispute, inv.number, rebill.number if outcome == "REBILL" else None, now)
     return dispute
+
+
+def _outcome_email(
+    session: AsyncSession, dispute: Dispute, number: str, rebill_number: str | None, now: datetime
+) -> None:
+    """R-I20: the person who opened the dispute learns its outcome, in their language."""
+    if dispute.status == "REBILLED":
+        body = _(
+            "Your dispute {dispute} of invoice {number} was accepted: the invoice was credited in full and "
+            "replaced by invoice {rebill}; what you paid moves to it.",
+            dispute=dispute.number,
+            number=number,
+            rebill=rebill_number,
+        )
+    elif dispute.status == "CANCELLED":
+        body = _(
+            "Your dispute {dispute} of invoice {number} was accepted: the invoice was cancelled and credited in "
+            "full; what you paid closes other unpaid invoices and the rest is refunded.",
+            dispute=dispute.number,
+            number=number,
+        )
+    else:
+        body = _(
+            "Your dispute {dispute} of invoice {number} was rejected: the invoice stands as issued.",
+            dispute=dispute.number,
+            number=number,
+        )
+    if dispute.resolution_note:
+        body = join([body, "", _("Note from billing support: {note}", note=dispute.resolution_note)])
+    queue_email(
+        session,
+        now,
+        dispute.tenant_id,
+        dispute.opened_by,
+        _("Outcome of your dispute {dispute} of invoice {number}", dispute=dispute.number, number=number),
+        body,
+        kind="invoice.dispute_resolved",
+    )
 
 
 async def _free_applications(session: AsyncSession, inv: Invoice, dispute: Dispute, now: datetime) -> list[Credit]:

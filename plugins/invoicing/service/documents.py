@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from core import documents
 from core.context import Context
 from core.errors import NotFound
+from core.i18n import _
 from core.money import Money
 from plugins.invoicing.models import Application, Credit, Invoice, Payment
 from plugins.invoicing.service.payments import cards_accepted
@@ -33,7 +34,7 @@ async def invoice_document_html(ctx: Context, number: str, locale: str) -> tuple
         await ctx.session.execute(select(Invoice).where(Invoice.number == number).options(selectinload(Invoice.lines)))
     ).scalar_one_or_none()
     if inv is None:
-        raise NotFound(f"No invoice {number!r}")
+        raise NotFound(_("No invoice '{number}'", number=number))
     applied = (
         await ctx.session.execute(
             select(Application, Payment.number, Payment.reference, Credit.number)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.errors import BadUserInput
+from core.i18n import _
 from core.money import CURRENCIES, parse_amount
 from plugins.invoicing.models import Invoice
 from plugins.invoicing.service.invoices import InvoiceSpec, LineSpec, account_contacts, create_invoice
@@ -26,13 +27,13 @@ async def invoice_from_renewal(session: AsyncSession, tenant: Any, payload: dict
     account contacts copied (R-I3). Idempotent per order number."""
     order_number = str(payload.get("order_number") or "").strip()
     if not order_number:
-        raise BadUserInput("renewal.accepted without an order number", field="order_number")
+        raise BadUserInput(_("renewal.accepted without an order number"), field="order_number")
     currency = str(payload.get("currency") or "USD")
     if currency not in CURRENCIES:
-        raise BadUserInput(f"Unknown currency {currency!r}", field="currency")
+        raise BadUserInput(_("Unknown currency '{currency}'", currency=currency), field="currency")
     method = str(payload.get("payment_method") or "INVOICE")
     if method not in ORDER_PAYMENT_METHODS:
-        raise BadUserInput(f"Unknown payment method {method!r}", field="payment_method")
+        raise BadUserInput(_("Unknown payment method '{method}'", method=method), field="payment_method")
     lines: list[LineSpec] = []
     for i, raw in enumerate(payload.get("lines") or []):
         lines.append(
@@ -49,7 +50,7 @@ async def invoice_from_renewal(session: AsyncSession, tenant: Any, payload: dict
     if not lines:
         lines = [LineSpec(product="Support renewal", pre_tax_amount=total, category=RENEWAL_CATEGORY)]
     elif sum((ln.pre_tax_amount for ln in lines), ZERO) != total:
-        raise BadUserInput("renewal.accepted lines do not add up to the amount", field="lines")
+        raise BadUserInput(_("renewal.accepted lines do not add up to the amount"), field="lines")
     accepted_at = payload.get("accepted_at")
     invoice_date = datetime.fromisoformat(accepted_at).date() if accepted_at else now.date()
     profile_email, contacts = await account_contacts(session)

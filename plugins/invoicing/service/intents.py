@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import is_postgres
 from core.errors import AppError, BadUserInput, Conflict, NotFound, ServiceUnavailable
 from core.exchange import rate_table
+from core.i18n import _
 from plugins.invoicing.gateway import GatewayError
 from plugins.invoicing.models import Invoice, Payment, PaymentIntent, PaymentMethod
 from plugins.invoicing.service.payments import Begin, PayRequest, _load_for_payment, check_method_rules
@@ -114,8 +115,10 @@ async def pay_by_card(
         if begin is not None:
             await _release_claim(opener, intent.id, str(exc))
         raise ServiceUnavailable(
-            "The card gateway did not answer, so the payment's outcome is not known yet: do not pay again. "
-            "It is reconciled with the gateway shortly; retrying with the same idempotencyKey finishes it now.",
+            _(
+                "The card gateway did not answer, so the payment's outcome is not known yet: do not pay again. It is "
+                "reconciled with the gateway shortly; retrying with the same idempotencyKey finishes it now."
+            ),
             retryable=True,
         ) from exc
     try:
@@ -138,7 +141,7 @@ async def _intent_by_key(session: AsyncSession, actor: str, key: str) -> Payment
 
 def _joined(found: PaymentIntent, request_hash: str) -> IntentView:
     if found.request_hash != request_hash:
-        raise Conflict("This idempotency key was already used with a different request", field="idempotencyKey")
+        raise Conflict(_("This idempotency key was already used with a different request"), field="idempotencyKey")
     return _view(found, mine=False)
 
 
@@ -156,7 +159,7 @@ async def _open_intent(
                 if found is not None:
                     return _joined(found, request_hash)
         raise Conflict(
-            "A card payment of these invoices is being made at the same time; retry", retryable=True
+            _("A card payment of these invoices is being made at the same time; retry"), retryable=True
         ) from None
 
 
@@ -176,7 +179,7 @@ async def _create_intent(
         busy = [inv.number for inv in invoices if inv.intent_id is not None]
         if busy:
             raise Conflict(
-                f"A card payment of {busy[0]} is in progress; wait for its outcome before paying again",
+                _("A card payment of {value} is in progress; wait for its outcome before paying again", value=busy[0]),
                 retryable=True,
             )
     except AppError:
@@ -218,7 +221,9 @@ async def _create_intent(
             .execution_options(synchronize_session=False)
         )
         if held.rowcount != 1:
-            raise Conflict(f"Invoice {inv.number} changed while it was being paid; retry", retryable=True)
+            raise Conflict(
+                _("Invoice {number} changed while it was being paid; retry", number=inv.number), retryable=True
+            )
     return _view(intent, mine=True)
 
 
@@ -263,7 +268,7 @@ async def _await_intent(opener: Begin, intent: IntentView, now: datetime, wait: 
             return replace(intent, claimed=True, mine=True)
         if time.monotonic() >= deadline:
             raise Conflict(
-                "A payment with this idempotency key is still being processed; retry shortly",
+                _("A payment with this idempotency key is still being processed; retry shortly"),
                 field="idempotencyKey",
                 retryable=True,
             )
@@ -281,7 +286,7 @@ async def _await_intent(opener: Begin, intent: IntentView, now: datetime, wait: 
 async def _intent_payment(session: AsyncSession, intent: IntentView) -> Payment:
     if intent.payment_id is None:
         raise Conflict(
-            "That payment attempt ended before the card was charged; pay again with a new idempotencyKey",
+            _("That payment attempt ended before the card was charged; pay again with a new idempotencyKey"),
             field="idempotencyKey",
         )
     payment = await session.get(Payment, intent.payment_id)
@@ -343,7 +348,7 @@ async def settle_intent(session: AsyncSession, intent_id: int, result: Any, now:
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:
-        raise Conflict("This card payment was settled at the same time elsewhere; retry to see it", retryable=True)
+        raise Conflict(_("This card payment was settled at the same time elsewhere; retry to see it"), retryable=True)
     for inv in invoices:
         if inv.intent_id == intent.id:
             inv.intent_id = None
@@ -414,18 +419,21 @@ async def _card_token(session: AsyncSession, req: PayRequest, now: datetime) -> 
     if req.payment_method_id is not None:
         pm = await session.get(PaymentMethod, req.payment_method_id)
         if pm is None or pm.removed or pm.tenant_id != session.info.get("tenant_id") or pm.kind != "CARD":
-            raise NotFound("No such saved card", field="paymentMethodId")
+            raise NotFound(_("No such saved card"), field="paymentMethodId")
         if card_expired(pm, now.date()):
             # R-I14/R-I18: an expired card needs an alternative method for the transaction.
             raise BadUserInput(
-                f"The saved card ending {pm.last4} has expired; provide another card or pay by wire transfer",
+                _(
+                    "The saved card ending {last4} has expired; provide another card or pay by wire transfer",
+                    last4=pm.last4,
+                ),
                 field="paymentMethodId",
             )
         return pm.token or ""
     token = (req.card_token or "").strip()
     if not token.startswith("tok_") or len(token) > 100:
         raise BadUserInput(
-            "cardToken must be a gateway token (tok_…); card numbers are never accepted", field="cardToken"
+            _("cardToken must be a gateway token (tok_…); card numbers are never accepted"), field="cardToken"
         )
     return token
 

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context, queue_email
 from core.errors import BadUserInput
+from core.i18n import LazyText, _, join
 from core.models import Tenant
-from core.money import CURRENCIES, quantize
+from core.money import CURRENCIES, Money, quantize
 from plugins.invoicing.models import BillingProfile, Invoice, InvoiceLine
 from plugins.invoicing.service.ledger import apply_open_credits
 from plugins.invoicing.service.published import invoice_written
@@ -100,9 +101,9 @@ async def create_invoice(
     comes first, R-I20). Idempotent per ``source_key``: the existing one is returned."""
     tid = _tenant_id(session, tenant_id)
     if spec.currency not in CURRENCIES:
-        raise BadUserInput(f"Unknown currency {spec.currency!r}", field="currency")
+        raise BadUserInput(_("Unknown currency '{currency}'", currency=spec.currency), field="currency")
     if not spec.lines:
-        raise BadUserInput("An invoice needs at least one line", field="lines")
+        raise BadUserInput(_("An invoice needs at least one line"), field="lines")
     if spec.source_key:
         found = (
             await session.execute(
@@ -141,7 +142,7 @@ async def create_invoice(
     for i, ls in enumerate(spec.lines):
         amount = quantize(Decimal(ls.pre_tax_amount), spec.currency)
         if amount < 0:
-            raise BadUserInput(f"lines[{i}].preTaxAmount must not be negative", field="lines")
+            raise BadUserInput(_("lines[{i}].preTaxAmount must not be negative", i=i), field="lines")
         if ls.tax_amount is not None:  # given (import): keep it, and the effective rate for rebills
             line_tax = quantize(Decimal(ls.tax_amount), spec.currency)
             rate = ls.tax_rate if ls.tax_rate is not None else _effective_rate(line_tax, amount)
@@ -179,11 +180,13 @@ async def create_invoice(
             now,
             tid,
             inv.billing_email,
-            f"Invoice {inv.number}: {inv.currency} {inv.total} due {inv.due_date.isoformat()}",
-            f"Invoice {inv.number} for {inv.currency} {inv.total} (tax {inv.tax_total}) is due on "
-            f"{inv.due_date.isoformat()}."
-            + (f" PO {inv.po_number}." if inv.po_number else "")
-            + " Pay it in the customer center.",
+            _(
+                "Invoice {number}: {total} due {due}",
+                number=inv.number,
+                total=Money(inv.total, inv.currency),
+                due=inv.due_date,
+            ),
+            invoice_issued_body(inv),
             kind="invoice.issued",
             cc=[e for e in inv.cc_emails.split(",") if e],
         )
@@ -198,12 +201,41 @@ def _effective_rate(tax: Decimal, pre_tax: Decimal) -> Decimal:
     return (tax / pre_tax).quantize(Decimal("0.000001")) if pre_tax else Decimal(0)
 
 
+def invoice_issued_body(inv: Invoice) -> LazyText:
+    """R-I3's email: the invoice's total, tax and due date (and PO, R-I15), in the reader's language."""
+    return join(
+        [
+            _(
+                "Invoice {number} for {total} (tax {tax}) is due on {due}.",
+                number=inv.number,
+                total=Money(inv.total, inv.currency),
+                tax=Money(inv.tax_total, inv.currency),
+                due=inv.due_date,
+            ),
+            *([_("PO {po_number}.", po_number=inv.po_number)] if inv.po_number else []),
+            _("Pay it in the customer center."),
+        ],
+        sep=" ",
+    )
+
+
+# A status as a reader reads it (the value itself is a machine value of the graph and CSV).
+STATUS_NAMES = {"OPEN": _("open"), "OVERDUE": _("overdue"), "CLOSED": _("closed")}
+
+
 # ---- the invoice list by email (R-I2) --------------------------------------------------------------
-def invoice_list_text(invoices: Iterable[Invoice], today: date) -> str:
+def invoice_list_text(invoices: Iterable[Invoice], today: date) -> LazyText:
     """The emailed invoice list: one line per invoice with its dates, status, total and balance."""
-    return "\n".join(
-        f"{i.number}  {i.invoice_date.isoformat()}  due {i.due_date.isoformat()}  "
-        f"{status_of(i.balance, i.due_date, today):<8} {i.currency} {i.total}  balance {i.balance}"
+    return join(
+        _(
+            "{number}  {date}  due {due}  {status}  {total}  balance {balance}",
+            number=i.number,
+            date=i.invoice_date,
+            due=i.due_date,
+            status=STATUS_NAMES.get(status_of(i.balance, i.due_date, today), status_of(i.balance, i.due_date, today)),
+            total=Money(i.total, i.currency),
+            balance=Money(i.balance, i.currency),
+        )
         for i in invoices
     )
 
@@ -217,11 +249,11 @@ async def email_invoice_list(ctx: Context, status: str | None = None) -> tuple[s
     stmt = status_filter(select(Invoice), status, today)
     rows = list((await ctx.session.execute(stmt.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()))).scalars())
     body = invoice_list_text(rows, today)
-    label = status.lower() if status else "all"
+    label = STATUS_NAMES.get(status, status) if status else _("all")
     ctx.send_email(
         ctx.principal.email,
-        f"Your invoices ({label}): {len(rows)}",
-        body or "No invoices.",
+        _("Your invoices ({label}): {count}", label=label, count=len(rows)),
+        body if rows else _("No invoices."),
         kind="invoicing.invoice_list",
     )
     return ctx.principal.email, len(rows)

@@ -20,6 +20,7 @@ from core import countries
 from core.db import tenant_session
 from core.errors import BadUserInput, NotFound
 from core.exchange import RateTable, rate_table
+from core.i18n import _
 from core.idempotency import MAX_KEY, idempotent
 from core.money import parse_amount
 from plugins.invoicing.gateway import get_gateway
@@ -92,12 +93,18 @@ async def _load_for_payment(
     still payable — the balance less wires announced; money already ``received`` may cover the balance
     (the announced wire may be this very money)."""
     if not items:
-        raise BadUserInput("Cite at least one invoice number (R-I17)", field="invoices")
+        raise BadUserInput(_("Cite at least one invoice number (R-I17)"), field="invoices")
     if len(items) > MAX_INVOICES_PER_PAYMENT:
-        raise BadUserInput(f"At most {MAX_INVOICES_PER_PAYMENT} invoices per payment", field="invoices")
+        raise BadUserInput(
+            _(
+                "At most {MAX_INVOICES_PER_PAYMENT} invoices per payment",
+                MAX_INVOICES_PER_PAYMENT=MAX_INVOICES_PER_PAYMENT,
+            ),
+            field="invoices",
+        )
     numbers = [i.invoice_number.strip() for i in items]
     if len(set(numbers)) != len(numbers):
-        raise BadUserInput("An invoice is cited twice", field="invoices")
+        raise BadUserInput(_("An invoice is cited twice"), field="invoices")
     found = {
         inv.number: inv
         for inv in (
@@ -110,24 +117,31 @@ async def _load_for_payment(
     }
     missing = [n for n in numbers if n not in found]
     if missing:
-        raise NotFound(f"No invoice {missing[0]!r}", field="invoices")
+        raise NotFound(_("No invoice '{value}'", value=missing[0]), field="invoices")
     invoices = [found[n] for n in numbers]
     currencies = {inv.currency for inv in invoices}
     if len(currencies) > 1:
-        raise BadUserInput("Invoices in different currencies cannot be paid together", field="invoices")
+        raise BadUserInput(_("Invoices in different currencies cannot be paid together"), field="invoices")
     currency = currencies.pop()
     allocation: dict[str, Decimal] = {}
     for item, inv in zip(items, invoices, strict=True):
         room = max(inv.balance, ZERO) if received else payable(inv)
         if inv.cancelled or room <= 0:
-            raise BadUserInput(f"Invoice {inv.number} has nothing left to pay", field="invoices")
+            raise BadUserInput(_("Invoice {number} has nothing left to pay", number=inv.number), field="invoices")
         if item.amount is None:
             amount = room
         else:
             amount = parse_amount(item.amount, currency)
             if amount > room:
                 raise BadUserInput(
-                    f"{currency} {amount} exceeds the {currency} {room} still due on {inv.number}", field="amount"
+                    _(
+                        "{currency} {amount} exceeds the {currency} {room} still due on {number}",
+                        currency=currency,
+                        amount=amount,
+                        room=room,
+                        number=inv.number,
+                    ),
+                    field="amount",
                 )
         allocation[inv.number] = amount
     return invoices, allocation
@@ -162,7 +176,7 @@ async def pay_invoices(
     (``notify_wire``). A declined card is recorded as a FAILED payment (not an error) so the customer
     can retry or switch to a wire (R-I18)."""
     if req.method not in PAY_METHODS:
-        raise BadUserInput(f"method must be one of {', '.join(PAY_METHODS)}", field="method")
+        raise BadUserInput(_("method must be one of {names}", names=", ".join(PAY_METHODS)), field="method")
     if req.method == "CARD":
         from plugins.invoicing.service.intents import pay_by_card  # intents builds on this module
 
@@ -187,7 +201,10 @@ async def notify_wire(session: AsyncSession, req: PayRequest, actor: str, now: d
     if req.wire_amount is not None:
         announced = parse_amount(req.wire_amount, currency, field="wireAmount")
         if announced < charge:
-            raise BadUserInput(f"wireAmount must be at least the {currency} {charge} allocated", field="wireAmount")
+            raise BadUserInput(
+                _("wireAmount must be at least the {currency} {charge} allocated", currency=currency, charge=charge),
+                field="wireAmount",
+            )
     tid = invoices[0].tenant_id
     arrives = add_business_days(now.date(), WIRE_ARRIVAL_BUSINESS_DAYS)
     payment = Payment(
@@ -250,7 +267,9 @@ async def pay(ctx: Context, req: PayRequest, idempotency_key: str | None = None)
         # happen between two transactions, so the request's single-transaction replay does not fit.
         key = idempotency_key
         if key is not None and (not key.strip() or len(key) > MAX_KEY):
-            raise BadUserInput(f"idempotencyKey must be 1 to {MAX_KEY} characters", field="idempotencyKey")
+            raise BadUserInput(
+                _("idempotencyKey must be 1 to {MAX_KEY} characters", MAX_KEY=MAX_KEY), field="idempotencyKey"
+            )
         tenant_id = ctx.tenant_id
 
         def begin() -> AbstractAsyncContextManager[AsyncSession]:

@@ -20,6 +20,7 @@ from sqlalchemy import case, func, select
 
 from core.db import as_records, one_of, records
 from core.errors import BadUserInput, Conflict, NotFound
+from core.i18n import _
 from core.loaders import by_key
 from core.pagination import Page, keyset_page
 from core.queues import QueueScope, acting_in, tenant_of_item
@@ -73,7 +74,7 @@ async def wire_notice_queue(
     scope.require(WIRE_NOTICES_QUEUE)
     statuses = NOTICE_STATUSES if status is None else (status,)
     if not set(statuses) <= set(NOTICE_STATUSES):
-        raise BadUserInput(f"status must be one of {', '.join(NOTICE_STATUSES)}", field="status")
+        raise BadUserInput(_("status must be one of {names}", names=", ".join(NOTICE_STATUSES)), field="status")
     stmt = select(Payment).where(
         Payment.method == "WIRE", Payment.status.in_(statuses), scope.where(Payment.tenant_id, PLUGIN, tenant_key)
     )
@@ -139,7 +140,7 @@ def _overdue(scope: QueueScope, today: date, tenant_key: str | None) -> list[Any
 
 def _check_days(value: int | None, field: str) -> int | None:
     if value is not None and not 1 <= value <= 100_000:
-        raise BadUserInput(f"{field} must be between 1 and 100000", field=field)
+        raise BadUserInput(_("{field} must be between 1 and 100000", field=field), field=field)
     return value
 
 
@@ -231,9 +232,9 @@ async def record_notice_receipt(
     async with acting_in(ctx, tenant_id, PLUGIN) as tctx:
         notice = (await tctx.session.execute(select(Payment).where(Payment.id == notice_id))).scalar_one()
         if notice.method != "WIRE" or notice.status not in (*NOTICE_STATUSES, "MATCHED"):
-            raise NotFound("No such wire notice")
+            raise NotFound(_("No such wire notice"))
         if notice.status == "MATCHED":
-            raise Conflict("This wire notice was matched by a receipt already")
+            raise Conflict(_("This wire notice was matched by a receipt already"))
         receipt = Receipt(
             amount=amount,
             currency=notice.currency,

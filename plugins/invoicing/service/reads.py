@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from core.db import as_records, one_of, records
 from core.errors import BadUserInput, NotFound
+from core.i18n import _
 from core.loaders import grouped
 from core.pagination import Page, keyset_page
 from plugins.invoicing.models import Application, Credit, Dispute, Invoice, InvoiceLine, Payment, Refund, Subscription
@@ -39,7 +40,7 @@ def status_filter(stmt: Any, status: str | None, today: date) -> Any:
         return stmt.where(Invoice.balance > 0, Invoice.due_date < today)
     if status == "OPEN":
         return stmt.where(Invoice.balance > 0, Invoice.due_date >= today)
-    raise BadUserInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    raise BadUserInput(_("status must be one of {names}", names=", ".join(STATUSES)), field="status")
 
 
 async def paid_by_method(session: AsyncSession, invoice_ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
@@ -168,7 +169,7 @@ async def find_subscription(ctx: Context, number: str) -> Subscription:
         )
     ).scalar_one_or_none()
     if sub is None:
-        raise NotFound(f"No subscription {number!r}", field="number")
+        raise NotFound(_("No subscription '{number}'", number=number), field="number")
     return sub
 
 

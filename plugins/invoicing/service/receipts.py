@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadUserInput, Conflict
+from core.i18n import _
 from core.idempotency import idempotent
 from core.money import CURRENCIES, parse_amount, quantize
 from plugins.invoicing.models import Invoice, Payment
@@ -61,8 +62,14 @@ def _same_receipt(existing: Payment, amount: Decimal, currency: str, method: str
     """Recording a bank reference again is a replay when it says the same, a CONFLICT otherwise."""
     if (existing.amount, existing.currency, existing.method) != (amount, currency, method):
         raise Conflict(
-            f"Bank reference {existing.bank_reference} is already recorded as {existing.number} "
-            f"({existing.method} {existing.currency} {existing.amount})",
+            _(
+                "Bank reference {bank_reference} is already recorded as {number} ({method} {currency} {amount})",
+                bank_reference=existing.bank_reference,
+                number=existing.number,
+                method=existing.method,
+                currency=existing.currency,
+                amount=existing.amount,
+            ),
             field="bankReference",
         )
     return existing
@@ -84,7 +91,7 @@ async def _cited_invoices(session: AsyncSession, invoice_number: str | None, pay
     words = cited_numbers(payer_reference)
     if not words:
         raise BadUserInput(
-            "A receipt must cite the invoice (R-I17): give invoiceNumber or a payerReference naming it",
+            _("A receipt must cite the invoice (R-I17): give invoiceNumber or a payerReference naming it"),
             field="payerReference",
         )
     found = {
@@ -98,7 +105,7 @@ async def _cited_invoices(session: AsyncSession, invoice_number: str | None, pay
     cited = [found[w] for w in words if w in found]
     if not cited:
         raise BadUserInput(
-            "The payer reference cites no invoice of this customer; record the receipt with its invoiceNumber",
+            _("The payer reference cites no invoice of this customer; record the receipt with its invoiceNumber"),
             field="payerReference",
         )
     return cited
@@ -196,19 +203,28 @@ async def record_receipt(session: AsyncSession, receipt: Receipt, actor: str, no
     on the bank reference: the same reference again returns the first receipt (``created`` False), or
     is a CONFLICT when it says something else. Returns (payment, created)."""
     if receipt.method not in RECORD_METHODS:
-        raise BadUserInput(f"method must be one of {', '.join(RECORD_METHODS)}", field="method")
+        raise BadUserInput(_("method must be one of {names}", names=", ".join(RECORD_METHODS)), field="method")
     bank_reference = (receipt.bank_reference or "").strip()
     if not bank_reference or len(bank_reference) > BANK_REFERENCE_MAX:
-        raise BadUserInput(f"bankReference must be 1 to {BANK_REFERENCE_MAX} characters", field="bankReference")
+        raise BadUserInput(
+            _("bankReference must be 1 to {BANK_REFERENCE_MAX} characters", BANK_REFERENCE_MAX=BANK_REFERENCE_MAX),
+            field="bankReference",
+        )
     currency = (receipt.currency or "").strip().upper()
     if currency not in CURRENCIES:
-        raise BadUserInput(f"Unknown currency {receipt.currency!r}", field="currency")
+        raise BadUserInput(_("Unknown currency '{currency}'", currency=receipt.currency), field="currency")
     amount = parse_amount(receipt.amount, currency, field="amount")
     if receipt.received_on is None or receipt.received_on > now.date():
-        raise BadUserInput("the day the money arrived (receivedOn) must not be after today", field="receivedOn")
+        raise BadUserInput(_("the day the money arrived (receivedOn) must not be after today"), field="receivedOn")
     payer_reference = (receipt.payer_reference or "").strip()
     if len(payer_reference) > PAYER_REFERENCE_MAX:
-        raise BadUserInput(f"payerReference must be at most {PAYER_REFERENCE_MAX} characters", field="payerReference")
+        raise BadUserInput(
+            _(
+                "payerReference must be at most {PAYER_REFERENCE_MAX} characters",
+                PAYER_REFERENCE_MAX=PAYER_REFERENCE_MAX,
+            ),
+            field="payerReference",
+        )
     existing = await _receipt_by_reference(session, bank_reference)
     if existing is not None:
         return _same_receipt(existing, amount, currency, receipt.method), False
@@ -216,7 +232,12 @@ async def record_receipt(session: AsyncSession, receipt: Receipt, actor: str, no
     for inv in invoices:
         if inv.currency != currency:
             raise BadUserInput(
-                f"Invoice {inv.number} is billed in {inv.currency}; a {currency} receipt cannot pay it",
+                _(
+                    "Invoice {number} is billed in {currency}; a {currency2} receipt cannot pay it",
+                    number=inv.number,
+                    currency=inv.currency,
+                    currency2=currency,
+                ),
                 field="currency",
             )
     payment = await _receive(
@@ -248,16 +269,22 @@ async def record_payment(
     applies at once, matches the customer's wire notice, and any excess over the balances becomes
     credit (R-I19). ``reference`` is the bank or check reference: recording it again is a replay."""
     if method not in RECORD_METHODS:
-        raise BadUserInput(f"method must be one of {', '.join(RECORD_METHODS)}", field="method")
+        raise BadUserInput(_("method must be one of {names}", names=", ".join(RECORD_METHODS)), field="method")
     reference = (reference or "").strip()
     if not reference:
-        raise BadUserInput("reference (the bank or check reference) is required", field="reference")
+        raise BadUserInput(_("reference (the bank or check reference) is required"), field="reference")
     if len(reference) > BANK_REFERENCE_MAX:
-        raise BadUserInput(f"reference must be at most {BANK_REFERENCE_MAX} characters", field="reference")
+        raise BadUserInput(
+            _("reference must be at most {BANK_REFERENCE_MAX} characters", BANK_REFERENCE_MAX=BANK_REFERENCE_MAX),
+            field="reference",
+        )
     existing = await _receipt_by_reference(session, reference)
     if existing is not None:  # the same money again: a replay when it says the same total
         if amount is None:
-            raise Conflict(f"Reference {reference} is already recorded as {existing.number}", field="reference")
+            raise Conflict(
+                _("Reference {reference} is already recorded as {number}", reference=reference, number=existing.number),
+                field="reference",
+            )
         return _same_receipt(existing, parse_amount(amount, existing.currency), existing.currency, method)
     invoices, allocation = await _load_for_payment(session, items, received=True)
     currency = invoices[0].currency
@@ -266,7 +293,14 @@ async def record_payment(
     if amount is not None:
         total = parse_amount(amount, currency)
         if total < allocated:
-            raise BadUserInput(f"amount must be at least the {currency} {allocated} allocated", field="amount")
+            raise BadUserInput(
+                _(
+                    "amount must be at least the {currency} {allocated} allocated",
+                    currency=currency,
+                    allocated=allocated,
+                ),
+                field="amount",
+            )
     return await _receive(
         session,
         invoices,
@@ -322,15 +356,32 @@ async def pay_with_external(
     EXTERNAL_METHODS: another plugin cannot claim that cash arrived (R-I17), and a credit it leaves
     behind (a dispute) stays non-refundable (R-W10)."""
     if method not in EXTERNAL_METHODS:
-        raise BadUserInput(f"method must be one of {', '.join(sorted(EXTERNAL_METHODS))}", field="method")
+        raise BadUserInput(
+            _("method must be one of {names}", names=", ".join(sorted(EXTERNAL_METHODS))), field="method"
+        )
     inv = await invoice_by_number(session, number, lock=True)
     if currency != inv.currency:
-        raise BadUserInput(f"Invoice {inv.number} is in {inv.currency}, not {currency}", field="currency")
+        raise BadUserInput(
+            _(
+                "Invoice {number} is in {currency}, not {currency2}",
+                number=inv.number,
+                currency=inv.currency,
+                currency2=currency,
+            ),
+            field="currency",
+        )
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or quantize(amount, currency) != amount:
-        raise BadUserInput("amount must be a positive amount in cents", field="amount")
+        raise BadUserInput(_("amount must be a positive amount in cents"), field="amount")
     if inv.cancelled or amount > payable(inv):
         raise BadUserInput(
-            f"{currency} {amount} exceeds the {currency} {payable(inv)} still due on {inv.number}", field="amount"
+            _(
+                "{currency} {amount} exceeds the {currency} {inv} still due on {number}",
+                currency=currency,
+                amount=amount,
+                inv=payable(inv),
+                number=inv.number,
+            ),
+            field="amount",
         )
     payment = Payment(
         tenant_id=inv.tenant_id,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadUserInput, Conflict, Forbidden, NotFound
 from core.exchange import RateTable, rate_table
+from core.i18n import _
 from core.idempotency import idempotent
 from core.pagination import keyset_page
 from plugins.invoicing.models import Credit, Payment, Refund
@@ -84,17 +85,19 @@ async def request_refund(
         await session.execute(_lock(session, select(Credit).where(Credit.number == (credit_number or "").strip())))
     ).scalar_one_or_none()
     if credit is None:
-        raise NotFound(f"No credit {credit_number!r}", field="creditNumber")
+        raise NotFound(_("No credit '{credit_number}'", credit_number=credit_number), field="creditNumber")
     if credit.method in NON_REFUNDABLE_METHODS:
         raise Conflict(
-            f"Credit {credit.number} holds support rewards, which are never paid out in cash (R-W10)",
+            _("Credit {number} holds support rewards, which are never paid out in cash (R-W10)", number=credit.number),
             field="creditNumber",
         )
     if credit.remaining <= 0:
-        raise Conflict(f"Credit {credit.number} has nothing left to refund")
+        raise Conflict(_("Credit {number} has nothing left to refund", number=credit.number))
     await apply_open_credits(session, credit.currency, now, credits=[credit])
     if credit.remaining <= 0:
-        raise Conflict(f"Credit {credit.number} was used to close unpaid invoices; nothing left to refund")
+        raise Conflict(
+            _("Credit {number} was used to close unpaid invoices; nothing left to refund", number=credit.number)
+        )
     rates = await rate_table(session)
     if refund_needs_approval(credit.remaining, credit.currency, approval_above_usd, now.date(), rates=rates):
         return await _new_refund(session, credit, actor, now, status="PENDING_APPROVAL")
@@ -108,18 +111,18 @@ async def decide_refund(
     refund's amount goes back to its credit, which then closes unpaid invoices first (R-I19)."""
     note = (note or "").strip()
     if len(note) > 500:
-        raise BadUserInput("note must be at most 500 characters", field="note")
+        raise BadUserInput(_("note must be at most 500 characters"), field="note")
     if not approve and not note:
-        raise BadUserInput("Say why the refund is rejected (note)", field="note")
+        raise BadUserInput(_("Say why the refund is rejected (note)"), field="note")
     refund = (
         await session.execute(_lock(session, select(Refund).where(Refund.number == (refund_number or "").strip())))
     ).scalar_one_or_none()
     if refund is None:
-        raise NotFound(f"No refund {refund_number!r}", field="refundNumber")
+        raise NotFound(_("No refund '{refund_number}'", refund_number=refund_number), field="refundNumber")
     if refund.status != "PENDING_APPROVAL":
-        raise Conflict(f"Refund {refund.number} is already {refund.status}")
+        raise Conflict(_("Refund {number} is already {status}", number=refund.number, status=refund.status))
     if refund.actor_email == actor:
-        raise Forbidden("A refund is approved or rejected by someone other than the person who asked for it")
+        raise Forbidden(_("A refund is approved or rejected by someone other than the person who asked for it"))
     refund.status = "APPROVED" if approve else "REJECTED"
     refund.decided_by, refund.decided_at, refund.decision_note = actor, now, note
     if not approve:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import countries
 from core.db import is_postgres
 from core.errors import BadUserInput, NotFound
+from core.i18n import _
 from core.money import quantize
 from plugins.invoicing.models import Invoice, InvoiceCounter
 
@@ -71,7 +72,7 @@ def add_business_days(start: date, days: int) -> date:
 def _tenant_id(session: AsyncSession, tenant_id: int | None = None) -> int:
     tid = tenant_id if tenant_id is not None else session.info.get("tenant_id")
     if tid is None:
-        raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
+        raise BadUserInput(_("Choose a tenant first (X-Tenant header) for this operation"))
     return tid
 
 
@@ -99,7 +100,7 @@ async def invoice_by_number(session: AsyncSession, number: str, *, lock: bool = 
         stmt = _lock(session, stmt)
     inv = (await session.execute(stmt)).scalar_one_or_none()
     if inv is None:
-        raise NotFound(f"No invoice {number!r}", field="invoiceNumber")
+        raise NotFound(_("No invoice '{number}'", number=number), field="invoiceNumber")
     return inv
 
 

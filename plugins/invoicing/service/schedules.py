@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from core.calendar import add_months
 from core.errors import BadUserInput
+from core.i18n import _
 from core.money import quantize
 from plugins.invoicing.service.rules import ZERO
 
@@ -180,19 +181,24 @@ def group_entries(entries: Sequence[ScheduleEntry]) -> dict[tuple[date, str, str
 
 def check_frequency(frequency: str, sector: str) -> None:
     if frequency not in FREQUENCIES:
-        raise BadUserInput(f"frequency must be one of {', '.join(FREQUENCIES)}", field="frequency")
+        raise BadUserInput(_("frequency must be one of {names}", names=", ".join(FREQUENCIES)), field="frequency")
     if frequency in PUBLIC_SECTOR_ONLY_FREQUENCIES and sector not in PUBLIC_SECTORS:
-        raise BadUserInput("Quarterly in arrears is for public-sector customers only (R-I7)", field="frequency")
+        raise BadUserInput(_("Quarterly in arrears is for public-sector customers only (R-I7)"), field="frequency")
 
 
 def check_usage(quantity: Decimal, subscribed: Decimal) -> None:
     """R-I11: bursting may reach at most 2× the subscribed quantity (4 → 8)."""
     if quantity < 0:
-        raise BadUserInput("usage quantity must not be negative", field="quantity")
+        raise BadUserInput(_("usage quantity must not be negative"), field="quantity")
     if subscribed > 0 and quantity > subscribed * BURST_MAX_FACTOR:
         raise BadUserInput(
-            f"usage {quantity} exceeds the burst limit of {subscribed * BURST_MAX_FACTOR} "
-            f"({BURST_MAX_FACTOR}× the subscribed {subscribed})",
+            _(
+                "usage {quantity} exceeds the burst limit of {value} ({BURST_MAX_FACTOR}× the subscribed {subscribed})",
+                quantity=quantity,
+                value=subscribed * BURST_MAX_FACTOR,
+                BURST_MAX_FACTOR=BURST_MAX_FACTOR,
+                subscribed=subscribed,
+            ),
             field="quantity",
         )
 

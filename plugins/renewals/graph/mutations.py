@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from core.context import Context
 from core.errors import BadUserInput
+from core.i18n import _
 from core.idempotency import idempotent
 from core.ids import from_global_id
 from core.money import MoneyInput
@@ -31,7 +32,7 @@ class Mutation:
     async def checkout(self, info: Info[Context, None], input: CheckoutInput) -> OrderConfirmation:
         ctx = info.context
         if (input.cart_id is None) == (not input.support_numbers):
-            raise BadUserInput("Give either cartId or supportNumbers", field="cartId")
+            raise BadUserInput(_("Give either cartId or supportNumbers"), field="cartId")
         req = svc.CheckoutRequest(
             support_numbers=input.support_numbers or [],
             cart_id=from_global_id(input.cart_id, "Cart") if input.cart_id else None,

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
+from core.i18n import _
 from core.money import quantize
 from core.pagination import Page, keyset_page
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem
@@ -71,22 +72,24 @@ async def saved_cart_page(ctx: Context, *, first: int | None, after: str | None)
 async def own_cart(ctx: Context, cart_id: int) -> RenewalCart:
     cart = await ctx.session.get(RenewalCart, cart_id)
     if cart is None or cart.owner_email != ctx.principal.email or cart.status == "CHECKED_OUT":
-        raise NotFound("No such cart")
+        raise NotFound(_("No such cart"))
     return cart
 
 
 async def add_to_cart(ctx: Context, support_numbers: Sequence[str]) -> RenewalCart:
     numbers = sorted({(n or "").strip() for n in support_numbers})
     if not numbers or len(numbers) > MAX_CART_ITEMS:
-        raise BadUserInput(f"Name 1 to {MAX_CART_ITEMS} renewals", field="supportNumbers")
+        raise BadUserInput(
+            _("Name 1 to {MAX_CART_ITEMS} renewals", MAX_CART_ITEMS=MAX_CART_ITEMS), field="supportNumbers"
+        )
     renewals = []
     for sn in numbers:
         renewal = await authorize(ctx, sn, "checkout")
         if renewal.accepted_at is not None:
-            raise Conflict(f"Renewal {sn} was already accepted", reason="ACCEPTED")
+            raise Conflict(_("Renewal {sn} was already accepted", sn=sn), reason="ACCEPTED")
         if list_of(False, renewal.start_date, ctx.today()) != PENDING:
             raise BadUserInput(
-                f"Only pending renewals can be added to a cart ({sn} is not pending)", field="supportNumbers"
+                _("Only pending renewals can be added to a cart ({sn} is not pending)", sn=sn), field="supportNumbers"
             )
         renewals.append(renewal)
     cart = await active_cart(ctx, create=True)
@@ -96,7 +99,9 @@ async def add_to_cart(ctx: Context, support_numbers: Sequence[str]) -> RenewalCa
         ).scalars()
     )
     if len(have | {r.id for r in renewals}) > MAX_CART_ITEMS:
-        raise BadUserInput(f"A cart holds at most {MAX_CART_ITEMS} renewals", field="supportNumbers")
+        raise BadUserInput(
+            _("A cart holds at most {MAX_CART_ITEMS} renewals", MAX_CART_ITEMS=MAX_CART_ITEMS), field="supportNumbers"
+        )
     for r in renewals:
         if r.id not in have:
             ctx.session.add(
@@ -110,13 +115,13 @@ async def add_to_cart(ctx: Context, support_numbers: Sequence[str]) -> RenewalCa
 async def remove_from_cart(ctx: Context, support_number: str, cart_id: int | None = None) -> RenewalCart:
     cart = await own_cart(ctx, cart_id) if cart_id is not None else await active_cart(ctx)
     if cart is None:
-        raise NotFound("You have no active cart")
+        raise NotFound(_("You have no active cart"))
     renewal = await find_renewal(ctx, support_number)
     result = await ctx.session.execute(
         delete(RenewalCartItem).where(RenewalCartItem.cart_id == cart.id, RenewalCartItem.renewal_id == renewal.id)
     )
     if not result.rowcount:
-        raise NotFound(f"Renewal {renewal.support_number} is not in the cart")
+        raise NotFound(_("Renewal {support_number} is not in the cart", support_number=renewal.support_number))
     cart.updated_at = ctx.now()
     await ctx.session.flush()
     return cart
@@ -131,7 +136,7 @@ async def save_cart(ctx: Context, name: str) -> RenewalCart:
             await ctx.session.execute(select(RenewalCartItem.id).where(RenewalCartItem.cart_id == cart.id).limit(1))
         ).first()
     ):
-        raise BadUserInput("The active cart is empty; add renewals before saving it", field="name")
+        raise BadUserInput(_("The active cart is empty; add renewals before saving it"), field="name")
     cart.status, cart.name, cart.updated_at = "SAVED", name, ctx.now()
     await ctx.session.flush()
     return cart
@@ -141,7 +146,7 @@ async def open_saved_cart(ctx: Context, cart_id: int) -> RenewalCart:
     """Make a saved cart the active one; the current active cart is saved (or dropped when empty)."""
     cart = await own_cart(ctx, cart_id)
     if cart.status != "SAVED":
-        raise BadUserInput("That cart is not a saved cart", field="id")
+        raise BadUserInput(_("That cart is not a saved cart"), field="id")
     current = await active_cart(ctx)
     if current is not None:
         has_items = (

@@ -13,8 +13,9 @@ from core.calendar import add_years
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
 from core.exchange import rate_table
+from core.i18n import LazyText, _
 from core.models import Tenant
-from core.money import quantize
+from core.money import Money, quantize
 from plugins.renewals.api import RENEWAL_ACCEPTED, RENEWAL_AUTO_RENEWED, renewal_payload
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, RenewalOrder
 from plugins.renewals.service.inputs import (
@@ -62,7 +63,12 @@ async def place_order(
     so a vetoing event handler rolls everything back."""
     if any(r.accepted_at is not None for r in renewals):
         done = next(r for r in renewals if r.accepted_at is not None)
-        raise Conflict(f"Renewal {done.support_number} was already accepted; no second order was placed")
+        raise Conflict(
+            _(
+                "Renewal {support_number} was already accepted; no second order was placed",
+                support_number=done.support_number,
+            )
+        )
     amounts = amounts or {r.id: r.amount for r in renewals}
     now = ctx.now()
     actor = ctx.principal.email
@@ -131,11 +137,14 @@ async def place_order(
     numbers = ", ".join(o.order_number for o in orders)
     contracts = ", ".join(r.support_number for r in renewals)
     total = sum((o.total for o in orders), Decimal(0))
-    subject = f"Renewal order {numbers} accepted"
-    body = (
-        f"Order {numbers} renews support contract(s) {contracts} for {renewals[0].currency} {total}, "
-        f"paid by {payment_method}. Support fees are paid in full before the support period; the order "
-        f"cannot be cancelled and is not refundable."
+    subject = _("Renewal order {numbers} accepted", numbers=numbers)
+    body = _(
+        "Order {numbers} renews support contract(s) {contracts} for {total}, paid by {method}. Support fees are "
+        "paid in full before the support period; the order cannot be cancelled and is not refundable.",
+        numbers=numbers,
+        contracts=contracts,
+        total=Money(total, renewals[0].currency),
+        method=payment_method_name(payment_method),
     )
     recipients = {r.quote_to_email for r in renewals}
     if actor != SYSTEM_ACTOR:
@@ -145,6 +154,14 @@ async def place_order(
         ctx.send_email(email, subject, body, kind="renewal.accepted", tenant_id=tenant.id)
     await ctx.session.flush()
     return orders
+
+
+# A payment method as a reader reads it (the value itself, CARD/WIRE/PO, is a machine value).
+PAYMENT_METHOD_NAMES = {"CARD": _("card"), "WIRE": _("wire transfer"), "PO": _("purchase order")}
+
+
+def payment_method_name(method: str) -> LazyText | str:
+    return PAYMENT_METHOD_NAMES.get(method, method)
 
 
 def apportion(total: Decimal, parts: Sequence[Decimal], currency: str) -> list[Decimal]:
@@ -190,10 +207,10 @@ def _check_terms_and_billing(
     ctx: Context, req: CheckoutRequest, country: str, tssa_needed: bool, default_billing: BillingDetails
 ) -> tuple[str, BillingDetails, str | None]:
     if not req.accept_terms:
-        raise BadUserInput("Accept the Terms and Conditions to place the order", field="acceptTerms")
+        raise BadUserInput(_("Accept the Terms and Conditions to place the order"), field="acceptTerms")
     if tssa_needed and not req.accept_tssa:
         raise BadUserInput(
-            "Accept the technical support service agreement (TSSA): it is required on your first renewal",
+            _("Accept the technical support service agreement (TSSA): it is required on your first renewal"),
             field="acceptTssa",
         )
     method = check_payment_method(req.payment_method, country)
@@ -201,12 +218,15 @@ def _check_terms_and_billing(
     po_number = None
     if method == "PO":
         if req.purchase_order is None:
-            raise BadUserInput("Paying with a PO needs the purchase order details", field="purchaseOrder")
+            raise BadUserInput(_("Paying with a PO needs the purchase order details"), field="purchaseOrder")
         po_number = check_text(req.purchase_order.number, "purchaseOrder.number", MAX_PO_CHARS, required=True)
         wrong = po_mismatches(billing, req.purchase_order)
         if wrong:
             raise BadUserInput(
-                "The billing details on the order must match those on the PO (different: " + ", ".join(wrong) + ")",
+                _(
+                    "The billing details on the order must match those on the PO (different: {names})",
+                    names=", ".join(wrong),
+                ),
                 field="purchaseOrder",
                 mismatched=wrong,
             )
@@ -231,9 +251,9 @@ async def checkout(ctx: Context, req: CheckoutRequest) -> dict[str, Any]:
     if req.cart_id is not None:
         cart = await ctx.session.get(RenewalCart, req.cart_id)
         if cart is None or cart.owner_email != ctx.principal.email:
-            raise NotFound("No such cart")
+            raise NotFound(_("No such cart"))
         if cart.status == "CHECKED_OUT":
-            raise Conflict("This cart was already checked out; no second order was placed")
+            raise Conflict(_("This cart was already checked out; no second order was placed"))
         numbers = [
             r.support_number
             for r in (
@@ -246,25 +266,27 @@ async def checkout(ctx: Context, req: CheckoutRequest) -> dict[str, Any]:
             ).scalars()
         ]
         if not numbers:
-            raise BadUserInput("The cart is empty", field="cartId")
+            raise BadUserInput(_("The cart is empty"), field="cartId")
     else:
         numbers = sorted({(n or "").strip() for n in req.support_numbers})
         if not numbers:
-            raise BadUserInput("Name at least one renewal or a cart", field="supportNumbers")
+            raise BadUserInput(_("Name at least one renewal or a cart"), field="supportNumbers")
         if len(numbers) > MAX_CART_ITEMS:
-            raise BadUserInput(f"At most {MAX_CART_ITEMS} renewals per order", field="supportNumbers")
+            raise BadUserInput(
+                _("At most {MAX_CART_ITEMS} renewals per order", MAX_CART_ITEMS=MAX_CART_ITEMS), field="supportNumbers"
+            )
     renewals = []
     for sn in numbers:
         renewal = await authorize(ctx, sn, "accept", for_update=True)
         if cart is not None:
             await authorize(ctx, sn, "checkout")
         if renewal.accepted_at is not None:
-            raise Conflict(f"Renewal {sn} was already accepted; no second order was placed")
+            raise Conflict(_("Renewal {sn} was already accepted; no second order was placed", sn=sn))
         if list_of(False, renewal.start_date, ctx.today()) != PENDING:
-            raise BadUserInput(f"Renewal {sn} is not open for ordering yet", field="supportNumbers")
+            raise BadUserInput(_("Renewal {sn} is not open for ordering yet", sn=sn), field="supportNumbers")
         renewals.append(renewal)
     if len({r.currency for r in renewals}) > 1:
-        raise BadUserInput("All renewals of one order must be in the same currency", field="supportNumbers")
+        raise BadUserInput(_("All renewals of one order must be in the same currency"), field="supportNumbers")
     tenant = ctx.require_tenant()
     method, billing, po_number = _check_terms_and_billing(
         ctx, req, tenant.country, await tssa_required(ctx, tenant.id), _default_billing(renewals[0])
@@ -287,9 +309,14 @@ async def accept_multi_year(ctx: Context, support_number: str, req: CheckoutRequ
     """R-R12: the customer accepts the multi-year quote the sales rep prepared."""
     renewal = await authorize(ctx, support_number, "accept", for_update=True)
     if renewal.accepted_at is not None:
-        raise Conflict(f"Renewal {renewal.support_number} was already accepted; no second order was placed")
+        raise Conflict(
+            _(
+                "Renewal {support_number} was already accepted; no second order was placed",
+                support_number=renewal.support_number,
+            )
+        )
     if renewal.status != MULTI_YEAR_QUOTED or renewal.multi_year_amount is None:
-        raise Conflict("There is no multi-year quote to accept yet", reason="NOT_QUOTED")
+        raise Conflict(_("There is no multi-year quote to accept yet"), reason="NOT_QUOTED")
     tenant = ctx.require_tenant()
     method, billing, po_number = _check_terms_and_billing(
         ctx, req, tenant.country, await tssa_required(ctx, tenant.id), _default_billing(renewal)
@@ -326,11 +353,13 @@ async def cancel_order(ctx: Context, support_number: str) -> None:
     renewal = await authorize(ctx, support_number, "accept")
     if renewal.accepted_at is not None:
         raise Conflict(
-            "Support fees are paid in full before the support period; this renewal order cannot be cancelled "
-            "and is not refundable",
+            _(
+                "Support fees are paid in full before the support period; this renewal order cannot be cancelled and "
+                "is not refundable"
+            ),
             reason="NOT_CANCELLABLE",
         )
-    raise BadUserInput("No order was placed for this renewal; there is nothing to cancel", field="supportNumber")
+    raise BadUserInput(_("No order was placed for this renewal; there is nothing to cancel"), field="supportNumber")
 
 
 async def order_by_number(ctx: Context, order_number: str) -> RenewalOrder:
@@ -344,5 +373,5 @@ async def order_by_number(ctx: Context, order_number: str) -> RenewalOrder:
         )
     ).scalar_one_or_none()
     if order is None:
-        raise NotFound("No such order")
+        raise NotFound(_("No such order"))
     return order

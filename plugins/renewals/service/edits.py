@@ -8,6 +8,7 @@ from core.context import Context
 from core.emails import normalise_email
 from core.errors import BadUserInput, Conflict
 from core.exchange import rate_table
+from core.i18n import _
 from plugins.renewals.api import RENEWAL_CHANGED, renewal_payload
 from plugins.renewals.models import Renewal
 from plugins.renewals.service.inputs import (
@@ -52,12 +53,21 @@ def require_editable(ctx: Context, renewal: Renewal) -> None:
     """R-R9: read-only from 31 days before the start date (and once accepted)."""
     if renewal.accepted_at is not None:
         raise Conflict(
-            f"Renewal {renewal.support_number} was already accepted and can no longer be changed", reason="ACCEPTED"
+            _(
+                "Renewal {support_number} was already accepted and can no longer be changed",
+                support_number=renewal.support_number,
+            ),
+            reason="ACCEPTED",
         )
     if is_locked(False, renewal.start_date, ctx.today()):
         raise Conflict(
-            f"Renewal {renewal.support_number} is locked: changes were possible until {LOCK_DAYS} days before "
-            f"the support start date ({lock_date(renewal.start_date) - timedelta(days=1)})",
+            _(
+                "Renewal {support_number} is locked: changes were possible until {LOCK_DAYS} days before the support "
+                "start date ({value})",
+                support_number=renewal.support_number,
+                LOCK_DAYS=LOCK_DAYS,
+                value=lock_date(renewal.start_date) - timedelta(days=1),
+            ),
             reason="LOCKED",
         )
 
@@ -105,7 +115,7 @@ async def update_renewal(
             rates=await rate_table(ctx.session),
         )
     if renewal.auto_renew and renewal.payment_method == "PO" and not renewal.po_number:
-        raise BadUserInput("An AutoRenew renewal paid by PO needs a PO number", field="poNumber")
+        raise BadUserInput(_("An AutoRenew renewal paid by PO needs a PO number"), field="poNumber")
     touch(ctx, renewal)
     await ctx.session.flush()
     await emit_changed(ctx, renewal, before)
@@ -128,7 +138,7 @@ async def update_quote_to(
     before = renewal_payload(renewal)
     new_email = normalise_email(email, "email")
     if ctx.tenant is None:
-        raise BadUserInput("Choose a tenant first (X-Tenant header) for this operation")
+        raise BadUserInput(_("Choose a tenant first (X-Tenant header) for this operation"))
     ctx.authz.require_same_domain("quote_to", [new_email])
     renewal.quote_to_email = new_email
     renewal.quote_to_first_name = check_text(first_name, "firstName", MAX_NAME_CHARS, required=True)
@@ -138,9 +148,18 @@ async def update_quote_to(
     touch(ctx, renewal)
     ctx.send_email(
         new_email,
-        f"You are now the quote-to contact of support contract {renewal.support_number}",
-        f"{ctx.principal.email} made you the quote-to contact of support contract {renewal.support_number} "
-        f"({renewal.customer}). Your username is your email address: {new_email}.",
+        _(
+            "You are now the quote-to contact of support contract {support_number}",
+            support_number=renewal.support_number,
+        ),
+        _(
+            "{actor} made you the quote-to contact of support contract {support_number} ({customer}). Your "
+            "username is your email address: {email}.",
+            actor=ctx.principal.email,
+            support_number=renewal.support_number,
+            customer=renewal.customer,
+            email=new_email,
+        ),
         kind="renewal.quote_to_changed",
         tenant_id=renewal.tenant_id,
     )

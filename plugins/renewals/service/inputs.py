@@ -13,6 +13,7 @@ from core import countries
 from core.emails import normalise_email
 from core.errors import BadUserInput
 from core.exchange import RateTable
+from core.i18n import _
 from core.money import quantize
 from plugins.renewals.service.rules import MAX_ADDRESS_CHARS, MAX_NAME_CHARS, PENDING, payment_methods_for
 
@@ -64,9 +65,9 @@ def check_text(value: str | None, name: str, limit: int, *, required: bool = Fal
     """``value`` trimmed; BAD_USER_INPUT naming ``name`` when it is longer than ``limit`` (or empty and required)."""
     text = (value or "").strip()
     if required and not text:
-        raise BadUserInput(f"{name} is required", field=name)
+        raise BadUserInput(_("{name} is required", name=name), field=name)
     if len(text) > limit:
-        raise BadUserInput(f"{name} is longer than {limit} characters", field=name)
+        raise BadUserInput(_("{name} is longer than {limit} characters", name=name, limit=limit), field=name)
     return text
 
 
@@ -83,7 +84,12 @@ def check_payment_method(method: str, country: str) -> str:
     offered = payment_methods_for(country)
     if method not in offered:
         raise BadUserInput(
-            f"Payment method {method or '(none)'} is not offered in {country}; choose one of {', '.join(offered)}",
+            _(
+                "Payment method {value} is not offered in {country}; choose one of {names}",
+                value=method or "(none)",
+                country=country,
+                names=", ".join(offered),
+            ),
             field="paymentMethod",
         )
     return method

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from core.context import Context
 from core.db import as_records, one_of, record_columns, records
 from core.errors import BadUserInput
+from core.i18n import _
 from core.loaders import by_key
 from core.models import ObjectGrant, Tenant
 from core.pagination import LazyCount, PageCursors, PageInfo, keyset_page
@@ -41,7 +42,9 @@ def list_clause(list_name: str, today: date) -> ColumnElement[bool]:
         return and_(Renewal.accepted_at.is_(None), Renewal.start_date <= cut)
     if list_name == FUTURE:
         return and_(Renewal.accepted_at.is_(None), Renewal.start_date > cut)
-    raise BadUserInput(f"Unknown list {list_name!r}; one of {', '.join(LISTS)}", field="list")
+    raise BadUserInput(
+        _("Unknown list '{list_name}'; one of {names}", list_name=list_name, names=", ".join(LISTS)), field="list"
+    )
 
 
 def _escape_like(text: str) -> str:
@@ -54,10 +57,10 @@ def filtered(ctx: Context, filters: RenewalFilters, action: str = "view") -> Sel
     if filters.statuses:
         bad = [s for s in filters.statuses if s not in STATUSES]
         if bad:
-            raise BadUserInput(f"Unknown status {bad[0]!r}", field="status")
+            raise BadUserInput(_("Unknown status '{value}'", value=bad[0]), field="status")
         stmt = stmt.where(Renewal.status.in_(list(filters.statuses)))
     if filters.start_from and filters.start_to and filters.start_from > filters.start_to:
-        raise BadUserInput("startFrom is after startTo", field="startFrom")
+        raise BadUserInput(_("startFrom is after startTo"), field="startFrom")
     if filters.start_from:
         stmt = stmt.where(Renewal.start_date >= filters.start_from)
     if filters.start_to:

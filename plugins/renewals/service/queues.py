@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 
 from core.db import as_records, one_of, records
 from core.errors import BadUserInput
+from core.i18n import _
 from core.loaders import by_key
 from core.pagination import Page, keyset_page
 from core.queues import QueueScope, acting_in, tenant_of_item
@@ -55,7 +56,7 @@ async def assigned_renewal_queue(
         stmt = stmt.where(list_clause(list_name, ctx.today()))
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
-        raise BadUserInput(f"Unknown status {bad[0]!r}", field="status")
+        raise BadUserInput(_("Unknown status '{value}'", value=bad[0]), field="status")
     if statuses:
         stmt = stmt.where(Renewal.status.in_(list(statuses)))
     return await keyset_page(
@@ -136,5 +137,5 @@ async def quote_queued_multi_year(ctx: Context, request_id: int, amount: Decimal
             )
         ).one()
         if found.kind != "MULTI_YEAR":
-            raise BadUserInput("That request is not a multi-year request", field="requestId")
+            raise BadUserInput(_("That request is not a multi-year request"), field="requestId")
         return await update_multi_year_quote(tctx, found.support_number, amount, currency)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
-from core.models import Message
+from core.i18n import LazyText, _
+from core.money import Money
 from plugins.renewals.models import Renewal, RenewalRequest
 from plugins.renewals.service.edits import touch
 from plugins.renewals.service.lists import lines_for
@@ -29,12 +30,12 @@ from plugins.renewals.service.visibility import authorize, may_see, require_on
 # --------------------------------------------------------------------------------------------
 # Messages to the sales rep (R-R12, R-R13)
 # --------------------------------------------------------------------------------------------
-def store_message(ctx: Context, tenant_id: int, email: str, subject: str, body: str, kind: str) -> None:
+def store_message(
+    ctx: Context, tenant_id: int, email: str, subject: str | LazyText, body: str | LazyText, kind: str
+) -> None:
     """A message-center entry for ``email`` in ``tenant_id``, which need not be the caller's tenant (a rep
-    answering in another tenant, an AutoRenew job)."""
-    ctx.session.add(
-        Message(tenant_id=tenant_id, person_email=email, kind=kind, subject=subject, body=body, created_at=ctx.now())
-    )
+    answering in another tenant, an AutoRenew job); read in its reader's language."""
+    ctx.post_message(email, subject, body, kind=kind, tenant_id=tenant_id)
 
 
 async def request_assistance(ctx: Context, support_number: str, message: str) -> RenewalRequest:
@@ -43,7 +44,7 @@ async def request_assistance(ctx: Context, support_number: str, message: str) ->
     text = check_message(message)
     renewal = await authorize(ctx, support_number, "request_assistance")
     if renewal.accepted_at is not None:
-        raise Conflict("Assistance can be requested on pending or future renewals only", reason="HISTORY")
+        raise Conflict(_("Assistance can be requested on pending or future renewals only"), reason="HISTORY")
     req = RenewalRequest(
         tenant_id=renewal.tenant_id,
         renewal_id=renewal.id,
@@ -55,8 +56,14 @@ async def request_assistance(ctx: Context, support_number: str, message: str) ->
     ctx.session.add(req)
     ctx.send_email(
         renewal.sales_rep_email or RENEWALS_DESK_EMAIL,
-        f"Assistance requested on renewal {renewal.support_number}",
-        f"{ctx.principal.email} asks about support contract {renewal.support_number} ({renewal.customer}):\n\n{text}",
+        _("Assistance requested on renewal {support_number}", support_number=renewal.support_number),
+        _(
+            "{requester} asks about support contract {support_number} ({customer}):\n\n{message}",
+            requester=ctx.principal.email,
+            support_number=renewal.support_number,
+            customer=renewal.customer,
+            message=text,
+        ),
         kind="renewal.assistance",
         cc=[ctx.principal.email],
         tenant_id=renewal.tenant_id,
@@ -78,17 +85,23 @@ async def answer_request(ctx: Context, request_id: int, answer: str) -> RenewalR
         )
     ).one_or_none()
     if found is None:
-        raise NotFound("No such request")
+        raise NotFound(_("No such request"))
     req, renewal = found
     await require_on(ctx, renewal, "answer_assistance")
     if ctx.tenant is None:  # from the assistance queue, across tenants: audited in the request's tenant
         ctx.acted_in.add(req.tenant_id)
     if req.answered_at is not None:
-        raise Conflict("This request was already answered")
+        raise Conflict(_("This request was already answered"))
     req.answer, req.answered_by, req.answered_at = text, ctx.principal.email, ctx.now()
-    subject = f"Answer about renewal {renewal.support_number}"
-    ctx.send_email(req.requester_email, subject, text, kind="renewal.assistance_answer", tenant_id=req.tenant_id)
-    store_message(ctx, req.tenant_id, req.requester_email, subject, text, "renewal.assistance_answer")
+    subject = _("Answer about renewal {support_number}", support_number=renewal.support_number)
+    body = _(
+        "{rep} answered your question about support contract {support_number}:\n\n{answer}",
+        rep=ctx.principal.email,
+        support_number=renewal.support_number,
+        answer=text,
+    )
+    ctx.send_email(req.requester_email, subject, body, kind="renewal.assistance_answer", tenant_id=req.tenant_id)
+    store_message(ctx, req.tenant_id, req.requester_email, subject, body, "renewal.assistance_answer")
     await ctx.session.flush()
     return req
 
@@ -115,13 +128,13 @@ async def request_multi_year(ctx: Context, support_number: str, message: str) ->
     text = check_message(message)
     renewal = await authorize(ctx, support_number, "accept", for_update=True)
     if list_of(renewal.accepted_at is not None, renewal.start_date, ctx.today()) != PENDING:
-        raise Conflict("A multi-year quote can be requested for pending renewals only", reason="NOT_PENDING")
+        raise Conflict(_("A multi-year quote can be requested for pending renewals only"), reason="NOT_PENDING")
     if renewal.status in (MULTI_YEAR_PENDING, MULTI_YEAR_QUOTED):
-        raise Conflict("A multi-year quote was already requested for this renewal", reason="ALREADY_REQUESTED")
+        raise Conflict(_("A multi-year quote was already requested for this renewal"), reason="ALREADY_REQUESTED")
     lines = (await lines_for(ctx, [renewal.id]))[0]
     if not await multi_year_eligible_now(ctx, renewal, lines):
         raise BadUserInput(
-            "This renewal is not eligible for multi-year: Database products only, under USD 50,000 a year",
+            _("This renewal is not eligible for multi-year: Database products only, under USD 50,000 a year"),
             field="supportNumber",
         )
     renewal.status = MULTI_YEAR_PENDING
@@ -139,9 +152,17 @@ async def request_multi_year(ctx: Context, support_number: str, message: str) ->
     )
     ctx.send_email(
         renewal.sales_rep_email or RENEWALS_DESK_EMAIL,
-        f"Multi-year quote requested for renewal {renewal.support_number}",
-        f"{ctx.principal.email} asks for a {MULTI_YEAR_YEARS}-year quote for support contract "
-        f"{renewal.support_number} ({renewal.customer}, {renewal.currency} {renewal.amount} a year):\n\n{text}",
+        _("Multi-year quote requested for renewal {support_number}", support_number=renewal.support_number),
+        _(
+            "{requester} asks for a {years}-year quote for support contract {support_number} ({customer}, "
+            "{amount} a year):\n\n{message}",
+            requester=ctx.principal.email,
+            years=MULTI_YEAR_YEARS,
+            support_number=renewal.support_number,
+            customer=renewal.customer,
+            amount=Money(renewal.amount, renewal.currency) if renewal.amount is not None else "—",
+            message=text,
+        ),
         kind="renewal.multi_year_request",
         cc=[ctx.principal.email],
         tenant_id=renewal.tenant_id,
@@ -154,17 +175,20 @@ async def update_multi_year_quote(ctx: Context, support_number: str, amount: Dec
     """R-R12: the assigned sales rep sets the multi-year quote (total over the term)."""
     renewal = await authorize(ctx, support_number, "update_quote", for_update=True)
     if renewal.status not in (MULTI_YEAR_PENDING, MULTI_YEAR_QUOTED) or renewal.accepted_at is not None:
-        raise Conflict("No multi-year quote was requested for this renewal", reason="NOT_REQUESTED")
+        raise Conflict(_("No multi-year quote was requested for this renewal"), reason="NOT_REQUESTED")
     if currency != renewal.currency:
-        raise BadUserInput(f"The quote must be in {renewal.currency}", field="amount")
+        raise BadUserInput(_("The quote must be in {currency}", currency=renewal.currency), field="amount")
     renewal.multi_year_amount = amount
     renewal.multi_year_years = MULTI_YEAR_YEARS
     renewal.status = MULTI_YEAR_QUOTED
     touch(ctx, renewal)
-    subject = f"Your multi-year quote for renewal {renewal.support_number} is ready"
-    body = (
-        f"The {MULTI_YEAR_YEARS}-year renewal of support contract {renewal.support_number} is quoted at "
-        f"{currency} {amount}. Review and accept it in the customer center."
+    subject = _("Your multi-year quote for renewal {support_number} is ready", support_number=renewal.support_number)
+    body = _(
+        "The {years}-year renewal of support contract {support_number} is quoted at {amount}. Review and accept "
+        "it in the customer center.",
+        years=MULTI_YEAR_YEARS,
+        support_number=renewal.support_number,
+        amount=Money(amount, currency),
     )
     ctx.send_email(renewal.quote_to_email, subject, body, kind="renewal.multi_year_quoted", tenant_id=renewal.tenant_id)
     store_message(ctx, renewal.tenant_id, renewal.quote_to_email, subject, body, "renewal.multi_year_quoted")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from core import countries
 from core.errors import BadUserInput
 from core.exchange import MissingExchangeRate, RateTable, rate_table
+from core.i18n import _
 from core.money import quantize
 
 if TYPE_CHECKING:
@@ -180,10 +181,16 @@ def check_message(message: str, field_name: str = "message") -> str:
     """R-R12/R-R13: a non-empty message of at most 1,800 characters."""
     text = (message or "").strip()
     if not text:
-        raise BadUserInput(f"{field_name} is required", field=field_name)
+        raise BadUserInput(_("{field_name} is required", field_name=field_name), field=field_name)
     if len(text) > MAX_MESSAGE_CHARS:
         raise BadUserInput(
-            f"{field_name} is {len(text)} characters; at most {MAX_MESSAGE_CHARS} are allowed", field=field_name
+            _(
+                "{field_name} is {text} characters; at most {MAX_MESSAGE_CHARS} are allowed",
+                field_name=field_name,
+                text=len(text),
+                MAX_MESSAGE_CHARS=MAX_MESSAGE_CHARS,
+            ),
+            field=field_name,
         )
     return text
 

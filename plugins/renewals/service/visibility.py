@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from core.context import Context
 from core.errors import BadUserInput, Forbidden, NotFound
+from core.i18n import _
 from core.models import ObjectGrant
 from plugins.renewals.models import Renewal
 from plugins.renewals.service.rules import ASSIGNED_REP, GRANT_ROLES, OBJECT, OWNER, SALES_REP
@@ -45,7 +46,7 @@ def visibility(ctx: Context, action: str = "view") -> ColumnElement[bool]:
         if roles:
             clauses.append(grant_exists(p.email, roles))
     if not clauses:
-        raise Forbidden(f"Not allowed to {action} renewals", object=OBJECT, action=action)
+        raise Forbidden(_("Not allowed to {action} renewals", action=action), object=OBJECT, action=action)
     return or_(*clauses)
 
 
@@ -86,15 +87,15 @@ async def find_renewal(ctx: Context, support_number: str, *, for_update: bool = 
     revealing whether it exists in another tenant or belongs to someone else)."""
     sn = (support_number or "").strip()
     if not sn or len(sn) > 64:
-        raise BadUserInput("supportNumber is required", field="supportNumber")
+        raise BadUserInput(_("supportNumber is required"), field="supportNumber")
     stmt = select(Renewal).where(Renewal.support_number == sn, may_see(ctx)).limit(2)
     if for_update and ctx.state.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Renewal)
     found = list((await ctx.session.execute(stmt)).scalars())
     if not found:
-        raise NotFound(f"No renewal {sn}")
+        raise NotFound(_("No renewal {sn}", sn=sn))
     if len(found) > 1:
-        raise BadUserInput("That support number exists in several tenants; choose one with the X-Tenant header")
+        raise BadUserInput(_("That support number exists in several tenants; choose one with the X-Tenant header"))
     return found[0]
 
 
@@ -108,7 +109,7 @@ async def require_on(ctx: Context, renewal: Renewal, action: str) -> Renewal:
     cannot view is NOT_FOUND, so probing ids tells nothing."""
     roles = await relation_roles(ctx, renewal)
     if not ctx.allowed(OBJECT, "view", roles):
-        raise NotFound(f"No renewal {renewal.support_number}")
+        raise NotFound(_("No renewal {support_number}", support_number=renewal.support_number))
     ctx.require(OBJECT, action, roles)
     return renewal
 
@@ -118,5 +119,5 @@ async def object_roles(ctx: Context, support_number: str) -> list[str]:
     renewal = await find_renewal(ctx, support_number)
     roles = await relation_roles(ctx, renewal)
     if not ctx.allowed(OBJECT, "view", roles):
-        raise NotFound(f"No renewal {renewal.support_number}")
+        raise NotFound(_("No renewal {support_number}", support_number=renewal.support_number))
     return roles

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.errors import BadUserInput, Forbidden, NotFound
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
+from core.i18n import _
 from core.models import AuditEntry, Person
 from plugins.rewards.models import RewardCodeFailure, RewardRedeemer
 from plugins.rewards.service.constants import (
@@ -37,10 +38,13 @@ async def authorize_redeemer(ctx: Context, email: str) -> tuple[RewardRedeemer, 
         await ctx.session.execute(select(Person).where(Person.email == email, Person.status != "REMOVED"))
     ).scalar_one_or_none()
     if person is None:
-        raise NotFound("No such person in your organisation", field="email")
+        raise NotFound(_("No such person in your organisation"), field="email")
     if REDEEMER_CONTACT_KIND not in person.role_names:
         raise BadUserInput(
-            f"{email} is not a finance contact; only the invoice recipient (finance contact) can redeem rewards",
+            _(
+                "{email} is not a finance contact; only the invoice recipient (finance contact) can redeem rewards",
+                email=email,
+            ),
             field="email",
         )
     code = new_code()
@@ -54,10 +58,15 @@ async def authorize_redeemer(ctx: Context, email: str) -> tuple[RewardRedeemer, 
     row.revoked_at = None
     ctx.send_email(
         email,
-        "Your support rewards redemption code",
-        f"{ctx.principal.email} authorised you to redeem {tenant.name}'s support rewards against invoices.\n\n"
-        f"Your redemption code: {code}\n\nKeep it private: you will be asked for it each time you redeem. "
-        "A new authorisation replaces this code.",
+        _("Your support rewards redemption code"),
+        _(
+            "{admin} authorised you to redeem the support rewards of {tenant} against invoices.\n\nYour redemption "
+            "code: {code}\n\nKeep it private: you will be asked for it each time you redeem. A new authorisation "
+            "replaces this code.",
+            admin=ctx.principal.email,
+            tenant=tenant.name,
+            code=code,
+        ),
         kind="rewards.redeemer_authorized",
     )
     await ctx.session.flush()
@@ -75,7 +84,7 @@ async def revoke_redeemer(ctx: Context, email: str) -> RewardRedeemer:
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("That person is not an authorised rewards redeemer", field="email")
+        raise NotFound(_("That person is not an authorised rewards redeemer"), field="email")
     row.revoked_at = ctx.now()
     await ctx.session.flush()
     return row
@@ -122,10 +131,10 @@ async def check_code(ctx: Context, code: str | None) -> None:
     even though the request rolls back; at the limits (per person, per account) the redeemer is
     locked out for :data:`CODE_FAILURE_WINDOW` with ``reason`` REDEMPTION_LOCKED and an audit record."""
     if not code or not normalise_code(code) or len(code) > 64:
-        raise BadUserInput("redemptionCode is required", field="redemptionCode")
+        raise BadUserInput(_("redemptionCode is required"), field="redemptionCode")
     tenant = ctx.require_tenant()
     if REDEEMER_CONTACT_KIND not in ctx.principal.roles:
-        raise Forbidden("Only the authorised finance contact can redeem rewards")
+        raise Forbidden(_("Only the authorised finance contact can redeem rewards"))
     tenant_id, email, now = tenant.id, ctx.principal.email, ctx.now()
     row = (
         await ctx.session.execute(
@@ -137,8 +146,10 @@ async def check_code(ctx: Context, code: str | None) -> None:
     person_failures, account_failures = await _code_failures(ctx.session, tenant_id, email, person_since, since)
     if person_failures >= MAX_CODE_FAILURES_PER_PERSON or account_failures >= MAX_CODE_FAILURES_PER_ACCOUNT:
         raise Forbidden(
-            "Too many wrong redemption codes; redeeming is locked for "
-            f"{int(CODE_FAILURE_WINDOW.total_seconds() // 60)} minutes",
+            _(
+                "Too many wrong redemption codes; redeeming is locked for {value} minutes",
+                value=int(CODE_FAILURE_WINDOW.total_seconds() // 60),
+            ),
             reason="REDEMPTION_LOCKED",
             retryAfterSeconds=int(CODE_FAILURE_WINDOW.total_seconds()),
         )
@@ -169,7 +180,7 @@ async def check_code(ctx: Context, code: str | None) -> None:
 
         ctx.record_despite_rollback(count_failure)
         raise Forbidden(
-            "Wrong redemption code",
+            _("Wrong redemption code"),
             reason="WRONG_REDEMPTION_CODE",
             attempts_left=max(0, MAX_CODE_FAILURES_PER_PERSON - person_after),
         )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.errors import BadUserInput, NotFound
+from core.i18n import _, join
 from core.idempotency import idempotent
 from core.money import ZERO, Money, parse_amount, quantize
 from plugins.invoicing import api as invoicing
@@ -24,10 +25,10 @@ from plugins.rewards.service.rules import InsufficientRewards, LotState, allocat
 async def _invoice(session: AsyncSession, number: str, today: date) -> Any:
     number = (number or "").strip()
     if not number or len(number) > 64:
-        raise BadUserInput("invoiceNumber is required", field="invoiceNumber")
+        raise BadUserInput(_("invoiceNumber is required"), field="invoiceNumber")
     invoice = await invoicing.get_invoice(session, number, today=today)
     if invoice is None:
-        raise NotFound(f"No invoice {number}", field="invoiceNumber")
+        raise NotFound(_("No invoice {number}", number=number), field="invoiceNumber")
     return invoice
 
 
@@ -54,7 +55,7 @@ async def redeem(
         amount = Money(parse_amount(amount.amount, amount.currency), amount.currency)
     await check_code(ctx, code)
     if not idempotency_key or not idempotency_key.strip():
-        raise BadUserInput("idempotencyKey is required", field="idempotencyKey")
+        raise BadUserInput(_("idempotencyKey is required"), field="idempotencyKey")
     request = {
         "invoice": invoice_number,
         "amount": str(amount.amount) if amount else None,
@@ -71,24 +72,34 @@ async def _redeem(ctx: Context, invoice_number: str, amount: Money | None) -> di
     session, today, now = ctx.session, ctx.today(), ctx.now()
     account = await get_account(session, lock=True)  # serialises the tenant's balance changes
     if account is None:
-        raise BadUserInput("This organisation has no support rewards", field="invoiceNumber")
+        raise BadUserInput(_("This organisation has no support rewards"), field="invoiceNumber")
     currency = account.currency
     if amount is not None:
         if amount.currency != currency:  # R-W10: rewards are never exchanged into another currency
-            raise BadUserInput(f"Rewards can only be redeemed in {currency}", field="amount.currency")
+            raise BadUserInput(
+                _("Rewards can only be redeemed in {currency}", currency=currency), field="amount.currency"
+            )
         parse_amount(amount.amount, currency, field="amount")
     invoice = await _invoice(session, invoice_number, today)
     if invoice.currency != currency:
         raise BadUserInput(
-            f"Invoice {invoice.number} is in {invoice.currency}; rewards are in {currency} and cannot be converted",
+            _(
+                "Invoice {number} is in {currency}; rewards are in {currency2} and cannot be converted",
+                number=invoice.number,
+                currency=invoice.currency,
+                currency2=currency,
+            ),
             field="invoiceNumber",
             reason="CURRENCY_MISMATCH",
         )
     cap = invoice_cap(invoice)
     if cap <= 0:
         raise BadUserInput(
-            f"Nothing on invoice {invoice.number} can be paid with rewards (only the pre-tax amount of "
-            "technology-program support renewals)",
+            _(
+                "Nothing on invoice {number} can be paid with rewards (only the pre-tax amount of technology-program "
+                "support renewals)",
+                number=invoice.number,
+            ),
             field="invoiceNumber",
         )
     lots = await _locked_lots(session, RewardLot.expires_on > today, RewardLot.remaining > 0)
@@ -101,8 +112,13 @@ async def _redeem(ctx: Context, invoice_number: str, amount: Money | None) -> di
         wanted = amount.amount
         if wanted > cap:
             raise BadUserInput(
-                f"At most {cap} {currency} of invoice {invoice.number} can be paid with rewards "
-                "(the pre-tax amount of eligible lines, less rewards already applied)",
+                _(
+                    "At most {cap} {currency} of invoice {number} can be paid with rewards (the pre-tax amount of "
+                    "eligible lines, less rewards already applied)",
+                    cap=cap,
+                    currency=currency,
+                    number=invoice.number,
+                ),
                 field="amount",
                 max_amount=str(cap),
             )
@@ -171,14 +187,35 @@ async def _redeem(ctx: Context, invoice_number: str, amount: Money | None) -> di
     usable_after = available - wanted
     ctx.send_email(
         ctx.principal.email,
-        f"Support rewards applied to invoice {invoice.number}",
-        f"{wanted} {currency} of support rewards was applied as a payment to invoice {invoice.number}.\n\n"
-        f"Rewards redeemed on this invoice to date: {quantize(invoice_to_date, currency)} {currency}\n"
-        f"Balance still due on the invoice: {quantize(Decimal(after.balance), after.currency)} {after.currency}\n"
-        f"Rewards redeemed by your organisation to date: {quantize(total_to_date, currency)} {currency}\n"
-        f"Rewards balance remaining: {quantize(usable_after, currency)} {currency}\n\n"
-        "This is a payment on the invoice: no new invoice or credit memo is issued. "
-        "Rewards cannot be exchanged for cash.",
+        _("Support rewards applied to invoice {number}", number=invoice.number),
+        join(
+            [
+                _(
+                    "{amount} of support rewards was applied as a payment to invoice {number}.",
+                    amount=Money(wanted, currency),
+                    number=invoice.number,
+                ),
+                "",
+                _(
+                    "Rewards redeemed on this invoice to date: {amount}",
+                    amount=Money(quantize(invoice_to_date, currency), currency),
+                ),
+                _(
+                    "Balance still due on the invoice: {amount}",
+                    amount=Money(quantize(Decimal(after.balance), after.currency), after.currency),
+                ),
+                _(
+                    "Rewards redeemed by your organisation to date: {amount}",
+                    amount=Money(quantize(total_to_date, currency), currency),
+                ),
+                _("Rewards balance remaining: {amount}", amount=Money(quantize(usable_after, currency), currency)),
+                "",
+                _(
+                    "This is a payment on the invoice: no new invoice or credit memo is issued. Rewards cannot be "
+                    "exchanged for cash."
+                ),
+            ]
+        ),
         kind="rewards.redeemed",
     )
     return {

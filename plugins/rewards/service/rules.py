@@ -17,6 +17,7 @@ from typing import Any
 
 from core.calendar import add_months
 from core.errors import BadUserInput
+from core.i18n import _
 from core.money import ZERO, quantize
 from plugins.rewards.service.constants import (
     CODE_ALPHABET,
@@ -149,7 +150,7 @@ def allocate(lots: Sequence[LotState], amount: Decimal, today: date) -> list[tup
     )
     available = sum((lot.remaining for lot in usable), Decimal(0))
     if amount <= 0:
-        raise BadUserInput("amount must be positive", field="amount")
+        raise BadUserInput(_("amount must be positive"), field="amount")
     if amount > available:
         raise InsufficientRewards(
             f"Only {available} in rewards is available; cannot redeem {amount}",

@@ -10,6 +10,7 @@ from core.context import Context
 from core.emails import normalise_email
 from core.errors import NotFound
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
+from core.i18n import _
 from core.models import ObjectGrant
 from core.pagination import keyset_page
 from plugins.sharing.service.common import (
@@ -34,12 +35,16 @@ async def share_billing_dashboard(ctx: Context, emails: Iterable[str]) -> list[O
     grants = await _upsert_grants(
         ctx, BILLING_DASHBOARD_OBJECT, BILLING_DASHBOARD_ID, targets.emails, BILLING_DASHBOARD_ROLE
     )
-    by = "Billing support" if ctx.principal.is_staff else ctx.principal.email
+    by = _("Billing support") if ctx.principal.is_staff else ctx.principal.email
     for email in targets.emails:
         if email in invited:
             continue
-        subject = f"{by} shared the {tenant.name} billing dashboard with you"
-        body = f"{by} gave you access to the invoices and rewards of {tenant.name} in the customer center."
+        subject = _("{sharer} shared the {tenant} billing dashboard with you", sharer=by, tenant=tenant.name)
+        body = _(
+            "{sharer} gave you access to the invoices and rewards of {tenant} in the customer center.",
+            sharer=by,
+            tenant=tenant.name,
+        )
         ctx.send_email(email, subject, body, kind=BILLING_DASHBOARD_SHARED_KIND)
         ctx.post_message(email, subject, body, kind=BILLING_DASHBOARD_SHARED_KIND)
     return grants
@@ -59,7 +64,7 @@ async def revoke_billing_dashboard(ctx: Context, email: str) -> ObjectGrant:
         )
     ).scalar_one_or_none()
     if grant is None:
-        raise NotFound(f"The billing dashboard is not shared with {email}")
+        raise NotFound(_("The billing dashboard is not shared with {email}", email=email))
     await ctx.session.delete(grant)
     await ctx.session.flush()
     return grant

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.context import Context
 from core.errors import Conflict
+from core.i18n import _
 from core.pagination import Page  # noqa: F401 - the service sections import it from here
 
 # R-S1: the relation roles a renewal can be shared with (policy.csv gives each its actions).
@@ -48,4 +49,6 @@ async def _flush(ctx: Context, what: str) -> None:
     try:
         await ctx.session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"{what} was changed by another request at the same time; try again", retryable=True) from exc
+        raise Conflict(
+            _("{what} was changed by another request at the same time; try again", what=what), retryable=True
+        ) from exc

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from core.errors import BadUserInput, Conflict, NotFound
+from core.i18n import _
 from core.pagination import Page, keyset_page
 from core.queues import QueueScope, acting_in, tenant_of_item
 from plugins.sharing.models import DashboardShareRequest
@@ -33,7 +34,10 @@ MAX_OPEN_PER_PERSON = 1  # one open request at a time: billing support answers i
 def _text(value: str, field: str) -> str:
     text = (value or "").strip()
     if not text or len(text) > MAX_REASON_CHARS:
-        raise BadUserInput(f"{field} must be 1 to {MAX_REASON_CHARS} characters", field=field)
+        raise BadUserInput(
+            _("{field} must be 1 to {MAX_REASON_CHARS} characters", field=field, MAX_REASON_CHARS=MAX_REASON_CHARS),
+            field=field,
+        )
     return text
 
 
@@ -44,7 +48,7 @@ async def request_dashboard_share(ctx: Context, emails: Iterable[str], reason: s
     ctx.require(BILLING_DASHBOARD_OBJECT, REQUEST_ACTION)
     wanted = normalise_emails(emails, limit=MAX_EMAILS_PER_REQUEST)
     if not wanted:
-        raise BadUserInput("Name at least one person to share the billing dashboard with", field="emails")
+        raise BadUserInput(_("Name at least one person to share the billing dashboard with"), field="emails")
     ctx.authz.require_same_domain(SHARE_ACTION, wanted)
     text = _text(reason, "reason")
     me = ctx.principal.email
@@ -56,7 +60,7 @@ async def request_dashboard_share(ctx: Context, emails: Iterable[str], reason: s
         )
     ).all()
     if len(open_ones) >= MAX_OPEN_PER_PERSON:
-        raise Conflict("You already have an open request; billing support answers it first")
+        raise Conflict(_("You already have an open request; billing support answers it first"))
     req = DashboardShareRequest(
         tenant_id=ctx.require_tenant().id,
         requested_by=me,
@@ -84,7 +88,7 @@ async def dashboard_request_queue(
     scope.require(QUEUE)
     status = status or "OPEN"
     if status not in STATUSES:
-        raise BadUserInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise BadUserInput(_("status must be one of {names}", names=", ".join(STATUSES)), field="status")
     stmt = select(DashboardShareRequest).where(
         DashboardShareRequest.status == status, scope.where(DashboardShareRequest.tenant_id, PLUGIN, tenant_key)
     )
@@ -104,9 +108,9 @@ async def _open_request(ctx: Context, request_id: int) -> DashboardShareRequest:
         stmt = stmt.with_for_update()
     req = (await ctx.session.execute(stmt)).scalar_one_or_none()
     if req is None:
-        raise NotFound("No such request")
+        raise NotFound(_("No such request"))
     if req.status != "OPEN":
-        raise Conflict(f"This request was {req.status.lower()} already")
+        raise Conflict(_("This request was {value} already", value=req.status.lower()))
     return req
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import users as user_service
 from core.context import Context
 from core.errors import Conflict, NotFound
+from core.i18n import _
 from core.models import ObjectGrant, Person
 from core.pagination import keyset_page
 from plugins.sharing.api import RENEWAL_SHARE_CHANGED, RENEWAL_SHARED, RENEWAL_UNSHARED
@@ -33,7 +34,7 @@ async def renewal_relation_roles(ctx: Context, support_number: str) -> list[str]
             owned = True
             roles.extend(value)
     if not owned:
-        raise NotFound(f"No renewal {support_number}")
+        raise NotFound(_("No renewal {support_number}", support_number=support_number))
     return roles
 
 
@@ -55,7 +56,10 @@ async def _ensure_people(ctx: Context, emails: Sequence[str]) -> list[str]:
     if removed:
         # Sharing must not quietly undo an admin's removal (R-A3): an admin invites them again.
         raise Conflict(
-            f"{', '.join(removed)} was removed from your organisation; ask an admin to invite them again",
+            _(
+                "{names} was removed from your organisation; ask an admin to invite them again",
+                names=", ".join(removed),
+            ),
             emails=removed,
         )
     invited: list[str] = []
@@ -64,7 +68,9 @@ async def _ensure_people(ctx: Context, emails: Sequence[str]) -> list[str]:
             try:
                 await user_service.invite_person(ctx, email, action=SHARE_ACTION)
             except IntegrityError as exc:  # invited by a concurrent request a moment ago
-                raise Conflict(f"{email} was invited by another request at the same time; try again") from exc
+                raise Conflict(
+                    _("{email} was invited by another request at the same time; try again", email=email)
+                ) from exc
             invited.append(email)
     return invited
 
@@ -126,14 +132,30 @@ async def share_renewal(
     invited = await _ensure_people(ctx, targets.emails)
     grants = await _upsert_grants(ctx, RENEWAL_OBJECT, support_number, targets.emails, role)
     tenant = ctx.require_tenant()
-    what = "take part in (view, accept, request assistance)" if role == PARTICIPANT else "view"
     for email in targets.emails:
         if email in invited:
             continue  # the invitation email already told them; the share shows after first sign-in
-        subject = f"{ctx.principal.email} shared renewal {support_number} with you"
+        subject = _(
+            "{sharer} shared renewal {support_number} with you",
+            sharer=ctx.principal.email,
+            support_number=support_number,
+        )
         body = (
-            f"{ctx.principal.email} shared support renewal {support_number} of {tenant.name} with you: "
-            f"you can now {what} it in the customer center."
+            _(
+                "{sharer} shared support renewal {support_number} of {tenant} with you: you can now take part in it "
+                "(view, accept, request assistance) in the customer center.",
+                sharer=ctx.principal.email,
+                support_number=support_number,
+                tenant=tenant.name,
+            )
+            if role == PARTICIPANT
+            else _(
+                "{sharer} shared support renewal {support_number} of {tenant} with you: you can now view it in the "
+                "customer center.",
+                sharer=ctx.principal.email,
+                support_number=support_number,
+                tenant=tenant.name,
+            )
         )
         ctx.send_email(email, subject, body, kind=RENEWAL_SHARED_KIND)
         ctx.post_message(email, subject, body, kind=RENEWAL_SHARED_KIND)
@@ -145,7 +167,7 @@ async def share_renewal(
 async def get_renewal_share(ctx: Context, share_id: int) -> ObjectGrant:
     grant = await ctx.session.get(ObjectGrant, share_id)
     if grant is None or grant.tenant_id != ctx.tenant_id or grant.object_type != RENEWAL_OBJECT:
-        raise NotFound("No such share")
+        raise NotFound(_("No such share"))
     return grant
 
 

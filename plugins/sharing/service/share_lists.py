@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.context import Context
 from core.errors import BadUserInput, Conflict, NotFound
+from core.i18n import _
 from core.pagination import Page, keyset_page
 from plugins.sharing.models import ShareList, ShareListMember
 from plugins.sharing.service.common import MAX_LIST_MEMBERS, SHARE_ACTION, SHARE_LIST_OBJECT, _flush
@@ -20,7 +21,7 @@ async def get_share_list(ctx: Context, list_id: int) -> ShareList:
     ctx.require(SHARE_LIST_OBJECT, "manage")
     found = await ctx.session.get(ShareList, list_id)
     if found is None or found.tenant_id != ctx.tenant_id or found.owner_email != ctx.principal.email:
-        raise NotFound("No such share list")
+        raise NotFound(_("No such share list"))
     return found
 
 
@@ -47,7 +48,7 @@ async def save_share_list(ctx: Context, name: str, emails: Iterable[str], list_i
     name = check_list_name(name)
     members = normalise_emails(emails, limit=MAX_LIST_MEMBERS)
     if not members:
-        raise BadUserInput("A share list needs at least one email", field="emails")
+        raise BadUserInput(_("A share list needs at least one email"), field="emails")
     ctx.authz.require_same_domain(SHARE_ACTION, members)
     clash = (
         await ctx.session.execute(
@@ -55,7 +56,7 @@ async def save_share_list(ctx: Context, name: str, emails: Iterable[str], list_i
         )
     ).scalar_one_or_none()
     if clash is not None and clash != list_id:
-        raise Conflict(f"You already have a share list named {name!r}")
+        raise Conflict(_("You already have a share list named '{name}'", name=name))
     if list_id is None:
         share_list = ShareList(
             tenant_id=ctx.tenant_id,

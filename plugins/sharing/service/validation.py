@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from core.context import Context
 from core.emails import normalise_email
 from core.errors import BadUserInput
+from core.i18n import _
 from plugins.sharing.service.common import MAX_EMAILS_PER_SHARE, MAX_LIST_NAME, SHARE_ACTION, SHARE_ROLES, ShareTargets
 
 
 def check_share_role(role: str) -> str:
     if role not in SHARE_ROLES:
-        raise BadUserInput(f"Unknown share role {role!r}; use one of {', '.join(SHARE_ROLES)}", field="role")
+        raise BadUserInput(
+            _("Unknown share role '{role}'; use one of {names}", role=role, names=", ".join(SHARE_ROLES)), field="role"
+        )
     return role
 
 
@@ -20,7 +23,9 @@ def normalise_emails(emails: Iterable[str], *, limit: int = MAX_EMAILS_PER_SHARE
     """Lower-cased, valid, de-duplicated (first occurrence kept) and at most ``limit`` addresses."""
     raw = list(emails)
     if len(raw) > limit:
-        raise BadUserInput(f"At most {limit} email addresses at a time (got {len(raw)})", field=field)
+        raise BadUserInput(
+            _("At most {limit} email addresses at a time (got {raw})", limit=limit, raw=len(raw)), field=field
+        )
     out: list[str] = []
     for e in raw:
         email = normalise_email(e)
@@ -32,9 +37,11 @@ def normalise_emails(emails: Iterable[str], *, limit: int = MAX_EMAILS_PER_SHARE
 def check_list_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise BadUserInput("A share list needs a name", field="name")
+        raise BadUserInput(_("A share list needs a name"), field="name")
     if len(name) > MAX_LIST_NAME:
-        raise BadUserInput(f"A share list name is at most {MAX_LIST_NAME} characters", field="name")
+        raise BadUserInput(
+            _("A share list name is at most {MAX_LIST_NAME} characters", MAX_LIST_NAME=MAX_LIST_NAME), field="name"
+        )
     return name
 
 
@@ -43,8 +50,8 @@ def share_targets(ctx: Context, emails: Iterable[str], *, limit: int = MAX_EMAIL
     naming that address (R-S3, decided by the Casbin same-domain matcher)."""
     wanted = normalise_emails(emails, limit=limit)
     if not wanted:
-        raise BadUserInput("Name at least one person (an email or a share list) to share with", field="emails")
+        raise BadUserInput(_("Name at least one person (an email or a share list) to share with"), field="emails")
     if ctx.principal.email in wanted:
-        raise BadUserInput("You cannot share with yourself", field="emails")
+        raise BadUserInput(_("You cannot share with yourself"), field="emails")
     ctx.authz.require_same_domain(SHARE_ACTION, wanted)
     return ShareTargets(tuple(wanted))
