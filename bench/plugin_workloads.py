@@ -37,6 +37,46 @@ RENEWALS = (
 )
 
 
+# Billing support's work queue over every tenant (issue 22, docs/internal-tools.md): no X-Tenant.
+QUEUE_ITEM = "number dueDate balance { amount currency } tenant { key name }"
+BILLING_QUEUE = (
+    "query BillingQueue($first: Int!) { workQueues { "
+    "overdueInvoiceAges { fromDays toDays count } "
+    "overdueInvoices(first: $first) { totalCount pageInfo { hasNextPage endCursor } nodes { " + QUEUE_ITEM + " } } "
+    "disputes(first: $first) { totalCount nodes { number reason tenant { key } invoice { number } } } } }"
+)
+BILLING_SUPPORT = "billing@vendor.example"
+
+
+def staff_gql(tokens: Tokens, email: str, role: str, query: str, variables: dict[str, Any]) -> Any:
+    """A request of vendor staff (a token with ``staff_roles``), across tenants (no X-Tenant)."""
+    from core.auth import issue_token
+
+    token = issue_token(tokens.settings, email, staff_roles=[role], ttl_seconds=6 * 3600)
+    body = {"query": query, "variables": variables}
+
+    async def send(client: Any, i: int) -> Any:
+        return await client.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
+
+    return send
+
+
+def billing_queue_workload(ds: Dataset, tokens: Tokens) -> Workload:
+    """(e) billing support's overdue-invoice and dispute queues across all tenants: one request where a
+    tool without queues needed one per tenant. No baseline (the hand-written one serves one tenant)."""
+
+    def page(first: int) -> Any:
+        return staff_gql(tokens, BILLING_SUPPORT, "BILLING_SUPPORT", BILLING_QUEUE, {"first": first})
+
+    return Workload(
+        key="billing_queue",
+        title=f"(e) billing support queue, {ds.scale.tenants:,} tenants",
+        product=page(50),
+        compare=False,
+        variants={"first 10": page(10), "first 100": page(100)},
+    )
+
+
 def dashboard_parts(ds: Dataset, role: str) -> list[str]:
     plugins = ds.extra.get("plugins", ())
     parts = [p for p in ("renewals", "invoicing") if p in plugins]
@@ -90,6 +130,8 @@ def build(ds: Dataset, tokens: Tokens) -> list[Workload]:
         )
     if "invoicing" in ds.extra.get("plugins", ()) and ds.extra.get("invoice_keys_desc"):
         out.extend(invoice_workloads(ds, tokens))
+    if "invoicing" in ds.extra.get("plugins", ()):
+        out.append(billing_queue_workload(ds, tokens))
     if "renewals" in ds.extra.get("plugins", ()):
         exports = (("export_10k", BIG, ds.scale.big_renewals), ("export_100k", HUGE, ds.scale.huge_renewals))
         for key, tenant, rows in exports:
