@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import unicodedata
 from copy import copy
 from decimal import Decimal
@@ -109,9 +110,20 @@ def _disposition(filename: str, extension: str, disposition: str) -> dict[str, s
     return {"Content-Disposition": f'{disposition}; filename="{safe}.{extension}"'}
 
 
+# A render takes a CPU for a fraction of a second: at most this many at once per process, so a burst
+# of PDF downloads queues (in worker threads, never on the event loop) instead of taking every core.
+RENDERS_AT_ONCE = 2
+_renders = threading.BoundedSemaphore(RENDERS_AT_ONCE)
+
+
+def _bounded_render(html: str) -> bytes:
+    with _renders:
+        return html_to_pdf(html)
+
+
 async def pdf_response(html: str, filename: str, disposition: str = "inline") -> Response:
-    """``html`` rendered to PDF off the event loop (a render takes a CPU for a fraction of a second)."""
-    pdf = await asyncio.to_thread(html_to_pdf, html)
+    """``html`` rendered to PDF off the event loop, a bounded number of renders at a time."""
+    pdf = await asyncio.to_thread(_bounded_render, html)
     return Response(pdf, media_type=PDF, headers=_disposition(filename, "pdf", disposition))
 
 
