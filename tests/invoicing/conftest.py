@@ -34,6 +34,8 @@ def renewal_payload(order: str = "ORD-1", amount: str = "1000.00", **over: Any) 
         "payment_method": "INVOICE",
         "po_number": "PO-7",
         "billing_email": "fin@acme.com",
+        "billing_name": "Acme Corp Accounts Payable",
+        "billing_address": "1 Main St, Springfield",
         "quote_to_email": "tech@acme.com",
         "accepted_by": "tech@acme.com",
         "accepted_at": "2026-11-23T12:00:00+00:00",

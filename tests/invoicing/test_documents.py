@@ -87,8 +87,11 @@ async def test_the_invoice_carries_what_an_invoice_must(two_tenants):
         assert words(must) in html, must
     # the same whole-unit total as the graph and the invoice list's CSV (R-I10)
     data = await api.ok(
-        "query($n: String!) { invoice(number: $n) { displayTotal } }", {"n": NUMBER}, as_="fin@acme.com"
+        "query($n: String!) { invoice(number: $n) { displayTotal buyer { name address taxId } } }",
+        {"n": NUMBER},
+        as_="fin@acme.com",
     )
+    assert data["invoice"]["buyer"] == {"name": BUYER["name"], "address": BUYER["address"], "taxId": BUYER["taxId"]}
     assert Decimal(data["invoice"]["displayTotal"]) == whole_units(Decimal("14760.00")) == Decimal("14760")
     rows = list(csv.DictReader(io.StringIO((await api.get("/invoicing/invoices.csv", as_="fin@acme.com")).text)))
     assert [(r["Invoice Number"], r["Total"], r["Display Total"]) for r in rows] == [(NUMBER, "14760.00", "14760")]

@@ -142,6 +142,20 @@ def _display_total(self: Any) -> Decimal:
     return whole_units(self.row.total)
 
 
+@strawberry.type(
+    name="InvoiceBuyer", description="The buyer an invoice names, as issued (its document shows the same)."
+)
+class InvoiceBuyer:
+    name: str
+    address: str
+    tax_id: str = strawberry.field(description="VAT / NIP / CUI / TRN; empty when none was given.")
+
+
+def _buyer(self: Any) -> InvoiceBuyer:
+    row = self.row
+    return InvoiceBuyer(name=row.buyer_name, address=row.buyer_address, tax_id=row.buyer_tax_id)
+
+
 @computed_attributes
 @strawberry.type(name="InvoiceLine", description="A product on an invoice; tax separate from pre-tax (R-I21).")
 class InvoiceLineType(Node):
@@ -236,6 +250,7 @@ class InvoiceType(Node):
     )
     billing_email: str
     cc_emails: list[str]
+    buyer: InvoiceBuyer = strawberry.field(resolver=_buyer, description="Who is billed: name, address, tax id.")
     source: str
     cancelled: bool
     period_start: date | None
