@@ -99,6 +99,10 @@ async def test_the_invoice_carries_what_an_invoice_must(two_tenants):
     headers = {**api.headers("fin@acme.com"), "Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
     german = (await api.client.get(f"/invoicing/invoices/{NUMBER}/document", headers=headers)).text
     assert '<html lang="de" dir="ltr">' in german and words("Offener Betrag: 12.000,00 PLN") in words(german)
+    # a person who chose Romanian reads it in Romanian, whatever the client asks for
+    await api.ok('mutation { setMyLocale(locale: "ro") { email } }', as_="fin@acme.com")
+    romanian = (await api.client.get(f"/invoicing/invoices/{NUMBER}/document", headers=headers)).text
+    assert '<html lang="ro" dir="ltr">' in romanian and "Sold de plată" in romanian
     # another tenant's invoice is not found; a view-only role still may read it, an outsider may not
     assert (await api.get(f"/invoicing/invoices/{NUMBER}/document.pdf", as_="fin@globex.com")).status_code == 404
     assert (await api.get(f"/invoicing/invoices/{NUMBER}/document.pdf", as_=None)).status_code == 401
