@@ -162,3 +162,27 @@ def _title(pdf: bytes) -> tuple[float, list[str]]:
     line = re.search(r'<line xMin="([\d.]+)"[^>]*>(.*?)</line>', bbox, re.S)
     placed = [(float(x), w) for x, w in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', line.group(2))]
     return float(line.group(1)) / width, [w for _, w in sorted(placed)]
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "expected"),
+    [
+        ("709.09", "USD", "en", "$709"),  # R-I10's example: USD 3,250 over 55 months, annual in advance
+        ("12000.50", "PLN", "pl", "12 001 zł"),  # half-up to whole units
+        ("1234.49", "EUR", "de", "1.234 €"),
+        ("615.382", "KWD", "en", "KWD615"),
+    ],
+)
+def test_whole_unit_amounts_in_the_locales_pattern(amount, currency, locale, expected):
+    from core.documents import format_money_whole
+
+    assert words(format_money_whole(Decimal(amount), currency, locale)) == words(expected)
+
+
+def test_tax_rates_and_text_direction():
+    from core.documents import percent, text_direction_of
+
+    assert percent(Decimal("0.23"), "en") == "23%" and words(percent(Decimal("0.0725"), "de")) == "7,25 %"
+    assert percent(Decimal("0.081000"), "pl") == "8,1%" and percent(Decimal("0"), "ro") == "0 %".replace(" ", "\xa0")
+    assert text_direction_of("شركة الرياض") == "rtl" and text_direction_of("1 Example Street") == "ltr"
+    assert text_direction_of("") == "ltr" and text_direction_of(None) == "ltr"
