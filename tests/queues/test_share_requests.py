@@ -10,7 +10,7 @@ from tests.queues.conftest import A_BOSS, BILLING, CUSTOMER, OPERATOR, REP, add_
 
 ASK = """mutation($e: [String!]!, $r: String!) { requestBillingDashboardShare(emails: $e, reason: $r) {
   id status emails requestedBy tenant { key } } }"""
-QUEUE = """query($s: String, $n: Int) { workQueues { billingDashboardShareRequests(status: $s, first: $n) {
+QUEUE = """query($s: ShareRequestStatus, $n: Int) { workQueues { billingDashboardShareRequests(status: $s, first: $n) {
   totalCount nodes { id emails reason status requestedBy tenant { key name } } } } }"""
 GRANT = "mutation($id: ID!) { grantBillingDashboardShareRequest(id: $id) { status resolvedBy tenant { key } } }"
 DECLINE = """mutation($id: ID!, $n: String!) { declineBillingDashboardShareRequest(id: $id, note: $n) {

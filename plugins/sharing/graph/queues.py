@@ -8,7 +8,7 @@ from strawberry.types import Info
 from core.context import Context
 from core.pagination import Connection, connection
 from plugins.sharing import service
-from plugins.sharing.graph.types import BillingDashboardShareRequestType
+from plugins.sharing.graph.types import BillingDashboardShareRequestType, ShareRequestStatus
 
 
 @strawberry.type
@@ -22,12 +22,17 @@ class SharingQueues:
     async def billing_dashboard_share_requests(
         self,
         info: Info[Context, None],
-        status: str | None = None,
+        status: ShareRequestStatus | None = None,
         tenant_key: str | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[BillingDashboardShareRequestType]:
         rows, page, total, cursors = await service.dashboard_request_queue(
-            info.context, self.scope, status=status, tenant_key=tenant_key, first=first, after=after
+            info.context,
+            self.scope,
+            status=status.value if status else None,
+            tenant_key=tenant_key,
+            first=first,
+            after=after,
         )
         return connection([BillingDashboardShareRequestType.of(r) for r in rows], page, total, cursors)

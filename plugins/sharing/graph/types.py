@@ -110,6 +110,13 @@ class ShareListType(Node):
         )
 
 
+@strawberry.enum(description="Where a billing-dashboard share request stands (R-S4).")
+class ShareRequestStatus(Enum):
+    OPEN = "OPEN"
+    GRANTED = "GRANTED"
+    DECLINED = "DECLINED"
+
+
 @strawberry.type(
     name="BillingDashboardShareRequest",
     description="A request that billing support share the billing dashboard on the organisation's behalf (R-S4).",
@@ -118,7 +125,7 @@ class BillingDashboardShareRequestType:
     id: strawberry.ID
     emails: list[str]
     reason: str
-    status: str = strawberry.field(description="OPEN, GRANTED or DECLINED.")
+    status: ShareRequestStatus
     requested_by: str
     created_at: datetime
     resolved_by: str | None
@@ -136,7 +143,7 @@ class BillingDashboardShareRequestType:
             id=strawberry.ID(to_global_id("BillingDashboardShareRequest", r.id)),
             emails=[e for e in r.emails.split(",") if e],
             reason=r.reason,
-            status=r.status,
+            status=ShareRequestStatus(r.status),
             requested_by=r.requested_by,
             created_at=r.created_at,
             resolved_by=r.resolved_by,
