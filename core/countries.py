@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.errors import BadUserInput
 from core.exchange import RateTable
-from core.i18n import _
+from core.i18n import LazyText, _
 
 COUNTRIES_FILE = Path(__file__).resolve().parent / "data" / "countries.csv"
 OTHER_COUNTRIES = "*"
@@ -69,7 +69,7 @@ def check_payment_method(
     *,
     rates: RateTable,
     field: str = "paymentMethod",
-    what: str = "The order",
+    what: str | LazyText = _("The order"),
 ) -> None:
     """R-I16 for one transaction of ``total`` (net plus tax) in ``currency`` on ``on``, converted at the
     rate of ``rates`` valid that day (MissingExchangeRate when there is none): a card only
@@ -83,7 +83,7 @@ def check_payment_method(
             raise BadUserInput(
                 _(
                     "Cards are not accepted for orders in {value}; pay by wire transfer",
-                    value=country or "this country",
+                    value=country or _("this country"),
                 ),
                 field=field,
                 reason="CARD_NOT_ACCEPTED",

@@ -20,8 +20,15 @@ UPDATE = """mutation($input: UpdateRenewalInput!) { updateRenewal(input: $input)
 MESSAGES = "{ viewer { messages { kind subject body } } }"
 SHARE = """mutation($sn: String!, $emails: [String!]!) {
   shareRenewal(supportNumber: $sn, role: VIEWER, emails: $emails) { email } }"""
-# The currency each reader is billed in here; the amount is the same figure.
-CURRENCY = {"en": "USD", "pl": "EUR", "ro": "EUR", "de": "EUR", "ar": "EUR"}
+# The currency each reader is billed in here (the same figure: 12,000.00), and how CLDR writes it.
+CURRENCY = {"en": "USD", "pl": "PLN", "ro": "RON", "de": "EUR", "ar": "SAR"}
+WRITTEN = {
+    "en": "$12,000.00",
+    "pl": "12\xa0000,00\xa0zł",
+    "ro": "12.000,00\xa0RON",
+    "de": "12.000,00\xa0€",
+    "ar": "\u200f12,000.00\xa0ر.س.\u200f",
+}
 
 
 def _text_and_html(message) -> tuple[str, str]:
@@ -48,6 +55,7 @@ async def test_reminder_and_error_in_the_readers_language(two_tenants, smtp, loc
     assert mail["Content-Language"] == locale
     text, html = _text_and_html(mail)
     amount, day = format_money(Decimal("12000.00"), currency, locale), format_date(start, locale)
+    assert amount == WRITTEN[locale]
     for part in (text, html.replace("&#39;", "'")):
         assert amount in part and day in part
     assert translate(locale, "Your username: {email}", email="tech@acme.com") in text

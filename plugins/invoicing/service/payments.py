@@ -64,11 +64,11 @@ def check_method_rules(
     combining several orders in one payment never lifts them over it."""
     if method == "CARD":
         for inv in invoices:
-            what = f"Invoice {inv.number}"
+            what = _("Invoice {number}", number=inv.number)
             countries.check_payment_method(
                 "CARD", inv.country, inv.total, inv.currency, on, rates=rates, field="method", what=what
             )
-        what = "This card payment"
+        what = _("This card payment")
         countries.check_payment_method(
             "CARD", invoices[0].country, charge, currency, on, rates=rates, field="method", what=what
         )
@@ -80,7 +80,11 @@ def check_method_rules(
         per_order[key] += inv.total
         country_of[key] = inv.country
     for key, total in per_order.items():
-        what = f"Invoice {key.removeprefix('invoice:')}" if key.startswith("invoice:") else f"Order {key}"
+        what = (
+            _("Invoice {number}", number=key.removeprefix("invoice:"))
+            if key.startswith("invoice:")
+            else _("Order {number}", number=key)
+        )
         countries.check_payment_method(
             method, country_of[key], total, currency, on, rates=rates, field="method", what=what
         )
