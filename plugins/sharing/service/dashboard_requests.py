@@ -140,8 +140,9 @@ async def decline_dashboard_request(ctx: Context, request_id: int, note: str) ->
             ctx.now(),
             text,
         )
-        subject = "Your billing dashboard request was declined"
-        tctx.send_email(req.requested_by, subject, text, kind="sharing.dashboard_request_declined")
-        tctx.post_message(req.requested_by, subject, text, kind="sharing.dashboard_request_declined")
+        subject = _("Your billing dashboard request was declined")
+        body = _("Your request to share the billing dashboard was declined:\n\n{note}", note=text)
+        tctx.send_email(req.requested_by, subject, body, kind="sharing.dashboard_request_declined")
+        tctx.post_message(req.requested_by, subject, body, kind="sharing.dashboard_request_declined")
         await tctx.session.flush()
         return req
