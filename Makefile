@@ -31,6 +31,8 @@ HOST ?= $(or $(CC_HOST),127.0.0.1)
 serve: export CC_CORS_ORIGINS ?= http://localhost:*,http://127.0.0.1:*
 # Development webhooks: endpoints on this machine (a local receiver); production allows none (docs/webhooks.md).
 serve: export CC_WEBHOOK_ALLOWED_NETWORKS ?= 127.0.0.0/8,::1/128
+# The reference customer portal at /portal (docs/portal.md); off unless set.
+serve: export CC_PORTAL ?= true
 serve: install
 	$(BIN)/customer-center serve --host $(HOST) --port $(PORT)
 

@@ -64,6 +64,7 @@ from core.limits import (
 from core.logs import RequestLogMiddleware, annotate, count_statements, get_logger, new_error_id
 from core.models import AuditEntry, Person, PolicyRule, Tenant
 from core.plugins import PluginRegistry, load_plugins
+from core.portal import portal_routes
 from core.rls import row_security_on, set_request_tenant
 from core.secret import RedactedOperation, redact_operation
 from core.settings import Settings, get_settings
@@ -1012,6 +1013,7 @@ def create_app(state: AppState | None = None, *, routes: Sequence[Route] = ()) -
             Route("/readyz", readyz),
             Route("/metrics", metrics.metrics_endpoint),
             Route(ASSET_PREFIX + "/{name}", graphiql_asset),
+            *(portal_routes() if state.settings.portal else []),
             *plugin_routes,
             *routes,
         ],

@@ -134,6 +134,8 @@ def serve(
     for name, reason in state.plugins.failures.items():
         typer.secho(f"plugin {name} not loaded: {reason}", fg="red", err=True)
     typer.echo(f"GraphiQL: http://{host}:{port}/graphql   health: http://{host}:{port}/healthz")
+    if settings.portal:
+        typer.echo(f"Customer portal: http://{host}:{port}/portal   (docs/portal.md)")
     origins = ", ".join(settings.cors_origin_patterns) or "none (set CC_CORS_ORIGINS)"
     typer.echo(f"Browser origins allowed (CORS): {origins}; tenants add their portals' (setPortalOrigins)")
     from core.auth import issue_token

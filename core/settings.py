@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     webhook_secrets_keys: str = ""
 
     graphiql: bool = True
+    # The reference customer portal at /portal (core/portal.py, docs/portal.md); ``make serve`` sets
+    # CC_PORTAL=true.
+    portal: bool = False
     introspection: bool = True
     # With introspection on, an operation made only of introspection fields (``__schema``,
     # ``__type``, ``__typename``) answers without a token, so GraphiQL's docs load before sign-in.

@@ -1,7 +1,7 @@
 """CORS for browser portals (issue 18, core/cors.py): global origins from settings, each tenant's
 portal origins (import and ``setPortalOrigins``), preflights for /graphql and download routes,
 only the methods and headers the API uses. Real Origin headers over HTTP; the headless-Chromium
-counterpart (a page on a second loopback origin calling fetch) is tests/test_browser_chromium.py."""
+counterpart (a page on a second loopback origin calling fetch) is tests/browser/test_graphiql_chromium.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """GraphiQL served offline by the app (issue 18, core/graphiql.py, core/assets.py), and introspection
 without a token so its docs load before sign-in. The page in a real browser with the network cut
-is tests/test_browser_chromium.py."""
+is tests/browser/test_graphiql_chromium.py."""
 
 from __future__ import annotations
 

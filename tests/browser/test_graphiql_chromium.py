@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,27 +19,21 @@ from typing import Any
 import pytest
 
 from core import assets
-from core.app import create_app, create_state
+from core.app import create_state
 from core.auth import issue_token
 from core.clock import FixedClock
 from core.importer import import_data
 from core.settings import Settings
+from tests.browser.conftest import needs_chromium
+from tests.browser.support import fetch, running_app, wait_for
 from tests.conftest import ACME, GLOBEX, NOW
 from tests.renewals.helpers import renewal
 
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = [
-    pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver (.ci/run installs them)"),
+    needs_chromium,
     pytest.mark.skipif(not assets.installed(), reason="GraphiQL assets: customer-center assets fetch (make install)"),
 ]
 PORTAL_PAGE = b"<!doctype html><html><head><title>portal</title></head><body>A reseller's portal</body></html>"
-
-
-def _listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 class _Portal(BaseHTTPRequestHandler):
@@ -58,8 +50,6 @@ class _Portal(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def servers(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The app under uvicorn on one loopback port, a portal page on another."""
-    import uvicorn
-
     portal = ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
     portal_port = portal.server_address[1]
     threading.Thread(target=portal.serve_forever, daemon=True).start()
@@ -76,78 +66,16 @@ def servers(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory)
         await state.engine.dispose()
 
     asyncio.run(load())
-    sock = _listening_socket()
-    port = sock.getsockname()[1]
-    # lifespan off: the server's heap settling (gc.freeze) is for server processes, not for pytest.
-    server = uvicorn.Server(uvicorn.Config(create_app(state), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
     try:
-        yield {
-            "app": f"http://127.0.0.1:{port}",
-            "portal_port": portal_port,
-            "tech": issue_token(settings, "tech@acme.com"),
-            "globex": issue_token(settings, "tech@globex.com"),
-        }
+        with running_app(state) as app:
+            yield {
+                "app": app,
+                "portal_port": portal_port,
+                "tech": issue_token(settings, "tech@acme.com"),
+                "globex": issue_token(settings, "tech@globex.com"),
+            }
     finally:
-        server.should_exit = True
-        thread.join(10)
         portal.shutdown()
-        sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser(servers: dict[str, Any]) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        # The network cut: everything goes to a closed port; Chromium sends loopback directly.
-        "--proxy-server=http://127.0.0.1:9",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
-    driver.set_script_timeout(20)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-FETCH = """
-const [url, init, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-fetch(url, init).then(async r => done({status: r.status, text: await r.text(),
-                                       type: r.headers.get('content-type')}))
-               .catch(e => done({error: String(e)}));
-"""
-
-
-def fetch(driver: Any, url: str, init: dict[str, Any] | None = None) -> dict[str, Any]:
-    return driver.execute_async_script(FETCH, url, init or {})
-
-
-def wait_for(driver: Any, script: str, timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for: {script}")
 
 
 def test_graphiql_offline_docs_query_and_signed_link(browser, servers):

@@ -1,0 +1,729 @@
+// The customer portal: a hash-routed single page on the public graph (docs/portal.md). Each page
+// asks the graph for what it shows in one request and renders what came back — a field the person
+// may not see is null with its own error, so its part of the page is left out, never the page.
+import { demoPeople, errorsAt, gql, newKey, session } from "./api.js";
+import { field, h, replace, showErrors } from "./dom.js";
+
+const view = document.getElementById("view");
+const nav = document.getElementById("nav");
+const status = document.getElementById("status");
+const LOCALES = { en: "English", pl: "Polski", ro: "Română", de: "Deutsch", ar: "العربية" };
+const ASSIST_MAX = 1800; // R-R9: a request for assistance is at most 1,800 characters
+
+let viewer = null; // who is signed in (and what modules their tenant has)
+
+// ---------- formatting in the person's locale ----------
+const locale = () => viewer?.locale || "en";
+function money(m) {
+  if (!m) return "";
+  try {
+    return new Intl.NumberFormat(locale(), { style: "currency", currency: m.currency }).format(Number(m.amount));
+  } catch {
+    return `${m.currency} ${m.amount}`;
+  }
+}
+function day(iso) {
+  if (!iso) return "";
+  const d = new Date(iso.length <= 10 ? `${iso}T00:00:00Z` : iso);
+  const opts = iso.length <= 10 ? { dateStyle: "medium", timeZone: "UTC" } : { dateStyle: "medium", timeStyle: "short" };
+  return new Intl.DateTimeFormat(locale(), opts).format(d);
+}
+const has = (module) => viewer?.enabledModules.includes(module);
+
+function applyLocale() {
+  document.documentElement.lang = viewer?.locale || "en";
+  document.documentElement.dir = viewer?.textDirection === "rtl" ? "rtl" : "ltr";
+}
+
+function say(text) {
+  status.textContent = text || "";
+}
+
+// ---------- sign-in ----------
+const VIEWER = `{ viewer { email firstName lastName roles contactKinds isAdmin lastSignInAt locale textDirection
+  enabledModules tenant { name key } } }`;
+
+async function loadViewer() {
+  const result = await gql(VIEWER);
+  viewer = result.data?.viewer || null;
+  if (!viewer) throw new Error(result.errors[0]?.message || "Sign-in failed");
+  applyLocale();
+  nav.hidden = false;
+  for (const link of nav.querySelectorAll("[data-nav]")) {
+    const module = { renewals: "renewals", invoices: "invoicing", rewards: "rewards" }[link.dataset.nav];
+    link.hidden = module ? !has(module) : false;
+  }
+}
+
+async function signIn(token) {
+  session.token = token.trim().replace(/^Bearer\s+/i, "");
+  try {
+    await loadViewer();
+  } catch (e) {
+    session.token = "";
+    throw e;
+  }
+  go("#/dashboard");
+}
+
+/** Show a route now, even when the address already names it (no hashchange would fire). */
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function signOut() {
+  session.token = "";
+  viewer = null;
+  nav.hidden = true;
+  applyLocale();
+  go("#/signin");
+}
+
+async function signInPage() {
+  const top = h("div");
+  const people = await demoPeople();
+  const picker = people
+    ? h(
+        "section",
+        { "aria-labelledby": "demo-h" },
+        h("h2", { id: "demo-h" }, "Development: sign in as a demo person"),
+        h(
+          "ul",
+          { class: "people" },
+          people.map((p) =>
+            h(
+              "li",
+              {},
+              h(
+                "button",
+                {
+                  type: "button",
+                  "data-person": p.email,
+                  on: { click: () => signIn(p.token).catch((e) => replace(top, h("div", { class: "error", role: "alert" }, e.message))) },
+                },
+                `${p.email} (${p.kind})`,
+              ),
+            ),
+          ),
+        ),
+      )
+    : null;
+  const token = h("textarea", { name: "token", rows: 3, cols: 60, autocomplete: "off", spellcheck: "false" });
+  const form = h(
+    "form",
+    {
+      id: "token-form",
+      on: {
+        submit: (ev) => {
+          ev.preventDefault();
+          signIn(token.value).catch((e) => replace(top, h("div", { class: "error", role: "alert" }, e.message)));
+        },
+      },
+    },
+    h("h2", {}, "Sign in with a token"),
+    h("p", { class: "muted" }, "Paste the bearer token your organisation's sign-in (the vendor's identity provider) gave you. It is kept for this tab only."),
+    field("Bearer token", token),
+    h("button", { type: "submit" }, "Sign in"),
+  );
+  replace(view, h("h1", {}, "Sign in"), top, picker, form);
+}
+
+// ---------- dashboard (R-R22) ----------
+function tile(key, label, value, href, raw = value) {
+  const body = [h("span", { class: "value" }, value), h("span", { class: "label" }, label)];
+  return h("div", { class: "tile", "data-tile": key, "data-value": raw }, href ? h("a", { href }, ...body) : body);
+}
+
+async function dashboardPage() {
+  const parts = [`viewer { email firstName lastName roles lastSignInAt tenant { name } }`];
+  if (has("renewals"))
+    parts.push(`renewalDashboard { pendingCount historyCount futureCount sharedCount
+      savedCarts { id name itemCount } orders { orderNumber placedAt total { amount currency } } }`);
+  if (has("invoicing")) parts.push(`invoiceCounts { overdue open closed }`);
+  if (has("rewards")) parts.push(`rewards { balance { amount currency } }`);
+  const result = await gql(`query Dashboard { ${parts.join("\n")} }`);
+  const d = result.data || {};
+  const v = d.viewer || viewer;
+  const tiles = [];
+  const notes = [];
+  const section = (root, render) => {
+    if (d[root]) tiles.push(...render(d[root]));
+    // FORBIDDEN: this person may not see it, so there is no tile; anything else is worth saying.
+    for (const e of errorsAt(result, root)) if (e.extensions?.code !== "FORBIDDEN") notes.push(e.message);
+  };
+  section("renewalDashboard", (r) => [
+    tile("pending", "Pending renewals", r.pendingCount, "#/renewals/pending"),
+    tile("history", "Renewal history", r.historyCount, "#/renewals/history"),
+    tile("future", "Future renewals", r.futureCount, "#/renewals/future"),
+    tile("shared", "Shared with me", r.sharedCount),
+    tile("savedCarts", "Saved carts", r.savedCarts.length),
+    tile("orders", "Orders", r.orders.length),
+  ]);
+  section("invoiceCounts", (c) => [
+    tile("overdue", "Overdue invoices", c.overdue, "#/invoices/overdue"),
+    tile("open", "Open invoices", c.open, "#/invoices/open"),
+    tile("closed", "Closed invoices", c.closed, "#/invoices/closed"),
+  ]);
+  section("rewards", (r) => [tile("rewards", "Rewards balance", money(r.balance), "#/rewards", r.balance.amount)]);
+  replace(
+    view,
+    h("h1", {}, `Welcome, ${v.firstName} ${v.lastName}`),
+    h(
+      "dl",
+      { class: "facts", id: "personal" },
+      h("dt", {}, "Email"),
+      h("dd", { "data-fact": "email" }, v.email),
+      h("dt", {}, "Organisation"),
+      h("dd", { "data-fact": "tenant" }, v.tenant?.name || ""),
+      h("dt", {}, "Roles"),
+      h("dd", { "data-fact": "roles" }, v.roles.join(", ")),
+      h("dt", {}, "Last sign-in"),
+      h("dd", { "data-fact": "lastSignIn" }, v.lastSignInAt ? day(v.lastSignInAt) : "—"),
+    ),
+    notes.length ? h("div", { class: "error", role: "alert" }, notes.join(" · ")) : null,
+    h("div", { class: "tiles", id: "tiles" }, tiles),
+    d.renewalDashboard?.savedCarts.length
+      ? [h("h2", {}, "Saved carts"), h("ul", {}, d.renewalDashboard.savedCarts.map((c) => h("li", {}, `${c.name} (${c.itemCount})`)))]
+      : null,
+  );
+}
+
+// ---------- renewals ----------
+const LISTS = { pending: "PENDING", history: "HISTORY", future: "FUTURE" };
+
+function tabs(base, names, current) {
+  return h(
+    "nav",
+    { class: "tabs", "aria-label": "Lists" },
+    Object.entries(names).map(([key, label]) =>
+      h("a", { href: `${base}/${key}`, "aria-current": key === current ? "page" : null }, label),
+    ),
+  );
+}
+
+async function renewalsPage(listKey = "pending", params = new URLSearchParams()) {
+  const list = LISTS[listKey] || "PENDING";
+  const filter = {};
+  if (params.get("search")) filter.search = params.get("search");
+  if (list === "HISTORY" && params.get("po")) filter.poNumber = params.get("po");
+  const result = await gql(
+    `query Renewals($list: RenewalList!, $filter: RenewalFilter) {
+      renewals(list: $list, filter: $filter, first: 100) { totalCount nodes {
+        supportNumber customer endUser startDate endDate status amount { amount currency } poNumber
+        multiYearEligible saveUpTo { amount currency } autoRenew locked } }
+      renewalDownloads(list: $list, filter: $filter) { standardCsvUrl summaryReportUrl detailedReportUrl } }`,
+    { list, filter },
+  );
+  const search = h("input", { name: "search", type: "search", value: params.get("search") || "" });
+  const po = h("input", { name: "po", value: params.get("po") || "" });
+  const form = h(
+    "form",
+    {
+      class: "filters",
+      on: {
+        submit: (ev) => {
+          ev.preventDefault();
+          const q = new URLSearchParams();
+          if (search.value.trim()) q.set("search", search.value.trim());
+          if (list === "HISTORY" && po.value.trim()) q.set("po", po.value.trim());
+          location.hash = `#/renewals/${listKey}${q.size ? `?${q}` : ""}`;
+        },
+      },
+    },
+    field("Search", search),
+    list === "HISTORY" ? field("PO number", po) : null,
+    h("button", { type: "submit" }, "Filter"),
+  );
+  const top = h("div");
+  showErrors(form, result.errors, top);
+  const rows = result.data?.renewals?.nodes || [];
+  const links = result.data?.renewalDownloads;
+  replace(
+    view,
+    h("h1", {}, "Renewals"),
+    tabs("#/renewals", { pending: "Pending", history: "History", future: "Future" }, listKey),
+    form,
+    top,
+    links
+      ? h(
+          "p",
+          { class: "downloads" },
+          h("a", { href: links.standardCsvUrl, "data-download": "csv" }, "Download CSV"),
+          " · ",
+          h("a", { href: links.summaryReportUrl, "data-download": "summary" }, "Summary report"),
+          links.detailedReportUrl ? [" · ", h("a", { href: links.detailedReportUrl, "data-download": "detailed" }, "Detailed report")] : null,
+        )
+      : null,
+    h("p", { class: "muted", id: "count" }, `${result.data?.renewals?.totalCount ?? 0} renewals`),
+    h(
+      "table",
+      { id: "renewals" },
+      h("thead", {}, h("tr", {}, ["Support number", "Customer", "End user", "Start", "End", "Amount", "Status", list === "HISTORY" ? "PO number" : "Multi-year"].map((c) => h("th", { scope: "col" }, c)))),
+      h(
+        "tbody",
+        {},
+        rows.map((r) =>
+          h(
+            "tr",
+            { "data-support-number": r.supportNumber },
+            h("td", {}, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber)),
+            h("td", { class: "customer" }, r.customer),
+            h("td", {}, r.endUser),
+            h("td", {}, day(r.startDate)),
+            h("td", {}, day(r.endDate)),
+            h("td", {}, money(r.amount)),
+            h("td", {}, r.status, r.autoRenew ? h("span", { class: "badge" }, " AutoRenew") : null),
+            h("td", {}, list === "HISTORY" ? r.poNumber || "" : r.multiYearEligible ? `Save up to ${money(r.saveUpTo)}` : ""),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function renewalPage(sn) {
+  const result = await gql(
+    `query Renewal($sn: String!) { renewal(supportNumber: $sn) {
+      supportNumber quoteNumber customer endUser startDate endDate status list serviceLevel amount { amount currency }
+      poNumber customerReference autoRenew paymentMethod locked lockDate multiYearEligible saveUpTo { amount currency }
+      orderingDocumentUrl orderingDocumentPdfUrl sharedWithCount
+      lines { product serviceLevel quantity amount { amount currency } }
+      requests { kind message answer createdAt } } }`,
+    { sn },
+  );
+  const r = result.data?.renewal;
+  if (!r) return replace(view, h("h1", {}, sn), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+  const message = h("textarea", { name: "message", rows: 5, cols: 70, maxlength: ASSIST_MAX });
+  const counter = h("span", { id: "assist-counter", class: "muted", "aria-live": "polite" }, `${ASSIST_MAX} characters left`);
+  message.addEventListener("input", () => {
+    counter.textContent = `${ASSIST_MAX - message.value.length} characters left`;
+  });
+  const top = h("div");
+  const assist = h(
+    "form",
+    {
+      id: "assist-form",
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const done = await gql(
+            `mutation Assist($sn: String!, $m: String!) { requestRenewalAssistance(supportNumber: $sn, message: $m) { id createdAt } }`,
+            { sn, m: message.value },
+          );
+          showErrors(assist, done.errors, top);
+          if (done.data?.requestRenewalAssistance) {
+            say("Your request was sent to your sales representative.");
+            renewalPage(sn);
+          }
+        },
+      },
+    },
+    h("h2", {}, "Request assistance"),
+    top,
+    field("Message", message, counter),
+    h("button", { type: "submit" }, "Send request"),
+  );
+  replace(
+    view,
+    h("h1", {}, `Renewal ${r.supportNumber}`),
+    h(
+      "dl",
+      { class: "facts", id: "renewal-facts" },
+      [
+        ["Customer", r.customer],
+        ["End user", r.endUser],
+        ["Quote", r.quoteNumber],
+        ["Period", `${day(r.startDate)} – ${day(r.endDate)}`],
+        ["Service level", r.serviceLevel],
+        ["Amount", money(r.amount)],
+        ["Status", r.status],
+        ["PO number", r.poNumber || "—"],
+        ["Customer reference", r.customerReference || "—"],
+        ["AutoRenew", r.autoRenew ? `on (${r.paymentMethod || ""})` : "off"],
+        ["Changes lock on", day(r.lockDate)],
+        ["Shared with", `${r.sharedWithCount} people`],
+      ].map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+    ),
+    r.multiYearEligible ? h("p", { class: "ok" }, `Multi-year: save up to ${money(r.saveUpTo)}`) : null,
+    h(
+      "p",
+      {},
+      h("a", { href: r.orderingDocumentUrl, "data-download": "ordering-document", target: "_blank", rel: "noopener noreferrer" }, "Ordering document"),
+      " · ",
+      h("a", { href: r.orderingDocumentPdfUrl, "data-download": "ordering-document-pdf" }, "PDF"),
+      r.list === "PENDING" ? [" · ", h("a", { href: `#/checkout/${encodeURIComponent(r.supportNumber)}`, id: "go-checkout" }, "Check out")] : null,
+    ),
+    h("h2", {}, "Lines"),
+    h(
+      "table",
+      {},
+      h("tbody", {}, r.lines.map((l) => h("tr", {}, h("td", {}, l.product), h("td", {}, l.serviceLevel), h("td", {}, l.quantity), h("td", {}, money(l.amount))))),
+    ),
+    r.requests.length
+      ? [h("h2", {}, "Requests"), h("ul", { id: "requests" }, r.requests.map((q) => h("li", {}, `${day(q.createdAt)} ${q.kind}: `, q.message, q.answer ? [" — ", q.answer] : null)))]
+      : null,
+    assist,
+  );
+}
+
+// ---------- checkout (R-R4) ----------
+async function checkoutPage(sn) {
+  const result = await gql(
+    `query Checkout($sn: String!) { renewal(supportNumber: $sn) { supportNumber customer list amount { amount currency }
+      paymentMethodsOffered tssaRequired billing { name email address } } }`,
+    { sn },
+  );
+  const r = result.data?.renewal;
+  if (!r) return replace(view, h("h1", {}, "Checkout"), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+  const input = (name, value = "", type = "text") => h("input", { name, value, type });
+  const billing = { name: input("billing.name", r.billing.name), email: input("billing.email", r.billing.email, "email"), address: input("billing.address", r.billing.address) };
+  const po = { number: input("purchaseOrder.number"), billToName: input("purchaseOrder.billToName"), billToEmail: input("purchaseOrder.billToEmail", "", "email"), billToAddress: input("purchaseOrder.billToAddress") };
+  const methods = r.paymentMethodsOffered.map((m, i) =>
+    h("label", { class: "method" }, h("input", { type: "radio", name: "paymentMethod", value: m, checked: i === 0 }), ` ${m}`),
+  );
+  const poSet = h(
+    "fieldset",
+    { id: "po-fields" },
+    h("legend", {}, "Purchase order (must match the billing details)"),
+    field("PO number", po.number),
+    field("Bill-to name", po.billToName),
+    field("Bill-to email", po.billToEmail),
+    field("Bill-to address", po.billToAddress),
+    h("span", { class: "field-error", "data-error-for": "purchaseOrder" }),
+  );
+  const terms = h("input", { type: "checkbox", name: "acceptTerms" });
+  const tssa = h("input", { type: "checkbox", name: "acceptTssa" });
+  const top = h("div");
+  const method = () => form.querySelector("input[name=paymentMethod]:checked")?.value;
+  const syncPo = () => {
+    poSet.hidden = method() !== "PO";
+  };
+  const form = h(
+    "form",
+    {
+      id: "checkout-form",
+      on: {
+        change: syncPo,
+        submit: async (ev) => {
+          ev.preventDefault();
+          const chosen = method();
+          const input = {
+            supportNumbers: [sn],
+            paymentMethod: chosen,
+            billing: { name: billing.name.value, email: billing.email.value, address: billing.address.value },
+            acceptTerms: terms.checked,
+            acceptTssa: tssa.checked,
+            idempotencyKey: newKey(),
+          };
+          if (chosen === "PO")
+            input.purchaseOrder = { number: po.number.value, billToName: po.billToName.value, billToEmail: po.billToEmail.value, billToAddress: po.billToAddress.value };
+          const done = await gql(`mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { orderNumber } }`, { input });
+          showErrors(form, done.errors, top);
+          if (done.data?.checkout) location.hash = `#/order/${encodeURIComponent(done.data.checkout.orderNumber)}`;
+        },
+      },
+    },
+    top,
+    h("fieldset", {}, h("legend", {}, "Billing"), field("Name", billing.name), field("Email", billing.email), field("Address", billing.address)),
+    h("fieldset", { id: "methods" }, h("legend", {}, `Payment (offered for ${r.customer})`), methods, h("span", { class: "field-error", "data-error-for": "paymentMethod" })),
+    poSet,
+    h("div", { class: "field" }, h("label", {}, terms, " I accept the Terms and Conditions"), h("span", { class: "field-error", "data-error-for": "acceptTerms" })),
+    r.tssaRequired
+      ? h("div", { class: "field" }, h("label", {}, tssa, " I accept the technical support service agreement (first renewal)"), h("span", { class: "field-error", "data-error-for": "acceptTssa" }))
+      : null,
+    h("button", { type: "submit", id: "place-order" }, `Place order · ${money(r.amount)}`),
+  );
+  syncPo();
+  replace(view, h("h1", {}, `Checkout ${r.supportNumber}`), form);
+}
+
+async function orderPage(number) {
+  const result = await gql(
+    `query Order($n: String!) { renewalOrder(orderNumber: $n) { orderNumber placedAt paymentMethod poNumber total { amount currency }
+      renewals { supportNumber list } } viewer { messages(first: 5) { subject createdAt } } }`,
+    { n: number },
+  );
+  const o = result.data?.renewalOrder;
+  if (!o) return replace(view, h("h1", {}, number), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+  replace(
+    view,
+    h("h1", {}, "Order confirmed"),
+    h("p", { class: "ok", id: "confirmation" }, `Order ${o.orderNumber} placed ${day(o.placedAt)}: ${money(o.total)} by ${o.paymentMethod}`),
+    h("ul", {}, o.renewals.map((r) => h("li", {}, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber), ` (${r.list})`))),
+    h("h2", {}, "Message center"),
+    h("ul", { id: "messages" }, (result.data.viewer?.messages || []).map((m) => h("li", {}, `${day(m.createdAt)} — `, m.subject))),
+  );
+}
+
+// ---------- invoices ----------
+const STATUSES = { overdue: "OVERDUE", open: "OPEN", closed: "CLOSED" };
+
+async function invoicesPage(key = "overdue") {
+  const s = STATUSES[key] || "OVERDUE";
+  const result = await gql(
+    `query Invoices($s: InvoiceStatus) { invoices(status: $s, first: 100) { totalCount nodes { number invoiceDate dueDate poNumber
+      total { amount currency } balance { amount currency } } } invoicingDownloads(status: $s) { invoicesCsvUrl paymentsCsvUrl } }`,
+    { s },
+  );
+  const rows = result.data?.invoices?.nodes || [];
+  const links = result.data?.invoicingDownloads;
+  replace(
+    view,
+    h("h1", {}, "Invoices"),
+    tabs("#/invoices", { overdue: "Overdue", open: "Open", closed: "Closed" }, key),
+    result.errors.length ? h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")) : null,
+    links ? h("p", {}, h("a", { href: links.invoicesCsvUrl, "data-download": "invoices-csv" }, "Invoices CSV"), " · ", h("a", { href: links.paymentsCsvUrl }, "Payment history CSV")) : null,
+    h(
+      "table",
+      { id: "invoices" },
+      h("thead", {}, h("tr", {}, ["Invoice", "Date", "Due", "PO", "Total", "Balance"].map((c) => h("th", { scope: "col" }, c)))),
+      h(
+        "tbody",
+        {},
+        rows.map((i) =>
+          h(
+            "tr",
+            { "data-invoice": i.number },
+            h("td", {}, h("a", { href: `#/invoice/${encodeURIComponent(i.number)}` }, i.number)),
+            h("td", {}, day(i.invoiceDate)),
+            h("td", {}, day(i.dueDate)),
+            h("td", {}, i.poNumber || ""),
+            h("td", {}, money(i.total)),
+            h("td", {}, money(i.balance)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function invoicePage(number) {
+  const result = await gql(
+    `query Invoice($n: String!) { invoice(number: $n) { number status invoiceDate dueDate poNumber currency
+      total { amount currency } balance { amount currency } amountPaid { amount currency } pendingAmount { amount currency }
+      documentUrl documentPdfUrl lines { position description quantity total { amount currency } }
+      payments { paymentNumber method amount { amount currency } appliedAt } }
+      billingProfile { cards { id label last4 expired isDefault } } }`,
+    { n: number },
+  );
+  const inv = result.data?.invoice;
+  if (!inv) return replace(view, h("h1", {}, number), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+  const cards = (result.data.billingProfile?.cards || []).filter((c) => !c.expired);
+  const card = h(
+    "select",
+    { name: "savedCardId" },
+    cards.map((c) => h("option", { value: c.id, selected: c.isDefault }, `${c.label} ${c.last4 ? `•••• ${c.last4}` : ""}`)),
+    h("option", { value: "" }, "Another card (token)"),
+  );
+  const cardToken = h("input", { name: "cardToken", autocomplete: "off" });
+  const amount = h("input", { name: "amount", inputmode: "decimal", value: inv.balance.amount });
+  const reference = h("input", { name: "reference" });
+  const top = h("div");
+  const result_ = h("div", { id: "pay-result" });
+  const methodOf = () => form.querySelector("input[name=method]:checked").value;
+  const cardSet = h("div", { id: "card-fields" }, field("Card", card), field("Card token (another card)", cardToken));
+  const wireSet = h("div", { id: "wire-fields", hidden: true }, field("Your payment reference", reference));
+  const form = h(
+    "form",
+    {
+      id: "pay-form",
+      on: {
+        change: () => {
+          cardSet.hidden = methodOf() !== "CARD";
+          wireSet.hidden = methodOf() !== "WIRE";
+        },
+        submit: async (ev) => {
+          ev.preventDefault();
+          const input = { invoices: [{ invoiceNumber: inv.number, amount: amount.value.trim() || null }], method: methodOf(), idempotencyKey: newKey() };
+          if (input.method === "CARD") {
+            if (card.value) input.savedCardId = card.value;
+            else input.cardToken = cardToken.value.trim();
+          } else {
+            input.reference = reference.value;
+            input.wireAmount = amount.value.trim() || null;
+          }
+          const done = await gql(
+            `mutation Pay($input: PayInvoicesInput!) { payInvoices(input: $input) { payment { number status method
+              amount { amount currency } cardLast4 failureReason arrivesOn } invoices { number balance { amount currency } } } }`,
+            { input },
+          );
+          showErrors(form, done.errors, top);
+          const p = done.data?.payInvoices?.payment;
+          if (!p) return;
+          replace(
+            result_,
+            p.status === "FAILED"
+              ? h("div", { class: "error", role: "alert" }, `Payment ${p.number} failed: `, p.failureReason || "", ". Try another card or pay by wire.")
+              : p.method === "WIRE"
+                ? h("div", { class: "ok" }, `Wire notice ${p.number} recorded: ${money(p.amount)}. Send it citing invoice ${inv.number} (bank details on the invoice document).`)
+                : h("div", { class: "ok" }, `Payment ${p.number} ${p.status}: ${money(p.amount)}${p.cardLast4 ? ` (card ${p.cardLast4})` : ""}. Balance now ${money(done.data.payInvoices.invoices[0]?.balance)}.`),
+          );
+        },
+      },
+    },
+    h("h2", {}, "Pay"),
+    top,
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Method"),
+      h("label", {}, h("input", { type: "radio", name: "method", value: "CARD", checked: true }), " Card"),
+      " ",
+      h("label", {}, h("input", { type: "radio", name: "method", value: "WIRE" }), " Wire transfer"),
+    ),
+    field("Amount", amount),
+    cardSet,
+    wireSet,
+    h("button", { type: "submit", id: "pay" }, "Pay"),
+  );
+  replace(
+    view,
+    h("h1", {}, `Invoice ${inv.number}`),
+    h(
+      "dl",
+      { class: "facts", id: "invoice-facts" },
+      [
+        ["Status", inv.status],
+        ["Date", day(inv.invoiceDate)],
+        ["Due", day(inv.dueDate)],
+        ["PO number", inv.poNumber || "—"],
+        ["Total", money(inv.total)],
+        ["Paid", money(inv.amountPaid)],
+        ["Wires announced", money(inv.pendingAmount)],
+        ["Balance", money(inv.balance)],
+      ].map(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k }, v)]),
+    ),
+    h("p", {}, h("a", { href: inv.documentUrl, "data-download": "invoice-document", target: "_blank", rel: "noopener noreferrer" }, "Invoice document"), " · ", h("a", { href: inv.documentPdfUrl, "data-download": "invoice-pdf" }, "PDF")),
+    h("table", {}, h("tbody", {}, inv.lines.map((l) => h("tr", {}, h("td", {}, l.position), h("td", {}, l.description), h("td", {}, l.quantity), h("td", {}, money(l.total)))))),
+    inv.payments.length ? [h("h2", {}, "Payments"), h("ul", {}, inv.payments.map((p) => h("li", {}, `${day(p.appliedAt)} ${p.method} ${money(p.amount)} ${p.paymentNumber || ""}`)))] : null,
+    Number(inv.balance.amount) > 0 ? form : null,
+    result_,
+  );
+}
+
+// ---------- rewards ----------
+async function rewardsPage() {
+  const result = await gql(`{ rewards { balance { amount currency } expiringIn30Days { amount currency }
+    lots(first: 50) { nodes { period depositedOn expiresOn remaining { amount currency } status } } } }`);
+  const r = result.data?.rewards;
+  if (!r) return replace(view, h("h1", {}, "Rewards"), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+  const invoice = h("input", { name: "invoiceNumber" });
+  const code = h("input", { name: "redemptionCode", type: "password", autocomplete: "off" });
+  const top = h("div");
+  const form = h(
+    "form",
+    {
+      id: "redeem-form",
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const done = await gql(
+            `mutation Redeem($input: RedeemRewardsInput!) { redeemRewards(input: $input) { amount { amount currency } rewardsBalance { amount currency } } }`,
+            { input: { invoiceNumber: invoice.value.trim(), redemptionCode: code.value, idempotencyKey: newKey() } },
+          );
+          showErrors(form, done.errors, top);
+          if (done.data?.redeemRewards) say(`Redeemed ${money(done.data.redeemRewards.amount)}; balance ${money(done.data.redeemRewards.rewardsBalance)}`);
+        },
+      },
+    },
+    h("h2", {}, "Redeem on an invoice"),
+    top,
+    field("Invoice number", invoice),
+    field("Redemption code (emailed to you)", code),
+    h("button", { type: "submit" }, "Redeem"),
+  );
+  replace(
+    view,
+    h("h1", {}, "Rewards"),
+    h("p", { id: "rewards-balance" }, `Balance ${money(r.balance)} · expiring in 30 days ${money(r.expiringIn30Days)}`),
+    h("table", {}, h("tbody", {}, r.lots.nodes.map((l) => h("tr", {}, h("td", {}, l.period), h("td", {}, day(l.depositedOn)), h("td", {}, `expires ${day(l.expiresOn)}`), h("td", {}, money(l.remaining)), h("td", {}, l.status))))),
+    form,
+  );
+}
+
+// ---------- language ----------
+function settingsPage() {
+  const select = h("select", { name: "locale" }, Object.entries(LOCALES).map(([code, name]) => h("option", { value: code, selected: code === viewer.locale, lang: code }, name)));
+  const top = h("div");
+  const form = h(
+    "form",
+    {
+      id: "locale-form",
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const done = await gql(`mutation Locale($l: String!) { setMyLocale(locale: $l) { locale textDirection } }`, { l: select.value });
+          showErrors(form, done.errors, top);
+          if (done.data?.setMyLocale) {
+            Object.assign(viewer, done.data.setMyLocale);
+            applyLocale();
+            say(`Language: ${LOCALES[viewer.locale]}`);
+          }
+        },
+      },
+    },
+    top,
+    field("Language", select),
+    h("button", { type: "submit" }, "Save"),
+  );
+  replace(view, h("h1", {}, "Language"), form);
+}
+
+// ---------- routing ----------
+const ROUTES = [
+  [/^#\/dashboard$/, () => dashboardPage()],
+  [/^#\/renewals\/(\w+)(?:\?(.*))?$/, (m) => renewalsPage(m[1], new URLSearchParams(m[2] || ""))],
+  [/^#\/renewal\/([^?]+)$/, (m) => renewalPage(decodeURIComponent(m[1]))],
+  [/^#\/checkout\/([^?]+)$/, (m) => checkoutPage(decodeURIComponent(m[1]))],
+  [/^#\/order\/([^?]+)$/, (m) => orderPage(decodeURIComponent(m[1]))],
+  [/^#\/invoices\/(\w+)$/, (m) => invoicesPage(m[1])],
+  [/^#\/invoice\/([^?]+)$/, (m) => invoicePage(decodeURIComponent(m[1]))],
+  [/^#\/rewards$/, () => rewardsPage()],
+  [/^#\/settings$/, () => settingsPage()],
+];
+
+let generation = 0; // the route being shown: an older one still loading must not mark the page ready
+
+async function route() {
+  const mine = ++generation;
+  say("");
+  delete view.dataset.page;
+  const ready = (page) => {
+    if (mine === generation) view.dataset.page = page;
+  };
+  if (!session.token) {
+    await signInPage();
+    return ready("signin");
+  }
+  try {
+    if (!viewer) await loadViewer();
+  } catch {
+    session.token = "";
+    await signInPage();
+    return ready("signin");
+  }
+  const hash = location.hash || "#/dashboard";
+  for (const link of nav.querySelectorAll("[data-nav]")) {
+    link.setAttribute("aria-current", hash.startsWith(`#/${link.dataset.nav}`) ? "page" : "false");
+  }
+  for (const [pattern, page] of ROUTES) {
+    const m = hash.match(pattern);
+    if (!m) continue;
+    view.setAttribute("aria-busy", "true");
+    try {
+      await page(m);
+    } catch (e) {
+      replace(view, h("div", { class: "error", role: "alert" }, `Something went wrong: ${e.message}`));
+    } finally {
+      view.removeAttribute("aria-busy");
+      ready(hash.split(/[/?]/)[1] || "");
+    }
+    return;
+  }
+  location.hash = "#/dashboard";
+}
+
+document.getElementById("sign-out").addEventListener("click", signOut);
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,248 @@
+"""The reference customer portal (examples/portal, issue 19) in headless Chromium with the network
+cut, through the real server on SQLite seeded with the demo tenant (docs/demo.md): each journey
+asserts what the page shows and, where it changes data, what the graph answers afterwards.
+
+One browser session and one server for the whole module."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from core.app import create_state
+from core.auth import issue_token
+from core.clock import FixedClock
+from core.demo import DEMO_PEOPLE, seed_demo
+from core.importer import import_data
+from core.settings import Settings
+from tests.browser.conftest import needs_chromium
+from tests.browser.support import fetch, running_app, wait_for
+from tests.conftest import NOW
+from tests.renewals.helpers import renewal
+
+pytestmark = needs_chromium
+XSS = '<img src=x onerror="window.__xss=1">'
+FIONA, TOM = DEMO_PEOPLE["FINANCE"], DEMO_PEOPLE["TECHNICAL"]
+
+
+@pytest.fixture(scope="module")
+def portal(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    db = tmp_path_factory.mktemp("portal") / "portal.db"
+    shutil.copy(templates["sqlite"], db)
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", portal=True)
+    state = create_state(settings, clock=FixedClock(NOW))
+
+    async def load() -> None:
+        await seed_demo(state)
+        async with state.sessionmaker() as session, session.begin():
+            probe = renewal("XSS-1", 60, tenant="demo", quote_to=TOM, customer=XSS, endUser=XSS)
+            await import_data(session, {"renewals": [probe]}, state)
+        await state.engine.dispose()
+
+    asyncio.run(load())
+    with running_app(state) as app:
+        yield {"app": app, "settings": settings}
+
+
+def graph(portal: dict[str, Any], email: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The graph's own answer, over HTTP with the person's token: what the page must agree with."""
+    token = issue_token(portal["settings"], email)
+    got = httpx.post(
+        f"{portal['app']}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=20,
+    )
+    return got.json()
+
+
+def page_ready(driver: Any, page: str) -> None:
+    wait_for(driver, f"const v = document.getElementById('view'); return v.dataset.page === '{page}' && !v.ariaBusy")
+
+
+def go(driver: Any, hash_: str, page: str) -> None:
+    driver.execute_script("location.hash = arguments[0]", hash_)
+    page_ready(driver, page)
+
+
+def sign_in_as(driver: Any, portal: dict[str, Any], email: str) -> None:
+    if not driver.current_url.startswith(f"{portal['app']}/portal"):
+        driver.get(f"{portal['app']}/portal")
+    if driver.find_element("id", "nav").is_displayed():
+        driver.find_element("id", "sign-out").click()
+    page_ready(driver, "signin")
+    assert driver.execute_script("return sessionStorage.length") == 0  # signed out: no token kept
+    driver.find_element("css selector", f"button[data-person='{email}']").click()
+    page_ready(driver, "dashboard")
+
+
+def tiles(driver: Any) -> dict[str, str]:
+    return driver.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('[data-tile]')]"
+        ".map(t => [t.dataset.tile, t.dataset.value]))"
+    )
+
+
+DASHBOARD = """{ viewer { email lastSignInAt }
+  renewalDashboard { pendingCount historyCount futureCount sharedCount savedCarts { id } orders { orderNumber } }
+  invoiceCounts { overdue open closed } rewards { balance { amount currency } } }"""
+
+
+def test_finance_signs_in_with_the_picker_and_the_tiles_match_the_graph(browser, portal):
+    driver = browser
+    sign_in_as(driver, portal, FIONA)
+    assert "error" in fetch(driver, "http://example.com/")  # the network is cut
+    # no token in any URL: the page's address holds only the route
+    assert "token" not in driver.current_url and "eyJ" not in driver.current_url
+    shown = tiles(driver)
+    data = graph(portal, FIONA, DASHBOARD)["data"]
+    assert data["rewards"] is not None and data["invoiceCounts"] is not None  # she may see both (R-R22)
+    expected = {"rewards": data["rewards"]["balance"]["amount"]}
+    for key in ("overdue", "open", "closed"):
+        expected[key] = str(data["invoiceCounts"][key])
+    if data["renewalDashboard"] is not None:
+        d = data["renewalDashboard"]
+        expected |= {
+            "pending": str(d["pendingCount"]),
+            "history": str(d["historyCount"]),
+            "future": str(d["futureCount"]),
+            "shared": str(d["sharedCount"]),
+            "savedCarts": str(len(d["savedCarts"])),
+            "orders": str(len(d["orders"])),
+        }
+    assert shown == expected
+    facts = driver.find_element("id", "personal").text
+    assert FIONA in facts and "Acme Demo Corp" in facts and "FINANCE" in facts
+    assert driver.find_element("css selector", "[data-fact=lastSignIn]").text not in ("", "—")
+    assert not driver.find_elements("css selector", "[role=alert]")
+
+
+def test_technical_sees_the_dashboard_without_rewards_and_without_an_error_page(browser, portal):
+    driver = browser
+    answer = graph(portal, TOM, DASHBOARD)
+    # the graph answers Tom partially: rewards is null with its FORBIDDEN error, the rest is there
+    assert answer["data"]["rewards"] is None
+    assert {e["extensions"]["code"] for e in answer["errors"] if e["path"][0] == "rewards"} == {"FORBIDDEN"}
+    sign_in_as(driver, portal, TOM)
+    shown = tiles(driver)
+    assert "rewards" not in shown
+    assert shown["pending"] == str(answer["data"]["renewalDashboard"]["pendingCount"])
+    assert shown["savedCarts"] == "1"  # "Q1 databases"
+    assert not driver.find_elements("css selector", "[role=alert]")
+    assert "Welcome, Tom Technical" in driver.find_element("tag name", "h1").text
+
+
+def test_xss_probe_renders_as_text(browser, portal):
+    driver = browser  # still Tom, who is the probe renewal's quote-to
+    go(driver, "#/renewals/pending?search=XSS-1", "renewals")
+    cell = driver.find_element("css selector", "tr[data-support-number='XSS-1'] td.customer")
+    assert cell.text == XSS
+    assert not driver.find_elements("css selector", "#renewals img")
+    go(driver, "#/renewal/XSS-1", "renewal")
+    assert XSS in driver.find_element("id", "renewal-facts").text
+    assert not driver.find_elements("css selector", "main img")
+    assert driver.execute_script("return window.__xss") is None
+
+
+def test_assistance_counter_and_a_signed_ordering_document(browser, portal):
+    driver = browser
+    go(driver, "#/renewal/DEMO-1001", "renewal")
+    box = driver.find_element("css selector", "#assist-form textarea")
+    assert box.get_attribute("maxlength") == "1800"
+    box.send_keys("Please call")
+    assert driver.find_element("id", "assist-counter").text == "1789 characters left"
+    driver.find_element("css selector", "#assist-form button[type=submit]").click()
+    wait_for(driver, "return document.getElementById('requests')?.textContent.includes('Please call')")
+    requests = graph(portal, TOM, '{ renewal(supportNumber: "DEMO-1001") { requests { message } } }')
+    assert "Please call" in [r["message"] for r in requests["data"]["renewal"]["requests"]]
+    # the ordering document: a signed link that opens in the browser without the bearer header
+    go(driver, "#/renewal/DEMO-1001", "renewal")
+    href = driver.find_element("css selector", "[data-download=ordering-document]").get_attribute("href")
+    assert "sig=" in href and "token" not in href
+    driver.get(href)
+    assert "DEMO-1001" in driver.page_source
+    driver.back()
+    page_ready(driver, "renewal")
+
+
+def test_checkout_shows_po_mismatches_on_the_fields_then_places_the_order(browser, portal):
+    driver = browser
+    go(driver, "#/checkout/DEMO-1002", "checkout")
+    methods = [e.get_attribute("value") for e in driver.find_elements("css selector", "input[name=paymentMethod]")]
+    offered = graph(portal, TOM, '{ renewal(supportNumber: "DEMO-1002") { paymentMethodsOffered } }')
+    assert methods == offered["data"]["renewal"]["paymentMethodsOffered"] and "PO" in methods
+    driver.find_element("css selector", "input[name=paymentMethod][value=PO]").click()
+    billing = {
+        n: driver.find_element("name", f"billing.{n}").get_attribute("value") for n in ("name", "email", "address")
+    }
+    driver.find_element("name", "purchaseOrder.number").send_keys("PO-7788")
+    driver.find_element("name", "purchaseOrder.billToName").send_keys("Somebody Else")
+    driver.find_element("name", "purchaseOrder.billToEmail").send_keys(billing["email"])
+    driver.find_element("name", "purchaseOrder.billToAddress").send_keys(billing["address"])
+    driver.find_element("name", "acceptTerms").click()
+    for tssa in driver.find_elements("name", "acceptTssa"):
+        tssa.click()
+    driver.find_element("id", "place-order").click()
+    error = "return document.querySelector('[data-error-for=\"purchaseOrder.billToName\"]').textContent"
+    assert "PO" in wait_for(driver, error)
+    assert driver.find_element("name", "purchaseOrder.billToName").get_attribute("aria-invalid") == "true"
+    assert (
+        driver.execute_script(
+            "return document.querySelector('[data-error-for=\"purchaseOrder.billToEmail\"]').textContent"
+        )
+        == ""
+    )
+    before = graph(portal, TOM, '{ renewal(supportNumber: "DEMO-1002") { list } }')["data"]["renewal"]
+    assert before["list"] == "PENDING"  # the refused order changed nothing
+    name = driver.find_element("name", "purchaseOrder.billToName")
+    name.clear()
+    name.send_keys(billing["name"])
+    driver.find_element("id", "place-order").click()
+    page_ready(driver, "order")
+    confirmation = driver.find_element("id", "confirmation").text
+    after = graph(portal, TOM, '{ renewal(supportNumber: "DEMO-1002") { list poNumber order { orderNumber } } }')
+    placed = after["data"]["renewal"]
+    assert placed["list"] == "HISTORY" and placed["poNumber"] == "PO-7788"
+    assert placed["order"]["orderNumber"] in confirmation
+    assert driver.find_elements("css selector", "#messages li")  # the message-center confirmation
+    # history filtered by PO number finds it
+    go(driver, "#/renewals/history?po=PO-7788", "renewals")
+    rows = [e.get_attribute("data-support-number") for e in driver.find_elements("css selector", "#renewals tbody tr")]
+    assert rows == ["DEMO-1002"]
+
+
+def test_finance_pays_an_invoice_by_card(browser, portal):
+    driver = browser
+    sign_in_as(driver, portal, FIONA)
+    unpaid = graph(portal, FIONA, "{ invoices(status: OPEN, first: 50) { nodes { number balance { amount } } } }")
+    number = next(i["number"] for i in unpaid["data"]["invoices"]["nodes"] if float(i["balance"]["amount"]) > 0)
+    go(driver, f"#/invoice/{number}", "invoice")
+    href = driver.find_element("css selector", "[data-download=invoice-document]").get_attribute("href")
+    assert fetch(driver, href)["status"] == 200  # the signed invoice document
+    driver.find_element("id", "pay").click()
+    result = wait_for(driver, "return document.getElementById('pay-result').textContent")
+    assert "SUCCEEDED" in result, result
+    after = graph(
+        portal, FIONA, "query($n: String!) { invoice(number: $n) { status balance { amount } } }", {"n": number}
+    )
+    assert after["data"]["invoice"]["status"] == "CLOSED" and float(after["data"]["invoice"]["balance"]["amount"]) == 0
+
+
+def test_arabic_is_right_to_left(browser, portal):
+    driver = browser
+    go(driver, "#/settings", "settings")
+    driver.find_element("css selector", "select[name=locale] option[value=ar]").click()
+    driver.find_element("css selector", "#locale-form button[type=submit]").click()
+    wait_for(driver, "return document.documentElement.dir === 'rtl'")
+    assert driver.execute_script("return document.documentElement.lang") == "ar"
+    assert graph(portal, FIONA, "{ viewer { locale textDirection } }")["data"]["viewer"] == {
+        "locale": "ar",
+        "textDirection": "rtl",
+    }
+    go(driver, "#/dashboard", "dashboard")
+    assert driver.execute_script("return document.documentElement.dir") == "rtl"
