@@ -119,3 +119,27 @@ def _acme() -> dict:
     from tests.conftest import ACME
 
     return dict(ACME)
+
+
+async def test_csv_headers_in_the_downloaders_language_cells_as_machine_values(two_tenants) -> None:
+    """CSV: the header row follows the downloader's language; dates, amounts and codes stay machine
+    values (docs/i18n.md), so the file computes in any spreadsheet and parses the same for a script."""
+    import csv
+    import io
+
+    api = two_tenants
+    await load(api, renewal("C-1", 40, currency="PLN", amount="12000.00", autoRenew=True))
+    await api.ok(SET, {"l": "pl"}, as_="tech@acme.com")
+    resp = await api.get("/renewals/export.csv?list=pending", as_="tech@acme.com")
+    header, row = list(csv.reader(io.StringIO(resp.text)))[:2]
+    assert header[0] == "Numer umowy wsparcia" == translate("pl", "Support Contract Number")
+    cells = dict(zip(header, row, strict=True))
+    assert cells[translate("pl", "Amount")] == "12000.00"
+    assert cells[translate("pl", "Currency")] == "PLN"
+    assert cells[translate("pl", "Start Date")] == (TODAY + timedelta(days=40)).isoformat()
+    assert cells[translate("pl", "Renewal Method")] == "AUTO_RENEW"
+    # The same file in English for a caller who asks for it and chose nothing.
+    english = await api.client.get(
+        "/renewals/export.csv?list=pending", headers={**api.headers("exec@acme.com"), "Accept-Language": "en"}
+    )
+    assert english.text.splitlines()[0].startswith("Support Contract Number,")
