@@ -110,13 +110,18 @@ class GraphContribution:
     ``type_extensions`` maps an existing GraphQL type name to strawberry types whose fields are added
     to it for tenants that enable the plugin; ``nodes`` maps a global id's type name to the loader
     ``node(id:)``/``nodes(ids:)`` call for it (``core.nodes``: it authorizes as the type's typed
-    fields do; the type implements ``core.sdk.Node``)."""
+    fields do; the type implements ``core.sdk.Node``); ``descriptions`` describe its schema elements
+    that are not described inline."""
 
     query: Sequence[type] = ()
     mutation: Sequence[type] = ()
     types: Sequence[type] = ()
     type_extensions: Mapping[str, Sequence[type]] = field(default_factory=dict)
     nodes: Mapping[str, Callable[..., Awaitable[Mapping[int, Any]]]] = field(default_factory=dict)
+    #: Plain-language descriptions of the plugin's schema elements not described inline, by
+    #: ``"Type"``, ``"Type.field"``, ``"Type.field(argument)"`` or ``"Enum.VALUE"`` (schema/builder.py
+    #: ``describe``); a key naming nothing in the schema leaves the plugin out, as a broken graph does.
+    descriptions: Mapping[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     get_named_type,
+    is_enum_type,
     is_object_type,
     validate_schema,
 )
@@ -42,6 +43,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from core.errors import BadUserInput
 from core.graph import CORE_NODES, CoreMutation, CoreQuery
+from core.graph_descriptions import CORE_DESCRIPTIONS
 from core.graph_queues import QueueQuery
 from core.hookspecs import GraphContribution
 from core.nodes import merge_loaders
@@ -223,6 +225,7 @@ def build_schema(
     types: list[type] = []
     grafts: list[tuple[str, str, type]] = []  # (plugin, target type name, carrier)
     node_sources: list[tuple[str, Any]] = [("core", {**CORE_NODES, **WEBHOOK_NODES})]
+    description_sources: list[tuple[str, Any]] = []  # the modules' first: core's conventions fill the rest
     for name in sorted(plugins):
         contribution = _contribution(registry, name)
         check_contribution(name, contribution)
@@ -232,6 +235,7 @@ def build_schema(
         mutations.extend(contribution.mutation)
         types.extend(contribution.types)
         node_sources.append((name, contribution.nodes))
+        description_sources.append((name, contribution.descriptions))
         for type_name in contribution.nodes:
             if any(type_name in loaders for _owner, loaders in node_sources[:-1]):
                 raise PluginGraphError(name, f"nodes: type {type_name!r} is registered by another module")
@@ -250,6 +254,11 @@ def build_schema(
         _graft(schema, grafts)
     _partial_results(schema._schema)
     _bidirectional(schema._schema)
+    for owner, descriptions in [*description_sources, ("core", CORE_DESCRIPTIONS)]:
+        unknown = describe(schema._schema, descriptions)
+        if unknown and owner != "core":  # core also describes types of modules a schema may lack
+            raise PluginGraphError(owner, f"descriptions name nothing in the schema: {', '.join(unknown[:5])}")
+    _describe_conventions(schema._schema)
     schema.node_loaders = merge_loaders(node_sources)
     return schema
 
@@ -310,6 +319,77 @@ async def _backward(resolve: Any, source: Any, info: Any, request: Backward, kwa
     if not request.used:
         raise BadUserInput(f"{info.field_name} pages forward only (first/after)", field="last")
     return result
+
+
+def describe(gql: GraphQLSchema, descriptions: Mapping[str, str]) -> list[str]:
+    """Give each element named by a key (``Type``, ``Type.field``, ``Type.field(arg)``, ``Enum.VALUE``)
+    its description unless it has one; answers the keys that name nothing in this schema."""
+    unknown: list[str] = []
+    for key, text in descriptions.items():
+        if key.startswith("*"):  # a convention: every field (``*.name``) or argument (``*(name)``) so named
+            _describe_everywhere(gql, key[1:], text)
+            continue
+        type_name, _, rest = key.partition(".")
+        type_ = gql.type_map.get(type_name)
+        target: Any = type_
+        if type_ is not None and rest:
+            name, _, arg = rest.partition("(")
+            if is_enum_type(type_):
+                target = type_.values.get(name)
+            else:
+                target = getattr(type_, "fields", {}).get(name)
+                if target is not None and arg:
+                    target = getattr(target, "args", {}).get(arg.rstrip(")"))
+        if target is None:
+            unknown.append(key)
+        elif not target.description:
+            target.description = text
+    return unknown
+
+
+def _describe_everywhere(gql: GraphQLSchema, where: str, text: str) -> None:
+    argument = where.startswith("(")
+    name = where.strip(".()")
+    for type_ in gql.type_map.values():
+        if type_.name.startswith("__") or not hasattr(type_, "fields"):
+            continue
+        for field_name, gql_field in type_.fields.items():
+            target = (
+                getattr(gql_field, "args", {}).get(name) if argument else (gql_field if field_name == name else None)
+            )
+            if target is not None and not target.description:
+                target.description = text
+
+
+def _describe_conventions(gql: GraphQLSchema) -> None:
+    """The descriptions every schema's generated parts share: each connection and edge type, and the
+    ``id`` of every Node (the interface's)."""
+    node = gql.type_map.get("Node")
+    for type_ in gql.type_map.values():
+        if not is_object_type(type_):
+            continue
+        if type_.name.endswith("Connection") and {"edges", "pageInfo", "nodes"} <= type_.fields.keys():
+            item = type_.name.removesuffix("Connection")
+            type_.description = type_.description or f"A page of {item} objects, cut by cursors."
+            for name, text in CONNECTION_FIELDS.items():
+                if name in type_.fields and not type_.fields[name].description:
+                    type_.fields[name].description = text
+        elif type_.name.endswith("Edge") and {"cursor", "node"} <= type_.fields.keys():
+            item = type_.name.removesuffix("Edge")
+            type_.description = type_.description or f"One {item} of a page, with its cursor."
+            type_.fields["cursor"].description = type_.fields["cursor"].description or CURSOR
+            type_.fields["node"].description = type_.fields["node"].description or f"The {item}."
+        if node is not None and node in type_.interfaces and not type_.fields["id"].description:
+            type_.fields["id"].description = node.fields["id"].description
+
+
+CURSOR = "This object's place: pass it as `after` (or `before`) to page on from here."
+CONNECTION_FIELDS = {
+    "edges": "The page's objects, each with its cursor.",
+    "pageInfo": "Where this page is: its first and last cursors and whether more pages exist either way.",
+    "totalCount": "How many objects there are in all pages (counted only when asked for).",
+    "nodes": "The page's objects, without their cursors.",
+}
 
 
 def _nullable_fields(object_type: GraphQLObjectType) -> None:

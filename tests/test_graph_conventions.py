@@ -416,3 +416,38 @@ async def test_growing_lists_are_connections_with_a_constant_statement_count(two
         after = (await api.ok(f"{{ {field}(first: 100) {{ pageInfo {{ endCursor }} }} }}", as_=email))[field]
         tail = (await api.ok(rest, {"a": after["pageInfo"]["endCursor"]}, as_=email))[field]["nodes"]
         assert len(tail) == 5, field
+
+
+# ------------------------------------------------------------------------------------ descriptions
+def _undescribed(gql: Any) -> list[str]:
+    """Every public type, field, argument and enum value without a plain-language description (one
+    that says something besides rule ids)."""
+    import re
+
+    from graphql import is_enum_type, is_scalar_type, specified_scalar_types
+
+    def plain(text: str | None) -> bool:
+        words = re.sub(r"\(?R-[A-Z]+\d+[^\s,;)]*\)?|§\d+|SPEC", " ", text or "")
+        return len(re.findall(r"[A-Za-z]{2,}", words)) >= 2
+
+    missing = []
+    for type_ in gql.type_map.values():
+        if type_.name.startswith("__") or type_.name in specified_scalar_types:
+            continue
+        if not plain(type_.description):
+            missing.append(type_.name)
+        if is_enum_type(type_):
+            missing += [f"{type_.name}.{v}" for v, value in type_.values.items() if not plain(value.description)]
+        elif not is_scalar_type(type_):
+            for name, f in type_.fields.items():
+                if not plain(f.description):
+                    missing.append(f"{type_.name}.{name}")
+                for arg_name, arg in getattr(f, "args", {}).items():
+                    if not plain(arg.description):
+                        missing.append(f"{type_.name}.{name}({arg_name})")
+    return missing
+
+
+def test_every_type_field_argument_and_value_is_described(full_schema):
+    """Core and the built-in plugins: a portal developer reads the schema's docs, not the code."""
+    assert _undescribed(full_schema) == []

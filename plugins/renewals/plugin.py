@@ -44,6 +44,7 @@ def cc_graph() -> GraphContribution:
         types=list(graph.TYPES),
         type_extensions=graph.TYPE_EXTENSIONS,
         nodes=graph.NODES,
+        descriptions=graph.DESCRIPTIONS,
     )
 
 

@@ -47,6 +47,7 @@ def cc_graph() -> GraphContribution:
         types=graph.TYPES,
         type_extensions=graph.TYPE_EXTENSIONS,
         nodes=graph.NODES,
+        descriptions=graph.DESCRIPTIONS,
     )
 
 

@@ -75,7 +75,7 @@ class PaymentStatus(Enum):
 class PaidWith(Enum):
     CARD = strawberry.enum_value("CARD", description="A card charge.")
     WIRE = strawberry.enum_value("WIRE", description="A bank transfer.")
-    CHECK = strawberry.enum_value("CHECK", description="A check.")
+    CHECK = strawberry.enum_value("CHECK", description="A paper check.")
     REWARDS = strawberry.enum_value("REWARDS", description="Support rewards redeemed on the invoice (R-W9).")
     OTHER = strawberry.enum_value("OTHER", description="Another means a module recorded.")
 

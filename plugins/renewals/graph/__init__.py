@@ -4,6 +4,7 @@ constant number of queries)."""
 
 from __future__ import annotations
 
+from plugins.renewals.graph.descriptions import DESCRIPTIONS
 from plugins.renewals.graph.extensions import InvoiceRenewal
 from plugins.renewals.graph.mutations import Mutation
 from plugins.renewals.graph.nodes import NODES
@@ -19,6 +20,7 @@ TYPES = (RenewalType, RenewalLineType, CartType)
 TYPE_EXTENSIONS: dict[str, list[type]] = {"WorkQueues": [RenewalQueues], "Invoice": [InvoiceRenewal]}
 
 __all__ = [
+    "DESCRIPTIONS",
     "NODES",
     "TYPES",
     "TYPE_EXTENSIONS",

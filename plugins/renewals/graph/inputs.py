@@ -21,7 +21,9 @@ class RenewalFilter:
     start_to: date | None = None
     end_from: date | None = None
     end_to: date | None = None
-    po_number: str | None = strawberry.field(default=None, description="R-R21 (history).")
+    po_number: str | None = strawberry.field(
+        default=None, description="Only renewals ordered with this purchase order number (R-R21, history)."
+    )
     search: str | None = strawberry.field(default=None, description="Support number or customer reference.")
     auto_renew: bool | None = None
 

@@ -3,6 +3,7 @@ Resolvers translate arguments and call ``service``; every decision is made there
 
 from __future__ import annotations
 
+from plugins.sharing.graph.descriptions import DESCRIPTIONS
 from plugins.sharing.graph.mutations import Mutation
 from plugins.sharing.graph.nodes import NODES
 from plugins.sharing.graph.queries import Query
@@ -14,4 +15,13 @@ TYPES: tuple[type, ...] = (RenewalShareType, BillingDashboardShareType, ShareLis
 # support's share-requests queue on core's WorkQueues (core.queues).
 TYPE_EXTENSIONS: dict[str, list[type]] = {"Renewal": [RenewalSharing], "WorkQueues": [SharingQueues]}
 
-__all__ = ["NODES", "TYPES", "TYPE_EXTENSIONS", "Mutation", "Query", "RenewalSharing", "SharingQueues"]
+__all__ = [
+    "DESCRIPTIONS",
+    "NODES",
+    "TYPES",
+    "TYPE_EXTENSIONS",
+    "Mutation",
+    "Query",
+    "RenewalSharing",
+    "SharingQueues",
+]
