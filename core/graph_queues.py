@@ -5,6 +5,7 @@ Resolvers translate; core.queues reads and authorizes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -18,6 +19,7 @@ from core.context import Context
 from core.graph import PluginFailure, TenantType
 from core.ids import to_global_id
 from core.loaders import Loader
+from core.nodes import Node
 from core.pagination import Connection, connection
 from core.webhooks_graph import WebhookDeliveryStatus, WebhookDeliveryType
 
@@ -64,12 +66,22 @@ class TenantOverview:
 
 
 @strawberry.type(description="A unit of work a scheduled job did (a reminder sent, an invoice issued…).")
-class JobRunItem:
+class JobRunItem(Node):
     id: strawberry.ID
     job: str
     unit_key: str
     created_at: datetime
     tenant_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, r: Any) -> JobRunItem:
+        return cls(
+            id=strawberry.ID(to_global_id("JobRun", r.id)),
+            job=r.job,
+            unit_key=r.unit_key,
+            created_at=r.created_at,
+            tenant_id=r.tenant_id,
+        )
 
     @strawberry.field(description="The tenant the unit was for (none for server-wide work).")
     async def tenant(self, info: Info[Context, None]) -> TenantType | None:
@@ -85,7 +97,7 @@ class OutboxStatus(Enum):
 
 
 @strawberry.type(description="An email of the outbox not delivered yet, or given up on (FAILED).")
-class OutboxItem:
+class OutboxItem(Node):
     id: strawberry.ID
     kind: str
     to: str
@@ -96,6 +108,21 @@ class OutboxItem:
     last_error: str | None
     created_at: datetime
     tenant_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, e: Any) -> OutboxItem:
+        return cls(
+            id=strawberry.ID(to_global_id("OutboxEmail", e.id)),
+            kind=e.kind,
+            to=e.to_addr,
+            subject=e.subject,
+            status=OutboxStatus(e.status),
+            attempts=e.attempts,
+            next_attempt_at=e.next_attempt_at,
+            last_error=e.last_error,
+            created_at=e.created_at,
+            tenant_id=e.tenant_id,
+        )
 
     @strawberry.field
     async def tenant(self, info: Info[Context, None]) -> TenantType | None:
@@ -157,17 +184,7 @@ class WorkQueues:
         rows, page, total, cursors = await svc.job_run_page(
             info.context, job=job, tenant_key=tenant_key, first=first, after=after
         )
-        nodes = [
-            JobRunItem(
-                id=strawberry.ID(to_global_id("JobRun", r.id)),
-                job=r.job,
-                unit_key=r.unit_key,
-                created_at=r.created_at,
-                tenant_id=r.tenant_id,
-            )
-            for r in rows
-        ]
-        return connection(nodes, page, total, cursors)
+        return connection([JobRunItem.of(r) for r in rows], page, total, cursors)
 
     @strawberry.field(description="OPERATOR: the email backlog (PENDING, SENDING, FAILED), oldest due first.")
     async def outbox(
@@ -181,22 +198,7 @@ class WorkQueues:
         rows, page, total, cursors = await svc.outbox_page(
             info.context, status=status.value if status else None, tenant_key=tenant_key, first=first, after=after
         )
-        nodes = [
-            OutboxItem(
-                id=strawberry.ID(to_global_id("OutboxEmail", e.id)),
-                kind=e.kind,
-                to=e.to_addr,
-                subject=e.subject,
-                status=OutboxStatus(e.status),
-                attempts=e.attempts,
-                next_attempt_at=e.next_attempt_at,
-                last_error=e.last_error,
-                created_at=e.created_at,
-                tenant_id=e.tenant_id,
-            )
-            for e in rows
-        ]
-        return connection(nodes, page, total, cursors)
+        return connection([OutboxItem.of(e) for e in rows], page, total, cursors)
 
     @strawberry.field(
         description="OPERATOR (and a reseller's admins over their customers): webhook deliveries waiting "
@@ -257,3 +259,15 @@ class QueueQuery:
         after: str | None = None,
     ) -> Connection[TenantOverview]:
         return await tenants_connection(info.context, search, module, reseller_key, first, after)
+
+
+# ---- node(id:) (core/nodes.py): authorized as the queues show them, by core.queues -----------------
+async def _job_run_nodes(ctx: Context, ids: Sequence[int]) -> dict[int, JobRunItem]:
+    return {r.id: JobRunItem.of(r) for r in await svc.job_runs_by_ids(ctx, ids)}
+
+
+async def _outbox_nodes(ctx: Context, ids: Sequence[int]) -> dict[int, OutboxItem]:
+    return {e.id: OutboxItem.of(e) for e in await svc.outbox_by_ids(ctx, ids)}
+
+
+QUEUE_NODES = {"JobRun": _job_run_nodes, "OutboxEmail": _outbox_nodes}

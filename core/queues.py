@@ -329,6 +329,30 @@ async def job_run_page(
     return await keyset_page(ctx.session, stmt, [(JobRun.id, True)], first=first, after=after, key_of=lambda r: (r.id,))
 
 
+async def job_runs_by_ids(ctx: Context, ids: Sequence[int]) -> list[JobRun]:
+    """``node(id:)``: job runs by key, in the caller's scope (as ``workQueues.jobRuns``)."""
+    scope = queue_scope(ctx)
+    scope.require(JOB_RUNS_QUEUE)
+    stmt = select(JobRun).where(JobRun.id.in_(list(ids)))
+    if scope.tenant_id is not None or scope.reseller_id is not None:
+        stmt = stmt.where(scope.where(JobRun.tenant_id, None))
+    return list((await ctx.session.execute(stmt)).scalars())
+
+
+async def outbox_by_ids(ctx: Context, ids: Sequence[int]) -> list[OutboxEmail]:
+    """``node(id:)``: backlog emails by key, in the caller's scope (as ``workQueues.outbox``)."""
+    scope = queue_scope(ctx)
+    scope.require(OUTBOX_QUEUE)
+    stmt = (
+        select(OutboxEmail)
+        .where(OutboxEmail.id.in_(list(ids)), OutboxEmail.status.in_(OUTBOX_BACKLOG))
+        .execution_options(skip_tenant_filter=True)
+    )
+    if scope.tenant_id is not None or scope.reseller_id is not None:
+        stmt = stmt.where(scope.where(OutboxEmail.tenant_id, None))
+    return list((await ctx.session.execute(stmt)).scalars())
+
+
 async def outbox_page(
     ctx: Context, *, status: str | None, tenant_key: str | None, first: int | None, after: str | None
 ) -> Page:

@@ -44,7 +44,7 @@ from strawberry.utils.str_converters import to_camel_case
 from core.errors import BadUserInput
 from core.graph import CORE_NODES, CoreMutation, CoreQuery
 from core.graph_descriptions import CORE_DESCRIPTIONS
-from core.graph_queues import QueueQuery
+from core.graph_queues import QUEUE_NODES, QueueQuery
 from core.hookspecs import GraphContribution
 from core.nodes import merge_loaders
 from core.pagination import BACKWARD, MAX_PAGE, Backward
@@ -224,7 +224,7 @@ def build_schema(
     mutations: list[type] = [CoreMutation, WebhookMutation]
     types: list[type] = []
     grafts: list[tuple[str, str, type]] = []  # (plugin, target type name, carrier)
-    node_sources: list[tuple[str, Any]] = [("core", {**CORE_NODES, **WEBHOOK_NODES})]
+    node_sources: list[tuple[str, Any]] = [("core", {**CORE_NODES, **WEBHOOK_NODES, **QUEUE_NODES})]
     description_sources: list[tuple[str, Any]] = []  # the modules' first: core's conventions fill the rest
     for name in sorted(plugins):
         contribution = _contribution(registry, name)

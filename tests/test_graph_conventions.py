@@ -451,3 +451,27 @@ def _undescribed(gql: Any) -> list[str]:
 def test_every_type_field_argument_and_value_is_described(full_schema):
     """Core and the built-in plugins: a portal developer reads the schema's docs, not the code."""
     assert _undescribed(full_schema) == []
+
+
+async def test_node_answers_webhook_endpoints_and_queue_items_as_their_typed_fields(two_tenants):
+    api = two_tenants
+    created = await api.ok(
+        """mutation($input: WebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }""",
+        {"input": {"url": "https://hooks.acme.com/cc", "events": ["SHARE_ADDED"]}},
+        as_="admin@acme.com",
+    )
+    endpoint = created["createWebhookEndpoint"]["endpoint"]["id"]
+    typed = "query($id: ID!) { webhookEndpoint(id: $id) { id } }"
+    for email in ("admin@acme.com", "fin@acme.com", "admin@globex.com"):
+        expected = await _answer(api, typed, {"id": endpoint}, email)
+        got = await _answer(api, "query($id: ID!) { node(id: $id) { id } }", {"id": endpoint}, email)
+        assert got == expected, email
+    assert (await _answer(api, NODE, {"id": endpoint}, "admin@globex.com"))[1] == "NOT_FOUND"
+    # Job runs: operators' queue; a customer's node of one is refused as the queue refuses them.
+    operator = {"as_": "ops@vendor.example", "staff": ("OPERATOR",)}
+    await api.run_jobs()
+    runs = (await api.ok("{ workQueues { jobRuns(first: 5) { nodes { id } } } }", **operator))["workQueues"]
+    assert runs["jobRuns"]["nodes"], "the jobs did some work"
+    for run in runs["jobRuns"]["nodes"]:
+        assert (await api.ok(NODE, {"id": run["id"]}, **operator))["node"]["id"] == run["id"]
+        assert await api.code(NODE, {"id": run["id"]}, as_="admin@acme.com") == "FORBIDDEN"
