@@ -110,11 +110,11 @@ class ShareListType(Node):
         )
 
 
-@strawberry.enum(description="Where a billing-dashboard share request stands (R-S4).")
+@strawberry.enum(description="Where a billing-dashboard share request is (R-S4).")
 class ShareRequestStatus(Enum):
-    OPEN = "OPEN"
-    GRANTED = "GRANTED"
-    DECLINED = "DECLINED"
+    OPEN = strawberry.enum_value("OPEN", description="Waiting for billing support.")
+    GRANTED = strawberry.enum_value("GRANTED", description="Billing support shared the dashboard as asked.")
+    DECLINED = strawberry.enum_value("DECLINED", description="Billing support declined it, saying why.")
 
 
 @strawberry.type(
