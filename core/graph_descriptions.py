@@ -44,6 +44,7 @@ CORE_DESCRIPTIONS: dict[str, str] = {
     "WorkQueues.webhookDeliveries(status)": "Only deliveries of this status.",
     "Query.webhookDeliveries(endpointId)": "Only deliveries to this endpoint (its global id).",
     "Query.webhookDeliveries(status)": "Only deliveries of this status.",
+    "Mutation.setMyLocale(locale)": "The language to read in: en, pl, ro, de or ar (pl-PL is read as pl).",
     "Mutation.changeUserRoles(roles)": "The person's roles from now on (replacing the ones they have).",
     "Mutation.importData(json)": "The import document (docs/import-format.md).",
     "Mutation.setExchangeRate(currency)": "The currency's ISO 4217 code.",
