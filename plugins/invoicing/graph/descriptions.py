@@ -60,6 +60,8 @@ DESCRIPTIONS: dict[str, str] = {
     "InvoiceStatus.OVERDUE": "Past its due date with a balance.",
     "InvoiceStatus.OPEN": "Not yet due, with a balance.",
     "InvoiceStatus.CLOSED": "Paid in full (or cancelled).",
+    "InvoiceBuyer.name": "The buyer's name, as on the invoice.",
+    "InvoiceBuyer.address": "The buyer's address, as on the invoice.",
     "InvoiceCounts": "How many invoices have each status (R-I1).",
     "InvoiceCounts.overdue": "Overdue invoices.",
     "InvoiceCounts.open": "Open invoices.",
