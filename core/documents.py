@@ -23,7 +23,8 @@ from jinja2 import Environment, FileSystemLoader, pass_context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from core.i18n import DEFAULT_LOCALE, jinja_environment, render_template, supported_locale
+from core.errors import BadUserInput
+from core.i18n import DEFAULT_LOCALE, _, jinja_environment, locales_list, render_template, supported_locale
 from core.money import whole_units
 
 PDF = "application/pdf"
@@ -86,6 +87,17 @@ def environment(templates: Path) -> Environment:
 def document_locale(ctx: Any, request: Request) -> str:
     """``?lang=`` when it is a supported locale, else the request's locale."""
     return supported_locale(request.query_params.get("lang")) or getattr(ctx, "locale", None) or "en"
+
+
+def document_path(path: str, lang: str | None) -> str:
+    """A document route's path, in the language ``lang`` names (a ``…Url(lang:)`` field signs it with
+    the query, so the link keeps its language); BAD_USER_INPUT for a language with no catalog."""
+    if lang is None:
+        return path
+    locale = supported_locale(lang)
+    if locale is None:
+        raise BadUserInput(_("lang must be one of {locales}", locales=locales_list()), field="lang")
+    return f"{path}?lang={locale}"
 
 
 def render(env: Environment, name: str, locale: str, **variables: Any) -> str:

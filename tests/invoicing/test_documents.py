@@ -124,11 +124,15 @@ async def test_the_invoice_pdf_in_five_languages(two_tenants, request):
     started = time.perf_counter()
     boxes: dict[str, float] = {}
     titles: dict[str, list[str]] = {}
-    query = "query($n: String!) { invoice(number: $n) { documentPdfUrl } }"
+    query = "query($n: String!, $l: String) { invoice(number: $n) { documentPdfUrl(lang: $l) } }"
     link = (await api.ok(query, {"n": NUMBER}, as_="fin@acme.com"))["invoice"]["documentPdfUrl"]
+    arabic = (await api.ok(query, {"n": NUMBER, "l": "ar"}, as_="fin@acme.com"))["invoice"]["documentPdfUrl"]
+    assert "lang=ar" in arabic
+    err = await api.error(query, {"n": NUMBER, "l": "xx"}, as_="fin@acme.com")
+    assert err["extensions"]["code"] == "BAD_USER_INPUT" and err["extensions"]["field"] == "lang"
     for locale in ("en", "pl", "ro", "de", "ar"):
-        if locale == "en":  # the graph's signed link, with no credential but its signature
-            resp = await api.client.get(link)  # the reader's language: English here
+        if locale in ("en", "ar"):  # the graph's signed links, with no credential but their signature
+            resp = await api.client.get(link if locale == "en" else arabic)  # en: the reader's language
         else:
             resp = await api.get(f"/invoicing/invoices/{NUMBER}/document.pdf?lang={locale}", as_="fin@acme.com")
         assert resp.status_code == 200, resp.text

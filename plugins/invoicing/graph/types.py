@@ -13,11 +13,12 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
+from core.documents import document_path
 from core.fields import computed_attributes, prefetched_in
 from core.graph import TenantType
 from core.graph_queues import item_tenant
 from core.ids import to_global_id
-from core.links import link_field, segment
+from core.links import LINK_NOTE, SignedLink, link_field, segment
 from core.money import MoneyType, whole_units
 from core.nodes import Node
 from plugins.invoicing import service as svc
@@ -256,9 +257,16 @@ class InvoiceType(Node):
     period_start: date | None
     period_end: date | None
     document_url: str = link_field("The invoice document (R-I2), HTML in the reader's language (?lang= another).")
-    document_pdf_url: str = link_field("The invoice document as PDF (?lang= for another language).")
     _id: strawberry.Private[int]
     row: strawberry.Private[Invoice]
+
+    @strawberry.field(
+        description="The invoice document as PDF, in the reader's language or the one `lang` names." + LINK_NOTE,
+        extensions=[SignedLink()],
+    )
+    def document_pdf_url(self, lang: str | None = None) -> str:
+        return document_path(f"/invoicing/invoices/{segment(self.number)}/document.pdf", lang)
+
     # Loaded with the page that holds this invoice when the page asks for lines (see ``invoices``).
     page_lines: strawberry.Private[list[InvoiceLineType] | None] = None
 
@@ -282,7 +290,6 @@ class InvoiceType(Node):
             period_start=inv.period_start,
             period_end=inv.period_end,
             document_url=f"/invoicing/invoices/{segment(inv.number)}/document",
-            document_pdf_url=f"/invoicing/invoices/{segment(inv.number)}/document.pdf",
             _id=inv.id,
             row=inv,
         )

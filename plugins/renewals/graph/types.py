@@ -12,11 +12,12 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
+from core.documents import document_path
 from core.fields import prefetched_in
 from core.graph import TenantType
 from core.graph_queues import item_tenant
 from core.ids import to_global_id
-from core.links import link_field, segment
+from core.links import LINK_NOTE, SignedLink, link_field, segment
 from core.money import MoneyType
 from core.nodes import Node
 from plugins.renewals import service as svc
@@ -226,11 +227,18 @@ class RenewalType(Node):
     accepted_at: datetime | None
     accepted_by: str | None
     ordering_document_url: str = link_field("Download of the ordering document (R-R14), HTML.")
-    ordering_document_pdf_url: str = link_field("The ordering document as PDF (?lang= for another language).")
     # The renewal's columns: its ORM instance, or the read-only record a list page loaded (same names).
     row: strawberry.Private[Renewal]
     # Loaded with the page that holds this renewal when the page asks for lines (see ``renewals``).
     page_lines: strawberry.Private[list[RenewalLineType] | None] = None
+
+    @strawberry.field(
+        description="The ordering document (R-R14) as PDF, in the reader's language or the one `lang` names."
+        + LINK_NOTE,
+        extensions=[SignedLink()],
+    )
+    def ordering_document_pdf_url(self, lang: str | None = None) -> str:
+        return document_path(f"/renewals/{segment(self.support_number)}/ordering-document.pdf", lang)
 
     @classmethod
     def of(cls, r: Renewal, today: date) -> RenewalType:
@@ -269,7 +277,6 @@ class RenewalType(Node):
             accepted_at=r.accepted_at,
             accepted_by=r.accepted_by,
             ordering_document_url=f"/renewals/{segment(r.support_number)}/ordering-document",
-            ordering_document_pdf_url=f"/renewals/{segment(r.support_number)}/ordering-document.pdf",
             row=r,
         )
 
