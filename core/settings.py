@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     webhook_concurrency: int = 8  # endpoints served side by side by one delivery run
     webhook_allowed_networks: str = ""
     # Keys (comma-separated, newest first) that encrypt endpoint secrets at rest; empty derives one
-    # from jwt_secret (development). Rotating: put the new key first, keep the old one after it.
+    # from link_secret. Rotating: put the new key first, keep the old one after it.
     webhook_secrets_keys: str = ""
 
     graphiql: bool = True

@@ -216,7 +216,9 @@ def _sealer(keys: str, fallback: str) -> MultiFernet:
 
 
 def _keys(settings: Any) -> MultiFernet:
-    return _sealer(settings.webhook_secrets_keys, settings.jwt_secret)
+    # Without keys of its own, the link secret: ``serve`` refuses a public host while it is the
+    # published development one (core.cli.serving_refusals), unlike the JWT secret under RS256.
+    return _sealer(settings.webhook_secrets_keys, settings.link_secret)
 
 
 def seal(settings: Any, secret: str) -> str:
