@@ -473,8 +473,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cc_plugins(*names): the Customer Center plugins under test (core.testing)")
     # The fixtures and a plugin's tests are async: pytest-asyncio's auto mode, unless the project chose.
-    if getattr(config.option, "asyncio_mode", None) is None and "asyncio_mode" not in config.inicfg:
+    if getattr(config.option, "asyncio_mode", None) is None and not _configures(config, "asyncio_mode"):
         config.option.asyncio_mode = "auto"
+
+
+def _configures(config: pytest.Config, name: str) -> bool:
+    """Whether the project's own ini file sets ``name`` (``getini`` cannot tell a default from a choice)."""
+    path = config.inipath
+    if path is None or not path.is_file():
+        return False
+    if path.suffix == ".toml":
+        import tomllib
+
+        return name in tomllib.loads(path.read_text()).get("tool", {}).get("pytest", {}).get("ini_options", {})
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(path)
+    return any(parser.has_option(section, name) for section in ("pytest", "tool:pytest") if parser.has_section(section))
 
 
 @pytest.fixture(scope="session")

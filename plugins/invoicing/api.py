@@ -27,6 +27,7 @@ from core.events import event_spec
 # --------------------------------------------------------------------------------------------
 INVOICE_CREATED = "invoice.created"
 INVOICE_IMPORTED = "invoice.imported"
+INVOICE_CHANGED = "invoice.changed"
 PAYMENT_CREATED = "payment.created"
 PAYMENT_IMPORTED = "payment.imported"
 DISPUTE_RESOLVED = "dispute.resolved"
@@ -68,6 +69,15 @@ EVENTS = (
         "An import wrote an invoice (section `invoices`, new or existing), after its payments, in the "
         "import's transaction.",
         *_INVOICE_KEYS,
+    ),
+    event_spec(
+        INVOICE_CHANGED,
+        "invoicing",
+        "An existing invoice's balance moved: a payment or credit was applied to it, or a dispute's "
+        "resolution credited or cancelled it. Published with the payment, invoice or dispute event that "
+        "caused it, in the same transaction, once per invoice.",
+        *_INVOICE_KEYS,
+        ("cancelled", "bool", "the invoice was cancelled (a dispute's rebill or cancellation, R-I20)"),
     ),
     event_spec(
         PAYMENT_CREATED,

@@ -80,3 +80,20 @@ async def test_the_documented_examples_emit_each_modules_import_events(rec_api):
     assert share["created"] is True and share["object_type"] in ("renewal", "billing_dashboard")
     for event, payload in api.recorder.events:  # one casing everywhere
         assert not [k for k in payload if any(c.isupper() for c in k)], (event, sorted(payload))
+
+
+async def test_a_payment_publishes_the_invoices_it_changed(rec_api):
+    api = rec_api
+    text = (DOCS / "import" / "invoicing.example.json").read_text()
+    await api.ok(IMPORT, {"json": text}, **OP)
+    paid = {p["number"]: p for p in of(api, "invoice.changed")}
+    payments = of(api, "payment.imported")
+    assert payments, "the example pays an invoice"
+    for payment in payments:
+        for number in payment["invoice_numbers"]:
+            assert number in paid  # each invoice a payment touched says so, with its new balance
+            assert paid[number]["cancelled"] is False
+    assert set(paid) <= {p["number"] for p in of(api, "invoice.imported")}
+    api.recorder.events.clear()
+    await api.ok(IMPORT, {"json": text}, **OP)  # a re-import moves no money: nothing changed
+    assert of(api, "invoice.changed") == [] and of(api, "payment.imported") == []

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import context_of, is_import
 from plugins.invoicing.api import (
     DISPUTE_RESOLVED,
+    INVOICE_CHANGED,
     INVOICE_CREATED,
     INVOICE_IMPORTED,
     PAYMENT_CREATED,
@@ -17,24 +18,41 @@ from plugins.invoicing.api import (
     payment_payload,
 )
 from plugins.invoicing.models import Dispute, Invoice, Payment
+from plugins.invoicing.service.rules import LEDGER_CHANGED
+
+
+async def ledger_changed(session: AsyncSession, *, besides: Invoice | None = None) -> None:
+    """``invoice.changed`` for each invoice whose balance moved since the last publication (the
+    ledger's ``_recompute`` remembers them), but ``besides``, which its own event describes."""
+    marked = session.info.pop(LEDGER_CHANGED, {})
+    for inv in sorted(marked.values(), key=lambda i: i.id):
+        if inv is besides:
+            continue
+        ctx = await context_of(session, inv.tenant_id)
+        await ctx.emit(INVOICE_CHANGED, {**invoice_payload(inv), "cancelled": bool(inv.cancelled)})
 
 
 async def invoice_written(session: AsyncSession, inv: Invoice) -> None:
-    """``invoice.created``, or ``invoice.imported`` when the import wrote it."""
+    """``invoice.created``, or ``invoice.imported`` when the import wrote it (and ``invoice.changed``
+    for the other invoices its credits moved)."""
+    await ledger_changed(session, besides=inv)
     ctx = await context_of(session, inv.tenant_id)
     await ctx.emit(INVOICE_IMPORTED if is_import(ctx) else INVOICE_CREATED, invoice_payload(inv))
 
 
 async def payment_recorded(session: AsyncSession, payment: Payment) -> None:
-    """``payment.created``, or ``payment.imported`` when the import recorded it."""
+    """``payment.created``, or ``payment.imported`` when the import recorded it, then
+    ``invoice.changed`` for the invoices it (or the credit it left) paid."""
     ctx = await context_of(session, payment.tenant_id)
     await ctx.emit(PAYMENT_IMPORTED if is_import(ctx) else PAYMENT_CREATED, payment_payload(payment))
+    await ledger_changed(session)
 
 
 async def dispute_resolved(session: AsyncSession, dispute: Dispute) -> None:
     """``dispute.resolved``, once per dispute (a resolved dispute is never resolved again)."""
     ids = [i for i in (dispute.invoice_id, dispute.rebill_invoice_id) if i is not None]
     numbers = dict((await session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids)))).all())
+    await ledger_changed(session)
     ctx = await context_of(session, dispute.tenant_id)
     await ctx.emit(
         DISPUTE_RESOLVED,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from core import countries
 from core.db import is_postgres
@@ -104,7 +105,15 @@ async def invoice_by_number(session: AsyncSession, number: str, *, lock: bool = 
     return inv
 
 
+LEDGER_CHANGED = "invoicing.ledger_changed"  # session.info: invoices whose balance moved, by id
+
+
 def _recompute(inv: Invoice) -> None:
     inv.balance = inv.total - inv.credited_total - inv.applied_total
+    # Every balance change passes here: the invoice is remembered for invoice.changed, published with
+    # the payment, invoice or dispute that caused it (service/published.py).
+    session = object_session(inv)
+    if session is not None:
+        session.info.setdefault(LEDGER_CHANGED, {})[id(inv)] = inv
     if inv.balance < 0 or inv.applied_total < 0 or inv.credited_total < 0:  # a bug, never user input
         raise AssertionError(f"invoice {inv.number} ledger out of range: balance {inv.balance}")
