@@ -284,13 +284,15 @@ async function renewalsPage(listKey = "pending", params = new URLSearchParams())
 
 async function renewalPage(sn) {
   const result = await gql(
-    `query Renewal($sn: String!) { renewal(supportNumber: $sn) {
+    `query Renewal($sn: String!, $sid: ID!) { renewal(supportNumber: $sn) {
       supportNumber quoteNumber customer endUser startDate endDate status list serviceLevel amount { amount currency }
       poNumber customerReference autoRenew paymentMethod locked lockDate multiYearEligible saveUpTo { amount currency }
       orderingDocumentUrl orderingDocumentPdfUrl sharedWithCount
       lines { product serviceLevel quantity amount { amount currency } }
-      requests { kind message answer createdAt } } }`,
-    { sn },
+      requests { kind message answer createdAt } ${has("sharing") ? "shares { id email role userStatus }" : ""} }
+      canAccept: can(object: "renewal", action: "accept", id: $sid)
+      canShare: can(object: "renewal", action: "share", id: $sid) }`,
+    { sn, sid: sn },
   );
   const r = result.data?.renewal;
   if (!r) return replace(view, h("h1", {}, sn), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
@@ -352,7 +354,9 @@ async function renewalPage(sn) {
       h("a", { href: r.orderingDocumentUrl, "data-download": "ordering-document", target: "_blank", rel: "noopener noreferrer" }, "Ordering document"),
       " · ",
       h("a", { href: r.orderingDocumentPdfUrl, "data-download": "ordering-document-pdf" }, "PDF"),
-      r.list === "PENDING" ? [" · ", h("a", { href: `#/checkout/${encodeURIComponent(r.supportNumber)}`, id: "go-checkout" }, "Check out")] : null,
+      r.list === "PENDING" && result.data.canAccept
+        ? [" · ", h("a", { href: `#/checkout/${encodeURIComponent(r.supportNumber)}`, id: "go-checkout" }, "Check out")]
+        : null,
     ),
     h("h2", {}, "Lines"),
     h(
@@ -364,6 +368,54 @@ async function renewalPage(sn) {
       ? [h("h2", {}, "Requests"), h("ul", { id: "requests" }, r.requests.map((q) => h("li", {}, `${day(q.createdAt)} ${q.kind}: `, q.message, q.answer ? [" — ", q.answer] : null)))]
       : null,
     assist,
+    result.data.canShare && r.shares ? sharingTab(r) : null,
+  );
+}
+
+// ---------- sharing tab (R-S1, R-S5) ----------
+function sharingTab(r) {
+  const emails = h("input", { name: "emails", type: "text", autocomplete: "off" });
+  const role = h("select", { name: "role" }, h("option", { value: "PARTICIPANT" }, "Participant"), h("option", { value: "VIEWER" }, "Viewer"));
+  const top = h("div");
+  const form = h(
+    "form",
+    {
+      id: "share-form",
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const list = emails.value.split(/[\s,;]+/).filter(Boolean);
+          const done = await gql(
+            `mutation Share($sn: String!, $role: ShareRole!, $emails: [String!]) { shareRenewal(supportNumber: $sn, role: $role, emails: $emails) { id } }`,
+            { sn: r.supportNumber, role: role.value, emails: list },
+          );
+          showErrors(form, done.errors, top);
+          if (done.data?.shareRenewal) renewalPage(r.supportNumber);
+        },
+      },
+    },
+    top,
+    field("Share with (emails of your organisation)", emails),
+    field("Role", role),
+    h("button", { type: "submit" }, "Share"),
+  );
+  const revoke = async (share) => {
+    const done = await gql(`mutation Revoke($id: ID!) { revokeShare(id: $id) { id } }`, { id: share.id });
+    showErrors(form, done.errors, top);
+    if (done.data?.revokeShare) renewalPage(r.supportNumber);
+  };
+  return h(
+    "section",
+    { id: "sharing", "aria-labelledby": "sharing-h" },
+    h("h2", { id: "sharing-h" }, "Sharing"),
+    h(
+      "ul",
+      { id: "shares" },
+      r.shares.map((s) =>
+        h("li", { "data-share": s.email }, `${s.email} — ${s.role}${s.userStatus ? ` (${s.userStatus})` : ""} `, h("button", { type: "button", "aria-label": `Revoke ${s.email}`, on: { click: () => revoke(s) } }, "Revoke")),
+      ),
+    ),
+    form,
   );
 }
 

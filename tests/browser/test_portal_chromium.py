@@ -2,13 +2,17 @@
 cut, through the real server on SQLite seeded with the demo tenant (docs/demo.md): each journey
 asserts what the page shows and, where it changes data, what the graph answers afterwards.
 
-One browser session and one server for the whole module."""
+One browser session and one server for the whole module. A screenshot of every page shown is
+written to the folder named by ``CC_PORTAL_SCREENSHOTS`` (else a pytest temporary folder, printed)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +31,8 @@ from tests.renewals.helpers import renewal
 
 pytestmark = needs_chromium
 XSS = '<img src=x onerror="window.__xss=1">'
-FIONA, TOM = DEMO_PEOPLE["FINANCE"], DEMO_PEOPLE["TECHNICAL"]
+FIONA, TOM, ERIN = DEMO_PEOPLE["FINANCE"], DEMO_PEOPLE["TECHNICAL"], DEMO_PEOPLE["EXECUTIVE"]
+SHOTS = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +50,11 @@ def portal(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
         await state.engine.dispose()
 
     asyncio.run(load())
+    shots = Path(os.environ.get("CC_PORTAL_SCREENSHOTS") or tmp_path_factory.mktemp("portal-screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    print(f"portal screenshots: {shots}")
     with running_app(state) as app:
-        yield {"app": app, "settings": settings}
+        yield {"app": app, "settings": settings, "shots": shots}
 
 
 def graph(portal: dict[str, Any], email: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -63,6 +71,8 @@ def graph(portal: dict[str, Any], email: str, query: str, variables: dict[str, A
 
 def page_ready(driver: Any, page: str) -> None:
     wait_for(driver, f"const v = document.getElementById('view'); return v.dataset.page === '{page}' && !v.ariaBusy")
+    shots = driver.cc_shots
+    driver.save_screenshot(str(shots / f"{next(SHOTS):02d}-{page}.png"))
 
 
 def go(driver: Any, hash_: str, page: str) -> None:
@@ -71,6 +81,7 @@ def go(driver: Any, hash_: str, page: str) -> None:
 
 
 def sign_in_as(driver: Any, portal: dict[str, Any], email: str) -> None:
+    driver.cc_shots = portal["shots"]
     if not driver.current_url.startswith(f"{portal['app']}/portal"):
         driver.get(f"{portal['app']}/portal")
     if driver.find_element("id", "nav").is_displayed():
@@ -170,6 +181,29 @@ def test_assistance_counter_and_a_signed_ordering_document(browser, portal):
     page_ready(driver, "renewal")
 
 
+def test_sharing_tab_shares_and_revokes(browser, portal):
+    driver = browser  # Tom, the quote-to of DEMO-1001, may share it (§6: TECHNICAL)
+    go(driver, "#/renewal/DEMO-1001", "renewal")
+    driver.find_element("css selector", "#share-form input[name=emails]").send_keys(ERIN)
+    driver.find_element("css selector", "#share-form select[name=role] option[value=VIEWER]").click()
+    driver.find_element("css selector", "#share-form button[type=submit]").click()
+    wait_for(driver, f"return document.querySelector('[data-share=\"{ERIN}\"]')")
+    shares = '{ renewalShares(supportNumber: "DEMO-1001") { nodes { email role } } }'
+    assert {"email": ERIN, "role": "VIEWER"} in graph(portal, TOM, shares)["data"]["renewalShares"]["nodes"]
+    # a foreign address is refused on the field, and nothing is shared (R-S3)
+    driver.find_element("css selector", "#share-form input[name=emails]").send_keys("eve@elsewhere.example")
+    driver.find_element("css selector", "#share-form button[type=submit]").click()
+    assert wait_for(
+        driver, "return document.querySelector('#share-form [role=alert], #share-form .field-error:not(:empty)')"
+    )
+    emails = [n["email"] for n in graph(portal, TOM, shares)["data"]["renewalShares"]["nodes"]]
+    assert "eve@elsewhere.example" not in emails
+    page_ready(driver, "renewal")
+    driver.find_element("css selector", f"[data-share='{ERIN}'] button").click()
+    wait_for(driver, f"return !document.querySelector('[data-share=\"{ERIN}\"]') && document.getElementById('shares')")
+    assert ERIN not in [n["email"] for n in graph(portal, TOM, shares)["data"]["renewalShares"]["nodes"]]
+
+
 def test_checkout_shows_po_mismatches_on_the_fields_then_places_the_order(browser, portal):
     driver = browser
     go(driver, "#/checkout/DEMO-1002", "checkout")
@@ -214,6 +248,36 @@ def test_checkout_shows_po_mismatches_on_the_fields_then_places_the_order(browse
     go(driver, "#/renewals/history?po=PO-7788", "renewals")
     rows = [e.get_attribute("data-support-number") for e in driver.find_elements("css selector", "#renewals tbody tr")]
     assert rows == ["DEMO-1002"]
+
+
+def test_a_viewer_has_no_checkout_and_a_forced_one_shows_forbidden(browser, portal):
+    """Tom shares DEMO-1001 with Fiona as VIEWER: she sees it, without the accept (check out) link;
+    going to the checkout anyway, the order is refused with the graph's FORBIDDEN message."""
+    driver = browser
+    share = 'mutation($e: String!) { shareRenewal(supportNumber: "DEMO-1001", role: VIEWER, emails: [$e]) { id } }'
+    assert graph(portal, TOM, share, {"e": FIONA})["data"]["shareRenewal"]
+    sign_in_as(driver, portal, FIONA)
+    go(driver, "#/renewal/DEMO-1001", "renewal")
+    assert not driver.find_elements("id", "go-checkout")
+    go(driver, "#/checkout/DEMO-1001", "checkout")
+    driver.find_element("name", "acceptTerms").click()
+    for tssa in driver.find_elements("name", "acceptTssa"):
+        tssa.click()
+    driver.find_element("id", "place-order").click()
+    alert = wait_for(driver, "return document.querySelector('#checkout-form [role=alert]')?.textContent")
+    method = driver.find_element("css selector", "input[name=paymentMethod]:checked").get_attribute("value")
+    forced = graph(
+        portal,
+        FIONA,
+        'mutation($m: PaymentMethod!) { checkout(input: {supportNumbers: ["DEMO-1001"], paymentMethod: $m, '
+        "acceptTerms: true, acceptTssa: true}) { orderNumber } }",
+        {"m": method},
+    )
+    assert forced["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert forced["errors"][0]["message"] in alert
+    assert (
+        graph(portal, TOM, '{ renewal(supportNumber: "DEMO-1001") { list } }')["data"]["renewal"]["list"] == "PENDING"
+    )
 
 
 def test_finance_pays_an_invoice_by_card(browser, portal):
