@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantOwned
@@ -43,6 +43,16 @@ class Invoice(TenantOwned, Base):
         UniqueConstraint("tenant_id", "source_key"),
         Index("ix_invoicing_invoices_list", "tenant_id", "invoice_date", "id"),
         Index("ix_invoicing_invoices_due", "due_date", "id"),  # the overdue queue, across tenants
+        # The unpaid ones by due date (issue 21): OPEN and OVERDUE counts are index-only scans over
+        # the tenant's unpaid invoices, never its paid history. Queries spell the predicate with a
+        # literal 0 (reads.UNPAID) so the planner can prove it from a prepared statement's text.
+        Index(
+            "ix_invoicing_invoices_unpaid",
+            "tenant_id",
+            "due_date",
+            postgresql_where=text("balance > 0"),
+            sqlite_where=text("balance > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigId, TenantOwned
@@ -25,6 +25,18 @@ class Renewal(TenantOwned, Base):
         Index("ix_renewal_renewals_rep", "sales_rep_email"),
         Index("ix_renewal_renewals_start", "tenant_id", "start_date"),
         Index("ix_renewal_renewals_rep_queue", "sales_rep_email", "start_date", "id"),  # a rep's queue, any tenant
+        # The open ones (pending and future lists, issue 21): the dashboard's counts are index-only
+        # scans over the tenant's unaccepted renewals; quote_to_email and support_number answer
+        # the visibility clause (owner, or a grant on the support number) from the index too.
+        Index(
+            "ix_renewal_renewals_open",
+            "tenant_id",
+            "start_date",
+            "quote_to_email",
+            "support_number",
+            postgresql_where=text("accepted_at IS NULL"),
+            sqlite_where=text("accepted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
