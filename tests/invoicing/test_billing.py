@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +200,7 @@ async def test_bursting_usage_billed_monthly_in_arrears_and_capped_at_twice(two_
     api.clock.set(date(2026, 4, 1))
     await api.run_jobs("invoicing.issue_invoices")
     march = await api.sql("select pre_tax_total from invoicing_invoices where source = 'USAGE'")
-    assert [str(r[0]) for r in march] in (["3.00"], ["3"])  # (4 + 2) unit-hours × 0.50
+    assert [Decimal(str(r[0])) for r in march] == [Decimal("3")]  # (4 + 2) unit-hours × 0.50
     api.clock.set(date(2026, 5, 1))
     await api.run_jobs("invoicing.issue_invoices")
     await api.run_jobs("invoicing.issue_invoices")
