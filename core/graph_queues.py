@@ -6,7 +6,7 @@ Resolvers translate; core.queues reads and authorizes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -96,6 +96,23 @@ class OutboxStatus(Enum):
     SENT = strawberry.enum_value("SENT", description="Accepted by the mail server.")
 
 
+@strawberry.enum(description="How a job's last run ended.")
+class JobOutcome(Enum):
+    OK = "OK"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="A scheduled job: its last run, how it ended and how often it failed.")
+class JobStatusItem:
+    job: str
+    description: str
+    last_date: date | None = strawberry.field(description="The last day it ran for (dated jobs catch up).")
+    last_run_at: datetime | None
+    last_outcome: JobOutcome | None = strawberry.field(description="None: it never ran.")
+    runs: int
+    failures: int
+
+
 @strawberry.type(description="An email of the outbox not delivered yet, or given up on (FAILED).")
 class OutboxItem(Node):
     id: strawberry.ID
@@ -171,6 +188,21 @@ class WorkQueues:
     @strawberry.field(description="OPERATOR: plugins this server refused to load, and why.")
     def plugin_failures(self, info: Info[Context, None]) -> list[PluginFailure] | None:
         return [PluginFailure(source=k, reason=v) for k, v in svc.plugin_failures(info.context)]
+
+    @strawberry.field(description="OPERATOR: every scheduled job's last run and failures, failed ones first.")
+    async def jobs(self, info: Info[Context, None]) -> list[JobStatusItem] | None:
+        return [
+            JobStatusItem(
+                job=s.job,
+                description=s.description,
+                last_date=s.last_date,
+                last_run_at=s.last_run_at,
+                last_outcome=JobOutcome(s.last_outcome) if s.last_outcome in ("OK", "FAILED") else None,
+                runs=s.runs,
+                failures=s.failures,
+            )
+            for s in await svc.job_statuses(info.context)
+        ]
 
     @strawberry.field(description="OPERATOR: units of work done by the scheduled jobs, newest first.")
     async def job_runs(

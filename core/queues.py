@@ -29,10 +29,11 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from core.authz import RequestAuthz
+from core.context import bind_context
 from core.errors import BadUserInput, Forbidden, NotFound
-from core.i18n import _
+from core.i18n import _, current_locale
 from core.loaders import Loader, by_key
-from core.models import AuditEntry, JobRun, OutboxEmail, Person, Tenant, TenantPlugin
+from core.models import AuditEntry, JobRun, JobSchedule, OutboxEmail, Person, Tenant, TenantPlugin
 from core.pagination import Page, keyset_page
 
 if TYPE_CHECKING:
@@ -168,15 +169,20 @@ async def acting_in(ctx: Context, tenant_id: int, plugin: str | None = None) -> 
         raise NotFound(_("No such item"))
     p = ctx.principal
     principal = replace(p, tenant_id=tenant.id, tenant_key=tenant.key, roles=scope.roles, person_id=None)
+    locale = current_locale.get()  # context_for sets the tenant's; the caller's own stays in force
     sub = await ctx.state.context_for(ctx.session, principal, tenant, ctx.request)
-    sub._loaders = {}
+    current_locale.set(locale)
+    sub.locale = ctx.locale
+    # Writes that must outlive a rollback run once the request ends: the endpoint runs the request's list.
+    sub._despite_rollback = ctx._despite_rollback
     previous = ctx.session.info.get("tenant_id")
     ctx.session.info["tenant_id"] = tenant.id
     ctx.acted_in.add(tenant.id)
     try:
-        yield sub
+        yield sub  # context_for made it the session's context too (events emitted in that tenant)
     finally:
         ctx.session.info["tenant_id"] = previous
+        bind_context(ctx.session, ctx)
 
 
 # ---- the tenant of every item -----------------------------------------------------------------------
@@ -351,6 +357,44 @@ async def outbox_by_ids(ctx: Context, ids: Sequence[int]) -> list[OutboxEmail]:
     if scope.tenant_id is not None or scope.reseller_id is not None:
         stmt = stmt.where(scope.where(OutboxEmail.tenant_id, None))
     return list((await ctx.session.execute(stmt)).scalars())
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job: str
+    description: str
+    last_date: Any  # the last day it ran for (dated jobs catch up every day since)
+    last_run_at: datetime | None
+    last_outcome: str | None  # OK | FAILED; None: never ran
+    runs: int
+    failures: int
+
+
+async def job_statuses(ctx: Context) -> list[JobStatus]:
+    """Every scheduled job with its last run, outcome and failure count (OPERATOR), those whose last run
+    failed first: one statement."""
+    from core.jobs import all_jobs
+
+    scope = queue_scope(ctx)
+    scope.require(JOB_RUNS_QUEUE)
+    if not scope.staff:
+        raise Forbidden("Only vendor staff can see the jobs", object=QUEUE_OBJECT)
+    rows = {r.job: r for r in (await ctx.session.execute(select(JobSchedule))).scalars()}
+    out = []
+    for job in all_jobs(ctx.state):
+        r = rows.get(job.name)
+        out.append(
+            JobStatus(
+                job=job.name,
+                description=job.description,
+                last_date=r.last_date if r else None,
+                last_run_at=_aware(r.last_run_at) if r else None,
+                last_outcome=(r.last_outcome or None) if r else None,
+                runs=r.runs if r else 0,
+                failures=r.failures if r else 0,
+            )
+        )
+    return sorted(out, key=lambda s: (s.last_outcome != "FAILED", s.job))
 
 
 async def outbox_page(

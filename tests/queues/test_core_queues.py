@@ -127,3 +127,23 @@ async def test_tenants_queue_costs_the_same_for_3_and_1000_tenants(world, size):
     many = await cost()
     assert few == many, (few, many)
     assert many <= 8
+
+
+async def test_operators_see_every_job_with_its_last_run_failed_ones_first(world):
+    api = world
+    names = [j.name for j in __import__("core.jobs", fromlist=["all_jobs"]).all_jobs(api.state)]
+    failing = names[-1]
+    await api.sql(
+        "insert into job_schedule (job, last_date, last_run_at, last_outcome, runs, failures) "
+        "values (:job, :day, :now, 'FAILED', 4, 2)",
+        job=failing,
+        day=api.clock.today(),
+        now=api.clock.now(),
+    )
+    jobs = await api.ok("{ workQueues { jobs { job lastOutcome runs failures lastRunAt } } }", **OPERATOR)
+    jobs = jobs["workQueues"]["jobs"]
+    assert [j["job"] for j in jobs][0] == failing and sorted(j["job"] for j in jobs) == sorted(names)
+    assert jobs[0]["lastOutcome"] == "FAILED" and jobs[0]["failures"] == 2 and jobs[0]["lastRunAt"]
+    assert all(j["lastOutcome"] is None and j["runs"] == 0 for j in jobs[1:])
+    for who in (A_BOSS, BILLING):
+        assert await api.code("{ workQueues { jobs { job } } }", **who) == "FORBIDDEN"
