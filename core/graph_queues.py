@@ -98,19 +98,19 @@ class OutboxStatus(Enum):
 
 @strawberry.enum(description="How a job's last run ended.")
 class JobOutcome(Enum):
-    OK = "OK"
-    FAILED = "FAILED"
+    OK = strawberry.enum_value("OK", description="Every unit of work of the run was done.")
+    FAILED = strawberry.enum_value("FAILED", description="The run stopped on an error; the next run tries again.")
 
 
 @strawberry.type(description="A scheduled job: its last run, how it ended and how often it failed.")
 class JobStatusItem:
-    job: str
-    description: str
+    job: str = strawberry.field(description="The job's name (customer-center jobs run --job NAME).")
+    description: str = strawberry.field(description="What the job does.")
     last_date: date | None = strawberry.field(description="The last day it ran for (dated jobs catch up).")
-    last_run_at: datetime | None
+    last_run_at: datetime | None = strawberry.field(description="When it last ran (none: never).")
     last_outcome: JobOutcome | None = strawberry.field(description="None: it never ran.")
-    runs: int
-    failures: int
+    runs: int = strawberry.field(description="How many times it ran.")
+    failures: int = strawberry.field(description="How many of those runs failed.")
 
 
 @strawberry.type(description="An email of the outbox not delivered yet, or given up on (FAILED).")
