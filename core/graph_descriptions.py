@@ -12,6 +12,7 @@ CONVENTIONS = {
     "instead of doing the change again.",
     "*(tenantKey)": "Only this tenant (its `key`).",
     "*(input)": "What to change.",
+    "*(lang)": "The document's language (en, pl, ro, de or ar); the reader's own when not given.",
     "*.idempotencyKey": "Your key for this change: repeating the request with it returns the first answer "
     "instead of doing the change again.",
     "*.id": "The object's global id.",
