@@ -287,10 +287,11 @@ async function renewalPage(sn) {
     `query Renewal($sn: String!, $sid: ID!) { renewal(supportNumber: $sn) {
       supportNumber quoteNumber customer endUser startDate endDate status list serviceLevel amount { amount currency }
       poNumber customerReference autoRenew paymentMethod locked lockDate multiYearEligible saveUpTo { amount currency }
-      orderingDocumentUrl orderingDocumentPdfUrl sharedWithCount
+      orderingDocumentUrl orderingDocumentPdfUrl sharedWithCount paymentMethodsOffered
       lines { product serviceLevel quantity amount { amount currency } }
       requests { kind message answer createdAt } ${has("sharing") ? "shares { id email role userStatus }" : ""} }
       canAccept: can(object: "renewal", action: "accept", id: $sid)
+      canEdit: can(object: "renewal", action: "edit", id: $sid)
       canShare: can(object: "renewal", action: "share", id: $sid) }`,
     { sn, sid: sn },
   );
@@ -367,9 +368,48 @@ async function renewalPage(sn) {
     r.requests.length
       ? [h("h2", {}, "Requests"), h("ul", { id: "requests" }, r.requests.map((q) => h("li", {}, `${day(q.createdAt)} ${q.kind}: `, q.message, q.answer ? [" — ", q.answer] : null)))]
       : null,
+    r.list === "PENDING" && result.data.canEdit ? autoRenewForm(r) : null,
     assist,
     result.data.canShare && r.shares ? sharingTab(r) : null,
   );
+}
+
+// ---------- AutoRenew (R-R7, R-R8): changeable until the lock date ----------
+function autoRenewForm(r) {
+  const enabled = h("input", { type: "checkbox", name: "autoRenew", checked: r.autoRenew, disabled: r.locked });
+  const method = h(
+    "select",
+    { name: "paymentMethod", disabled: r.locked },
+    r.paymentMethodsOffered.map((m) => h("option", { value: m, selected: m === r.paymentMethod }, m)),
+  );
+  const top = h("div");
+  const form = h(
+    "form",
+    {
+      id: "autorenew-form",
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const done = await gql(
+            `mutation Auto($sn: String!, $on: Boolean!, $m: PaymentMethod) { setAutoRenew(supportNumber: $sn, enabled: $on, paymentMethod: $m) { autoRenew paymentMethod } }`,
+            { sn: r.supportNumber, on: enabled.checked, m: enabled.checked ? method.value : null },
+          );
+          showErrors(form, done.errors, top);
+          if (done.data?.setAutoRenew) {
+            say(`AutoRenew ${done.data.setAutoRenew.autoRenew ? "on" : "off"}`);
+            renewalPage(r.supportNumber);
+          }
+        },
+      },
+    },
+    h("h2", {}, "AutoRenew"),
+    h("p", { class: "muted", id: "lock-date" }, r.locked ? `Locked since ${day(r.lockDate)}` : `You can change this until ${day(r.lockDate)}`),
+    top,
+    h("div", { class: "field" }, h("label", {}, enabled, " Renew automatically")),
+    field("Payment method", method),
+    h("button", { type: "submit", disabled: r.locked }, "Save AutoRenew"),
+  );
+  return form;
 }
 
 // ---------- sharing tab (R-S1, R-S5) ----------
@@ -657,10 +697,24 @@ async function invoicePage(number) {
 // ---------- rewards ----------
 async function rewardsPage() {
   const result = await gql(`{ rewards { balance { amount currency } expiringIn30Days { amount currency }
-    lots(first: 50) { nodes { period depositedOn expiresOn remaining { amount currency } status } } } }`);
+    lots(first: 50) { nodes { period depositedOn expiresOn remaining { amount currency } status } }
+    activity(first: 20) { nodes { kind occurredOn amount { amount currency } balanceAfter { amount currency } invoiceNumber } } } }`);
   const r = result.data?.rewards;
   if (!r) return replace(view, h("h1", {}, "Rewards"), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
   const invoice = h("input", { name: "invoiceNumber" });
+  const amount = h("input", { name: "amount", inputmode: "decimal" });
+  const upTo = h("span", { class: "muted", id: "redeemable", "aria-live": "polite" });
+  let currency = r.balance.currency;
+  // R-W7: what rewards can pay on that invoice now, asked for as soon as the number is typed
+  invoice.addEventListener("change", async () => {
+    const got = await gql(`query Up($n: String!) { rewards { redeemable(invoiceNumber: $n) { amount currency } } }`, { n: invoice.value.trim() });
+    const most = got.data?.rewards?.redeemable;
+    replace(upTo, most ? `Up to ${money(most)}` : got.errors.map((e) => e.message).join(" · "));
+    if (most) {
+      amount.value = most.amount;
+      currency = most.currency;
+    }
+  });
   const code = h("input", { name: "redemptionCode", type: "password", autocomplete: "off" });
   const top = h("div");
   const form = h(
@@ -672,16 +726,27 @@ async function rewardsPage() {
           ev.preventDefault();
           const done = await gql(
             `mutation Redeem($input: RedeemRewardsInput!) { redeemRewards(input: $input) { amount { amount currency } rewardsBalance { amount currency } } }`,
-            { input: { invoiceNumber: invoice.value.trim(), redemptionCode: code.value, idempotencyKey: newKey() } },
+            {
+              input: {
+                invoiceNumber: invoice.value.trim(),
+                redemptionCode: code.value,
+                idempotencyKey: newKey(),
+                amount: amount.value.trim() ? { amount: amount.value.trim(), currency } : null,
+              },
+            },
           );
           showErrors(form, done.errors, top);
-          if (done.data?.redeemRewards) say(`Redeemed ${money(done.data.redeemRewards.amount)}; balance ${money(done.data.redeemRewards.rewardsBalance)}`);
+          if (done.data?.redeemRewards) {
+            await rewardsPage();
+            say(`Redeemed ${money(done.data.redeemRewards.amount)}; balance ${money(done.data.redeemRewards.rewardsBalance)}`);
+          }
         },
       },
     },
     h("h2", {}, "Redeem on an invoice"),
     top,
-    field("Invoice number", invoice),
+    field("Invoice number", invoice, upTo),
+    field("Amount", amount),
     field("Redemption code (emailed to you)", code),
     h("button", { type: "submit" }, "Redeem"),
   );
@@ -689,7 +754,10 @@ async function rewardsPage() {
     view,
     h("h1", {}, "Rewards"),
     h("p", { id: "rewards-balance" }, `Balance ${money(r.balance)} · expiring in 30 days ${money(r.expiringIn30Days)}`),
-    h("table", {}, h("tbody", {}, r.lots.nodes.map((l) => h("tr", {}, h("td", {}, l.period), h("td", {}, day(l.depositedOn)), h("td", {}, `expires ${day(l.expiresOn)}`), h("td", {}, money(l.remaining)), h("td", {}, l.status))))),
+    h("h2", {}, "Lots"),
+    h("table", { id: "lots" }, h("tbody", {}, r.lots.nodes.map((l) => h("tr", {}, h("td", {}, l.period), h("td", {}, day(l.depositedOn)), h("td", {}, `expires ${day(l.expiresOn)}`), h("td", {}, money(l.remaining)), h("td", {}, l.status))))),
+    h("h2", {}, "Activity"),
+    h("table", { id: "activity" }, h("tbody", {}, r.activity.nodes.map((a) => h("tr", {}, h("td", {}, day(a.occurredOn)), h("td", {}, a.kind), h("td", {}, a.invoiceNumber || ""), h("td", {}, money(a.amount)), h("td", {}, money(a.balanceAfter)))))),
     form,
   );
 }
@@ -777,5 +845,14 @@ async function route() {
 }
 
 document.getElementById("sign-out").addEventListener("click", signOut);
+// A new submission clears the last one's errors first (capture: before the form's own handler).
+document.addEventListener(
+  "submit",
+  (ev) => {
+    for (const slot of ev.target.querySelectorAll(".field-error")) slot.textContent = "";
+    for (const alert of ev.target.querySelectorAll("[role=alert]")) alert.remove();
+  },
+  true,
+);
 window.addEventListener("hashchange", route);
 route();

@@ -204,6 +204,22 @@ def test_sharing_tab_shares_and_revokes(browser, portal):
     assert ERIN not in [n["email"] for n in graph(portal, TOM, shares)["data"]["renewalShares"]["nodes"]]
 
 
+def test_autorenew_until_the_lock_date(browser, portal):
+    driver = browser  # Tom
+    go(driver, "#/renewal/DEMO-1007", "renewal")
+    lock = graph(portal, TOM, '{ renewal(supportNumber: "DEMO-1007") { lockDate locked autoRenew } }')["data"][
+        "renewal"
+    ]
+    assert not lock["locked"] and not lock["autoRenew"]
+    assert "until" in driver.find_element("id", "lock-date").text
+    driver.find_element("css selector", "#autorenew-form input[name=autoRenew]").click()
+    driver.find_element("css selector", "#autorenew-form select[name=paymentMethod] option[value=CARD]").click()
+    driver.find_element("css selector", "#autorenew-form button[type=submit]").click()
+    wait_for(driver, "return document.getElementById('status').textContent.includes('AutoRenew on')")
+    after = graph(portal, TOM, '{ renewal(supportNumber: "DEMO-1007") { autoRenew paymentMethod } }')["data"]["renewal"]
+    assert after == {"autoRenew": True, "paymentMethod": "CARD"}
+
+
 def test_checkout_shows_po_mismatches_on_the_fields_then_places_the_order(browser, portal):
     driver = browser
     go(driver, "#/checkout/DEMO-1002", "checkout")
@@ -295,6 +311,65 @@ def test_finance_pays_an_invoice_by_card(browser, portal):
         portal, FIONA, "query($n: String!) { invoice(number: $n) { status balance { amount } } }", {"n": number}
     )
     assert after["data"]["invoice"]["status"] == "CLOSED" and float(after["data"]["invoice"]["balance"]["amount"]) == 0
+
+
+INVOICES = "{ invoices(first: 100) { nodes { number status balance { amount } pendingAmount { amount } } } }"
+
+
+def test_finance_announces_a_wire(browser, portal):
+    driver = browser  # Fiona
+    unpaid = graph(portal, FIONA, INVOICES)["data"]["invoices"]["nodes"]
+    number = next(i["number"] for i in unpaid if i["status"] != "CLOSED" and float(i["pendingAmount"]["amount"]) == 0)
+    go(driver, f"#/invoice/{number}", "invoice")
+    driver.find_element("css selector", "input[name=method][value=WIRE]").click()
+    driver.find_element("name", "reference").send_keys("ACME-WIRE-1")
+    driver.find_element("id", "pay").click()
+    result = wait_for(
+        driver,
+        "return document.getElementById('pay-result').textContent || "
+        "document.querySelector('#pay-form [role=alert], #pay-form .field-error:not(:empty)')?.textContent",
+    )
+    assert "Wire notice" in result and number in result, result
+    after = graph(
+        portal, FIONA, "query($n: String!) { invoice(number: $n) { pendingAmount { amount } } }", {"n": number}
+    )
+    assert float(after["data"]["invoice"]["pendingAmount"]["amount"]) > 0
+
+
+def test_finance_redeems_rewards_with_the_emailed_code(browser, portal):
+    driver = browser
+    before = graph(portal, FIONA, "{ rewards { balance { amount } } }")["data"]["rewards"]["balance"]["amount"]
+    redeemable = "query($n: String!) { rewards { redeemable(invoiceNumber: $n) { amount } } }"
+    number = next(
+        i["number"]
+        for i in graph(portal, FIONA, INVOICES)["data"]["invoices"]["nodes"]
+        if i["status"] != "CLOSED"
+        and float(i["pendingAmount"]["amount"]) == 0
+        and float(graph(portal, FIONA, redeemable, {"n": i["number"]})["data"]["rewards"]["redeemable"]["amount"]) > 0
+    )
+    go(driver, "#/rewards", "rewards")
+    assert driver.find_elements("css selector", "#lots tr") and driver.find_elements("css selector", "#activity tr")
+    driver.find_element("name", "invoiceNumber").send_keys(number + "\t")
+    most = graph(portal, FIONA, redeemable, {"n": number})["data"]["rewards"]["redeemable"]["amount"]
+    wait_for(driver, f"return document.querySelector('input[name=amount]').value === '{most}'")
+    driver.find_element("name", "redemptionCode").send_keys("WRONG-CODE")
+    driver.find_element("css selector", "#redeem-form button[type=submit]").click()
+    assert wait_for(
+        driver, "return document.querySelector('#redeem-form [role=alert], #redeem-form .field-error:not(:empty)')"
+    )
+    assert graph(portal, FIONA, "{ rewards { balance { amount } } }")["data"]["rewards"]["balance"]["amount"] == before
+    code = driver.find_element("name", "redemptionCode")
+    code.clear()
+    code.send_keys("DEMO-REWARDS-2026")
+    driver.find_element("css selector", "#redeem-form button[type=submit]").click()
+    shown = wait_for(
+        driver,
+        "return document.getElementById('status').textContent || "
+        "document.querySelector('#redeem-form [role=alert], #redeem-form .field-error:not(:empty)')?.textContent",
+    )
+    assert "Redeemed" in shown, shown
+    after = graph(portal, FIONA, "{ rewards { balance { amount } } }")["data"]["rewards"]["balance"]["amount"]
+    assert float(after) < float(before)
 
 
 def test_arabic_is_right_to_left(browser, portal):
