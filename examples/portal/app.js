@@ -3,6 +3,7 @@
 // may not see is null with its own error, so its part of the page is left out, never the page.
 import { demoPeople, errorsAt, gql, newKey, session } from "./api.js";
 import { field, h, replace, showErrors } from "./dom.js";
+import { setLanguage, t, translateStatic } from "./i18n.js";
 
 const view = document.getElementById("view");
 const nav = document.getElementById("nav");
@@ -33,6 +34,8 @@ const has = (module) => viewer?.enabledModules.includes(module);
 function applyLocale() {
   document.documentElement.lang = viewer?.locale || "en";
   document.documentElement.dir = viewer?.textDirection === "rtl" ? "rtl" : "ltr";
+  setLanguage(viewer?.locale || "en");
+  translateStatic();
 }
 
 function say(text) {
@@ -153,32 +156,32 @@ async function dashboardPage() {
     for (const e of errorsAt(result, root)) if (e.extensions?.code !== "FORBIDDEN") notes.push(e.message);
   };
   section("renewalDashboard", (r) => [
-    tile("pending", "Pending renewals", r.pendingCount, "#/renewals/pending"),
-    tile("history", "Renewal history", r.historyCount, "#/renewals/history"),
-    tile("future", "Future renewals", r.futureCount, "#/renewals/future"),
-    tile("shared", "Shared with me", r.sharedCount),
-    tile("savedCarts", "Saved carts", r.savedCarts.length),
-    tile("orders", "Orders", r.orders.length),
+    tile("pending", t("Pending renewals"), r.pendingCount, "#/renewals/pending"),
+    tile("history", t("Renewal history"), r.historyCount, "#/renewals/history"),
+    tile("future", t("Future renewals"), r.futureCount, "#/renewals/future"),
+    tile("shared", t("Shared with me"), r.sharedCount),
+    tile("savedCarts", t("Saved carts"), r.savedCarts.length),
+    tile("orders", t("Orders"), r.orders.length),
   ]);
   section("invoiceCounts", (c) => [
-    tile("overdue", "Overdue invoices", c.overdue, "#/invoices/overdue"),
-    tile("open", "Open invoices", c.open, "#/invoices/open"),
-    tile("closed", "Closed invoices", c.closed, "#/invoices/closed"),
+    tile("overdue", t("Overdue invoices"), c.overdue, "#/invoices/overdue"),
+    tile("open", t("Open invoices"), c.open, "#/invoices/open"),
+    tile("closed", t("Closed invoices"), c.closed, "#/invoices/closed"),
   ]);
-  section("rewards", (r) => [tile("rewards", "Rewards balance", money(r.balance), "#/rewards", r.balance.amount)]);
+  section("rewards", (r) => [tile("rewards", t("Rewards balance"), money(r.balance), "#/rewards", r.balance.amount)]);
   replace(
     view,
-    h("h1", {}, `Welcome, ${v.firstName} ${v.lastName}`),
+    h("h1", {}, `${t("Welcome")}, ${v.firstName} ${v.lastName}`),
     h(
       "dl",
       { class: "facts", id: "personal" },
-      h("dt", {}, "Email"),
+      h("dt", {}, t("Email")),
       h("dd", { "data-fact": "email" }, v.email),
-      h("dt", {}, "Organisation"),
+      h("dt", {}, t("Organisation")),
       h("dd", { "data-fact": "tenant" }, v.tenant?.name || ""),
-      h("dt", {}, "Roles"),
+      h("dt", {}, t("Roles")),
       h("dd", { "data-fact": "roles" }, v.roles.join(", ")),
-      h("dt", {}, "Last sign-in"),
+      h("dt", {}, t("Last sign-in")),
       h("dd", { "data-fact": "lastSignIn" }, v.lastSignInAt ? day(v.lastSignInAt) : "—"),
     ),
     notes.length ? h("div", { class: "error", role: "alert" }, notes.join(" · ")) : null,
@@ -785,9 +788,9 @@ function settingsPage() {
     },
     top,
     field("Language", select),
-    h("button", { type: "submit" }, "Save"),
+    h("button", { type: "submit" }, t("Save")),
   );
-  replace(view, h("h1", {}, "Language"), form);
+  replace(view, h("h1", {}, t("Language")), form);
 }
 
 // ---------- routing ----------

@@ -385,3 +385,7 @@ def test_arabic_is_right_to_left(browser, portal):
     }
     go(driver, "#/dashboard", "dashboard")
     assert driver.execute_script("return document.documentElement.dir") == "rtl"
+    # the portal's own words in Arabic too; money and dates in the Arabic locale's writing
+    assert driver.find_element("css selector", "[data-nav=dashboard]").text == "لوحة المعلومات"
+    assert driver.find_element("tag name", "h1").text.startswith("مرحبًا")
+    assert "رصيد المكافآت" in driver.find_element("css selector", "[data-tile=rewards]").text
