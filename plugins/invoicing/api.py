@@ -30,6 +30,7 @@ INVOICE_IMPORTED = "invoice.imported"
 INVOICE_CHANGED = "invoice.changed"
 PAYMENT_CREATED = "payment.created"
 PAYMENT_IMPORTED = "payment.imported"
+PAYMENT_CHANGED = "payment.changed"
 DISPUTE_RESOLVED = "dispute.resolved"
 
 _INVOICE_KEYS = (
@@ -51,7 +52,7 @@ _PAYMENT_KEYS = (
     ("method", "str", "CARD, WIRE, CHECK or REWARDS"),
     ("currency", "str", "ISO-4217 code"),
     ("amount", "str", "decimal amount"),
-    ("status", "str", "RECEIVED or SUCCEEDED (applied), PENDING (a wire notice), PROCESSING, FAILED (declined)"),
+    ("status", "str", "RECEIVED/SUCCEEDED (applied), PENDING/MATCHED/OVERDUE (a wire notice), PROCESSING, FAILED"),
     ("invoice_numbers", "list", "the invoices it is allocated to"),
     ("actor_email", "str", "who recorded or made it"),
 )
@@ -85,6 +86,14 @@ EVENTS = (
         "A payment was recorded: a customer's card payment or wire notice, a receipt billing support "
         "recorded, a rewards redemption; after it is applied to its invoices, before the commit.",
         *_PAYMENT_KEYS,
+    ),
+    event_spec(
+        PAYMENT_CHANGED,
+        "invoicing",
+        "A customer's wire notice changed status: the bank receipt arrived and matched it (MATCHED), or "
+        "its expected closing day passed without one (OVERDUE, the wire-notices job; R-I17).",
+        *_PAYMENT_KEYS,
+        ("previous_status", "str", "the status before, PENDING"),
     ),
     event_spec(
         PAYMENT_IMPORTED,

@@ -97,3 +97,22 @@ async def test_a_payment_publishes_the_invoices_it_changed(rec_api):
     api.recorder.events.clear()
     await api.ok(IMPORT, {"json": text}, **OP)  # a re-import moves no money: nothing changed
     assert of(api, "invoice.changed") == [] and of(api, "payment.imported") == []
+
+
+async def test_a_wire_notice_changes_when_its_receipt_arrives(rec_api):
+    from tests.invoicing.test_api import PAY, RECEIPT, STAFF, invoice, load, pay_input, receipt
+
+    api = rec_api
+    await api.load({"tenants": [ACME, GLOBEX]})
+    await load(api, invoice("A-1", "3000.00"))
+    await api.ok(PAY, pay_input("A-1", method="WIRE"), as_="fin@acme.com")
+    (notice,) = of(api, "payment.created")
+    assert notice["status"] == "PENDING" and notice["method"] == "WIRE" and notice["invoice_numbers"] == ["A-1"]
+    assert of(api, "invoice.changed") == []  # a notice is not money
+    api.recorder.events.clear()
+    await api.ok(RECEIPT, receipt("3000.00", "BANK-1", number="A-1"), **STAFF)
+    assert names(api) == ["payment.created", "invoice.changed", "payment.changed"]
+    received, changed, matched = (p for _, p in api.recorder.events)
+    assert received["status"] == "SUCCEEDED" and changed["number"] == "A-1" and changed["balance"] == "0.00"
+    assert matched["payment_id"] == notice["payment_id"] and matched["status"] == "MATCHED"
+    assert matched["previous_status"] == "PENDING"

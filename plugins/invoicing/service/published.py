@@ -12,6 +12,7 @@ from plugins.invoicing.api import (
     INVOICE_CHANGED,
     INVOICE_CREATED,
     INVOICE_IMPORTED,
+    PAYMENT_CHANGED,
     PAYMENT_CREATED,
     PAYMENT_IMPORTED,
     invoice_payload,
@@ -46,6 +47,12 @@ async def payment_recorded(session: AsyncSession, payment: Payment) -> None:
     ctx = await context_of(session, payment.tenant_id)
     await ctx.emit(PAYMENT_IMPORTED if is_import(ctx) else PAYMENT_CREATED, payment_payload(payment))
     await ledger_changed(session)
+
+
+async def payment_changed(session: AsyncSession, payment: Payment, previous_status: str) -> None:
+    """``payment.changed``: a wire notice matched by its receipt, or overdue."""
+    ctx = await context_of(session, payment.tenant_id)
+    await ctx.emit(PAYMENT_CHANGED, {**payment_payload(payment), "previous_status": previous_status})
 
 
 async def dispute_resolved(session: AsyncSession, dispute: Dispute) -> None:

@@ -20,7 +20,7 @@ from core.money import CURRENCIES, parse_amount, quantize
 from plugins.invoicing.models import Invoice, Payment
 from plugins.invoicing.service.ledger import payable
 from plugins.invoicing.service.payments import PayItem, PaymentOutcome, _load_for_payment, payment_outcome
-from plugins.invoicing.service.published import payment_recorded
+from plugins.invoicing.service.published import payment_changed, payment_recorded
 from plugins.invoicing.service.refunds import settle_payment
 from plugins.invoicing.service.rules import (
     MAX_INVOICES_PER_PAYMENT,
@@ -192,6 +192,8 @@ async def _receive(
     await session.flush()
     await settle_payment(session, payment, now)
     await payment_recorded(session, payment)
+    if notice is not None:
+        await payment_changed(session, notice, "PENDING")
     return payment
 
 
@@ -336,6 +338,8 @@ async def mark_overdue_notices(session: AsyncSession, today: date, now: datetime
         await _release_notice(session, p)
         p.status = "OVERDUE"
     await session.flush()
+    for p in due:
+        await payment_changed(session, p, "PENDING")
     return len(due)
 
 
