@@ -139,7 +139,7 @@ function tile(key, label, value, href, raw = value) {
 }
 
 async function dashboardPage() {
-  const parts = [`viewer { email firstName lastName roles lastSignInAt tenant { name } }`];
+  const parts = [`viewer { email firstName lastName roles lastSignInAt tenant { name } messages(first: 5) { subject createdAt read } }`];
   if (has("renewals"))
     parts.push(`renewalDashboard { pendingCount historyCount futureCount sharedCount
       savedCarts { id name itemCount } orders { orderNumber placedAt total { amount currency } } }`);
@@ -186,6 +186,9 @@ async function dashboardPage() {
     ),
     notes.length ? h("div", { class: "error", role: "alert" }, notes.join(" · ")) : null,
     h("div", { class: "tiles", id: "tiles" }, tiles),
+    v.messages?.length
+      ? [h("h2", {}, t("Message center")), h("ul", { id: "dashboard-messages" }, v.messages.map((m) => h("li", { class: m.read ? "" : "unread" }, `${day(m.createdAt)} — `, m.subject)))]
+      : null,
     d.renewalDashboard?.savedCarts.length
       ? [h("h2", {}, "Saved carts"), h("ul", {}, d.renewalDashboard.savedCarts.map((c) => h("li", {}, `${c.name} (${c.itemCount})`)))]
       : null,
@@ -568,7 +571,17 @@ async function invoicesPage(key = "overdue") {
     h("h1", {}, "Invoices"),
     tabs("#/invoices", { overdue: "Overdue", open: "Open", closed: "Closed" }, key),
     result.errors.length ? h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")) : null,
-    links ? h("p", {}, h("a", { href: links.invoicesCsvUrl, "data-download": "invoices-csv" }, "Invoices CSV"), " · ", h("a", { href: links.paymentsCsvUrl }, "Payment history CSV")) : null,
+    links
+      ? h(
+          "p",
+          {},
+          h("a", { href: links.invoicesCsvUrl, "data-download": "invoices-csv" }, "Invoices CSV"),
+          " · ",
+          h("a", { href: links.paymentsCsvUrl }, "Payment history CSV"),
+          " · ",
+          h("button", { type: "button", id: "email-list", on: { click: () => emailList(s) } }, "Email me this list"),
+        )
+      : null,
     h(
       "table",
       { id: "invoices" },
@@ -591,6 +604,40 @@ async function invoicesPage(key = "overdue") {
       ),
     ),
   );
+}
+
+async function emailList(s) {
+  const done = await gql(`mutation Email($s: InvoiceStatus) { emailInvoiceList(status: $s) { to invoices } }`, { s });
+  const sent = done.data?.emailInvoiceList;
+  say(sent ? `${sent.invoices} invoices emailed to ${sent.to}` : done.errors.map((e) => e.message).join(" · "));
+}
+
+function disputeForm(inv) {
+  const reason = h("textarea", { name: "reason", rows: 3, cols: 60 });
+  const top = h("div");
+  const form = h(
+    "form",
+    {
+      id: "dispute-form",
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const done = await gql(
+            `mutation Dispute($n: String!, $r: String!) { openInvoiceDispute(invoiceNumber: $n, reason: $r) { number status } }`,
+            { n: inv.number, r: reason.value },
+          );
+          showErrors(form, done.errors, top);
+          const d = done.data?.openInvoiceDispute;
+          if (d) replace(top, h("div", { class: "ok", id: "dispute-result" }, `Dispute ${d.number}: ${d.status}`));
+        },
+      },
+    },
+    h("h2", {}, "Dispute this invoice"),
+    top,
+    field("Reason", reason),
+    h("button", { type: "submit" }, "Open dispute"),
+  );
+  return form;
 }
 
 async function invoicePage(number) {
@@ -694,6 +741,7 @@ async function invoicePage(number) {
     inv.payments.length ? [h("h2", {}, "Payments"), h("ul", {}, inv.payments.map((p) => h("li", {}, `${day(p.appliedAt)} ${p.method} ${money(p.amount)} ${p.paymentNumber || ""}`)))] : null,
     Number(inv.balance.amount) > 0 ? form : null,
     result_,
+    inv.status !== "CLOSED" ? disputeForm(inv) : null,
   );
 }
 

@@ -336,6 +336,28 @@ def test_finance_announces_a_wire(browser, portal):
     assert float(after["data"]["invoice"]["pendingAmount"]["amount"]) > 0
 
 
+def test_finance_disputes_an_invoice_and_emails_the_list(browser, portal):
+    driver = browser
+    nodes = graph(portal, FIONA, INVOICES)["data"]["invoices"]["nodes"]
+    disputed = graph(portal, FIONA, "{ invoiceDisputes(first: 100) { nodes { invoiceNumber } } }")
+    taken = {d["invoiceNumber"] for d in disputed["data"]["invoiceDisputes"]["nodes"]}
+    number = next(i["number"] for i in nodes if i["status"] == "OVERDUE" and i["number"] not in taken)
+    go(driver, f"#/invoice/{number}", "invoice")
+    driver.find_element("css selector", "#dispute-form textarea[name=reason]").send_keys("Billed twice for March")
+    driver.find_element("css selector", "#dispute-form button[type=submit]").click()
+    shown = wait_for(
+        driver,
+        "return document.getElementById('dispute-result')?.textContent || "
+        "document.querySelector('#dispute-form [role=alert], #dispute-form .field-error:not(:empty)')?.textContent",
+    )
+    assert shown.startswith("Dispute "), shown
+    after = graph(portal, FIONA, "{ invoiceDisputes(first: 100) { nodes { invoiceNumber reason } } }")
+    assert {"invoiceNumber": number, "reason": "Billed twice for March"} in after["data"]["invoiceDisputes"]["nodes"]
+    go(driver, "#/invoices/overdue", "invoices")
+    driver.find_element("id", "email-list").click()
+    assert "emailed to" in wait_for(driver, "return document.getElementById('status').textContent")
+
+
 def test_finance_redeems_rewards_with_the_emailed_code(browser, portal):
     driver = browser
     before = graph(portal, FIONA, "{ rewards { balance { amount } } }")["data"]["rewards"]["balance"]["amount"]
