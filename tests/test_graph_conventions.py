@@ -475,3 +475,24 @@ async def test_node_answers_webhook_endpoints_and_queue_items_as_their_typed_fie
     for run in runs["jobRuns"]["nodes"]:
         assert (await api.ok(NODE, {"id": run["id"]}, **operator))["node"]["id"] == run["id"]
         assert await api.code(NODE, {"id": run["id"]}, as_="admin@acme.com") == "FORBIDDEN"
+
+
+async def test_nodes_cost_the_same_statements_for_10_and_100_ids(two_tenants):
+    """One loader call per type asked for: nodes(ids:) of 100 credits costs what 10 cost."""
+    api = two_tenants
+    await _grow(api, 105)
+    ids = [
+        n["id"]
+        for n in (await api.ok("{ invoiceCredits(first: 100) { nodes { id } } }", as_="fin@acme.com"))[
+            "invoiceCredits"
+        ]["nodes"]
+    ]
+    counts = []
+    for size in (10, 100):
+        with api.count_statements() as statements:
+            nodes = (
+                await api.ok("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[:size]}, as_="fin@acme.com")
+            )["nodes"]
+        assert [n["id"] for n in nodes] == ids[:size]
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
