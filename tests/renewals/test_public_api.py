@@ -92,6 +92,7 @@ def test_event_names():
     assert renewals_api.RENEWAL_ACCEPTED == "renewal.accepted"
     assert {e.name for e in renewals_api.EVENTS} == {
         "renewal.accepted",
+        "renewal.auto_renewed",
         "renewal.created",
         "renewal.imported",
         "renewal.changed",
