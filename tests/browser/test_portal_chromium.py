@@ -31,7 +31,7 @@ from tests.renewals.helpers import renewal
 
 pytestmark = needs_chromium
 XSS = '<img src=x onerror="window.__xss=1">'
-FIONA, TOM, ERIN = DEMO_PEOPLE["FINANCE"], DEMO_PEOPLE["TECHNICAL"], DEMO_PEOPLE["EXECUTIVE"]
+FIONA, TOM, ERIN, ADA = (DEMO_PEOPLE[k] for k in ("FINANCE", "TECHNICAL", "EXECUTIVE", "ADMIN"))
 SHOTS = itertools.count(1)
 
 
@@ -264,6 +264,49 @@ def test_checkout_shows_po_mismatches_on_the_fields_then_places_the_order(browse
     go(driver, "#/renewals/history?po=PO-7788", "renewals")
     rows = [e.get_attribute("data-support-number") for e in driver.find_elements("css selector", "#renewals tbody tr")]
     assert rows == ["DEMO-1002"]
+
+
+def test_admin_invites_changes_the_role_of_and_removes_a_colleague(browser, portal):
+    driver = browser
+    sign_in_as(driver, portal, ADA)
+    go(driver, "#/people", "people")
+    people = "{ users(first: 100, includeRemoved: true) { nodes { email status roles } } }"
+
+    def person(email: str) -> dict[str, Any] | None:
+        return next((p for p in graph(portal, ADA, people)["data"]["users"]["nodes"] if p["email"] == email), None)
+
+    form = driver.find_element("id", "invite-form")
+    form.find_element("name", "email").send_keys("mallory@elsewhere.example")
+    form.find_element("css selector", "button[type=submit]").click()
+    assert wait_for(
+        driver, "return document.querySelector('#invite-form [role=alert], #invite-form .field-error:not(:empty)')"
+    )
+    assert person("mallory@elsewhere.example") is None  # R-S3: only the organisation's domains
+    new = "nina.new@acme-demo.com"
+    email = driver.find_element("css selector", "#invite-form input[name=email]")
+    email.clear()
+    email.send_keys(new)
+    driver.find_element("css selector", "#invite-form select[name=roles] option[value=TECHNICAL]").click()
+    driver.find_element("css selector", "#invite-form button[type=submit]").click()
+    shown = wait_for(
+        driver,
+        f"return document.querySelector('tr[data-person=\"{new}\"]') ? 'row' : "
+        "document.querySelector('#invite-form [role=alert], #invite-form .field-error:not(:empty)')?.textContent",
+    )
+    assert shown == "row", shown
+    assert person(new)["roles"] == ["TECHNICAL"] and person(new)["status"] == "INVITED"
+    # roles Ada holds herself (TECHNICAL, ADMIN) are hers to give
+    driver.find_element("css selector", f"tr[data-person='{new}'] option[value=ADMIN]").click()
+    row = driver.find_element("css selector", f"tr[data-person='{new}']")
+    driver.execute_script("arguments[0].dataset.old = '1'", row)  # to see the page render again
+    row.find_element("css selector", "[data-action=roles]").click()
+    wait_for(
+        driver, f"return document.querySelector('tr[data-person=\"{new}\"]:not([data-old]) select')?.value === 'ADMIN'"
+    )
+    assert person(new)["roles"] == ["ADMIN"]
+    driver.find_element("css selector", f"tr[data-person='{new}'] [data-action=remove]").click()
+    wait_for(driver, f"return !document.querySelector('tr[data-person=\"{new}\"]')")
+    assert person(new)["status"] == "REMOVED"
 
 
 def test_a_viewer_has_no_checkout_and_a_forced_one_shows_forbidden(browser, portal):
