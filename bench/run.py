@@ -31,7 +31,7 @@ from sqlalchemy import text
 
 from bench.data import SCALES, Dataset, Scale, generate
 from bench.load import Run, drive, graphql_check
-from bench.server import ROOT, Uvicorn
+from bench.server import ROOT, Uvicorn, cpu_seconds, postgres_pids
 from bench.workloads import Tokens, Workload, build
 from core.app import create_state
 from core.db import make_engine
@@ -227,7 +227,31 @@ async def measure(
     concurrency: int,
     requests: int,
     seconds: float,
+    pg_data: Path | None = None,
 ) -> dict[str, Any]:
+    # CPU per request from /proc (issue 21): steadier than latency on a shared VM. Before and after
+    # each target's round: the target's workers and every PostgreSQL process (only that target sends
+    # load then; background writers and autovacuum are counted too). Warm-up requests are included.
+    cpu: dict[tuple[str, str], list[float]] = {}
+
+    def snapshot(server: Uvicorn) -> tuple[float, float]:
+        return cpu_seconds(server.worker_pids()), cpu_seconds(postgres_pids(pg_data)) if pg_data else 0.0
+
+    def spent(key: tuple[str, str], before: tuple[float, float], server: Uvicorn) -> None:
+        after = snapshot(server)
+        acc = cpu.setdefault(key, [0.0, 0.0])
+        acc[0] += after[0] - before[0]
+        acc[1] += after[1] - before[1]
+
+    def cpu_per_request(key: tuple[str, str], n: int) -> dict[str, float | None]:
+        acc = cpu.get(key)
+        if not acc or not n:
+            return {"server_cpu_ms": None, "pg_cpu_ms": None}
+        return {
+            "server_cpu_ms": round(acc[0] * 1000 / n, 2),
+            "pg_cpu_ms": round(acc[1] * 1000 / n, 2) if pg_data else None,
+        }
+
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
     timeout = httpx.Timeout(300.0)
     out: dict[str, Any] = {"workloads": {}, "exports": {}}
@@ -267,6 +291,7 @@ async def measure(
                 f"  {w.title}: product" + (f" and baseline, {rounds} alternating rounds" if rounds > 1 else "") + " ..."
             )
             for r in range(rounds):
+                before = snapshot(product)
                 run.absorb(
                     await drive(
                         pc,
@@ -282,7 +307,9 @@ async def measure(
                         start=r * per,
                     )
                 )
+                spent((w.key, "product"), before, product)
                 if w.baseline is not None:
+                    before = snapshot(baseline)
                     brun.absorb(
                         await drive(
                             bc,
@@ -296,12 +323,16 @@ async def measure(
                             start=r * per,
                         )
                     )
-            entry["product"] = run.summary()
+                    spent((w.key, "baseline"), before, baseline)
+            entry["product"] = run.summary() | cpu_per_request((w.key, "product"), len(run.latencies))
             checks = [int(h["x-authz-checks"]) for h in run.headers if h.get("x-authz-checks")]
             if checks:
                 entry["authz_checks_per_request"] = statistics.median(checks)
             if w.baseline is not None:
-                entry["baseline"] = brun.summary()
+                entry["baseline"] = brun.summary() | cpu_per_request((w.key, "baseline"), len(brun.latencies))
+                p_cpu, b_cpu = entry["product"]["server_cpu_ms"], entry["baseline"]["server_cpu_ms"]
+                if p_cpu and b_cpu:
+                    entry["server_cpu_ratio_to_baseline"] = round(p_cpu / b_cpu, 2)
                 if run.pct(50) and brun.pct(50):
                     entry["p50_ratio_to_baseline"] = round(run.pct(50) / brun.pct(50), 2)
         # 4. Latency of one client over a keep-alive connection against fresh connections.
@@ -329,7 +360,8 @@ def _fmt(x: Any, spec: str = ".1f") -> str:
 def table(report: dict[str, Any]) -> str:
     head = (
         f"{'workload':34} {'target':8} {'n':>5} {'c':>3} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'req/s':>7} {'SQL/req':>7} {'authz %':>7} {'x base':>6} {'same':>5}"
+        f"{'req/s':>7} {'SQL/req':>7} {'authz %':>7} {'x base':>6} {'same':>5} {'cpu ms':>7} {'pg ms':>6} "
+        f"{'cpu x':>5}"
     )
     lines = [head, "-" * len(head)]
     for e in report["results"]["workloads"].values():
@@ -345,7 +377,9 @@ def table(report: dict[str, Any]) -> str:
                 f"{_fmt(counted.get('sql_per_request') if target == 'product' else None, 'g'):>7} "
                 f"{_fmt(share * 100 if share is not None else None):>7} "
                 f"{_fmt(e.get('p50_ratio_to_baseline') if target == 'product' else None, '.2f'):>6} "
-                f"{_fmt(e.get('same_json') if target == 'product' else None):>5}"
+                f"{_fmt(e.get('same_json') if target == 'product' else None):>5} "
+                f"{_fmt(s.get('server_cpu_ms'), '.2f'):>7} {_fmt(s.get('pg_cpu_ms'), '.2f'):>6} "
+                f"{_fmt(e.get('server_cpu_ratio_to_baseline') if target == 'product' else None, '.2f'):>5}"
             )
             if s["errors"]:
                 lines.append(f"    {s['errors']} errors, e.g. {s['first_errors'][:1]}")
@@ -478,6 +512,7 @@ def run_bench(
                 concurrency=concurrency or scale.concurrency,
                 requests=requests or scale.requests,
                 seconds=seconds or scale.seconds,
+                pg_data=pg.dir / "data",
             )
         )
         report["results"] = results

@@ -34,6 +34,30 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far (``/proc/<pid>/stat`` utime + stime)."""
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass  # a process that ended took its time with it
+    return total / CLOCK_TICKS
+
+
+def postgres_pids(data_dir: Path) -> list[int]:
+    """The postmaster and its children (backends, autovacuum, writers) of a data directory."""
+    try:
+        postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return []
+    return [postmaster, *_children(postmaster)]
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -107,15 +131,8 @@ class Uvicorn:
             time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not start: {self.log_path.read_text()[-2000:]}")
 
-    def _cpu_ticks(self) -> int:
-        total = 0
-        for p in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-            except (OSError, IndexError, ValueError):
-                pass
-        return total
+    def _cpu_ticks(self) -> float:
+        return cpu_seconds(self.worker_pids())
 
     def _idle(self) -> bool:
         """Every worker has finished importing (no CPU used over a short interval)."""

@@ -36,6 +36,9 @@ def test_every_workload_answers_without_errors(report: dict[str, Any]) -> None:
         for target in targets:
             assert entry[target]["requests"] > 0, (key, target)
             assert entry[target]["errors"] == 0, (key, target, entry[target]["first_errors"])
+            if not key.startswith("export"):  # issue 21: CPU per request of the server and of PostgreSQL
+                cost = entry[target]
+                assert cost["server_cpu_ms"] > 0 and cost["pg_cpu_ms"] is not None, (key, cost)
         if not planned["export"]:
             assert entry["counted"].get("sql_per_request"), (key, entry["counted"])
     assert Path(report["json_path"]).exists()
