@@ -437,6 +437,24 @@ def test_finance_redeems_rewards_with_the_emailed_code(browser, portal):
     assert float(after) < float(before)
 
 
+def test_finance_shares_the_billing_dashboard_and_the_colleague_sees_its_tiles(browser, portal):
+    """R-S4: Tom (TECHNICAL) may not see rewards until Fiona shares the billing dashboard with him;
+    then his dashboard has the rewards tile, with the graph's balance."""
+    driver = browser
+    rewards = "{ rewards { balance { amount } } }"
+    assert graph(portal, TOM, rewards)["data"]["rewards"] is None
+    go(driver, "#/people", "people")
+    driver.find_element("name", "shareEmails").send_keys(TOM)
+    driver.find_element("css selector", "#billing-share-form button[type=submit]").click()
+    wait_for(driver, f"return document.getElementById('billing-shares')?.textContent.includes('{TOM}')")
+    seen = graph(portal, TOM, rewards)["data"]["rewards"]
+    assert seen is not None
+    sign_in_as(driver, portal, TOM)
+    assert tiles(driver)["rewards"] == seen["balance"]["amount"]
+    assert not driver.find_elements("css selector", "[role=alert]")
+    sign_in_as(driver, portal, FIONA)
+
+
 def test_arabic_is_right_to_left(browser, portal):
     driver = browser
     go(driver, "#/settings", "settings")
