@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
@@ -80,15 +80,20 @@ def _tenant_id(session: AsyncSession, tenant_id: int | None = None) -> int:
 async def next_number(session: AsyncSession, prefix: str, tenant_id: int | None = None) -> str:
     """The tenant's next number for ``prefix`` (INV, PAY, CR, DSP); the counter row is locked."""
     tid = _tenant_id(session, tenant_id)
-    stmt = select(InvoiceCounter).where(InvoiceCounter.tenant_id == tid, InvoiceCounter.name == prefix)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
-    counter = (await session.execute(stmt)).scalar_one_or_none()
-    if counter is None:
-        counter = InvoiceCounter(tenant_id=tid, name=prefix, value=0)
-        session.add(counter)
-    counter.value += 1
-    return f"{prefix}-{counter.value:06d}"
+    # One statement (issue 21): the UPDATE locks the row as SELECT … FOR UPDATE did, and says the value.
+    bumped = (
+        await session.execute(
+            update(InvoiceCounter)
+            .where(InvoiceCounter.tenant_id == tid, InvoiceCounter.name == prefix)
+            .values(value=InvoiceCounter.value + 1)
+            .returning(InvoiceCounter.value)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if bumped is None:  # the tenant's first number of this kind
+        session.add(InvoiceCounter(tenant_id=tid, name=prefix, value=1))
+        bumped = 1
+    return f"{prefix}-{bumped:06d}"
 
 
 def _lock(session: AsyncSession, stmt: Any) -> Any:
