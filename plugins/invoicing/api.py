@@ -181,6 +181,7 @@ class InvoiceView:
     tax_total: Decimal
     total: Decimal
     balance: Decimal
+    payable: Decimal  # what may still be paid now: the balance less wires announced and not overdue (R-I17)
     paid_by_method: dict[str, Decimal]  # e.g. {"CARD": ..., "REWARDS": ...}
     recipient_email: str
     lines: tuple[InvoiceLineView, ...]
@@ -291,6 +292,7 @@ def view_of(inv: object, paid: dict[str, Decimal], today: date) -> InvoiceView:
         tax_total=i.tax_total,  # type: ignore[attr-defined]
         total=i.total,  # type: ignore[attr-defined]
         balance=i.balance,  # type: ignore[attr-defined]
+        payable=service.payable(i),  # type: ignore[arg-type]
         paid_by_method=dict(paid),
         recipient_email=i.billing_email,  # type: ignore[attr-defined]
         invoice_id=i.id,  # type: ignore[attr-defined]

@@ -45,6 +45,11 @@ class Inv:
     balance: Decimal
     paid_by_method: dict
     status: str = "OPEN"
+    pending: Decimal = Decimal(0)
+
+    @property
+    def payable(self) -> Decimal:
+        return max(self.balance - self.pending, Decimal(0))
 
 
 EXCL = s.load_exclusions()
@@ -146,6 +151,10 @@ def test_invoice_cap_r_w7():
     assert s.invoice_cap(inv) == D("0.00")  # the remaining 100 is tax
     inv = Inv(lines=(eligible,), balance=D("50.00"), paid_by_method={"CARD": D("1050.00")})
     assert s.invoice_cap(inv) == D("50.00")  # never more than the balance due
+    inv = Inv(lines=(eligible,), balance=D("1100.00"), paid_by_method={}, pending=D("600.00"))
+    assert s.invoice_cap(inv) == D("500.00")  # a wire on its way leaves only the rest payable
+    inv = Inv(lines=(eligible,), balance=D("1100.00"), paid_by_method={}, pending=D("1100.00"))
+    assert s.invoice_cap(inv) == D("0.00")
     assert s.invoice_cap(Inv(lines=(eligible,), balance=D("0"), paid_by_method={}, status="CLOSED")) == D("0")
 
 

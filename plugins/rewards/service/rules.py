@@ -191,12 +191,13 @@ def line_is_eligible(line: Any) -> bool:
 
 def invoice_cap(invoice: Any) -> Decimal:
     """R-W7: the most rewards may still pay on this invoice — the eligible lines' pre-tax amount,
-    less what rewards already paid, and never more than the balance due. Tax is never payable."""
+    less what rewards already paid, and never more than may still be paid (the balance less wires
+    announced on their way, R-I17 — invoicing refuses the rest). Tax is never payable."""
     if invoice.status == "CLOSED":
         return ZERO
     eligible = sum((line.pre_tax_amount for line in invoice.lines if line_is_eligible(line)), Decimal(0))
     already = Decimal(invoice.paid_by_method.get(PAYMENT_METHOD, ZERO))
-    return max(ZERO, min(eligible - already, Decimal(invoice.balance)))
+    return max(ZERO, min(eligible - already, Decimal(invoice.payable)))
 
 
 def new_code() -> str:
