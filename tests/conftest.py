@@ -11,10 +11,23 @@ from typing import Any
 
 import pytest
 
+import core.app
 from core.exchange import RATES_FILE, RateTable, read_rates
 from core.plugins import built_in_plugins
 from core.testing import BACKENDS, NOW, Api, Inbox, PgServer, fresh_database_url, make_api, migrate_templates
 from tests.redisserver import RedisServer, find_redis_server
+
+# The product's tests load only the built-in plugins, also where a test builds its own state: a plugin
+# installed beside them (the examples, `make install`) would add its models to the shared metadata,
+# whose tables the product's test databases do not have. Patched before the test modules import it.
+_create_state = core.app.create_state
+
+
+def _built_in_state(*args: Any, plugins: Any = None, **kwargs: Any) -> Any:
+    return _create_state(*args, plugins=built_in_plugins() if plugins is None else plugins, **kwargs)
+
+
+core.app.create_state = _built_in_state
 
 __all__ = ["BACKENDS", "NOW", "Api", "Inbox", "fresh_database_url", "make_api"]
 
