@@ -20,11 +20,11 @@ from tests.redisserver import RedisServer, find_redis_server
 # The product's tests load only the built-in plugins, also where a test builds its own state: a plugin
 # installed beside them (the examples, `make install`) would add its models to the shared metadata,
 # whose tables the product's test databases do not have. Patched before the test modules import it.
-_create_state = core.app.create_state
+every_installed_plugin_state = core.app.create_state  # for the tests of installing a plugin
 
 
 def _built_in_state(*args: Any, plugins: Any = None, **kwargs: Any) -> Any:
-    return _create_state(*args, plugins=built_in_plugins() if plugins is None else plugins, **kwargs)
+    return every_installed_plugin_state(*args, plugins=built_in_plugins() if plugins is None else plugins, **kwargs)
 
 
 core.app.create_state = _built_in_state

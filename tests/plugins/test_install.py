@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import core.app
 from core.cli import app
 from core.settings import get_settings
+from tests.conftest import every_installed_plugin_state
 from tests.plugins.conftest import EXAMPLE_DIR, RESELLER_TENANTS, ROOT
 from tests.plugins.test_loading import install_fake_distribution
 
@@ -70,6 +72,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.syspath_prepend(str(EXAMPLE_DIR))
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("CC_DATABASE_URL", url)  # the CLI sets it too; monkeypatch restores it
+    monkeypatch.setattr(core.app, "create_state", every_installed_plugin_state)  # the CLI loads them all
     yield url
     get_settings.cache_clear()
 
