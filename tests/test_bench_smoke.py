@@ -37,8 +37,11 @@ def test_every_workload_answers_without_errors(report: dict[str, Any]) -> None:
             assert entry[target]["requests"] > 0, (key, target)
             assert entry[target]["errors"] == 0, (key, target, entry[target]["first_errors"])
             if not key.startswith("export"):  # issue 21: CPU per request of the server and of PostgreSQL
+                # Measured, not asserted positive: /proc counts in 10 ms ticks, and the baseline's
+                # four smoke requests can all fit in one tick (a CI run read 0.0).
                 cost = entry[target]
-                assert cost["server_cpu_ms"] > 0 and cost["pg_cpu_ms"] is not None, (key, cost)
+                assert cost["server_cpu_ms"] is not None and cost["server_cpu_ms"] >= 0, (key, cost)
+                assert cost["pg_cpu_ms"] is not None, (key, cost)
         if not planned["export"]:
             assert entry["counted"].get("sql_per_request"), (key, entry["counted"])
     assert Path(report["json_path"]).exists()
