@@ -41,11 +41,20 @@ HEADERS = {
 }
 
 
+SUBFOLDERS = ("pages",)  # the page modules (examples/portal/pages/*.js), served as pages/<name>
+
+
 def portal_files(directory: Path = PORTAL_DIR) -> dict[str, Path]:
-    """The files the portal serves, by name: what the directory holds at start-up, nothing else."""
+    """The files the portal serves, by name ("app.js", "pages/renewals.js"): what the directory and
+    its page folder hold at start-up, nothing else."""
     if not directory.is_dir():
         return {}
-    return {p.name: p for p in sorted(directory.iterdir()) if p.is_file() and p.suffix in CONTENT_TYPES}
+    files = {p.name: p for p in sorted(directory.iterdir()) if p.is_file() and p.suffix in CONTENT_TYPES}
+    for sub in SUBFOLDERS:
+        folder = directory / sub
+        if folder.is_dir():
+            files |= {f"{sub}/{p.name}": p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in CONTENT_TYPES}
+    return files
 
 
 def portal_routes() -> list[Route]:
@@ -63,6 +72,9 @@ def portal_routes() -> list[Route]:
     async def asset(request: Request) -> Response:
         return _file(request.path_params["name"])
 
+    async def page_module(request: Request) -> Response:
+        return _file(f"pages/{request.path_params['name']}")
+
     async def dev_people(request: Request) -> Response:
         settings = request.app.state.cc.settings
         if not settings.uses_development_secret:
@@ -76,5 +88,6 @@ def portal_routes() -> list[Route]:
         Route("/portal", index),
         Route("/portal/", index),
         Route("/portal/dev/people", dev_people),
+        Route("/portal/pages/{name}", page_module),
         Route("/portal/{name}", asset),
     ]

@@ -35,13 +35,15 @@ async def test_portal_page_and_modules_under_a_self_only_csp(tmp_path):
     assert "script-src 'self'" in CSP and "'unsafe-inline'" not in CSP and "default-src 'none'" in CSP
     assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"] == "no-referrer"
     assert '<script type="module" src="/portal/app.js">' in page.text
-    for name in ("app.js", "api.js", "dom.js", "i18n.js", "style.css"):
+    for name in ("app.js", "api.js", "dom.js", "i18n.js", "shell.js", "style.css", "pages/renewals.js", "pages/dashboard.js"):
         got = await client.get(f"/portal/{name}")
         assert got.status_code == 200 and got.headers["content-security-policy"] == CSP, name
     assert (await client.get("/portal/app.js")).headers["content-type"].startswith("text/javascript")
     # only the portal's own files, by exact name: nothing joined from the request
-    assert set(portal_files()) >= {"index.html", "app.js", "api.js", "dom.js", "style.css"}
-    for bad in ("/portal/..%2Fpyproject.toml", "/portal/pyproject.toml", "/portal/%2e%2e", "/portal/nope.js"):
+    assert set(portal_files()) >= {"index.html", "app.js", "api.js", "dom.js", "style.css", "pages/renewals.js"}
+    bad_names = ("/portal/..%2Fpyproject.toml", "/portal/pyproject.toml", "/portal/%2e%2e", "/portal/nope.js")
+    bad_pages = ("/portal/pages/..%2Fapp.js", "/portal/pages/nope.js", "/portal/pages", "/portal/pages/%2e%2e%2fapp.js")
+    for bad in bad_names + bad_pages:
         assert (await client.get(bad)).status_code == 404, bad
 
 
