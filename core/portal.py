@@ -53,7 +53,9 @@ def portal_files(directory: Path = PORTAL_DIR) -> dict[str, Path]:
     for sub in SUBFOLDERS:
         folder = directory / sub
         if folder.is_dir():
-            files |= {f"{sub}/{p.name}": p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in CONTENT_TYPES}
+            files |= {
+                f"{sub}/{p.name}": p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in CONTENT_TYPES
+            }
     return files
 
 

@@ -35,7 +35,16 @@ async def test_portal_page_and_modules_under_a_self_only_csp(tmp_path):
     assert "script-src 'self'" in CSP and "'unsafe-inline'" not in CSP and "default-src 'none'" in CSP
     assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"] == "no-referrer"
     assert '<script type="module" src="/portal/app.js">' in page.text
-    for name in ("app.js", "api.js", "dom.js", "i18n.js", "shell.js", "style.css", "pages/renewals.js", "pages/dashboard.js"):
+    for name in (
+        "app.js",
+        "api.js",
+        "dom.js",
+        "i18n.js",
+        "shell.js",
+        "style.css",
+        "pages/renewals.js",
+        "pages/dashboard.js",
+    ):
         got = await client.get(f"/portal/{name}")
         assert got.status_code == 200 and got.headers["content-security-policy"] == CSP, name
     assert (await client.get("/portal/app.js")).headers["content-type"].startswith("text/javascript")
