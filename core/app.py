@@ -801,7 +801,7 @@ async def _execute(
     query: str,
     variables: dict[str, Any] | None,
     operation_name: str | None,
-) -> tuple[dict[str, Any], int, dict[str, str], float | None]:
+) -> tuple[dict[str, Any], int, dict[str, str], int | None]:
     """Refuse or run the request: (payload, HTTP status, headers, rate points left)."""
     if isinstance(pre.refusal, AppError):
         return error_body(pre.refusal), 200, {}, None

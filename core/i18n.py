@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -71,21 +71,21 @@ def supported_locale(value: object) -> str | None:
 def parse_accept_language(header: str | None) -> list[str]:
     """The language tags of an ``Accept-Language`` header, most preferred first (RFC 9110 §12.5.4);
     ``q=0`` means "not acceptable" and is dropped, a malformed weight counts as 0."""
-    ranked: list[tuple[float, int, str]] = []
+    ranked: list[tuple[Decimal, int, str]] = []
     for i, part in enumerate((header or "")[:1000].split(",")):
         tag, _sep, params = part.strip().partition(";")
         tag = tag.strip()
         if not tag or tag == "*":
             continue
-        q = 1.0
+        q = Decimal(1)
         for param in params.split(";"):
             name, _eq, value = param.strip().partition("=")
             if name.strip().lower() == "q":
                 try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if q > 0:
+                    q = Decimal(value)
+                except InvalidOperation:
+                    q = Decimal(0)
+        if not q.is_nan() and q > 0:
             ranked.append((-q, i, tag))
     return [tag for _q, _i, tag in sorted(ranked)]
 

@@ -415,14 +415,14 @@ class RateLimiter:
     async def _window(self, key: str) -> tuple[int, float, int, float]:
         return await self.storage.get_sliding_window(self.item.key_for(key), self.item.get_expiry())
 
-    async def remaining(self, key: str) -> float:
+    async def remaining(self, key: str) -> int:
         try:
-            return float((await self.strategy.get_window_stats(self.item, key)).remaining)
+            return (await self.strategy.get_window_stats(self.item, key)).remaining
         except StorageError:
             log.error("rate limit store unreachable (%s)", self.storage_uri.split("@")[-1])
-            return float(self.capacity)
+            return self.capacity
 
-    async def spend(self, key: str, cost: int) -> float:
+    async def spend(self, key: str, cost: int) -> int:
         """Take ``cost`` points or raise RATE_LIMITED; returns the points left."""
         try:
             if await self.strategy.hit(self.item, key, cost=cost):
@@ -430,7 +430,7 @@ class RateLimiter:
             previous, previous_ttl, current, current_ttl = await self._window(key)
         except StorageError:
             log.error("rate limit store unreachable (%s): request let through", self.storage_uri.split("@")[-1])
-            return float(self.capacity)
+            return self.capacity
         left = max(0, self.capacity - math.floor(previous * previous_ttl / self.window + current))
         # limits reports the current window's expiry one window late (it keeps each counter for two)
         current_ends = current_ttl - self.window
@@ -459,7 +459,7 @@ def rate_limiter(state: Any) -> RateLimiter:
     return limiter
 
 
-async def cost_extension(state: Any, requested: int, key: str, remaining: float | None = None) -> dict[str, Any]:
+async def cost_extension(state: Any, requested: int, key: str, remaining: int | None = None) -> dict[str, Any]:
     """``extensions.cost`` of a response: what the request asked for, the limit and the budget."""
     limiter = rate_limiter(state)
     left = await limiter.remaining(key) if remaining is None else remaining
@@ -467,8 +467,8 @@ async def cost_extension(state: Any, requested: int, key: str, remaining: float 
         "requested": requested,
         "limit": state.settings.max_query_cost,
         "throttle": {
-            "maximumAvailable": int(limiter.capacity),
-            "remaining": int(left),
+            "maximumAvailable": limiter.capacity,
+            "remaining": left,
             "restoreRate": round(limiter.restore_rate, 3),
         },
     }
