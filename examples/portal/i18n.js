@@ -1,51 +1,347 @@
 // The page's own words in the person's language (the server translates its messages and errors;
-// these are only the portal's labels). A missing word falls back to English.
+// these are the portal's labels, headings, buttons, empty states and the graph's enum values).
+//
+// One line per English text (the key, also what English readers see), with every other language on
+// that line: a word is added in one place, and a language that lacks it is seen at once (the
+// browser tests fail on it, tests/browser/test_portal_journeys_chromium.py). Texts may hold
+// {placeholders}, filled by t(text, {name: value}); a placeholder is never translated.
+export const LANGUAGES = { en: "English", pl: "Polski", ro: "Română", de: "Deutsch", ar: "العربية" };
+
 const WORDS = {
-  pl: {
-    Dashboard: "Pulpit", Renewals: "Odnowienia", Invoices: "Faktury", Rewards: "Nagrody", Language: "Język",
-    "Sign out": "Wyloguj", Welcome: "Witaj", Email: "E-mail", Organisation: "Organizacja", Roles: "Role",
-    "Last sign-in": "Ostatnie logowanie", "Pending renewals": "Oczekujące odnowienia", "Renewal history": "Historia odnowień",
-    "Future renewals": "Przyszłe odnowienia", "Shared with me": "Udostępnione mi", "Saved carts": "Zapisane koszyki",
-    Orders: "Zamówienia", "Overdue invoices": "Zaległe faktury", "Open invoices": "Otwarte faktury",
-    "Closed invoices": "Zamknięte faktury", "Rewards balance": "Saldo nagród", Save: "Zapisz", "Message center": "Centrum wiadomości", People: "Osoby",
+  // ---- navigation and the dashboard
+  Dashboard: { pl: "Pulpit", ro: "Tablou de bord", de: "Übersicht", ar: "لوحة المعلومات" },
+  Renewals: { pl: "Odnowienia", ro: "Reînnoiri", de: "Verlängerungen", ar: "التجديدات" },
+  Invoices: { pl: "Faktury", ro: "Facturi", de: "Rechnungen", ar: "الفواتير" },
+  Rewards: { pl: "Nagrody", ro: "Recompense", de: "Prämien", ar: "المكافآت" },
+  People: { pl: "Osoby", ro: "Persoane", de: "Personen", ar: "الأشخاص" },
+  Language: { pl: "Język", ro: "Limbă", de: "Sprache", ar: "اللغة" },
+  "Sign out": { pl: "Wyloguj", ro: "Deconectare", de: "Abmelden", ar: "تسجيل الخروج" },
+  Main: { pl: "Główne", ro: "Principal", de: "Hauptmenü", ar: "الرئيسية" },
+  Lists: { pl: "Listy", ro: "Liste", de: "Listen", ar: "القوائم" },
+  "Customer Center": { pl: "Centrum klienta", ro: "Centrul clienților", de: "Kundencenter", ar: "مركز العملاء" },
+  "Loading…": { pl: "Wczytywanie…", ro: "Se încarcă…", de: "Wird geladen…", ar: "جارٍ التحميل…" },
+  Welcome: { pl: "Witaj", ro: "Bun venit", de: "Willkommen", ar: "مرحبًا" },
+  Email: { pl: "E-mail", ro: "E-mail", de: "E-Mail", ar: "البريد الإلكتروني" },
+  Organisation: { pl: "Organizacja", ro: "Organizație", de: "Organisation", ar: "المؤسسة" },
+  Roles: { pl: "Role", ro: "Roluri", de: "Rollen", ar: "الأدوار" },
+  "Last sign-in": { pl: "Ostatnie logowanie", ro: "Ultima autentificare", de: "Letzte Anmeldung", ar: "آخر تسجيل دخول" },
+  "Pending renewals": { pl: "Oczekujące odnowienia", ro: "Reînnoiri în așteptare", de: "Offene Verlängerungen", ar: "التجديدات المعلقة" },
+  "Renewal history": { pl: "Historia odnowień", ro: "Istoricul reînnoirilor", de: "Verlängerungsverlauf", ar: "سجل التجديدات" },
+  "Future renewals": { pl: "Przyszłe odnowienia", ro: "Reînnoiri viitoare", de: "Künftige Verlängerungen", ar: "التجديدات المستقبلية" },
+  "Shared with me": { pl: "Udostępnione mi", ro: "Partajate cu mine", de: "Mit mir geteilt", ar: "تمت مشاركتها معي" },
+  "Saved carts": { pl: "Zapisane koszyki", ro: "Coșuri salvate", de: "Gespeicherte Warenkörbe", ar: "السلال المحفوظة" },
+  Orders: { pl: "Zamówienia", ro: "Comenzi", de: "Bestellungen", ar: "الطلبات" },
+  "Overdue invoices": { pl: "Zaległe faktury", ro: "Facturi restante", de: "Überfällige Rechnungen", ar: "الفواتير المتأخرة" },
+  "Open invoices": { pl: "Otwarte faktury", ro: "Facturi deschise", de: "Offene Rechnungen", ar: "الفواتير المفتوحة" },
+  "Closed invoices": { pl: "Zamknięte faktury", ro: "Facturi închise", de: "Bezahlte Rechnungen", ar: "الفواتير المغلقة" },
+  "Rewards balance": { pl: "Saldo nagród", ro: "Sold recompense", de: "Prämienguthaben", ar: "رصيد المكافآت" },
+  "Message center": { pl: "Centrum wiadomości", ro: "Centrul de mesaje", de: "Nachrichten", ar: "مركز الرسائل" },
+  Save: { pl: "Zapisz", ro: "Salvează", de: "Speichern", ar: "حفظ" },
+  "Language: {name}": { pl: "Język: {name}", ro: "Limbă: {name}", de: "Sprache: {name}", ar: "اللغة: {name}" },
+
+  // ---- sign-in
+  "Sign in": { pl: "Zaloguj się", ro: "Autentificare", de: "Anmelden", ar: "تسجيل الدخول" },
+  "Development: sign in as a demo person": { pl: "Tryb deweloperski: zaloguj się jako osoba demonstracyjna", ro: "Dezvoltare: autentificare ca persoană demo", de: "Entwicklung: als Demo-Person anmelden", ar: "التطوير: تسجيل الدخول كشخص تجريبي" },
+  "Sign in with a token": { pl: "Zaloguj się tokenem", ro: "Autentificare cu un token", de: "Mit einem Token anmelden", ar: "تسجيل الدخول برمز" },
+  "Paste the bearer token your organisation's sign-in (the vendor's identity provider) gave you. It is kept for this tab only.": {
+    pl: "Wklej token okaziciela wydany przez logowanie Twojej organizacji (dostawcę tożsamości). Jest przechowywany tylko dla tej karty.",
+    ro: "Lipiți tokenul de acces primit de la autentificarea organizației (furnizorul de identitate). Este păstrat doar pentru această filă.",
+    de: "Fügen Sie das Bearer-Token ein, das Ihnen die Anmeldung Ihrer Organisation (der Identitätsanbieter) gegeben hat. Es gilt nur für diesen Tab.",
+    ar: "الصق رمز الوصول الذي منحك إياه تسجيل الدخول في مؤسستك (مزوّد الهوية). يُحفظ لهذه العلامة فقط.",
   },
-  ro: {
-    Dashboard: "Tablou de bord", Renewals: "Reînnoiri", Invoices: "Facturi", Rewards: "Recompense", Language: "Limbă",
-    "Sign out": "Deconectare", Welcome: "Bun venit", Email: "E-mail", Organisation: "Organizație", Roles: "Roluri",
-    "Last sign-in": "Ultima autentificare", "Pending renewals": "Reînnoiri în așteptare", "Renewal history": "Istoricul reînnoirilor",
-    "Future renewals": "Reînnoiri viitoare", "Shared with me": "Partajate cu mine", "Saved carts": "Coșuri salvate",
-    Orders: "Comenzi", "Overdue invoices": "Facturi restante", "Open invoices": "Facturi deschise",
-    "Closed invoices": "Facturi închise", "Rewards balance": "Sold recompense", Save: "Salvează", "Message center": "Centrul de mesaje", People: "Persoane",
+  "Bearer token": { pl: "Token okaziciela", ro: "Token de acces", de: "Bearer-Token", ar: "رمز الوصول" },
+  "Sign-in failed": { pl: "Logowanie nie powiodło się", ro: "Autentificarea a eșuat", de: "Anmeldung fehlgeschlagen", ar: "فشل تسجيل الدخول" },
+  "Something went wrong: {message}": { pl: "Coś poszło nie tak: {message}", ro: "Ceva nu a mers: {message}", de: "Etwas ist schiefgegangen: {message}", ar: "حدث خطأ: {message}" },
+
+  // ---- what an error's extensions.code means, said before the server's own (translated) message
+  "You may not do this.": { pl: "Nie masz do tego uprawnień.", ro: "Nu aveți permisiunea.", de: "Das dürfen Sie nicht.", ar: "غير مسموح لك بذلك." },
+  "Not found.": { pl: "Nie znaleziono.", ro: "Nu a fost găsit.", de: "Nicht gefunden.", ar: "غير موجود." },
+  "Please check what you entered.": { pl: "Sprawdź wprowadzone dane.", ro: "Verificați datele introduse.", de: "Bitte prüfen Sie Ihre Eingaben.", ar: "يرجى التحقق مما أدخلته." },
+  "This changed meanwhile; reload and try again.": { pl: "W międzyczasie coś się zmieniło; odśwież i spróbuj ponownie.", ro: "S-a schimbat între timp; reîncărcați și încercați din nou.", de: "Das hat sich inzwischen geändert; neu laden und erneut versuchen.", ar: "تغيّر هذا في الأثناء؛ أعد التحميل وحاول مجددًا." },
+  "Your sign-in has ended; sign in again.": { pl: "Sesja wygasła; zaloguj się ponownie.", ro: "Sesiunea a expirat; autentificați-vă din nou.", de: "Ihre Anmeldung ist abgelaufen; bitte erneut anmelden.", ar: "انتهت جلستك؛ سجّل الدخول مجددًا." },
+  "Too many requests; try again in {seconds} s.": { pl: "Zbyt wiele żądań; spróbuj ponownie za {seconds} s.", ro: "Prea multe cereri; reîncercați peste {seconds} s.", de: "Zu viele Anfragen; in {seconds} s erneut versuchen.", ar: "طلبات كثيرة جدًا؛ حاول بعد {seconds} ث." },
+  "Your organisation does not use this module.": { pl: "Twoja organizacja nie korzysta z tego modułu.", ro: "Organizația dvs. nu folosește acest modul.", de: "Ihre Organisation nutzt dieses Modul nicht.", ar: "مؤسستك لا تستخدم هذه الوحدة." },
+  "The server could not do this; try again later.": { pl: "Serwer nie mógł tego wykonać; spróbuj później.", ro: "Serverul nu a putut face acest lucru; încercați mai târziu.", de: "Der Server konnte das nicht ausführen; später erneut versuchen.", ar: "تعذّر على الخادم تنفيذ ذلك؛ حاول لاحقًا." },
+
+  // ---- invoices: lists and detail
+  Overdue: { pl: "Zaległe", ro: "Restante", de: "Überfällig", ar: "متأخرة" },
+  Open: { pl: "Otwarte", ro: "Deschise", de: "Offen", ar: "مفتوحة" },
+  Closed: { pl: "Zamknięte", ro: "Închise", de: "Bezahlt", ar: "مغلقة" },
+  "Payment history": { pl: "Historia płatności", ro: "Istoricul plăților", de: "Zahlungsverlauf", ar: "سجل المدفوعات" },
+  "Billing profile": { pl: "Profil rozliczeniowy", ro: "Profil de facturare", de: "Abrechnungsprofil", ar: "ملف الفوترة" },
+  "Invoices CSV": { pl: "Faktury (CSV)", ro: "Facturi (CSV)", de: "Rechnungen (CSV)", ar: "الفواتير (CSV)" },
+  "Payment history CSV": { pl: "Historia płatności (CSV)", ro: "Istoricul plăților (CSV)", de: "Zahlungsverlauf (CSV)", ar: "سجل المدفوعات (CSV)" },
+  "Email me this list": { pl: "Wyślij mi tę listę e-mailem", ro: "Trimite-mi lista pe e-mail", de: "Diese Liste per E-Mail senden", ar: "أرسل لي هذه القائمة بالبريد" },
+  "{count} invoices emailed to {to}": { pl: "Wysłano {count} faktur na {to}", ro: "{count} facturi trimise la {to}", de: "{count} Rechnungen an {to} gesendet", ar: "أُرسلت {count} فواتير إلى {to}" },
+  "No invoices in this list.": { pl: "Brak faktur na tej liście.", ro: "Nicio factură în această listă.", de: "Keine Rechnungen in dieser Liste.", ar: "لا توجد فواتير في هذه القائمة." },
+  Invoice: { pl: "Faktura", ro: "Factură", de: "Rechnung", ar: "الفاتورة" },
+  "Invoice {number}": { pl: "Faktura {number}", ro: "Factura {number}", de: "Rechnung {number}", ar: "الفاتورة {number}" },
+  Date: { pl: "Data", ro: "Data", de: "Datum", ar: "التاريخ" },
+  Due: { pl: "Termin", ro: "Scadență", de: "Fällig", ar: "الاستحقاق" },
+  PO: { pl: "Zamówienie (PO)", ro: "Comandă (PO)", de: "Bestellnr. (PO)", ar: "أمر الشراء" },
+  "PO number": { pl: "Numer zamówienia (PO)", ro: "Număr comandă (PO)", de: "Bestellnummer (PO)", ar: "رقم أمر الشراء" },
+  Total: { pl: "Razem", ro: "Total", de: "Gesamt", ar: "الإجمالي" },
+  Balance: { pl: "Saldo", ro: "Sold", de: "Saldo", ar: "الرصيد" },
+  Status: { pl: "Status", ro: "Stare", de: "Status", ar: "الحالة" },
+  Paid: { pl: "Zapłacono", ro: "Plătit", de: "Bezahlt", ar: "المدفوع" },
+  "Wires announced": { pl: "Zapowiedziane przelewy", ro: "Transferuri anunțate", de: "Angekündigte Überweisungen", ar: "الحوالات المعلنة" },
+  "Invoice document": { pl: "Dokument faktury", ro: "Documentul facturii", de: "Rechnungsdokument", ar: "مستند الفاتورة" },
+  PDF: { pl: "PDF", ro: "PDF", de: "PDF", ar: "PDF" },
+  Lines: { pl: "Pozycje", ro: "Linii", de: "Positionen", ar: "البنود" },
+  Position: { pl: "Poz.", ro: "Poz.", de: "Pos.", ar: "الرقم" },
+  Description: { pl: "Opis", ro: "Descriere", de: "Beschreibung", ar: "الوصف" },
+  Quantity: { pl: "Ilość", ro: "Cantitate", de: "Menge", ar: "الكمية" },
+  Payments: { pl: "Płatności", ro: "Plăți", de: "Zahlungen", ar: "المدفوعات" },
+  "No payments on this invoice yet.": { pl: "Brak płatności za tę fakturę.", ro: "Nicio plată pe această factură încă.", de: "Noch keine Zahlungen für diese Rechnung.", ar: "لا توجد مدفوعات على هذه الفاتورة بعد." },
+
+  // ---- pay and dispute
+  Pay: { pl: "Zapłać", ro: "Plătește", de: "Bezahlen", ar: "ادفع" },
+  Method: { pl: "Metoda", ro: "Metodă", de: "Zahlungsart", ar: "الطريقة" },
+  Amount: { pl: "Kwota", ro: "Sumă", de: "Betrag", ar: "المبلغ" },
+  "Another card (token)": { pl: "Inna karta (token)", ro: "Alt card (token)", de: "Andere Karte (Token)", ar: "بطاقة أخرى (رمز)" },
+  "Card token (another card)": { pl: "Token karty (inna karta)", ro: "Token card (alt card)", de: "Karten-Token (andere Karte)", ar: "رمز البطاقة (بطاقة أخرى)" },
+  "Your payment reference": { pl: "Twój tytuł płatności", ro: "Referința plății dvs.", de: "Ihr Verwendungszweck", ar: "مرجع الدفع الخاص بك" },
+  "Payment {number} failed: {reason}. Try another card or pay by wire.": { pl: "Płatność {number} nie powiodła się: {reason}. Spróbuj inną kartą lub przelewem.", ro: "Plata {number} a eșuat: {reason}. Încercați alt card sau plătiți prin transfer.", de: "Zahlung {number} fehlgeschlagen: {reason}. Versuchen Sie eine andere Karte oder eine Überweisung.", ar: "فشل الدفع {number}: {reason}. جرّب بطاقة أخرى أو ادفع بحوالة." },
+  "Wire notice {number} recorded: {amount}. Send it citing invoice {invoice} (bank details on the invoice document).": {
+    pl: "Zapisano zapowiedź przelewu {number}: {amount}. Wyślij go z numerem faktury {invoice} (dane banku w dokumencie faktury).",
+    ro: "Anunțul de transfer {number} a fost înregistrat: {amount}. Trimiteți-l citând factura {invoice} (datele bancare pe documentul facturii).",
+    de: "Überweisungsankündigung {number} erfasst: {amount}. Überweisen Sie mit Rechnung {invoice} im Verwendungszweck (Bankdaten im Rechnungsdokument).",
+    ar: "سُجّل إشعار الحوالة {number}: {amount}. أرسلها مع ذكر الفاتورة {invoice} (البيانات المصرفية في مستند الفاتورة).",
   },
-  de: {
-    Dashboard: "Übersicht", Renewals: "Verlängerungen", Invoices: "Rechnungen", Rewards: "Prämien", Language: "Sprache",
-    "Sign out": "Abmelden", Welcome: "Willkommen", Email: "E-Mail", Organisation: "Organisation", Roles: "Rollen",
-    "Last sign-in": "Letzte Anmeldung", "Pending renewals": "Offene Verlängerungen", "Renewal history": "Verlängerungsverlauf",
-    "Future renewals": "Künftige Verlängerungen", "Shared with me": "Mit mir geteilt", "Saved carts": "Gespeicherte Warenkörbe",
-    Orders: "Bestellungen", "Overdue invoices": "Überfällige Rechnungen", "Open invoices": "Offene Rechnungen",
-    "Closed invoices": "Bezahlte Rechnungen", "Rewards balance": "Prämienguthaben", Save: "Speichern", "Message center": "Nachrichten", People: "Personen",
-  },
-  ar: {
-    Dashboard: "لوحة المعلومات", Renewals: "التجديدات", Invoices: "الفواتير", Rewards: "المكافآت", Language: "اللغة",
-    "Sign out": "تسجيل الخروج", Welcome: "مرحبًا", Email: "البريد الإلكتروني", Organisation: "المؤسسة", Roles: "الأدوار",
-    "Last sign-in": "آخر تسجيل دخول", "Pending renewals": "التجديدات المعلقة", "Renewal history": "سجل التجديدات",
-    "Future renewals": "التجديدات المستقبلية", "Shared with me": "تمت مشاركتها معي", "Saved carts": "السلال المحفوظة",
-    Orders: "الطلبات", "Overdue invoices": "الفواتير المتأخرة", "Open invoices": "الفواتير المفتوحة",
-    "Closed invoices": "الفواتير المغلقة", "Rewards balance": "رصيد المكافآت", Save: "حفظ", "Message center": "مركز الرسائل", People: "الأشخاص",
-  },
+  "Payment {number}: {status}, {amount}. Balance now {balance}.": { pl: "Płatność {number}: {status}, {amount}. Saldo teraz {balance}.", ro: "Plata {number}: {status}, {amount}. Sold actual {balance}.", de: "Zahlung {number}: {status}, {amount}. Saldo jetzt {balance}.", ar: "الدفع {number}: {status}، {amount}. الرصيد الآن {balance}." },
+  "card •••• {last4}": { pl: "karta •••• {last4}", ro: "card •••• {last4}", de: "Karte •••• {last4}", ar: "البطاقة •••• {last4}" },
+  "Dispute this invoice": { pl: "Zgłoś spór dotyczący faktury", ro: "Contestă această factură", de: "Diese Rechnung beanstanden", ar: "اعترض على هذه الفاتورة" },
+  Reason: { pl: "Powód", ro: "Motiv", de: "Grund", ar: "السبب" },
+  "Open dispute": { pl: "Zgłoś spór", ro: "Deschide contestația", de: "Beanstandung einreichen", ar: "افتح اعتراضًا" },
+  "Dispute {number}: {status}": { pl: "Spór {number}: {status}", ro: "Contestația {number}: {status}", de: "Beanstandung {number}: {status}", ar: "الاعتراض {number}: {status}" },
+
+  // ---- payment history
+  Payment: { pl: "Płatność", ro: "Plată", de: "Zahlung", ar: "الدفعة" },
+  Reference: { pl: "Tytuł", ro: "Referință", de: "Referenz", ar: "المرجع" },
+  "Paid for": { pl: "Za faktury", ro: "Pentru facturile", de: "Für Rechnungen", ar: "مقابل الفواتير" },
+  "Arrives on {date}": { pl: "Wpłynie {date}", ro: "Sosește pe {date}", de: "Eingang am {date}", ar: "يصل في {date}" },
+  "No payments yet.": { pl: "Brak płatności.", ro: "Nicio plată încă.", de: "Noch keine Zahlungen.", ar: "لا توجد مدفوعات بعد." },
+  "Show more": { pl: "Pokaż więcej", ro: "Arată mai multe", de: "Mehr anzeigen", ar: "عرض المزيد" },
+  "{shown} of {total}": { pl: "{shown} z {total}", ro: "{shown} din {total}", de: "{shown} von {total}", ar: "{shown} من {total}" },
+
+  // ---- billing profile
+  "Billing email": { pl: "E-mail do faktur", ro: "E-mail de facturare", de: "Rechnungs-E-Mail", ar: "بريد الفوترة" },
+  "Account contacts (copied on every invoice)": { pl: "Kontakty konta (kopia każdej faktury)", ro: "Contactele contului (în copie la fiecare factură)", de: "Kontokontakte (erhalten jede Rechnung in Kopie)", ar: "جهات اتصال الحساب (نسخة من كل فاتورة)" },
+  "Save contacts": { pl: "Zapisz kontakty", ro: "Salvează contactele", de: "Kontakte speichern", ar: "حفظ جهات الاتصال" },
+  "Contacts saved.": { pl: "Kontakty zapisane.", ro: "Contactele au fost salvate.", de: "Kontakte gespeichert.", ar: "حُفظت جهات الاتصال." },
+  "Payments due": { pl: "Należności", ro: "Plăți scadente", de: "Fällige Zahlungen", ar: "المدفوعات المستحقة" },
+  Currency: { pl: "Waluta", ro: "Monedă", de: "Währung", ar: "العملة" },
+  "Nothing is due.": { pl: "Nic nie jest należne.", ro: "Nimic nu este scadent.", de: "Nichts ist fällig.", ar: "لا شيء مستحق." },
+  "Saved cards": { pl: "Zapisane karty", ro: "Carduri salvate", de: "Gespeicherte Karten", ar: "البطاقات المحفوظة" },
+  Card: { pl: "Karta", ro: "Card", de: "Karte", ar: "البطاقة" },
+  Expires: { pl: "Ważna do", ro: "Expiră", de: "Gültig bis", ar: "تنتهي" },
+  Default: { pl: "Domyślna", ro: "Implicit", de: "Standard", ar: "الافتراضية" },
+  Expired: { pl: "Wygasła", ro: "Expirat", de: "Abgelaufen", ar: "منتهية" },
+  Remove: { pl: "Usuń", ro: "Elimină", de: "Entfernen", ar: "إزالة" },
+  "Remove card {label}": { pl: "Usuń kartę {label}", ro: "Elimină cardul {label}", de: "Karte {label} entfernen", ar: "إزالة البطاقة {label}" },
+  "No saved cards.": { pl: "Brak zapisanych kart.", ro: "Niciun card salvat.", de: "Keine gespeicherten Karten.", ar: "لا توجد بطاقات محفوظة." },
+  "Add a card": { pl: "Dodaj kartę", ro: "Adaugă un card", de: "Karte hinzufügen", ar: "أضف بطاقة" },
+  "Card token (from the payment gateway)": { pl: "Token karty (z bramki płatniczej)", ro: "Token card (de la procesatorul de plăți)", de: "Karten-Token (vom Zahlungsanbieter)", ar: "رمز البطاقة (من بوابة الدفع)" },
+  "Expiry month": { pl: "Miesiąc ważności", ro: "Luna expirării", de: "Ablaufmonat", ar: "شهر الانتهاء" },
+  "Expiry year": { pl: "Rok ważności", ro: "Anul expirării", de: "Ablaufjahr", ar: "سنة الانتهاء" },
+  "Card name": { pl: "Nazwa karty", ro: "Numele cardului", de: "Kartenname", ar: "اسم البطاقة" },
+  "Make it the default card": { pl: "Ustaw jako domyślną", ro: "Setează ca implicit", de: "Als Standardkarte verwenden", ar: "اجعلها البطاقة الافتراضية" },
+  "Add card": { pl: "Dodaj kartę", ro: "Adaugă cardul", de: "Karte hinzufügen", ar: "إضافة البطاقة" },
+  "Card saved.": { pl: "Karta zapisana.", ro: "Cardul a fost salvat.", de: "Karte gespeichert.", ar: "حُفظت البطاقة." },
+  "Card removed.": { pl: "Karta usunięta.", ro: "Cardul a fost eliminat.", de: "Karte entfernt.", ar: "أُزيلت البطاقة." },
+  Credits: { pl: "Środki", ro: "Credite", de: "Guthaben", ar: "الأرصدة الدائنة" },
+  Credit: { pl: "Środki", ro: "Credit", de: "Gutschrift", ar: "رصيد دائن" },
+  Source: { pl: "Źródło", ro: "Sursă", de: "Herkunft", ar: "المصدر" },
+  Remaining: { pl: "Pozostało", ro: "Rămas", de: "Verbleibend", ar: "المتبقي" },
+  "No open credits.": { pl: "Brak otwartych środków.", ro: "Niciun credit deschis.", de: "Kein offenes Guthaben.", ar: "لا توجد أرصدة دائنة مفتوحة." },
+  Plans: { pl: "Plany", ro: "Planuri", de: "Verträge", ar: "الخطط" },
+  Plan: { pl: "Plan", ro: "Plan", de: "Vertrag", ar: "الخطة" },
+  Frequency: { pl: "Częstotliwość", ro: "Frecvență", de: "Abrechnungsrhythmus", ar: "التكرار" },
+  Term: { pl: "Okres", ro: "Perioadă", de: "Laufzeit", ar: "المدة" },
+  "{months} months": { pl: "{months} mies.", ro: "{months} luni", de: "{months} Monate", ar: "{months} شهرًا" },
+  "Billing schedule": { pl: "Harmonogram rozliczeń", ro: "Calendarul facturării", de: "Abrechnungsplan", ar: "جدول الفوترة" },
+  "Billing schedule of {plan}": { pl: "Harmonogram rozliczeń: {plan}", ro: "Calendarul facturării: {plan}", de: "Abrechnungsplan von {plan}", ar: "جدول فوترة {plan}" },
+  "Schedule CSV": { pl: "Harmonogram (CSV)", ro: "Calendar (CSV)", de: "Abrechnungsplan (CSV)", ar: "الجدول (CSV)" },
+  "Bill date": { pl: "Data wystawienia", ro: "Data facturării", de: "Rechnungsdatum", ar: "تاريخ الفوترة" },
+  "Not issued yet": { pl: "Jeszcze nie wystawiona", ro: "Încă neemisă", de: "Noch nicht ausgestellt", ar: "لم تصدر بعد" },
+  "No plans on the account.": { pl: "Brak planów na koncie.", ro: "Niciun plan în cont.", de: "Keine Verträge im Konto.", ar: "لا توجد خطط في الحساب." },
+  "PO change requests": { pl: "Wnioski o zmianę PO", ro: "Cereri de schimbare PO", de: "PO-Änderungsanträge", ar: "طلبات تغيير أمر الشراء" },
+  "No PO change requests.": { pl: "Brak wniosków o zmianę PO.", ro: "Nicio cerere de schimbare PO.", de: "Keine PO-Änderungsanträge.", ar: "لا توجد طلبات تغيير لأمر الشراء." },
+  "Request a PO change on future invoices": { pl: "Poproś o zmianę PO na przyszłych fakturach", ro: "Cereți schimbarea PO pe facturile viitoare", de: "PO-Änderung für künftige Rechnungen beantragen", ar: "اطلب تغيير أمر الشراء في الفواتير القادمة" },
+  "Invoice number": { pl: "Numer faktury", ro: "Numărul facturii", de: "Rechnungsnummer", ar: "رقم الفاتورة" },
+  "New PO number": { pl: "Nowy numer PO", ro: "Noul număr PO", de: "Neue Bestellnummer (PO)", ar: "رقم أمر الشراء الجديد" },
+  "Copy of the PO": { pl: "Kopia zamówienia (PO)", ro: "Copia comenzii (PO)", de: "Kopie der Bestellung (PO)", ar: "نسخة من أمر الشراء" },
+  "Send request": { pl: "Wyślij wniosek", ro: "Trimite cererea", de: "Antrag senden", ar: "أرسل الطلب" },
+  "PO change requested for invoice {invoice}.": { pl: "Złożono wniosek o zmianę PO dla faktury {invoice}.", ro: "S-a cerut schimbarea PO pentru factura {invoice}.", de: "PO-Änderung für Rechnung {invoice} beantragt.", ar: "طُلب تغيير أمر الشراء للفاتورة {invoice}." },
+  Document: { pl: "Dokument", ro: "Document", de: "Dokument", ar: "المستند" },
+  "Requested by": { pl: "Wnioskujący", ro: "Solicitat de", de: "Beantragt von", ar: "مقدم الطلب" },
+
+  // ---- rewards
+  "Balance {balance} · expiring in 30 days {expiring}": { pl: "Saldo {balance} · wygasa w ciągu 30 dni {expiring}", ro: "Sold {balance} · expiră în 30 de zile {expiring}", de: "Guthaben {balance} · verfällt in 30 Tagen {expiring}", ar: "الرصيد {balance} · ينتهي خلال 30 يومًا {expiring}" },
+  Lots: { pl: "Transze", ro: "Loturi", de: "Tranchen", ar: "الدفعات" },
+  Period: { pl: "Okres", ro: "Perioada", de: "Zeitraum", ar: "الفترة" },
+  Deposited: { pl: "Przyznano", ro: "Depus", de: "Gutgeschrieben", ar: "تاريخ الإيداع" },
+  "Expires on {date}": { pl: "Wygasa {date}", ro: "Expiră pe {date}", de: "Verfällt am {date}", ar: "ينتهي في {date}" },
+  "No rewards yet.": { pl: "Brak nagród.", ro: "Nicio recompensă încă.", de: "Noch keine Prämien.", ar: "لا توجد مكافآت بعد." },
+  Activity: { pl: "Aktywność", ro: "Activitate", de: "Aktivität", ar: "النشاط" },
+  Kind: { pl: "Rodzaj", ro: "Tip", de: "Art", ar: "النوع" },
+  "Balance after": { pl: "Saldo po", ro: "Sold după", de: "Saldo danach", ar: "الرصيد بعدها" },
+  "No activity yet.": { pl: "Brak aktywności.", ro: "Nicio activitate încă.", de: "Noch keine Aktivität.", ar: "لا يوجد نشاط بعد." },
+  "Redeem on an invoice": { pl: "Wykorzystaj na fakturze", ro: "Folosește pe o factură", de: "Auf eine Rechnung einlösen", ar: "استبدل على فاتورة" },
+  "Up to {amount}": { pl: "Do {amount}", ro: "Până la {amount}", de: "Bis zu {amount}", ar: "حتى {amount}" },
+  "Redemption code (emailed to you)": { pl: "Kod wykorzystania (wysłany e-mailem)", ro: "Cod de folosire (primit pe e-mail)", de: "Einlösecode (per E-Mail erhalten)", ar: "رمز الاستبدال (أُرسل إليك بالبريد)" },
+  Redeem: { pl: "Wykorzystaj", ro: "Folosește", de: "Einlösen", ar: "استبدل" },
+  "Redeemed {amount}; balance {balance}": { pl: "Wykorzystano {amount}; saldo {balance}", ro: "S-au folosit {amount}; sold {balance}", de: "{amount} eingelöst; Guthaben {balance}", ar: "تم استبدال {amount}؛ الرصيد {balance}" },
+
+  // ---- people and the billing dashboard
+  Name: { pl: "Imię i nazwisko", ro: "Nume", de: "Name", ar: "الاسم" },
+  "Invite a colleague": { pl: "Zaproś współpracownika", ro: "Invită un coleg", de: "Kollegen einladen", ar: "ادعُ زميلًا" },
+  "First name": { pl: "Imię", ro: "Prenume", de: "Vorname", ar: "الاسم الأول" },
+  "Last name": { pl: "Nazwisko", ro: "Nume de familie", de: "Nachname", ar: "اسم العائلة" },
+  Role: { pl: "Rola", ro: "Rol", de: "Rolle", ar: "الدور" },
+  "Role of {email}": { pl: "Rola {email}", ro: "Rolul lui {email}", de: "Rolle von {email}", ar: "دور {email}" },
+  Invite: { pl: "Zaproś", ro: "Invită", de: "Einladen", ar: "دعوة" },
+  "Change role": { pl: "Zmień rolę", ro: "Schimbă rolul", de: "Rolle ändern", ar: "غيّر الدور" },
+  "Change the role of {email}": { pl: "Zmień rolę {email}", ro: "Schimbă rolul lui {email}", de: "Rolle von {email} ändern", ar: "غيّر دور {email}" },
+  "Remove {email}": { pl: "Usuń {email}", ro: "Elimină {email}", de: "{email} entfernen", ar: "إزالة {email}" },
+  Actions: { pl: "Działania", ro: "Acțiuni", de: "Aktionen", ar: "الإجراءات" },
+  "Share the billing dashboard": { pl: "Udostępnij pulpit rozliczeń", ro: "Partajează tabloul de facturare", de: "Abrechnungsübersicht teilen", ar: "شارك لوحة الفوترة" },
+  "Colleagues' emails": { pl: "E-maile współpracowników", ro: "E-mailurile colegilor", de: "E-Mail-Adressen der Kollegen", ar: "عناوين بريد الزملاء" },
+  Share: { pl: "Udostępnij", ro: "Partajează", de: "Teilen", ar: "مشاركة" },
+  Revoke: { pl: "Cofnij", ro: "Revocă", de: "Widerrufen", ar: "إلغاء" },
+  "Revoke {email}": { pl: "Cofnij dostęp {email}", ro: "Revocă accesul lui {email}", de: "Zugriff von {email} widerrufen", ar: "إلغاء وصول {email}" },
+  "Nobody else sees the billing dashboard.": { pl: "Nikt inny nie widzi pulpitu rozliczeń.", ro: "Nimeni altcineva nu vede tabloul de facturare.", de: "Niemand sonst sieht die Abrechnungsübersicht.", ar: "لا أحد غيرك يرى لوحة الفوترة." },
+
+  // ---- the graph's enum values (shown through label())
+  Finance: { pl: "Finanse", ro: "Financiar", de: "Finanzen", ar: "المالية" },
+  Technical: { pl: "Techniczny", ro: "Tehnic", de: "Technik", ar: "تقني" },
+  Executive: { pl: "Kierownictwo", ro: "Executiv", de: "Geschäftsleitung", ar: "تنفيذي" },
+  Admin: { pl: "Administrator", ro: "Administrator", de: "Administrator", ar: "مسؤول" },
+  Invited: { pl: "Zaproszony", ro: "Invitat", de: "Eingeladen", ar: "مدعو" },
+  Active: { pl: "Aktywny", ro: "Activ", de: "Aktiv", ar: "نشط" },
+  Removed: { pl: "Usunięty", ro: "Eliminat", de: "Entfernt", ar: "محذوف" },
+  Succeeded: { pl: "Zrealizowana", ro: "Reușită", de: "Erfolgreich", ar: "ناجحة" },
+  Failed: { pl: "Nieudana", ro: "Eșuată", de: "Fehlgeschlagen", ar: "فاشلة" },
+  Processing: { pl: "W toku", ro: "În procesare", de: "In Bearbeitung", ar: "قيد المعالجة" },
+  Received: { pl: "Otrzymana", ro: "Primită", de: "Eingegangen", ar: "مستلمة" },
+  Pending: { pl: "Oczekująca", ro: "În așteptare", de: "Ausstehend", ar: "معلقة" },
+  Matched: { pl: "Dopasowana", ro: "Potrivită", de: "Zugeordnet", ar: "مطابقة" },
+  "Wire transfer": { pl: "Przelew", ro: "Transfer bancar", de: "Überweisung", ar: "حوالة مصرفية" },
+  Check: { pl: "Czek", ro: "Cec", de: "Scheck", ar: "شيك" },
+  Other: { pl: "Inna", ro: "Altele", de: "Sonstige", ar: "أخرى" },
+  Rebilled: { pl: "Wystawiona ponownie", ro: "Refacturată", de: "Neu berechnet", ar: "أعيدت فوترتها" },
+  Cancelled: { pl: "Anulowana", ro: "Anulată", de: "Storniert", ar: "ملغاة" },
+  Rejected: { pl: "Odrzucona", ro: "Respinsă", de: "Abgelehnt", ar: "مرفوضة" },
+  Overpayment: { pl: "Nadpłata", ro: "Plată în plus", de: "Überzahlung", ar: "دفعة زائدة" },
+  Dispute: { pl: "Spór", ro: "Contestație", de: "Beanstandung", ar: "اعتراض" },
+  Reversal: { pl: "Storno", ro: "Stornare", de: "Rückbuchung", ar: "عكس" },
+  Transfer: { pl: "Przeniesienie", ro: "Transfer", de: "Übertrag", ar: "تحويل" },
+  Used: { pl: "Wykorzystana", ro: "Folosit", de: "Verbraucht", ar: "مستخدمة" },
+  Accrual: { pl: "Naliczenie", ro: "Acumulare", de: "Gutschrift", ar: "استحقاق" },
+  Redemption: { pl: "Wykorzystanie", ro: "Folosire", de: "Einlösung", ar: "استبدال" },
+  Expiry: { pl: "Wygaśnięcie", ro: "Expirare", de: "Verfall", ar: "انتهاء" },
+  Participant: { pl: "Uczestnik", ro: "Participant", de: "Teilnehmer", ar: "مشارك" },
+  Viewer: { pl: "Obserwator", ro: "Vizualizator", de: "Betrachter", ar: "مُشاهد" },
+  Requested: { pl: "Złożony", ro: "Solicitată", de: "Beantragt", ar: "مطلوب" },
+  "Annual in advance": { pl: "Rocznie z góry", ro: "Anual în avans", de: "Jährlich im Voraus", ar: "سنويًا مقدمًا" },
+  "Quarterly in advance": { pl: "Kwartalnie z góry", ro: "Trimestrial în avans", de: "Vierteljährlich im Voraus", ar: "ربع سنوي مقدمًا" },
+  "Quarterly in arrears": { pl: "Kwartalnie z dołu", ro: "Trimestrial la final", de: "Vierteljährlich nachträglich", ar: "ربع سنوي مؤخرًا" },
+  "Monthly in arrears": { pl: "Miesięcznie z dołu", ro: "Lunar la final", de: "Monatlich nachträglich", ar: "شهريًا مؤخرًا" },
+};
+
+// The graph's enum values in English words (the words above translate them).
+const VALUES = {
+  FINANCE: "Finance", TECHNICAL: "Technical", EXECUTIVE: "Executive", ADMIN: "Admin",
+  INVITED: "Invited", ACTIVE: "Active", REMOVED: "Removed",
+  OVERDUE: "Overdue", OPEN: "Open", CLOSED: "Closed",
+  SUCCEEDED: "Succeeded", FAILED: "Failed", PROCESSING: "Processing", RECEIVED: "Received", PENDING: "Pending", MATCHED: "Matched",
+  CARD: "Card", WIRE: "Wire transfer", CHECK: "Check", REWARDS: "Rewards", OTHER: "Other",
+  REBILLED: "Rebilled", CANCELLED: "Cancelled", REJECTED: "Rejected",
+  OVERPAYMENT: "Overpayment", DISPUTE: "Dispute", PAYMENT: "Payment", CREDIT: "Credit", REVERSAL: "Reversal", TRANSFER: "Transfer",
+  USED: "Used", EXPIRED: "Expired", ACCRUAL: "Accrual", REDEMPTION: "Redemption", EXPIRY: "Expiry",
+  PARTICIPANT: "Participant", VIEWER: "Viewer", REQUESTED: "Requested",
+  ANNUAL_ADVANCE: "Annual in advance", QUARTERLY_ADVANCE: "Quarterly in advance",
+  QUARTERLY_ARREARS: "Quarterly in arrears", MONTHLY_ARREARS: "Monthly in arrears",
+};
+
+// extensions.code → what it means to the person (said before the server's message)
+const CODES = {
+  FORBIDDEN: "You may not do this.",
+  NOT_FOUND: "Not found.",
+  BAD_USER_INPUT: "Please check what you entered.",
+  CONFLICT: "This changed meanwhile; reload and try again.",
+  UNAUTHENTICATED: "Your sign-in has ended; sign in again.",
+  RATE_LIMITED: "Too many requests; try again in {seconds} s.",
+  MODULE_NOT_ENABLED: "Your organisation does not use this module.",
+  INTERNAL_SERVER_ERROR: "The server could not do this; try again later.",
 };
 
 let current = "en";
+const unknown = new Set(); // texts asked for that the dictionary lacks (a test fails on any)
 
 export function setLanguage(locale) {
-  current = locale in WORDS ? locale : "en";
+  current = locale in LANGUAGES ? locale : "en";
 }
 
-export function t(text) {
-  return WORDS[current]?.[text] ?? text;
+export function language() {
+  return current;
+}
+
+/** The text in the current language, its {placeholders} filled from params. */
+export function t(text, params) {
+  const entry = WORDS[text];
+  if (!entry) unknown.add(text);
+  const words = (current !== "en" && entry?.[current]) || text;
+  if (!params) return words;
+  return words.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+}
+
+/** An enum value of the graph (a status, a role, a method…) in words; an unknown value as is. */
+export function label(value) {
+  if (value === null || value === undefined) return "";
+  const english = VALUES[value];
+  if (!english) {
+    unknown.add(String(value));
+    return String(value);
+  }
+  return t(english);
+}
+
+/** An error's meaning in the person's words from its extensions.code, then the server's message. */
+export function explain(error) {
+  const ext = error?.extensions || {};
+  const lead = CODES[ext.code];
+  const seconds = ext.retryAfterSeconds ?? "";
+  return lead ? `${t(lead, { seconds })} ${error.message || ""}`.trim() : error?.message || "";
+}
+
+/** For the tests: the dictionary's English texts, what each language lacks, and unknown texts. */
+export function audit() {
+  const keys = Object.keys(WORDS);
+  const missing = {};
+  for (const lang of Object.keys(LANGUAGES)) {
+    if (lang === "en") continue;
+    missing[lang] = keys.filter((k) => !WORDS[k][lang]);
+  }
+  const extra = keys.flatMap((k) => Object.keys(WORDS[k]).filter((lang) => !(lang in LANGUAGES)).map((lang) => `${k} (${lang})`));
+  const placeholders = keys.filter((k) => {
+    const want = (k.match(/\{\w+\}/g) || []).sort().join();
+    return Object.values(WORDS[k]).some((w) => (w.match(/\{\w+\}/g) || []).sort().join() !== want);
+  });
+  const valuesUntranslated = Object.values(VALUES).filter((v) => !WORDS[v]);
+  const codesUntranslated = Object.values(CODES).filter((v) => !WORDS[v]);
+  return {
+    keys,
+    translations: Object.fromEntries(keys.map((k) => [k, WORDS[k]])),
+    missing,
+    extra,
+    placeholders,
+    unknown: [...unknown, ...valuesUntranslated, ...codesUntranslated],
+  };
 }
 
 /** Elements marked data-t="English words" (the static page) take their words in the language. */
 export function translateStatic(root = document) {
   for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  for (const el of root.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
 }
