@@ -17,7 +17,7 @@ from core.i18n import DEFAULT_LOCALE, LazyText, _, as_content, render
 from core.models import Message, OutboxEmail, Person, Tenant
 
 if TYPE_CHECKING:
-    from core.app import AppState
+    from core.state import AppState
 
 
 @dataclass

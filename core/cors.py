@@ -8,7 +8,7 @@ and each tenant's portal origins (``Tenant.portal_origins``, set by import or ``
   any ``Access-Control-*`` header.
 - A response is readable by a page of a global origin; by a tenant portal's page when the request
   acted in that tenant, its reseller's customer tenant, or the caller's home tenant (authentication
-  notes these: core.app.note_acting_tenants); a refusal before anyone was known (401) is readable by
+  notes these: core.caller.note_acting_tenants); a refusal before anyone was known (401) is readable by
   any tenant's portal, so it can send its user to sign in.
 
 No credentials mode: the API authenticates by bearer header, never by cookie, so
@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core.models import Tenant
 
 ALLOWED_METHODS = ("GET", "POST")
-# The request headers the API reads (core/app.py authenticate, the JSON body, core/logs.py's request
+# The request headers the API reads (core/caller.py authenticate, the JSON body, core/logs.py's request
 # id); nothing else is let through.
 ALLOWED_HEADERS = ("authorization", "content-type", "x-tenant", "x-request-id")
 # Response headers a page may read besides the CORS-safelisted ones.

@@ -41,7 +41,7 @@ def download_route(
             current_locale.reset(token)
 
     async def localized(request: Request) -> Response:
-        from core.app import authenticate, commit_sign_in
+        from core.caller import authenticate, commit_sign_in
 
         state = request.app.state.cc
         session = state.sessionmaker()
@@ -76,7 +76,7 @@ def download_route(
 
 async def _link_caller(state: Any, request: Request, session: Any) -> Any:
     """The caller a signed link names, through the same checks as a bearer token's claims."""
-    from core.app import authenticate_claims, note_acting_tenants
+    from core.caller import authenticate_claims, note_acting_tenants
 
     claims = verify_link(state.settings, request)
     staff = claims.get("staff_roles", [])

@@ -121,7 +121,7 @@ def queue_scope(ctx: Context) -> QueueScope:
         return QueueScope(p.email, roles, RequestAuthz(authz, "*", roles), True, tenant_id=ctx.tenant_id)
     home = p.home_tenant_id
     if ctx.tenant is None and home is not None:
-        # A reseller's person reading the queues alone (core.app.authenticate): RESELLER_<role> already.
+        # A reseller's person reading the queues alone (core.caller.authenticate): RESELLER_<role> already.
         return QueueScope(p.email, p.roles, RequestAuthz(authz, "*", p.roles), False, home)
     if ctx.tenant is not None and home is not None and ctx.tenant.id != home and ctx.tenant.reseller_id == home:
         # A reseller's person who named one of their customers (X-Tenant): RESELLER_<role> there already.

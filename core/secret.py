@@ -13,7 +13,7 @@ rather than a list kept somewhere else:
     @strawberry.mutation
     async def sign_in(self, password: Annotated[str, secret_argument()]) -> Session: ...
 
-The audit (``core.app._audit``) records a mutation with ``redact_operation``: the request's
+The audit (``core.audit.audit_mutation``) records a mutation with ``redact_operation``: the request's
 variables and the root fields' inline arguments, with every value in a secret position replaced by
 ``REDACTED`` — whether the client sent it as a variable or wrote it inline in the document. A value
 whose position the schema does not know (an unknown argument or input field, a variable the

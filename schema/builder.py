@@ -208,7 +208,7 @@ class Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # strawberry would log every error's message, and a variable's coercion message quotes the
         # value sent (a card number pasted as a card token, a redemption code: core/secret.py). The
-        # endpoint (core.app._error_json) answers typed errors to the client and logs the unexpected
+        # endpoint (core.routes.graphql_errors.error_json) answers typed errors to the client and logs the unexpected
         # ones with their traceback.
         return None
 

@@ -188,14 +188,14 @@ async def test_download_when_the_database_is_unreachable_is_503_retryable(api: A
     """Plain HTTP routes (downloads) map a database outage like /graphql does: typed, retryable."""
     from sqlalchemy.exc import OperationalError
 
-    import core.app
+    import core.caller
 
     await api.load({"tenants": [ACME, GLOBEX]})
 
     async def unreachable(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
-    monkeypatch.setattr(core.app, "authenticate", unreachable)
+    monkeypatch.setattr(core.caller, "authenticate", unreachable)
     resp = await api.get("/renewals/export.csv?list=pending", as_="tech@acme.com")
     assert resp.status_code == 503
     err = resp.json()["errors"][0]

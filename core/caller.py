@@ -1,0 +1,227 @@
+"""Who is calling: the person or staff member a bearer token (or a signed link) names, their roles
+and the tenant they act in."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from starlette.requests import Request
+
+from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
+from core.errors import Forbidden, Unauthenticated
+from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
+from core.i18n import _, negotiate
+from core.models import Person, Tenant
+from core.state import AppState
+
+
+async def principal_for_email(
+    state: AppState, session: AsyncSession, email: str, tenant: Tenant | None = None
+) -> Principal | None:
+    """The tenant-wide roles of a person: their role rows, MEMBER, and plugin-granted roles."""
+    found = await _person_and_home(session, email)
+    if found is None or (tenant is not None and found[0].tenant_id != tenant.id):
+        return None
+    return await _principal_of(state, session, *found)
+
+
+# Built once: these run on every request, and building a statement costs more than running a cached one.
+_PERSON_AND_HOME = (
+    select(Person, Tenant)
+    .join(Tenant, Tenant.id == Person.tenant_id)
+    .where(Person.email == bindparam("email"), Person.status != "REMOVED")
+    .options(joinedload(Person.roles), joinedload(Tenant.domains), joinedload(Tenant.plugins))
+    .execution_options(skip_tenant_filter=True)
+)
+
+
+async def _person_and_home(session: AsyncSession, email: str) -> tuple[Person, Tenant] | None:
+    """The person (with roles) and their tenant (with domains and plugins) in one statement."""
+    row = (await session.execute(_PERSON_AND_HOME, {"email": email})).unique().one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+@functools.lru_cache(maxsize=128)
+def _role_checks_statement(checks: tuple[RoleCheck, ...]) -> Select[Any]:
+    """One ``SELECT EXISTS (…), …`` for ``checks``; remembered, as plugins return the same checks
+    (module constants using the ``TENANT_ID``/``EMAIL`` parameters) on every request."""
+    found = select(*[c.query.exists().label(f"check_{i}") for i, c in enumerate(checks)])
+    return found.execution_options(skip_tenant_filter=True)
+
+
+async def _principal_of(state: AppState, session: AsyncSession, person: Person, home: Tenant) -> Principal:
+    roles = set(person.role_names) | {MEMBER_ROLE}
+    hook = state.plugins.hook_for("cc_principal_roles", home.enabled_plugins)
+    results = hook(session=session, tenant_id=home.id, email=person.email)
+    checks: list[RoleCheck] = []
+    try:
+        for result in results:
+            value = await result if inspect.isawaitable(result) else result
+            for role in value or []:
+                if isinstance(role, RoleCheck):
+                    checks.append(role)
+                else:
+                    roles.add(role)
+    finally:
+        for result in results:  # when one fails, the rest are never awaited: close them quietly
+            if inspect.iscoroutine(result):
+                result.close()
+    if checks:
+        person_params = {TENANT_ID.key: home.id, EMAIL.key: person.email}
+        row = (await session.execute(_role_checks_statement(tuple(checks)), person_params)).one()
+        roles.update(c.role for c, hit in zip(checks, row, strict=True) if hit)
+    return Principal(
+        email=person.email,
+        tenant_id=home.id,
+        tenant_key=home.key,
+        person_id=person.id,
+        roles=frozenset(roles),
+        home_tenant_id=home.id,
+    )
+
+
+async def _tenant_by_key(session: AsyncSession, key: str) -> Tenant:
+    tenant = (await session.execute(select(Tenant).where(Tenant.key == key))).scalar_one_or_none()
+    if tenant is None:
+        raise Forbidden(_("No access to that tenant"))
+    return tenant
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling and where they act: the principal, the acting tenant and, for a person acting
+    in their own tenant, their row (kept so the request's resolvers need not load it again)."""
+
+    principal: Principal
+    tenant: Tenant | None
+    person: Person | None = None
+
+
+async def authenticate(
+    state: AppState, request: Request, session: AsyncSession, *, queues_only: bool = False
+) -> Caller:
+    """Verify the bearer token and resolve the acting tenant (own tenant; staff and reseller staff
+    may name one with the ``X-Tenant`` header as §6 allows). Records the sign-in (R-A4); callers
+    commit it before running the operation, so it stands even when the operation fails.
+
+    ``queues_only`` (a query of the work queues and nothing else): a reseller's person without
+    ``X-Tenant`` reads them over all their customer tenants (core.queues) as ``RESELLER_<role>``, bound
+    to no tenant — as vendor staff are — which only such a request may be: any other field would run
+    unbound with the reseller's roles."""
+    claims = verify_token(state.settings, bearer_token(request.headers.get("authorization")))
+    caller = await authenticate_claims(state, session, claims, request.headers.get("x-tenant"), queues_only=queues_only)
+    note_acting_tenants(request, caller)
+    person = caller.person
+    if person is not None and person.locale is None and request.headers.get("accept-language"):
+        # A person who never chose reads in what their client asks for from the first request on:
+        # emails sent later, with no request to ask, go out in it too.
+        asked = negotiate(request.headers["accept-language"], default="")
+        if asked:
+            person.locale = asked
+    return caller
+
+
+def note_acting_tenants(request: Request, caller: Caller) -> None:
+    """Record for CORS (core/cors.py) which tenants' portal origins may read this response: the
+    acting tenant, its reseller and the caller's home tenant."""
+    tenant = caller.tenant
+    ids = {caller.principal.home_tenant_id}
+    if tenant is not None:
+        ids |= {tenant.id, tenant.reseller_id}
+    request.state.cc_tenant_ids = frozenset(i for i in ids if i is not None)
+
+
+async def authenticate_claims(
+    state: AppState,
+    session: AsyncSession,
+    claims: dict[str, Any],
+    wanted_tenant: str | None,
+    *,
+    queues_only: bool = False,
+) -> Caller:
+    """The caller named by verified claims (a bearer token's, or a signed link's: core/links.py)."""
+    caller = await _caller_of(state, session, claims, wanted_tenant, queues_only)
+    issued, expires = claims.get("iat"), claims.get("exp")
+    principal = replace(
+        caller.principal,
+        token_iat=issued if isinstance(issued, int) and not isinstance(issued, bool) else None,
+        token_exp=expires if isinstance(expires, int) and not isinstance(expires, bool) else None,
+    )
+    return Caller(principal, caller.tenant, caller.person)
+
+
+async def _caller_of(
+    state: AppState, session: AsyncSession, claims: dict[str, Any], wanted_tenant: str | None, queues_only: bool
+) -> Caller:
+    email = str(claims["sub"]).lower()
+    staff_roles = frozenset(claims.get("staff_roles", []))
+    if staff_roles:
+        tenant = await _tenant_by_key(session, wanted_tenant) if wanted_tenant else None
+        principal = Principal(
+            email=email,
+            tenant_id=tenant.id if tenant else None,
+            tenant_key=tenant.key if tenant else None,
+            roles=staff_roles,
+            staff_roles=staff_roles,
+        )
+        return Caller(principal, tenant)
+    found = await _person_and_home(session, email)
+    if found is None:
+        raise Forbidden(_("No access: this email is not a user of any organisation"))
+    person, home = found
+    if "pid" in claims and claims["pid"] != person.id:
+        raise Unauthenticated(_("Token revoked; sign in again"))
+    if token_revoked(claims, person.tokens_revoked_at):
+        # Issued before the person was removed (R-A3): re-admission does not revive it.
+        raise Unauthenticated(_("Token revoked; sign in again"))
+    principal = await _principal_of(state, session, person, home)
+    _record_sign_in(person, claims, state)
+    if queues_only and not wanted_tenant and home.is_reseller:
+        across = Principal(
+            email=email,
+            tenant_id=None,
+            tenant_key=None,
+            roles=frozenset({f"RESELLER_{r}" for r in principal.roles}),
+            home_tenant_id=home.id,
+        )
+        return Caller(across, None)
+    if wanted_tenant and wanted_tenant != home.key:
+        tenant = await _tenant_by_key(session, wanted_tenant)
+        if tenant.reseller_id != home.id or not home.is_reseller:
+            raise Forbidden(_("No access to that tenant"))
+        # Reseller staff act in a customer tenant with RESELLER_<role> subjects only.
+        roles = frozenset({f"RESELLER_{r}" for r in principal.roles})
+        reseller = Principal(
+            email=email,
+            tenant_id=tenant.id,
+            tenant_key=tenant.key,
+            person_id=None,
+            roles=roles,
+            home_tenant_id=home.id,
+        )
+        return Caller(reseller, tenant)
+    return Caller(principal, home, person)
+
+
+async def commit_sign_in(session: AsyncSession, *, reads_follow: bool) -> None:
+    """Commit what authentication wrote (the sign-in, R-A4), so it stands even when the operation
+    then fails. When it wrote nothing and only reads follow, the same connection carries on: a
+    COMMIT and a pool check-out (with its ping) fewer on most requests."""
+    if session.new or session.dirty or session.deleted or not reads_follow:
+        await session.commit()
+
+
+def _record_sign_in(person: Person, claims: dict[str, Any], state: AppState) -> None:
+    issued = int(claims.get("iat") or 0)
+    if person.last_token_iat is None or issued > person.last_token_iat:
+        person.last_token_iat = issued
+        person.previous_sign_in_at = person.last_sign_in_at
+        person.last_sign_in_at = state.clock.now()
+    if person.status == "INVITED":
+        person.status = "ACTIVE"
