@@ -7,9 +7,9 @@ import { t } from "./i18n.js";
 import { dashboardPage } from "./pages/dashboard.js";
 import { invoicePage, invoicesPage } from "./pages/invoices.js";
 import { peoplePage } from "./pages/people.js";
-import { checkoutPage, orderPage, renewalPage, renewalsPage } from "./pages/renewals.js";
+import { cartCheckoutPage, cartPage, checkoutPage, multiYearPage, orderPage, renewalPage, renewalsPage } from "./pages/renewals.js";
 import { rewardsPage } from "./pages/rewards.js";
-import { applyLocale, has, nav, say, setViewer, view, viewer } from "./shell.js";
+import { applyLocale, has, nav, say, setViewer, takeFlash, view, viewer } from "./shell.js";
 
 const LOCALES = { en: "English", pl: "Polski", ro: "Română", de: "Deutsch", ar: "العربية" };
 
@@ -24,7 +24,7 @@ async function loadViewer() {
   applyLocale();
   nav.hidden = false;
   for (const link of nav.querySelectorAll("[data-nav]")) {
-    const module = { renewals: "renewals", invoices: "invoicing", rewards: "rewards" }[link.dataset.nav];
+    const module = { renewals: "renewals", cart: "renewals", invoices: "invoicing", rewards: "rewards" }[link.dataset.nav];
     link.hidden = module ? !has(module) : false;
   }
 }
@@ -137,6 +137,9 @@ const ROUTES = [
   [/^#\/renewals\/(\w+)(?:\?(.*))?$/, (m) => renewalsPage(m[1], new URLSearchParams(m[2] || ""))],
   [/^#\/renewal\/([^?]+)$/, (m) => renewalPage(decodeURIComponent(m[1]))],
   [/^#\/checkout\/([^?]+)$/, (m) => checkoutPage(decodeURIComponent(m[1]))],
+  [/^#\/multi-year\/([^?]+)$/, (m) => multiYearPage(decodeURIComponent(m[1]))],
+  [/^#\/cart$/, () => cartPage()],
+  [/^#\/checkout-cart\/([^?]+)$/, (m) => cartCheckoutPage(decodeURIComponent(m[1]))],
   [/^#\/order\/([^?]+)$/, (m) => orderPage(decodeURIComponent(m[1]))],
   [/^#\/invoices\/(\w+)$/, (m) => invoicesPage(m[1])],
   [/^#\/invoice\/([^?]+)$/, (m) => invoicePage(decodeURIComponent(m[1]))],
@@ -149,7 +152,7 @@ let generation = 0; // the route being shown: an older one still loading must no
 
 async function route() {
   const mine = ++generation;
-  say("");
+  say(takeFlash());
   delete view.dataset.page;
   const ready = (page) => {
     if (mine === generation) view.dataset.page = page;

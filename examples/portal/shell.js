@@ -38,6 +38,19 @@ export function applyLocale() {
   translateStatic();
 }
 
+let flashed = ""; // said once the next route has shown (the route clears the status line first)
+
+/** Say this on the next page: for a change that takes the person elsewhere. */
+export function flash(text) {
+  flashed = text;
+}
+
+export function takeFlash() {
+  const text = flashed;
+  flashed = "";
+  return text;
+}
+
 export function say(text) {
   status.textContent = text || "";
 }

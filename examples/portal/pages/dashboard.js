@@ -32,7 +32,7 @@ export async function dashboardPage() {
     tile("history", t("Renewal history"), r.historyCount, "#/renewals/history"),
     tile("future", t("Future renewals"), r.futureCount, "#/renewals/future"),
     tile("shared", t("Shared with me"), r.sharedCount),
-    tile("savedCarts", t("Saved carts"), r.savedCarts.length),
+    tile("savedCarts", t("Saved carts"), r.savedCarts.length, "#/cart"),
     tile("orders", t("Orders"), r.orders.length),
   ]);
   section("invoiceCounts", (c) => [

@@ -1,9 +1,11 @@
-// Renewals (SPEC §2–§3): the lists, a renewal's detail, AutoRenew, sharing, checkout and the order.
+// Renewals (SPEC §2–§3): the lists, a renewal's detail, AutoRenew, multi-year, quote-to and
+// customer reference, sharing, carts, checkout (of a renewal, a cart or a multi-year quote) and the order.
 import { gql, newKey } from "../api.js";
 import { field, h, replace, showErrors } from "../dom.js";
-import { day, has, money, say, tabs, view } from "../shell.js";
+import { progressLink } from "../download.js";
+import { day, flash, has, money, say, tabs, view } from "../shell.js";
 
-const ASSIST_MAX = 1800; // R-R9: a request for assistance is at most 1,800 characters
+const MESSAGE_MAX = 1800; // R-R12, R-R13: a request (assistance, multi-year quote) is at most 1,800 characters
 const LISTS = { pending: "PENDING", history: "HISTORY", future: "FUTURE" };
 
 export async function renewalsPage(listKey = "pending", params = new URLSearchParams()) {
@@ -53,10 +55,10 @@ export async function renewalsPage(listKey = "pending", params = new URLSearchPa
       ? h(
           "p",
           { class: "downloads" },
-          h("a", { href: links.standardCsvUrl, "data-download": "csv" }, "Download CSV"),
+          progressLink(links.standardCsvUrl, "csv", "Download CSV", `renewals-${listKey}.csv`),
           " · ",
-          h("a", { href: links.summaryReportUrl, "data-download": "summary" }, "Summary report"),
-          links.detailedReportUrl ? [" · ", h("a", { href: links.detailedReportUrl, "data-download": "detailed" }, "Detailed report")] : null,
+          progressLink(links.summaryReportUrl, "summary", "Summary report", `renewals-summary-${listKey}.csv`),
+          links.detailedReportUrl ? [" · ", progressLink(links.detailedReportUrl, "detailed", "Detailed report", "renewals-detailed.csv")] : null,
         )
       : null,
     h("p", { class: "muted", id: "count" }, `${result.data?.renewals?.totalCount ?? 0} renewals`),
@@ -91,21 +93,19 @@ export async function renewalPage(sn) {
     `query Renewal($sn: String!, $sid: ID!) { renewal(supportNumber: $sn) {
       supportNumber quoteNumber customer endUser startDate endDate status list serviceLevel amount { amount currency }
       poNumber customerReference autoRenew paymentMethod locked lockDate multiYearEligible saveUpTo { amount currency }
+      multiYearQuote { years amount { amount currency } message } quoteTo { firstName lastName email address phone }
       orderingDocumentUrl orderingDocumentPdfUrl sharedWithCount paymentMethodsOffered
       lines { product serviceLevel quantity amount { amount currency } }
       requests { kind message answer createdAt } ${has("sharing") ? "shares { id email role userStatus }" : ""} }
       canAccept: can(object: "renewal", action: "accept", id: $sid)
       canEdit: can(object: "renewal", action: "edit", id: $sid)
+      canCart: can(object: "renewal", action: "checkout", id: $sid)
       canShare: can(object: "renewal", action: "share", id: $sid) }`,
     { sn, sid: sn },
   );
   const r = result.data?.renewal;
   if (!r) return replace(view, h("h1", {}, sn), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
-  const message = h("textarea", { name: "message", rows: 5, cols: 70, maxlength: ASSIST_MAX });
-  const counter = h("span", { id: "assist-counter", class: "muted", "aria-live": "polite" }, `${ASSIST_MAX} characters left`);
-  message.addEventListener("input", () => {
-    counter.textContent = `${ASSIST_MAX - message.value.length} characters left`;
-  });
+  const [message, counter] = counted("assist-counter");
   const top = h("div");
   const assist = h(
     "form",
@@ -152,7 +152,7 @@ export async function renewalPage(sn) {
         ["Shared with", `${r.sharedWithCount} people`],
       ].map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
     ),
-    r.multiYearEligible ? h("p", { class: "ok" }, `Multi-year: save up to ${money(r.saveUpTo)}`) : null,
+    multiYearSection(r, result.data),
     h(
       "p",
       {},
@@ -162,6 +162,7 @@ export async function renewalPage(sn) {
       r.list === "PENDING" && result.data.canAccept
         ? [" · ", h("a", { href: `#/checkout/${encodeURIComponent(r.supportNumber)}`, id: "go-checkout" }, "Check out")]
         : null,
+      r.list === "PENDING" && r.status === "OPEN" && result.data.canCart ? [" · ", addToCartButton(r.supportNumber)] : null,
     ),
     h("h2", {}, "Lines"),
     h(
@@ -173,8 +174,249 @@ export async function renewalPage(sn) {
       ? [h("h2", {}, "Requests"), h("ul", { id: "requests" }, r.requests.map((q) => h("li", {}, `${day(q.createdAt)} ${q.kind}: `, q.message, q.answer ? [" — ", q.answer] : null)))]
       : null,
     r.list === "PENDING" && result.data.canEdit ? autoRenewForm(r) : null,
+    r.list !== "HISTORY" && !r.locked && result.data.canEdit ? [referenceForm(r), quoteToForm(r)] : null,
     assist,
     result.data.canShare && r.shares ? sharingTab(r) : null,
+  );
+}
+
+/** A message box of at most 1,800 characters with its live "characters left" counter. */
+function counted(counterId) {
+  const box = h("textarea", { name: "message", rows: 5, cols: 70, maxlength: MESSAGE_MAX });
+  const counter = h("span", { id: counterId, class: "muted", "aria-live": "polite" }, `${MESSAGE_MAX} characters left`);
+  box.addEventListener("input", () => {
+    counter.textContent = `${MESSAGE_MAX - box.value.length} characters left`;
+  });
+  return [box, counter];
+}
+
+/** A small form whose mutation's errors land on its fields (extensions.field) or above it. */
+function mutationForm(id, heading, controls, button, run) {
+  const top = h("div");
+  const form = h(
+    "form",
+    {
+      id,
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const done = await run();
+          showErrors(form, done.errors, top);
+          if (!done.errors.length) await done.after?.();
+        },
+      },
+    },
+    h("h2", {}, heading),
+    top,
+    controls,
+    h("button", { type: "submit" }, button),
+  );
+  return form;
+}
+
+// ---------- multi-year (R-R11, R-R12): request a quote, then review and accept it ----------
+function multiYearSection(r, can) {
+  const pending = r.list === "PENDING";
+  const q = r.multiYearQuote;
+  if (r.status === "MULTI_YEAR_QUOTED" && q?.amount) {
+    return h(
+      "section",
+      { id: "multi-year", "aria-labelledby": "multi-year-h" },
+      h("h2", { id: "multi-year-h" }, "Multi-year quote"),
+      h("p", { class: "ok", id: "multi-year-quote" }, `${q.years}-year renewal quoted at ${money(q.amount)}`, r.saveUpTo ? ` (save up to ${money(r.saveUpTo)})` : ""),
+      q.message ? h("p", { class: "muted" }, q.message) : null,
+      pending && can.canAccept
+        ? h("a", { href: `#/multi-year/${encodeURIComponent(r.supportNumber)}`, id: "go-multi-year" }, "Review and accept the multi-year quote")
+        : null,
+    );
+  }
+  if (r.status === "MULTI_YEAR_PENDING") {
+    return h("p", { class: "muted", id: "multi-year-pending" }, "Multi-year quote requested: your sales representative will prepare it.");
+  }
+  if (!r.multiYearEligible) return null;
+  const saving = h("p", { class: "ok", id: "save-up-to" }, `Multi-year: save up to ${money(r.saveUpTo)}`);
+  if (!pending || r.status !== "OPEN" || !can.canAccept) return saving;
+  const [message, counter] = counted("multi-year-counter");
+  return [
+    saving,
+    mutationForm("multi-year-form", "Request a multi-year quote", field("Message to your sales representative", message, counter), "Request multi-year quote", async () => {
+      const done = await gql(`mutation MultiYear($sn: String!, $m: String!) { requestMultiYearQuote(supportNumber: $sn, message: $m) { status } }`, {
+        sn: r.supportNumber,
+        m: message.value,
+      });
+      done.after = async () => {
+        await renewalPage(r.supportNumber);
+        say("Multi-year quote requested: your sales representative was told.");
+      };
+      return done;
+    }),
+  ];
+}
+
+// ---------- customer reference (R-R16) and quote-to (R-R15): editable until the lock date ----------
+function referenceForm(r) {
+  const reference = h("input", { name: "customerReference", value: r.customerReference, maxlength: 200 });
+  return mutationForm("reference-form", "Customer reference", field("Your reference (for your own tracking)", reference), "Save reference", async () => {
+    const done = await gql(`mutation Ref($input: UpdateRenewalInput!) { updateRenewal(input: $input) { customerReference } }`, {
+      input: { supportNumber: r.supportNumber, customerReference: reference.value },
+    });
+    done.after = async () => {
+      await renewalPage(r.supportNumber);
+      say(`Customer reference saved: ${done.data.updateRenewal.customerReference || "—"}`);
+    };
+    return done;
+  });
+}
+
+function quoteToForm(r) {
+  const inputs = Object.fromEntries(
+    [
+      ["firstName", "First name"],
+      ["lastName", "Last name"],
+      ["email", "Email (of your organisation)"],
+      ["address", "Address"],
+      ["phone", "Phone"],
+    ].map(([name, label]) => [name, [label, h("input", { name, value: r.quoteTo[name] || "", type: name === "email" ? "email" : "text" })]]),
+  );
+  const controls = Object.values(inputs).map(([label, input]) => field(label, input));
+  return mutationForm("quote-to-form", "Quote-to contact", controls, "Update quote-to", async () => {
+    const input = { supportNumber: r.supportNumber };
+    for (const [name, [, control]] of Object.entries(inputs)) input[name] = control.value.trim();
+    const done = await gql(`mutation QuoteTo($input: QuoteToInput!) { updateQuoteTo(input: $input) { supportNumber quoteTo { email } } }`, { input });
+    done.after = async () => {
+      const to = done.data.updateQuoteTo.quoteTo.email;
+      const said = `Quote-to of ${r.supportNumber} is now ${to}`;
+      if (to === r.quoteTo.email) {
+        await renewalPage(r.supportNumber);
+        say(said);
+      } else {
+        // R-R15: ownership moves to the new contact, so the renewal leaves the former one's lists
+        flash(said);
+        location.hash = "#/renewals/pending";
+      }
+    };
+    return done;
+  });
+}
+
+// ---------- carts (R-R17) ----------
+function addToCartButton(sn) {
+  const button = h(
+    "button",
+    {
+      type: "button",
+      id: "add-to-cart",
+      on: {
+        click: async () => {
+          const done = await gql(`mutation Add($sn: [String!]!) { addToCart(supportNumbers: $sn) { itemCount } }`, { sn: [sn] });
+          const cart = done.data?.addToCart;
+          say(cart ? `Added ${sn} to your cart (${cart.itemCount} in it)` : done.errors.map((e) => e.message).join(" · "));
+        },
+      },
+    },
+    "Add to cart",
+  );
+  return button;
+}
+
+const CART = "id name status itemCount updatedAt summaryReportUrl totals { amount currency } renewals { supportNumber customer startDate amount { amount currency } }";
+
+export async function cartPage() {
+  const result = await gql(`query Carts { activeCart { ${CART} } savedCarts(first: 50) { nodes { ${CART} } } }`);
+  const active = result.data?.activeCart;
+  const saved = result.data?.savedCarts?.nodes || [];
+  const act = async (query, variables, said) => {
+    const done = await gql(query, variables);
+    if (done.errors.length) return say(done.errors.map((e) => e.message).join(" · "));
+    await cartPage();
+    say(said);
+  };
+  const totals = (c) => c.totals.map(money).join(" + ") || money({ amount: "0", currency: "USD" });
+  const items = (c) =>
+    h(
+      "table",
+      { class: "cart-items" },
+      h("thead", {}, h("tr", {}, ["Support number", "Customer", "Start", "Amount", ""].map((x) => h("th", { scope: "col" }, x)))),
+      h(
+        "tbody",
+        {},
+        c.renewals.map((r) =>
+          h(
+            "tr",
+            { "data-support-number": r.supportNumber },
+            h("td", {}, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber)),
+            h("td", {}, r.customer),
+            h("td", {}, day(r.startDate)),
+            h("td", {}, money(r.amount)),
+            h(
+              "td",
+              {},
+              h(
+                "button",
+                {
+                  type: "button",
+                  "aria-label": `Remove ${r.supportNumber} from the cart`,
+                  on: { click: () => act(`mutation Rm($sn: String!, $c: ID) { removeFromCart(supportNumber: $sn, cartId: $c) { id } }`, { sn: r.supportNumber, c: c.id }, `Removed ${r.supportNumber}`) },
+                },
+                "Remove",
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  const checkoutLink = (c) => h("a", { href: `#/checkout-cart/${encodeURIComponent(c.id)}`, "data-checkout-cart": c.name || "active" }, "Check out this cart");
+  const name = h("input", { name: "name", maxlength: 100 });
+  const saveForm = mutationForm("save-cart-form", "Save this cart", field("Cart name", name), "Save cart", async () => {
+    const done = await gql(`mutation Save($n: String!) { saveCart(name: $n) { name } }`, { n: name.value });
+    done.after = async () => {
+      await cartPage();
+      say(`Cart saved as ${done.data.saveCart.name}`);
+    };
+    return done;
+  });
+  replace(
+    view,
+    h("h1", {}, "Carts"),
+    result.errors.length ? h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")) : null,
+    h(
+      "section",
+      { id: "active-cart", "aria-labelledby": "active-cart-h" },
+      h("h2", { id: "active-cart-h" }, "Active cart"),
+      active?.itemCount
+        ? [
+            h("p", { id: "active-total" }, `${active.itemCount} renewals · ${totals(active)}`),
+            items(active),
+            h("p", {}, checkoutLink(active), " · ", progressLink(active.summaryReportUrl, "cart-summary", "Summary report", "cart-summary.csv")),
+            saveForm,
+          ]
+        : h("p", { class: "muted", id: "cart-empty" }, "Your cart is empty: add pending renewals from their page."),
+    ),
+    h(
+      "section",
+      { id: "saved-carts", "aria-labelledby": "saved-carts-h" },
+      h("h2", { id: "saved-carts-h" }, "Saved carts"),
+      saved.length
+        ? saved.map((c) =>
+            h(
+              "div",
+              { class: "saved-cart", "data-cart": c.name },
+              h("h3", {}, c.name),
+              h("p", { class: "muted" }, `${c.itemCount} renewals · ${totals(c)} · saved ${day(c.updatedAt)}`),
+              items(c),
+              h(
+                "p",
+                {},
+                checkoutLink(c),
+                " · ",
+                h("button", { type: "button", "data-action": "open", on: { click: () => act(`mutation O($id: ID!) { openSavedCart(id: $id) { id } }`, { id: c.id }, `${c.name} is your active cart`) } }, "Make active"),
+                " · ",
+                h("button", { type: "button", "data-action": "delete", on: { click: () => act(`mutation D($id: ID!) { deleteCart(id: $id) }`, { id: c.id }, `${c.name} deleted`) } }, "Delete"),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, "No saved carts."),
+    ),
   );
 }
 
@@ -263,15 +505,37 @@ function sharingTab(r) {
   );
 }
 
-// ---------- checkout (R-R4) ----------
-export async function checkoutPage(sn) {
-  const result = await gql(
-    `query Checkout($sn: String!) { renewal(supportNumber: $sn) { supportNumber customer list amount { amount currency }
-      paymentMethodsOffered tssaRequired billing { name email address } } }`,
-    { sn },
-  );
+// ---------- checkout (R-R4): of one renewal, of a cart (R-R17), or accepting a multi-year quote (R-R12) ----------
+const PAYABLE = "supportNumber customer list status amount { amount currency } paymentMethodsOffered tssaRequired billing { name email address }";
+
+/** What is being ordered: its title, the amount, and the renewals (for methods, TSSA and billing). */
+async function orderable(what) {
+  if (what.cartId) {
+    const result = await gql(`query Cart($id: ID!) { node(id: $id) { ... on Cart { id name itemCount totals { amount currency } renewals { ${PAYABLE} } } } }`, { id: what.cartId });
+    const c = result.data?.node;
+    if (!c?.renewals) return { result };
+    return { result, title: `Checkout: cart ${c.name || "(active)"}`, amount: c.totals.map(money).join(" + "), renewals: c.renewals };
+  }
+  const result = await gql(`query Checkout($sn: String!) { renewal(supportNumber: $sn) { ${PAYABLE} multiYearQuote { years amount { amount currency } } } }`, { sn: what.sn });
   const r = result.data?.renewal;
-  if (!r) return replace(view, h("h1", {}, "Checkout"), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+  if (!r) return { result };
+  if (what.multiYear) {
+    const q = r.multiYearQuote;
+    return { result, title: `Accept the multi-year quote ${r.supportNumber}`, amount: q?.amount ? `${money(q.amount)} for ${q.years} years` : "", renewals: [r] };
+  }
+  return { result, title: `Checkout ${r.supportNumber}`, amount: money(r.amount), renewals: [r] };
+}
+
+export const multiYearPage = (sn) => checkoutPage(sn, { multiYear: true });
+export const cartCheckoutPage = (cartId) => checkoutPage(null, { cartId });
+
+export async function checkoutPage(sn, { multiYear = false, cartId = null } = {}) {
+  const { result, title, amount, renewals } = await orderable({ sn, multiYear, cartId });
+  if (!renewals?.length)
+    return replace(view, h("h1", {}, "Checkout"), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ") || "Nothing to check out"));
+  // the methods every renewal offers (a cart may span countries' rules only through its renewals)
+  const offered = renewals[0].paymentMethodsOffered.filter((m) => renewals.every((x) => x.paymentMethodsOffered.includes(m)));
+  const r = { ...renewals[0], paymentMethodsOffered: offered, tssaRequired: renewals.some((x) => x.tssaRequired), customer: renewals[0].customer };
   const input = (name, value = "", type = "text") => h("input", { name, value, type });
   const billing = { name: input("billing.name", r.billing.name), email: input("billing.email", r.billing.email, "email"), address: input("billing.address", r.billing.address) };
   const po = { number: input("purchaseOrder.number"), billToName: input("purchaseOrder.billToName"), billToEmail: input("purchaseOrder.billToEmail", "", "email"), billToAddress: input("purchaseOrder.billToAddress") };
@@ -305,7 +569,6 @@ export async function checkoutPage(sn) {
           ev.preventDefault();
           const chosen = method();
           const input = {
-            supportNumbers: [sn],
             paymentMethod: chosen,
             billing: { name: billing.name.value, email: billing.email.value, address: billing.address.value },
             acceptTerms: terms.checked,
@@ -314,9 +577,18 @@ export async function checkoutPage(sn) {
           };
           if (chosen === "PO")
             input.purchaseOrder = { number: po.number.value, billToName: po.billToName.value, billToEmail: po.billToEmail.value, billToAddress: po.billToAddress.value };
-          const done = await gql(`mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { orderNumber } }`, { input });
+          let done;
+          if (multiYear) {
+            input.supportNumber = sn;
+            done = await gql(`mutation AcceptMultiYear($input: AcceptMultiYearInput!) { placed: acceptMultiYearRenewal(input: $input) { orderNumbers } }`, { input });
+          } else {
+            if (cartId) input.cartId = cartId;
+            else input.supportNumbers = [sn];
+            done = await gql(`mutation Checkout($input: CheckoutInput!) { placed: checkout(input: $input) { orderNumbers } }`, { input });
+          }
           showErrors(form, done.errors, top);
-          if (done.data?.checkout) location.hash = `#/order/${encodeURIComponent(done.data.checkout.orderNumber)}`;
+          const placed = done.data?.placed;
+          if (placed) location.hash = `#/order/${placed.orderNumbers.map(encodeURIComponent).join(",")}`; // one order per renewal
         },
       },
     },
@@ -328,26 +600,41 @@ export async function checkoutPage(sn) {
     r.tssaRequired
       ? h("div", { class: "field" }, h("label", {}, tssa, " I accept the technical support service agreement (first renewal)"), h("span", { class: "field-error", "data-error-for": "acceptTssa" }))
       : null,
-    h("button", { type: "submit", id: "place-order" }, `Place order · ${money(r.amount)}`),
+    h("button", { type: "submit", id: "place-order" }, multiYear ? `Accept multi-year renewal · ${amount}` : `Place order · ${amount}`),
   );
   syncPo();
-  replace(view, h("h1", {}, `Checkout ${r.supportNumber}`), form);
+  replace(
+    view,
+    h("h1", {}, title),
+    renewals.length > 1 ? h("p", { class: "muted", id: "checkout-renewals" }, renewals.map((x) => x.supportNumber).join(", ")) : null,
+    form,
+  );
 }
 
-export async function orderPage(number) {
-  const result = await gql(
-    `query Order($n: String!) { renewalOrder(orderNumber: $n) { orderNumber placedAt paymentMethod poNumber total { amount currency }
-      renewals { supportNumber list } } viewer { messages(first: 5) { subject createdAt } } }`,
-    { n: number },
-  );
-  const o = result.data?.renewalOrder;
-  if (!o) return replace(view, h("h1", {}, number), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+/** The confirmation of one or more orders (a cart places one order per renewal): "#/order/RO-1,RO-2". */
+export async function orderPage(numbers) {
+  const list = numbers.split(",").filter(Boolean).slice(0, 100);
+  const vars = list.map((_, i) => `$n${i}: String!`).join(", ");
+  const roots = list
+    .map((_, i) => `o${i}: renewalOrder(orderNumber: $n${i}) { orderNumber kind placedAt paymentMethod poNumber total { amount currency } renewals { supportNumber list status } }`)
+    .join("\n");
+  const result = await gql(`query Order(${vars}) { ${roots} viewer { messages(first: 5) { subject createdAt } } }`, Object.fromEntries(list.map((n, i) => [`n${i}`, n])));
+  const orders = list.map((_, i) => result.data?.[`o${i}`]).filter(Boolean);
+  if (!orders.length) return replace(view, h("h1", {}, numbers), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
   replace(
     view,
     h("h1", {}, "Order confirmed"),
-    h("p", { class: "ok", id: "confirmation" }, `Order ${o.orderNumber} placed ${day(o.placedAt)}: ${money(o.total)} by ${o.paymentMethod}`),
-    h("ul", {}, o.renewals.map((r) => h("li", {}, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber), ` (${r.list})`))),
+    h(
+      "div",
+      { id: "confirmation" },
+      orders.map((o) => h("p", { class: "ok", "data-order": o.orderNumber }, `Order ${o.orderNumber} placed ${day(o.placedAt)}: ${money(o.total)} by ${o.paymentMethod}${o.kind === "MULTI_YEAR" ? " (multi-year)" : ""}`)),
+    ),
+    h(
+      "ul",
+      { id: "order-renewals" },
+      orders.flatMap((o) => o.renewals).map((r) => h("li", { "data-support-number": r.supportNumber }, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber), ` (${r.list}, ${r.status})`)),
+    ),
     h("h2", {}, "Message center"),
-    h("ul", { id: "messages" }, (result.data.viewer?.messages || []).map((m) => h("li", {}, `${day(m.createdAt)} — `, m.subject))),
+    h("ul", { id: "messages" }, (result.data?.viewer?.messages || []).map((m) => h("li", {}, `${day(m.createdAt)} — `, m.subject))),
   );
 }
