@@ -23,7 +23,7 @@ from core.i18n import _, current_locale, render_content, text_direction
 from core.ids import to_global_id
 from core.models import AuditEntry, Message, Person, Tenant, TenantPlugin
 from core.nodes import MAX_NODES, Node, NodeLoader, load_nodes, node_items
-from core.pagination import Connection, connection, keyset_page
+from core.pagination import Connection, connection_of, keyset_page
 
 
 @strawberry.enum(description="Roles a person can hold in their tenant (contact kinds of R-A1 plus ADMIN).")
@@ -369,7 +369,7 @@ class CoreQuery:
         stmt = select(Person)
         if not include_removed:
             stmt = stmt.where(Person.status != "REMOVED")
-        rows, page, total, cursors = await keyset_page(
+        page = await keyset_page(
             ctx.session,
             stmt,
             [(Person.email, False), (Person.id, False)],
@@ -377,7 +377,7 @@ class CoreQuery:
             after=after,
             key_of=lambda p: (p.email, p.id),
         )
-        return connection([UserType.of(p) for p in rows], page, total, cursors)
+        return connection_of(UserType.of, page)
 
     @strawberry.field(description="Modules installed on the server and whether the tenant enables each.")
     async def modules(self, info: Info[Context, None]) -> list[PluginStatus]:
@@ -445,10 +445,10 @@ class CoreQuery:
         tenant = ctx.require_tenant()
         ctx.require("audit", "view")
         stmt = select(AuditEntry).where(AuditEntry.tenant_id == tenant.id)
-        rows, page, total, cursors = await keyset_page(
+        page = await keyset_page(
             ctx.session, stmt, [(AuditEntry.id, True)], first=first, after=after, key_of=lambda a: (a.id,)
         )
-        return connection([AuditLogEntry.of(a) for a in rows], page, total, cursors)
+        return connection_of(AuditLogEntry.of, page)
 
     @strawberry.field(
         description="Staff (OPERATOR, BILLING_SUPPORT): the rate of a currency that applies on a day "

@@ -20,7 +20,7 @@ from core.graph import PluginFailure, TenantType
 from core.ids import to_global_id
 from core.loaders import Loader
 from core.nodes import Node
-from core.pagination import Connection, connection
+from core.pagination import Connection, connection, connection_of
 from core.webhooks_graph import WebhookDeliveryStatus, WebhookDeliveryType
 
 
@@ -213,10 +213,8 @@ class WorkQueues:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[JobRunItem] | None:
-        rows, page, total, cursors = await svc.job_run_page(
-            info.context, job=job, tenant_key=tenant_key, first=first, after=after
-        )
-        return connection([JobRunItem.of(r) for r in rows], page, total, cursors)
+        page = await svc.job_run_page(info.context, job=job, tenant_key=tenant_key, first=first, after=after)
+        return connection_of(JobRunItem.of, page)
 
     @strawberry.field(description="OPERATOR: the email backlog (PENDING, SENDING, FAILED), oldest due first.")
     async def outbox(
@@ -227,10 +225,10 @@ class WorkQueues:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[OutboxItem] | None:
-        rows, page, total, cursors = await svc.outbox_page(
+        page = await svc.outbox_page(
             info.context, status=status.value if status else None, tenant_key=tenant_key, first=first, after=after
         )
-        return connection([OutboxItem.of(e) for e in rows], page, total, cursors)
+        return connection_of(OutboxItem.of, page)
 
     @strawberry.field(
         description="OPERATOR (and a reseller's admins over their customers): webhook deliveries waiting "
@@ -265,10 +263,8 @@ async def tenants_connection(
     first: int | None,
     after: str | None,
 ) -> Connection[TenantOverview]:
-    rows, page, total, cursors = await svc.tenant_page(
-        ctx, search=search, module=module, reseller_key=reseller_key, first=first, after=after
-    )
-    return connection([TenantOverview.of(t) for t in rows], page, total, cursors)
+    page = await svc.tenant_page(ctx, search=search, module=module, reseller_key=reseller_key, first=first, after=after)
+    return connection_of(TenantOverview.of, page)
 
 
 @strawberry.type

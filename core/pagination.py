@@ -102,7 +102,7 @@ class LazyCount:
 
 
 # What keyset_page answers: rows, page info, the total (a LazyCount: one COUNT, run only if the client
-# selects totalCount) and the rows' cursors. Services return it, resolvers pass it to connection().
+# selects totalCount) and the rows' cursors. Services return it, resolvers pass it to connection_of().
 Page = tuple[list[Any], PageInfo, int | LazyCount, PageCursors]
 
 
@@ -268,3 +268,10 @@ def connection(nodes: Sequence[T], info: PageInfo, total: int | LazyCount, curso
     return Connection(
         edges=[Edge(node=n, cursors=cursors, index=i) for i, n in enumerate(nodes)], page_info=info, total=total
     )
+
+
+def connection_of(node: Callable[[Any], T], page: Page) -> Connection[T]:
+    """The connection of a service's page (keyset_page's answer), each row made a node by ``node``
+    (usually the GraphQL type's ``of``): the one step every list resolver takes."""
+    rows, info, total, cursors = page
+    return connection([node(r) for r in rows], info, total, cursors)

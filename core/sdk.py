@@ -18,7 +18,7 @@ What is here, by what a plugin needs it for:
 - jobs: ``JobContext``, ``claim_once`` (idempotent units), ``queue_email``, ``people_with_role``;
 - events: ``EventSpec``/``event_spec`` (declare what you emit, ``cc_events``), ``context_of`` (the
   context of an import section's or a job's session, to ``ctx.emit`` with);
-- GraphQL: ``MoneyType``/``Money``, ``Connection``/``connection``/``keyset_page`` (Relay pages with
+- GraphQL: ``MoneyType``/``Money``, ``Connection``/``connection``/``connection_of``/``keyset_page`` (Relay pages with
   keyset pagination), ``secret_argument``/``secret_field`` (never audited);
 - shared rules: ``quantize``/``parse_amount`` (money per currency), ``add_months``/``add_years``,
   ``normalise_email``/``parse_email``, ``rate_table``/``to_usd`` (the dated rate table, awaited), ``methods_offered``/
@@ -78,7 +78,7 @@ from core.links import link_field
 from core.loaders import Loader, by_key, grouped
 from core.money import Money, MoneyType, parse_amount, quantize
 from core.nodes import Node, NodeLoader
-from core.pagination import Connection, Page, connection, keyset_page
+from core.pagination import Connection, Page, connection, connection_of, keyset_page
 from core.secret import secret_argument, secret_field
 from core.users import people_with_role
 
@@ -163,6 +163,7 @@ __all__ = [
     "check_payment_method",
     "claim_once",
     "connection",
+    "connection_of",
     "context_of",
     "csv_response",
     "download_route",

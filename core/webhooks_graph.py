@@ -17,7 +17,7 @@ from core.context import Context
 from core.ids import to_global_id
 from core.models import WebhookDelivery, WebhookEndpoint
 from core.nodes import Node, NodeLoader
-from core.pagination import Connection, connection
+from core.pagination import Connection, connection, connection_of
 
 
 @strawberry.enum(description="Domain events an endpoint can subscribe to (docs/webhooks.md lists their payloads).")
@@ -189,8 +189,7 @@ class WebhookQuery:
     async def webhook_endpoints(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[WebhookEndpointType] | None:
-        rows, page, total, cursors = await service.endpoint_page(info.context, first, after)
-        return connection([WebhookEndpointType.of(e) for e in rows], page, total, cursors)
+        return connection_of(WebhookEndpointType.of, await service.endpoint_page(info.context, first, after))
 
     @strawberry.field(description=f"One webhook endpoint. {ADMINS}")
     async def webhook_endpoint(self, info: Info[Context, None], id: EndpointId) -> WebhookEndpointType | None:

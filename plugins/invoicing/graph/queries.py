@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.pagination import Connection, connection, selects_node_field
+from core.pagination import Connection, connection, connection_of, selects_node_field
 from plugins.invoicing import service as svc
 from plugins.invoicing.graph.loaders import InvoiceLines
 from plugins.invoicing.graph.types import (
@@ -79,8 +79,7 @@ class Query:
     async def invoice_payments(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[PaymentType]:
-        rows, page, total, cursors = await svc.payment_page(info.context, first=first, after=after)
-        return connection([PaymentType.of(p) for p in rows], page, total, cursors)
+        return connection_of(PaymentType.of, await svc.payment_page(info.context, first=first, after=after))
 
     @strawberry.field(description="Refunds of credit, newest first, optionally by status (R-I19, R-I20).")
     async def invoice_refunds(
@@ -90,10 +89,10 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RefundType]:
-        views, page, total, cursors = await svc.refund_page(
+        page = await svc.refund_page(
             info.context, status.value if status is not None else None, first=first, after=after
         )
-        return connection([RefundType.of(v) for v in views], page, total, cursors)
+        return connection_of(RefundType.of, page)
 
     @strawberry.field(description="Credits (overpayments, disputed payments) and what is left of each (R-I19).")
     async def invoice_credits(
@@ -103,8 +102,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CreditType]:
-        rows, page, total, cursors = await svc.credit_page(info.context, open_only, first=first, after=after)
-        return connection([CreditType.of(c) for c in rows], page, total, cursors)
+        return connection_of(CreditType.of, await svc.credit_page(info.context, open_only, first=first, after=after))
 
     @strawberry.field(description="Disputes, newest first (R-I20).")
     async def invoice_disputes(
@@ -114,17 +112,14 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[DisputeType]:
-        views, page, total, cursors = await svc.dispute_page(
-            info.context, status.value if status else None, first=first, after=after
-        )
-        return connection([DisputeType.of(v) for v in views], page, total, cursors)
+        page = await svc.dispute_page(info.context, status.value if status else None, first=first, after=after)
+        return connection_of(DisputeType.of, page)
 
     @strawberry.field(description="Subscriptions (plans on the account) with their billing schedules (R-I14).")
     async def subscriptions(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[SubscriptionType]:
-        rows, page, total, cursors = await svc.subscription_page(info.context, first=first, after=after)
-        return connection([SubscriptionType.of(s) for s in rows], page, total, cursors)
+        return connection_of(SubscriptionType.of, await svc.subscription_page(info.context, first=first, after=after))
 
     @strawberry.field(description="One subscription by number with its billing schedule.")
     async def subscription(self, info: Info[Context, None], number: str) -> SubscriptionType:

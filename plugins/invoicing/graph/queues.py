@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.pagination import Connection, connection
+from core.pagination import Connection, connection, connection_of
 from plugins.invoicing import service as svc
 from plugins.invoicing.graph.types import CreditType, DisputeType, InvoiceType, PaymentType
 
@@ -57,7 +57,7 @@ class InvoicingQueues:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PaymentType]:
-        rows, page, total, cursors = await svc.wire_notice_queue(
+        page = await svc.wire_notice_queue(
             info.context,
             self.scope,
             status=status.value if status else None,
@@ -65,7 +65,7 @@ class InvoicingQueues:
             first=first,
             after=after,
         )
-        return connection([PaymentType.of(p) for p in rows], page, total, cursors)
+        return connection_of(PaymentType.of, page)
 
     @strawberry.field(
         description="BILLING_SUPPORT: money received (wire, check) that no invoice took yet (R-I19), oldest first."
@@ -77,10 +77,10 @@ class InvoicingQueues:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CreditType]:
-        rows, page, total, cursors = await svc.unapplied_receipt_queue(
+        page = await svc.unapplied_receipt_queue(
             info.context, self.scope, tenant_key=tenant_key, first=first, after=after
         )
-        return connection([CreditType.of(c) for c in rows], page, total, cursors)
+        return connection_of(CreditType.of, page)
 
     @strawberry.field(description="BILLING_SUPPORT: declined card payments (R-I18), oldest first.")
     async def failed_card_payments(
@@ -90,10 +90,10 @@ class InvoicingQueues:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PaymentType]:
-        rows, page, total, cursors = await svc.failed_card_payment_queue(
+        page = await svc.failed_card_payment_queue(
             info.context, self.scope, tenant_key=tenant_key, first=first, after=after
         )
-        return connection([PaymentType.of(p) for p in rows], page, total, cursors)
+        return connection_of(PaymentType.of, page)
 
     @strawberry.field(description="BILLING_SUPPORT: overdue invoices (R-I1), the longest overdue first.")
     async def overdue_invoices(

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.pagination import Connection, connection, selects_node_field
+from core.pagination import Connection, connection, connection_of, selects_node_field
 from plugins.renewals import service as svc
 from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, list_filters
 from plugins.renewals.graph.loaders import RenewalLines
@@ -80,8 +80,7 @@ class Query:
     async def saved_carts(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[CartType]:
-        rows, page, total, cursors = await svc.saved_cart_page(info.context, first=first, after=after)
-        return connection([CartType.of(c) for c in rows], page, total, cursors)
+        return connection_of(CartType.of, await svc.saved_cart_page(info.context, first=first, after=after))
 
     @strawberry.field(description="Renewal numbers for the dashboard (R-R22).")
     async def renewal_dashboard(self, info: Info[Context, None]) -> RenewalDashboard:

@@ -7,7 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.pagination import Connection, connection
+from core.pagination import Connection, connection, connection_of
 from plugins.renewals import service as svc
 from plugins.renewals.graph.types import RenewalList, RenewalRequestType, RenewalStatus, RenewalType
 
@@ -66,10 +66,8 @@ class RenewalQueues:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RenewalRequestType]:
-        rows, page, total, cursors = await svc.multi_year_queue(
-            info.context, self.scope, tenant_key=tenant_key, first=first, after=after
-        )
-        return connection([RenewalRequestType.of(r) for r in rows], page, total, cursors)
+        page = await svc.multi_year_queue(info.context, self.scope, tenant_key=tenant_key, first=first, after=after)
+        return connection_of(RenewalRequestType.of, page)
 
     @strawberry.field(
         description="SALES_REP: assistance requests (R-R13) on the caller's renewals awaiting an answer, oldest first."
@@ -81,7 +79,5 @@ class RenewalQueues:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RenewalRequestType]:
-        rows, page, total, cursors = await svc.assistance_queue(
-            info.context, self.scope, tenant_key=tenant_key, first=first, after=after
-        )
-        return connection([RenewalRequestType.of(r) for r in rows], page, total, cursors)
+        page = await svc.assistance_queue(info.context, self.scope, tenant_key=tenant_key, first=first, after=after)
+        return connection_of(RenewalRequestType.of, page)

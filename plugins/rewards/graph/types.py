@@ -14,7 +14,7 @@ from core.context import Context
 from core.ids import to_global_id
 from core.money import MoneyInput, MoneyType
 from core.nodes import Node
-from core.pagination import Connection, connection
+from core.pagination import Connection, connection, connection_of
 from core.secret import secret_field
 from plugins.rewards import service
 from plugins.rewards.models import RewardActivity, RewardLot, RewardRedeemer
@@ -157,8 +157,7 @@ class RewardsType:
     async def activity(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[RewardActivityType]:
-        rows, page, total, cursors = await service.activity_page(info.context, first=first, after=after)
-        return connection([RewardActivityType.of(a) for a in rows], page, total, cursors)
+        return connection_of(RewardActivityType.of, await service.activity_page(info.context, first=first, after=after))
 
     @strawberry.field(
         description="The most rewards can pay on that invoice now: the eligible lines' pre-tax amount not yet "

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.pagination import Connection, connection
+from core.pagination import Connection, connection_of
 from plugins.sharing import service
 from plugins.sharing.graph.types import BillingDashboardShareType, RenewalShareType, ShareListType
 
@@ -17,21 +17,18 @@ class Query:
     async def renewal_shares(
         self, info: Info[Context, None], support_number: str, first: int | None = None, after: str | None = None
     ) -> Connection[RenewalShareType]:
-        rows, page, total, cursors = await service.renewal_shares_page(
-            info.context, support_number, first=first, after=after
-        )
-        return connection([RenewalShareType.of(g) for g in rows], page, total, cursors)
+        page = await service.renewal_shares_page(info.context, support_number, first=first, after=after)
+        return connection_of(RenewalShareType.of, page)
 
     @strawberry.field(description="The viewer's saved share lists.")
     async def share_lists(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[ShareListType]:
-        rows, page, total, cursors = await service.share_list_page(info.context, first=first, after=after)
-        return connection([ShareListType.of(s) for s in rows], page, total, cursors)
+        return connection_of(ShareListType.of, await service.share_list_page(info.context, first=first, after=after))
 
     @strawberry.field(description="Colleagues the billing dashboard is shared with (R-S4).")
     async def billing_dashboard_shares(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[BillingDashboardShareType]:
-        rows, page, total, cursors = await service.billing_dashboard_shares_page(info.context, first=first, after=after)
-        return connection([BillingDashboardShareType.of(g) for g in rows], page, total, cursors)
+        page = await service.billing_dashboard_shares_page(info.context, first=first, after=after)
+        return connection_of(BillingDashboardShareType.of, page)

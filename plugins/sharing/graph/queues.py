@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.pagination import Connection, connection
+from core.pagination import Connection, connection_of
 from plugins.sharing import service
 from plugins.sharing.graph.types import BillingDashboardShareRequestType, ShareRequestStatus
 
@@ -27,7 +27,7 @@ class SharingQueues:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[BillingDashboardShareRequestType]:
-        rows, page, total, cursors = await service.dashboard_request_queue(
+        page = await service.dashboard_request_queue(
             info.context,
             self.scope,
             status=status.value if status else None,
@@ -35,4 +35,4 @@ class SharingQueues:
             first=first,
             after=after,
         )
-        return connection([BillingDashboardShareRequestType.of(r) for r in rows], page, total, cursors)
+        return connection_of(BillingDashboardShareRequestType.of, page)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from core.sdk import Connection, Context, connection
+from core.sdk import Connection, Context, connection_of
 from strawberry.types import Info
 
 from reseller_margin import service as svc
@@ -16,8 +16,7 @@ class Query:
     async def partner_discounts(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[PartnerDiscountType]:
-        rows, page, total, cursors = await svc.list_discounts(info.context, first, after)
-        return connection([PartnerDiscountType.of(r) for r in rows], page, total, cursors)
+        return connection_of(PartnerDiscountType.of, await svc.list_discounts(info.context, first, after))
 
     @strawberry.field(description="The partner discount on one renewal, or null.")
     async def partner_discount(self, info: Info[Context, None], support_number: str) -> PartnerDiscountType | None:
@@ -29,5 +28,4 @@ class Query:
     async def margin_earnings(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[MarginEarningType]:
-        rows, page, total, cursors = await svc.list_earnings(info.context, first, after)
-        return connection([MarginEarningType.of(r) for r in rows], page, total, cursors)
+        return connection_of(MarginEarningType.of, await svc.list_earnings(info.context, first, after))
