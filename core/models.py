@@ -296,3 +296,14 @@ class ExchangeRate(Base):
     usd_per_unit: Mapped[Decimal] = mapped_column(Numeric(24, 12))
     source: Mapped[str] = mapped_column(String(254))  # "import" or the staff member who set it
     recorded_at: Mapped[datetime]
+
+
+class Counter(Base):
+    """One maintained count of a tenant's rows (``name`` says which, e.g. ``invoicing.closed``)."""
+
+    __tablename__ = "core_counters"
+
+    # Not TenantOwned's indexed column: the primary key leads with it.
+    tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigId, default=0)

@@ -37,6 +37,14 @@ class Renewal(TenantOwned, Base):
             postgresql_where=text("accepted_at IS NULL"),
             sqlite_where=text("accepted_at IS NULL"),
         ),
+        # The accepted ones by quote-to contact: a customer's history count reads their entries only.
+        Index(
+            "ix_renewal_renewals_history",
+            "tenant_id",
+            "quote_to_email",
+            postgresql_where=text("accepted_at IS NOT NULL"),
+            sqlite_where=text("accepted_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

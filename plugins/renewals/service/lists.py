@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 
 from core.context import Context
 from core.db import as_records, one_of, record_columns, records
@@ -28,7 +28,7 @@ from plugins.renewals.service.rules import (
     REMINDER_DAYS,
     STATUSES,
 )
-from plugins.renewals.service.visibility import grant_exists, may_see, visibility
+from plugins.renewals.service.visibility import customer_relations, granted_numbers, may_see, visibility
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,23 +184,43 @@ async def tenant_countries(ctx: Context, tenant_ids: Sequence[int]) -> list[str]
 
 
 async def dashboard_counts(ctx: Context) -> dict[str, int]:
-    """R-R22: renewal counts per list, and how many are shared with the caller, in one statement."""
+    """R-R22: renewal counts per list, and how many are shared with the caller, in one statement.
+
+    Answered without reading the tenant's history (issue 21): pending and future from the open
+    renewals' partial index; a customer's history as the accepted renewals they are quoted to (the
+    accepted ones' partial index) plus those shared with them that they are not quoted to (from
+    their grants), which is the OR of the visibility clause counted once; shared from their grants."""
     today = ctx.today()
-    shared = grant_exists(ctx.principal.email, GRANT_ROLES) if not ctx.principal.is_staff else Renewal.id.is_(None)
+    p = ctx.principal
 
     def count_if(clause: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((clause, 1), else_=0)), 0)
 
-    row = (
-        await ctx.session.execute(
-            select(
-                count_if(list_clause(PENDING, today)),
-                count_if(list_clause(HISTORY, today)),
-                count_if(list_clause(FUTURE, today)),
-                count_if(shared),
-            ).where(visibility(ctx))
-        )
-    ).one()
+    def count_of(*where: ColumnElement[bool]) -> Any:
+        # Its own scan, not correlated with the statement's renewals.
+        return select(func.count()).select_from(Renewal).where(*where).correlate(None).scalar_subquery()
+
+    if p.is_staff:  # a sales rep's assigned renewals, any list: no grants, nothing shared
+        history: Any = count_if(list_clause(HISTORY, today))
+        shared: Any = literal(0)
+        where = [visibility(ctx)]
+    else:
+        seen = visibility(ctx)  # FORBIDDEN when no relation could allow viewing
+        owner, roles = customer_relations(ctx)
+        accepted = list_clause(HISTORY, today)
+        parts = []
+        if owner:
+            parts.append(count_of(accepted, Renewal.quote_to_email == p.email))
+        if roles:
+            not_owned = [Renewal.quote_to_email != p.email] if owner else []
+            parts.append(count_of(accepted, Renewal.support_number.in_(granted_numbers(p.email, roles)), *not_owned))
+        history = sum(parts[1:], parts[0])
+        shared = count_of(Renewal.support_number.in_(granted_numbers(p.email, GRANT_ROLES)), seen)
+        where = [seen, Renewal.accepted_at.is_(None)]
+    stmt = select(
+        count_if(list_clause(PENDING, today)), history, count_if(list_clause(FUTURE, today)), shared
+    ).select_from(Renewal)
+    row = (await ctx.session.execute(stmt.where(*where))).one()
     return {"pending": int(row[0]), "history": int(row[1]), "future": int(row[2]), "shared": int(row[3])}
 
 
