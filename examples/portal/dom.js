@@ -1,5 +1,6 @@
 // Building the page without ever parsing data as HTML: every text goes in as a text node, every
 // attribute through setAttribute, and links only to this server or the server's signed URLs.
+import { explain } from "./i18n.js";
 
 const SAFE_URL = /^(#|\/(?!\/)|https?:\/\/)/i;
 
@@ -72,7 +73,11 @@ export function showErrors(form, errors, top) {
       form.querySelector(`[name="${CSS.escape(name)}"]`)?.setAttribute("aria-invalid", "true");
       shown = true;
     }
-    if (!shown) general.push(error.message);
+    if (!shown) general.push(error);
   }
-  replace(top, general.length ? h("div", { class: "error", role: "alert" }, general.join(" · ")) : null);
+  // what the code means in the person's words, then the server's message (already in their language)
+  const alert = general.length
+    ? h("div", { class: "error", role: "alert", "data-code": general[0].extensions?.code || "" }, general.map(explain).join(" · "))
+    : null;
+  replace(top, alert);
 }

@@ -134,6 +134,7 @@ const WORDS = {
   "Nothing is due.": { pl: "Nic nie jest należne.", ro: "Nimic nu este scadent.", de: "Nichts ist fällig.", ar: "لا شيء مستحق." },
   "Saved cards": { pl: "Zapisane karty", ro: "Carduri salvate", de: "Gespeicherte Karten", ar: "البطاقات المحفوظة" },
   Card: { pl: "Karta", ro: "Card", de: "Karte", ar: "البطاقة" },
+  Number: { pl: "Numer", ro: "Număr", de: "Nummer", ar: "الرقم" },
   Expires: { pl: "Ważna do", ro: "Expiră", de: "Gültig bis", ar: "تنتهي" },
   Default: { pl: "Domyślna", ro: "Implicit", de: "Standard", ar: "الافتراضية" },
   Expired: { pl: "Wygasła", ro: "Expirat", de: "Abgelaufen", ar: "منتهية" },

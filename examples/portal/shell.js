@@ -1,7 +1,7 @@
 // What every page shares: the signed-in person (a live binding: setViewer replaces it), the page's
 // regions, money and dates in the person's locale, the status line and the list tabs.
 import { h } from "./dom.js";
-import { setLanguage, translateStatic } from "./i18n.js";
+import { setLanguage, t, translateStatic } from "./i18n.js";
 
 export const view = document.getElementById("view");
 export const nav = document.getElementById("nav");
@@ -57,7 +57,7 @@ export function say(text) {
 export function tabs(base, names, current) {
   return h(
     "nav",
-    { class: "tabs", "aria-label": "Lists" },
+    { class: "tabs", "aria-label": t("Lists") },
     Object.entries(names).map(([key, label]) =>
       h("a", { href: `${base}/${key}`, "aria-current": key === current ? "page" : null }, label),
     ),

@@ -348,8 +348,8 @@ def test_finance_pays_an_invoice_by_card(browser, portal):
     href = driver.find_element("css selector", "[data-download=invoice-document]").get_attribute("href")
     assert fetch(driver, href)["status"] == 200  # the signed invoice document
     driver.find_element("id", "pay").click()
-    result = wait_for(driver, "return document.getElementById('pay-result').textContent")
-    assert "SUCCEEDED" in result, result
+    status = wait_for(driver, "return document.getElementById('pay-result').dataset.status")
+    assert status == "SUCCEEDED", driver.find_element("id", "pay-result").text
     after = graph(
         portal, FIONA, "query($n: String!) { invoice(number: $n) { status balance { amount } } }", {"n": number}
     )

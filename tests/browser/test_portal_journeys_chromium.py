@@ -1,0 +1,331 @@
+"""The portal (examples/portal, issue 19) in headless Chromium, second module: the executive's
+journey, the payment history and billing profile (R-I2, R-I14, R-I15), a keyboard-only journey
+with every control labelled, and the portal's words in every language (no page shows an
+untranslated text). One server and one browser for the module, as test_portal_chromium.py, whose
+fixture and helpers it shares (screenshots go to the same folder)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+from core.demo import DEMO_PEOPLE
+from core.portal import PORTAL_DIR
+from tests.browser.conftest import needs_chromium
+from tests.browser.support import wait_for
+from tests.browser.test_portal_chromium import go, graph, page_ready, portal, sign_in_as, tiles
+
+pytestmark = needs_chromium
+__all__ = ["portal"]  # the shared module-scoped fixture: this module gets its own server
+FIONA, ERIN = DEMO_PEOPLE["FINANCE"], DEMO_PEOPLE["EXECUTIVE"]
+INVOICES = "{ invoices(first: 100) { nodes { number status balance { amount } pendingAmount { amount } } } }"
+
+AUDIT = """
+const done = arguments[arguments.length - 1];
+import('/portal/i18n.js').then(m => done(m.audit())).catch(e => done({error: String(e)}));
+"""
+
+# Every control on the page without an accessible name (label, aria-label, aria-labelledby, text)
+# as Chromium computes it; hidden controls are left out (they cannot be reached).
+UNLABELLED = """
+return [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+  .filter(el => el.offsetParent !== null || el.type === 'file');
+"""
+
+
+def unlabelled(driver: Any) -> list[str]:
+    bad = []
+    for el in driver.execute_script(UNLABELLED):
+        if not (el.accessible_name or "").strip():
+            bad.append(el.get_attribute("outerHTML")[:120])
+    return bad
+
+
+def set_locale(portal: dict[str, Any], email: str, locale: str) -> None:
+    got = graph(portal, email, "mutation($l: String!) { setMyLocale(locale: $l) { locale } }", {"l": locale})
+    assert got["data"]["setMyLocale"]["locale"] == locale, got
+
+
+def test_every_language_has_every_word_and_every_text_asked_for_is_in_the_dictionary(browser, portal):
+    """i18n.js: each English text has pl/ro/de/ar with the same {placeholders}; every t("…") of the
+    portal's modules and data-t of the page is a dictionary text."""
+    driver = browser
+    sign_in_as(driver, portal, FIONA)
+    audit = driver.execute_async_script(AUDIT)
+    assert "error" not in audit, audit
+    assert audit["missing"] == {"pl": [], "ro": [], "de": [], "ar": []}
+    assert audit["extra"] == [] and audit["placeholders"] == []
+    keys = set(audit["keys"])
+    asked = set()
+    for path in [*PORTAL_DIR.glob("*.js"), *PORTAL_DIR.glob("pages/*.js")]:
+        asked |= set(re.findall(r"\bt\(\s*\"((?:[^\"\\]|\\.)*)\"", path.read_text()))
+    asked |= set(re.findall(r'data-t(?:-label)?="([^"]+)"', (PORTAL_DIR / "index.html").read_text()))
+    assert sorted(asked - keys) == []
+
+
+def test_the_executive_sees_invoices_rewards_and_people_without_the_finance_actions(browser, portal):
+    """Erin (EXECUTIVE, SPEC §6): invoices and the billing profile to view, rewards to view but not
+    to redeem, colleagues to invite but not to change or remove; what the page leaves out the graph
+    refuses (FORBIDDEN)."""
+    driver = browser
+    sign_in_as(driver, portal, ERIN)
+    shown = tiles(driver)
+    counts = graph(portal, ERIN, "{ invoiceCounts { overdue open closed } rewards { balance { amount } } }")["data"]
+    assert shown["rewards"] == counts["rewards"]["balance"]["amount"]
+    assert shown["overdue"] == str(counts["invoiceCounts"]["overdue"])
+    assert "Welcome, Erin Executive" in driver.find_element("tag name", "h1").text
+
+    go(driver, "#/invoices/overdue", "invoices")
+    number = driver.find_element("css selector", "#invoices tbody tr").get_attribute("data-invoice")
+    go(driver, f"#/invoice/{number}", "invoice")
+    assert driver.find_element("css selector", "[data-fact=Balance]").text
+    assert not driver.find_elements("id", "pay-form") and not driver.find_elements("id", "dispute-form")
+    forced = graph(
+        portal,
+        ERIN,
+        "mutation($n: String!) { payInvoices(input: {invoices: [{invoiceNumber: $n}], method: WIRE}) "
+        "{ payment { number } } }",
+        {"n": number},
+    )
+    assert forced["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    go(driver, "#/invoices/profile", "invoices")
+    profile = graph(portal, ERIN, "{ billingProfile { billingEmail } }")["data"]["billingProfile"]
+    assert driver.find_element("css selector", "[data-fact=billingEmail]").text == profile["billingEmail"]
+    for form in ("contacts-form", "card-form", "po-change-form"):
+        assert not driver.find_elements("id", form), form
+    assert not driver.find_elements("css selector", "[data-action=remove-card]")
+
+    go(driver, "#/rewards", "rewards")
+    assert driver.find_elements("css selector", "#lots tbody tr")
+    assert not driver.find_elements("id", "redeem-form")
+
+    go(driver, "#/people", "people")
+    assert driver.find_elements("id", "invite-form")  # executives invite (SPEC §6)
+    assert not driver.find_elements("css selector", "[data-action=roles], [data-action=remove]")
+    assert not driver.find_elements("id", "billing-share-form")  # the finance contact's (R-S4)
+    assert not driver.find_elements("css selector", "[role=alert]")
+
+
+def test_payment_history_lists_what_the_graph_answers(browser, portal):
+    driver = browser
+    sign_in_as(driver, portal, FIONA)
+    go(driver, "#/invoices/payments", "invoices")
+    answer = graph(portal, FIONA, "{ invoicePayments(first: 50) { totalCount nodes { number status } } }")
+    payments = answer["data"]["invoicePayments"]
+    assert payments["totalCount"] > 0  # the demo's card payment, wire notice, ...
+    rows = driver.execute_script(
+        "return [...document.querySelectorAll('#payments tbody tr')].map(r => [r.dataset.payment, r.dataset.status])"
+    )
+    assert rows == [[p["number"], p["status"]] for p in payments["nodes"]]
+    assert driver.find_element("id", "payments-count").text == f"{len(rows)} of {payments['totalCount']}"
+    csv = driver.find_element("css selector", "[data-download=payments-csv]").get_attribute("href")
+    assert "/downloads/" in csv or "sig" in csv
+
+
+def test_finance_keeps_the_billing_profile_errors_on_the_fields(browser, portal):
+    """R-I14/R-I15 for Fiona: a bad contact, a card number instead of a token and a PO change
+    without its copy are each refused on their field and change nothing; then the card is saved
+    and removed, and the PO change request is listed, as the graph says."""
+    driver = browser  # Fiona
+    go(driver, "#/invoices/profile", "invoices")
+    profile_q = (
+        "{ billingProfile { accountContacts cards { last4 label } poChangeRequests { poNumber documentName } } }"
+    )
+    before = graph(portal, FIONA, profile_q)["data"]["billingProfile"]
+    plans = graph(portal, FIONA, "{ subscriptions(first: 50) { nodes { number billingSchedule { billDate } } } }")
+    for plan in plans["data"]["subscriptions"]["nodes"]:
+        rows = driver.find_elements("css selector", f"[data-plan='{plan['number']}'] .schedule tbody tr")
+        assert len(rows) == len(plan["billingSchedule"]), plan["number"]
+
+    contacts = driver.find_element("name", "accountContacts")
+    contacts.send_keys(", not-an-email")
+    driver.find_element("css selector", "#contacts-form button[type=submit]").click()
+    assert wait_for(driver, "return document.querySelector('[data-error-for=accountContacts]').textContent")
+    assert graph(portal, FIONA, profile_q)["data"]["billingProfile"] == before
+
+    card = driver.find_element("css selector", "#card-form input[name=token]")
+    card.send_keys("4111111111111111")
+    driver.find_element("css selector", "#card-form input[name=label]").send_keys("Office card")
+    driver.find_element("css selector", "#card-form button[type=submit]").click()
+    assert wait_for(driver, "return document.querySelector('#card-form [data-error-for=token]').textContent")
+    assert driver.find_element("css selector", "#card-form input[name=token]").get_attribute("aria-invalid") == "true"
+    assert graph(portal, FIONA, profile_q)["data"]["billingProfile"] == before
+    card.clear()
+    card.send_keys("tok_office_9876")
+    driver.find_element("css selector", "#card-form button[type=submit]").click()
+    wait_for(driver, "return document.getElementById('status').textContent === 'Card saved.'")
+    after = graph(portal, FIONA, profile_q)["data"]["billingProfile"]
+    assert {"last4": "9876", "label": "Office card"} in after["cards"]
+    assert driver.find_elements("css selector", "#cards tr[data-card='9876']")
+    driver.find_element("css selector", "#cards tr[data-card='9876'] [data-action=remove-card]").click()
+    wait_for(driver, "return document.getElementById('status').textContent === 'Card removed.'")
+    assert {"last4": "9876", "label": "Office card"} not in graph(portal, FIONA, profile_q)["data"]["billingProfile"][
+        "cards"
+    ]
+
+    invoice = graph(portal, FIONA, "{ invoices(first: 1) { nodes { number } } }")["data"]["invoices"]["nodes"][0][
+        "number"
+    ]
+    form = driver.find_element("id", "po-change-form")
+    form.find_element("name", "invoiceNumber").send_keys(invoice)
+    form.find_element("name", "poNumber").send_keys("PO-NEW-42")
+    form.find_element("css selector", "button[type=submit]").click()
+    assert wait_for(driver, "return document.querySelector('[data-error-for=poDocument]').textContent")
+    assert graph(portal, FIONA, profile_q)["data"]["billingProfile"]["poChangeRequests"] == before["poChangeRequests"]
+    copy = Path(portal["shots"]).parent / "PO-NEW-42.pdf"
+    copy.write_bytes(b"%PDF-1.4 purchase order\n")
+    driver.find_element("css selector", "#po-change-form input[name=poDocument]").send_keys(str(copy))
+    driver.find_element("css selector", "#po-change-form button[type=submit]").click()
+    wait_for(driver, "return document.querySelector('#po-requests tr[data-po=\"PO-NEW-42\"]')")
+    requests = graph(portal, FIONA, profile_q)["data"]["billingProfile"]["poChangeRequests"]
+    assert {"poNumber": "PO-NEW-42", "documentName": "PO-NEW-42.pdf"} in requests
+    page_ready(driver, "invoices")  # the screenshot of the profile with the request listed
+
+
+def _tab_to(driver: Any, selector: str, limit: int = 80) -> None:
+    """Tab (only the keyboard) until the element matching selector has the focus; every Tab must
+    move the focus somewhere else."""
+    actions = ActionChains(driver)
+    last = None
+    for _ in range(limit):
+        if driver.execute_script("return document.activeElement.matches(arguments[0])", selector):
+            return
+        actions.send_keys(Keys.TAB).perform()
+        now = driver.execute_script("const a = document.activeElement; return a.outerHTML.slice(0, 200)")
+        assert now != last, f"the focus did not move from {now}"
+        last = now
+    raise AssertionError(f"{selector} never had the focus")
+
+
+def _press(driver: Any, key: str) -> None:
+    ActionChains(driver).send_keys(key).perform()
+
+
+def test_keyboard_only_sign_in_pay_and_dispute_with_every_control_labelled(browser, portal):
+    driver = browser
+    if driver.find_element("id", "nav").is_displayed():
+        driver.find_element("id", "sign-out").click()
+    page_ready(driver, "signin")
+    assert unlabelled(driver) == []
+    driver.execute_script("document.activeElement.blur()")
+    _tab_to(driver, f"button[data-person='{FIONA}']")
+    _press(driver, Keys.ENTER)
+    page_ready(driver, "dashboard")
+    assert unlabelled(driver) == []
+
+    _tab_to(driver, "[data-nav=invoices]")
+    _press(driver, Keys.ENTER)
+    page_ready(driver, "invoices")
+    assert unlabelled(driver) == []
+    nodes = graph(portal, FIONA, INVOICES)["data"]["invoices"]["nodes"]
+    disputed = graph(portal, FIONA, "{ invoiceDisputes(first: 100) { nodes { invoiceNumber } } }")
+    taken = {d["invoiceNumber"] for d in disputed["data"]["invoiceDisputes"]["nodes"]}
+    free = [i for i in nodes if i["number"] not in taken and float(i["pendingAmount"]["amount"]) == 0]
+
+    # pay an open invoice by card: the saved card is chosen and the balance prefilled; Enter pays
+    to_pay = next(i["number"] for i in free if i["status"] == "OPEN" and float(i["balance"]["amount"]) > 0)
+    _tab_to(driver, ".tabs a[href='#/invoices/open']")
+    _press(driver, Keys.ENTER)
+    page_ready(driver, "invoices")
+    _tab_to(driver, f"#invoices a[href='#/invoice/{to_pay}']")
+    _press(driver, Keys.ENTER)
+    page_ready(driver, "invoice")
+    assert unlabelled(driver) == []
+    _tab_to(driver, "#pay-form input[name=method][value=CARD]")
+    _tab_to(driver, "#pay")
+    _press(driver, Keys.ENTER)
+    status = wait_for(driver, "return document.getElementById('pay-result').dataset.status")
+    paid = graph(portal, FIONA, "query($n: String!) { invoice(number: $n) { balance { amount } } }", {"n": to_pay})
+    assert status == "SUCCEEDED" and float(paid["data"]["invoice"]["balance"]["amount"]) == 0
+
+    # dispute an overdue one: type the reason, then Space on the button
+    to_dispute = next(i["number"] for i in free if i["status"] == "OVERDUE")
+    _tab_to(driver, "[data-nav=invoices]")
+    _press(driver, Keys.ENTER)
+    page_ready(driver, "invoices")
+    _tab_to(driver, f"#invoices a[href='#/invoice/{to_dispute}']")
+    _press(driver, Keys.ENTER)
+    page_ready(driver, "invoice")
+    _tab_to(driver, "#dispute-form textarea[name=reason]")
+    _press(driver, "Charged for a cancelled service")
+    _tab_to(driver, "#dispute-form button[type=submit]")
+    _press(driver, Keys.SPACE)
+    shown = wait_for(driver, "return document.getElementById('dispute-result')?.textContent")
+    assert shown.startswith("Dispute "), shown
+    after = graph(portal, FIONA, "{ invoiceDisputes(first: 100) { nodes { invoiceNumber reason } } }")
+    assert {"invoiceNumber": to_dispute, "reason": "Charged for a cancelled service"} in after["data"][
+        "invoiceDisputes"
+    ]["nodes"]
+
+    for hash_ in ("#/invoices/payments", "#/invoices/profile", "#/rewards", "#/people", "#/settings"):
+        go(driver, hash_, hash_.split("/")[1])
+        assert unlabelled(driver) == [], hash_
+
+
+# What is the same in a language as in English (a code, a name of a format) is not "untranslated".
+TEXTS = """
+const skip = new Set(['SCRIPT', 'STYLE', 'OPTION']);
+const out = [];
+const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+  const el = n.parentElement;
+  if (skip.has(el.tagName) || el.closest('[hidden]')) continue;
+  const text = n.textContent.trim();
+  if (text) out.push(text);
+}
+for (const el of document.querySelectorAll('[aria-label]')) out.push(el.getAttribute('aria-label'));
+return out;
+"""
+
+MY_PAGES = [
+    ("#/invoices/overdue", "invoices"),
+    ("#/invoices/closed", "invoices"),
+    ("#/invoices/payments", "invoices"),
+    ("#/invoices/profile", "invoices"),
+    ("#/rewards", "rewards"),
+    ("#/people", "people"),
+]
+
+
+@pytest.mark.parametrize("locale", ["pl", "ar"])
+def test_no_page_shows_an_untranslated_text(browser, portal, locale):
+    """In Polish and Arabic, the invoice, payment, billing profile, rewards and people pages show no
+    English text of the dictionary (one whose translation differs), and ask for no text the
+    dictionary lacks; Arabic is right to left, money and dates written in the locale."""
+    driver = browser
+    set_locale(portal, FIONA, locale)
+    try:
+        sign_in_as(driver, portal, FIONA)
+        assert driver.execute_script("return document.documentElement.lang") == locale
+        audit = driver.execute_async_script(AUDIT)
+        words = audit["translations"]
+        # an English text is untranslated when shown, unless it is also a word of the language ("Role")
+        english = {k for k, v in words.items() if v[locale] != k} - {v[locale] for v in words.values()}
+        number = graph(portal, FIONA, "{ invoices(first: 1) { nodes { number } } }")["data"]["invoices"]["nodes"][0]
+        for hash_, page in [*MY_PAGES, (f"#/invoice/{number['number']}", "invoice")]:
+            go(driver, hash_, page)
+            if locale == "ar":
+                assert driver.execute_script("return document.documentElement.dir") == "rtl"
+            shown = driver.execute_script(TEXTS)
+            assert sorted({s for s in shown if s in english}) == [], hash_
+            audit = driver.execute_async_script(AUDIT)
+            assert audit["unknown"] == [], hash_
+        # money in the locale: the rewards balance as Intl writes it for the person's language
+        go(driver, "#/rewards", "rewards")
+        balance = graph(portal, FIONA, "{ rewards { balance { amount currency } } }")["data"]["rewards"]["balance"]
+        written = driver.execute_script(
+            "return new Intl.NumberFormat(arguments[0], {style: 'currency', currency: arguments[1]})"
+            ".format(arguments[2])",
+            locale,
+            balance["currency"],
+            float(balance["amount"]),
+        )
+        assert written in driver.execute_script("return document.getElementById('rewards-balance').textContent")
+    finally:
+        set_locale(portal, FIONA, "en")
