@@ -13,6 +13,7 @@ const WORDS = {
   Renewals: { pl: "Odnowienia", ro: "Reînnoiri", de: "Verlängerungen", ar: "التجديدات" },
   Invoices: { pl: "Faktury", ro: "Facturi", de: "Rechnungen", ar: "الفواتير" },
   Rewards: { pl: "Nagrody", ro: "Recompense", de: "Prämien", ar: "المكافآت" },
+  Carts: { pl: "Koszyki", ro: "Coșuri", de: "Warenkörbe", ar: "السلال" },
   People: { pl: "Osoby", ro: "Persoane", de: "Personen", ar: "الأشخاص" },
   Language: { pl: "Język", ro: "Limbă", de: "Sprache", ar: "اللغة" },
   "Sign out": { pl: "Wyloguj", ro: "Deconectare", de: "Abmelden", ar: "تسجيل الخروج" },
