@@ -2,12 +2,13 @@
 // chunk by chunk so the page can say how far it got (bytes, and rows for CSV), then handed to the
 // browser to save. The link is signed for this person, so no Authorization header is sent.
 import { h, replace } from "./dom.js";
+import { t } from "./i18n.js";
 
 const FILE_NAME = /filename="?([^";]+)"?/i;
 
 /** A link that downloads with a progress line under it ("data-download" names it for the tests). */
 export function progressLink(href, key, label, fallbackName) {
-  const bar = h("progress", { "aria-label": `${label}: progress`, hidden: true });
+  const bar = h("progress", { "aria-label": t("{label}: progress", { label }), hidden: true });
   const line = h("span", { class: "muted", "data-progress-for": key, "aria-live": "polite" });
   const link = h("a", { href, "data-download": key, on: { click: (ev) => start(ev) } }, label);
   let busy = false;
@@ -30,7 +31,7 @@ export function progressLink(href, key, label, fallbackName) {
       bar.value = 1;
       line.dataset.rows = String(saved.rows);
       line.dataset.state = "done";
-      replace(line, ` ${progressText(saved)} — saved as ${saved.name}`);
+      replace(line, ` ${t("{progress} — saved as {name}", { progress: progressText(saved), name: saved.name })}`);
     } catch (e) {
       line.dataset.state = "failed";
       replace(line, h("span", { class: "field-error", role: "alert" }, ` ${e.message}`));
@@ -42,10 +43,11 @@ export function progressLink(href, key, label, fallbackName) {
   return h("span", { class: "download" }, link, " ", bar, line);
 }
 
+const size = (n) => (n < 10240 ? t("{n} bytes", { n }) : t("{n} KB", { n: Math.round(n / 1024) }));
+
 function progressText(p) {
-  const size = p.bytes < 10240 ? `${p.bytes} bytes` : `${Math.round(p.bytes / 1024)} KB`;
-  const of = p.total ? ` of ${p.total < 10240 ? `${p.total} bytes` : `${Math.round(p.total / 1024)} KB`}` : "";
-  return p.rows !== null ? `${size}${of} · ${p.rows} rows` : `${size}${of}`;
+  const got = p.total ? t("{done} of {total}", { done: size(p.bytes), total: size(p.total) }) : size(p.bytes);
+  return p.rows !== null ? t("{size} · {rows} rows", { size: got, rows: p.rows }) : got;
 }
 
 /** Fetch a signed link, reporting {bytes, total, rows} as it arrives; then save it under its name. */

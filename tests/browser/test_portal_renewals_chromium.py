@@ -312,3 +312,35 @@ def test_exports_show_progress_and_are_saved(browser, portal):
     while not (saved.exists() and saved.stat().st_size) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(saved.read_text(encoding="utf-8-sig").rstrip("\n").split("\n")) - 1 == total
+
+
+AUDIT = "const done = arguments[0]; import('/portal/i18n.js').then((m) => done(m.audit()));"
+
+
+def test_renewal_pages_in_polish_have_every_word(browser, portal):
+    """The renewal pages' words come from i18n.js in the person's language: in Polish the buttons are
+    Polish, and no text they asked for is missing from the dictionary (in any language)."""
+    driver = browser
+    sign_in_as(driver, portal, TOM)
+    go(driver, "#/settings", "settings")
+    driver.find_element("css selector", "select[name=locale] option[value=pl]").click()
+    submit(driver, "locale-form")
+    wait_for(driver, "return document.documentElement.lang === 'pl'")
+    for hash_, page in (
+        ("#/renewals/pending", "renewals"),
+        ("#/renewals/history", "renewals"),
+        ("#/renewal/DEMO-1002", "renewal"),
+        ("#/renewal/DEMO-1005", "renewal"),
+        ("#/renewal/DEMO-1004", "renewal"),
+        ("#/checkout/DEMO-1002", "checkout"),
+        ("#/multi-year/DEMO-1005", "multi-year"),
+        ("#/cart", "cart"),
+        ("#/order/RO-DEMO-3001", "order"),
+    ):
+        go(driver, hash_, page)
+    go(driver, "#/renewal/DEMO-1002", "renewal")
+    assert driver.find_element("id", "add-to-cart").text == "Dodaj do koszyka"
+    assert driver.find_element("css selector", "#quote-to-form button[type=submit]").text == "Zmień adresata"
+    audit = driver.execute_async_script(AUDIT)
+    assert audit["unknown"] == [] and all(not m for m in audit["missing"].values()), audit["unknown"]
+    assert graph(portal, TOM, "{ viewer { locale } }")["data"]["viewer"]["locale"] == "pl"

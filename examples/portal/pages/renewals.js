@@ -3,6 +3,7 @@
 import { gql, newKey } from "../api.js";
 import { field, h, replace, showErrors } from "../dom.js";
 import { progressLink } from "../download.js";
+import { label, t } from "../i18n.js";
 import { day, flash, has, money, say, tabs, view } from "../shell.js";
 
 const MESSAGE_MAX = 1800; // R-R12, R-R13: a request (assistance, multi-year quote) is at most 1,800 characters
@@ -37,9 +38,9 @@ export async function renewalsPage(listKey = "pending", params = new URLSearchPa
         },
       },
     },
-    field("Search", search),
-    list === "HISTORY" ? field("PO number", po) : null,
-    h("button", { type: "submit" }, "Filter"),
+    field(t("Search"), search),
+    list === "HISTORY" ? field(t("PO number"), po) : null,
+    h("button", { type: "submit" }, t("Filter")),
   );
   const top = h("div");
   showErrors(form, result.errors, top);
@@ -47,25 +48,25 @@ export async function renewalsPage(listKey = "pending", params = new URLSearchPa
   const links = result.data?.renewalDownloads;
   replace(
     view,
-    h("h1", {}, "Renewals"),
-    tabs("#/renewals", { pending: "Pending", history: "History", future: "Future" }, listKey),
+    h("h1", {}, t("Renewals")),
+    tabs("#/renewals", { pending: t("Pending"), history: t("History"), future: t("Future") }, listKey),
     form,
     top,
     links
       ? h(
           "p",
           { class: "downloads" },
-          progressLink(links.standardCsvUrl, "csv", "Download CSV", `renewals-${listKey}.csv`),
+          progressLink(links.standardCsvUrl, "csv", t("Download CSV"), `renewals-${listKey}.csv`),
           " · ",
-          progressLink(links.summaryReportUrl, "summary", "Summary report", `renewals-summary-${listKey}.csv`),
-          links.detailedReportUrl ? [" · ", progressLink(links.detailedReportUrl, "detailed", "Detailed report", "renewals-detailed.csv")] : null,
+          progressLink(links.summaryReportUrl, "summary", t("Summary report"), `renewals-summary-${listKey}.csv`),
+          links.detailedReportUrl ? [" · ", progressLink(links.detailedReportUrl, "detailed", t("Detailed report"), "renewals-detailed.csv")] : null,
         )
       : null,
-    h("p", { class: "muted", id: "count" }, `${result.data?.renewals?.totalCount ?? 0} renewals`),
+    h("p", { class: "muted", id: "count" }, t("{count} renewals", { count: result.data?.renewals?.totalCount ?? 0 })),
     h(
       "table",
       { id: "renewals" },
-      h("thead", {}, h("tr", {}, ["Support number", "Customer", "End user", "Start", "End", "Amount", "Status", list === "HISTORY" ? "PO number" : "Multi-year"].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", {}, h("tr", {}, [t("Support number"), t("Customer"), t("End user"), t("Start"), t("End"), t("Amount"), t("Status"), list === "HISTORY" ? t("PO number") : t("Multi-year")].map((c) => h("th", { scope: "col" }, c)))),
       h(
         "tbody",
         {},
@@ -79,8 +80,8 @@ export async function renewalsPage(listKey = "pending", params = new URLSearchPa
             h("td", {}, day(r.startDate)),
             h("td", {}, day(r.endDate)),
             h("td", {}, money(r.amount)),
-            h("td", {}, r.status, r.autoRenew ? h("span", { class: "badge" }, " AutoRenew") : null),
-            h("td", {}, list === "HISTORY" ? r.poNumber || "" : r.multiYearEligible ? `Save up to ${money(r.saveUpTo)}` : ""),
+            h("td", {}, label(r.status), r.autoRenew ? [" ", h("span", { class: "badge" }, t("AutoRenew"))] : null),
+            h("td", {}, list === "HISTORY" ? r.poNumber || "" : r.multiYearEligible ? t("Save up to {amount}", { amount: money(r.saveUpTo) }) : ""),
           ),
         ),
       ),
@@ -120,58 +121,58 @@ export async function renewalPage(sn) {
           );
           showErrors(assist, done.errors, top);
           if (done.data?.requestRenewalAssistance) {
-            say("Your request was sent to your sales representative.");
+            say(t("Your request was sent to your sales representative."));
             renewalPage(sn);
           }
         },
       },
     },
-    h("h2", {}, "Request assistance"),
+    h("h2", {}, t("Request assistance")),
     top,
-    field("Message", message, counter),
-    h("button", { type: "submit" }, "Send request"),
+    field(t("Message"), message, counter),
+    h("button", { type: "submit" }, t("Send request")),
   );
   replace(
     view,
-    h("h1", {}, `Renewal ${r.supportNumber}`),
+    h("h1", {}, t("Renewal {sn}", { sn: r.supportNumber })),
     h(
       "dl",
       { class: "facts", id: "renewal-facts" },
       [
-        ["Customer", r.customer],
-        ["End user", r.endUser],
-        ["Quote", r.quoteNumber],
-        ["Period", `${day(r.startDate)} – ${day(r.endDate)}`],
-        ["Service level", r.serviceLevel],
-        ["Amount", money(r.amount)],
-        ["Status", r.status],
-        ["PO number", r.poNumber || "—"],
-        ["Customer reference", r.customerReference || "—"],
-        ["AutoRenew", r.autoRenew ? `on (${r.paymentMethod || ""})` : "off"],
-        ["Changes lock on", day(r.lockDate)],
-        ["Shared with", `${r.sharedWithCount} people`],
+        [t("Customer"), r.customer],
+        [t("End user"), r.endUser],
+        [t("Quote"), r.quoteNumber],
+        [t("Period"), `${day(r.startDate)} – ${day(r.endDate)}`],
+        [t("Service level"), r.serviceLevel],
+        [t("Amount"), money(r.amount)],
+        [t("Status"), label(r.status)],
+        [t("PO number"), r.poNumber || "—"],
+        [t("Customer reference"), r.customerReference || "—"],
+        [t("AutoRenew"), r.autoRenew ? t("on ({method})", { method: label(r.paymentMethod) }) : t("off")],
+        [t("Changes lock on"), day(r.lockDate)],
+        [t("Shared with"), t("{count} people", { count: r.sharedWithCount })],
       ].map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
     ),
     multiYearSection(r, result.data),
     h(
       "p",
       {},
-      h("a", { href: r.orderingDocumentUrl, "data-download": "ordering-document", target: "_blank", rel: "noopener noreferrer" }, "Ordering document"),
+      h("a", { href: r.orderingDocumentUrl, "data-download": "ordering-document", target: "_blank", rel: "noopener noreferrer" }, t("Ordering document")),
       " · ",
       h("a", { href: r.orderingDocumentPdfUrl, "data-download": "ordering-document-pdf" }, "PDF"),
       r.list === "PENDING" && result.data.canAccept
-        ? [" · ", h("a", { href: `#/checkout/${encodeURIComponent(r.supportNumber)}`, id: "go-checkout" }, "Check out")]
+        ? [" · ", h("a", { href: `#/checkout/${encodeURIComponent(r.supportNumber)}`, id: "go-checkout" }, t("Check out"))]
         : null,
       r.list === "PENDING" && r.status === "OPEN" && result.data.canCart ? [" · ", addToCartButton(r.supportNumber)] : null,
     ),
-    h("h2", {}, "Lines"),
+    h("h2", {}, t("Lines")),
     h(
       "table",
       {},
       h("tbody", {}, r.lines.map((l) => h("tr", {}, h("td", {}, l.product), h("td", {}, l.serviceLevel), h("td", {}, l.quantity), h("td", {}, money(l.amount))))),
     ),
     r.requests.length
-      ? [h("h2", {}, "Requests"), h("ul", { id: "requests" }, r.requests.map((q) => h("li", {}, `${day(q.createdAt)} ${q.kind}: `, q.message, q.answer ? [" — ", q.answer] : null)))]
+      ? [h("h2", {}, t("Requests")), h("ul", { id: "requests" }, r.requests.map((q) => h("li", {}, `${day(q.createdAt)} ${label(q.kind)}: `, q.message, q.answer ? [" — ", q.answer] : null)))]
       : null,
     r.list === "PENDING" && result.data.canEdit ? autoRenewForm(r) : null,
     r.list !== "HISTORY" && !r.locked && result.data.canEdit ? [referenceForm(r), quoteToForm(r)] : null,
@@ -183,9 +184,9 @@ export async function renewalPage(sn) {
 /** A message box of at most 1,800 characters with its live "characters left" counter. */
 function counted(counterId) {
   const box = h("textarea", { name: "message", rows: 5, cols: 70, maxlength: MESSAGE_MAX });
-  const counter = h("span", { id: counterId, class: "muted", "aria-live": "polite" }, `${MESSAGE_MAX} characters left`);
+  const counter = h("span", { id: counterId, class: "muted", "aria-live": "polite" }, t("{count} characters left", { count: MESSAGE_MAX }));
   box.addEventListener("input", () => {
-    counter.textContent = `${MESSAGE_MAX - box.value.length} characters left`;
+    counter.textContent = t("{count} characters left", { count: MESSAGE_MAX - box.value.length });
   });
   return [box, counter];
 }
@@ -222,31 +223,31 @@ function multiYearSection(r, can) {
     return h(
       "section",
       { id: "multi-year", "aria-labelledby": "multi-year-h" },
-      h("h2", { id: "multi-year-h" }, "Multi-year quote"),
-      h("p", { class: "ok", id: "multi-year-quote" }, `${q.years}-year renewal quoted at ${money(q.amount)}`, r.saveUpTo ? ` (save up to ${money(r.saveUpTo)})` : ""),
+      h("h2", { id: "multi-year-h" }, t("Multi-year quote")),
+      h("p", { class: "ok", id: "multi-year-quote" }, t("{years}-year renewal quoted at {amount}", { years: q.years, amount: money(q.amount) }), r.saveUpTo ? ` ${t("(save up to {amount})", { amount: money(r.saveUpTo) })}` : ""),
       q.message ? h("p", { class: "muted" }, q.message) : null,
       pending && can.canAccept
-        ? h("a", { href: `#/multi-year/${encodeURIComponent(r.supportNumber)}`, id: "go-multi-year" }, "Review and accept the multi-year quote")
+        ? h("a", { href: `#/multi-year/${encodeURIComponent(r.supportNumber)}`, id: "go-multi-year" }, t("Review and accept the multi-year quote"))
         : null,
     );
   }
   if (r.status === "MULTI_YEAR_PENDING") {
-    return h("p", { class: "muted", id: "multi-year-pending" }, "Multi-year quote requested: your sales representative will prepare it.");
+    return h("p", { class: "muted", id: "multi-year-pending" }, t("Multi-year quote requested: your sales representative will prepare it."));
   }
   if (!r.multiYearEligible) return null;
-  const saving = h("p", { class: "ok", id: "save-up-to" }, `Multi-year: save up to ${money(r.saveUpTo)}`);
+  const saving = h("p", { class: "ok", id: "save-up-to" }, t("Multi-year: save up to {amount}", { amount: money(r.saveUpTo) }));
   if (!pending || r.status !== "OPEN" || !can.canAccept) return saving;
   const [message, counter] = counted("multi-year-counter");
   return [
     saving,
-    mutationForm("multi-year-form", "Request a multi-year quote", field("Message to your sales representative", message, counter), "Request multi-year quote", async () => {
+    mutationForm("multi-year-form", t("Request a multi-year quote"), field(t("Message to your sales representative"), message, counter), t("Request multi-year quote"), async () => {
       const done = await gql(`mutation MultiYear($sn: String!, $m: String!) { requestMultiYearQuote(supportNumber: $sn, message: $m) { status } }`, {
         sn: r.supportNumber,
         m: message.value,
       });
       done.after = async () => {
         await renewalPage(r.supportNumber);
-        say("Multi-year quote requested: your sales representative was told.");
+        say(t("Multi-year quote requested: your sales representative was told."));
       };
       return done;
     }),
@@ -256,13 +257,13 @@ function multiYearSection(r, can) {
 // ---------- customer reference (R-R16) and quote-to (R-R15): editable until the lock date ----------
 function referenceForm(r) {
   const reference = h("input", { name: "customerReference", value: r.customerReference, maxlength: 200 });
-  return mutationForm("reference-form", "Customer reference", field("Your reference (for your own tracking)", reference), "Save reference", async () => {
+  return mutationForm("reference-form", t("Customer reference"), field(t("Your reference (for your own tracking)"), reference), t("Save reference"), async () => {
     const done = await gql(`mutation Ref($input: UpdateRenewalInput!) { updateRenewal(input: $input) { customerReference } }`, {
       input: { supportNumber: r.supportNumber, customerReference: reference.value },
     });
     done.after = async () => {
       await renewalPage(r.supportNumber);
-      say(`Customer reference saved: ${done.data.updateRenewal.customerReference || "—"}`);
+      say(t("Customer reference saved: {reference}", { reference: done.data.updateRenewal.customerReference || "—" }));
     };
     return done;
   });
@@ -271,21 +272,21 @@ function referenceForm(r) {
 function quoteToForm(r) {
   const inputs = Object.fromEntries(
     [
-      ["firstName", "First name"],
-      ["lastName", "Last name"],
-      ["email", "Email (of your organisation)"],
-      ["address", "Address"],
-      ["phone", "Phone"],
+      ["firstName", t("First name")],
+      ["lastName", t("Last name")],
+      ["email", t("Email (of your organisation)")],
+      ["address", t("Address")],
+      ["phone", t("Phone")],
     ].map(([name, label]) => [name, [label, h("input", { name, value: r.quoteTo[name] || "", type: name === "email" ? "email" : "text" })]]),
   );
   const controls = Object.values(inputs).map(([label, input]) => field(label, input));
-  return mutationForm("quote-to-form", "Quote-to contact", controls, "Update quote-to", async () => {
+  return mutationForm("quote-to-form", t("Quote-to contact"), controls, t("Update quote-to"), async () => {
     const input = { supportNumber: r.supportNumber };
     for (const [name, [, control]] of Object.entries(inputs)) input[name] = control.value.trim();
     const done = await gql(`mutation QuoteTo($input: QuoteToInput!) { updateQuoteTo(input: $input) { supportNumber quoteTo { email } } }`, { input });
     done.after = async () => {
       const to = done.data.updateQuoteTo.quoteTo.email;
-      const said = `Quote-to of ${r.supportNumber} is now ${to}`;
+      const said = t("Quote-to of {sn} is now {email}", { sn: r.supportNumber, email: to });
       if (to === r.quoteTo.email) {
         await renewalPage(r.supportNumber);
         say(said);
@@ -310,11 +311,11 @@ function addToCartButton(sn) {
         click: async () => {
           const done = await gql(`mutation Add($sn: [String!]!) { addToCart(supportNumbers: $sn) { itemCount } }`, { sn: [sn] });
           const cart = done.data?.addToCart;
-          say(cart ? `Added ${sn} to your cart (${cart.itemCount} in it)` : done.errors.map((e) => e.message).join(" · "));
+          say(cart ? t("Added {sn} to your cart ({count} in it)", { sn, count: cart.itemCount }) : done.errors.map((e) => e.message).join(" · "));
         },
       },
     },
-    "Add to cart",
+    t("Add to cart"),
   );
   return button;
 }
@@ -336,7 +337,7 @@ export async function cartPage() {
     h(
       "table",
       { class: "cart-items" },
-      h("thead", {}, h("tr", {}, ["Support number", "Customer", "Start", "Amount", ""].map((x) => h("th", { scope: "col" }, x)))),
+      h("thead", {}, h("tr", {}, [t("Support number"), t("Customer"), t("Start"), t("Amount"), ""].map((x) => h("th", { scope: "col" }, x)))),
       h(
         "tbody",
         {},
@@ -355,67 +356,67 @@ export async function cartPage() {
                 "button",
                 {
                   type: "button",
-                  "aria-label": `Remove ${r.supportNumber} from the cart`,
-                  on: { click: () => act(`mutation Rm($sn: String!, $c: ID) { removeFromCart(supportNumber: $sn, cartId: $c) { id } }`, { sn: r.supportNumber, c: c.id }, `Removed ${r.supportNumber}`) },
+                  "aria-label": t("Remove {sn} from the cart", { sn: r.supportNumber }),
+                  on: { click: () => act(`mutation Rm($sn: String!, $c: ID) { removeFromCart(supportNumber: $sn, cartId: $c) { id } }`, { sn: r.supportNumber, c: c.id }, t("Removed {sn}", { sn: r.supportNumber })) },
                 },
-                "Remove",
+                t("Remove"),
               ),
             ),
           ),
         ),
       ),
     );
-  const checkoutLink = (c) => h("a", { href: `#/checkout-cart/${encodeURIComponent(c.id)}`, "data-checkout-cart": c.name || "active" }, "Check out this cart");
+  const checkoutLink = (c) => h("a", { href: `#/checkout-cart/${encodeURIComponent(c.id)}`, "data-checkout-cart": c.name || "active" }, t("Check out this cart"));
   const name = h("input", { name: "name", maxlength: 100 });
-  const saveForm = mutationForm("save-cart-form", "Save this cart", field("Cart name", name), "Save cart", async () => {
+  const saveForm = mutationForm("save-cart-form", t("Save this cart"), field(t("Cart name"), name), t("Save cart"), async () => {
     const done = await gql(`mutation Save($n: String!) { saveCart(name: $n) { name } }`, { n: name.value });
     done.after = async () => {
       await cartPage();
-      say(`Cart saved as ${done.data.saveCart.name}`);
+      say(t("Cart saved as {name}", { name: done.data.saveCart.name }));
     };
     return done;
   });
   replace(
     view,
-    h("h1", {}, "Carts"),
+    h("h1", {}, t("Carts")),
     result.errors.length ? h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")) : null,
     h(
       "section",
       { id: "active-cart", "aria-labelledby": "active-cart-h" },
-      h("h2", { id: "active-cart-h" }, "Active cart"),
+      h("h2", { id: "active-cart-h" }, t("Active cart")),
       active?.itemCount
         ? [
-            h("p", { id: "active-total" }, `${active.itemCount} renewals · ${totals(active)}`),
+            h("p", { id: "active-total" }, t("{count} renewals · {total}", { count: active.itemCount, total: totals(active) })),
             items(active),
-            h("p", {}, checkoutLink(active), " · ", progressLink(active.summaryReportUrl, "cart-summary", "Summary report", "cart-summary.csv")),
+            h("p", {}, checkoutLink(active), " · ", progressLink(active.summaryReportUrl, "cart-summary", t("Summary report"), "cart-summary.csv")),
             saveForm,
           ]
-        : h("p", { class: "muted", id: "cart-empty" }, "Your cart is empty: add pending renewals from their page."),
+        : h("p", { class: "muted", id: "cart-empty" }, t("Your cart is empty: add pending renewals from their page.")),
     ),
     h(
       "section",
       { id: "saved-carts", "aria-labelledby": "saved-carts-h" },
-      h("h2", { id: "saved-carts-h" }, "Saved carts"),
+      h("h2", { id: "saved-carts-h" }, t("Saved carts")),
       saved.length
         ? saved.map((c) =>
             h(
               "div",
               { class: "saved-cart", "data-cart": c.name },
               h("h3", {}, c.name),
-              h("p", { class: "muted" }, `${c.itemCount} renewals · ${totals(c)} · saved ${day(c.updatedAt)}`),
+              h("p", { class: "muted" }, t("{count} renewals · {total} · saved {date}", { count: c.itemCount, total: totals(c), date: day(c.updatedAt) })),
               items(c),
               h(
                 "p",
                 {},
                 checkoutLink(c),
                 " · ",
-                h("button", { type: "button", "data-action": "open", on: { click: () => act(`mutation O($id: ID!) { openSavedCart(id: $id) { id } }`, { id: c.id }, `${c.name} is your active cart`) } }, "Make active"),
+                h("button", { type: "button", "data-action": "open", on: { click: () => act(`mutation O($id: ID!) { openSavedCart(id: $id) { id } }`, { id: c.id }, t("{name} is your active cart", { name: c.name })) } }, t("Make active")),
                 " · ",
-                h("button", { type: "button", "data-action": "delete", on: { click: () => act(`mutation D($id: ID!) { deleteCart(id: $id) }`, { id: c.id }, `${c.name} deleted`) } }, "Delete"),
+                h("button", { type: "button", "data-action": "delete", on: { click: () => act(`mutation D($id: ID!) { deleteCart(id: $id) }`, { id: c.id }, t("{name} deleted", { name: c.name })) } }, t("Delete")),
               ),
             ),
           )
-        : h("p", { class: "muted" }, "No saved carts."),
+        : h("p", { class: "muted" }, t("No saved carts.")),
     ),
   );
 }
@@ -426,7 +427,7 @@ function autoRenewForm(r) {
   const method = h(
     "select",
     { name: "paymentMethod", disabled: r.locked },
-    r.paymentMethodsOffered.map((m) => h("option", { value: m, selected: m === r.paymentMethod }, m)),
+    r.paymentMethodsOffered.map((m) => h("option", { value: m, selected: m === r.paymentMethod }, label(m))),
   );
   const top = h("div");
   const form = h(
@@ -442,18 +443,18 @@ function autoRenewForm(r) {
           );
           showErrors(form, done.errors, top);
           if (done.data?.setAutoRenew) {
-            say(`AutoRenew ${done.data.setAutoRenew.autoRenew ? "on" : "off"}`);
+            say(done.data.setAutoRenew.autoRenew ? t("AutoRenew on") : t("AutoRenew off"));
             renewalPage(r.supportNumber);
           }
         },
       },
     },
-    h("h2", {}, "AutoRenew"),
-    h("p", { class: "muted", id: "lock-date" }, r.locked ? `Locked since ${day(r.lockDate)}` : `You can change this until ${day(r.lockDate)}`),
+    h("h2", {}, t("AutoRenew")),
+    h("p", { class: "muted", id: "lock-date" }, r.locked ? t("Locked since {date}", { date: day(r.lockDate) }) : t("You can change this until {date}", { date: day(r.lockDate) })),
     top,
-    h("div", { class: "field" }, h("label", {}, enabled, " Renew automatically")),
-    field("Payment method", method),
-    h("button", { type: "submit", disabled: r.locked }, "Save AutoRenew"),
+    h("div", { class: "field" }, h("label", {}, enabled, " ", t("Renew automatically"))),
+    field(t("Payment method"), method),
+    h("button", { type: "submit", disabled: r.locked }, t("Save AutoRenew")),
   );
   return form;
 }
@@ -461,7 +462,7 @@ function autoRenewForm(r) {
 // ---------- sharing tab (R-S1, R-S5) ----------
 function sharingTab(r) {
   const emails = h("input", { name: "emails", type: "text", autocomplete: "off" });
-  const role = h("select", { name: "role" }, h("option", { value: "PARTICIPANT" }, "Participant"), h("option", { value: "VIEWER" }, "Viewer"));
+  const role = h("select", { name: "role" }, h("option", { value: "PARTICIPANT" }, t("Participant")), h("option", { value: "VIEWER" }, t("Viewer")));
   const top = h("div");
   const form = h(
     "form",
@@ -481,9 +482,9 @@ function sharingTab(r) {
       },
     },
     top,
-    field("Share with (emails of your organisation)", emails),
-    field("Role", role),
-    h("button", { type: "submit" }, "Share"),
+    field(t("Share with (emails of your organisation)"), emails),
+    field(t("Role"), role),
+    h("button", { type: "submit" }, t("Share")),
   );
   const revoke = async (share) => {
     const done = await gql(`mutation Revoke($id: ID!) { revokeShare(id: $id) { id } }`, { id: share.id });
@@ -493,12 +494,12 @@ function sharingTab(r) {
   return h(
     "section",
     { id: "sharing", "aria-labelledby": "sharing-h" },
-    h("h2", { id: "sharing-h" }, "Sharing"),
+    h("h2", { id: "sharing-h" }, t("Sharing")),
     h(
       "ul",
       { id: "shares" },
       r.shares.map((s) =>
-        h("li", { "data-share": s.email }, `${s.email} — ${s.role}${s.userStatus ? ` (${s.userStatus})` : ""} `, h("button", { type: "button", "aria-label": `Revoke ${s.email}`, on: { click: () => revoke(s) } }, "Revoke")),
+        h("li", { "data-share": s.email }, `${s.email} — ${label(s.role)}${s.userStatus ? ` (${label(s.userStatus)})` : ""} `, h("button", { type: "button", "aria-label": t("Revoke {email}", { email: s.email }), on: { click: () => revoke(s) } }, t("Revoke"))),
       ),
     ),
     form,
@@ -514,16 +515,16 @@ async function orderable(what) {
     const result = await gql(`query Cart($id: ID!) { node(id: $id) { ... on Cart { id name itemCount totals { amount currency } renewals { ${PAYABLE} } } } }`, { id: what.cartId });
     const c = result.data?.node;
     if (!c?.renewals) return { result };
-    return { result, title: `Checkout: cart ${c.name || "(active)"}`, amount: c.totals.map(money).join(" + "), renewals: c.renewals };
+    return { result, title: t("Checkout: cart {name}", { name: c.name || t("(active)") }), amount: c.totals.map(money).join(" + "), renewals: c.renewals };
   }
   const result = await gql(`query Checkout($sn: String!) { renewal(supportNumber: $sn) { ${PAYABLE} multiYearQuote { years amount { amount currency } } } }`, { sn: what.sn });
   const r = result.data?.renewal;
   if (!r) return { result };
   if (what.multiYear) {
     const q = r.multiYearQuote;
-    return { result, title: `Accept the multi-year quote ${r.supportNumber}`, amount: q?.amount ? `${money(q.amount)} for ${q.years} years` : "", renewals: [r] };
+    return { result, title: t("Accept the multi-year quote {sn}", { sn: r.supportNumber }), amount: q?.amount ? t("{amount} for {years} years", { amount: money(q.amount), years: q.years }) : "", renewals: [r] };
   }
-  return { result, title: `Checkout ${r.supportNumber}`, amount: money(r.amount), renewals: [r] };
+  return { result, title: t("Checkout {sn}", { sn: r.supportNumber }), amount: money(r.amount), renewals: [r] };
 }
 
 export const multiYearPage = (sn) => checkoutPage(sn, { multiYear: true });
@@ -532,7 +533,7 @@ export const cartCheckoutPage = (cartId) => checkoutPage(null, { cartId });
 export async function checkoutPage(sn, { multiYear = false, cartId = null } = {}) {
   const { result, title, amount, renewals } = await orderable({ sn, multiYear, cartId });
   if (!renewals?.length)
-    return replace(view, h("h1", {}, "Checkout"), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ") || "Nothing to check out"));
+    return replace(view, h("h1", {}, t("Checkout")), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ") || t("Nothing to check out")));
   // the methods every renewal offers (a cart may span countries' rules only through its renewals)
   const offered = renewals[0].paymentMethodsOffered.filter((m) => renewals.every((x) => x.paymentMethodsOffered.includes(m)));
   const r = { ...renewals[0], paymentMethodsOffered: offered, tssaRequired: renewals.some((x) => x.tssaRequired), customer: renewals[0].customer };
@@ -540,16 +541,16 @@ export async function checkoutPage(sn, { multiYear = false, cartId = null } = {}
   const billing = { name: input("billing.name", r.billing.name), email: input("billing.email", r.billing.email, "email"), address: input("billing.address", r.billing.address) };
   const po = { number: input("purchaseOrder.number"), billToName: input("purchaseOrder.billToName"), billToEmail: input("purchaseOrder.billToEmail", "", "email"), billToAddress: input("purchaseOrder.billToAddress") };
   const methods = r.paymentMethodsOffered.map((m, i) =>
-    h("label", { class: "method" }, h("input", { type: "radio", name: "paymentMethod", value: m, checked: i === 0 }), ` ${m}`),
+    h("label", { class: "method" }, h("input", { type: "radio", name: "paymentMethod", value: m, checked: i === 0 }), ` ${label(m)}`),
   );
   const poSet = h(
     "fieldset",
     { id: "po-fields" },
-    h("legend", {}, "Purchase order (must match the billing details)"),
-    field("PO number", po.number),
-    field("Bill-to name", po.billToName),
-    field("Bill-to email", po.billToEmail),
-    field("Bill-to address", po.billToAddress),
+    h("legend", {}, t("Purchase order (must match the billing details)")),
+    field(t("PO number"), po.number),
+    field(t("Bill-to name"), po.billToName),
+    field(t("Bill-to email"), po.billToEmail),
+    field(t("Bill-to address"), po.billToAddress),
     h("span", { class: "field-error", "data-error-for": "purchaseOrder" }),
   );
   const terms = h("input", { type: "checkbox", name: "acceptTerms" });
@@ -593,14 +594,14 @@ export async function checkoutPage(sn, { multiYear = false, cartId = null } = {}
       },
     },
     top,
-    h("fieldset", {}, h("legend", {}, "Billing"), field("Name", billing.name), field("Email", billing.email), field("Address", billing.address)),
-    h("fieldset", { id: "methods" }, h("legend", {}, `Payment (offered for ${r.customer})`), methods, h("span", { class: "field-error", "data-error-for": "paymentMethod" })),
+    h("fieldset", {}, h("legend", {}, t("Billing")), field(t("Name"), billing.name), field(t("Email"), billing.email), field(t("Address"), billing.address)),
+    h("fieldset", { id: "methods" }, h("legend", {}, t("Payment (offered for {customer})", { customer: r.customer })), methods, h("span", { class: "field-error", "data-error-for": "paymentMethod" })),
     poSet,
-    h("div", { class: "field" }, h("label", {}, terms, " I accept the Terms and Conditions"), h("span", { class: "field-error", "data-error-for": "acceptTerms" })),
+    h("div", { class: "field" }, h("label", {}, terms, " ", t("I accept the Terms and Conditions")), h("span", { class: "field-error", "data-error-for": "acceptTerms" })),
     r.tssaRequired
-      ? h("div", { class: "field" }, h("label", {}, tssa, " I accept the technical support service agreement (first renewal)"), h("span", { class: "field-error", "data-error-for": "acceptTssa" }))
+      ? h("div", { class: "field" }, h("label", {}, tssa, " ", t("I accept the technical support service agreement (first renewal)")), h("span", { class: "field-error", "data-error-for": "acceptTssa" }))
       : null,
-    h("button", { type: "submit", id: "place-order" }, multiYear ? `Accept multi-year renewal · ${amount}` : `Place order · ${amount}`),
+    h("button", { type: "submit", id: "place-order" }, multiYear ? t("Accept multi-year renewal · {amount}", { amount }) : t("Place order · {amount}", { amount })),
   );
   syncPo();
   replace(
@@ -623,18 +624,18 @@ export async function orderPage(numbers) {
   if (!orders.length) return replace(view, h("h1", {}, numbers), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
   replace(
     view,
-    h("h1", {}, "Order confirmed"),
+    h("h1", {}, t("Order confirmed")),
     h(
       "div",
       { id: "confirmation" },
-      orders.map((o) => h("p", { class: "ok", "data-order": o.orderNumber }, `Order ${o.orderNumber} placed ${day(o.placedAt)}: ${money(o.total)} by ${o.paymentMethod}${o.kind === "MULTI_YEAR" ? " (multi-year)" : ""}`)),
+      orders.map((o) => h("p", { class: "ok", "data-order": o.orderNumber }, t("Order {number} placed {date}: {total} by {method}", { number: o.orderNumber, date: day(o.placedAt), total: money(o.total), method: label(o.paymentMethod) }), o.kind === "MULTI_YEAR" ? ` ${t("(multi-year)")}` : "")),
     ),
     h(
       "ul",
       { id: "order-renewals" },
-      orders.flatMap((o) => o.renewals).map((r) => h("li", { "data-support-number": r.supportNumber }, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber), ` (${r.list}, ${r.status})`)),
+      orders.flatMap((o) => o.renewals).map((r) => h("li", { "data-support-number": r.supportNumber }, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber), ` (${label(r.list)}, ${label(r.status)})`)),
     ),
-    h("h2", {}, "Message center"),
+    h("h2", {}, t("Message center")),
     h("ul", { id: "messages" }, (result.data?.viewer?.messages || []).map((m) => h("li", {}, `${day(m.createdAt)} — `, m.subject))),
   );
 }
