@@ -233,7 +233,6 @@ const WORDS = {
   Billing: { pl: "Rozliczenia", ro: "Facturare", de: "Rechnungsstellung", ar: "الفوترة" },
   "Cart name": { pl: "Nazwa koszyka", ro: "Numele coșului", de: "Name des Warenkorbs", ar: "اسم السلة" },
   "Cart saved as {name}": { pl: "Zapisano koszyk jako {name}", ro: "Coșul a fost salvat ca {name}", de: "Warenkorb gespeichert als {name}", ar: "حُفظت السلة باسم {name}" },
-  Carts: { pl: "Koszyki", ro: "Coșuri", de: "Warenkörbe", ar: "السلال" },
   "Changes lock on": { pl: "Zmiany blokowane od", ro: "Modificările se blochează la", de: "Änderungen gesperrt ab", ar: "تُقفل التغييرات في" },
   "Check out": { pl: "Do kasy", ro: "Finalizează comanda", de: "Zur Kasse", ar: "إتمام الطلب" },
   "Check out this cart": { pl: "Zamów ten koszyk", ro: "Finalizează acest coș", de: "Diesen Warenkorb bestellen", ar: "إتمام طلب هذه السلة" },
