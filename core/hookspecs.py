@@ -123,6 +123,20 @@ class GraphContribution:
     #: ``describe``); a key naming nothing in the schema leaves the plugin out, as a broken graph does.
     descriptions: Mapping[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, graph: Any) -> GraphContribution:
+        """What a plugin's ``graph`` package contributes, laid out as the plugin contract has it:
+        ``Query`` and ``Mutation``, and where it has them ``TYPES``, ``TYPE_EXTENSIONS``, ``NODES``
+        and ``DESCRIPTIONS``; a plugin whose graph does not follow it builds its own."""
+        return cls(
+            query=[graph.Query],
+            mutation=[graph.Mutation],
+            types=list(getattr(graph, "TYPES", ())),
+            type_extensions=getattr(graph, "TYPE_EXTENSIONS", {}),
+            nodes=getattr(graph, "NODES", {}),
+            descriptions=getattr(graph, "DESCRIPTIONS", {}),
+        )
+
 
 # --------------------------------------------------------------------------------------------
 # Start-up: what the plugin is made of (called for every loaded plugin)

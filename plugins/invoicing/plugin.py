@@ -48,14 +48,7 @@ def cc_policies() -> Path:
 def cc_graph() -> GraphContribution:
     from plugins.invoicing import graph
 
-    return GraphContribution(
-        query=[graph.Query],
-        mutation=[graph.Mutation],
-        types=list(graph.TYPES),
-        type_extensions=graph.TYPE_EXTENSIONS,
-        nodes=graph.NODES,
-        descriptions=graph.DESCRIPTIONS,
-    )
+    return GraphContribution.of(graph)
 
 
 @hookimpl

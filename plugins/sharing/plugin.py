@@ -41,14 +41,7 @@ def cc_migrations() -> Path:
 def cc_graph() -> GraphContribution:
     from plugins.sharing import graph
 
-    return GraphContribution(
-        query=[graph.Query],
-        mutation=[graph.Mutation],
-        types=graph.TYPES,
-        type_extensions=graph.TYPE_EXTENSIONS,
-        nodes=graph.NODES,
-        descriptions=graph.DESCRIPTIONS,
-    )
+    return GraphContribution.of(graph)
 
 
 @hookimpl

@@ -38,9 +38,7 @@ def cc_migrations() -> Path:
 def cc_graph() -> GraphContribution:
     from reseller_margin import graph
 
-    return GraphContribution(
-        query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES, type_extensions=graph.TYPE_EXTENSIONS
-    )
+    return GraphContribution.of(graph)
 
 
 @hookimpl

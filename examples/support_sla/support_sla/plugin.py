@@ -33,9 +33,7 @@ def cc_migrations() -> Path:
 def cc_graph() -> GraphContribution:
     from support_sla import graph
 
-    return GraphContribution(
-        query=[graph.Query], mutation=[graph.Mutation], types=graph.TYPES, type_extensions=graph.TYPE_EXTENSIONS
-    )
+    return GraphContribution.of(graph)
 
 
 @hookimpl
