@@ -3,7 +3,7 @@
 // may not see is null with its own error, so its part of the page is left out, never the page.
 import { demoPeople, gql, session } from "./api.js";
 import { field, h, replace, showErrors } from "./dom.js";
-import { t } from "./i18n.js";
+import { LANGUAGES, label, t } from "./i18n.js";
 import { dashboardPage } from "./pages/dashboard.js";
 import { invoicePage, invoicesPage } from "./pages/invoices.js";
 import { peoplePage } from "./pages/people.js";
@@ -11,7 +11,7 @@ import { cartCheckoutPage, cartPage, checkoutPage, multiYearPage, orderPage, ren
 import { rewardsPage } from "./pages/rewards.js";
 import { applyLocale, has, nav, say, setViewer, takeFlash, view, viewer } from "./shell.js";
 
-const LOCALES = { en: "English", pl: "Polski", ro: "Română", de: "Deutsch", ar: "العربية" };
+const LOCALES = LANGUAGES;
 
 // ---------- sign-in ----------
 const VIEWER = `{ viewer { email firstName lastName roles contactKinds isAdmin lastSignInAt locale textDirection
@@ -20,7 +20,7 @@ const VIEWER = `{ viewer { email firstName lastName roles contactKinds isAdmin l
 async function loadViewer() {
   const result = await gql(VIEWER);
   setViewer(result.data?.viewer || null);
-  if (!viewer) throw new Error(result.errors[0]?.message || "Sign-in failed");
+  if (!viewer) throw new Error(result.errors[0]?.message || t("Sign-in failed"));
   applyLocale();
   nav.hidden = false;
   for (const link of nav.querySelectorAll("[data-nav]")) {
@@ -61,7 +61,7 @@ async function signInPage() {
     ? h(
         "section",
         { "aria-labelledby": "demo-h" },
-        h("h2", { id: "demo-h" }, "Development: sign in as a demo person"),
+        h("h2", { id: "demo-h" }, t("Development: sign in as a demo person")),
         h(
           "ul",
           { class: "people" },
@@ -76,7 +76,7 @@ async function signInPage() {
                   "data-person": p.email,
                   on: { click: () => signIn(p.token).catch((e) => replace(top, h("div", { class: "error", role: "alert" }, e.message))) },
                 },
-                `${p.email} (${p.kind})`,
+                `${p.email} (${label(p.kind)})`,
               ),
             ),
           ),
@@ -95,12 +95,12 @@ async function signInPage() {
         },
       },
     },
-    h("h2", {}, "Sign in with a token"),
-    h("p", { class: "muted" }, "Paste the bearer token your organisation's sign-in (the vendor's identity provider) gave you. It is kept for this tab only."),
-    field("Bearer token", token),
-    h("button", { type: "submit" }, "Sign in"),
+    h("h2", {}, t("Sign in with a token")),
+    h("p", { class: "muted" }, t("Paste the bearer token your organisation's sign-in (the vendor's identity provider) gave you. It is kept for this tab only.")),
+    field(t("Bearer token"), token),
+    h("button", { type: "submit" }, t("Sign in")),
   );
-  replace(view, h("h1", {}, "Sign in"), top, picker, form);
+  replace(view, h("h1", {}, t("Sign in")), top, picker, form);
 }
 
 // ---------- language ----------
@@ -119,13 +119,13 @@ function settingsPage() {
           if (done.data?.setMyLocale) {
             Object.assign(viewer, done.data.setMyLocale);
             applyLocale();
-            say(`Language: ${LOCALES[viewer.locale]}`);
+            say(t("Language: {name}", { name: LOCALES[viewer.locale] }));
           }
         },
       },
     },
     top,
-    field("Language", select),
+    field(t("Language"), select),
     h("button", { type: "submit" }, t("Save")),
   );
   replace(view, h("h1", {}, t("Language")), form);
@@ -179,7 +179,7 @@ async function route() {
     try {
       await page(m);
     } catch (e) {
-      replace(view, h("div", { class: "error", role: "alert" }, `Something went wrong: ${e.message}`));
+      replace(view, h("div", { class: "error", role: "alert" }, t("Something went wrong: {message}", { message: e.message })));
     } finally {
       view.removeAttribute("aria-busy");
       ready(hash.split(/[/?]/)[1] || "");

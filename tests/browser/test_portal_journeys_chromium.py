@@ -22,7 +22,7 @@ from tests.browser.test_portal_chromium import go, graph, page_ready, portal, si
 
 pytestmark = needs_chromium
 __all__ = ["portal"]  # the shared module-scoped fixture: this module gets its own server
-FIONA, ERIN = DEMO_PEOPLE["FINANCE"], DEMO_PEOPLE["EXECUTIVE"]
+FIONA, TOM, ERIN = (DEMO_PEOPLE[k] for k in ("FINANCE", "TECHNICAL", "EXECUTIVE"))
 INVOICES = "{ invoices(first: 100) { nodes { number status balance { amount } pendingAmount { amount } } } }"
 
 AUDIT = """
@@ -188,6 +188,34 @@ def test_finance_keeps_the_billing_profile_errors_on_the_fields(browser, portal)
     page_ready(driver, "invoices")  # the screenshot of the profile with the request listed
 
 
+def test_a_participant_sees_the_shared_renewal_with_its_check_out_and_places_the_order(browser, portal):
+    """R-S1: Tom shares DEMO-1001 with Fiona (FINANCE, who may only view renewals) as PARTICIPANT:
+    her dashboard counts it as shared, its page offers the check-out, and her order moves it to
+    history, as the graph then says."""
+    driver = browser
+    share = 'mutation($e: String!) { shareRenewal(supportNumber: "DEMO-1001", role: PARTICIPANT, emails: [$e]) { id } }'
+    assert graph(portal, TOM, share, {"e": FIONA})["data"]["shareRenewal"]
+    sign_in_as(driver, portal, FIONA)
+    counts = graph(portal, FIONA, "{ renewalDashboard { sharedCount } }")["data"]["renewalDashboard"]
+    assert counts["sharedCount"] >= 1 and tiles(driver)["shared"] == str(counts["sharedCount"])
+    go(driver, "#/renewal/DEMO-1001", "renewal")
+    driver.find_element("id", "go-checkout").click()
+    page_ready(driver, "checkout")
+    methods = [e.get_attribute("value") for e in driver.find_elements("css selector", "input[name=paymentMethod]")]
+    method = next(m for m in methods if m != "PO")
+    driver.find_element("css selector", f"input[name=paymentMethod][value={method}]").click()
+    driver.find_element("name", "acceptTerms").click()
+    for tssa in driver.find_elements("name", "acceptTssa"):
+        tssa.click()
+    driver.find_element("id", "place-order").click()
+    page_ready(driver, "order")
+    after = graph(portal, FIONA, '{ renewal(supportNumber: "DEMO-1001") { list order { orderNumber } } }')
+    placed = after["data"]["renewal"]
+    assert (
+        placed["list"] == "HISTORY" and placed["order"]["orderNumber"] in driver.find_element("id", "confirmation").text
+    )
+
+
 def _tab_to(driver: Any, selector: str, limit: int = 80) -> None:
     """Tab (only the keyboard) until the element matching selector has the focus; every Tab must
     move the focus somewhere else."""
@@ -290,6 +318,7 @@ MY_PAGES = [
     ("#/invoices/profile", "invoices"),
     ("#/rewards", "rewards"),
     ("#/people", "people"),
+    ("#/settings", "settings"),
 ]
 
 
@@ -316,6 +345,24 @@ def test_no_page_shows_an_untranslated_text(browser, portal, locale):
             assert sorted({s for s in shown if s in english}) == [], hash_
             audit = driver.execute_async_script(AUDIT)
             assert audit["unknown"] == [], hash_
+        # errors where they happen, in the language: the server's message on the field it names,
+        # and above the page what the code means in the portal's words before the server's message
+        go(driver, "#/invoices/profile", "invoices")
+        driver.find_element("css selector", "#card-form input[name=token]").send_keys("4111111111111111")
+        driver.find_element("css selector", "#card-form button[type=submit]").click()
+        shown = wait_for(driver, "return document.querySelector('#card-form [data-error-for=token]').textContent")
+        refused = graph(
+            portal,
+            FIONA,
+            'mutation { addBillingCard(input: {token: "4111111111111111", expMonth: 1, expYear: 2030}) '
+            "{ billingEmail } }",
+        )
+        assert shown == refused["errors"][0]["message"] and "tok_" in shown
+        go(driver, "#/invoice/NO-SUCH-1", "invoice")
+        alert = driver.find_element("css selector", "main [role=alert]")
+        missing = graph(portal, FIONA, '{ invoice(number: "NO-SUCH-1") { number } }')["errors"][0]
+        assert alert.get_attribute("data-code") == "NOT_FOUND"
+        assert alert.text == f"{words['Not found.'][locale]} {missing['message']}"
         # money in the locale: the rewards balance as Intl writes it for the person's language
         go(driver, "#/rewards", "rewards")
         balance = graph(portal, FIONA, "{ rewards { balance { amount currency } } }")["data"]["rewards"]["balance"]
