@@ -291,7 +291,18 @@ def test_keyboard_only_sign_in_pay_and_dispute_with_every_control_labelled(brows
         "invoiceDisputes"
     ]["nodes"]
 
-    for hash_ in ("#/invoices/payments", "#/invoices/profile", "#/rewards", "#/people", "#/settings"):
+    every = (
+        "#/invoices/payments",
+        "#/invoices/profile",
+        "#/rewards",
+        "#/people",
+        "#/settings",
+        "#/renewals/pending",
+        "#/renewals/history",
+        "#/renewal/DEMO-1001",
+        "#/cart",
+    )
+    for hash_ in every:
         go(driver, hash_, hash_.split("/")[1])
         assert unlabelled(driver) == [], hash_
 
@@ -312,6 +323,9 @@ return out;
 """
 
 MY_PAGES = [
+    ("#/dashboard", "dashboard"),
+    ("#/renewals/history", "renewals"),
+    ("#/renewal/DEMO-1001", "renewal"),
     ("#/invoices/overdue", "invoices"),
     ("#/invoices/closed", "invoices"),
     ("#/invoices/payments", "invoices"),
