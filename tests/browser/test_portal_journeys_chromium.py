@@ -16,6 +16,7 @@ from selenium.webdriver.common.keys import Keys
 
 from core.demo import DEMO_PEOPLE
 from core.portal import PORTAL_DIR
+from plugins.invoicing.gateway import DECLINE_PREFIX
 from tests.browser.conftest import needs_chromium
 from tests.browser.support import wait_for
 from tests.browser.test_portal_chromium import go, graph, page_ready, portal, sign_in_as, tiles
@@ -305,6 +306,35 @@ def test_keyboard_only_sign_in_pay_and_dispute_with_every_control_labelled(brows
     for hash_ in every:
         go(driver, hash_, hash_.split("/")[1])
         assert unlabelled(driver) == [], hash_
+
+
+def test_a_declined_card_is_shown_then_retried_with_the_saved_card(browser, portal):
+    """R-I18: a declined card's payment is FAILED with its reason on the page and in the payment
+    history, the balance unchanged; paying again with the saved card closes the invoice."""
+    driver = browser  # Fiona
+    nodes = graph(portal, FIONA, INVOICES)["data"]["invoices"]["nodes"]
+    number = next(
+        i["number"]
+        for i in nodes
+        if i["status"] != "CLOSED" and float(i["pendingAmount"]["amount"]) == 0 and float(i["balance"]["amount"]) > 0
+    )
+    balance = "query($n: String!) { invoice(number: $n) { balance { amount } } }"
+    before = graph(portal, FIONA, balance, {"n": number})["data"]["invoice"]["balance"]["amount"]
+    go(driver, f"#/invoice/{number}", "invoice")
+    driver.find_element("css selector", "select[name=savedCardId] option[value='']").click()
+    driver.find_element("name", "cardToken").send_keys(f"{DECLINE_PREFIX}0002")
+    driver.find_element("id", "pay").click()
+    assert wait_for(driver, "return document.getElementById('pay-result').dataset.status") == "FAILED"
+    failed = driver.find_element("css selector", "#pay-result [role=alert]").text
+    assert "Card declined by the issuer" in failed and "pay by wire" in failed
+    assert graph(portal, FIONA, balance, {"n": number})["data"]["invoice"]["balance"]["amount"] == before
+    go(driver, "#/invoices/payments", "invoices")
+    row = driver.find_element("css selector", "#payments tbody tr")  # newest first
+    assert row.get_attribute("data-status") == "FAILED" and number in row.text and "declined" in row.text
+    go(driver, f"#/invoice/{number}", "invoice")
+    driver.find_element("id", "pay").click()  # the saved (default) card
+    assert wait_for(driver, "return document.getElementById('pay-result').dataset.status") == "SUCCEEDED"
+    assert float(graph(portal, FIONA, balance, {"n": number})["data"]["invoice"]["balance"]["amount"]) == 0
 
 
 # What is the same in a language as in English (a code, a name of a format) is not "untranslated".
