@@ -328,6 +328,9 @@ const WORDS = {
   "PO exemption form": { pl: "Formularz zwolnienia z PO", ro: "Formular de scutire PO", de: "PO-Befreiungsformular", ar: "نموذج إعفاء من أمر الشراء" },
   Assistance: { pl: "Pomoc", ro: "Asistență", de: "Hilfe", ar: "مساعدة" },
   "Multi-year request": { pl: "Prośba o ofertę wieloletnią", ro: "Solicitare multianuală", de: "Mehrjahresanfrage", ar: "طلب متعدد السنوات" },
+  "Cancel the order": { pl: "Anulowanie zamówienia", ro: "Anularea comenzii", de: "Bestellung stornieren", ar: "إلغاء الطلب" },
+  "Support fees are paid before the support period: a placed renewal order is not cancellable or refundable.": { pl: "Opłaty za wsparcie są płatne przed okresem wsparcia: złożonego zamówienia odnowienia nie można anulować ani zwrócić.", ro: "Taxele de suport se plătesc înaintea perioadei de suport: o comandă de reînnoire plasată nu poate fi anulată sau rambursată.", de: "Supportgebühren werden vor dem Supportzeitraum bezahlt: Eine aufgegebene Verlängerungsbestellung kann weder storniert noch erstattet werden.", ar: "تُدفع رسوم الدعم قبل فترة الدعم: لا يمكن إلغاء طلب التجديد المقدَّم أو استرداده." },
+  "Ask to cancel": { pl: "Poproś o anulowanie", ro: "Solicită anularea", de: "Stornierung anfragen", ar: "طلب الإلغاء" },
   // ---- the graph's enum values (shown through label())
   Finance: { pl: "Finanse", ro: "Financiar", de: "Finanzen", ar: "المالية" },
   Technical: { pl: "Techniczny", ro: "Tehnic", de: "Technik", ar: "تقني" },

@@ -140,6 +140,13 @@ def test_multi_year_request_then_accept_the_reps_quote(browser, portal):
     assert placed["order"]["orderNumber"] in driver.find_element("id", "confirmation").text
     go(driver, "#/renewal/DEMO-1001", "renewal")
     assert not driver.find_elements("id", "go-multi-year") and not driver.find_elements("id", "go-checkout")
+    # R-R6: asking to cancel the paid order (from the keyboard) shows the graph's refusal in place
+    driver.find_element("id", "cancel-order").send_keys(Keys.ENTER)
+    refusal = wait_for(driver, "return document.querySelector('#cancel-answer [role=alert]')")
+    forced = graph(portal, TOM, 'mutation { cancelRenewalOrder(supportNumber: "DEMO-1001") }')["errors"][0]
+    assert refusal.get_attribute("data-code") == forced["extensions"]["code"] == "CONFLICT"
+    assert forced["extensions"]["reason"] == "NOT_CANCELLABLE" and forced["message"] in refusal.text
+    assert renewal_of(portal, TOM, "DEMO-1001", "list")["list"] == "HISTORY"
 
 
 def test_a_viewer_has_no_multi_year_accept_and_a_forced_one_shows_forbidden(browser, portal):
@@ -232,6 +239,8 @@ def test_cart_add_save_list_and_check_out(browser, portal):
     driver.find_element("css selector", "[data-checkout-cart='Spring']").click()
     page_ready(driver, "checkout-cart")
     assert driver.find_element("id", "checkout-renewals").text == "DEMO-1003, DEMO-1007"
+    documents = driver.find_elements("css selector", "#view [data-download=ordering-document]")  # R-R14
+    assert len(documents) == 2 and all("sig=" in d.get_attribute("href") for d in documents)
     assert "$150,000.00" in driver.find_element("id", "place-order").text
     driver.find_element("css selector", "input[name=paymentMethod][value=INVOICE]").click()  # over the card limit
     driver.find_element("name", "acceptTerms").click()
@@ -314,12 +323,17 @@ def test_exports_show_progress_and_are_saved(browser, portal):
     assert len(saved.read_text(encoding="utf-8-sig").rstrip("\n").split("\n")) - 1 == total
 
 
+UNLABELLED = """return [...document.querySelectorAll('#view input, #view select, #view textarea, #view button')]
+  .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .filter((e) => !(e.tagName === 'BUTTON' && e.textContent.trim()))
+  .map((e) => e.name || e.id || e.outerHTML.slice(0, 80))"""
 AUDIT = "const done = arguments[0]; import('/portal/i18n.js').then((m) => done(m.audit()));"
 
 
 def test_renewal_pages_in_polish_have_every_word(browser, portal):
     """The renewal pages' words come from i18n.js in the person's language: in Polish the buttons are
-    Polish, and no text they asked for is missing from the dictionary (in any language)."""
+    Polish, no text they asked for is missing from the dictionary (in any language), and every control
+    of every renewal page has a name (its label, aria-label or text)."""
     driver = browser
     sign_in_as(driver, portal, TOM)
     go(driver, "#/settings", "settings")
@@ -336,8 +350,10 @@ def test_renewal_pages_in_polish_have_every_word(browser, portal):
         ("#/multi-year/DEMO-1005", "multi-year"),
         ("#/cart", "cart"),
         ("#/order/RO-DEMO-3001", "order"),
+        ("#/renewal/DEMO-3001", "renewal"),
     ):
         go(driver, hash_, page)
+        assert driver.execute_script(UNLABELLED) == [], hash_  # every control is named for screen readers
     go(driver, "#/renewal/DEMO-1002", "renewal")
     assert driver.find_element("id", "add-to-cart").text == "Dodaj do koszyka"
     assert driver.find_element("css selector", "#quote-to-form button[type=submit]").text == "Zmień adresata"

@@ -3,7 +3,7 @@
 import { gql, newKey } from "../api.js";
 import { field, h, replace, showErrors } from "../dom.js";
 import { progressLink } from "../download.js";
-import { label, t } from "../i18n.js";
+import { explain, label, t } from "../i18n.js";
 import { day, flash, has, money, say, tabs, view } from "../shell.js";
 
 const MESSAGE_MAX = 1800; // R-R12, R-R13: a request (assistance, multi-year quote) is at most 1,800 characters
@@ -105,7 +105,7 @@ export async function renewalPage(sn) {
     { sn, sid: sn },
   );
   const r = result.data?.renewal;
-  if (!r) return replace(view, h("h1", {}, sn), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+  if (!r) return replace(view, h("h1", {}, sn), h("div", { class: "error", role: "alert" }, result.errors.map(explain).join(" · ")));
   const [message, counter] = counted("assist-counter");
   const top = h("div");
   const assist = h(
@@ -176,8 +176,31 @@ export async function renewalPage(sn) {
       : null,
     r.list === "PENDING" && result.data.canEdit ? autoRenewForm(r) : null,
     r.list !== "HISTORY" && !r.locked && result.data.canEdit ? [referenceForm(r), quoteToForm(r)] : null,
+    r.list === "HISTORY" && result.data.canAccept ? cancelSection(r) : null,
     assist,
     result.data.canShare && r.shares ? sharingTab(r) : null,
+  );
+}
+
+/** R-R14: the ordering document of a renewal, wherever it is listed (a signed link). */
+function orderingDocument(r) {
+  return h("a", { href: r.orderingDocumentUrl, "data-download": "ordering-document", target: "_blank", rel: "noopener noreferrer" }, t("Ordering document"));
+}
+
+/** R-R6: a placed order is paid in advance and cannot be cancelled; asking shows the graph's answer. */
+function cancelSection(r) {
+  const answer = h("div", { id: "cancel-answer" });
+  const ask = async () => {
+    const done = await gql(`mutation Cancel($sn: String!) { cancelRenewalOrder(supportNumber: $sn) }`, { sn: r.supportNumber });
+    replace(answer, done.errors.length ? h("div", { class: "error", role: "alert", "data-code": done.errors[0].extensions?.code || "" }, done.errors.map(explain).join(" · ")) : h("p", { class: "ok" }, t("Cancelled")));
+  };
+  return h(
+    "section",
+    { id: "cancel", "aria-labelledby": "cancel-h" },
+    h("h2", { id: "cancel-h" }, t("Cancel the order")),
+    h("p", { class: "muted" }, t("Support fees are paid before the support period: a placed renewal order is not cancellable or refundable.")),
+    h("button", { type: "button", id: "cancel-order", on: { click: ask } }, t("Ask to cancel")),
+    answer,
   );
 }
 
@@ -311,7 +334,7 @@ function addToCartButton(sn) {
         click: async () => {
           const done = await gql(`mutation Add($sn: [String!]!) { addToCart(supportNumbers: $sn) { itemCount } }`, { sn: [sn] });
           const cart = done.data?.addToCart;
-          say(cart ? t("Added {sn} to your cart ({count} in it)", { sn, count: cart.itemCount }) : done.errors.map((e) => e.message).join(" · "));
+          say(cart ? t("Added {sn} to your cart ({count} in it)", { sn, count: cart.itemCount }) : done.errors.map(explain).join(" · "));
         },
       },
     },
@@ -320,7 +343,7 @@ function addToCartButton(sn) {
   return button;
 }
 
-const CART = "id name status itemCount updatedAt summaryReportUrl totals { amount currency } renewals { supportNumber customer startDate amount { amount currency } }";
+const CART = "id name status itemCount updatedAt summaryReportUrl totals { amount currency } renewals { supportNumber customer startDate amount { amount currency } orderingDocumentUrl }";
 
 export async function cartPage() {
   const result = await gql(`query Carts { activeCart { ${CART} } savedCarts(first: 50) { nodes { ${CART} } } }`);
@@ -328,7 +351,7 @@ export async function cartPage() {
   const saved = result.data?.savedCarts?.nodes || [];
   const act = async (query, variables, said) => {
     const done = await gql(query, variables);
-    if (done.errors.length) return say(done.errors.map((e) => e.message).join(" · "));
+    if (done.errors.length) return say(done.errors.map(explain).join(" · "));
     await cartPage();
     say(said);
   };
@@ -345,7 +368,7 @@ export async function cartPage() {
           h(
             "tr",
             { "data-support-number": r.supportNumber },
-            h("td", {}, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber)),
+            h("td", {}, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber), " · ", orderingDocument(r)),
             h("td", {}, r.customer),
             h("td", {}, day(r.startDate)),
             h("td", {}, money(r.amount)),
@@ -379,7 +402,7 @@ export async function cartPage() {
   replace(
     view,
     h("h1", {}, t("Carts")),
-    result.errors.length ? h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")) : null,
+    result.errors.length ? h("div", { class: "error", role: "alert" }, result.errors.map(explain).join(" · ")) : null,
     h(
       "section",
       { id: "active-cart", "aria-labelledby": "active-cart-h" },
@@ -507,7 +530,7 @@ function sharingTab(r) {
 }
 
 // ---------- checkout (R-R4): of one renewal, of a cart (R-R17), or accepting a multi-year quote (R-R12) ----------
-const PAYABLE = "supportNumber customer list status amount { amount currency } paymentMethodsOffered tssaRequired billing { name email address }";
+const PAYABLE = "supportNumber customer list status amount { amount currency } paymentMethodsOffered tssaRequired billing { name email address } orderingDocumentUrl";
 
 /** What is being ordered: its title, the amount, and the renewals (for methods, TSSA and billing). */
 async function orderable(what) {
@@ -533,7 +556,7 @@ export const cartCheckoutPage = (cartId) => checkoutPage(null, { cartId });
 export async function checkoutPage(sn, { multiYear = false, cartId = null } = {}) {
   const { result, title, amount, renewals } = await orderable({ sn, multiYear, cartId });
   if (!renewals?.length)
-    return replace(view, h("h1", {}, t("Checkout")), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ") || t("Nothing to check out")));
+    return replace(view, h("h1", {}, t("Checkout")), h("div", { class: "error", role: "alert" }, result.errors.map(explain).join(" · ") || t("Nothing to check out")));
   // the methods every renewal offers (a cart may span countries' rules only through its renewals)
   const offered = renewals[0].paymentMethodsOffered.filter((m) => renewals.every((x) => x.paymentMethodsOffered.includes(m)));
   const r = { ...renewals[0], paymentMethodsOffered: offered, tssaRequired: renewals.some((x) => x.tssaRequired), customer: renewals[0].customer };
@@ -608,6 +631,7 @@ export async function checkoutPage(sn, { multiYear = false, cartId = null } = {}
     view,
     h("h1", {}, title),
     renewals.length > 1 ? h("p", { class: "muted", id: "checkout-renewals" }, renewals.map((x) => x.supportNumber).join(", ")) : null,
+    h("p", { class: "documents" }, renewals.map((x, i) => [i ? " · " : "", x.supportNumber, ": ", orderingDocument(x)])),
     form,
   );
 }
@@ -621,7 +645,7 @@ export async function orderPage(numbers) {
     .join("\n");
   const result = await gql(`query Order(${vars}) { ${roots} viewer { messages(first: 5) { subject createdAt } } }`, Object.fromEntries(list.map((n, i) => [`n${i}`, n])));
   const orders = list.map((_, i) => result.data?.[`o${i}`]).filter(Boolean);
-  if (!orders.length) return replace(view, h("h1", {}, numbers), h("div", { class: "error", role: "alert" }, result.errors.map((e) => e.message).join(" · ")));
+  if (!orders.length) return replace(view, h("h1", {}, numbers), h("div", { class: "error", role: "alert" }, result.errors.map(explain).join(" · ")));
   replace(
     view,
     h("h1", {}, t("Order confirmed")),
