@@ -62,7 +62,7 @@ export async function dashboardPage() {
       ? [h("h2", {}, t("Message center")), h("ul", { id: "dashboard-messages" }, v.messages.map((m) => h("li", { class: m.read ? "" : "unread" }, `${day(m.createdAt)} — `, m.subject)))]
       : null,
     d.renewalDashboard?.savedCarts.length
-      ? [h("h2", {}, "Saved carts"), h("ul", {}, d.renewalDashboard.savedCarts.map((c) => h("li", {}, `${c.name} (${c.itemCount})`)))]
+      ? [h("h2", {}, t("Saved carts")), h("ul", { id: "dashboard-carts" }, d.renewalDashboard.savedCarts.map((c) => h("li", {}, h("a", { href: "#/cart" }, c.name), ` (${c.itemCount})`)))]
       : null,
   );
 }
