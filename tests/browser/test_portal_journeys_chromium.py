@@ -80,6 +80,13 @@ def test_the_executive_sees_invoices_rewards_and_people_without_the_finance_acti
     assert shown["rewards"] == counts["rewards"]["balance"]["amount"]
     assert shown["overdue"] == str(counts["invoiceCounts"]["overdue"])
     assert "Welcome, Erin Executive" in driver.find_element("tag name", "h1").text
+    # R-S2: her own renewal (DEMO-1006 is quoted to her) and the one shared with her
+    dash = graph(portal, ERIN, "{ renewalDashboard { pendingCount sharedCount } }")["data"]["renewalDashboard"]
+    assert dash["sharedCount"] >= 1 and shown["shared"] == str(dash["sharedCount"])
+    assert shown["pending"] == str(dash["pendingCount"])
+    go(driver, "#/renewals/pending", "renewals")
+    rows = [e.get_attribute("data-support-number") for e in driver.find_elements("css selector", "#renewals tbody tr")]
+    assert "DEMO-1006" in rows
 
     go(driver, "#/invoices/overdue", "invoices")
     number = driver.find_element("css selector", "#invoices tbody tr").get_attribute("data-invoice")

@@ -92,7 +92,7 @@ const PAYMENTS = `query Payments($after: String) { invoicePayments(first: ${PAGE
   invoicingDownloads { paymentsCsvUrl } }`;
 
 function paymentRow(p) {
-  const how = p.cardLast4 ? [label(p.method), " ", h("span", { class: "muted" }, t("card •••• {last4}", { last4: p.cardLast4 }))] : label(p.method);
+  const how = p.cardLast4 ? [label(p.method), " ", h("span", { class: "muted", dir: "ltr" }, `•••• ${p.cardLast4}`)] : label(p.method);
   return h(
     "tr",
     { "data-payment": p.number, "data-status": p.status },
