@@ -122,12 +122,15 @@ class GraphContribution:
     #: ``"Type"``, ``"Type.field"``, ``"Type.field(argument)"`` or ``"Enum.VALUE"`` (schema/builder.py
     #: ``describe``); a key naming nothing in the schema leaves the plugin out, as a broken graph does.
     descriptions: Mapping[str, str] = field(default_factory=dict)
+    #: Root query fields answered by one SQL statement (``core.compiled``): field name -> its
+    #: declaration (a ``core.compiled.Connection``), from the plugin's ``graph`` package.
+    compiled: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, graph: Any) -> GraphContribution:
         """What a plugin's ``graph`` package contributes, laid out as the plugin contract has it:
         ``Query`` and ``Mutation``, and where it has them ``TYPES``, ``TYPE_EXTENSIONS``, ``NODES``
-        and ``DESCRIPTIONS``; a plugin whose graph does not follow it builds its own."""
+        and ``DESCRIPTIONS`` and ``COMPILED``; a plugin whose graph does not follow it builds its own."""
         return cls(
             query=[graph.Query],
             mutation=[graph.Mutation],
@@ -135,6 +138,7 @@ class GraphContribution:
             type_extensions=getattr(graph, "TYPE_EXTENSIONS", {}),
             nodes=getattr(graph, "NODES", {}),
             descriptions=getattr(graph, "DESCRIPTIONS", {}),
+            compiled=getattr(graph, "COMPILED", {}),
         )
 
 

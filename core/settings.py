@@ -121,6 +121,9 @@ class Settings(BaseSettings):
 
     # The executor shortcut for plain fields (schema/execution.py); false runs strawberry's own executor.
     fast_executor: bool = True
+    # Compiled reads (core/compiled.py, issue 21): the root fields plugins declare compilable answered
+    # by one SQL statement each; false answers them by their resolvers. Needs the executor shortcut.
+    compiled_reads: bool = True
 
     @property
     def uses_development_secret(self) -> bool:

@@ -118,7 +118,7 @@ def create_state(
         sessionmaker=make_sessionmaker(engine),
         plugins=registry,
         enforcers=EnforcerCache(policies),
-        schemas=SchemaCache(registry, fast_executor=settings.fast_executor),
+        schemas=SchemaCache(registry, fast_executor=settings.fast_executor, compiled_reads=settings.compiled_reads),
     )
     from core.limits import schema_extensions
 

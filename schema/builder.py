@@ -41,6 +41,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.utils.str_converters import to_camel_case
 
+from core.compiled import COMPILED_KEY
 from core.errors import BadUserInput
 from core.graph import CORE_NODES, CoreMutation, CoreQuery
 from core.graph_descriptions import CORE_DESCRIPTIONS
@@ -127,6 +128,8 @@ class SchemaCache:
     extensions: Callable[[], list[type[SchemaExtension] | SchemaExtension]] = list
     # The executor shortcut (schema/execution.py); None: ``Settings.fast_executor`` (CC_FAST_EXECUTOR).
     fast_executor: bool | None = None
+    # Compiled reads (core/compiled.py); None: ``Settings.compiled_reads`` (CC_COMPILED_READS).
+    compiled_reads: bool | None = None
     _schemas: dict[frozenset[str], strawberry.Schema] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -163,7 +166,9 @@ class SchemaCache:
         wanted = set(plugins)
         while True:
             try:
-                return build_schema(self.registry, frozenset(wanted), self.extensions(), self.fast_executor)
+                return build_schema(
+                    self.registry, frozenset(wanted), self.extensions(), self.fast_executor, self.compiled_reads
+                )
             except PluginGraphError as exc:
                 culprit = exc.plugin
                 reason = str(exc)
@@ -214,12 +219,20 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(
-    registry: Any, plugins: frozenset[str], extensions: Sequence[Any] = (), fast_executor: bool | None = None
+    registry: Any,
+    plugins: frozenset[str],
+    extensions: Sequence[Any] = (),
+    fast_executor: bool | None = None,
+    compiled_reads: bool | None = None,
 ) -> strawberry.Schema:
     """The schema of ``plugins``; ``fast_executor`` (default ``Settings.fast_executor``) chooses the
-    executor shortcut, which also steps aside by itself for unverified graphql-core or strawberry."""
+    executor shortcut, which also steps aside by itself for unverified graphql-core or strawberry;
+    ``compiled_reads`` (default ``Settings.compiled_reads``) the compiled root fields (core/compiled.py)."""
     if fast_executor is None:
         fast_executor = get_settings().fast_executor
+    if compiled_reads is None:
+        compiled_reads = get_settings().compiled_reads
+    compiled: dict[str, Any] = {}
     queries: list[type] = [CoreQuery, QueueQuery, WebhookQuery]
     mutations: list[type] = [CoreMutation, WebhookMutation]
     types: list[type] = []
@@ -236,6 +249,7 @@ def build_schema(
         types.extend(contribution.types)
         node_sources.append((name, contribution.nodes))
         description_sources.append((name, contribution.descriptions))
+        compiled.update(getattr(contribution, "compiled", None) or {})
         for type_name in contribution.nodes:
             if any(type_name in loaders for _owner, loaders in node_sources[:-1]):
                 raise PluginGraphError(name, f"nodes: type {type_name!r} is registered by another module")
@@ -248,12 +262,13 @@ def build_schema(
         mutation=merge_types("Mutation", tuple(mutations)),
         types=types,
         extensions=list(extensions),
-        execution_context_class=fast_execution_context(fast_executor),
+        execution_context_class=fast_execution_context(fast_executor, compiled_reads),
     )
     if grafts:
         _graft(schema, grafts)
     _partial_results(schema._schema)
     _bidirectional(schema._schema)
+    _compiled_roots(schema._schema, compiled)
     for owner, descriptions in [*description_sources, ("core", CORE_DESCRIPTIONS)]:
         unknown = describe(schema._schema, descriptions)
         if unknown and owner != "core":  # core also describes types of modules a schema may lack
@@ -296,6 +311,15 @@ def _bidirectional(gql: GraphQLSchema) -> None:
                 continue
             gql_field.args = {**gql_field.args, "last": LAST, "before": BEFORE}
             gql_field.resolve = _paging_back(gql_field.resolve)
+
+
+def _compiled_roots(gql: GraphQLSchema, compiled: Mapping[str, Any]) -> None:
+    """Each compilable root query field carries its declaration (core/compiled.py) in its
+    graphql-core field's extensions, where the executor finds it."""
+    for name, declaration in compiled.items():
+        root_field = gql.query_type.fields.get(name)
+        if root_field is not None:
+            root_field.extensions = {**(root_field.extensions or {}), COMPILED_KEY: declaration}
 
 
 def _paging_back(resolve: Any) -> Any:

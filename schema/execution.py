@@ -54,6 +54,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLString,
+    OperationType,
     Undefined,
     VariableNode,
     Visitor,
@@ -93,7 +94,15 @@ EXECUTOR_METHODS: dict[str, tuple[str, ...]] = {
     "settle_in_background": ("awaitables",),
 }
 EXECUTOR_ATTRIBUTES = frozenset(
-    {"schema", "operation", "fragment_definitions", "variable_values", "middleware_manager", "is_awaitable"}
+    {
+        "schema",
+        "operation",
+        "fragment_definitions",
+        "variable_values",
+        "middleware_manager",
+        "is_awaitable",
+        "context_value",
+    }
 )
 STRUCTURES: dict[str, tuple[str, ...]] = {
     "FieldDetails": ("node",),
@@ -186,10 +195,12 @@ def _strawberry_field(field_def: GraphQLField) -> Any:
 _warned: list[str] = []
 
 
-def fast_execution_context(enabled: bool = True) -> type | None:
+def fast_execution_context(enabled: bool = True, compiled_reads: bool = False) -> type | None:
     """The ``execution_context_class`` for a strawberry schema: :class:`PlainFieldExecutionContext`
     when ``enabled`` (``Settings.fast_executor``) and the installed graphql-core and strawberry are
-    the verified ones; otherwise None (strawberry's own executor), with a warning logged once."""
+    the verified ones; otherwise None (strawberry's own executor), with a warning logged once.
+    ``compiled_reads`` (``Settings.compiled_reads``) answers the root fields a plugin declares
+    compilable with one statement each (``core.compiled``)."""
     if not enabled:
         return None
     problems = compatibility_problems()
@@ -203,7 +214,12 @@ def fast_execution_context(enabled: bool = True) -> type | None:
     return type(
         "PlainFieldExecutionContext",
         (PlainFieldExecutionContext,),
-        {"caches": _SchemaCaches(), "__module__": __name__, "__doc__": PlainFieldExecutionContext.__doc__},
+        {
+            "caches": _SchemaCaches(),
+            "compiled_reads": compiled_reads,
+            "__module__": __name__,
+            "__doc__": PlainFieldExecutionContext.__doc__,
+        },
     )
 
 
@@ -310,7 +326,7 @@ def _settled(container: Any, keys: list[Any]) -> Any:
 class _Step:
     """One field of a selection: how to answer it, decided once per schema and document."""
 
-    __slots__ = ("name", "details", "kind", "get", "named", "field_def", "nullable", "item_type", "sub")
+    __slots__ = ("name", "details", "kind", "get", "named", "field_def", "nullable", "item_type", "sub", "compiled")
 
     def __init__(
         self, name: str, details: Any, kind: str | None, get: Any, named: Any, field_def: Any, prefetched: bool
@@ -321,6 +337,7 @@ class _Step:
         self.nullable = field_def is not None and not isinstance(field_def.type, GraphQLNonNull) and not prefetched
         self.item_type = _unwrap(field_def.type).of_type if kind is LIST else None
         self.sub: Any = None  # the objects' grouped sub-fields (False: @defer inside), collected on first use
+        self.compiled: Any = None  # a root field's core.compiled plan (False: its resolvers answer)
 
 
 class _Plan:
@@ -462,6 +479,7 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
     class itself plans each request afresh."""
 
     caches: _SchemaCaches | None = None
+    compiled_reads = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -477,6 +495,9 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
         # id(grouped field set) -> (it, its plan) for the sets graphql-core collected in this request:
         # collect_subfields memoises them, so the same object comes back for every item of a list.
         self._local: dict[int, tuple[Any, _Plan]] = {}
+        self._compiled_root = (
+            type(self).compiled_reads and self._shortcut and self.operation.operation == OperationType.QUERY
+        )
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> _Plan:
         entry = self._shared.get(id(grouped_field_set))
@@ -563,11 +584,16 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
+        compiled_root = self._compiled_root and path is None and parent_type is self.schema.query_type
         try:
             for step in self._plan(parent_type, grouped_field_set).steps:
                 kind = step.kind
                 result: Any = Undefined
-                if kind is not None:
+                if compiled_root and step.field_def is not None:
+                    result = self._compiled(step, source_value, Path(None, step.name, parent_type.name))
+                if result is not Undefined:
+                    pass
+                elif kind is not None:
                     try:
                         value = step.get(source_value)
                     except Exception:  # noqa: BLE001 - graphql-core's path reports it with its path
@@ -614,6 +640,37 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
                 self.settle_in_background([results[f] for f in awaitable_fields])
             raise
         return _settled(results, awaitable_fields)
+
+    def _compiled(self, step: _Step, source_value: Any, path: Any) -> Any:
+        """A root field answered by its compiled statement (``core.compiled``): an awaitable of its
+        value, its errors handled at ``path`` as graphql-core handles a resolver's; Undefined when
+        the resolvers answer it (not compiled, its arguments, or a value the plan did not expect)."""
+        from core import compiled
+
+        plan = step.compiled
+        if plan is None:
+            plan = step.compiled = compiled.plan_root(self, step.field_def, step.details) or False
+        if not plan:
+            return Undefined
+        try:
+            args = compiled.root_args(step.field_def, step.details[0].node, self.variable_values)
+        except Exception:  # noqa: BLE001 - the resolvers' path reports it
+            return Undefined
+        if not plan.accepts(args):
+            return Undefined
+        parent_type = self.schema.query_type
+
+        async def run() -> Any:
+            try:
+                return await compiled.run_connection(plan, self.context_value, args)
+            except compiled.Irregular:
+                result = self.execute_field(parent_type, source_value, step.details, path, None)
+                return await result if self.is_awaitable(result) else result
+            except Exception as raw_error:  # noqa: BLE001 - graphql-core's own error handling
+                self.handle_field_error(raw_error, step.field_def.type, step.details, path)
+                return None
+
+        return run()
 
     def _guarded(self, completed: Any, return_type: Any, details: Any, path: Any) -> Any:
         """``completed`` awaited, its error handled at ``path`` as graphql-core does."""

@@ -5,6 +5,7 @@ number of SQL statements whatever its size."""
 
 from __future__ import annotations
 
+from plugins.invoicing.graph.compiled import COMPILED
 from plugins.invoicing.graph.descriptions import DESCRIPTIONS
 from plugins.invoicing.graph.extensions import RenewalOrderInvoices
 from plugins.invoicing.graph.mutations import Mutation
@@ -17,4 +18,4 @@ TYPES: tuple[type, ...] = ()  # every invoicing type is reachable from Query or 
 #: order's invoices on the renewals plugin's RenewalOrder.
 TYPE_EXTENSIONS: dict[str, list[type]] = {"WorkQueues": [InvoicingQueues], "RenewalOrder": [RenewalOrderInvoices]}
 
-__all__ = ["DESCRIPTIONS", "NODES", "TYPES", "TYPE_EXTENSIONS", "InvoicingQueues", "Mutation", "Query"]
+__all__ = ["COMPILED", "DESCRIPTIONS", "NODES", "TYPES", "TYPE_EXTENSIONS", "InvoicingQueues", "Mutation", "Query"]

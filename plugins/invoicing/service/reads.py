@@ -15,6 +15,7 @@ from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.compiled import PageSource
 from core.counters import counter_value
 from core.db import as_records, one_of, records
 from core.errors import BadUserInput, NotFound
@@ -108,11 +109,23 @@ async def invoice_page(ctx: Context, status: str | None, *, first: int | None, a
     return await keyset_page(
         ctx.session,
         stmt,
-        [(Invoice.invoice_date, True), (Invoice.id, True)],
+        INVOICE_ORDER,
         first=first,
         after=after,
         key_of=lambda i: (i.invoice_date, i.id),
     )
+
+
+def invoice_page_source(ctx: Context, status: str | None) -> PageSource:
+    """What ``invoice_page`` reads, for the compiled read path (core.compiled): the caller authorized
+    exactly as there, then the status filter and the list's order (the statement adds the tenant's)."""
+    _may_view(ctx)
+    where = status_filter(select(Invoice.id), status, ctx.today()).whereclause
+    return PageSource(where=() if where is None else (where,), order=INVOICE_ORDER)
+
+
+#: The invoice list's order, newest first: the keyset cursor's key (invoice_date, id).
+INVOICE_ORDER = ((Invoice.invoice_date, True), (Invoice.id, True))
 
 
 def download_paths(ctx: Context, status: str | None) -> tuple[str, str]:
@@ -211,7 +224,7 @@ async def lines_for(ctx: Context, invoice_ids: Sequence[int]) -> list[list[Any]]
         await session.execute(
             records(InvoiceLine)
             .where(one_of(session, InvoiceLine.invoice_id, invoice_ids))
-            .order_by(InvoiceLine.position)
+            .order_by(InvoiceLine.position, InvoiceLine.id)  # the compiled read path orders so too
         )
     )
     return grouped(rows, invoice_ids, lambda ln: ln.invoice_id)

@@ -1,0 +1,554 @@
+"""Compiled reads (issue 21): a root field of a query answered by one SQL statement whose rows are
+put into the response directly — no typed object per row, no resolver per field.
+
+A plugin declares, in its ``graph`` package, which of its root fields compile and how each GraphQL
+field of their types is read (``GraphContribution.compiled``: root field name -> :class:`Connection`,
+whose node is a :class:`CompiledType`): a column, a :class:`Computed` value of the row (a global id,
+a status, a Money) or :class:`Children`, a list of rows of another table (an invoice's lines). The
+root field's ``source`` is the plugin's service: it authorizes the caller (the Casbin decision at
+(subject, tenant, object type, action), raising as the resolver's service does) and answers the
+list's filter and order (:class:`PageSource`). The statement adds the tenant filter itself, on the
+list, its count and every child table.
+
+What a selection needs is worked out once per schema and document (the executor's plans,
+``schema/execution.py``): :func:`plan_root` answers a :class:`RootPlan` or None, and None — any field
+the declaration does not name (a reseller plugin's grafted field, a field with arguments or
+extensions), an unknown directive, ``@defer`` — leaves the root field to its resolvers. So does a
+value the plan did not expect at run time (a null where the schema says none may be): the field is
+then answered again by the resolvers, which report it as they always did.
+
+One statement per root field: the page (``LIMIT first + 1`` after the keyset cursor), on PostgreSQL
+each row's children as ``json_agg(json_build_object(…) ORDER BY …)``, on SQLite as
+``json_group_array(json(…))`` over an ordered subquery, and when ``totalCount`` is selected the count
+as a one-row subquery the page is outer-joined to (an empty page still answers its count). Leaves are
+serialized by their GraphQL types (``serialize``), from the same Python values the resolvers hold:
+the page's columns through SQLAlchemy's result processing, the children's JSON values through their
+column types. ``CC_COMPILED_READS=false`` (``Settings.compiled_reads``) turns the path off; it needs
+the executor shortcut (``CC_FAST_EXECUTOR``), whose plans it lives in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    is_leaf_type,
+)
+from graphql.execution.values import get_argument_values
+from sqlalchemy import Text, bindparam, cast, func, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.types import TypeDecorator
+
+from core.pagination import _after_clause, check_first, decode_cursor, encode_cursor
+
+#: The key of a root field's declaration in its graphql-core field's ``extensions``.
+COMPILED_KEY = "cc-compiled"
+#: Directives a compiled selection may carry: graphql-core applies them while collecting fields.
+COLLECTED_DIRECTIVES = frozenset({"skip", "include"})
+
+
+# ------------------------------------------------------------------------------------------------
+# What plugins declare
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Computed:
+    """A field computed from the row (a dict of every column of the model, by column name), its
+    parent's row (a child's invoice) and the request context: the Python value the resolver's object
+    would hold (an enum member, a ``MoneyType``); an object's sub-fields are then read from it as
+    strawberry reads them (plain attributes only)."""
+
+    fn: Callable[[Any, Mapping[str, Any], Mapping[str, Any] | None], Any]
+
+
+@dataclass(frozen=True)
+class Children:
+    """A list field answered by the rows of ``model`` whose ``parent_column`` is the row's id, in
+    ``order`` (column names; the last one unique), each as ``node``."""
+
+    model: type
+    parent_column: str
+    order: tuple[str, ...]
+    node: CompiledType
+
+
+@dataclass(frozen=True)
+class CompiledType:
+    """How each GraphQL field of a type reads a row of ``model``: a column name, a
+    :class:`Computed` or :class:`Children`. A field not named here is not compiled."""
+
+    model: type
+    fields: Mapping[str, str | Computed | Children]
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """What a plugin's service answers for a compiled list, once it has authorized the caller: the
+    list's conditions (besides the tenant's, which the statement adds) and its order ((column,
+    descending) pairs, the last one unique: the keyset cursor's key)."""
+
+    where: Sequence[Any]
+    order: Sequence[tuple[Any, bool]]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A connection root field (``first``/``after``; ``last``/``before`` take the resolvers). ``source``
+    (context, the field's arguments) -> :class:`PageSource` authorizes and raises as the resolver's
+    service does; ``arguments`` are the field's own arguments it reads besides first/after."""
+
+    node: CompiledType
+    source: Callable[[Any, Mapping[str, Any]], PageSource]
+    arguments: frozenset[str] = field(default_factory=frozenset)
+
+
+# ------------------------------------------------------------------------------------------------
+# Plans: a selection worked out once
+# ------------------------------------------------------------------------------------------------
+class Irregular(Exception):
+    """A value the plan did not expect: the root field is answered by its resolvers instead."""
+
+
+def _unwrap(t: Any) -> Any:
+    return t.of_type if isinstance(t, GraphQLNonNull) else t
+
+
+def _only_collected_directives(details: Sequence[Any]) -> bool:
+    for d in details:
+        if any(directive.name.value not in COLLECTED_DIRECTIVES for directive in d.node.directives or ()):
+            return False
+        if getattr(d, "fragment_variable_values", None) is not None:
+            return False
+    return True
+
+
+def _sub_selection(executor: Any, object_type: GraphQLObjectType, details: Sequence[Any]) -> Any:
+    """The grouped sub-fields of ``details`` on ``object_type``, or None when they need graphql-core
+    (``@defer``) or carry a directive graphql-core does not apply while collecting."""
+    grouped, defer_usages, *_ = executor.collect_subfields(object_type, details)
+    if defer_usages:
+        return None
+    for sub in grouped.values():
+        if not _only_collected_directives(sub):
+            return None
+    return grouped
+
+
+def _leaf(field_type: Any) -> Callable[[Any], Any] | None:
+    """A serializer of a leaf (or list of leaves) type; raises :class:`Irregular` on a null where
+    the type has none."""
+    nullable = not isinstance(field_type, GraphQLNonNull)
+    named = _unwrap(field_type)
+    if is_leaf_type(named):
+        serialize = named.serialize
+
+        def leaf(value: Any) -> Any:
+            if value is None:
+                if nullable:
+                    return None
+                raise Irregular
+            out = serialize(value)
+            if out is None:
+                raise Irregular
+            return out
+
+        return leaf
+    if isinstance(named, GraphQLList) and is_leaf_type(_unwrap(named.of_type)):
+        item = _leaf(named.of_type)
+        assert item is not None
+
+        def leaves(value: Any) -> Any:
+            if value is None:
+                if nullable:
+                    return None
+                raise Irregular
+            return [item(v) for v in value]
+
+        return leaves
+    return None
+
+
+def _object_of_attributes(executor: Any, field_type: Any, details: Sequence[Any]) -> Callable[[Any], Any] | None:
+    """A builder of an object-typed value (a ``MoneyType``) whose selected fields are all plain
+    attributes of leaf types, as strawberry reads them; None otherwise."""
+    from schema.execution import _strawberry_field
+
+    nullable = not isinstance(field_type, GraphQLNonNull)
+    object_type = _unwrap(field_type)
+    if not isinstance(object_type, GraphQLObjectType):
+        return None
+    grouped = _sub_selection(executor, object_type, details)
+    if grouped is None:
+        return None
+    steps: list[tuple[str, Any, Any]] = []  # (name, attribute getter or None, serializer or constant)
+    for name, sub in grouped.items():
+        node = sub[0].node
+        if node.name.value == "__typename":
+            steps.append((name, None, object_type.name))
+            continue
+        field_def = object_type.fields.get(node.name.value)
+        if field_def is None or node.arguments or field_def.args:
+            return None
+        definition = _strawberry_field(field_def)
+        if definition is None or definition.base_resolver is not None or definition.extensions:
+            return None
+        serialize = _leaf(field_def.type)
+        if serialize is None:
+            return None
+        steps.append((name, attrgetter(definition.python_name), serialize))
+
+    def build_steps(value: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise Irregular
+        out = {}
+        for name, get, serialize_or_name in steps:
+            out[name] = serialize_or_name if get is None else serialize_or_name(get(value))
+        return out
+
+    return build_steps
+
+
+@dataclass
+class TypePlan:
+    """A selection on a compiled type: ``steps`` (response name, how to answer it from the row and
+    its parent), and the children lists it reads (field name -> their plan)."""
+
+    steps: list[tuple[str, Callable[[Any, Mapping[str, Any], Any], Any]]]
+    children: dict[str, tuple[Children, TypePlan]]
+
+    def build(self, ctx: Any, row: Mapping[str, Any], parent: Any) -> dict[str, Any]:
+        return {name: step(ctx, row, parent) for name, step in self.steps}
+
+
+def _children_key(name: str) -> str:
+    return f"cc_children_{name}"
+
+
+def _has_extensions(field_def: Any) -> bool:
+    """A strawberry field extension (a signed link, a permission) must run: such a field is not compiled."""
+    from schema.execution import _strawberry_field
+
+    definition = _strawberry_field(field_def)
+    return definition is None or bool(definition.extensions)
+
+
+def _type_plan(executor: Any, spec: CompiledType, object_type: GraphQLObjectType, grouped: Any) -> TypePlan | None:
+    steps: list[tuple[str, Any]] = []
+    children: dict[str, tuple[Children, TypePlan]] = {}
+    for response_name, details in grouped.items():
+        node = details[0].node
+        name = node.name.value
+        if name == "__typename":
+            type_name = object_type.name
+            steps.append((response_name, lambda ctx, row, parent, _t=type_name: _t))
+            continue
+        how = spec.fields.get(name)
+        field_def = object_type.fields.get(name)
+        if how is None or field_def is None or node.arguments or field_def.args or _has_extensions(field_def):
+            return None
+        if isinstance(how, Children):
+            list_type = _unwrap(field_def.type)
+            if not isinstance(list_type, GraphQLList):
+                return None
+            item_type = _unwrap(list_type.of_type)
+            if not isinstance(item_type, GraphQLObjectType) or not isinstance(list_type.of_type, GraphQLNonNull):
+                return None
+            sub = _sub_selection(executor, item_type, details)
+            child_plan = _type_plan(executor, how.node, item_type, sub) if sub is not None else None
+            if child_plan is None:
+                return None
+            children[name] = (how, child_plan)
+            key = _children_key(name)
+
+            def answer_children(ctx: Any, row: Any, parent: Any, _key: str = key, _plan: TypePlan = child_plan) -> Any:
+                return [_plan.build(ctx, child, row) for child in row[_key]]  # never null: a table's rows
+
+            steps.append((response_name, answer_children))
+            continue
+        serialize = _leaf(field_def.type)
+        if isinstance(how, str):
+            if serialize is None:
+                return None
+            steps.append((response_name, lambda ctx, row, parent, _c=how, _s=serialize: _s(row[_c])))
+            continue
+        # Computed: a leaf, or an object of plain attributes.
+        if serialize is None:
+            serialize = _object_of_attributes(executor, field_def.type, details)
+            if serialize is None:
+                return None
+        fn = how.fn
+        steps.append((response_name, lambda ctx, row, parent, _f=fn, _s=serialize: _s(_f(ctx, row, parent))))
+    return TypePlan(steps, children)
+
+
+@dataclass
+class RootPlan:
+    """A compiled connection root field: its selection's plans and how to answer it."""
+
+    spec: Connection
+    field_def: Any
+    node_plans: list[TypePlan]  # every selection of nodes (edges.node, nodes), to load children for
+    answer: Callable[[Any, list[dict[str, Any]], bool, bool, int | None, list[Any]], dict[str, Any]]
+    counts: bool
+
+    def accepts(self, args: Mapping[str, Any]) -> bool:
+        return args.get("last") is None and args.get("before") is None
+
+
+def plan_root(executor: Any, field_def: Any, details: Sequence[Any]) -> RootPlan | None:
+    """The plan of a root field's selection, or None when any part of it needs the resolvers."""
+    spec = (field_def.extensions or {}).get(COMPILED_KEY)
+    if not isinstance(spec, Connection) or not _only_collected_directives(details):
+        return None
+    if not set(field_def.args) <= spec.arguments | {"first", "after", "last", "before"}:
+        return None
+    connection_type = _unwrap(field_def.type)
+    if not isinstance(connection_type, GraphQLObjectType):
+        return None
+    grouped = _sub_selection(executor, connection_type, details)
+    if grouped is None:
+        return None
+    node_plans: list[TypePlan] = []
+    parts: list[tuple[str, str, Any]] = []  # (response name, what, its plan)
+    counts = False
+    for response_name, sub in grouped.items():
+        node = sub[0].node
+        name = node.name.value
+        if node.arguments:
+            return None
+        if name == "__typename":
+            parts.append((response_name, "typename", connection_type.name))
+        elif name == "totalCount":
+            counts = True
+            parts.append((response_name, "count", None))
+        elif name == "pageInfo":
+            info_type = _unwrap(connection_type.fields[name].type)
+            info = _sub_selection(executor, info_type, sub)
+            if info is None:
+                return None
+            fields = []
+            for info_name, info_details in info.items():
+                info_field = info_details[0].node.name.value
+                if info_field not in ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"):
+                    return None
+                fields.append((info_name, info_field))
+            parts.append((response_name, "pageInfo", (info_type.name, fields)))
+        elif name in ("edges", "nodes"):
+            list_type = _unwrap(connection_type.fields[name].type)
+            item_type = _unwrap(list_type.of_type)
+            sub_grouped = _sub_selection(executor, item_type, sub)
+            if sub_grouped is None:
+                return None
+            if name == "nodes":
+                plan = _type_plan(executor, spec.node, item_type, sub_grouped)
+                if plan is None:
+                    return None
+                node_plans.append(plan)
+                parts.append((response_name, "nodes", plan))
+                continue
+            edge_steps: list[tuple[str, str, Any]] = []
+            for edge_name, edge_details in sub_grouped.items():
+                edge_node = edge_details[0].node
+                edge_field = edge_node.name.value
+                if edge_node.arguments:
+                    return None
+                if edge_field == "__typename":
+                    edge_steps.append((edge_name, "typename", item_type.name))
+                elif edge_field == "cursor":
+                    edge_steps.append((edge_name, "cursor", None))
+                elif edge_field == "node":
+                    node_type = _unwrap(item_type.fields["node"].type)
+                    node_grouped = _sub_selection(executor, node_type, edge_details)
+                    plan = (
+                        _type_plan(executor, spec.node, node_type, node_grouped) if node_grouped is not None else None
+                    )
+                    if plan is None:
+                        return None
+                    node_plans.append(plan)
+                    edge_steps.append((edge_name, "node", plan))
+                else:
+                    return None
+            parts.append((response_name, "edges", edge_steps))
+        else:
+            return None
+
+    def answer(
+        ctx: Any, rows: list[dict[str, Any]], more: bool, after: bool, total: int | None, keys: list[Any]
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for response_name, what, plan in parts:
+            if what == "typename":
+                out[response_name] = plan
+            elif what == "count":
+                out[response_name] = total
+            elif what == "nodes":
+                out[response_name] = [plan.build(ctx, row, None) for row in rows]
+            elif what == "pageInfo":
+                type_name, fields = plan
+                values = {
+                    "hasNextPage": more,
+                    "hasPreviousPage": after,
+                    "startCursor": encode_cursor(keys[0]) if keys else None,
+                    "endCursor": encode_cursor(keys[-1]) if keys else None,
+                    "__typename": type_name,
+                }
+                out[response_name] = {info_name: values[info_field] for info_name, info_field in fields}
+            else:  # edges
+                edges = []
+                for index, row in enumerate(rows):
+                    edge: dict[str, Any] = {}
+                    for edge_name, edge_what, edge_plan in plan:
+                        if edge_what == "typename":
+                            edge[edge_name] = edge_plan
+                        elif edge_what == "cursor":
+                            edge[edge_name] = encode_cursor(keys[index])
+                        else:
+                            edge[edge_name] = edge_plan.build(ctx, row, None)
+                    edges.append(edge)
+                out[response_name] = edges
+        return out
+
+    return RootPlan(spec, field_def, node_plans, answer, counts)
+
+
+# ------------------------------------------------------------------------------------------------
+# The statement
+# ------------------------------------------------------------------------------------------------
+def _columns(model: type) -> list[Any]:
+    return list(model.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _json_decoder(column: Any, dialect: Any) -> Callable[[Any], Any]:
+    """A child's JSON value back to what the driver and SQLAlchemy give the resolvers for
+    ``column``: on SQLite the JSON value is the stored one (text dates, REAL amounts, 0/1 booleans)
+    and the column type's own result processing applies; on PostgreSQL dates come as ISO text and
+    numbers as exact decimals (parsed with ``parse_float=Decimal``), then a ``TypeDecorator``'s
+    ``process_result_value`` (``core.db.Amount``)."""
+    col_type = column.type
+    if dialect.name == "sqlite":
+        processor = col_type.result_processor(dialect, None)
+        return processor if processor is not None else (lambda v: v)
+    try:
+        python_type = col_type.python_type
+    except NotImplementedError:
+        python_type = object
+    decorate = col_type.process_result_value if isinstance(col_type, TypeDecorator) else None
+    if python_type is datetime:
+        convert: Callable[[Any], Any] = lambda v: None if v is None else datetime.fromisoformat(v)  # noqa: E731
+    elif python_type is date:
+        convert = lambda v: None if v is None else date.fromisoformat(v)  # noqa: E731
+    elif python_type is Decimal:
+        convert = lambda v: None if v is None else (v if type(v) is Decimal else Decimal(v))  # noqa: E731
+    else:
+        convert = lambda v: v  # noqa: E731
+    if decorate is None:
+        return convert
+    return lambda v: decorate(convert(v), dialect)
+
+
+def _children_column(children: Children, parent_id: Any, tenant: Any, dialect: Any) -> Any:
+    table = children.model.__table__  # type: ignore[attr-defined]
+    pairs: list[Any] = []
+    for column in table.columns:
+        pairs.extend((column.name, column))
+    where = (table.c[children.parent_column] == parent_id, table.c.tenant_id == tenant)
+    order = [table.c[name] for name in children.order]
+    if dialect.name == "postgresql":
+        aggregated = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), *order))
+        return cast(select(aggregated).where(*where).scalar_subquery(), Text)
+    # SQLite (3.40 has no ORDER BY inside an aggregate): aggregate an ordered subquery's objects.
+    ordered = (
+        select(func.json_object(*pairs).label("j")).where(*where).order_by(*order).correlate(parent_id.table).subquery()
+    )
+    return select(func.json_group_array(func.json(ordered.c.j))).scalar_subquery()
+
+
+async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Authorize (the plugin's service), build the one statement, run it and answer the response."""
+    spec = plan.spec
+    tenant = ctx.require_tenant()
+    source = spec.source(ctx, args)  # authorizes: raises FORBIDDEN etc. as the resolver's service does
+    limit = check_first(args.get("first"))
+    after = args.get("after")
+    order_columns = [column for column, _desc in source.order]
+    descending = [desc for _column, desc in source.order]
+    cursor_values = decode_cursor(after, len(order_columns), "after") if after else None
+
+    session = ctx.session
+    dialect = session.bind.dialect
+    model = spec.node.model
+    table = model.__table__  # type: ignore[attr-defined]
+    tenant_param = bindparam("cc_tenant", tenant.id)
+    where = [table.c.tenant_id == tenant_param, *source.where]
+    page = select(*_columns(model)).where(*where)
+    if cursor_values is not None:
+        page = page.where(_after_clause(order_columns, descending, cursor_values))
+    page = page.order_by(*[c.desc() if d else c.asc() for c, d in zip(order_columns, descending, strict=True)])
+    page_alias = page.limit(limit + 1).subquery("cc_page")
+    selected: list[Any] = [page_alias.c[c.name] for c in table.columns]
+    children_specs: dict[str, Children] = {}
+    for node_plan in plan.node_plans:
+        for name, (children, _child_plan) in node_plan.children.items():
+            children_specs[name] = children
+    for name, children in children_specs.items():
+        column = _children_column(children, page_alias.c.id, tenant_param, dialect)
+        selected.append(column.label(_children_key(name)))
+    outer_order = [
+        page_alias.c[c.key].desc() if d else page_alias.c[c.key].asc()
+        for c, d in zip(order_columns, descending, strict=True)
+    ]
+    if plan.counts:
+        counted = select(func.count().label("n")).select_from(table).where(*where).subquery("cc_count")
+        stmt = select(counted.c.n, *selected).select_from(counted.outerjoin(page_alias, true())).order_by(*outer_order)
+    else:
+        stmt = select(*selected).order_by(*outer_order)
+    result = await session.execute(stmt)
+    keys = list(result.keys())
+    raw_rows = result.all()
+    total: int | None = None
+    offset = 0
+    if plan.counts:
+        total = int(raw_rows[0][0]) if raw_rows else 0
+        offset = 1
+    names = keys[offset:]
+    id_index = names.index("id")
+    decoders = {
+        name: (children.model, [(c.name, _json_decoder(c, dialect)) for c in children.model.__table__.columns])
+        for name, children in children_specs.items()
+    }
+    parse = json.loads if dialect.name == "sqlite" else _parse_exact
+    rows: list[dict[str, Any]] = []
+    for raw in raw_rows:
+        values = raw[offset:]
+        if values[id_index] is None:
+            continue  # the outer join's row of an empty page
+        row = dict(zip(names, values, strict=True))
+        for name, (_model, columns) in decoders.items():
+            key = _children_key(name)
+            text = row[key]
+            items = parse(text) if text else []
+            row[key] = [{col: decode(item.get(col)) for col, decode in columns} for item in items]
+        rows.append(row)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    order_keys = [c.key for c in order_columns]
+    cursor_keys = [tuple(row[k] for k in order_keys) for row in rows]
+    return plan.answer(ctx, rows, more, bool(after), total, cursor_keys)
+
+
+def _parse_exact(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+def root_args(field_def: Any, node: Any, variable_values: Any) -> dict[str, Any]:
+    return get_argument_values(field_def, node, variable_values)

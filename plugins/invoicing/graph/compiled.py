@@ -1,0 +1,96 @@
+"""The invoicing root fields answered by one SQL statement (core.compiled, issue 21): how each field
+of an Invoice and of its lines reads a row. A field not named here (the signed links documentUrl and
+documentPdfUrl, payments, tenant, a field another module grafts onto Invoice) leaves the whole root
+field to its resolvers. The values are the ones ``InvoiceType.of`` and ``InvoiceLineType.of`` hold;
+tests/test_compiled_reads.py compares both paths' responses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.compiled import Children, CompiledType, Computed, Connection
+from core.ids import to_global_id
+from core.money import MoneyType, whole_units
+from plugins.invoicing import service as svc
+from plugins.invoicing.graph.types import InvoiceBuyer, InvoiceStatus
+from plugins.invoicing.models import Invoice, InvoiceLine
+
+
+def _money(column: str, currency_of: str = "row") -> Computed:
+    """The row's ``column`` as Money in the invoice's currency (a line's: its parent's)."""
+    if currency_of == "row":
+        return Computed(lambda ctx, row, parent: MoneyType.of(row[column], row["currency"]))
+    return Computed(lambda ctx, row, parent: MoneyType.of(row[column], parent["currency"]))
+
+
+def _status(ctx: Any, row: Mapping[str, Any], parent: Any) -> InvoiceStatus:
+    return InvoiceStatus(svc.status_of(row["balance"], row["due_date"], ctx.today()))
+
+
+def _buyer(ctx: Any, row: Mapping[str, Any], parent: Any) -> InvoiceBuyer:
+    return InvoiceBuyer(name=row["buyer_name"], address=row["buyer_address"], tax_id=row["buyer_tax_id"])
+
+
+INVOICE_LINE = CompiledType(
+    InvoiceLine,
+    {
+        "id": Computed(lambda ctx, row, parent: to_global_id("InvoiceLine", row["id"])),
+        "position": "position",
+        "product": "product",
+        "description": "description",
+        "category": "category",
+        "program": "program",
+        "productFamily": "product_family",
+        "bundlesLicense": "bundles_license",
+        "quantity": "quantity",
+        "preTaxAmount": _money("pre_tax_amount", "parent"),
+        "taxRate": "tax_rate",
+        "taxAmount": _money("tax_amount", "parent"),
+        "total": Computed(
+            lambda ctx, row, parent: MoneyType.of(row["pre_tax_amount"] + row["tax_amount"], parent["currency"])
+        ),
+        "periodStart": "period_start",
+        "periodEnd": "period_end",
+    },
+)
+
+INVOICE = CompiledType(
+    Invoice,
+    {
+        "id": Computed(lambda ctx, row, parent: to_global_id("Invoice", row["id"])),
+        "number": "number",
+        "status": Computed(_status),
+        "invoiceDate": "invoice_date",
+        "dueDate": "due_date",
+        "orderNumber": "order_number",
+        "poNumber": "po_number",
+        "orderPaymentMethod": "order_payment_method",
+        "currency": "currency",
+        "country": "country",
+        "preTaxTotal": _money("pre_tax_total"),
+        "taxTotal": _money("tax_total"),
+        "total": _money("total"),
+        "amountPaid": _money("applied_total"),
+        "creditedAmount": _money("credited_total"),
+        "balance": _money("balance"),
+        "pendingAmount": _money("pending_total"),
+        "displayTotal": Computed(lambda ctx, row, parent: whole_units(row["total"])),
+        "billingEmail": "billing_email",
+        "ccEmails": Computed(lambda ctx, row, parent: [e for e in row["cc_emails"].split(",") if e]),
+        "buyer": Computed(_buyer),
+        "source": "source",
+        "cancelled": "cancelled",
+        "periodStart": "period_start",
+        "periodEnd": "period_end",
+        "lines": Children(InvoiceLine, "invoice_id", ("position", "id"), INVOICE_LINE),
+    },
+)
+
+
+def _invoices(ctx: Any, args: Mapping[str, Any]) -> Any:
+    status = args.get("status")
+    return svc.invoice_page_source(ctx, status.value if status is not None else None)
+
+
+COMPILED: dict[str, Connection] = {"invoices": Connection(INVOICE, _invoices, frozenset({"status"}))}
