@@ -375,7 +375,6 @@ class CoreQuery:
             [(Person.email, False), (Person.id, False)],
             first=first,
             after=after,
-            key_of=lambda p: (p.email, p.id),
         )
         return connection_of(UserType.of, page)
 
@@ -445,9 +444,7 @@ class CoreQuery:
         tenant = ctx.require_tenant()
         ctx.require("audit", "view")
         stmt = select(AuditEntry).where(AuditEntry.tenant_id == tenant.id)
-        page = await keyset_page(
-            ctx.session, stmt, [(AuditEntry.id, True)], first=first, after=after, key_of=lambda a: (a.id,)
-        )
+        page = await keyset_page(ctx.session, stmt, [(AuditEntry.id, True)], first=first, after=after)
         return connection_of(AuditLogEntry.of, page)
 
     @strawberry.field(

@@ -194,7 +194,7 @@ async def keyset_page(
     *,
     first: int | None,
     after: str | None,
-    key_of: Callable[[Any], Sequence[Any]],
+    key_of: Callable[[Any], Sequence[Any]] | None = None,
     count: bool = True,
 ) -> Page:
     """Run ``stmt`` ordered by ``order`` ((column, descending) pairs whose last column is unique)
@@ -202,7 +202,9 @@ async def keyset_page(
     ``last`` rows before the cursor (or at the end), still in ``order``. Returns rows, page info,
     the total count (a LazyCount: one COUNT query, run only if the client selects ``totalCount``)
     and row cursors. Forward pages say ``hasPreviousPage`` when they start after a cursor, backward
-    ones ``hasNextPage`` when they end before one (the Relay rule: no extra query to find out)."""
+    ones ``hasNextPage`` when they end before one (the Relay rule: no extra query to find out).
+    A row's cursor holds ``key_of(row)``; by default its values of the order's columns, read by
+    their attribute names (a row that holds them under other names passes its own ``key_of``)."""
     backward = BACKWARD.get()
     if backward is not None and backward.used:
         backward = None  # a second page in the same resolver (none does this) pages forward
@@ -214,6 +216,9 @@ async def keyset_page(
     else:
         limit, cursor, reverse = check_first(first), after, False
     columns = [c for c, _desc in order]
+    if key_of is None:
+        names = [c.key for c in columns]
+        key_of = lambda row: [getattr(row, name) for name in names]  # noqa: E731
     descending = [d for _col, d in order]
     scan = [not d for d in descending] if reverse else descending  # the direction rows are read in
     total: int | LazyCount = LazyCount(session, stmt) if count else 0

@@ -255,7 +255,6 @@ async def tenant_page(
         [(Tenant.key, False), (Tenant.id, False)],
         first=first,
         after=after,
-        key_of=lambda t: (t.key, t.id),
     )
 
 
@@ -332,7 +331,7 @@ async def job_run_page(
         stmt = stmt.where(JobRun.job == job.strip())
     if tenant_key is not None or scope.tenant_id is not None or scope.reseller_id is not None:
         stmt = stmt.where(scope.where(JobRun.tenant_id, None, tenant_key))
-    return await keyset_page(ctx.session, stmt, [(JobRun.id, True)], first=first, after=after, key_of=lambda r: (r.id,))
+    return await keyset_page(ctx.session, stmt, [(JobRun.id, True)], first=first, after=after)
 
 
 async def job_runs_by_ids(ctx: Context, ids: Sequence[int]) -> list[JobRun]:
@@ -415,5 +414,4 @@ async def outbox_page(
         [(OutboxEmail.next_attempt_at, False), (OutboxEmail.id, False)],
         first=first,
         after=after,
-        key_of=lambda e: (e.next_attempt_at, e.id),
     )

@@ -264,9 +264,7 @@ async def _endpoint(ctx: Context, endpoint_id: str) -> WebhookEndpoint:
 async def endpoint_page(ctx: Context, first: int | None, after: str | None) -> Page:
     tenant_id = _authorize(ctx)
     stmt = select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id)
-    return await keyset_page(
-        ctx.session, stmt, [(WebhookEndpoint.id, False)], first=first, after=after, key_of=lambda e: (e.id,)
-    )
+    return await keyset_page(ctx.session, stmt, [(WebhookEndpoint.id, False)], first=first, after=after)
 
 
 async def find_endpoint(ctx: Context, endpoint_id: str) -> WebhookEndpoint:
@@ -364,9 +362,7 @@ async def delivery_page(
         stmt = stmt.where(WebhookDelivery.endpoint_id == (await _endpoint(ctx, endpoint_id)).id)
     if status is not None:
         stmt = stmt.where(WebhookDelivery.status == status)
-    return await keyset_page(
-        ctx.session, stmt, [(WebhookDelivery.id, True)], first=first, after=after, key_of=lambda d: (d.id,)
-    )
+    return await keyset_page(ctx.session, stmt, [(WebhookDelivery.id, True)], first=first, after=after)
 
 
 async def redeliver(ctx: Context, delivery_id: str) -> WebhookDelivery:
@@ -460,7 +456,6 @@ async def queue_page(
         [(WebhookDelivery.next_attempt_at, False), (WebhookDelivery.id, False)],
         first=first,
         after=after,
-        key_of=lambda d: (d.next_attempt_at, d.id),
     )
 
 

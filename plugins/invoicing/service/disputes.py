@@ -307,9 +307,7 @@ async def dispute_page(
     stmt = select(Dispute)
     if status:
         stmt = stmt.where(Dispute.status == status)
-    rows, page, total, cursors = await keyset_page(
-        ctx.session, stmt, [(Dispute.id, True)], first=first, after=after, key_of=lambda d: (d.id,)
-    )
+    rows, page, total, cursors = await keyset_page(ctx.session, stmt, [(Dispute.id, True)], first=first, after=after)
     return await dispute_views(ctx, list(rows)), page, total, cursors
 
 

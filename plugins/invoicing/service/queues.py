@@ -56,7 +56,6 @@ async def dispute_queue(
         [(Dispute.opened_at, False), (Dispute.id, False)],
         first=first,
         after=after,
-        key_of=lambda d: (d.opened_at, d.id),
     )
 
 
@@ -84,7 +83,6 @@ async def wire_notice_queue(
         [(Payment.arrives_on, False), (Payment.id, False)],
         first=first,
         after=after,
-        key_of=lambda p: (p.arrives_on, p.id),
     )
 
 
@@ -106,7 +104,6 @@ async def unapplied_receipt_queue(
         [(Credit.created_at, False), (Credit.id, False)],
         first=first,
         after=after,
-        key_of=lambda c: (c.created_at, c.id),
     )
 
 
@@ -124,7 +121,6 @@ async def failed_card_payment_queue(
         [(Payment.created_at, False), (Payment.id, False)],
         first=first,
         after=after,
-        key_of=lambda p: (p.created_at, p.id),
     )
 
 
@@ -168,7 +164,6 @@ async def overdue_invoice_queue(
         [(Invoice.due_date, False), (Invoice.id, False)],
         first=first,
         after=after,
-        key_of=lambda i: (i.due_date, i.id),
     )
 
 

@@ -112,7 +112,6 @@ async def invoice_page(ctx: Context, status: str | None, *, first: int | None, a
         INVOICE_ORDER,
         first=first,
         after=after,
-        key_of=lambda i: (i.invoice_date, i.id),
     )
 
 
@@ -157,9 +156,7 @@ async def find_invoice(ctx: Context, number: str) -> Invoice:
 async def payment_page(ctx: Context, *, first: int | None, after: str | None) -> Page:
     """Payment history, newest first (R-I2)."""
     _may_view(ctx)
-    return await keyset_page(
-        ctx.session, select(Payment), [(Payment.id, True)], first=first, after=after, key_of=lambda p: (p.id,)
-    )
+    return await keyset_page(ctx.session, select(Payment), [(Payment.id, True)], first=first, after=after)
 
 
 async def credit_page(ctx: Context, open_only: bool, *, first: int | None, after: str | None) -> Page:
@@ -168,7 +165,7 @@ async def credit_page(ctx: Context, open_only: bool, *, first: int | None, after
     stmt = select(Credit)
     if open_only:
         stmt = stmt.where(Credit.remaining > 0)
-    return await keyset_page(ctx.session, stmt, [(Credit.id, True)], first=first, after=after, key_of=lambda c: (c.id,))
+    return await keyset_page(ctx.session, stmt, [(Credit.id, True)], first=first, after=after)
 
 
 async def subscription_page(ctx: Context, *, first: int | None, after: str | None) -> Page:
@@ -180,7 +177,6 @@ async def subscription_page(ctx: Context, *, first: int | None, after: str | Non
         [(Subscription.id, False)],
         first=first,
         after=after,
-        key_of=lambda s: (s.id,),
     )
 
 

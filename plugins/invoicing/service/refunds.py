@@ -207,9 +207,7 @@ async def refund_page(ctx: Context, status: str | None, *, first: int | None, af
     stmt = select(Refund)
     if status is not None:
         stmt = stmt.where(Refund.status == status)
-    rows, page, total, cursors = await keyset_page(
-        ctx.session, stmt, [(Refund.id, True)], first=first, after=after, key_of=lambda r: (r.id,)
-    )
+    rows, page, total, cursors = await keyset_page(ctx.session, stmt, [(Refund.id, True)], first=first, after=after)
     return await refund_views(ctx, list(rows)), page, total, cursors
 
 

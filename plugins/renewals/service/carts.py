@@ -65,7 +65,6 @@ async def saved_cart_page(ctx: Context, *, first: int | None, after: str | None)
         [(RenewalCart.updated_at, True), (RenewalCart.id, True)],
         first=first,
         after=after,
-        key_of=lambda c: (c.updated_at, c.id),
     )
 
 

@@ -65,7 +65,6 @@ async def assigned_renewal_queue(
         [(Renewal.start_date, False), (Renewal.id, False)],
         first=first,
         after=after,
-        key_of=lambda r: (r.start_date, r.id),
     )
 
 
@@ -93,7 +92,6 @@ async def _request_page(ctx: Context, stmt: Any, first: int | None, after: str |
         [(RenewalRequest.created_at, False), (RenewalRequest.id, False)],
         first=first,
         after=after,
-        key_of=lambda r: (r.created_at, r.id),
     )
 
 

@@ -132,7 +132,6 @@ async def lots_page(ctx: Context, *, first: int | None, after: str | None, inclu
         [(RewardLot.expires_on, False), (RewardLot.id, False)],
         first=first,
         after=after,
-        key_of=lambda lot: (lot.expires_on, lot.id),
     )
 
 
@@ -146,7 +145,6 @@ async def activity_page(ctx: Context, *, first: int | None, after: str | None) -
         [(RewardActivity.id, True)],
         first=first,
         after=after,
-        key_of=lambda a: (a.id,),
     )
 
 

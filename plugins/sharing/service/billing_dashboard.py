@@ -82,7 +82,6 @@ async def billing_dashboard_shares_page(ctx: Context, *, first: int | None, afte
         [(ObjectGrant.grantee_email, False), (ObjectGrant.id, False)],
         first=first,
         after=after,
-        key_of=lambda g: (g.grantee_email, g.id),
     )
 
 

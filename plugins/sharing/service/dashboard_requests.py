@@ -98,7 +98,6 @@ async def dashboard_request_queue(
         [(DashboardShareRequest.created_at, False), (DashboardShareRequest.id, False)],
         first=first,
         after=after,
-        key_of=lambda r: (r.created_at, r.id),
     )
 
 

@@ -204,7 +204,6 @@ async def renewal_shares_page(ctx: Context, support_number: str, *, first: int |
         [(ObjectGrant.grantee_email, False), (ObjectGrant.id, False)],
         first=first,
         after=after,
-        key_of=lambda g: (g.grantee_email, g.id),
     )
 
 

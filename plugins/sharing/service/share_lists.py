@@ -36,7 +36,6 @@ async def share_list_page(ctx: Context, *, first: int | None, after: str | None)
         [(ShareList.name, False), (ShareList.id, False)],
         first=first,
         after=after,
-        key_of=lambda s: (s.name, s.id),
     )
 
 
