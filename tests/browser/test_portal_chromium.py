@@ -7,26 +7,17 @@ written to the folder named by ``CC_PORTAL_SCREENSHOTS`` (else a pytest temporar
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from core.app import create_state
 from core.auth import issue_token
-from core.clock import FixedClock
-from core.demo import DEMO_PEOPLE, seed_demo
-from core.importer import import_data
-from core.settings import Settings
+from core.demo import DEMO_PEOPLE
 from tests.browser.conftest import needs_chromium
-from tests.browser.support import fetch, running_app, wait_for
-from tests.conftest import NOW
+from tests.browser.support import demo_portal, fetch, wait_for
 from tests.renewals.helpers import renewal
 
 pytestmark = needs_chromium
@@ -37,24 +28,9 @@ SHOTS = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def portal(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    db = tmp_path_factory.mktemp("portal") / "portal.db"
-    shutil.copy(templates["sqlite"], db)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", portal=True)
-    state = create_state(settings, clock=FixedClock(NOW))
-
-    async def load() -> None:
-        await seed_demo(state)
-        async with state.sessionmaker() as session, session.begin():
-            probe = renewal("XSS-1", 60, tenant="demo", quote_to=TOM, customer=XSS, endUser=XSS)
-            await import_data(session, {"renewals": [probe]}, state)
-        await state.engine.dispose()
-
-    asyncio.run(load())
-    shots = Path(os.environ.get("CC_PORTAL_SCREENSHOTS") or tmp_path_factory.mktemp("portal-screenshots"))
-    shots.mkdir(parents=True, exist_ok=True)
-    print(f"portal screenshots: {shots}")
-    with running_app(state) as app:
-        yield {"app": app, "settings": settings, "shots": shots}
+    probe = renewal("XSS-1", 60, tenant="demo", quote_to=TOM, customer=XSS, endUser=XSS)
+    with demo_portal(templates, tmp_path_factory, {"renewals": [probe]}) as portal:
+        yield portal
 
 
 def graph(portal: dict[str, Any], email: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

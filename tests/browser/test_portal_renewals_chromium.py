@@ -8,28 +8,19 @@ for the TSSA); screenshots go where ``CC_PORTAL_SCREENSHOTS`` says, as in test_p
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from core.app import create_state
 from core.auth import issue_token
-from core.clock import FixedClock
-from core.demo import seed_demo
-from core.importer import import_data
-from core.settings import Settings
 from plugins.renewals.demo import REP
 from tests.browser.conftest import needs_chromium
-from tests.browser.support import fetch, running_app, wait_for
+from tests.browser.support import demo_portal, fetch, wait_for
 from tests.browser.test_portal_chromium import ERIN, FIONA, TOM, go, graph, page_ready, sign_in_as
-from tests.conftest import ACME, NOW
+from tests.conftest import ACME
 from tests.renewals.helpers import renewal
 
 pytestmark = needs_chromium
@@ -38,23 +29,9 @@ FIRST_TIMER = "tech@acme.com"  # of a tenant with no renewal history: its first 
 
 @pytest.fixture(scope="module")
 def portal(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    db = tmp_path_factory.mktemp("portal-renewals") / "portal.db"
-    shutil.copy(templates["sqlite"], db)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", portal=True)
-    state = create_state(settings, clock=FixedClock(NOW))
-
-    async def load() -> None:
-        await seed_demo(state)
-        async with state.sessionmaker() as session, session.begin():
-            firsts = [renewal("T-1", 60, quote_to=FIRST_TIMER), renewal("T-2", 70, quote_to=FIRST_TIMER)]
-            await import_data(session, {"tenants": [ACME], "renewals": firsts}, state)
-        await state.engine.dispose()
-
-    asyncio.run(load())
-    shots = Path(os.environ.get("CC_PORTAL_SCREENSHOTS") or tmp_path_factory.mktemp("portal-screenshots"))
-    shots.mkdir(parents=True, exist_ok=True)
-    with running_app(state) as app:
-        yield {"app": app, "settings": settings, "shots": shots, "downloads": tmp_path_factory.mktemp("downloads")}
+    firsts = [renewal("T-1", 60, quote_to=FIRST_TIMER), renewal("T-2", 70, quote_to=FIRST_TIMER)]
+    with demo_portal(templates, tmp_path_factory, {"tenants": [ACME], "renewals": firsts}) as portal:
+        yield portal | {"downloads": tmp_path_factory.mktemp("downloads")}
 
 
 def status(driver: Any, text: str) -> str:
