@@ -21,7 +21,7 @@ from core.errors import (
     Unauthenticated,
     error_body,
 )
-from core.i18n import _, current_locale, negotiate
+from core.i18n import _, in_asked_locale
 from core.links import has_link, verify_link
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404}
@@ -33,14 +33,8 @@ def download_route(
     """Wrap a download handler: authenticate (the bearer header, or else a signed link: core/links.py),
     open a tenant-bound read session, map typed errors. Every route is reachable by link this way."""
 
+    @in_asked_locale
     async def endpoint(request: Request) -> Response:
-        token = current_locale.set(negotiate(request.headers.get("accept-language")))
-        try:
-            return await localized(request)
-        finally:
-            current_locale.reset(token)
-
-    async def localized(request: Request) -> Response:
         from core.caller import authenticate, commit_sign_in
 
         state = request.app.state.cc
@@ -57,10 +51,10 @@ def download_route(
             response = await handler(ctx, request)
         except AppError as exc:
             await session.close()
-            return _error(exc, next((s for t, s in STATUS.items() if isinstance(exc, t)), 400))
+            return error_response(exc, next((s for t, s in STATUS.items() if isinstance(exc, t)), 400))
         except (DBAPIError, OSError, PoolTimeout):
             await session.close()
-            return _error(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
+            return error_response(ServiceUnavailable(UNAVAILABLE_MESSAGE), 503)
         except BaseException:
             await session.close()
             raise
@@ -87,8 +81,13 @@ async def _link_caller(state: Any, request: Request, session: Any) -> Any:
     return caller
 
 
-def _error(exc: AppError, status: int) -> JSONResponse:
-    return JSONResponse(error_body(exc), status_code=status)
+def error_response(exc: AppError, status: int = 200, extensions: dict[str, Any] | None = None) -> JSONResponse:
+    """A typed error as a whole response (a refusal before any resolver ran), with ``extensions``
+    such as /graphql's cost."""
+    body = error_body(exc)
+    if extensions:
+        body["extensions"] = extensions
+    return JSONResponse(body, status_code=status)
 
 
 def _close_later(session: Any, previous: Any) -> Any:

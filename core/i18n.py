@@ -19,14 +19,14 @@ is written in English in the code, marked with :func:`_`, and rendered in the re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, wraps
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from babel import Locale, UnknownLocaleError
 from babel.core import negotiate_locale
@@ -102,6 +102,24 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
         if locale:
             return locale
     return default
+
+
+R = TypeVar("R")
+
+
+def in_asked_locale(endpoint: Callable[[Any], Awaitable[R]]) -> Callable[[Any], Awaitable[R]]:
+    """An HTTP endpoint answering in the locale its request's ``Accept-Language`` asks for until the
+    caller is known (their context then sets their own: request_locale)."""
+
+    @wraps(endpoint)
+    async def localized(request: Any) -> R:
+        token = current_locale.set(negotiate(request.headers.get("accept-language")))
+        try:
+            return await endpoint(request)
+        finally:
+            current_locale.reset(token)
+
+    return localized
 
 
 def locale_of(person: Any = None, tenant: Any = None) -> str:

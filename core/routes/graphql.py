@@ -31,7 +31,8 @@ from core.errors import (
     error_body,
 )
 from core.graphiql import graphiql_page
-from core.i18n import _, current_locale, negotiate
+from core.http import error_response
+from core.i18n import _, in_asked_locale
 from core.limits import check_cost, cost_extension, parse_limited, query_cost, rate_limiter, select_operation
 from core.logs import annotate
 from core.rls import row_security_on, set_request_tenant
@@ -40,13 +41,6 @@ from core.routes.graphql_request import is_graphql_get, read_body, read_params
 from core.state import AppState
 
 QUEUE_ROOT_FIELDS = frozenset({"workQueues", "__typename"})  # core.queues: what a reseller may ask across customers
-
-
-def _error_response(exc: AppError, status: int = 200, extensions: dict[str, Any] | None = None) -> JSONResponse:
-    body = error_body(exc)
-    if extensions:
-        body["extensions"] = extensions
-    return JSONResponse(body, status_code=status)
 
 
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type", "__typename"})
@@ -113,20 +107,12 @@ def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, op
     return out
 
 
+@in_asked_locale
 async def graphql_endpoint(request: Request) -> Response:
-    """POST /graphql, answered in the caller's locale (core.i18n.request_locale): until the caller is
-    known, the one its ``Accept-Language`` asks for."""
-    token = current_locale.set(negotiate(request.headers.get("accept-language")))
-    try:
-        return await _graphql_endpoint(request)
-    finally:
-        current_locale.reset(token)
-
-
-async def _graphql_endpoint(request: Request) -> Response:
-    """POST /graphql. Order: body → parse and price (no SQL) → authenticate → refuse over-limit
-    documents → spend the principal's rate budget → execute in one transaction (rolled back on any
-    error) → audit mutations. Every response carries ``extensions.cost``."""
+    """POST /graphql, answered in the caller's locale (core.i18n.request_locale). Order: body →
+    parse and price (no SQL) → authenticate → refuse over-limit documents → spend the principal's
+    rate budget → execute in one transaction (rolled back on any error) → audit mutations. Every
+    response carries ``extensions.cost``."""
     state: AppState = request.app.state.cc
     over_get = request.method == "GET"
     if over_get and not is_graphql_get(request):
@@ -140,7 +126,7 @@ async def _graphql_endpoint(request: Request) -> Response:
 
     async def refuse(exc: AppError, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
         _observe(started, operation_name, pre, error_body(exc), status, None)
-        response = _error_response(exc, status, {"cost": await cost_extension(state, pre.cost, key)})
+        response = error_response(exc, status, {"cost": await cost_extension(state, pre.cost, key)})
         response.headers.update(headers or {})
         return response
 
