@@ -104,10 +104,16 @@ def read_rates(path: Path) -> list[tuple[date, str, Decimal]]:
         ]
 
 
-async def rate_table(session: AsyncSession) -> RateTable:
+_USD_ONLY = RateTable(())  # converts USD only (usd_per_unit answers 1 without a row)
+
+
+async def rate_table(session: AsyncSession, currencies: Iterable[str] | None = None) -> RateTable:
     """The rate table as this session reads it: one statement, then kept for the session (a page of
     100 renewals asks once, though its resolvers ask together; a rate set in this transaction replaces
-    the kept table)."""
+    the kept table). ``currencies``: the only ones the caller converts — USD alone needs no rate (its
+    rate is 1 by definition), so no statement."""
+    if currencies is not None and all((c or "").upper() == THRESHOLD_CURRENCY for c in currencies):
+        return _USD_ONLY
     async with session.info.setdefault(_LOCK, asyncio.Lock()):
         table = session.info.get(_MEMO)
         if table is None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,10 +22,16 @@ from core.exchange import rate_table
 from core.i18n import _
 from plugins.invoicing.gateway import GatewayError
 from plugins.invoicing.models import Invoice, Payment, PaymentIntent, PaymentMethod
-from plugins.invoicing.service.payments import Begin, PayRequest, _load_for_payment, check_method_rules
+from plugins.invoicing.service.payments import (
+    SETTLED_INVOICES,
+    Begin,
+    PayRequest,
+    _load_for_payment,
+    check_method_rules,
+)
 from plugins.invoicing.service.published import payment_recorded
 from plugins.invoicing.service.refunds import settle_payment
-from plugins.invoicing.service.rules import ZERO, _lock, next_number
+from plugins.invoicing.service.rules import ZERO, invoices_by_number, next_number
 
 # ---- card payments: intent → charge → settle ------------------------------------------------------
 INTENT_WAIT_SECONDS = 15.0  # how long a repeat of an in-flight idempotency key waits for its outcome
@@ -46,10 +52,19 @@ class IntentView:
     claimed: bool
     payment_id: int | None
     mine: bool  # this caller must drive it: charge, then settle
+    # What its payment is made of, so its driver settles it without reading it again.
+    tenant_id: int = 0
+    allocation: tuple[tuple[str, str], ...] = ()
+    reference: str = ""
+    actor_email: str = ""
 
 
 def _view(intent: PaymentIntent, *, mine: bool) -> IntentView:
     return IntentView(
+        tenant_id=intent.tenant_id,
+        allocation=tuple(sorted(intent.allocation.items())),
+        reference=intent.reference,
+        actor_email=intent.actor_email,
         id=intent.id,
         gateway_key=intent.gateway_key,
         token=intent.card_token,
@@ -122,7 +137,7 @@ async def pay_by_card(
             retryable=True,
         ) from exc
     try:
-        return await settle_intent(session, intent.id, result, now)
+        return await settle_intent(session, intent.id, result, now, driving=intent)
     except Exception:
         if begin is not None:  # the request's transaction is lost; leave the intent to a retry or the job
             await _release_claim(opener, intent.id, "settlement failed")
@@ -166,15 +181,14 @@ async def _open_intent(
 async def _create_intent(
     s: AsyncSession, req: PayRequest, actor: str, now: datetime, key: str | None, request_hash: str
 ) -> IntentView:
-    if key:
-        found = await _intent_by_key(s, actor, key)
-        if found is not None:
-            return _joined(found, request_hash)
+    # A repeated key is not looked up first (one statement fewer for every new payment): its invoices
+    # are paid or held (an AppError below, then the lookup), or payable again after a decline, when
+    # the new intent's INSERT meets the key's unique constraint (_open_intent looks it up then).
     try:
         invoices, allocation = await _load_for_payment(s, req.items)
         currency = invoices[0].currency
         charge = sum(allocation.values(), ZERO)
-        check_method_rules(invoices, "CARD", charge, currency, now.date(), rates=await rate_table(s))
+        check_method_rules(invoices, "CARD", charge, currency, now.date(), rates=await rate_table(s, [currency]))
         token = await _card_token(s, req, now)
         busy = [inv.number for inv in invoices if inv.intent_id is not None]
         if busy:
@@ -207,23 +221,25 @@ async def _create_intent(
     )
     s.add(intent)
     await s.flush()
-    for inv in sorted(invoices, key=lambda i: i.id):
-        # Conditional on what was read: another worker's intent or payment in between makes it miss.
-        held = await s.execute(
-            update(Invoice)
-            .where(
-                Invoice.id == inv.id,
-                Invoice.intent_id.is_(None),
-                Invoice.balance == inv.balance,
-                Invoice.pending_total == inv.pending_total,
-            )
-            .values(intent_id=intent.id)
-            .execution_options(synchronize_session=False)
+    # One UPDATE for every invoice, conditional on what was read of each: another worker's intent or
+    # payment in between makes one miss, and then the whole claim is refused.
+    held = await s.execute(
+        update(Invoice)
+        .where(
+            Invoice.intent_id.is_(None),
+            or_(
+                *(
+                    and_(Invoice.id == i.id, Invoice.balance == i.balance, Invoice.pending_total == i.pending_total)
+                    for i in invoices
+                )
+            ),
         )
-        if held.rowcount != 1:
-            raise Conflict(
-                _("Invoice {number} changed while it was being paid; retry", number=inv.number), retryable=True
-            )
+        .values(intent_id=intent.id)
+        .execution_options(synchronize_session=False)
+    )
+    if held.rowcount != len(invoices):
+        numbers = ", ".join(inv.number for inv in invoices)
+        raise Conflict(_("Invoice {number} changed while it was being paid; retry", number=numbers), retryable=True)
     return _view(intent, mine=True)
 
 
@@ -294,52 +310,67 @@ async def _intent_payment(session: AsyncSession, intent: IntentView) -> Payment:
     return payment
 
 
-async def settle_intent(session: AsyncSession, intent_id: int, result: Any, now: datetime) -> Payment:
+async def _locked_invoices(session: AsyncSession, numbers: list[str]) -> list[Invoice]:
+    return list((await invoices_by_number(session, numbers, lock=True)).values())
+
+
+async def settle_intent(
+    session: AsyncSession, intent_id: int, result: Any, now: datetime, *, driving: IntentView | None = None
+) -> Payment:
     """Step 3 of ``pay_by_card`` (also run by the reconcile job): record the gateway's answer for the
     intent. A charge that succeeded is money received and is applied (any excess becomes credit,
     R-I19); a decline is a FAILED payment (R-I18). Settles an intent once: a concurrent second
-    settlement is refused with CONFLICT and rolled back."""
-    intent = (
-        await session.execute(
-            select(PaymentIntent).where(PaymentIntent.id == intent_id).execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-    if intent.status in ("SUCCEEDED", "FAILED") and intent.payment_id is not None:
-        payment = await session.get(Payment, intent.payment_id)
-        assert payment is not None
-        return payment
-    invoices = list(
-        (
+    settlement is refused with CONFLICT and rolled back.
+
+    ``driving``: the intent as its driver opened it. Its invoices, locked, still held by it prove it
+    is unsettled (settling or cancelling an intent releases them in the same transaction), so it is
+    not read again; otherwise it is."""
+    intent: Any = None
+    invoices: list[Invoice] = []
+    if driving is not None:
+        invoices = await _locked_invoices(session, [n for n, _a in driving.allocation])
+        if invoices and all(inv.intent_id == driving.id for inv in invoices):
+            intent = driving
+    if intent is None:
+        intent = (
             await session.execute(
-                _lock(
-                    session, select(Invoice).where(Invoice.number.in_(list(intent.allocation))).order_by(Invoice.id)
-                ).execution_options(populate_existing=True)
+                select(PaymentIntent).where(PaymentIntent.id == intent_id).execution_options(populate_existing=True)
             )
-        ).scalars()
-    )
+        ).scalar_one()
+        if intent.status in ("SUCCEEDED", "FAILED") and intent.payment_id is not None:
+            payment = await session.get(Payment, intent.payment_id)
+            assert payment is not None
+            return payment
+        if driving is None:
+            invoices = await _locked_invoices(session, list(intent.allocation))
+    allocation = dict(intent.allocation)
     tid = intent.tenant_id
+    # The payment is written once, as it ends: SUCCEEDED (settle_payment applies it) or FAILED; the
+    # invoices' hold is released in the same UPDATE as their new balances.
     payment = Payment(
         tenant_id=tid,
         number=await next_number(session, "PAY", tid),
         method="CARD",
         currency=intent.currency,
         amount=intent.amount,
-        allocation=dict(intent.allocation),
+        allocation=allocation,
         reference=intent.reference,
         actor_email=intent.actor_email,
         created_at=now,
-        status="PROCESSING",
-        card_token=intent.card_token,
+        status="SUCCEEDED" if result.ok else "FAILED",
+        settled_at=now if result.ok else None,
+        failure_reason=None if result.ok else (result.failure_reason or "declined")[:300],
+        card_token=intent.token if isinstance(intent, IntentView) else intent.card_token,
         card_last4=result.last4,
         gateway_reference=result.reference,
     )
     session.add(payment)
     await session.flush()
+    for inv in invoices:  # flushed with the balances settle_payment writes: one UPDATE per invoice
+        if inv.intent_id == intent.id:
+            inv.intent_id = None
     if result.ok:
-        await settle_payment(session, payment, now)
-    else:
-        payment.status = "FAILED"
-        payment.failure_reason = (result.failure_reason or "declined")[:300]
+        await settle_payment(session, payment, now, invoices={inv.number: inv for inv in invoices})
     # A CANCELLED intent may still turn out charged (its driver was only slow): that money is kept.
     done = await session.execute(
         update(PaymentIntent)
@@ -349,11 +380,10 @@ async def settle_intent(session: AsyncSession, intent_id: int, result: Any, now:
     )
     if done.rowcount != 1:
         raise Conflict(_("This card payment was settled at the same time elsewhere; retry to see it"), retryable=True)
-    for inv in invoices:
-        if inv.intent_id == intent.id:
-            inv.intent_id = None
     await session.flush()
     await payment_recorded(session, payment)
+    # The invoices as this settlement left them, for the answer (payments.pay) to use as they are.
+    session.info.setdefault(SETTLED_INVOICES, {})[payment.number] = invoices
     return payment
 
 

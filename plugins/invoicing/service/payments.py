@@ -161,6 +161,9 @@ class PayRequest:
     reference: str = ""
 
 
+# session.info: a card payment's number -> the invoices its settlement locked and wrote (intents.py).
+SETTLED_INVOICES = "invoicing.settled_invoices"
+
 # A separate transaction, bound to the caller's tenant, committed when the block ends.
 Begin = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
@@ -289,6 +292,9 @@ async def pay(ctx: Context, req: PayRequest, idempotency_key: str | None = None)
             idempotency_key=key,
             request_hash=hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest(),
         )
+        settled = {inv.number: inv for inv in ctx.session.info.get(SETTLED_INVOICES, {}).pop(p.number, [])}
+        if all(n in settled for n in cited):  # settled by this request: the objects in hand are current
+            return PaymentOutcome(p, [settled[n] for n in cited])
         return await payment_outcome(ctx, {"payment": p.number, "invoices": cited})
 
     async def run() -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,10 +16,10 @@ from core.exchange import RateTable, rate_table
 from core.i18n import _
 from core.idempotency import idempotent
 from core.pagination import keyset_page
-from plugins.invoicing.models import Credit, Payment, Refund
+from plugins.invoicing.models import Credit, Invoice, Payment, Refund
 from plugins.invoicing.service.ledger import _apply, _new_credit, apply_open_credits
 from plugins.invoicing.service.reads import Page
-from plugins.invoicing.service.rules import ZERO, _lock, invoice_by_number, next_number
+from plugins.invoicing.service.rules import ZERO, _lock, invoices_by_number, next_number
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -137,14 +137,21 @@ async def decide_refund(
     return refund
 
 
-async def settle_payment(session: AsyncSession, payment: Payment, now: datetime) -> None:
+async def settle_payment(
+    session: AsyncSession, payment: Payment, now: datetime, *, invoices: Mapping[str, Invoice] | None = None
+) -> None:
     """Money has been received: apply it to the cited invoices (up to each balance); any excess becomes
     a credit (R-I19) that closes other unpaid invoices. Callers pass only money received — a confirmed
-    card charge, a recorded or imported receipt, a redemption — never a wire notice."""
+    card charge, a recorded or imported receipt, a redemption — never a wire notice. ``invoices``: the
+    cited ones by number, already locked in this transaction (else they are, in one statement)."""
     excess = payment.amount
+    if invoices is None:
+        invoices = await invoices_by_number(session, list(payment.allocation), lock=True)
     for number, amount_s in sorted(payment.allocation.items()):
         amount = Decimal(amount_s)
-        inv = await invoice_by_number(session, number, lock=True)
+        inv = invoices.get(number)
+        if inv is None:
+            raise NotFound(_("No invoice '{number}'", number=number), field="invoiceNumber")
         take = min(amount, inv.balance) if not inv.cancelled else ZERO
         _apply(session, inv, take, method=payment.method, kind="PAYMENT", now=now, payment=payment)
         excess -= take

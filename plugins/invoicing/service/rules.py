@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -108,6 +109,17 @@ async def invoice_by_number(session: AsyncSession, number: str, *, lock: bool = 
     if inv is None:
         raise NotFound(_("No invoice '{number}'", number=number), field="invoiceNumber")
     return inv
+
+
+async def invoices_by_number(
+    session: AsyncSession, numbers: Sequence[str], *, lock: bool = False
+) -> dict[str, Invoice]:
+    """The invoices with those numbers in the session's tenant, by number, in one statement (locked in
+    id order, as every path that locks several invoices does); missing ones are absent."""
+    stmt = select(Invoice).where(Invoice.number.in_([(n or "").strip() for n in numbers])).order_by(Invoice.id)
+    if lock:
+        stmt = _lock(session, stmt).execution_options(populate_existing=True)
+    return {inv.number: inv for inv in (await session.execute(stmt)).scalars()}
 
 
 LEDGER_CHANGED = "invoicing.ledger_changed"  # session.info: invoices whose balance moved, by id
