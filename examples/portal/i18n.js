@@ -331,6 +331,10 @@ const WORDS = {
   "Cancel the order": { pl: "Anulowanie zamówienia", ro: "Anularea comenzii", de: "Bestellung stornieren", ar: "إلغاء الطلب" },
   "Support fees are paid before the support period: a placed renewal order is not cancellable or refundable.": { pl: "Opłaty za wsparcie są płatne przed okresem wsparcia: złożonego zamówienia odnowienia nie można anulować ani zwrócić.", ro: "Taxele de suport se plătesc înaintea perioadei de suport: o comandă de reînnoire plasată nu poate fi anulată sau rambursată.", de: "Supportgebühren werden vor dem Supportzeitraum bezahlt: Eine aufgegebene Verlängerungsbestellung kann weder storniert noch erstattet werden.", ar: "تُدفع رسوم الدعم قبل فترة الدعم: لا يمكن إلغاء طلب التجديد المقدَّم أو استرداده." },
   "Ask to cancel": { pl: "Poproś o anulowanie", ro: "Solicită anularea", de: "Stornierung anfragen", ar: "طلب الإلغاء" },
+  "Select {sn}": { pl: "Zaznacz {sn}", ro: "Selectează {sn}", de: "{sn} auswählen", ar: "تحديد {sn}" },
+  "Select the renewals to add first": { pl: "Najpierw zaznacz odnowienia do dodania", ro: "Selectați mai întâi reînnoirile de adăugat", de: "Wählen Sie zuerst die Verlängerungen aus", ar: "حدّد التجديدات المراد إضافتها أولًا" },
+  "Added {count} renewals to your cart ({total} in it)": { pl: "Dodano odnowienia do koszyka: {count} (razem: {total})", ro: "{count} reînnoiri adăugate în coș ({total} în coș)", de: "{count} Verlängerungen zum Warenkorb hinzugefügt ({total} darin)", ar: "أُضيفت {count} تجديدات إلى سلتك (فيها {total})" },
+  "Add selected to cart": { pl: "Dodaj zaznaczone do koszyka", ro: "Adaugă selecția în coș", de: "Auswahl in den Warenkorb", ar: "أضف المحدد إلى السلة" },
   // ---- the graph's enum values (shown through label())
   Finance: { pl: "Finanse", ro: "Financiar", de: "Finanzen", ar: "المالية" },
   Technical: { pl: "Techniczny", ro: "Tehnic", de: "Technik", ar: "تقني" },

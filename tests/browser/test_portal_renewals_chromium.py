@@ -300,6 +300,29 @@ def test_exports_show_progress_and_are_saved(browser, portal):
     assert len(saved.read_text(encoding="utf-8-sig").rstrip("\n").split("\n")) - 1 == total
 
 
+def test_the_pending_list_adds_the_picked_renewals_to_the_cart(browser, portal):
+    """R-R17 from the list, by the keyboard: only pending renewals open for ordering can be picked;
+    nothing picked says so; the picked one is in the cart and is removed from it on the carts page."""
+    driver = browser
+    sign_in_as(driver, portal, TOM)
+    go(driver, "#/renewals/history", "renewals")
+    assert not driver.find_elements("css selector", "input[name=pick]")
+    go(driver, "#/renewals/pending", "renewals")
+    picks = [e.get_attribute("value") for e in driver.find_elements("css selector", "input[name=pick]")]
+    assert "DEMO-1002" in picks and "DEMO-1004" not in picks  # DEMO-1004 awaits its multi-year quote
+    driver.find_element("id", "add-picked").send_keys(Keys.ENTER)
+    status(driver, "Select the renewals to add first")
+    driver.find_element("css selector", "input[name=pick][value='DEMO-1002']").send_keys(Keys.SPACE)
+    driver.find_element("id", "add-picked").send_keys(Keys.ENTER)
+    status(driver, "Added 1 renewals to your cart (1 in it)")
+    cart = "{ activeCart { itemCount renewals { supportNumber } } }"
+    assert graph(portal, TOM, cart)["data"]["activeCart"]["renewals"] == [{"supportNumber": "DEMO-1002"}]
+    go(driver, "#/cart", "cart")
+    driver.find_element("css selector", "#active-cart tr[data-support-number='DEMO-1002'] button").click()
+    status(driver, "Removed DEMO-1002")
+    assert graph(portal, TOM, cart)["data"]["activeCart"]["itemCount"] == 0
+
+
 UNLABELLED = """return [...document.querySelectorAll('#view input, #view select, #view textarea, #view button')]
   .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
   .filter((e) => !(e.tagName === 'BUTTON' && e.textContent.trim()))

@@ -19,7 +19,8 @@ export async function renewalsPage(listKey = "pending", params = new URLSearchPa
       renewals(list: $list, filter: $filter, first: 100) { totalCount nodes {
         supportNumber customer endUser startDate endDate status amount { amount currency } poNumber
         multiYearEligible saveUpTo { amount currency } autoRenew locked } }
-      renewalDownloads(list: $list, filter: $filter) { standardCsvUrl summaryReportUrl detailedReportUrl } }`,
+      renewalDownloads(list: $list, filter: $filter) { standardCsvUrl summaryReportUrl detailedReportUrl }
+      canCart: can(object: "renewal", action: "checkout") }`,
     { list, filter },
   );
   const search = h("input", { name: "search", type: "search", value: params.get("search") || "" });
@@ -46,6 +47,17 @@ export async function renewalsPage(listKey = "pending", params = new URLSearchPa
   showErrors(form, result.errors, top);
   const rows = result.data?.renewals?.nodes || [];
   const links = result.data?.renewalDownloads;
+  // R-R17: pending renewals open for ordering can be picked here and added to the cart together
+  const pickable = (r) => list === "PENDING" && r.status === "OPEN" && result.data?.canCart;
+  const picks = new Map(rows.filter(pickable).map((r) => [r.supportNumber, h("input", { type: "checkbox", name: "pick", value: r.supportNumber, "aria-label": t("Select {sn}", { sn: r.supportNumber }) })]));
+  const addPicked = async () => {
+    const chosen = [...picks.values()].filter((c) => c.checked).map((c) => c.value);
+    if (!chosen.length) return say(t("Select the renewals to add first"));
+    const done = await gql(`mutation Add($sn: [String!]!) { addToCart(supportNumbers: $sn) { itemCount } }`, { sn: chosen });
+    const cart = done.data?.addToCart;
+    say(cart ? t("Added {count} renewals to your cart ({total} in it)", { count: chosen.length, total: cart.itemCount }) : done.errors.map(explain).join(" · "));
+    if (cart) for (const c of picks.values()) c.checked = false;
+  };
   replace(
     view,
     h("h1", {}, t("Renewals")),
@@ -63,6 +75,7 @@ export async function renewalsPage(listKey = "pending", params = new URLSearchPa
         )
       : null,
     h("p", { class: "muted", id: "count" }, t("{count} renewals", { count: result.data?.renewals?.totalCount ?? 0 })),
+    picks.size ? h("p", {}, h("button", { type: "button", id: "add-picked", on: { click: addPicked } }, t("Add selected to cart")), " · ", h("a", { href: "#/cart" }, t("Carts"))) : null,
     h(
       "table",
       { id: "renewals" },
@@ -74,7 +87,7 @@ export async function renewalsPage(listKey = "pending", params = new URLSearchPa
           h(
             "tr",
             { "data-support-number": r.supportNumber },
-            h("td", {}, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber)),
+            h("td", {}, picks.get(r.supportNumber) || null, picks.has(r.supportNumber) ? " " : null, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber)),
             h("td", { class: "customer" }, r.customer),
             h("td", {}, r.endUser),
             h("td", {}, day(r.startDate)),
