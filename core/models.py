@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, BigId, TenantOwned
+from core.db import Base, BigId, TenantOwned, tenant_fk
 
 
 class Tenant(Base):
@@ -59,11 +59,13 @@ class TenantPlugin(Base):
 
 
 class Person(TenantOwned, Base):
-    """A user of the center. The email is the username (R-A2) and is unique across tenants."""
+    """A user of the center. The email is the username (R-A2) and is unique across tenants.
+
+    That uniqueness is the one key not scoped by tenant: a table distributed by tenant cannot enforce
+    it, so under Citus ``people`` is a reference table (docs/scaling.md)."""
 
     __tablename__ = "people"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
@@ -91,10 +93,12 @@ class PersonRole(TenantOwned, Base):
     """A contact kind (FINANCE, TECHNICAL, EXECUTIVE, R-A1) or ADMIN held by a person in a tenant."""
 
     __tablename__ = "person_roles"
-    __table_args__ = (UniqueConstraint("person_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "person_id", "role"),
+        tenant_fk("person_id", "people", ondelete="CASCADE"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(index=True)
     role: Mapped[str] = mapped_column(String(32))
 
 
@@ -119,7 +123,6 @@ class OutboxEmail(TenantOwned, Base):
     __tablename__ = "outbox_emails"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     to_addr: Mapped[str] = mapped_column(String(254))
     cc: Mapped[str] = mapped_column(Text, default="")
     subject: Mapped[str] = mapped_column(String(300))
@@ -141,7 +144,6 @@ class Message(TenantOwned, Base):
 
     __tablename__ = "messages"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     person_email: Mapped[str] = mapped_column(String(254), index=True)
     kind: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(300))
@@ -185,7 +187,6 @@ class IdempotencyRecord(TenantOwned, Base):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("tenant_id", "principal", "scope", "key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     principal: Mapped[str] = mapped_column(String(254))  # the caller's email (person or staff)
     scope: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(200))
@@ -219,7 +220,6 @@ class ObjectGrant(TenantOwned, Base):
         Index("ix_object_grants_grantee", "tenant_id", "grantee_email", "object_type"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str] = mapped_column(String(64))
     grantee_email: Mapped[str] = mapped_column(String(254))
@@ -245,7 +245,6 @@ class WebhookEndpoint(TenantOwned, Base):
 
     __tablename__ = "webhook_endpoints"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(2048))
     description: Mapped[str] = mapped_column(String(300), default="")
     event_types: Mapped[list] = mapped_column(JSON)  # event names, e.g. ["renewal.accepted"]
@@ -265,10 +264,10 @@ class WebhookDelivery(TenantOwned, Base):
     __table_args__ = (
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+        tenant_fk("endpoint_id", "webhook_endpoints", ondelete="CASCADE"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[int]
     event_id: Mapped[str] = mapped_column(String(40))  # the receiver's idempotency key
     event_type: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)  # the exact JSON signed and sent

@@ -8,7 +8,8 @@ What is here, by what a plugin needs it for:
 
 - the contract: ``hookimpl``, :data:`HOOK_VERSION`, ``PluginManifest``, ``GraphContribution``,
   ``Job``, ``ImportSection``, ``RoleCheck`` with its ``TENANT_ID``/``EMAIL`` parameters;
-- tables: ``Base``, ``TenantOwned`` (the central tenant filter applies to every ``TenantOwned`` row);
+- tables: ``Base``, ``TenantOwned`` (the central tenant filter applies to every ``TenantOwned`` row; it
+  brings ``tenant_id`` and ``id``, keyed by tenant), ``tenant_fk`` (a foreign key between tenant-owned tables);
 - a request: ``Context`` (``ctx.require``, ``ctx.session``, ``ctx.now()``, ``ctx.emit``,
   ``ctx.send_email``), ``object_roles`` (ask the plugin owning an object whether the caller can see it),
   ``module_api`` (another module's public API: ``module_api("renewals").count_renewals(...)``),
@@ -41,7 +42,7 @@ from core.clock import Clock
 from core.context import Context, context_of, queue_email
 from core.countries import check_payment_method, methods_offered
 from core.csvout import CsvWriter, csv_response
-from core.db import Base, TenantOwned
+from core.db import Base, TenantOwned, tenant_fk
 from core.emails import normalise_email, parse_email
 from core.errors import AppError, BadUserInput, Conflict, Forbidden, NotFound
 from core.events import EventSpec, event_spec
@@ -183,6 +184,7 @@ __all__ = [
     "queue_email",
     "secret_argument",
     "secret_field",
+    "tenant_fk",
     "text",
     "to_usd",
     "validate_items",

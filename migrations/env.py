@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core import models  # noqa: F401  (core tables join the metadata)
 from core.db import Base
+from core.migrate import include_object as keyed_by_tenant
 
 config = context.config
 registry = config.attributes.get("registry")
@@ -36,6 +37,8 @@ def _table_owner() -> dict[str, str]:
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+    if not keyed_by_tenant(obj, name, type_, reflected, compare_to):
+        return False
     if only_plugin is None or type_ != "table":
         return True
     return _table_owner().get(name) == only_plugin

@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 
 from core.db import Base, make_engine
+from core.migrate import include_object
 from tests.conftest import fresh_database_url
 
 
@@ -27,7 +28,7 @@ def _product_metadata() -> MetaData:
 
 
 def _diff(connection) -> list:
-    ctx = MigrationContext.configure(connection, opts={"compare_type": False})
+    ctx = MigrationContext.configure(connection, opts={"compare_type": False, "include_object": include_object})
     found = compare_metadata(ctx, _product_metadata())
     return [d for d in found if d[0] != "remove_table" or d[1].name != "alembic_version"]
 

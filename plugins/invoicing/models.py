@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, TenantOwned
+from core.db import Base, TenantOwned, tenant_fk
 
 ZERO = Decimal("0.00")
 
@@ -29,7 +29,6 @@ class InvoiceCounter(TenantOwned, Base):
     __tablename__ = "invoicing_counters"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(16))
     value: Mapped[int] = mapped_column(default=0)
 
@@ -53,9 +52,10 @@ class Invoice(TenantOwned, Base):
             postgresql_where=text("balance > 0"),
             sqlite_where=text("balance > 0"),
         ),
+        tenant_fk("subscription_id", "invoicing_subscriptions"),
+        tenant_fk("rebill_of_id", "invoicing_invoices"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(16), default="MANUAL")  # RENEWAL | SCHEDULE | USAGE | REBILL | IMPORT
     source_key: Mapped[str | None] = mapped_column(String(200))
@@ -83,10 +83,10 @@ class Invoice(TenantOwned, Base):
     buyer_name: Mapped[str] = mapped_column(String(200), default="")
     buyer_address: Mapped[str] = mapped_column(String(500), default="")
     buyer_tax_id: Mapped[str] = mapped_column(String(64), default="")
-    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_subscriptions.id"), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(index=True)
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
-    rebill_of_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_invoices.id"))
+    rebill_of_id: Mapped[int | None]
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
@@ -99,9 +99,9 @@ class InvoiceLine(TenantOwned, Base):
     """One product on an invoice; tax separate from the pre-tax amount (R-I21)."""
 
     __tablename__ = "invoicing_invoice_lines"
+    __table_args__ = (tenant_fk("invoice_id", "invoicing_invoices", ondelete="CASCADE"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(index=True)
     position: Mapped[int] = mapped_column(default=0)
     product: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(String(500), default="")
@@ -136,7 +136,6 @@ class Payment(TenantOwned, Base):
         Index("ix_invoicing_payments_failed", "method", "status", "created_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
     method: Mapped[str] = mapped_column(String(16))  # CARD | WIRE | CHECK | REWARDS
     status: Mapped[str] = mapped_column(String(16))
@@ -166,11 +165,13 @@ class PaymentIntent(TenantOwned, Base):
 
     __tablename__ = "invoicing_payment_intents"
     __table_args__ = (
-        UniqueConstraint("gateway_key"),
+        # The key is "pi_" and a random UUID (service.intents): unique within the tenant, as the
+        # distribution by tenant can enforce, is unique.
+        UniqueConstraint("tenant_id", "gateway_key"),
         UniqueConstraint("tenant_id", "actor_email", "idempotency_key", name="uq_invoicing_intents_actor_key"),
+        tenant_fk("payment_id", "invoicing_payments"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     gateway_key: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64), default="")
@@ -184,7 +185,7 @@ class PaymentIntent(TenantOwned, Base):
     card_token: Mapped[str] = mapped_column(String(100))
     reference: Mapped[str] = mapped_column(String(200), default="")
     actor_email: Mapped[str] = mapped_column(String(254))
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payments.id"))
+    payment_id: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     settled_at: Mapped[datetime | None]
@@ -197,17 +198,18 @@ class Credit(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "number"),
         Index("ix_invoicing_credits_queue", "created_at", "id"),  # unapplied receipts, oldest first
+        tenant_fk("payment_id", "invoicing_payments"),
+        tenant_fk("dispute_id", "invoicing_disputes"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(16))  # OVERPAYMENT | DISPUTE
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal]
     remaining: Mapped[Decimal]
     method: Mapped[str] = mapped_column(String(16))  # how the money originally came in (CARD, WIRE, …)
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payments.id"))
-    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_disputes.id"))
+    payment_id: Mapped[int | None]
+    dispute_id: Mapped[int | None]
     created_at: Mapped[datetime]
 
 
@@ -216,11 +218,15 @@ class Application(TenantOwned, Base):
     negative rows; rows are never updated."""
 
     __tablename__ = "invoicing_applications"
+    __table_args__ = (
+        tenant_fk("invoice_id", "invoicing_invoices"),
+        tenant_fk("payment_id", "invoicing_payments"),
+        tenant_fk("credit_id", "invoicing_credits"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id"), index=True)
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payments.id"), index=True)
-    credit_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_credits.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(index=True)
+    payment_id: Mapped[int | None] = mapped_column(index=True)
+    credit_id: Mapped[int | None] = mapped_column(index=True)
     method: Mapped[str] = mapped_column(String(16))  # the paying method, for paid_by_method
     amount: Mapped[Decimal]
     kind: Mapped[str] = mapped_column(String(16))  # PAYMENT | CREDIT | REVERSAL | TRANSFER
@@ -231,10 +237,10 @@ class CreditNote(TenantOwned, Base):
     """Reduces an invoice's amount due without money moving (dispute credit, R-I20)."""
 
     __tablename__ = "invoicing_credit_notes"
+    __table_args__ = (tenant_fk("invoice_id", "invoicing_invoices"), tenant_fk("dispute_id", "invoicing_disputes"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id"), index=True)
-    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_disputes.id"))
+    invoice_id: Mapped[int] = mapped_column(index=True)
+    dispute_id: Mapped[int | None]
     amount: Mapped[Decimal]
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime]
@@ -247,11 +253,13 @@ class Refund(TenantOwned, Base):
     for billing support), REJECTED."""
 
     __tablename__ = "invoicing_refunds"
-    __table_args__ = (Index("uq_invoicing_refunds_number", "tenant_id", "number", unique=True),)
+    __table_args__ = (
+        Index("uq_invoicing_refunds_number", "tenant_id", "number", unique=True),
+        tenant_fk("credit_id", "invoicing_credits"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
-    credit_id: Mapped[int] = mapped_column(ForeignKey("invoicing_credits.id"), index=True)
+    credit_id: Mapped[int] = mapped_column(index=True)
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal]
     status: Mapped[str] = mapped_column(String(24), default="APPROVED")
@@ -269,11 +277,12 @@ class Dispute(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "number"),
         Index("ix_invoicing_disputes_queue", "status", "opened_at", "id"),  # open disputes, oldest first
+        tenant_fk("invoice_id", "invoicing_invoices"),
+        tenant_fk("rebill_invoice_id", "invoicing_invoices"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default="OPEN")  # OPEN | REBILLED | CANCELLED | REJECTED
     reason: Mapped[str] = mapped_column(Text)
     opened_by: Mapped[str] = mapped_column(String(254))
@@ -281,7 +290,7 @@ class Dispute(TenantOwned, Base):
     resolved_by: Mapped[str | None] = mapped_column(String(254))
     resolved_at: Mapped[datetime | None]
     resolution_note: Mapped[str] = mapped_column(Text, default="")
-    rebill_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_invoices.id"))
+    rebill_invoice_id: Mapped[int | None]
 
 
 class BillingProfile(TenantOwned, Base):
@@ -290,7 +299,6 @@ class BillingProfile(TenantOwned, Base):
     __tablename__ = "invoicing_billing_profiles"
     __table_args__ = (UniqueConstraint("tenant_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     billing_email: Mapped[str] = mapped_column(String(254), default="")
     account_contacts: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
@@ -301,7 +309,6 @@ class PaymentMethod(TenantOwned, Base):
 
     __tablename__ = "invoicing_payment_methods"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # CARD | WIRE
     label: Mapped[str] = mapped_column(String(100), default="")
     token: Mapped[str | None] = mapped_column(String(100))
@@ -317,9 +324,9 @@ class PoChangeRequest(TenantOwned, Base):
     """A request to add or change the PO on future invoices (R-I15)."""
 
     __tablename__ = "invoicing_po_requests"
+    __table_args__ = (tenant_fk("invoice_id", "invoicing_invoices"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoices.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(index=True)
     po_number: Mapped[str] = mapped_column(String(64))
     document_name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="REQUESTED")
@@ -333,7 +340,6 @@ class Subscription(TenantOwned, Base):
     __tablename__ = "invoicing_subscriptions"
     __table_args__ = (UniqueConstraint("tenant_id", "number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200), default="")
     currency: Mapped[str] = mapped_column(String(3))
@@ -355,12 +361,12 @@ class SubscriptionProduct(TenantOwned, Base):
     subscription term; a product provisioned later is prorated to the co-term end unless pooled."""
 
     __tablename__ = "invoicing_subscription_products"
-    __table_args__ = (UniqueConstraint("subscription_id", "line_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(
-        ForeignKey("invoicing_subscriptions.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "subscription_id", "line_key"),
+        tenant_fk("subscription_id", "invoicing_subscriptions", ondelete="CASCADE"),
     )
+
+    subscription_id: Mapped[int] = mapped_column(index=True)
     line_key: Mapped[str] = mapped_column(String(64))
     order_number: Mapped[str] = mapped_column(String(64))
     product: Mapped[str] = mapped_column(String(200))
@@ -381,11 +387,11 @@ class UsageRecord(TenantOwned, Base):
     """Hourly metered capacity in use for a product (R-I11 bursting/overage, R-I12 pay-as-you-go)."""
 
     __tablename__ = "invoicing_usage"
-    __table_args__ = (UniqueConstraint("product_id", "hour"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(
-        ForeignKey("invoicing_subscription_products.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "product_id", "hour"),
+        tenant_fk("product_id", "invoicing_subscription_products", ondelete="CASCADE"),
     )
+
+    product_id: Mapped[int] = mapped_column(index=True)
     hour: Mapped[datetime]
     quantity: Mapped[Decimal] = mapped_column(Numeric(18, 6))

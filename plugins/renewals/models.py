@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, BigId, TenantOwned
+from core.db import Base, BigId, TenantOwned, tenant_fk
 
 
 class Renewal(TenantOwned, Base):
@@ -45,9 +45,9 @@ class Renewal(TenantOwned, Base):
             postgresql_where=text("accepted_at IS NOT NULL"),
             sqlite_where=text("accepted_at IS NOT NULL"),
         ),
+        tenant_fk("order_id", "renewal_orders"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     support_number: Mapped[str] = mapped_column(String(64))
     quote_number: Mapped[str] = mapped_column(String(64), default="")
     customer: Mapped[str] = mapped_column(String(200))
@@ -76,7 +76,7 @@ class Renewal(TenantOwned, Base):
     multi_year_years: Mapped[int | None]
     multi_year_amount: Mapped[Decimal | None]
     multi_year_message: Mapped[str | None] = mapped_column(Text)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("renewal_orders.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(index=True)
     accepted_at: Mapped[datetime | None]
     accepted_by: Mapped[str | None] = mapped_column(String(254))
     reminder_sent_at: Mapped[datetime | None]
@@ -90,10 +90,12 @@ class Renewal(TenantOwned, Base):
 
 class RenewalLine(TenantOwned, Base):
     __tablename__ = "renewal_lines"
-    __table_args__ = (UniqueConstraint("renewal_id", "line_no"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "renewal_id", "line_no"),
+        tenant_fk("renewal_id", "renewal_renewals", ondelete="CASCADE"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    renewal_id: Mapped[int] = mapped_column(ForeignKey("renewal_renewals.id", ondelete="CASCADE"), index=True)
+    renewal_id: Mapped[int] = mapped_column(index=True)
     line_no: Mapped[int]
     product: Mapped[str] = mapped_column(String(200))
     # DATABASE | DATABASE_ENTERPRISE_OPTIONS | DATABASE_ENTERPRISE_MANAGEMENT | MIDDLEWARE | ... (R-R11)
@@ -113,7 +115,6 @@ class RenewalOrder(TenantOwned, Base):
     __tablename__ = "renewal_orders"
     __table_args__ = (UniqueConstraint("tenant_id", "order_number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_number: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(16))  # CHECKOUT | AUTO_RENEW | MULTI_YEAR
     placed_by: Mapped[str] = mapped_column(String(254))
@@ -131,7 +132,6 @@ class RenewalCart(TenantOwned, Base):
     __tablename__ = "renewal_carts"
     __table_args__ = (Index("ix_renewal_carts_owner", "tenant_id", "owner_email", "status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     owner_email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE")  # ACTIVE | SAVED | CHECKED_OUT
@@ -141,11 +141,14 @@ class RenewalCart(TenantOwned, Base):
 
 class RenewalCartItem(TenantOwned, Base):
     __tablename__ = "renewal_cart_items"
-    __table_args__ = (UniqueConstraint("cart_id", "renewal_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "cart_id", "renewal_id"),
+        tenant_fk("cart_id", "renewal_carts", ondelete="CASCADE"),
+        tenant_fk("renewal_id", "renewal_renewals", ondelete="CASCADE"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cart_id: Mapped[int] = mapped_column(ForeignKey("renewal_carts.id", ondelete="CASCADE"), index=True)
-    renewal_id: Mapped[int] = mapped_column(ForeignKey("renewal_renewals.id", ondelete="CASCADE"), index=True)
+    cart_id: Mapped[int] = mapped_column(index=True)
+    renewal_id: Mapped[int] = mapped_column(index=True)
     added_at: Mapped[datetime]
 
 
@@ -153,10 +156,12 @@ class RenewalRequest(TenantOwned, Base):
     """A message from a customer to the renewal's sales rep: assistance (R-R13) or multi-year (R-R12)."""
 
     __tablename__ = "renewal_requests"
-    __table_args__ = (Index("ix_renewal_requests_queue", "kind", "created_at", "id"),)  # reps' queues, oldest first
+    __table_args__ = (
+        Index("ix_renewal_requests_queue", "kind", "created_at", "id"),  # reps' queues, oldest first
+        tenant_fk("renewal_id", "renewal_renewals", ondelete="CASCADE"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    renewal_id: Mapped[int] = mapped_column(ForeignKey("renewal_renewals.id", ondelete="CASCADE"), index=True)
+    renewal_id: Mapped[int] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(16))  # ASSISTANCE | MULTI_YEAR
     requester_email: Mapped[str] = mapped_column(String(254))
     message: Mapped[str] = mapped_column(Text)

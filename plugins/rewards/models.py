@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, TenantOwned
+from core.db import Base, TenantOwned, tenant_fk
 
 PRICE = Numeric(18, 6)
 
@@ -22,7 +22,6 @@ class RewardAccount(TenantOwned, Base):
     __tablename__ = "rewards_accounts"
     __table_args__ = (UniqueConstraint("tenant_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     on_premises: Mapped[bool] = mapped_column(Boolean, default=False)
     pay_as_you_go: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -44,7 +43,6 @@ class CloudUsage(TenantOwned, Base):
         Index("ix_rewards_usage_period", "tenant_id", "usage_date"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     subscription: Mapped[str] = mapped_column(String(64))
     usage_date: Mapped[date]
     service: Mapped[str] = mapped_column(String(120))
@@ -63,7 +61,6 @@ class RewardLot(TenantOwned, Base):
         Index("ix_rewards_lots_usable", "tenant_id", "status", "expires_on"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     subscription: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM of the consumption
     consumption: Mapped[Decimal]
@@ -83,7 +80,6 @@ class RewardRedemption(TenantOwned, Base):
 
     __tablename__ = "rewards_redemptions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     invoice_number: Mapped[str] = mapped_column(String(64), index=True)
     amount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
@@ -95,10 +91,13 @@ class RewardAllocation(TenantOwned, Base):
     """How much of a redemption came from which lot (earliest expiry first, R-W8)."""
 
     __tablename__ = "rewards_allocations"
+    __table_args__ = (
+        tenant_fk("redemption_id", "rewards_redemptions", ondelete="CASCADE"),
+        tenant_fk("lot_id", "rewards_lots", ondelete="CASCADE"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    redemption_id: Mapped[int] = mapped_column(ForeignKey("rewards_redemptions.id", ondelete="CASCADE"), index=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("rewards_lots.id", ondelete="CASCADE"), index=True)
+    redemption_id: Mapped[int] = mapped_column(index=True)
+    lot_id: Mapped[int] = mapped_column(index=True)
     amount: Mapped[Decimal]
 
 
@@ -106,8 +105,10 @@ class RewardActivity(TenantOwned, Base):
     """The ledger shown on the activity page (R-W11), with the balance after each entry."""
 
     __tablename__ = "rewards_activity"
+    # A ledger entry keeps the lot or redemption it cites: neither is ever deleted but with its tenant
+    # (whose cascade takes the entry too). ON DELETE SET NULL would null tenant_id with the reference.
+    __table_args__ = (tenant_fk("lot_id", "rewards_lots"), tenant_fk("redemption_id", "rewards_redemptions"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))  # ACCRUAL | REDEMPTION | EXPIRY
     occurred_on: Mapped[date]
     amount: Mapped[Decimal]  # positive; the kind says which way it moved the balance
@@ -116,8 +117,8 @@ class RewardActivity(TenantOwned, Base):
     subscription: Mapped[str | None] = mapped_column(String(64))
     period: Mapped[str | None] = mapped_column(String(7))
     invoice_number: Mapped[str | None] = mapped_column(String(64))
-    lot_id: Mapped[int | None] = mapped_column(ForeignKey("rewards_lots.id", ondelete="SET NULL"))
-    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("rewards_redemptions.id", ondelete="SET NULL"))
+    lot_id: Mapped[int | None]
+    redemption_id: Mapped[int | None]
     created_at: Mapped[datetime]
 
 
@@ -127,7 +128,6 @@ class RewardRedeemer(TenantOwned, Base):
     __tablename__ = "rewards_redeemers"
     __table_args__ = (UniqueConstraint("tenant_id", "email"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     code_hash: Mapped[str] = mapped_column(String(64))
     authorized_by: Mapped[str] = mapped_column(String(254))
@@ -142,6 +142,5 @@ class RewardCodeFailure(TenantOwned, Base):
     __tablename__ = "rewards_code_failures"
     __table_args__ = (Index("ix_rewards_code_failures_tenant_failed", "tenant_id", "failed_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     failed_at: Mapped[datetime]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, TenantOwned
+from core.db import Base, TenantOwned, tenant_fk
 
 
 class ShareList(TenantOwned, Base):
@@ -18,7 +18,6 @@ class ShareList(TenantOwned, Base):
     __tablename__ = "sharing_lists"
     __table_args__ = (UniqueConstraint("tenant_id", "owner_email", "name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     owner_email: Mapped[str] = mapped_column(String(254), index=True)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
@@ -35,10 +34,12 @@ class ShareList(TenantOwned, Base):
 
 class ShareListMember(TenantOwned, Base):
     __tablename__ = "sharing_list_members"
-    __table_args__ = (UniqueConstraint("list_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "list_id", "email"),
+        tenant_fk("list_id", "sharing_lists", ondelete="CASCADE"),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    list_id: Mapped[int] = mapped_column(ForeignKey("sharing_lists.id", ondelete="CASCADE"), index=True)
+    list_id: Mapped[int] = mapped_column(index=True)
     email: Mapped[str] = mapped_column(String(254))
 
 
@@ -49,7 +50,6 @@ class DashboardShareRequest(TenantOwned, Base):
     __tablename__ = "sharing_dashboard_requests"
     __table_args__ = (Index("ix_sharing_dashboard_requests_queue", "status", "created_at", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     requested_by: Mapped[str] = mapped_column(String(254))
     emails: Mapped[str] = mapped_column(Text)  # comma-separated, validated (R-S3) when asked
     reason: Mapped[str] = mapped_column(Text)

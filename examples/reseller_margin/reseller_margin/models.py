@@ -17,7 +17,6 @@ class PartnerDiscount(TenantOwned, Base):
     __tablename__ = "reseller_margin_discounts"
     __table_args__ = (UniqueConstraint("tenant_id", "support_number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     support_number: Mapped[str] = mapped_column(String(64))
     percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     set_by: Mapped[str] = mapped_column(String(254))
@@ -33,7 +32,6 @@ class MarginEarning(TenantOwned, Base):
     __tablename__ = "reseller_margin_earnings"
     __table_args__ = (UniqueConstraint("tenant_id", "renewal_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     renewal_id: Mapped[int]
     support_number: Mapped[str] = mapped_column(String(64))
     order_number: Mapped[str] = mapped_column(String(64))

@@ -16,7 +16,6 @@ class SupportSla(TenantOwned, Base):
     __tablename__ = "support_sla_levels"
     __table_args__ = (UniqueConstraint("tenant_id", "support_number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     support_number: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))
     response_hours: Mapped[int]
