@@ -9,7 +9,8 @@ What is here, by what a plugin needs it for:
 - the contract: ``hookimpl``, :data:`HOOK_VERSION`, ``PluginManifest``, ``GraphContribution``,
   ``Job``, ``ImportSection``, ``RoleCheck`` with its ``TENANT_ID``/``EMAIL`` parameters;
 - tables: ``Base``, ``TenantOwned`` (the central tenant filter applies to every ``TenantOwned`` row; it
-  brings ``tenant_id`` and ``id``, keyed by tenant), ``tenant_fk`` (a foreign key between tenant-owned tables);
+  brings ``tenant_id`` and ``id``, keyed by tenant), ``tenant_fk`` (a foreign key between tenant-owned tables),
+  ``key_by_tenant`` (in a migration: convert tables made before tables were keyed by tenant);
 - a request: ``Context`` (``ctx.require``, ``ctx.session``, ``ctx.now()``, ``ctx.emit``,
   ``ctx.send_email``), ``object_roles`` (ask the plugin owning an object whether the caller can see it),
   ``module_api`` (another module's public API: ``module_api("renewals").count_renewals(...)``),
@@ -77,6 +78,7 @@ from core.importing import Amount, Currency, DecimalValue, Email, ImportItem, Is
 from core.jobs import JobContext, claim_once
 from core.links import link_field
 from core.loaders import Loader, by_key, grouped
+from core.migrate import key_by_tenant
 from core.money import Money, MoneyType, parse_amount, quantize
 from core.nodes import Node, NodeLoader
 from core.pagination import Connection, Page, connection, connection_of, keyset_page
@@ -171,6 +173,7 @@ __all__ = [
     "event_spec",
     "grouped",
     "hookimpl",
+    "key_by_tenant",
     "keyset_page",
     "link_field",
     "methods_offered",

@@ -1,5 +1,5 @@
 """reseller margin tables keyed by tenant (issue 20): primary key (tenant_id, id)
-(core.migrate.key_by_tenant, from the plugin SDK's core)
+(core.sdk.key_by_tenant)
 
 Revision ID: b5e2c7a9d4f1
 Revises: ed40d9e3a3dc
@@ -7,7 +7,7 @@ Create Date: 2026-12-01 15:00:00
 """
 from collections.abc import Sequence
 
-from core.migrate import key_by_tenant
+from core.sdk import key_by_tenant
 
 revision: str = 'b5e2c7a9d4f1'
 down_revision: str | Sequence[str] | None = 'ed40d9e3a3dc'

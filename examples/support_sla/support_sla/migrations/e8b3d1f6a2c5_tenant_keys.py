@@ -1,5 +1,5 @@
 """support SLA table keyed by tenant (issue 20): primary key (tenant_id, id)
-(core.migrate.key_by_tenant)
+(core.sdk.key_by_tenant)
 
 Revision ID: e8b3d1f6a2c5
 Revises: c64a4c519be0
@@ -7,7 +7,7 @@ Create Date: 2026-12-01 15:00:00
 """
 from collections.abc import Sequence
 
-from core.migrate import key_by_tenant
+from core.sdk import key_by_tenant
 
 revision: str = 'e8b3d1f6a2c5'
 down_revision: str | Sequence[str] | None = 'c64a4c519be0'
