@@ -1,6 +1,6 @@
 // Building the page without ever parsing data as HTML: every text goes in as a text node, every
 // attribute through setAttribute, and links only to this server or the server's signed URLs.
-import { explain } from "./i18n.js";
+import { explain, hint } from "./i18n.js";
 
 const SAFE_URL = /^(#|\/(?!\/)|https?:\/\/)/i;
 
@@ -69,7 +69,7 @@ export function showErrors(form, errors, top) {
     for (const name of names) {
       const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
       if (!slot) continue;
-      slot.textContent = error.message;
+      slot.textContent = hint(error) ? `${hint(error)} ${error.message}` : error.message;
       form.querySelector(`[name="${CSS.escape(name)}"]`)?.setAttribute("aria-invalid", "true");
       shown = true;
     }

@@ -62,6 +62,10 @@ const WORDS = {
   "Your sign-in has ended; sign in again.": { pl: "Sesja wygasła; zaloguj się ponownie.", ro: "Sesiunea a expirat; autentificați-vă din nou.", de: "Ihre Anmeldung ist abgelaufen; bitte erneut anmelden.", ar: "انتهت جلستك؛ سجّل الدخول مجددًا." },
   "Too many requests; try again in {seconds} s.": { pl: "Zbyt wiele żądań; spróbuj ponownie za {seconds} s.", ro: "Prea multe cereri; reîncercați peste {seconds} s.", de: "Zu viele Anfragen; in {seconds} s erneut versuchen.", ar: "طلبات كثيرة جدًا؛ حاول بعد {seconds} ث." },
   "Your organisation does not use this module.": { pl: "Twoja organizacja nie korzysta z tego modułu.", ro: "Organizația dvs. nu folosește acest modul.", de: "Ihre Organisation nutzt dieses Modul nicht.", ar: "مؤسستك لا تستخدم هذه الوحدة." },
+  "Check the redemption code emailed to you.": { pl: "Sprawdź kod wykorzystania wysłany e-mailem.", ro: "Verificați codul de folosire primit pe e-mail.", de: "Prüfen Sie den per E-Mail erhaltenen Einlösecode.", ar: "تحقق من رمز الاستبدال المرسل إليك بالبريد." },
+  "Redeeming is locked for now.": { pl: "Wykorzystywanie jest na razie zablokowane.", ro: "Folosirea este blocată deocamdată.", de: "Das Einlösen ist vorübergehend gesperrt.", ar: "الاستبدال مقفل حاليًا." },
+  "Another payment method is needed.": { pl: "Potrzebna jest inna metoda płatności.", ro: "Este necesară altă metodă de plată.", de: "Eine andere Zahlungsart ist nötig.", ar: "يلزم استخدام طريقة دفع أخرى." },
+  "Only addresses of your organisation's domains.": { pl: "Tylko adresy z domen Twojej organizacji.", ro: "Doar adrese din domeniile organizației dvs.", de: "Nur Adressen der Domains Ihrer Organisation.", ar: "فقط عناوين نطاقات مؤسستك." },
   "The server could not do this; try again later.": { pl: "Serwer nie mógł tego wykonać; spróbuj później.", ro: "Serverul nu a putut face acest lucru; încercați mai târziu.", de: "Der Server konnte das nicht ausführen; später erneut versuchen.", ar: "تعذّر على الخادم تنفيذ ذلك؛ حاول لاحقًا." },
 
   // ---- invoices: lists and detail
@@ -401,6 +405,17 @@ const CODES = {
   INTERNAL_SERVER_ERROR: "The server could not do this; try again later.",
 };
 
+// extensions.reason → what to do about it, where the code's general meaning would mislead (a wrong
+// code is FORBIDDEN, yet the person may well redeem) or where the next step is the same for all
+const REASONS = {
+  WRONG_REDEMPTION_CODE: "Check the redemption code emailed to you.",
+  REDEMPTION_LOCKED: "Redeeming is locked for now.",
+  CARD_ONLY: "Another payment method is needed.",
+  CARD_NOT_ACCEPTED: "Another payment method is needed.",
+  CARD_LIMIT_EXCEEDED: "Another payment method is needed.",
+  DOMAIN_MISMATCH: "Only addresses of your organisation's domains.",
+};
+
 let current = "en";
 const unknown = new Set(); // texts asked for that the dictionary lacks (a test fails on any)
 
@@ -432,12 +447,18 @@ export function label(value) {
   return t(english);
 }
 
-/** An error's meaning in the person's words from its extensions.code, then the server's message. */
+/** An error's meaning in the person's words (from extensions.reason, else .code), then the server's message. */
 export function explain(error) {
   const ext = error?.extensions || {};
-  const lead = CODES[ext.code];
+  const lead = REASONS[ext.reason] || CODES[ext.code];
   const seconds = ext.retryAfterSeconds ?? "";
   return lead ? `${t(lead, { seconds })} ${error.message || ""}`.trim() : error?.message || "";
+}
+
+/** What to do about an error whose extensions.reason says (shown with it on its field), or "". */
+export function hint(error) {
+  const what = REASONS[error?.extensions?.reason];
+  return what ? t(what) : "";
 }
 
 /** For the tests: the dictionary's English texts, what each language lacks, and unknown texts. */
@@ -454,7 +475,7 @@ export function audit() {
     return Object.values(WORDS[k]).some((w) => (w.match(/\{\w+\}/g) || []).sort().join() !== want);
   });
   const valuesUntranslated = Object.values(VALUES).filter((v) => !WORDS[v]);
-  const codesUntranslated = Object.values(CODES).filter((v) => !WORDS[v]);
+  const codesUntranslated = [...Object.values(CODES), ...Object.values(REASONS)].filter((v) => !WORDS[v]);
   return {
     keys,
     translations: Object.fromEntries(keys.map((k) => [k, WORDS[k]])),

@@ -414,6 +414,29 @@ def test_no_page_shows_an_untranslated_text(browser, portal, locale):
         missing = graph(portal, FIONA, '{ invoice(number: "NO-SUCH-1") { number } }')["errors"][0]
         assert alert.get_attribute("data-code") == "NOT_FOUND"
         assert alert.text == f"{words['Not found.'][locale]} {missing['message']}"
+        # a wrong redemption code (FORBIDDEN, no field named) is said on the code's field: what to
+        # do (extensions.reason) in the portal's words, then the server's message, both translated
+        go(driver, "#/rewards", "rewards")
+        unpaid = next(i for i in graph(portal, FIONA, INVOICES)["data"]["invoices"]["nodes"] if i["status"] != "CLOSED")
+        driver.find_element("name", "invoiceNumber").send_keys(unpaid["number"] + "\t")
+        wait_for(driver, "return document.getElementById('redeemable').textContent")  # what it can pay, asked
+        amount = driver.find_element("css selector", "#redeem-form input[name=amount]")
+        amount.clear()
+        amount.send_keys("1")
+        driver.find_element("name", "redemptionCode").send_keys("WRONG-CODE")
+        driver.find_element("css selector", "#redeem-form button[type=submit]").click()
+        said = wait_for(
+            driver,
+            "return document.querySelector('#redeem-form [role=alert], #redeem-form .field-error:not(:empty)')"
+            "?.dataset.errorFor === 'redemptionCode' && document.querySelector('[data-error-for=redemptionCode]')"
+            ".textContent || document.querySelector('#redeem-form [role=alert], #redeem-form .field-error:not(:empty)')"
+            "?.outerHTML",
+        )
+        assert said.startswith(words["Check the redemption code emailed to you."][locale]), said
+        assert "Wrong redemption code" not in said and len(said) > len(
+            words["Check the redemption code emailed to you."][locale]
+        )
+        assert driver.find_element("name", "redemptionCode").get_attribute("aria-invalid") == "true"
         # money in the locale: the rewards balance as Intl writes it for the person's language
         go(driver, "#/rewards", "rewards")
         balance = graph(portal, FIONA, "{ rewards { balance { amount currency } } }")["data"]["rewards"]["balance"]

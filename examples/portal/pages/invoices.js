@@ -484,6 +484,7 @@ function payForm(inv, cards) {
       h("label", {}, h("input", { type: "radio", name: "method", value: "CARD", checked: true }), " ", label("CARD")),
       " ",
       h("label", {}, h("input", { type: "radio", name: "method", value: "WIRE" }), " ", label("WIRE")),
+      h("span", { class: "field-error", "data-error-for": "method" }),
     ),
     field(t("Amount"), amount),
     cardSet,

@@ -47,7 +47,9 @@ function redeemForm(r) {
               },
             },
           );
-          showErrors(form, done.errors, top);
+          // a wrong code is the code field's error (the graph names no field: it is FORBIDDEN)
+          const onCode = (e) => (e.extensions?.reason === "WRONG_REDEMPTION_CODE" ? { ...e, extensions: { ...e.extensions, field: "redemptionCode" } } : e);
+          showErrors(form, done.errors.map(onCode), top);
           const got = done.data?.redeemRewards;
           if (got) {
             await rewardsPage();
