@@ -16,7 +16,7 @@ from core.context import Context
 from core.documents import document_path
 from core.fields import computed_attributes, prefetched_in
 from core.graph import TenantType
-from core.graph_queues import item_tenant
+from core.graph_queues import item_tenant, tenant_field
 from core.ids import to_global_id
 from core.links import LINK_NOTE, SignedLink, link_field, segment
 from core.money import MoneyType, whole_units
@@ -340,9 +340,7 @@ class PaymentType(Node):
     settled_at: datetime | None
     tenant_id: strawberry.Private[int]
 
-    @strawberry.field(description="The tenant that paid (a work queue spans tenants).")
-    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
-        return await item_tenant(info, self.tenant_id)
+    tenant: TenantType | None = tenant_field("The tenant that paid (a work queue spans tenants).")
 
     @classmethod
     def of(cls, p: Payment) -> PaymentType:
@@ -378,9 +376,7 @@ class CreditType(Node):
     created_at: datetime
     tenant_id: strawberry.Private[int]
 
-    @strawberry.field(description="The tenant whose money it is (a work queue spans tenants).")
-    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
-        return await item_tenant(info, self.tenant_id)
+    tenant: TenantType | None = tenant_field("The tenant whose money it is (a work queue spans tenants).")
 
     @classmethod
     def of(cls, c: Credit) -> CreditType:
@@ -446,9 +442,7 @@ class DisputeType(Node):
     tenant_id: strawberry.Private[int]
     invoice_id: strawberry.Private[int]
 
-    @strawberry.field(description="The tenant that disputes (a work queue spans tenants).")
-    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
-        return await item_tenant(info, self.tenant_id)
+    tenant: TenantType | None = tenant_field("The tenant that disputes (a work queue spans tenants).")
 
     @strawberry.field(description="The disputed invoice.")
     async def invoice(self, info: Info[Context, None]) -> InvoiceType | None:

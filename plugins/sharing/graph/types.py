@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from core.context import Context
 from core.graph import TenantType, UserStatus
-from core.graph_queues import item_tenant
+from core.graph_queues import tenant_field
 from core.ids import to_global_id
 from core.models import ObjectGrant
 from core.nodes import Node
@@ -133,9 +133,7 @@ class BillingDashboardShareRequestType:
     resolution_note: str
     tenant_id: strawberry.Private[int]
 
-    @strawberry.field(description="The organisation asking (a work queue spans tenants).")
-    async def tenant(self, info: Info[Context, None]) -> TenantType | None:
-        return await item_tenant(info, self.tenant_id)
+    tenant: TenantType | None = tenant_field("The organisation asking (a work queue spans tenants).")
 
     @classmethod
     def of(cls, r: Any) -> BillingDashboardShareRequestType:
