@@ -1,12 +1,13 @@
 """The portal (examples/portal, issue 19) in headless Chromium, second module: the executive's
 journey, the payment history and billing profile (R-I2, R-I14, R-I15), a keyboard-only journey
 with every control labelled, and the portal's words in every language (no page shows an
-untranslated text). One server and one browser for the module, as test_portal_chromium.py, whose
-fixture and helpers it shares (screenshots go to the same folder)."""
+untranslated text). One server (support.demo_portal) and one browser for the module; the page helpers
+are test_portal_chromium.py's (screenshots go to the same folder)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,19 @@ from core.demo import DEMO_PEOPLE
 from core.portal import PORTAL_DIR
 from plugins.invoicing.gateway import DECLINE_PREFIX
 from tests.browser.conftest import needs_chromium
-from tests.browser.support import wait_for
-from tests.browser.test_portal_chromium import go, graph, page_ready, portal, sign_in_as, tiles
+from tests.browser.support import demo_portal, wait_for
+from tests.browser.test_portal_chromium import go, graph, page_ready, sign_in_as, tiles
 
 pytestmark = needs_chromium
-__all__ = ["portal"]  # the shared module-scoped fixture: this module gets its own server
 FIONA, TOM, ERIN = (DEMO_PEOPLE[k] for k in ("FINANCE", "TECHNICAL", "EXECUTIVE"))
 INVOICES = "{ invoices(first: 100) { nodes { number status balance { amount } pendingAmount { amount } } } }"
+
+
+@pytest.fixture(scope="module")
+def portal(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with demo_portal(templates, tmp_path_factory, {}) as running:
+        yield running
+
 
 AUDIT = """
 const done = arguments[arguments.length - 1];
