@@ -52,6 +52,8 @@ from core.pagination import _after_clause, check_first, decode_cursor, encode_cu
 
 #: The key of a root field's declaration in its graphql-core field's ``extensions``.
 COMPILED_KEY = "cc-compiled"
+#: The arguments schema/builder.py adds to every connection (paging back): the resolvers answer them.
+PAGING_BACK = frozenset({"last", "before"})
 #: Directives a compiled selection may carry: graphql-core applies them while collecting fields.
 COLLECTED_DIRECTIVES = frozenset({"skip", "include"})
 
@@ -103,11 +105,13 @@ class PageSource:
 class Connection:
     """A connection root field (``first``/``after``; ``last``/``before`` take the resolvers). ``source``
     (context, the field's arguments) -> :class:`PageSource` authorizes and raises as the resolver's
-    service does; ``arguments`` are the field's own arguments it reads besides first/after."""
+    service does; ``arguments`` are the field's own arguments it reads besides first/after;
+    ``fallback_arguments`` those it does not read: given (not null), the resolvers answer."""
 
     node: CompiledType
     source: Callable[[Any, Mapping[str, Any]], PageSource]
     arguments: frozenset[str] = field(default_factory=frozenset)
+    fallback_arguments: frozenset[str] = field(default_factory=frozenset)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -302,7 +306,7 @@ class RootPlan:
     counts: bool
 
     def accepts(self, args: Mapping[str, Any]) -> bool:
-        return args.get("last") is None and args.get("before") is None
+        return all(args.get(name) is None for name in PAGING_BACK | self.spec.fallback_arguments)
 
 
 def plan_root(executor: Any, field_def: Any, details: Sequence[Any]) -> RootPlan | None:
@@ -310,7 +314,7 @@ def plan_root(executor: Any, field_def: Any, details: Sequence[Any]) -> RootPlan
     spec = (field_def.extensions or {}).get(COMPILED_KEY)
     if not isinstance(spec, Connection) or not _only_collected_directives(details):
         return None
-    if not set(field_def.args) <= spec.arguments | {"first", "after", "last", "before"}:
+    if not set(field_def.args) <= spec.arguments | spec.fallback_arguments | PAGING_BACK | {"first", "after"}:
         return None
     connection_type = _unwrap(field_def.type)
     if not isinstance(connection_type, GraphQLObjectType):
@@ -476,7 +480,9 @@ def _children_column(children: Children, parent_id: Any, tenant: Any, dialect: A
 async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> dict[str, Any]:
     """Authorize (the plugin's service), build the one statement, run it and answer the response."""
     spec = plan.spec
-    tenant = ctx.require_tenant()
+    tenant = ctx.tenant
+    if tenant is None:
+        raise Irregular  # across tenants (a sales rep without X-Tenant): the resolvers' reads
     source = spec.source(ctx, args)  # authorizes: raises FORBIDDEN etc. as the resolver's service does
     limit = check_first(args.get("first"))
     after = args.get("after")

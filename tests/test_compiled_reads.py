@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from core.pagination import encode_cursor
 from schema.builder import SchemaCache
 from tests.conftest import Api, make_api
+from tests.renewals.helpers import MW_LINES, OTHER_REP, REP, grant, renewal
 
 ACME = {
     "key": "acme",
@@ -52,6 +53,8 @@ PRINCIPALS: list[tuple[str, tuple[str, ...]]] = [
     ("plain@acme.com", ()),
     ("fin@globex.com", ()),
     ("bs@vendor.example", ("BILLING_SUPPORT",)),
+    (REP, ("SALES_REP",)),
+    (OTHER_REP, ("SALES_REP",)),  # without X-Tenant: every tenant's renewals assigned to them
 ]
 TODAY = date(2026, 11, 23)
 SIGNATURE = re.compile(r"sig=[A-Za-z0-9_.-]+")
@@ -92,6 +95,27 @@ async def _seed(api: Api) -> None:
     api.clock.set(TODAY)
     await api.load({"tenants": [ACME, GLOBEX]})
     await api.load({"invoices": [_invoice(n, "acme") for n in range(1, 31)] + [_invoice(n, "globex") for n in (1, 2)]})
+    # Renewals in each list (pending within 90 days, future, history), quoted to the technical and
+    # the finance contact, 1–2 lines, some shared with the executive (R-S2), one of another tenant.
+    renewals = [
+        renewal(
+            f"SN-{n:02d}",
+            (-20, 5, 30, 60, 89, 91, 200)[n % 7],
+            quote_to=("tech@acme.com", "fin@acme.com")[n % 2],
+            currency=("USD", "EUR", "KWD")[n % 3],
+            amount=("12000.00", "99.99", "1.250")[n % 3],
+            lines=None if n % 2 else MW_LINES,
+        )
+        for n in range(1, 19)
+    ]
+    others = [
+        renewal("G-SN-1", 30, tenant="globex", quote_to="fin@globex.com"),
+        renewal("G-SN-2", 40, tenant="globex", quote_to="fin@globex.com", salesRepEmail=OTHER_REP),
+    ]
+    renewals[0]["salesRepEmail"] = OTHER_REP
+    await api.load({"renewals": [*renewals, *others]})
+    for n in (2, 3, 7):
+        await grant(api, f"SN-{n:02d}", "exec@acme.com", "PARTICIPANT" if n != 7 else "VIEWER")
 
 
 class Paths:
@@ -105,7 +129,7 @@ class Paths:
 
     async def post(self, document: str, variables: dict[str, Any] | None, principal: tuple[str, tuple[str, ...]]):
         headers = {"Authorization": f"Bearer {self.tokens[principal]}"}
-        if principal[1]:
+        if principal[1] and principal[0] != OTHER_REP:
             headers["X-Tenant"] = "acme"
         resp = await self.api.client.post("/graphql", json={"query": document, "variables": variables}, headers=headers)
         body = json.loads(SIGNATURE.sub("sig=…", resp.text))  # a signed link's expiry: the second it was made
@@ -303,6 +327,78 @@ def difference(got: Any, expected: Any, path: str = "") -> str | None:
     return None if got == expected else f"{path}: compiled {got!r} != resolvers {expected!r}"
 
 
+RENEWAL_LINE_FIELDS = [
+    "product",
+    "productFamily",
+    "serviceLevel",
+    "csiNumber",
+    "quantity",
+    "serialNumber",
+    "installedAt",
+    "salesOrderNumber",
+    "amount { amount currency }",
+    "__typename",
+]
+RENEWAL_FIELDS = [
+    "id",
+    "supportNumber",
+    "quoteNumber",
+    "customer",
+    "endUser",
+    "startDate",
+    "endDate",
+    "status",
+    "list",
+    "serviceLevel",
+    "amount { amount currency }",
+    "currency",
+    "poNumber",
+    "customerReference",
+    "supportNotes",
+    "quoteTo { firstName lastName email address phone }",
+    "salesRepEmail",
+    "billing { name email address }",
+    "autoRenew",
+    "paymentMethod",
+    "locked",
+    "lockDate",
+    "daysUntilStart",
+    "lastUpdatedBy",
+    "acceptedAt",
+    "acceptedBy",
+    "__typename",
+]
+RENEWAL_FALLBACK_FIELDS = ["multiYearEligible", "sharedWithCount", "orderingDocumentUrl", "saveUpTo { amount }"]
+
+
+@st.composite
+def renewals_query(draw: Any) -> tuple[str, dict[str, Any]]:
+    """A ``renewals`` query: each list, first, cursors (this tenant's, malformed), now and then a
+    filter or a sort (the resolvers'), a selection of the connection's and the renewals' fields."""
+    fields = _fields(draw, RENEWAL_FIELDS, RENEWAL_FALLBACK_FIELDS if draw(st.integers(0, 9)) == 0 else [])
+    if draw(st.booleans()):
+        fields += " lines { " + _fields(draw, RENEWAL_LINE_FIELDS) + " }"
+    parts = [draw(st.sampled_from(["totalCount", "pageInfo { hasNextPage endCursor startCursor }", "__typename"]))]
+    parts.append(draw(st.sampled_from(["edges { cursor node { " + fields + " } }", "nodes { " + fields + " }"])))
+    args = []
+    listed = draw(st.sampled_from([None, "PENDING", "FUTURE", "HISTORY"]))
+    if listed:
+        args.append(f"list: {listed}")
+    first = draw(st.sampled_from([None, 2, 5, 50, 0]))
+    if first is not None:
+        args.append(f"first: {first}")
+    after = draw(st.sampled_from([None, encode_cursor([{"d": (TODAY + timedelta(days=30)).isoformat()}, 4]), "%%%"]))
+    if after:
+        args.append(f'after: "{after}"')
+    extra = draw(st.sampled_from(["", "", "", 'filter: { search: "SN" }', "sort: { field: AMOUNT }"]))
+    if extra:
+        args.append(extra)
+    sibling = draw(st.sampled_from(["", " invoices(first: 2) { totalCount }", " viewer { email }"]))
+    return "{ renewals" + ("(" + ", ".join(args) + ")" if args else "") + " { " + " ".join(
+        parts
+    ) + " }" + sibling + " }", {}
+
+
 HYPOTHESIS = settings(
     max_examples=60,
     deadline=None,
@@ -319,6 +415,45 @@ async def test_generated_invoice_pages_answer_alike(paths: Paths, query: tuple[s
     got, expected = await paths.both(document, variables, PRINCIPALS[who])
     context = json.dumps({"document": document, "variables": variables, "who": PRINCIPALS[who]})
     assert got == expected, (difference(got, expected), context)
+
+
+@HYPOTHESIS
+@given(query=renewals_query(), who=st.sampled_from(range(len(PRINCIPALS))))
+async def test_generated_renewal_pages_answer_alike(paths: Paths, query: tuple[str, dict[str, Any]], who: int) -> None:
+    document, variables = query
+    got, expected = await paths.both(document, variables, PRINCIPALS[who])
+    context = json.dumps({"document": document, "who": PRINCIPALS[who]})
+    assert got == expected, (difference(got, expected), context)
+
+
+async def test_every_renewal_field_for_owner_participant_viewer_and_rep(paths: Paths) -> None:
+    """R-S2: each caller sees the renewals quoted to them, shared with them or assigned to them (a
+    sales rep), page after page: the same answers; the executive sees exactly the three shared."""
+    node = "{ " + " ".join(RENEWAL_FIELDS) + " lines { " + " ".join(RENEWAL_LINE_FIELDS) + " } }"
+    seen: dict[str, set[str]] = {}
+    for listed in ("PENDING", "FUTURE"):
+        document = (
+            "query($a: String) { renewals(list: " + listed + ", first: 3, after: $a) { totalCount "
+            "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node " + node + " } } }"
+        )
+        for who in PRINCIPALS:
+            after = None
+            while True:
+                got, expected = await paths.both(document, {"a": after}, who)
+                assert got == expected, difference(got, expected)
+                page = (got[1].get("data") or {}).get("renewals")
+                if page is None:
+                    break
+                seen.setdefault(who[0], set()).update(e["node"]["supportNumber"] for e in page["edges"])
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+    assert seen["exec@acme.com"] == {"SN-02", "SN-03", "SN-07"}
+    assert not any(
+        sn.startswith("G-") for who, sns in seen.items() if who not in ("fin@globex.com", OTHER_REP) for sn in sns
+    )
+    assert seen["fin@globex.com"] == {"G-SN-1", "G-SN-2"}
+    assert seen[OTHER_REP] == {"SN-01", "G-SN-2"}  # assigned, in either tenant (no X-Tenant)
 
 
 async def test_every_field_deep_page_and_counts_alike(paths: Paths) -> None:
@@ -393,6 +528,9 @@ async def test_the_compiled_path_really_runs(paths: Paths) -> None:
         ("{ invoices(first: 2) { nodes { number lines { product } } } }", True),
         ("{ invoices(first: 2) { nodes { number payments { kind } } } }", False),
         ("{ invoices(first: 2, last: 1) { nodes { number } } }", False),
+        ("{ renewals(first: 2) { totalCount nodes { supportNumber lines { product amount { amount } } } } }", True),
+        ('{ renewals(first: 2, filter: { search: "SN" }) { nodes { supportNumber } } }', False),
+        ("{ renewals(first: 2) { nodes { supportNumber sharedWithCount } } }", False),
     ):
         with paths.api.count_statements() as statements:
             resp = await paths.api.client.post(

@@ -4,6 +4,7 @@ constant number of queries)."""
 
 from __future__ import annotations
 
+from plugins.renewals.graph.compiled import COMPILED
 from plugins.renewals.graph.descriptions import DESCRIPTIONS
 from plugins.renewals.graph.extensions import InvoiceRenewal
 from plugins.renewals.graph.mutations import Mutation
@@ -20,6 +21,7 @@ TYPES = (RenewalType, RenewalLineType, CartType)
 TYPE_EXTENSIONS: dict[str, list[type]] = {"WorkQueues": [RenewalQueues], "Invoice": [InvoiceRenewal]}
 
 __all__ = [
+    "COMPILED",
     "DESCRIPTIONS",
     "NODES",
     "TYPES",

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 
+from core.compiled import PageSource
 from core.context import Context
 from core.db import as_records, one_of, record_columns, records
 from core.errors import BadUserInput
@@ -122,6 +123,14 @@ async def renewal_page(
     )
 
 
+def renewal_page_source(ctx: Context, filters: RenewalFilters, *, sort: str, descending: bool) -> PageSource:
+    """What ``renewal_page`` reads, for the compiled read path (core.compiled): the list's conditions
+    with the caller's relations to each renewal (owner, a grant: ``visibility``, which refuses a caller
+    no relation could allow), and its order; the statement adds the tenant's."""
+    where = filtered(ctx, filters).whereclause
+    return PageSource(where=(where,), order=((SORTS[sort], descending), (Renewal.id, descending)))
+
+
 async def renewals_by_number(ctx: Context, support_numbers: Sequence[str]) -> list[Renewal]:
     """The renewals with these support numbers that the caller has a relation to, by support number
     (those of an order confirmation, R-R5)."""
@@ -139,7 +148,7 @@ async def lines_for(ctx: Context, renewal_ids: Sequence[int]) -> list[list[Any]]
         await ctx.session.execute(
             records(RenewalLine)
             .where(one_of(ctx.session, RenewalLine.renewal_id, renewal_ids))
-            .order_by(RenewalLine.renewal_id, RenewalLine.line_no)
+            .order_by(RenewalLine.renewal_id, RenewalLine.line_no, RenewalLine.id)  # as the compiled reads
         )
     )
     by: dict[int, list[Any]] = {i: [] for i in renewal_ids}

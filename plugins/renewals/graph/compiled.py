@@ -1,0 +1,113 @@
+"""The renewals root fields answered by one SQL statement (core.compiled, issue 21): the lists of
+``renewals`` without a filter or sort argument (the dashboard's pending list), how each field of a
+Renewal and of its lines reads a row. The caller's relations to each renewal (owner, a grant) are
+conditions of the statement (``service.renewal_page_source``). A field not named here (the signed
+ordering-document links, the multi-year and sharing fields, a field another module grafts onto
+Renewal) leaves the whole root field to its resolvers; so do ``filter`` and ``sort``. The values are
+the ones ``RenewalType.of`` and ``RenewalLineType.of`` hold; tests/test_compiled_reads.py compares
+both paths' responses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.compiled import Children, CompiledType, Computed, Connection
+from core.ids import to_global_id
+from core.money import MoneyType
+from plugins.renewals import service as svc
+from plugins.renewals.graph.inputs import list_filters
+from plugins.renewals.graph.types import (
+    BillingContact,
+    PaymentMethod,
+    QuoteToContact,
+    RenewalList,
+    RenewalStatus,
+)
+from plugins.renewals.models import Renewal, RenewalLine
+
+
+def _accepted(row: Mapping[str, Any]) -> bool:
+    return row["accepted_at"] is not None
+
+
+def _quote_to(ctx: Any, row: Mapping[str, Any], parent: Any) -> QuoteToContact:
+    return QuoteToContact(
+        first_name=row["quote_to_first_name"],
+        last_name=row["quote_to_last_name"],
+        email=row["quote_to_email"],
+        address=row["quote_to_address"],
+        phone=row["quote_to_phone"],
+    )
+
+
+def _quantity(ctx: Any, row: Mapping[str, Any], parent: Any) -> Any:
+    quantity = row["quantity"]
+    return quantity.normalize() if quantity == quantity.to_integral() else quantity
+
+
+RENEWAL_LINE = CompiledType(
+    RenewalLine,
+    {
+        "product": "product",
+        "productFamily": "product_family",
+        "serviceLevel": "service_level",
+        "csiNumber": "csi_number",
+        "quantity": Computed(_quantity),
+        "serialNumber": "serial_number",
+        "installedAt": "installed_at",
+        "salesOrderNumber": "sales_order_number",
+        "amount": Computed(lambda ctx, row, parent: MoneyType.of(row["amount"], parent["currency"])),
+    },
+)
+
+RENEWAL = CompiledType(
+    Renewal,
+    {
+        "id": Computed(lambda ctx, row, parent: to_global_id("Renewal", row["id"])),
+        "supportNumber": "support_number",
+        "quoteNumber": Computed(lambda ctx, row, parent: row["quote_number"] or row["support_number"]),
+        "customer": "customer",
+        "endUser": "end_user",
+        "startDate": "start_date",
+        "endDate": "end_date",
+        "status": Computed(lambda ctx, row, parent: RenewalStatus(row["status"])),
+        "list": Computed(
+            lambda ctx, row, parent: RenewalList(svc.list_of(_accepted(row), row["start_date"], ctx.today()))
+        ),
+        "serviceLevel": "service_level",
+        "amount": Computed(lambda ctx, row, parent: MoneyType.of(row["amount"], row["currency"])),
+        "currency": "currency",
+        "poNumber": "po_number",
+        "customerReference": "customer_reference",
+        "supportNotes": "support_notes",
+        "quoteTo": Computed(_quote_to),
+        "salesRepEmail": "sales_rep_email",
+        "billing": Computed(
+            lambda ctx, row, parent: BillingContact(
+                name=row["billing_name"], email=row["billing_email"], address=row["billing_address"]
+            )
+        ),
+        "autoRenew": "auto_renew",
+        "paymentMethod": Computed(
+            lambda ctx, row, parent: PaymentMethod(row["payment_method"]) if row["payment_method"] else None
+        ),
+        "locked": Computed(lambda ctx, row, parent: svc.is_locked(_accepted(row), row["start_date"], ctx.today())),
+        "lockDate": Computed(lambda ctx, row, parent: svc.lock_date(row["start_date"])),
+        "daysUntilStart": Computed(lambda ctx, row, parent: svc.days_until_start(row["start_date"], ctx.today())),
+        "lastUpdatedBy": "last_updated_by",
+        "acceptedAt": "accepted_at",
+        "acceptedBy": "accepted_by",
+        "lines": Children(RenewalLine, "renewal_id", ("line_no", "id"), RENEWAL_LINE),
+    },
+)
+
+
+def _renewals(ctx: Any, args: Mapping[str, Any]) -> Any:
+    # filter and sort are fallback arguments: here they are null, the list in its default order.
+    return svc.renewal_page_source(ctx, list_filters(args["list"], None), sort="START_DATE", descending=False)
+
+
+COMPILED: dict[str, Connection] = {
+    "renewals": Connection(RENEWAL, _renewals, frozenset({"list"}), frozenset({"filter", "sort"}))
+}
