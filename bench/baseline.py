@@ -36,7 +36,7 @@ SELECT p.id, p.tenant_id, p.email, p.first_name, p.last_name, p.last_sign_in_at,
        COALESCE(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles
 FROM people p JOIN tenants t ON t.id = p.tenant_id LEFT JOIN person_roles r ON r.person_id = p.id
 WHERE p.email = $1 AND p.status <> 'REMOVED'
-GROUP BY p.id, t.id
+GROUP BY p.tenant_id, p.id, t.id  -- people's key is (tenant_id, id)
 """
 
 
