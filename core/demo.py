@@ -18,6 +18,9 @@ DEMO_PEOPLE = {
     "EXECUTIVE": f"erin.executive@{DEMO_DOMAIN}",
     "ADMIN": f"ada.admin@{DEMO_DOMAIN}",
 }
+# Vendor staff (docs/demo.md): not rows in the database, their token carries the role; they act in
+# the demo tenant with the X-Tenant header. The development sign-in offers them too.
+DEMO_STAFF = {"BILLING_SUPPORT": "bill.support@vendor.example"}
 
 
 async def seed_demo(state: Any) -> bool:

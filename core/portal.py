@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from core.auth import issue_token
-from core.demo import DEMO_PEOPLE, DEMO_TENANT
+from core.demo import DEMO_PEOPLE, DEMO_STAFF, DEMO_TENANT
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent / "examples" / "portal"
 CSP = (
@@ -83,6 +83,16 @@ def portal_routes() -> list[Route]:
             return PlainTextResponse("Not found", status_code=404)
         people = [
             {"kind": kind, "email": email, "token": issue_token(settings, email)} for kind, email in DEMO_PEOPLE.items()
+        ]
+        # staff act in the demo tenant: the portal sends X-Tenant for them (`tenant`)
+        people += [
+            {
+                "kind": role,
+                "email": email,
+                "token": issue_token(settings, email, staff_roles=[role]),
+                "tenant": DEMO_TENANT,
+            }
+            for role, email in DEMO_STAFF.items()
         ]
         return JSONResponse({"tenant": DEMO_TENANT, "people": people}, headers={"Cache-Control": "no-store"})
 

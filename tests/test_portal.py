@@ -11,7 +11,7 @@ import pytest
 
 from core.app import create_app, create_state
 from core.auth import verify_token
-from core.demo import DEMO_PEOPLE
+from core.demo import DEMO_PEOPLE, DEMO_STAFF
 from core.portal import CSP, portal_files
 from core.settings import Settings
 
@@ -71,10 +71,15 @@ async def test_dev_people_answers_demo_tokens_with_the_development_secret(tmp_pa
     got = await client.get("/portal/dev/people")
     assert got.status_code == 200 and got.headers["cache-control"] == "no-store"
     people = got.json()["people"]
-    assert {p["email"] for p in people} == set(DEMO_PEOPLE.values())
+    assert {p["email"] for p in people} == set(DEMO_PEOPLE.values()) | set(DEMO_STAFF.values())
     settings = Settings()
     for person in people:
-        assert verify_token(settings, person["token"])["sub"] == person["email"]
+        claims = verify_token(settings, person["token"])
+        assert claims["sub"] == person["email"]
+        # staff (docs/demo.md) carry their role in the token and act in the demo tenant (X-Tenant)
+        staff = person["email"] in DEMO_STAFF.values()
+        assert claims.get("staff_roles", []) == ([person["kind"]] if staff else [])
+        assert person.get("tenant") == ("demo" if staff else None)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 // the demo people. The token lives in sessionStorage for this tab only, never in a URL.
 
 const TOKEN_KEY = "cc-portal-token";
+const TENANT_KEY = "cc-portal-tenant"; // vendor staff only: the tenant they act in (X-Tenant)
 
 export const session = {
   get token() {
@@ -11,12 +12,20 @@ export const session = {
     if (value) sessionStorage.setItem(TOKEN_KEY, value);
     else sessionStorage.removeItem(TOKEN_KEY);
   },
+  get tenant() {
+    return sessionStorage.getItem(TENANT_KEY) || "";
+  },
+  set tenant(value) {
+    if (value) sessionStorage.setItem(TENANT_KEY, value);
+    else sessionStorage.removeItem(TENANT_KEY);
+  },
 };
 
 /** Answers {data, errors} — partial results included — or throws on a transport failure. */
 export async function gql(query, variables = {}) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (session.tenant) headers["X-Tenant"] = session.tenant;
   const response = await fetch("/graphql", {
     method: "POST",
     headers,

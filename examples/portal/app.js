@@ -29,12 +29,14 @@ async function loadViewer() {
   }
 }
 
-async function signIn(token) {
+async function signIn(token, tenant = "") {
   session.token = token.trim().replace(/^Bearer\s+/i, "");
+  session.tenant = tenant;
   try {
     await loadViewer();
   } catch (e) {
     session.token = "";
+    session.tenant = "";
     throw e;
   }
   go("#/dashboard");
@@ -48,6 +50,7 @@ function go(hash) {
 
 function signOut() {
   session.token = "";
+  session.tenant = "";
   setViewer(null);
   nav.hidden = true;
   applyLocale();
@@ -74,7 +77,7 @@ async function signInPage() {
                 {
                   type: "button",
                   "data-person": p.email,
-                  on: { click: () => signIn(p.token).catch((e) => replace(top, h("div", { class: "error", role: "alert" }, e.message))) },
+                  on: { click: () => signIn(p.token, p.tenant).catch((e) => replace(top, h("div", { class: "error", role: "alert" }, e.message))) },
                 },
                 `${p.email} (${label(p.kind)})`,
               ),
@@ -165,6 +168,7 @@ async function route() {
     if (!viewer) await loadViewer();
   } catch {
     session.token = "";
+    session.tenant = "";
     await signInPage();
     return ready("signin");
   }

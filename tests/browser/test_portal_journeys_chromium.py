@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from core.demo import DEMO_PEOPLE
+from core.auth import issue_token
+from core.demo import DEMO_PEOPLE, DEMO_STAFF
 from core.portal import PORTAL_DIR
 from plugins.invoicing.gateway import DECLINE_PREFIX
 from tests.browser.conftest import needs_chromium
@@ -24,6 +26,7 @@ from tests.browser.test_portal_chromium import go, graph, page_ready, sign_in_as
 
 pytestmark = needs_chromium
 FIONA, TOM, ERIN = (DEMO_PEOPLE[k] for k in ("FINANCE", "TECHNICAL", "EXECUTIVE"))
+BILL = DEMO_STAFF["BILLING_SUPPORT"]
 INVOICES = "{ invoices(first: 100) { nodes { number status balance { amount } pendingAmount { amount } } } }"
 
 
@@ -125,6 +128,41 @@ def test_the_executive_sees_invoices_rewards_and_people_without_the_finance_acti
     assert not driver.find_elements("css selector", "[data-action=roles], [data-action=remove]")
     assert not driver.find_elements("id", "billing-share-form")  # the finance contact's (R-S4)
     assert not driver.find_elements("css selector", "[role=alert]")
+
+
+def test_billing_support_acts_in_the_demo_tenant_from_the_picker(browser, portal):
+    """Vendor staff BILLING_SUPPORT (SPEC §6, docs/demo.md) from the development picker: the portal
+    sends X-Tenant for them; they see the tenant's invoices, billing profile and rewards to view,
+    no renewals, and no pay, dispute or profile forms."""
+    driver = browser
+    token = issue_token(portal["settings"], BILL, staff_roles=["BILLING_SUPPORT"])
+
+    def staff_graph(query: str) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}", "X-Tenant": "demo"}
+        return httpx.post(f"{portal['app']}/graphql", json={"query": query}, headers=headers, timeout=20).json()
+
+    sign_in_as(driver, portal, BILL)
+    assert driver.execute_script("return sessionStorage.getItem('cc-portal-tenant')") == "demo"
+    seen = staff_graph("{ invoiceCounts { overdue open closed } rewards { balance { amount } } }")["data"]
+    shown = tiles(driver)
+    assert shown == {
+        "overdue": str(seen["invoiceCounts"]["overdue"]),
+        "open": str(seen["invoiceCounts"]["open"]),
+        "closed": str(seen["invoiceCounts"]["closed"]),
+        "rewards": seen["rewards"]["balance"]["amount"],
+    }
+    assert not driver.find_elements("css selector", "[role=alert]")
+    go(driver, "#/invoices/overdue", "invoices")
+    number = driver.find_element("css selector", "#invoices tbody tr").get_attribute("data-invoice")
+    go(driver, f"#/invoice/{number}", "invoice")
+    assert not driver.find_elements("id", "pay-form") and not driver.find_elements("id", "dispute-form")
+    go(driver, "#/invoices/profile", "invoices")
+    email = staff_graph("{ billingProfile { billingEmail } }")["data"]["billingProfile"]["billingEmail"]
+    assert driver.find_element("css selector", "[data-fact=billingEmail]").text == email
+    assert not driver.find_elements("css selector", "#contacts-form, #card-form, #po-change-form")
+    driver.find_element("id", "sign-out").click()
+    page_ready(driver, "signin")
+    assert driver.execute_script("return sessionStorage.length") == 0  # neither token nor tenant kept
 
 
 def test_payment_history_lists_what_the_graph_answers(browser, portal):
