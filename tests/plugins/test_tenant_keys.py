@@ -7,6 +7,7 @@ pointing at another tenant's (R-T1)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import UTC, datetime
 
 import pytest
@@ -27,6 +28,7 @@ EXEMPT_UNIQUE = {("people", ("email",)): "R-A2: an email is one person's usernam
 GLOBAL_WITH_TENANT_ID = {"tenant_domains", "tenant_plugins", "policy_rules", "job_runs", "audit_log"}
 
 
+@functools.cache
 def _owned_tables() -> dict[str, sa.Table]:
     registry = load_plugins()  # every installed plugin: the built-in ones and the reseller examples
     assert {"reseller_margin", "support_sla", *built_in_plugins()} <= set(registry.names), registry.failures
