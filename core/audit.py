@@ -9,6 +9,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from core import rls
 from core.auth import Principal
 from core.errors import QueryTooComplex
 from core.limits import parse_limited
@@ -85,8 +86,10 @@ async def audit_mutation(
     if len(detail) > AUDIT_DETAIL_CHARS:
         detail = detail[: AUDIT_DETAIL_CHARS - 1] + "…"
     try:
+        rows = acted_in or [principal.tenant_id]
         async with state.sessionmaker() as session, session.begin():
-            for tenant_id, f in itertools.product(acted_in or [principal.tenant_id], fields or ["(mutation)"]):
+            await rls.set_scope(session, rls.scope_for_rows(rows))
+            for tenant_id, f in itertools.product(rows, fields or ["(mutation)"]):
                 session.add(
                     AuditEntry(
                         tenant_id=tenant_id,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from starlette.requests import Request
 
+from core import rls
 from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
 from core.errors import Forbidden, Unauthenticated
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
@@ -171,6 +172,7 @@ async def _caller_of(
             staff_roles=staff_roles,
         )
         return Caller(principal, tenant)
+    await rls.scope_to_login(session, email)  # the person's tenant, before any tenant is known
     found = await _person_and_home(session, email)
     if found is None:
         raise Forbidden(_("No access: this email is not a user of any organisation"))
@@ -207,6 +209,23 @@ async def _caller_of(
         )
         return Caller(reseller, tenant)
     return Caller(principal, home, person)
+
+
+async def bind_caller(session: AsyncSession, caller: Caller) -> None:
+    """The request's session acts for ``caller`` from here on: the ORM filter's tenant and the
+    row-level security scope (core/rls.py) — the acting tenant; every tenant for vendor staff
+    without ``X-Tenant``; a reseller's tenant and its customers for their person reading the work
+    queues across them; nothing for anyone else (anonymous introspection)."""
+    tenant, principal = caller.tenant, caller.principal
+    session.info["tenant_id"] = tenant.id if tenant else None
+    if tenant is not None:
+        await rls.set_scope(session, (tenant.id,))
+    elif principal.is_staff:
+        await rls.set_scope(session, rls.ALL)
+    elif principal.home_tenant_id is not None:
+        await rls.scope_to_reseller(session, principal.home_tenant_id)
+    else:
+        await rls.set_scope(session, None)
 
 
 async def commit_sign_in(session: AsyncSession, *, reads_follow: bool) -> None:

@@ -49,18 +49,39 @@ def _state(database_url: str | None):  # noqa: ANN202
     return create_state(_settings(database_url))
 
 
+def _owner_url(settings: Settings) -> str:
+    """The tables' owner's connection (migrations, policies, roles): CC_MIGRATION_DATABASE_URL, else
+    the app's own (a single-role development database)."""
+    return settings.migration_database_url or settings.database_url
+
+
 def _upgrade(state) -> list[str]:  # noqa: ANN001
     from core.migrate import upgrade
 
-    applied = upgrade(state.settings.database_url, state.plugins)
+    url = _owner_url(state.settings)
+    applied = upgrade(url, state.plugins)
     if state.settings.row_level_security and not state.settings.is_sqlite:
         from core.db import Base, make_engine
         from core.rls import apply_row_security
 
-        engine = make_engine(state.settings.database_url)
+        engine = make_engine(url)
         count = asyncio.run(_dispose_engine(engine, apply_row_security(engine, Base.metadata)))
         typer.echo(f"row-level security on {count} tenant-owned tables")
     return applied
+
+
+def _bypass_reason(state) -> str | None:  # noqa: ANN001
+    """Why the app's role would not be held by row-level security (core/rls.py), or None."""
+    from core.rls import bypass_reason, row_security_on
+
+    if not row_security_on(state):
+        return None
+
+    async def check() -> str | None:
+        async with state.engine.connect() as conn:
+            return await bypass_reason(conn)
+
+    return asyncio.run(_dispose(state, check()))
 
 
 async def _dispose_engine(engine, coro):  # noqa: ANN001, ANN202
@@ -88,6 +109,38 @@ def db_upgrade(database_url: DbUrl = None) -> None:
         typer.echo(f"database upgraded: {len(applied)} revision(s) applied")
     else:
         typer.echo("database is up to date: nothing to apply")
+
+
+@db_app.command("create-app-role")
+def db_create_app_role(
+    role: Annotated[str, typer.Argument(help="The role the app connects as (CC_DATABASE_URL's user)")] = "cc_app",
+    password_env: Annotated[
+        str | None, typer.Option(help="Name of an environment variable holding the role's password")
+    ] = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Create (or bring up to date) the app's PostgreSQL role, as the tables' owner
+    (CC_MIGRATION_DATABASE_URL): LOGIN, NOSUPERUSER, NOBYPASSRLS, owning nothing, with data rights on
+    every table — so row-level security holds it (core/rls.py). Run after db upgrade."""
+
+    from core.db import make_engine
+    from core.rls import create_app_role
+
+    settings = _settings(database_url)
+    if settings.is_sqlite:
+        typer.secho("SQLite has no roles: nothing to create", fg="red", err=True)
+        raise typer.Exit(1)
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        typer.secho(f"{password_env} is not set", fg="red", err=True)
+        raise typer.Exit(1)
+    engine = make_engine(_owner_url(settings))
+    try:
+        asyncio.run(_dispose_engine(engine, create_app_role(engine, role, password)))
+    except ValueError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"role {role}: LOGIN NOSUPERUSER NOBYPASSRLS, data rights granted; connect the app as it")
 
 
 @db_app.command("revision")
@@ -129,6 +182,17 @@ def serve(
         typer.secho(f"warning: {warning}", fg="yellow", err=True)
     state = _state(database_url)
     _upgrade(state)
+    bypass = _bypass_reason(state)
+    if bypass:
+        message = (
+            f"row-level security does not hold the app: {bypass}; connect as the role made by "
+            "'customer-center db create-app-role' (CC_DATABASE_URL) and migrate as the owner "
+            "(CC_MIGRATION_DATABASE_URL) — docs/operations.md"
+        )
+        if settings.environment == "production":
+            typer.secho(message, fg="red", err=True)
+            raise typer.Exit(2)
+        typer.secho(f"warning: {message}", fg="yellow", err=True)
     if seed:
         asyncio.run(_dispose(state, seed_demo(state)))
     for name, reason in state.plugins.failures.items():
@@ -234,7 +298,9 @@ def import_file(file: Path, database_url: DbUrl = None) -> None:
     text = file.read_text()
 
     async def run():  # noqa: ANN202
-        async with state.sessionmaker() as session, session.begin():
+        from core.rls import EVERY_TENANT  # the vendor's order data spans tenants (core/rls.py)
+
+        async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
             return await import_data(session, parse_json(text), state)
 
     try:
@@ -359,7 +425,9 @@ def _switch(tenant: str, plugin: str, enabled: bool, database_url: str | None) -
     state = _state(database_url)
 
     async def run() -> None:
-        async with state.sessionmaker() as session, session.begin():
+        from core.rls import EVERY_TENANT  # an operator's command, as staff without X-Tenant
+
+        async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
             await set_plugin_enabled(session, state, tenant, plugin, enabled)
 
     try:

@@ -377,14 +377,24 @@ for _name in (
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=SerialAsyncSession, expire_on_commit=False, autoflush=True)
+    from core.rls import ScopedSession  # applies the row-level security scope on every transaction
+
+    return async_sessionmaker(
+        engine,
+        class_=SerialAsyncSession,
+        sync_session_class=ScopedSession,
+        expire_on_commit=False,
+        autoflush=True,
+    )
 
 
 @asynccontextmanager
 async def tenant_session(
     sessionmaker: async_sessionmaker[AsyncSession], tenant_id: int | None
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction bound to a tenant: committed on success, rolled back on any exception."""
+    """One transaction bound to a tenant (the ORM filter and the row-level security scope, core/rls.py):
+    committed on success, rolled back on any exception. ``tenant_id`` None: the ORM filter is off,
+    and row-level security then shows nothing unless the caller scopes the session (``set_scope``)."""
     async with sessionmaker() as session:
         session.info["tenant_id"] = tenant_id
         async with session.begin():

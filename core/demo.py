@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core.exchange import seed_rates
 from core.importer import import_data
 from core.models import Tenant
+from core.rls import EVERY_TENANT
 
 DEMO_TENANT = "demo"
 DEMO_DOMAIN = "acme-demo.com"
@@ -25,7 +26,7 @@ DEMO_STAFF = {"BILLING_SUPPORT": "bill.support@vendor.example"}
 
 async def seed_demo(state: Any) -> bool:
     """Create the demo tenant once; returns False when it already exists."""
-    async with state.sessionmaker() as session, session.begin():
+    async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         if (await session.execute(select(Tenant.id).where(Tenant.key == DEMO_TENANT))).first():
             return False
         await seed_rates(session, state.clock.now())  # the rate table's starting rates (core/data)

@@ -35,7 +35,7 @@ def download_route(
 
     @in_asked_locale
     async def endpoint(request: Request) -> Response:
-        from core.caller import authenticate, commit_sign_in
+        from core.caller import authenticate, bind_caller, commit_sign_in
 
         state = request.app.state.cc
         session = state.sessionmaker()
@@ -46,7 +46,7 @@ def download_route(
                 caller = await authenticate(state, request, session)
             await commit_sign_in(session, reads_follow=True)
             tenant = caller.tenant
-            session.info["tenant_id"] = tenant.id if tenant else None
+            await bind_caller(session, caller)
             ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)
             response = await handler(ctx, request)
         except AppError as exc:

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from core.models import OutboxEmail
+from core.rls import EVERY_TENANT
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Operation names come from clients: past this many distinct names per process, the rest are
@@ -111,7 +112,7 @@ def prepare_multiprocess_dir(workers: int, environ: dict[str, str] | None = None
 async def outbox_figures(state: Any) -> dict[str, float]:
     """Emails waiting (PENDING or SENDING), failed for good, and the age of the oldest waiting."""
     waiting = OutboxEmail.status.in_(("PENDING", "SENDING"))
-    async with state.sessionmaker() as session:
+    async with state.sessionmaker(info=EVERY_TENANT) as session:
         counts = dict(
             (
                 await session.execute(

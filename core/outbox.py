@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 
 from core.i18n import DEFAULT_LOCALE, jinja_environment, locale_of, render_content, render_template, supported_locale
 from core.models import OutboxEmail, Person, Tenant
+from core.rls import EVERY_TENANT
 
 log = logging.getLogger("customer_center.outbox")
 
@@ -99,7 +100,7 @@ async def recipient_locales(state: Any, email: OutboxEmail) -> dict[str, list[st
     addresses = _recipients(email)
     if not email.content:
         return {DEFAULT_LOCALE: addresses}
-    async with state.sessionmaker() as session:
+    async with state.sessionmaker(info=EVERY_TENANT) as session:
         own = dict(
             (
                 await session.execute(
@@ -121,7 +122,7 @@ async def claim(state: Any, model: Any, row_id: int) -> Any | None:
     """Take the outbox row (an email, a webhook delivery) for this run, or None when another
     deliverer has it or it was done. ``model`` has ``status``, ``next_attempt_at`` and ``id``."""
     now = state.clock.now()
-    async with state.sessionmaker() as session, session.begin():
+    async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         claimed = await session.execute(
             update(model)
             .where(model.id == row_id, model.status == "PENDING", model.next_attempt_at <= now)
@@ -140,7 +141,7 @@ def retry_at(now: datetime, backoff_seconds: float, attempts: int) -> datetime:
 
 async def _record(state: Any, email_id: int, error: BaseException | None, *, permanent: bool = False) -> None:
     settings, now = state.settings, state.clock.now()
-    async with state.sessionmaker() as session, session.begin():
+    async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         email = (await session.execute(select(OutboxEmail).where(OutboxEmail.id == email_id))).scalar_one()
         email.attempts += 1
         if error is None:
@@ -156,7 +157,7 @@ async def _record(state: Any, email_id: int, error: BaseException | None, *, per
 
 async def release_expired_claims(state: Any, model: Any = OutboxEmail) -> int:
     """SENDING rows whose lease ran out (their deliverer died) become PENDING again."""
-    async with state.sessionmaker() as session, session.begin():
+    async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         result = await session.execute(
             update(model)
             .where(model.status == "SENDING", model.next_attempt_at <= state.clock.now())
@@ -170,7 +171,7 @@ async def deliver_due(state: Any, *, limit: int = 200) -> int:
     """Send due emails; returns how many were sent."""
     settings = state.settings
     await release_expired_claims(state)
-    async with state.sessionmaker() as session:
+    async with state.sessionmaker(info=EVERY_TENANT) as session:
         stmt = (
             select(OutboxEmail.id)
             .where(OutboxEmail.status == "PENDING", OutboxEmail.next_attempt_at <= state.clock.now())

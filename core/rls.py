@@ -1,61 +1,253 @@
 """PostgreSQL row-level security per tenant: defence in depth under the ORM's tenant filter.
 
-Opt-in (``CC_ROW_LEVEL_SECURITY=true``, PostgreSQL only). ``apply_row_security`` (run by ``db
-upgrade`` and ``serve``) enables and forces RLS on every table with a ``tenant_id`` column — core's
-and every installed plugin's — with one policy: a row is visible and writable when the transaction's
-``app.tenant_id`` setting is unset or equals its ``tenant_id``. A GraphQL request acting in a tenant
-sets it with ``set_config('app.tenant_id', …, true)`` (transaction-local, so a pooled connection
-never carries it into the next request), and its reads then run in a transaction instead of on an
-autocommit connection. A query that forgot the tenant filter (or skipped it) still sees only the
-caller's tenant.
+On by default on PostgreSQL (``CC_ROW_LEVEL_SECURITY=false`` turns it off; SQLite has none).
+``apply_row_security`` (run by ``db upgrade``) enables RLS on every table with a ``tenant_id``
+column — core's and every installed plugin's — with one policy that **denies by default**: a row is
+visible and writable only when its ``tenant_id`` is in the transaction's scope. The scope is two
+transaction-local settings (``set_config(…, true)``, so a pooled connection never carries one into
+the next transaction):
 
-Not covered: requests without a tenant (staff across tenants, authentication's lookups before the
-tenant is known), jobs, imports and plugin HTTP routes run with the setting unset, relying on the
-ORM filter as before. PostgreSQL superusers and roles with BYPASSRLS ignore every policy: the
-application must connect as an ordinary role (docs/operations.md).
+- ``app.tenant_ids`` — a comma list of tenant ids, matched with ``tenant_id = ANY(string_to_array(…)
+  ::bigint[])``: a request acting in a tenant (one id), a job's unit (its tenant), a reseller's
+  person reading the work queues (their own tenant and their customers');
+- ``app.all_tenants = 'on'`` — every tenant, rows without a tenant (server-wide job runs, staff audit
+  rows) included: only vendor staff without ``X-Tenant`` (SPEC: staff work across every tenant) and
+  the server's own cross-tenant machinery (the outbox and webhook deliverers, ``jobs run``'s
+  bookkeeping, the import, ``/metrics``). A flag rather than the list of every id: a staff request
+  would otherwise first read, and send, thousands of ids on every request.
+
+Unset (a session nobody scoped) sees and writes no tenant-owned row. The scope lives in the
+session (``session.info``): :func:`set_scope` sets it, and every transaction the session begins
+applies it first (``after_begin``); a session bound to a tenant (``info["tenant_id"]``, e.g.
+``core.db.tenant_session`` for a job's unit) is scoped to that tenant unless told otherwise.
+
+Authentication looks a person up by email before their tenant is known: :data:`LOGIN_FUNCTION`, a
+narrow ``SECURITY DEFINER`` function owned by the tables' owner, answers that person's tenant id
+and nothing else; the request then scopes itself to it (one statement: ``set_config`` of the
+function's answer).
+
+The tenant directory — ``tenant_domains`` and ``tenant_plugins`` beside ``tenants`` (which has no
+``tenant_id``) — is exempt (:data:`DIRECTORY`): it routes a request before its tenant is known (the
+``X-Tenant`` header, CORS origins, the tenants a job acts for) and holds no customer data.
+
+The policies bind ordinary roles only: a superuser, a role with BYPASSRLS and the tables' owner
+skip them. ``db upgrade`` runs as the owner; the app connects as a role made by ``customer-center
+db create-app-role`` (NOSUPERUSER NOBYPASSRLS, owning nothing), and ``serve`` refuses to start with
+row-level security on as a role that would bypass it (:func:`bypass_reason`). docs/operations.md.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import MetaData, Table, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import MetaData, Table, event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
-SETTING = "app.tenant_id"
+TENANT_IDS = "app.tenant_ids"
+ALL_TENANTS = "app.all_tenants"
 POLICY = "cc_tenant_isolation"
-_CURRENT = f"NULLIF(current_setting('{SETTING}', true), '')"
-CONDITION = f"({_CURRENT} IS NULL OR tenant_id = {_CURRENT}::bigint)"
+LOGIN_FUNCTION = "cc_login_tenant"
+# The tenant directory: read to route a request before its tenant is known; no customer data.
+DIRECTORY = frozenset({"tenant_domains", "tenant_plugins"})
+CONDITION = (
+    f"(tenant_id = ANY (string_to_array(NULLIF(current_setting('{TENANT_IDS}', true), ''), ',')::bigint[])"
+    f" OR current_setting('{ALL_TENANTS}', true) = 'on')"
+)
+
+ALL = "all"
+"""The scope of every tenant (:data:`ALL_TENANTS`)."""
+_SCOPE = "cc_rls_scope"
+_ON = "cc_rls_on"
+EVERY_TENANT = {_SCOPE: ALL}
+"""``state.sessionmaker(info=EVERY_TENANT)``: a session of the server's cross-tenant machinery."""
+
+Scope = tuple[int, ...] | str | None
+_SET = text(f"SELECT set_config('{TENANT_IDS}', :ids, true), set_config('{ALL_TENANTS}', :all, true)")
 
 
+# ------------------------------------------------------------------------------------------ DDL
 def tenant_tables(metadata: MetaData) -> list[Table]:
-    return [t for t in metadata.sorted_tables if "tenant_id" in t.columns]
+    """Every tenant-owned table the policy covers (the directory aside)."""
+    return [t for t in metadata.sorted_tables if "tenant_id" in t.columns and t.name not in DIRECTORY]
 
 
 def policy_statements(table: Table) -> list[str]:
     name = table.name  # names come from the models, not from input
     return [
         f'ALTER TABLE "{name}" ENABLE ROW LEVEL SECURITY',
-        f'ALTER TABLE "{name}" FORCE ROW LEVEL SECURITY',
+        # Not FORCE: the owner (db upgrade, data migrations) is not held; the app must not be the owner.
+        f'ALTER TABLE "{name}" NO FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS {POLICY} ON "{name}"',
         f'CREATE POLICY {POLICY} ON "{name}" USING {CONDITION} WITH CHECK {CONDITION}',
     ]
+
+
+# The person's tenant by email, as authentication needs it before any scope: runs as the owner
+# (who the policies do not hold), answers one id, and pins its search_path (a SECURITY DEFINER
+# function must not resolve names through the caller's).
+LOGIN_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION {LOGIN_FUNCTION}(login_email text) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT p.tenant_id FROM {{schema}}.people p
+  WHERE p.email = login_email AND p.status <> 'REMOVED' ORDER BY p.id LIMIT 1
+$$"""
 
 
 async def apply_row_security(engine: AsyncEngine, metadata: MetaData) -> int:
     """Enable the policy on every tenant-owned table (idempotent); returns the tables covered."""
     tables = tenant_tables(metadata)
     async with engine.begin() as conn:
+        schema = (await conn.execute(text("SELECT current_schema()"))).scalar_one()
         for table in tables:
             for statement in policy_statements(table):
                 await conn.execute(text(statement))
+        await conn.execute(text(LOGIN_FUNCTION_SQL.format(schema=_ident(schema))))
+        await conn.execute(text(f"REVOKE ALL ON FUNCTION {LOGIN_FUNCTION}(text) FROM PUBLIC"))
+        roles = (await conn.execute(text(_APP_ROLES))).scalars().all()
+        for role in roles:  # roles made earlier keep their rights after a re-apply
+            await conn.execute(text(f"GRANT EXECUTE ON FUNCTION {LOGIN_FUNCTION}(text) TO {_ident(role)}"))
     return len(tables)
 
 
+# Ordinary roles that may already use the tables (db create-app-role's).
+_APP_ROLES = (
+    "SELECT DISTINCT grantee FROM information_schema.role_table_grants g JOIN pg_roles r ON r.rolname = g.grantee "
+    "WHERE g.table_schema = current_schema() AND g.table_name = 'people' AND NOT r.rolsuper"
+)
+
+
+def _ident(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return f'"{name}"'
+
+
+def app_role_statements(role: str, password: str | None) -> list[str]:
+    """SQL (run as the tables' owner) that makes ``role`` the app's login: no SUPERUSER, no
+    BYPASSRLS, owning nothing; data rights on every table and sequence of the schema, now and for
+    tables later migrations create (default privileges of the owner running them)."""
+    name = _ident(role)
+    login = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT"
+    secret = " PASSWORD " + _literal(password) if password else ""
+    return [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_literal(role)}) THEN "
+        f"CREATE ROLE {name} {login}; END IF; END $$",
+        f"ALTER ROLE {name} {login}{secret}",
+        f"GRANT USAGE ON SCHEMA {{schema}} TO {name}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {{schema}} TO {name}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {{schema}} TO {name}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{schema}} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {name}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{schema}} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {name}",
+        f"GRANT EXECUTE ON FUNCTION {LOGIN_FUNCTION}(text) TO {name}",
+    ]
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+async def create_app_role(engine: AsyncEngine, role: str, password: str | None = None) -> None:
+    """Make (or bring up to date) the app's login role; the connection must be the tables' owner."""
+    async with engine.begin() as conn:
+        schema = _ident((await conn.execute(text("SELECT current_schema()"))).scalar_one())
+        for statement in app_role_statements(role, password):
+            await conn.execute(text(statement.replace("{schema}", schema)))
+
+
+async def bypass_reason(conn: AsyncConnection) -> str | None:
+    """Why the connected role would not be held by the policies (superuser, BYPASSRLS, owner of a
+    tenant table), or None."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT r.rolname, r.rolsuper, r.rolbypassrls, EXISTS (SELECT FROM pg_tables t "
+                "WHERE t.tableowner = r.rolname AND t.schemaname = current_schema() AND t.tablename = 'people') "
+                "FROM pg_roles r WHERE r.rolname = current_user"
+            )
+        )
+    ).one()
+    name, superuser, bypass, owner = row
+    if superuser:
+        return f"role {name} is a superuser"
+    if bypass:
+        return f"role {name} has BYPASSRLS"
+    if owner:
+        return f"role {name} owns the tables"
+    return None
+
+
+# ------------------------------------------------------------------------------------ the scope
 def row_security_on(state: Any) -> bool:
     return bool(getattr(state.settings, "row_level_security", False)) and not state.is_sqlite
 
 
-async def set_request_tenant(session: AsyncSession, tenant_id: int) -> None:
-    """Restrict the session's current transaction to ``tenant_id`` (ends with the transaction)."""
-    await session.execute(text("SELECT set_config(:name, :value, true)"), {"name": SETTING, "value": str(tenant_id)})
+def session_flags(state: Any) -> dict[str, Any]:
+    """What the server's sessionmaker adds to every session's info: whether scopes are applied."""
+    return {_ON: row_security_on(state)}
+
+
+def scope_of(info: dict[str, Any]) -> Scope:
+    scope = info.get(_SCOPE)
+    if scope is None and info.get("tenant_id") is not None:
+        return (int(info["tenant_id"]),)
+    return scope
+
+
+def _values(scope: Scope) -> dict[str, str]:
+    if scope == ALL:
+        return {"ids": "", "all": "on"}
+    return {"ids": ",".join(str(int(t)) for t in scope or ()), "all": ""}
+
+
+class ScopedSession(Session):
+    """The server's sync session class: each transaction it begins applies the session's scope."""
+
+
+@event.listens_for(ScopedSession, "after_begin")
+def _apply_scope(session: Session, transaction: Any, connection: Any) -> None:
+    if not session.info.get(_ON):
+        return
+    scope = scope_of(session.info)
+    if scope:  # unset: nothing to set, and the policy denies
+        connection.execute(_SET, _values(scope))
+
+
+async def set_scope(session: AsyncSession, scope: Scope) -> None:
+    """Scope ``session`` to ``scope`` (tenant ids, :data:`ALL` or None for nothing): its current
+    transaction at once, and every later one."""
+    session.info[_SCOPE] = scope if scope == ALL else tuple(scope or ())
+    if session.info.get(_ON) and session.in_transaction():
+        await session.execute(_SET, _values(scope))
+
+
+async def scope_to_login(session: AsyncSession, email: str) -> None:
+    """Authentication, before the tenant is known: scope the session to the tenant of the person
+    signing in with ``email`` (none when there is no such person), in one statement."""
+    if not session.info.get(_ON):
+        return
+    stmt = text(f"SELECT set_config('{TENANT_IDS}', COALESCE({LOGIN_FUNCTION}(:email)::text, ''), true)")
+    found = (await session.execute(stmt, {"email": email})).scalar_one()
+    session.info[_SCOPE] = (int(found),) if found else ()
+
+
+async def scope_to_reseller(session: AsyncSession, home_id: int) -> None:
+    """A reseller's person across their customers (the work queues): their tenant and every
+    customer of it, read and set in one statement."""
+    if not session.info.get(_ON):
+        session.info[_SCOPE] = (home_id,)
+        return
+    stmt = text(
+        f"SELECT set_config('{TENANT_IDS}', (SELECT string_agg(id::text, ',') FROM tenants "
+        "WHERE id = :home OR reseller_id = :home), true)"
+    )
+    found = (await session.execute(stmt, {"home": home_id})).scalar_one() or ""
+    session.info[_SCOPE] = tuple(int(t) for t in found.split(",") if t)
+
+
+def scope_for_rows(tenant_ids: Iterable[int | None]) -> Scope:
+    """The scope that may write rows of these tenants (a row of no tenant needs every tenant's)."""
+    ids = list(tenant_ids)
+    return ALL if any(t is None for t in ids) else tuple(sorted({int(t) for t in ids if t is not None}))

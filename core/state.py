@@ -14,6 +14,7 @@ from core.auth import Principal
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, clock_from_setting
 from core.context import Context, bind_context, session_info
+from core import rls
 from core.db import make_engine, make_sessionmaker
 from core.i18n import current_locale, request_locale
 from core.models import Person, PolicyRule, Tenant
@@ -123,5 +124,5 @@ def create_state(
     from core.limits import schema_extensions
 
     state.schemas.extensions = lambda: schema_extensions(state)
-    state.sessionmaker.configure(info=session_info(state))
+    state.sessionmaker.configure(info={**session_info(state), **rls.session_flags(state)})
     return state

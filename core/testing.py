@@ -203,8 +203,32 @@ def migrate_templates(pg: PgServer | None, plugins: Sequence[str], extra_plugins
         asyncio.run(create())
         upgrade(pg.url(name), registry)
         asyncio.run(_seed_rates(pg.url(name)))
+        asyncio.run(_row_security(pg.url(name)))
         out["postgres"], out["pg_template"] = pg, name
     return out
+
+
+APP_ROLE = "cc_app"
+"""The ordinary role (``db create-app-role``) servers under test connect as with row-level security."""
+
+
+async def _row_security(url: str) -> None:
+    """The template as ``db upgrade`` and ``db create-app-role`` leave a production database: the
+    policies on (core/rls.py) and the app's role granted; every copy inherits both."""
+    from core.db import Base, make_engine
+    from core.rls import apply_row_security, create_app_role
+
+    engine = make_engine(url)
+    try:
+        await apply_row_security(engine, Base.metadata)
+        await create_app_role(engine, APP_ROLE)
+    finally:
+        await engine.dispose()
+
+
+def app_role_url(url: str) -> str:
+    """``url`` (a test database's, as the superuser) as the app's ordinary role."""
+    return url.replace("postgresql+asyncpg://postgres@", f"postgresql+asyncpg://{APP_ROLE}@", 1)
 
 
 async def fresh_database_url(backend: str, templates: dict[str, Any]) -> str:
@@ -292,7 +316,9 @@ class Api:
         """Load import-format data directly (docs/import-format.md), in one transaction."""
         from core.importer import import_data
 
-        async with self.state.sessionmaker() as session, session.begin():
+        from core.rls import EVERY_TENANT
+
+        async with self.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
             await import_data(session, data, self.state)
 
     async def enable(self, tenant: str, module: str, on: bool = True) -> list[str]:
@@ -307,7 +333,10 @@ class Api:
         return await run_jobs(self.state, name)
 
     async def sql(self, statement: str, **params: Any) -> list[Any]:
-        async with self.state.sessionmaker() as session, session.begin():
+        """Run SQL as the test's own inspection: over every tenant (core/rls.py's scope)."""
+        from core.rls import EVERY_TENANT
+
+        async with self.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
             result = await session.execute(text(statement), params)
             return list(result.all()) if result.returns_rows else []
 
@@ -348,6 +377,9 @@ async def make_api(
     url = await fresh_database_url(backend, templates)
     clock = FixedClock(NOW)
     cfg = Settings(database_url=url, smtp_port=smtp_port, outbox_backoff_seconds=1, **settings)
+    if backend == "postgres" and cfg.row_level_security:
+        # As production runs it: an ordinary role the policies hold (the superuser skips them).
+        cfg = cfg.model_copy(update={"database_url": app_role_url(url)})
     only = plugins if plugins is not None else templates.get("plugins")
     state = create_state(cfg, clock=clock, extra_plugins=extra_plugins, plugins=only)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(state)), base_url="http://test")

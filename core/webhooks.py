@@ -51,6 +51,7 @@ from core.i18n import _
 from core.ids import from_global_id
 from core.metrics import record_webhook_delivery
 from core.models import WebhookDelivery, WebhookEndpoint
+from core.rls import EVERY_TENANT
 from core.outbox import claim, release_expired_claims, retry_at
 from core.pagination import Page, keyset_page
 
@@ -571,7 +572,7 @@ async def _pinned_request(
 async def _record(state: Any, delivery_id: int, code: int | None, error: str | None, *, permanent: bool = False) -> str:
     """Record an attempt's outcome; returns the delivery's status after it."""
     settings, now = state.settings, state.clock.now()
-    async with state.sessionmaker() as session, session.begin():
+    async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         d = (await session.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))).scalar_one()
         d.attempts += 1
         d.last_attempt_at = now
@@ -591,7 +592,7 @@ async def _record(state: Any, delivery_id: int, code: int | None, error: str | N
 async def _target(state: Any, delivery: WebhookDelivery) -> WebhookEndpoint | None:
     """The delivery's endpoint, read with both its id and the delivery's tenant: a row can only
     ever go to an endpoint of the tenant whose event it carries."""
-    async with state.sessionmaker() as session:
+    async with state.sessionmaker(info=EVERY_TENANT) as session:
         return (
             await session.execute(
                 select(WebhookEndpoint).where(
@@ -659,7 +660,7 @@ async def deliver_due(state: Any, *, limit: int = 200) -> int:
     """Send due deliveries; returns how many were delivered. Endpoints are served side by side
     (``webhook_concurrency`` at a time), so a slow or hanging endpoint delays only its own."""
     await release_expired_claims(state, WebhookDelivery)
-    async with state.sessionmaker() as session:
+    async with state.sessionmaker(info=EVERY_TENANT) as session:
         rows = await session.execute(
             select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
             .where(WebhookDelivery.status == "PENDING", WebhookDelivery.next_attempt_at <= state.clock.now())
@@ -686,7 +687,7 @@ async def deliver_due(state: Any, *, limit: int = 200) -> int:
 
 async def delivery_counts(state: Any) -> dict[str, int]:
     """Deliveries per status and the due backlog, across tenants (for metrics and operators)."""
-    async with state.sessionmaker() as session:
+    async with state.sessionmaker(info=EVERY_TENANT) as session:
         rows = await session.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status))
         counts = {status: 0 for status in STATUSES} | {s: int(n) for s, n in rows}
         due = await session.execute(

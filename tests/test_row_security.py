@@ -1,7 +1,9 @@
-"""PostgreSQL row-level security per tenant (issue 20, defence in depth; core/rls.py): with
-``row_level_security`` on and the app connected as an ordinary role, a deliberately unfiltered query
-in a request acting for Acme sees and changes Acme's rows only; ordinary queries and mutations work
-as before. The control, with the setting off, shows the same query reaching every tenant."""
+"""PostgreSQL row-level security per tenant (issue 20, defence in depth; core/rls.py), on by default:
+the servers under test connect as the ordinary role ``db create-app-role`` makes, and a deliberately
+unfiltered ``select`` of every tenant-owned table sees only the scope of whoever runs it — the
+caller's tenant for a request, the permitted tenants for staff, the unit's tenant for a job, nothing
+when nobody set a scope. The control, with the setting off, shows the same statements reaching
+every tenant (R-T1)."""
 
 from __future__ import annotations
 
@@ -9,32 +11,45 @@ import types
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import strawberry
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from strawberry.types import Info
+from typer.testing import CliRunner
 
-from core.app import create_app, create_state
-from core.clock import FixedClock
-from core.db import Base, make_engine
-from core.hookspecs import HOOK_VERSION, GraphContribution, PluginManifest, hookimpl
-from core.models import Person
-from core.rls import apply_row_security, tenant_tables
-from core.settings import Settings
-from core.testing import NOW, Api, fresh_database_url
+from core.db import Base, make_engine, tenant_session
+from core.hookspecs import HOOK_VERSION, GraphContribution, Job, PluginManifest, hookimpl
+from core.models import Tenant
+from core.rls import ALL, DIRECTORY, bypass_reason, set_scope, tenant_tables
+from core.testing import RESELLER_TENANTS, Api, app_role_url, fresh_database_url, make_api
 from tests.conftest import ACME, GLOBEX
 
-APP_ROLE = "cc_app_rls"
+pytestmark = pytest.mark.postgres
+
+
+def _tables() -> list[str]:
+    """Core's and every loaded plugin's tenant-owned tables (read once the plugins are loaded)."""
+    return sorted(t.name for t in tenant_tables(Base.metadata))
+
+
+async def _visible(session: Any) -> dict[str, set[int]]:
+    """Every tenant-owned table's tenants as an unfiltered ``select`` sees them (one statement)."""
+    tables = _tables()
+    parts = [f"SELECT '{name}', tenant_id FROM (SELECT DISTINCT tenant_id FROM \"{name}\") t" for name in tables]
+    seen: dict[str, set[int]] = {name: set() for name in tables}
+    for name, tenant_id in (await session.execute(text(" UNION ALL ".join(parts)))).all():
+        seen[name].add(tenant_id)
+    return seen
 
 
 @strawberry.type
 class LeakQuery:
     @strawberry.field
-    async def people_everywhere(self, info: Info) -> int:
-        """Forgets the tenant on purpose: the ORM filter is skipped, only RLS stands."""
-        stmt = select(func.count()).select_from(Person).execution_options(skip_tenant_filter=True)
-        return (await info.context.session.execute(stmt)).scalar_one()
+    async def tenants_seen(self, info: Info) -> list[int | None]:
+        """Forgets the tenant on purpose, on every tenant-owned table: only RLS stands."""
+        seen = await _visible(info.context.session)
+        return sorted({t for ids in seen.values() for t in ids}, key=lambda t: (t is None, t or 0))
 
 
 @strawberry.type
@@ -45,44 +60,40 @@ class LeakMutation:
         return result.rowcount
 
 
+JOB_SAW: dict[int, set[int]] = {}
+
+
+async def _leaky_job(ctx: Any) -> int:
+    """A job's units, one per tenant, each reading every tenant-owned table unfiltered."""
+    units = 0
+    async with ctx.sessionmaker() as session:
+        tenant_ids = (await session.execute(select(Tenant.id))).scalars().all()
+    for tenant_id in tenant_ids:
+        async with tenant_session(ctx.sessionmaker, tenant_id) as session:
+            JOB_SAW[tenant_id] = {t for ids in (await _visible(session)).values() for t in ids}
+        units += 1
+    return units
+
+
 def _leaky_plugin() -> types.ModuleType:
     plugin = types.ModuleType("leaky")
     plugin.MANIFEST = PluginManifest("leaky", "Unfiltered statements (test)", HOOK_VERSION)
     plugin.cc_graph = hookimpl(lambda: GraphContribution(query=[LeakQuery], mutation=[LeakMutation]))
+    plugin.cc_jobs = hookimpl(lambda: [Job("leaky.read", _leaky_job, "reads unfiltered", dated=False)])
     return plugin
 
 
-async def _as_app_role(templates: dict[str, Any]) -> tuple[str, str]:
-    """A fresh database with the policies applied; (superuser URL, ordinary role's URL)."""
-    url = await fresh_database_url("postgres", templates)
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
-                f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"
-            )
-        )
-        await conn.execute(text(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"))
-        await conn.execute(text(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
-    assert await apply_row_security(engine, Base.metadata) == len(tenant_tables(Base.metadata)) > 10
-    await engine.dispose()
-    return url, url.replace("postgresql+asyncpg://postgres@", f"postgresql+asyncpg://{APP_ROLE}@")
-
-
 @pytest.fixture
-async def rls_apis(templates: dict[str, Any]) -> AsyncIterator[dict[bool, Api]]:
+async def rls_apis(templates: dict[str, Any], smtp_server: Any) -> AsyncIterator[dict[bool, Api]]:
     if "postgres" not in templates:
         pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
     apis: dict[bool, Api] = {}
     for on in (True, False):
-        _, url = await _as_app_role(templates)
-        state = create_state(
-            Settings(database_url=url, row_level_security=on), clock=FixedClock(NOW), extra_plugins=[_leaky_plugin()]
+        api, _ = await make_api(
+            "postgres", templates, smtp_server[0].port, extra_plugins=[_leaky_plugin()], row_level_security=on
         )
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(state)), base_url="http://test")
-        apis[on] = Api(state, client, state.clock, "postgres")
-        await apis[on].load({"tenants": [ACME, GLOBEX]})
+        await api.load({"tenants": [ACME, GLOBEX, *RESELLER_TENANTS]})
+        apis[on] = api
     try:
         yield apis
     finally:
@@ -90,27 +101,103 @@ async def rls_apis(templates: dict[str, Any]) -> AsyncIterator[dict[bool, Api]]:
             await api.close()
 
 
-@pytest.mark.postgres
-async def test_an_unfiltered_query_sees_only_the_callers_tenant(rls_apis: dict[bool, Api]) -> None:
+async def _ids(api: Api) -> dict[str, int]:
+    return dict(await api.sql("select key, id from tenants"))
+
+
+async def test_an_unfiltered_select_of_every_table_sees_only_the_callers_tenant(rls_apis: dict[bool, Api]) -> None:
     on, off = rls_apis[True], rls_apis[False]
-    acme_people, all_people = len(ACME["people"]), len(ACME["people"]) + len(GLOBEX["people"])
-    assert (await off.ok("{ peopleEverywhere }", as_="fin@acme.com"))["peopleEverywhere"] == all_people  # control
-    assert (await on.ok("{ peopleEverywhere }", as_="fin@acme.com"))["peopleEverywhere"] == acme_people
-    assert (await on.ok("{ peopleEverywhere }", as_="fin@globex.com"))["peopleEverywhere"] == len(GLOBEX["people"])
-    # writes too: an unfiltered UPDATE changes the caller's tenant only
-    assert (await on.ok("mutation { renameEveryone }", as_="admin@acme.com"))["renameEveryone"] == acme_people
+    ids = await _ids(on)
+    assert len(_tables()) > 40 and not DIRECTORY & set(_tables())
+    everyone = set((await _ids(off)).values())
+    assert set((await off.ok("{ tenantsSeen }", as_="fin@acme.com"))["tenantsSeen"]) == everyone  # control
+    assert (await on.ok("{ tenantsSeen }", as_="fin@acme.com"))["tenantsSeen"] == [ids["acme"]]
+    assert (await on.ok("{ tenantsSeen }", as_="fin@globex.com"))["tenantsSeen"] == [ids["globex"]]
+    # A reseller's person acting in a customer (X-Tenant) sees that customer only.
+    seen = await on.ok("{ tenantsSeen }", as_="boss@alpha-resale.com", tenant="a-cust")
+    assert seen["tenantsSeen"] == [ids["a-cust"]]
+    # Writes too: an unfiltered UPDATE changes the caller's tenant only.
+    assert (await on.ok("mutation { renameEveryone }", as_="admin@acme.com"))["renameEveryone"] == len(ACME["people"])
     names = await on.sql("select t.key, p.first_name from people p join tenants t on t.id = p.tenant_id")
     assert {k for k, name in names if name == "Pwned"} == {"acme"}
 
 
-@pytest.mark.postgres
-async def test_queries_and_mutations_work_as_before_under_row_security(rls_apis: dict[bool, Api]) -> None:
+async def test_staff_see_the_tenants_they_may_and_a_job_its_units_tenant(rls_apis: dict[bool, Api]) -> None:
     api = rls_apis[True]
-    assert (await api.ok("{ viewer { email } }", as_="fin@acme.com"))["viewer"]["email"] == "fin@acme.com"
-    invited = await api.ok('mutation { inviteUser(input: {email: "new@acme.com"}) { email } }', as_="admin@acme.com")
-    assert invited["inviteUser"]["email"] == "new@acme.com"
-    users = await api.ok("{ users(first: 50) { nodes { email } } }", as_="admin@acme.com")
-    emails = {n["email"] for n in users["users"]["nodes"]}
-    assert "new@acme.com" in emails and not any(e.endswith("@globex.com") for e in emails)
-    # a second request on a pooled connection is not held to the first one's tenant
-    assert (await api.ok("{ viewer { email } }", as_="fin@globex.com"))["viewer"]["email"] == "fin@globex.com"
+    ids = await _ids(api)
+    # Vendor staff without X-Tenant work across every tenant; with it, in that one only.
+    seen = (await api.ok("{ tenantsSeen }", as_="op@vendor.example", staff=["OPERATOR"]))["tenantsSeen"]
+    assert set(seen) >= set(ids.values())
+    seen = await api.ok("{ tenantsSeen }", as_="op@vendor.example", staff=["OPERATOR"], tenant="globex")
+    assert seen["tenantsSeen"] == [ids["globex"]]
+    JOB_SAW.clear()
+    assert (await api.run_jobs("leaky.read"))["leaky.read"] == len(ids)
+    assert JOB_SAW == {tenant_id: {tenant_id} for tenant_id in ids.values()}
+
+
+async def test_a_reseller_across_its_customers_and_an_unscoped_session_see_only_their_scope(
+    rls_apis: dict[bool, Api],
+) -> None:
+    from core.rls import scope_to_reseller
+
+    api = rls_apis[True]
+    ids = await _ids(api)
+    async with api.state.sessionmaker() as session, session.begin():
+        assert (await session.execute(text("select count(*) from people"))).scalar_one() == 0  # nobody scoped it
+        await scope_to_reseller(session, ids["reseller-a"])
+        assert set().union(*(await _visible(session)).values()) == {ids["reseller-a"], ids["a-cust"]}
+        await set_scope(session, None)
+        assert (await session.execute(text("select count(*) from people"))).scalar_one() == 0
+        await set_scope(session, ALL)
+        assert (await session.execute(text("select count(*) from people"))).scalar_one() > 0
+    # Unscoped, a write is refused by the policy's check, not stamped into some tenant.
+    with pytest.raises(DBAPIError, match="row-level security"):
+        async with api.state.sessionmaker() as session, session.begin():
+            await session.execute(
+                text("insert into policy_rules (tenant_id, ptype, v0, v1, v2, v3, v4) values (:t, 'p', '', '', '', '', '')"),
+                {"t": ids["acme"]},
+            )
+    # The scope is transaction-local: a pooled connection's next transaction starts with none.
+    async with api.state.sessionmaker() as session:
+        async with session.begin():
+            await set_scope(session, ALL)
+        async with api.state.sessionmaker() as other, other.begin():
+            assert (await other.execute(text("select count(*) from people"))).scalar_one() == 0
+
+
+async def test_the_app_role_cannot_bypass_row_security(rls_apis: dict[bool, Api], templates: dict[str, Any]) -> None:
+    api = rls_apis[True]
+    async with api.state.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("select current_user, rolsuper, rolbypassrls from pg_roles where rolname = current_user")
+            )
+        ).one()
+        assert row == ("cc_app", False, False)
+        assert await bypass_reason(conn) is None
+        # Only the login function's one answer crosses tenants: an id, for a known email.
+        found = await conn.execute(text("select cc_login_tenant('fin@globex.com'), cc_login_tenant('nobody@x.org')"))
+        assert found.one() == ((await _ids(api))["globex"], None)
+    owner = make_engine((await fresh_database_url("postgres", templates)))
+    async with owner.connect() as conn:
+        assert await bypass_reason(conn) == "role postgres is a superuser"
+    await owner.dispose()
+
+
+async def test_db_create_app_role_makes_a_role_the_policies_hold(rls_apis: dict[bool, Api]) -> None:
+    import asyncio
+
+    from core.cli import app
+
+    url = rls_apis[False].state.settings.database_url  # the owner's (superuser's), with data
+    run = CliRunner().invoke
+    result = await asyncio.to_thread(run, app, ["db", "create-app-role", "cc_ops_app", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    bad = await asyncio.to_thread(run, app, ["db", "create-app-role", "x; drop table people", "--database-url", url])
+    assert bad.exit_code == 1 and "not a plain SQL identifier" in bad.output
+    engine = make_engine(app_role_url(url).replace("cc_app@", "cc_ops_app@"))
+    async with engine.connect() as conn:
+        assert await bypass_reason(conn) is None
+        assert (await conn.execute(text("select count(*) from tenants"))).scalar_one() > 3  # granted
+        assert (await conn.execute(text("select count(*) from people"))).scalar_one() == 0  # held
+    await engine.dispose()

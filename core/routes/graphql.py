@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from core import metrics, persisted
 from core.audit import audit_mutation
 from core.auth import Principal
-from core.caller import Caller, authenticate, commit_sign_in
+from core.caller import Caller, authenticate, bind_caller, commit_sign_in
 from core.db import make_read_only, use_autocommit
 from core.errors import (
     UNAVAILABLE_MESSAGE,
@@ -35,7 +35,7 @@ from core.http import error_response
 from core.i18n import _, in_asked_locale
 from core.limits import check_cost, cost_extension, parse_limited, query_cost, rate_limiter, select_operation
 from core.logs import annotate
-from core.rls import row_security_on, set_request_tenant
+from core.rls import row_security_on
 from core.routes.graphql_errors import RETRYABLE_SQLSTATES, error_json, sqlstate_of
 from core.routes.graphql_request import is_graphql_get, read_body, read_params
 from core.state import AppState
@@ -271,9 +271,7 @@ async def _execute(
     plugins = tenant.enabled_plugins if tenant else frozenset(state.plugins.names)
     schema = state.schemas.get(plugins)
     try:
-        session.info["tenant_id"] = tenant.id if tenant else None
-        if tenant is not None and row_security_on(state):
-            await set_request_tenant(session, tenant.id)
+        await bind_caller(session, caller)
         ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)
         result = await schema.execute(
             query, variable_values=variables, context_value=ctx, operation_name=operation_name
