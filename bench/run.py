@@ -44,6 +44,8 @@ RESULTS = ROOT / "bench" / "results"
 JWT_SECRET = "bench-secret-bench-secret-bench-secret-0123"
 COUNT_SAMPLES = 5
 ROUNDS = 4  # product/baseline alternations per workload (section 3 of ``measure``)
+APP_ROLE = "cc_app"  # the ordinary role the product connects as, held by row-level security (core/rls.py)
+RLS_WORKLOADS = 3  # read workloads timed with row-level security on and off (section 6 of ``measure``)
 
 
 def log(msg: str) -> None:
@@ -90,7 +92,19 @@ def prepare_database(pg: PgServer, name: str = "cc_bench") -> str:
     asyncio.run(create())
     url = pg.url(name)
     upgrade(url, load_plugins())
+    asyncio.run(_row_security(url))
     return url
+
+
+async def _row_security(url: str) -> None:
+    """As ``db create-app-role`` leaves production (the policies came with the migrations)."""
+    from core.rls import create_app_role
+
+    engine = make_engine(url)
+    try:
+        await create_app_role(engine, APP_ROLE)
+    finally:
+        await engine.dispose()
 
 
 async def load_dataset(url: str, scale: Scale) -> Dataset:
@@ -224,6 +238,7 @@ async def measure(
     baseline: Uvicorn,
     counted: Uvicorn,
     *,
+    no_rls: Uvicorn | None = None,
     concurrency: int,
     requests: int,
     seconds: float,
@@ -343,7 +358,52 @@ async def measure(
         for w in workloads:
             if w.key.startswith("export"):
                 out["exports"][w.key] = await rss_peak_during(product, w.product, pc)
+        # 6. The cost of row-level security: the same reads with the policies (the product as its
+        #    ordinary role) and without (CC_ROW_LEVEL_SECURITY=false), alternating rounds.
+        if no_rls is not None:
+            reads = [w for w in workloads if w.graphql and not w.mutation and not w.key.startswith("export")]
+            async with httpx.AsyncClient(base_url=no_rls.url, limits=limits, timeout=timeout) as nc:
+                out["row_security"] = {}
+                for w in reads[:RLS_WORKLOADS]:
+                    log(f"  {w.title}: row-level security on and off, {ROUNDS} alternating rounds ...")
+                    runs = {"on": Run(w.key, "rls_on", concurrency), "off": Run(w.key, "rls_off", concurrency)}
+                    pairs = {"on": (product, pc), "off": (no_rls, nc)}
+                    per = max(1, requests // ROUNDS)
+                    for r in range(ROUNDS):
+                        for side, (server, client) in pairs.items():
+                            before = snapshot(server)
+                            runs[side].absorb(
+                                await drive(
+                                    client,
+                                    w.key,
+                                    f"rls_{side}",
+                                    w.product,
+                                    concurrency=concurrency,
+                                    requests=per,
+                                    max_seconds=seconds / ROUNDS,
+                                    check=graphql_check,
+                                    warmup=0 if r else 2,
+                                    start=r * per,
+                                )
+                            )
+                            spent((w.key, f"rls_{side}"), before, server)
+                    out["row_security"][w.key] = _rls_entry(
+                        w.title,
+                        {
+                            side: run.summary() | cpu_per_request((w.key, f"rls_{side}"), len(run.latencies))
+                            for side, run in runs.items()
+                        },
+                    )
     return out
+
+
+def _rls_entry(title: str, sides: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One workload with row-level security on and off, and on/off ratios where both were measured."""
+    entry: dict[str, Any] = {"title": title, **sides}
+    for figure in ("p50_ms", "server_cpu_ms", "pg_cpu_ms"):
+        on, off = sides["on"].get(figure), sides["off"].get(figure)
+        entry[f"{figure}_ratio"] = round(on / off, 2) if on and off else None
+    return entry
 
 
 # ------------------------------------------------------------------------------------ report
@@ -390,6 +450,22 @@ def table(report: dict[str, Any]) -> str:
             lines.append(
                 f"{key:34} {e['rows']:>8} {e['bytes'] / 1e6:>7.1f} {e['seconds']:>8.2f} "
                 f"{e['rss_before_mb']:>10.1f} {e['peak_increase_mb']:>9.1f}"
+            )
+    rls = report["results"].get("row_security") or {}
+    if rls:
+        lines.append("")
+        lines.append(
+            f"{'row-level security on / off':34} {'p50 on':>8} {'p50 off':>8} {'x':>5} {'cpu on':>7} "
+            f"{'cpu off':>7} {'x':>5} {'pg on':>6} {'pg off':>6} {'x':>5}"
+        )
+        for e in rls.values():
+            on, off = e["on"], e["off"]
+            lines.append(
+                f"{e['title'][:34]:34} {_fmt(on['p50_ms']):>8} {_fmt(off['p50_ms']):>8} "
+                f"{_fmt(e['p50_ms_ratio'], '.2f'):>5} {_fmt(on.get('server_cpu_ms'), '.2f'):>7} "
+                f"{_fmt(off.get('server_cpu_ms'), '.2f'):>7} {_fmt(e['server_cpu_ms_ratio'], '.2f'):>5} "
+                f"{_fmt(on.get('pg_cpu_ms'), '.2f'):>6} {_fmt(off.get('pg_cpu_ms'), '.2f'):>6} "
+                f"{_fmt(e['pg_cpu_ms_ratio'], '.2f'):>5}"
             )
     ka = report["results"].get("keep_alive")
     if ka:
@@ -478,10 +554,14 @@ def run_bench(
             # The benchmark measures serving cost, not the per-principal throttle (docs/performance.md).
             "CC_RATE_LIMIT_COST_PER_MINUTE": str(10**12),
         }
-        product = Uvicorn("core.asgi:app", env, workers=workers, name="product")
+        # The product as production runs it: an ordinary role held by row-level security; the same
+        # product without it (as the owner, policies off) only for section 6's comparison.
+        app_env = {**env, "CC_DATABASE_URL": url.replace("://postgres@", f"://{APP_ROLE}@", 1)}
+        product = Uvicorn("core.asgi:app", app_env, workers=workers, name="product")
         baseline = Uvicorn("bench.baseline:app", env, workers=workers, name="baseline")
-        counted = Uvicorn("bench.instrumented:app", env, workers=1, name="instrumented")
-        servers = [product, baseline, counted]
+        counted = Uvicorn("bench.instrumented:app", app_env, workers=1, name="instrumented")
+        no_rls = Uvicorn("core.asgi:app", {**env, "CC_ROW_LEVEL_SECURITY": "false"}, workers=workers, name="no_rls")
+        servers = [product, baseline, counted, no_rls]
         t0 = time.perf_counter()
         for s in servers:
             s.launch()
@@ -509,6 +589,7 @@ def run_bench(
                 product,
                 baseline,
                 counted,
+                no_rls=no_rls,
                 concurrency=concurrency or scale.concurrency,
                 requests=requests or scale.requests,
                 seconds=seconds or scale.seconds,

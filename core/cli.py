@@ -58,16 +58,7 @@ def _owner_url(settings: Settings) -> str:
 def _upgrade(state) -> list[str]:  # noqa: ANN001
     from core.migrate import upgrade
 
-    url = _owner_url(state.settings)
-    applied = upgrade(url, state.plugins)
-    if state.settings.row_level_security and not state.settings.is_sqlite:
-        from core.db import Base, make_engine
-        from core.rls import apply_row_security
-
-        engine = make_engine(url)
-        count = asyncio.run(_dispose_engine(engine, apply_row_security(engine, Base.metadata)))
-        typer.echo(f"row-level security on {count} tenant-owned tables")
-    return applied
+    return upgrade(_owner_url(state.settings), state.plugins)  # with the row-level security policies
 
 
 def _bypass_reason(state) -> str | None:  # noqa: ANN001

@@ -12,6 +12,8 @@ outbox, webhooks, gateway polling) run once per run at the real time. docs/opera
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -27,6 +29,7 @@ from core.hookspecs import Job
 from core.logs import get_logger
 from core.metrics import record_job_run
 from core.models import JobRun, JobSchedule, Tenant
+from core.rls import set_scope
 
 log = get_logger("customer_center.jobs")
 
@@ -43,6 +46,16 @@ class JobContext:
     @property
     def sessionmaker(self) -> Any:
         return self.state.sessionmaker
+
+    @asynccontextmanager
+    async def unit(self, *tenant_ids: int) -> AsyncIterator[AsyncSession]:
+        """One unit of work's transaction, not bound to a tenant (queries name theirs) and scoped by
+        row-level security to the tenants it acts for (core/rls.py): a reseller's statement for a
+        customer reads the customer's figures and writes to the reseller's admins."""
+        async with self.sessionmaker() as session:
+            await set_scope(session, tenant_ids)
+            async with session.begin():
+                yield session
 
     async def tenants_with(self, plugin: str) -> list[Tenant]:
         """Tenants that enable ``plugin`` (jobs only act for them)."""

@@ -42,7 +42,28 @@ def upgrade(database_url: str, registry: Any, revision: str = "heads") -> list[s
     applied: list[str] = []
     cfg.attributes["applied"] = applied
     command.upgrade(cfg, revision)
+    if database_url.startswith("postgresql"):
+        _row_security(database_url)
     return applied
+
+
+def _row_security(database_url: str) -> None:
+    """The migrations' last step on PostgreSQL, as the tables' owner: the row-level security policies
+    on every tenant-owned table and the login function (core/rls.py), re-applied on each upgrade so
+    tables added since are held too."""
+    import asyncio
+
+    from core.db import Base, make_engine
+    from core.rls import apply_row_security
+
+    async def apply() -> None:
+        engine = make_engine(database_url)
+        try:
+            await apply_row_security(engine, Base.metadata)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(apply())
 
 
 def revision(database_url: str, registry: Any, plugin: str | None, message: str) -> None:

@@ -203,7 +203,7 @@ def migrate_templates(pg: PgServer | None, plugins: Sequence[str], extra_plugins
         asyncio.run(create())
         upgrade(pg.url(name), registry)
         asyncio.run(_seed_rates(pg.url(name)))
-        asyncio.run(_row_security(pg.url(name)))
+        asyncio.run(_app_role(pg.url(name)))
         out["postgres"], out["pg_template"] = pg, name
     return out
 
@@ -212,16 +212,15 @@ APP_ROLE = "cc_app"
 """The ordinary role (``db create-app-role``) servers under test connect as with row-level security."""
 
 
-async def _row_security(url: str) -> None:
+async def _app_role(url: str) -> None:
     """The template as ``db upgrade`` and ``db create-app-role`` leave a production database: the
     policies on (core/rls.py) and the app's role granted; every copy inherits both."""
-    from core.db import Base, make_engine
-    from core.rls import apply_row_security, create_app_role
+    from core.db import make_engine
+    from core.rls import create_app_role
 
     engine = make_engine(url)
     try:
-        await apply_row_security(engine, Base.metadata)
-        await create_app_role(engine, APP_ROLE)
+        await create_app_role(engine, APP_ROLE)  # the policies came with the migrations
     finally:
         await engine.dispose()
 
@@ -315,7 +314,6 @@ class Api:
     async def load(self, data: dict[str, Any]) -> None:
         """Load import-format data directly (docs/import-format.md), in one transaction."""
         from core.importer import import_data
-
         from core.rls import EVERY_TENANT
 
         async with self.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():

@@ -51,9 +51,9 @@ from core.i18n import _
 from core.ids import from_global_id
 from core.metrics import record_webhook_delivery
 from core.models import WebhookDelivery, WebhookEndpoint
-from core.rls import EVERY_TENANT
 from core.outbox import claim, release_expired_claims, retry_at
 from core.pagination import Page, keyset_page
+from core.rls import EVERY_TENANT
 
 if TYPE_CHECKING:
     from core.context import Context

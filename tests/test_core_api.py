@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import case, func, select
 
 from core.models import OutboxEmail, Person
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 
 VIEWER = """{ viewer { email firstName lastName lastSignInAt roles contactKinds isAdmin enabledModules
   tenant { key name domains } } }"""
@@ -132,7 +133,7 @@ async def test_cross_tenant_reads_and_writes_are_refused(two_tenants):
 async def test_central_tenant_filter_applies_to_unfiltered_queries(two_tenants):
     """R-T1: a query that forgets the tenant filter still returns only the caller's rows."""
     api = two_tenants
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         acme_id = (await api.sql("select id from tenants where key = 'acme'"))[0][0]
         session.info["tenant_id"] = acme_id
         emails = (await session.execute(select(Person.email))).scalars().all()  # no WHERE tenant_id

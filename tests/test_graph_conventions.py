@@ -11,6 +11,7 @@ from graphql import GraphQLNonNull
 from core.app import create_state
 from core.auth import issue_token
 from core.ids import parse_global_id
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from core.settings import Settings
 
 DASHBOARD = "{ renewalDashboard { pendingCount } invoiceCounts { open } rewards { balance { amount } } }"
@@ -377,7 +378,7 @@ async def _grow(api: Any, n: int) -> None:
 
     await load(api, invoice("GROW-1", "100.00"))
     now = api.clock.now()
-    async with api.state.sessionmaker() as session, session.begin():
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         from sqlalchemy import select
 
         tenant = (await session.execute(select(Tenant).where(Tenant.key == "acme"))).scalar_one()

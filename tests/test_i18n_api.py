@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 from core.i18n import translate
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from tests.conftest import ACME, Api
 
 VIEWER = "{ viewer { email locale textDirection } }"
@@ -39,7 +40,7 @@ async def test_an_unknown_imported_locale_is_refused_by_name(api: Api) -> None:
     from core.errors import BadUserInput
     from core.importer import import_data
 
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         try:
             await import_data(session, _tenants(**{"fin@acme.com": {"locale": "fr"}}), api.state)
         except BadUserInput as exc:

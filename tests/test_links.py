@@ -14,6 +14,7 @@ from core.app import principal_for_email
 from core.auth import token_clock
 from core.links import sign_link
 from core.models import Tenant
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from tests.conftest import link_path
 from tests.renewals.helpers import REP, load, renewal
 
@@ -101,7 +102,7 @@ async def test_altered_links_are_refused_without_content(docs):
 async def test_expired_link_gets_401(docs):
     api = docs
     tenant_acme = (await api.sql("select id from tenants where key = 'acme'"))[0][0]
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         acme = await session.get(Tenant, tenant_acme)
         principal = await principal_for_email(api.state, session, "tech@acme.com", acme)
     ttl = api.state.settings.link_ttl_seconds
@@ -140,7 +141,7 @@ async def test_a_link_opens_its_own_tenant_only(docs):
     on Acme's behalf finds nothing: the route runs in the link's tenant, behind the tenant filter."""
     api = docs
     assert await api.code(DOC, {"sn": "G-1"}, **TECH) == "NOT_FOUND"
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         acme = (await session.execute(Tenant.__table__.select().where(Tenant.key == "acme"))).one()
         principal = await principal_for_email(api.state, session, "tech@acme.com", await session.get(Tenant, acme.id))
     forged_for_b = sign_link(api.state.settings, principal, "/renewals/G-1/ordering-document", "")

@@ -14,6 +14,7 @@ from core.app import settle_heap
 from core.db import as_records, is_postgres, one_of, records
 from core.models import Person
 from core.pagination import selects_node_field
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from tests.conftest import ACME
 from tests.invoicing.test_api import counted, invoice, load
 
@@ -78,7 +79,7 @@ async def test_records_are_tenant_filtered_like_entities(two_tenants) -> None:
     """R-T1: ``records(Model)`` goes through the central tenant filter as ``select(Model)`` does."""
     api = two_tenants
     acme_id = (await api.sql("select id from tenants where key = 'acme'"))[0][0]
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         session.info["tenant_id"] = acme_id
         rows = as_records(await session.execute(records(Person)))
         entities = (await session.execute(select(Person))).scalars().all()
@@ -198,7 +199,7 @@ async def test_one_of_finds_what_in_finds_with_one_parameter_on_postgres(two_ten
     api = two_tenants
     acme_id = (await api.sql("select id from tenants where key = 'acme'"))[0][0]
     ids = [row[0] for row in await api.sql("select id from people order by id")]  # both tenants' people
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         session.info["tenant_id"] = acme_id
         with api.count_statements() as statements:
             found = (await session.execute(select(Person.email).where(one_of(session, Person.id, ids)))).scalars()

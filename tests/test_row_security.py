@@ -154,7 +154,10 @@ async def test_a_reseller_across_its_customers_and_an_unscoped_session_see_only_
     with pytest.raises(DBAPIError, match="row-level security"):
         async with api.state.sessionmaker() as session, session.begin():
             await session.execute(
-                text("insert into policy_rules (tenant_id, ptype, v0, v1, v2, v3, v4) values (:t, 'p', '', '', '', '', '')"),
+                text(
+                    "insert into policy_rules (tenant_id, ptype, v0, v1, v2, v3, v4) "
+                    "values (:t, 'p', '', '', '', '', '')"
+                ),
                 {"t": ids["acme"]},
             )
     # The scope is transaction-local: a pooled connection's next transaction starts with none.
@@ -178,7 +181,7 @@ async def test_the_app_role_cannot_bypass_row_security(rls_apis: dict[bool, Api]
         # Only the login function's one answer crosses tenants: an id, for a known email.
         found = await conn.execute(text("select cc_login_tenant('fin@globex.com'), cc_login_tenant('nobody@x.org')"))
         assert found.one() == ((await _ids(api))["globex"], None)
-    owner = make_engine((await fresh_database_url("postgres", templates)))
+    owner = make_engine(await fresh_database_url("postgres", templates))
     async with owner.connect() as conn:
         assert await bypass_reason(conn) == "role postgres is a superuser"
     await owner.dispose()

@@ -23,6 +23,7 @@ from core.app import create_state
 from core.auth import issue_token
 from core.clock import FixedClock
 from core.importer import import_data
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from core.settings import Settings
 from tests.browser.conftest import needs_chromium
 from tests.browser.support import fetch, running_app, wait_for
@@ -61,7 +62,7 @@ def servers(templates: dict[str, Any], tmp_path_factory: pytest.TempPathFactory)
     acme = {**ACME, "portalOrigins": [f"http://127.0.0.1:{portal_port}"]}
 
     async def load() -> None:
-        async with state.sessionmaker() as session, session.begin():
+        async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
             await import_data(session, {"tenants": [acme, GLOBEX], "renewals": [renewal("B-1", 60)]}, state)
         await state.engine.dispose()
 

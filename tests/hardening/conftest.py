@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import Base
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from tests.conftest import ACME, BACKENDS, GLOBEX, Api, make_api
 
 # Written on every authenticated request (sign-in bookkeeping, R-A4) and by the audit log itself.
@@ -46,7 +47,7 @@ async def app_with(
 async def snapshot(api: Api) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (but the audit log and sign-in bookkeeping), in key order."""
     out: dict[str, list[tuple[Any, ...]]] = {}
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         for table in Base.metadata.sorted_tables:
             if table.name in VOLATILE_TABLES:
                 continue

@@ -15,6 +15,7 @@ from core.hookspecs import Job
 from core.jobs import JobContext, claim_once
 from core.models import JobRun, Message, OutboxEmail, Tenant
 from core.outbox import CLAIM_LEASE
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from tests.pg import free_port
 
 INVITE = "mutation($e: String!) { inviteUser(input: {email: $e}) { email } }"
@@ -27,7 +28,7 @@ async def invite_all(api, emails=NEW) -> None:
 
 
 async def outbox(api) -> dict[str, tuple]:
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         rows = (await session.execute(select(OutboxEmail))).scalars().all()
     return {r.to_addr: (r.status, r.attempts, r.next_attempt_at, r.last_error) for r in rows}
 
@@ -134,7 +135,7 @@ def unit_job(fail_at: int | None, per_unit_tx: bool = True) -> Job:
 
     async def run(ctx: JobContext) -> int:
         done = 0
-        async with ctx.sessionmaker() as session:
+        async with ctx.sessionmaker(info=EVERY_TENANT) as session:
             tenants = (await session.execute(select(Tenant).order_by(Tenant.id))).scalars().all()
             people = [(t.id, f"{p}@{t.key}.com") for t in tenants for p in ("fin", "tech", "admin")]
 
@@ -158,10 +159,10 @@ def unit_job(fail_at: int | None, per_unit_tx: bool = True) -> Job:
 
         if per_unit_tx:
             for tenant_id, email in people:
-                async with ctx.sessionmaker() as session, session.begin():
+                async with ctx.unit(tenant_id) as session:  # each unit in its tenant's scope
                     await one(session, tenant_id, email)
         else:
-            async with ctx.sessionmaker() as session, session.begin():
+            async with ctx.sessionmaker(info=EVERY_TENANT) as session, session.begin():
                 for tenant_id, email in people:
                     await one(session, tenant_id, email)
         return done
@@ -175,7 +176,7 @@ async def test_job_interrupted_halfway_then_rerun_does_each_unit_once(two_tenant
     ctx = JobContext(api.state)
     with pytest.raises(Boom):
         await unit_job(fail_at=4, per_unit_tx=per_unit_tx).run(ctx)
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         claimed = (
             await session.execute(select(func.count()).select_from(JobRun).where(JobRun.job == "test.notify"))
         ).scalar_one()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from core.context import queue_email
 from core.csvout import FORMULA_TRIGGERS, FULLWIDTH_TRIGGERS
 from core.models import Tenant
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from plugins.renewals.downloads import SUMMARY_SOURCES
 from tests.conftest import ACME, GLOBEX
 from tests.invoicing.test_api import PAY, invoice
@@ -196,7 +197,7 @@ async def test_email_subjects_are_one_line_and_a_bad_email_fails_alone(api, smtp
     an email whose address cannot stand in a header fails alone instead of stopping every delivery
     run at it (before, the standard library's refusal escaped the run: nothing was sent again)."""
     await api.load({"tenants": [{**ACME, "name": "Acme\r\nBcc: spy@evil.example"}, GLOBEX]})
-    async with api.state.sessionmaker() as session, session.begin():
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         acme = (await session.execute(select(Tenant.id).where(Tenant.key == "acme"))).scalar_one()
         queue_email(session, api.clock.now(), acme, "x@acme.com\r\nBcc: spy@evil.example", "Hi", "b", kind="test")
     await api.ok(INVITE, {"input": {"email": "new@acme.com"}}, as_="admin@acme.com")

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from core.app import principal_for_email
 from core.context import Context
 from core.models import Tenant
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 
 
 @asynccontextmanager
 async def tenant_ctx(api: Any, email: str) -> AsyncIterator[Context]:
     """One committed transaction in ``email``'s tenant, with that person's Context."""
     state = api.state
-    async with state.sessionmaker() as session, session.begin():
+    async with state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         principal = await principal_for_email(state, session, email)
         tenant = (await session.execute(select(Tenant).where(Tenant.id == principal.tenant_id))).scalar_one()
         session.info["tenant_id"] = tenant.id

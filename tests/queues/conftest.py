@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from tests.conftest import NOW, Api
 
 TODAY = NOW.date()
@@ -94,7 +95,7 @@ async def world(api: Api) -> Api:
 async def add_filler_tenants(api: Api, n: int, *, plugins: tuple[str, ...] = tuple(ALL_PLUGINS)) -> None:
     """``n`` more tenants enabling ``plugins``, inserted in bulk (the importer would take minutes)."""
     rows = [{"key": f"filler-{i:04d}", "name": f"Filler {i}", "now": api.clock.now()} for i in range(n)]
-    async with api.state.sessionmaker() as session, session.begin():
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         from sqlalchemy import text
 
         await session.execute(

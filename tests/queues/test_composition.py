@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from plugins.invoicing import api as invoicing_api
 from plugins.rewards.models import RewardRedemption
 from tests.queues.conftest import BILLING, REP, invoice, renewal
@@ -49,7 +50,7 @@ async def accept(api, tenant: str, *sns: str) -> None:
 async def pay_with_rewards(api, tenant: str, number: str, amount: str) -> None:
     """What a redemption leaves behind (R-W9): a REWARDS payment on the invoice and its redemption row."""
     (tenant_id,) = (await api.sql("select id from tenants where key = :k", k=tenant))[0]
-    async with api.state.sessionmaker() as session, session.begin():
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         session.info["tenant_id"] = tenant_id
         await invoicing_api.apply_payment(
             session,

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 
 from core.app import principal_for_email
 from core.models import Tenant
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from plugins.renewals import downloads
 from plugins.renewals.models import Renewal
 from tests.conftest import link_path
@@ -36,7 +37,7 @@ def rows_of(resp) -> list[list[str]]:
 
 async def bulk_insert(api, tenant_key: str, n: int, prefix: str, quote_to: str = "tech@acme.com") -> None:
     """Many pending renewals in one multi-row INSERT (the 10,000-row threshold test)."""
-    async with api.state.sessionmaker() as session, session.begin():
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
         tenant_id = (await session.execute(select(Tenant.id).where(Tenant.key == tenant_key))).scalar_one()
         start = TODAY + timedelta(days=60)
         rows = [
@@ -115,7 +116,7 @@ async def test_standard_csv_10000_rows_ok_10001_refused_r_r18(two_tenants):
     # the summary report has no row limit
     assert len(rows_of(await api.get("/renewals/report/summary.csv?source=pending", **TECH))) == 10_002
     # streamed in partitions straight from the cursor: many small chunks, not one big body
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         principal = await principal_for_email(api.state, session, "tech@acme.com")
         tenant = await session.get(Tenant, principal.tenant_id)
         session.info["tenant_id"] = tenant.id

@@ -12,13 +12,14 @@ import pytest
 from core.app import principal_for_email
 from core.errors import BadUserInput
 from core.models import Tenant
+from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from plugins.renewals import api as renewals_api
 from tests.renewals.helpers import TODAY, load, renewal
 
 
 @asynccontextmanager
 async def context_of(api: Any, email: str) -> Any:
-    async with api.state.sessionmaker() as session:
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:
         principal = await principal_for_email(api.state, session, email)
         tenant = await session.get(Tenant, principal.tenant_id)
         session.info["tenant_id"] = tenant.id
@@ -81,7 +82,7 @@ async def test_counts_and_open_renewals_of_a_tenant_without_a_caller(two_tenants
         renewal("G-1", 60, tenant="globex", quote_to="tech@globex.com"),
     )
     acme = await tenant_id(api, "acme")
-    async with api.state.sessionmaker() as session:  # not bound to a tenant, as in a job
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session:  # not bound to a tenant, as in a job
         counts = await renewals_api.counts_by_list(session, acme, TODAY)
         numbers = await renewals_api.open_support_numbers(session, acme, "Tech@Acme.com")
     assert counts == {"PENDING": 2, "HISTORY": 1, "FUTURE": 1}

@@ -19,7 +19,7 @@ async def send_monthly_statements(job: JobContext) -> int:
     for tenant in await job.tenants_with(PLUGIN):
         if tenant.reseller_id is None:
             continue
-        async with job.sessionmaker() as session, session.begin():
+        async with job.unit(tenant.id, tenant.reseller_id) as session:
             # A job session is not bound to a tenant: every query names the tenant explicitly.
             if not await claim_once(session, STATEMENT_JOB, f"{tenant.id}:{label}", tenant.id, now):
                 continue

@@ -16,7 +16,7 @@ async def send_reminders(job: JobContext) -> int:
     renewals = module_api("renewals")
     sent = 0
     for tenant in await job.tenants_with(PLUGIN):
-        async with job.sessionmaker() as session, session.begin():
+        async with job.unit(tenant.id) as session:
             # A job session is not bound to a tenant: every query names the tenant explicitly.
             have = list(
                 (
