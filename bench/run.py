@@ -556,7 +556,11 @@ def run_bench(
         }
         # The product as production runs it: an ordinary role held by row-level security; the same
         # product without it (as the owner, policies off) only for section 6's comparison.
-        app_env = {**env, "CC_DATABASE_URL": url.replace("://postgres@", f"://{APP_ROLE}@", 1)}
+        app_env = {
+            **env,
+            "CC_DATABASE_URL": url.replace("://postgres@", f"://{APP_ROLE}@", 1),
+            "CC_ROW_LEVEL_SECURITY": "true",
+        }
         product = Uvicorn("core.asgi:app", app_env, workers=workers, name="product")
         baseline = Uvicorn("bench.baseline:app", env, workers=workers, name="baseline")
         counted = Uvicorn("bench.instrumented:app", app_env, workers=1, name="instrumented")

@@ -1,11 +1,12 @@
 """PostgreSQL row-level security per tenant: defence in depth under the ORM's tenant filter.
 
-On by default on PostgreSQL (``CC_ROW_LEVEL_SECURITY=false`` turns it off; SQLite has none).
-``apply_row_security`` (the last step of every upgrade on PostgreSQL, ``core.migrate``) enables RLS
-on every table with a ``tenant_id`` column — core's and every installed plugin's — with one policy that **denies by default**: a row is
-visible and writable only when its ``tenant_id`` is in the transaction's scope. The scope is two
-transaction-local settings (``set_config(…, true)``, so a pooled connection never carries one into
-the next transaction):
+On PostgreSQL with ``CC_ROW_LEVEL_SECURITY=true`` (not yet the default: docs/operations.md says
+why; SQLite has none). ``apply_row_security`` (the last step of every upgrade on PostgreSQL,
+``core.migrate``) enables RLS on every table with a ``tenant_id`` column — core's and every
+installed plugin's — with one policy that **denies by default**: a row is visible and writable
+only when its ``tenant_id`` is in the transaction's scope. The scope is two transaction-local
+settings (``set_config(…, true)``, so a pooled connection never carries one into the next
+transaction):
 
 - ``app.tenant_ids`` — a comma list of tenant ids, matched with ``tenant_id = ANY(string_to_array(…)
   ::bigint[])``: a request acting in a tenant (one id), a job's unit (its tenant), a reseller's
@@ -209,20 +210,33 @@ class ScopedSession(Session):
     """The server's sync session class: each transaction it begins applies the session's scope."""
 
 
+_ENGAGED = "cc_rls_engaged"  # the session's transaction holds a connection (its scope was applied)
+
+
 @event.listens_for(ScopedSession, "after_begin")
 def _apply_scope(session: Session, transaction: Any, connection: Any) -> None:
     if not session.info.get(_ON):
         return
+    session.info[_ENGAGED] = True
     scope = scope_of(session.info)
     if scope:  # unset: nothing to set, and the policy denies
         connection.execute(_SET, _values(scope))
 
 
+@event.listens_for(ScopedSession, "after_transaction_end")
+def _ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_ENGAGED, None)
+
+
 async def set_scope(session: AsyncSession, scope: Scope) -> None:
     """Scope ``session`` to ``scope`` (tenant ids, :data:`ALL` or None for nothing): its current
     transaction at once, and every later one."""
-    session.info[_SCOPE] = scope if scope == ALL else tuple(scope or ())
-    if session.info.get(_ON) and session.in_transaction():
+    scope = scope if scope == ALL else tuple(scope or ())
+    if scope == session.info.get(_SCOPE):
+        return  # most requests act where their sign-in was scoped: no statement
+    session.info[_SCOPE] = scope
+    if session.info.get(_ENGAGED):  # else the transaction's first statement applies it (after_begin)
         await session.execute(_SET, _values(scope))
 
 

@@ -252,6 +252,8 @@ class Api:
 
     def __init__(self, state: Any, client: httpx.AsyncClient, clock: FixedClock, backend: str) -> None:
         self.state, self.client, self.clock, self.backend = state, client, clock, backend
+        # The tables' owner's URL (migrations); the server may connect as the app's ordinary role.
+        self.owner_url: str = state.settings.database_url
         self._tokens: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def token(self, email: str, staff: tuple[str, ...] | list[str] = ()) -> str:
@@ -352,6 +354,12 @@ class Api:
         finally:
             sa_event.remove(self.state.engine.sync_engine, "before_cursor_execute", before)
 
+    @staticmethod
+    def scope_statements(statements: Sequence[str]) -> list[str]:
+        """The row-level security statements among ``statements`` (core/rls.py): the sign-in's scope
+        and one per transaction begun — PostgreSQL's cost of the policies, counted apart."""
+        return [s for s in statements if s.startswith("SELECT set_config('app.")]
+
     async def close(self) -> None:
         await self.client.aclose()
         await self.state.engine.dispose()
@@ -381,7 +389,9 @@ async def make_api(
     only = plugins if plugins is not None else templates.get("plugins")
     state = create_state(cfg, clock=clock, extra_plugins=extra_plugins, plugins=only)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(state)), base_url="http://test")
-    return Api(state, client, clock, backend), client
+    api = Api(state, client, clock, backend)
+    api.owner_url = url
+    return api, client
 
 
 # ---------------------------------------------------------------------------------------- events

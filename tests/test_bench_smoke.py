@@ -50,6 +50,19 @@ def test_every_workload_answers_without_errors(report: dict[str, Any]) -> None:
     assert "p50 ms" in table(report)
 
 
+def test_row_level_security_cost_is_measured(report: dict[str, Any]) -> None:
+    """Issue 20: the same reads with row-level security on (the product as its ordinary role) and
+    off, each answered without error; the ratio is read in the bench, not asserted."""
+    measured = report["results"]["row_security"]
+    assert measured, "no workload was timed with row-level security on and off"
+    for key, entry in measured.items():
+        for side in ("on", "off"):
+            assert entry[side]["requests"] > 0 and entry[side]["errors"] == 0, (key, side, entry[side])
+            assert entry[side]["server_cpu_ms"] is not None, (key, side)
+        assert entry["p50_ms_ratio"] is not None, (key, entry)
+    assert "row-level security on / off" in table(report)
+
+
 def test_baseline_returns_the_same_json(report: dict[str, Any]) -> None:
     compared = [key for key, planned in report["plan"].items() if planned["compare"]]
     assert compared

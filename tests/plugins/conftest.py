@@ -64,7 +64,7 @@ async def plugin_api(request: pytest.FixtureRequest, templates: dict[str, Any], 
             backend, templates, controller.port, extra_plugins=extra_plugins, plugins=plugins, **settings
         )
         made.append((api, client))
-        await asyncio.to_thread(upgrade, api.state.settings.database_url, api.state.plugins)
+        await asyncio.to_thread(upgrade, api.owner_url, api.state.plugins)  # as the tables' owner
         return api
 
     yield factory
