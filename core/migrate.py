@@ -42,7 +42,7 @@ def upgrade(database_url: str, registry: Any, revision: str = "heads") -> list[s
     applied: list[str] = []
     cfg.attributes["applied"] = applied
     command.upgrade(cfg, revision)
-    if database_url.startswith("postgresql"):
+    if database_url.startswith("postgresql") and revision == "heads":  # an older revision lacks columns
         _row_security(database_url)
     return applied
 

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core import rls
 from core.auth import Principal
 from core.authz import EnforcerCache, RequestAuthz, read_policy_csv
 from core.clock import Clock, clock_from_setting
 from core.context import Context, bind_context, session_info
-from core import rls
 from core.db import make_engine, make_sessionmaker
 from core.i18n import current_locale, request_locale
 from core.models import Person, PolicyRule, Tenant
