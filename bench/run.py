@@ -91,7 +91,7 @@ def prepare_database(pg: PgServer, name: str = "cc_bench") -> str:
 
     asyncio.run(create())
     url = pg.url(name)
-    upgrade(url, load_plugins())
+    upgrade(url, load_plugins(), row_security=True)
     asyncio.run(_row_security(url))
     return url
 

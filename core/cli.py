@@ -58,7 +58,8 @@ def _owner_url(settings: Settings) -> str:
 def _upgrade(state) -> list[str]:  # noqa: ANN001
     from core.migrate import upgrade
 
-    return upgrade(_owner_url(state.settings), state.plugins)  # with the row-level security policies
+    settings = state.settings
+    return upgrade(_owner_url(settings), state.plugins, row_security=settings.row_level_security)
 
 
 def _bypass_reason(state) -> str | None:  # noqa: ANN001

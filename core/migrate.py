@@ -35,14 +35,16 @@ def alembic_config(database_url: str, registry: Any) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, registry: Any, revision: str = "heads") -> list[str]:
+def upgrade(database_url: str, registry: Any, revision: str = "heads", *, row_security: bool = False) -> list[str]:
     """Apply migrations up to ``revision``; returns the revisions applied, each as "id message"
-    (empty when the database was up to date)."""
+    (empty when the database was up to date). ``row_security`` (``CC_ROW_LEVEL_SECURITY``): on
+    PostgreSQL, then (re)apply the row-level security policies — not otherwise, as they would show an
+    ordinary role that connects without setting a scope nothing."""
     cfg = alembic_config(database_url, registry)
     applied: list[str] = []
     cfg.attributes["applied"] = applied
     command.upgrade(cfg, revision)
-    if database_url.startswith("postgresql") and revision == "heads":  # an older revision lacks columns
+    if row_security and database_url.startswith("postgresql") and revision == "heads":  # older ones lack columns
         _row_security(database_url)
     return applied
 

@@ -1,8 +1,8 @@
 """PostgreSQL row-level security per tenant: defence in depth under the ORM's tenant filter.
 
 On PostgreSQL with ``CC_ROW_LEVEL_SECURITY=true`` (not yet the default: docs/operations.md says
-why; SQLite has none). ``apply_row_security`` (the last step of every upgrade on PostgreSQL,
-``core.migrate``) enables RLS on every table with a ``tenant_id`` column — core's and every
+why; SQLite has none). ``apply_row_security`` (the last step of ``db upgrade`` on PostgreSQL with the
+setting on, ``core.migrate``) enables RLS on every table with a ``tenant_id`` column — core's and every
 installed plugin's — with one policy that **denies by default**: a row is visible and writable
 only when its ``tenant_id`` is in the transaction's scope. The scope is two transaction-local
 settings (``set_config(…, true)``, so a pooled connection never carries one into the next

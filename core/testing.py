@@ -201,7 +201,7 @@ def migrate_templates(pg: PgServer | None, plugins: Sequence[str], extra_plugins
             await engine.dispose()
 
         asyncio.run(create())
-        upgrade(pg.url(name), registry)
+        upgrade(pg.url(name), registry, row_security=True)  # held only when a server connects as cc_app
         asyncio.run(_seed_rates(pg.url(name)))
         asyncio.run(_app_role(pg.url(name)))
         out["postgres"], out["pg_template"] = pg, name

@@ -64,7 +64,9 @@ async def plugin_api(request: pytest.FixtureRequest, templates: dict[str, Any], 
             backend, templates, controller.port, extra_plugins=extra_plugins, plugins=plugins, **settings
         )
         made.append((api, client))
-        await asyncio.to_thread(upgrade, api.owner_url, api.state.plugins)  # as the tables' owner
+        await asyncio.to_thread(
+            lambda: upgrade(api.owner_url, api.state.plugins, row_security=True)
+        )  # as the tables' owner
         return api
 
     yield factory
