@@ -304,6 +304,7 @@ class RootPlan:
     node_plans: list[TypePlan]  # every selection of nodes (edges.node, nodes), to load children for
     answer: Callable[[Any, list[dict[str, Any]], bool, bool, int | None, list[Any]], dict[str, Any]]
     counts: bool
+    prepared: dict[str, Any] = field(default_factory=dict)  # dialect name -> _Prepared
 
     def accepts(self, args: Mapping[str, Any]) -> bool:
         return all(args.get(name) is None for name in PAGING_BACK | self.spec.fallback_arguments)
@@ -432,7 +433,7 @@ def _columns(model: type) -> list[Any]:
     return list(model.__table__.columns)  # type: ignore[attr-defined]
 
 
-def _json_decoder(column: Any, dialect: Any) -> Callable[[Any], Any]:
+def _json_decoder(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """A child's JSON value back to what the driver and SQLAlchemy give the resolvers for
     ``column``: on SQLite the JSON value is the stored one (text dates, REAL amounts, 0/1 booleans)
     and the column type's own result processing applies; on PostgreSQL dates come as ISO text and
@@ -440,27 +441,29 @@ def _json_decoder(column: Any, dialect: Any) -> Callable[[Any], Any]:
     ``process_result_value`` (``core.db.Amount``)."""
     col_type = column.type
     if dialect.name == "sqlite":
-        processor = col_type.result_processor(dialect, None)
-        return processor if processor is not None else (lambda v: v)
+        return col_type.result_processor(dialect, None)  # None: the stored value as it is
     try:
         python_type = col_type.python_type
     except NotImplementedError:
         python_type = object
     decorate = col_type.process_result_value if isinstance(col_type, TypeDecorator) else None
     if python_type is datetime:
-        convert: Callable[[Any], Any] = lambda v: None if v is None else datetime.fromisoformat(v)  # noqa: E731
+        convert: Callable[[Any], Any] | None = lambda v: None if v is None else datetime.fromisoformat(v)  # noqa: E731
     elif python_type is date:
         convert = lambda v: None if v is None else date.fromisoformat(v)  # noqa: E731
     elif python_type is Decimal:
         convert = lambda v: None if v is None else (v if type(v) is Decimal else Decimal(v))  # noqa: E731
     else:
-        convert = lambda v: v  # noqa: E731
+        convert = None
     if decorate is None:
         return convert
+    if convert is None:
+        return lambda v: decorate(v, dialect)
     return lambda v: decorate(convert(v), dialect)
 
 
 def _children_column(children: Children, parent_id: Any, tenant: Any, dialect: Any) -> Any:
+    """The children of the row whose id is ``parent_id``, as one JSON array (text), in order."""
     table = children.model.__table__  # type: ignore[attr-defined]
     pairs: list[Any] = []
     for column in table.columns:
@@ -494,31 +497,36 @@ async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> d
     dialect = session.bind.dialect
     model = spec.node.model
     table = model.__table__  # type: ignore[attr-defined]
-    tenant_param = bindparam("cc_tenant", tenant.id)
-    where = [table.c.tenant_id == tenant_param, *source.where]
-    page = select(*_columns(model)).where(*where)
+    prepared = plan.prepared.get(dialect.name)
+    if prepared is None:
+        prepared = plan.prepared[dialect.name] = _Prepared(plan, table, dialect)
+    params = {"cc_tenant": tenant.id}
+    where = [table.c.tenant_id == prepared.tenant, *source.where]
+    page = select(*prepared.columns)
+    if not plan.counts:
+        # The page itself, each row's children as a correlated subquery of the page's id.
+        page = page.add_columns(*prepared.children_columns)
+    page = page.where(*where)
     if cursor_values is not None:
         page = page.where(_after_clause(order_columns, descending, cursor_values))
-    page = page.order_by(*[c.desc() if d else c.asc() for c, d in zip(order_columns, descending, strict=True)])
-    page_alias = page.limit(limit + 1).subquery("cc_page")
-    selected: list[Any] = [page_alias.c[c.name] for c in table.columns]
-    children_specs: dict[str, Children] = {}
-    for node_plan in plan.node_plans:
-        for name, (children, _child_plan) in node_plan.children.items():
-            children_specs[name] = children
-    for name, children in children_specs.items():
-        column = _children_column(children, page_alias.c.id, tenant_param, dialect)
-        selected.append(column.label(_children_key(name)))
-    outer_order = [
-        page_alias.c[c.key].desc() if d else page_alias.c[c.key].asc()
-        for c, d in zip(order_columns, descending, strict=True)
-    ]
+    order = [c.desc() if d else c.asc() for c, d in zip(order_columns, descending, strict=True)]
+    page = page.order_by(*order).limit(limit + 1)
     if plan.counts:
+        # The count as a one-row subquery the page is outer-joined to: an empty page still counts.
+        page_alias = page.subquery("cc_page")
+        selected: list[Any] = [page_alias.c[c.name] for c in table.columns]
+        for name, children in prepared.children.items():
+            column = _children_column(children, page_alias.c.id, prepared.tenant, dialect)
+            selected.append(column.label(_children_key(name)))
+        outer_order = [
+            page_alias.c[c.key].desc() if d else page_alias.c[c.key].asc()
+            for c, d in zip(order_columns, descending, strict=True)
+        ]
         counted = select(func.count().label("n")).select_from(table).where(*where).subquery("cc_count")
         stmt = select(counted.c.n, *selected).select_from(counted.outerjoin(page_alias, true())).order_by(*outer_order)
     else:
-        stmt = select(*selected).order_by(*outer_order)
-    result = await session.execute(stmt)
+        stmt = page
+    result = await session.execute(stmt, params)
     keys = list(result.keys())
     raw_rows = result.all()
     total: int | None = None
@@ -528,28 +536,49 @@ async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> d
         offset = 1
     names = keys[offset:]
     id_index = names.index("id")
-    decoders = {
-        name: (children.model, [(c.name, _json_decoder(c, dialect)) for c in children.model.__table__.columns])
-        for name, children in children_specs.items()
-    }
     parse = json.loads if dialect.name == "sqlite" else _parse_exact
+    decoders = prepared.decoders
     rows: list[dict[str, Any]] = []
     for raw in raw_rows:
         values = raw[offset:]
         if values[id_index] is None:
             continue  # the outer join's row of an empty page
         row = dict(zip(names, values, strict=True))
-        for name, (_model, columns) in decoders.items():
-            key = _children_key(name)
+        for key, columns in decoders:
             text = row[key]
             items = parse(text) if text else []
-            row[key] = [{col: decode(item.get(col)) for col, decode in columns} for item in items]
+            for item in items:  # the parsed objects become the children's rows, their values decoded
+                for col, decode in columns:
+                    item[col] = decode(item[col])
+            row[key] = items
         rows.append(row)
     more = len(rows) > limit
     rows = rows[:limit]
     order_keys = [c.key for c in order_columns]
     cursor_keys = [tuple(row[k] for k in order_keys) for row in rows]
     return plan.answer(ctx, rows, more, bool(after), total, cursor_keys)
+
+
+class _Prepared:
+    """What a plan's statement needs that does not change between requests, per dialect: the
+    tenant's bind parameter, the page's columns, the children's correlated subqueries and the
+    decoders of their JSON values (only the columns whose values need one)."""
+
+    def __init__(self, plan: RootPlan, table: Any, dialect: Any) -> None:
+        self.tenant = bindparam("cc_tenant")
+        self.columns = list(table.columns)
+        self.children: dict[str, Children] = {}
+        for node_plan in plan.node_plans:
+            for name, (children, _child_plan) in node_plan.children.items():
+                self.children[name] = children
+        self.children_columns = [
+            _children_column(children, table.c.id, self.tenant, dialect).label(_children_key(name))
+            for name, children in self.children.items()
+        ]
+        self.decoders: list[tuple[str, list[tuple[str, Callable[[Any], Any]]]]] = []
+        for name, children in self.children.items():
+            columns = [(c.name, _json_decoder(c, dialect)) for c in children.model.__table__.columns]
+            self.decoders.append((_children_key(name), [(c, d) for c, d in columns if d is not None]))
 
 
 def _parse_exact(text: str) -> Any:
