@@ -20,7 +20,8 @@ then answered again by the resolvers, which report it as they always did.
 One statement per root field: the page (``LIMIT first + 1`` after the keyset cursor), on PostgreSQL
 each row's children as ``json_agg(json_build_object(…) ORDER BY …)``, on SQLite as
 ``json_group_array(json(…))`` over an ordered subquery, and when ``totalCount`` is selected the count
-as a one-row subquery the page is outer-joined to (an empty page still answers its count). Leaves are
+as an uncorrelated scalar subquery on each row (computed once; an empty page, which has no row to
+carry it, asks the count alone: a second statement only then). Leaves are
 serialized by their GraphQL types (``serialize``), from the same Python values the resolvers hold:
 the page's columns through SQLAlchemy's result processing, the children's JSON values through their
 column types. ``CC_COMPILED_READS=false`` (``Settings.compiled_reads``) turns the path off; it needs
@@ -44,7 +45,7 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import Text, bindparam, cast, func, select, true
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import TypeDecorator
 
@@ -52,6 +53,8 @@ from core.pagination import _after_clause, check_first, decode_cursor, encode_cu
 
 #: The key of a root field's declaration in its graphql-core field's ``extensions``.
 COMPILED_KEY = "cc-compiled"
+#: The label of the list's count in a page's rows.
+COUNT_LABEL = "cc_count"
 #: The arguments schema/builder.py adds to every connection (paging back): the resolvers answer them.
 PAGING_BACK = frozenset({"last", "before"})
 #: Directives a compiled selection may carry: graphql-core applies them while collecting fields.
@@ -502,48 +505,29 @@ async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> d
         prepared = plan.prepared[dialect.name] = _Prepared(plan, table, dialect)
     params = {"cc_tenant": tenant.id}
     where = [table.c.tenant_id == prepared.tenant, *source.where]
-    page = select(*prepared.columns)
-    if not plan.counts:
-        # The page itself, each row's children as a correlated subquery of the page's id.
-        page = page.add_columns(*prepared.children_columns)
+    counted = select(func.count()).select_from(table).where(*where)
+    page = select(*prepared.columns, *prepared.children_columns)
+    if plan.counts:
+        # The list's count on every row of its page, computed once (an uncorrelated subquery).
+        page = page.add_columns(counted.correlate(None).scalar_subquery().label(COUNT_LABEL))
     page = page.where(*where)
     if cursor_values is not None:
         page = page.where(_after_clause(order_columns, descending, cursor_values))
     order = [c.desc() if d else c.asc() for c, d in zip(order_columns, descending, strict=True)]
-    page = page.order_by(*order).limit(limit + 1)
-    if plan.counts:
-        # The count as a one-row subquery the page is outer-joined to: an empty page still counts.
-        page_alias = page.subquery("cc_page")
-        selected: list[Any] = [page_alias.c[c.name] for c in table.columns]
-        for name, children in prepared.children.items():
-            column = _children_column(children, page_alias.c.id, prepared.tenant, dialect)
-            selected.append(column.label(_children_key(name)))
-        outer_order = [
-            page_alias.c[c.key].desc() if d else page_alias.c[c.key].asc()
-            for c, d in zip(order_columns, descending, strict=True)
-        ]
-        counted = select(func.count().label("n")).select_from(table).where(*where).subquery("cc_count")
-        stmt = select(counted.c.n, *selected).select_from(counted.outerjoin(page_alias, true())).order_by(*outer_order)
-    else:
-        stmt = page
-    result = await session.execute(stmt, params)
-    keys = list(result.keys())
+    result = await session.execute(page.order_by(*order).limit(limit + 1), params)
+    names = list(result.keys())
     raw_rows = result.all()
     total: int | None = None
-    offset = 0
     if plan.counts:
-        total = int(raw_rows[0][0]) if raw_rows else 0
-        offset = 1
-    names = keys[offset:]
-    id_index = names.index("id")
+        if raw_rows:
+            total = int(raw_rows[0][-1])
+        else:  # an empty page (after its last row) has no row to carry the count: ask it alone
+            total = int((await session.execute(counted, params)).scalar_one())
     parse = json.loads if dialect.name == "sqlite" else _parse_exact
     decoders = prepared.decoders
     rows: list[dict[str, Any]] = []
     for raw in raw_rows:
-        values = raw[offset:]
-        if values[id_index] is None:
-            continue  # the outer join's row of an empty page
-        row = dict(zip(names, values, strict=True))
+        row = dict(zip(names, raw, strict=True))
         for key, columns in decoders:
             text = row[key]
             items = parse(text) if text else []
