@@ -21,7 +21,11 @@ DEMO_PEOPLE = {
 }
 # Vendor staff (docs/demo.md): not rows in the database, their token carries the role; they act in
 # the demo tenant with the X-Tenant header. The development sign-in offers them too.
-DEMO_STAFF = {"BILLING_SUPPORT": "bill.support@vendor.example"}
+DEMO_STAFF = {
+    "SALES_REP": "sam.salesrep@vendor.example",  # the demo renewals' sales rep (plugins/renewals/demo.py)
+    "BILLING_SUPPORT": "bill.support@vendor.example",
+    "OPERATOR": "olga.operator@vendor.example",
+}
 
 
 async def seed_demo(state: Any) -> bool:

@@ -8,13 +8,14 @@ import { dashboardPage } from "./pages/dashboard.js";
 import { invoicePage, invoicesPage } from "./pages/invoices.js";
 import { peoplePage } from "./pages/people.js";
 import { cartCheckoutPage, cartPage, checkoutPage, multiYearPage, orderPage, renewalPage, renewalsPage } from "./pages/renewals.js";
+import { queuePage } from "./pages/queue.js";
 import { rewardsPage } from "./pages/rewards.js";
 import { applyLocale, has, nav, say, setViewer, takeFlash, view, viewer } from "./shell.js";
 
 const LOCALES = LANGUAGES;
 
 // ---------- sign-in ----------
-const VIEWER = `{ viewer { email firstName lastName roles contactKinds isAdmin lastSignInAt locale textDirection
+const VIEWER = `{ viewer { email firstName lastName roles staffRoles contactKinds isAdmin lastSignInAt locale textDirection
   enabledModules tenant { name key } } }`;
 
 async function loadViewer() {
@@ -27,7 +28,11 @@ async function loadViewer() {
     const module = { renewals: "renewals", cart: "renewals", invoices: "invoicing", rewards: "rewards" }[link.dataset.nav];
     link.hidden = module ? !has(module) : false;
   }
+  // the work queue is the vendor's sales rep's (their assigned renewals and the requests to them)
+  nav.querySelector("[data-nav=queue]").hidden = !isSalesRep();
 }
+
+const isSalesRep = () => viewer?.staffRoles.includes("SALES_REP");
 
 async function signIn(token, tenant = "") {
   session.token = token.trim().replace(/^Bearer\s+/i, "");
@@ -39,7 +44,7 @@ async function signIn(token, tenant = "") {
     session.tenant = "";
     throw e;
   }
-  go("#/dashboard");
+  go(isSalesRep() ? "#/queue" : "#/dashboard");
 }
 
 /** Show a route now, even when the address already names it (no hashchange would fire). */
@@ -149,16 +154,31 @@ const ROUTES = [
   [/^#\/rewards$/, () => rewardsPage()],
   [/^#\/settings$/, () => settingsPage()],
   [/^#\/people$/, () => peoplePage()],
+  [/^#\/queue$/, () => queuePage()],
 ];
 
 let generation = 0; // the route being shown: an older one still loading must not mark the page ready
+const announce = document.getElementById("announce");
+
+/** After a route: the focus on the page's main heading (a keyboard or screen-reader user starts
+ * reading the new page, not the link they left), its title in the tab's title and said aloud. */
+function focusMain() {
+  const heading = view.querySelector("h1") || view;
+  if (heading !== view) heading.setAttribute("tabindex", "-1");
+  heading.focus();
+  const title = heading === view ? "" : heading.textContent.trim();
+  document.title = title ? `${title} — ${t("Customer Center")}` : t("Customer Center");
+  announce.textContent = title;
+}
 
 async function route() {
   const mine = ++generation;
   say(takeFlash());
   delete view.dataset.page;
   const ready = (page) => {
-    if (mine === generation) view.dataset.page = page;
+    if (mine !== generation) return;
+    focusMain();
+    view.dataset.page = page;
   };
   if (!session.token) {
     await signInPage();
@@ -194,6 +214,11 @@ async function route() {
 }
 
 document.getElementById("sign-out").addEventListener("click", signOut);
+// not a hash link's default (the hash names routes): the skip link moves the focus itself
+document.querySelector(".skip").addEventListener("click", (ev) => {
+  ev.preventDefault();
+  focusMain();
+});
 // A new submission clears the last one's errors first (capture: before the form's own handler).
 document.addEventListener(
   "submit",

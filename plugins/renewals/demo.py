@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.demo import DEMO_STAFF
 from core.models import ObjectGrant
 from plugins.renewals import service as svc
 from plugins.renewals.models import Renewal, RenewalCart, RenewalCartItem, RenewalLine, RenewalOrder
 
-REP = "sam.salesrep@vendor.example"
+REP = DEMO_STAFF["SALES_REP"]
 
 # (support number, quote-to kind, days until start, amount, status, auto renew, lines [(product, family, amount)])
 DB = [

@@ -288,8 +288,27 @@ def _press(driver: Any, key: str) -> None:
     ActionChains(driver).send_keys(key).perform()
 
 
+FOCUS = """
+const a = document.activeElement, h1 = document.querySelector('main h1');
+return {inMain: !!a.closest('main'), heading: a === h1, text: h1?.textContent.trim(),
+        said: document.getElementById('announce').textContent, title: document.title};
+"""
+
+
+def _focus_on_heading(driver: Any) -> str:
+    """After a route change the focus is on the new page's main heading, whose words the live
+    region says and the tab's title starts with; answers the heading."""
+    focus = driver.execute_script(FOCUS)
+    assert focus["inMain"] and focus["heading"], focus
+    assert focus["said"] == focus["text"] and focus["title"].startswith(focus["text"]), focus
+    return focus["text"]
+
+
 def test_keyboard_only_sign_in_pay_and_dispute_with_every_control_labelled(browser, portal):
     driver = browser
+    driver.cc_shots = portal["shots"]
+    if not driver.current_url.startswith(f"{portal['app']}/portal"):  # the test run alone
+        driver.get(f"{portal['app']}/portal")
     if driver.find_element("id", "nav").is_displayed():
         driver.find_element("id", "sign-out").click()
     page_ready(driver, "signin")
@@ -298,11 +317,17 @@ def test_keyboard_only_sign_in_pay_and_dispute_with_every_control_labelled(brows
     _tab_to(driver, f"button[data-person='{FIONA}']")
     _press(driver, Keys.ENTER)
     page_ready(driver, "dashboard")
+    assert _focus_on_heading(driver).startswith("Welcome")
     assert unlabelled(driver) == []
+    # the skip link (the page's first Tab stop, before the navigation) takes the focus to the heading
+    _tab_to(driver, "a.skip")
+    _press(driver, Keys.ENTER)
+    assert _focus_on_heading(driver).startswith("Welcome")
 
     _tab_to(driver, "[data-nav=invoices]")
     _press(driver, Keys.ENTER)
     page_ready(driver, "invoices")
+    _focus_on_heading(driver)
     assert unlabelled(driver) == []
     nodes = graph(portal, FIONA, INVOICES)["data"]["invoices"]["nodes"]
     disputed = graph(portal, FIONA, "{ invoiceDisputes(first: 100) { nodes { invoiceNumber } } }")
@@ -317,6 +342,7 @@ def test_keyboard_only_sign_in_pay_and_dispute_with_every_control_labelled(brows
     _tab_to(driver, f"#invoices a[href='#/invoice/{to_pay}']")
     _press(driver, Keys.ENTER)
     page_ready(driver, "invoice")
+    assert to_pay in _focus_on_heading(driver)
     assert unlabelled(driver) == []
     _tab_to(driver, "#pay-form input[name=method][value=CARD]")
     _tab_to(driver, "#pay")
@@ -418,9 +444,9 @@ MY_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("locale", ["pl", "ar"])
+@pytest.mark.parametrize("locale", ["pl", "ro", "de", "ar"])
 def test_no_page_shows_an_untranslated_text(browser, portal, locale):
-    """In Polish and Arabic, the invoice, payment, billing profile, rewards and people pages show no
+    """In Polish, Romanian, German and Arabic, the invoice, payment, billing profile, rewards and people pages show no
     English text of the dictionary (one whose translation differs), and ask for no text the
     dictionary lacks; Arabic is right to left, money and dates written in the locale."""
     driver = browser
@@ -495,3 +521,75 @@ def test_no_page_shows_an_untranslated_text(browser, portal, locale):
         assert written in driver.execute_script("return document.getElementById('rewards-balance').textContent")
     finally:
         set_locale(portal, FIONA, "en")
+
+
+SAM, ADA = DEMO_STAFF["SALES_REP"], DEMO_PEOPLE["ADMIN"]
+ASKED = '{ renewal(supportNumber: "DEMO-4002") { requests { kind message answer } } }'
+
+
+def test_the_sales_rep_quotes_and_answers_from_the_work_queue_and_the_customer_sees_it(browser, portal):
+    """The vendor's sales rep from the development picker (docs/internal-tools.md): Ada asks for a
+    multi-year quote in the portal (R-R12) and for assistance through the graph (R-R13); the rep's
+    work queue lists their assigned renewals and both requests, they quote and answer there (each
+    control labelled), and Ada's renewal pages show the quote and the answer."""
+    driver = browser
+    sign_in_as(driver, portal, ADA)
+    go(driver, "#/renewal/DEMO-4001", "renewal")
+    driver.find_element("css selector", "#multi-year-form textarea").send_keys("Three years, please.")
+    driver.find_element("css selector", "#multi-year-form button[type=submit]").click()
+    wait_for(driver, "return document.getElementById('multi-year-pending')")
+    asked = graph(
+        portal,
+        ADA,
+        'mutation { requestRenewalAssistance(supportNumber: "DEMO-4002", message: "Can we add a line?") { id } }',
+    )
+    assert asked["data"]["requestRenewalAssistance"]["id"], asked
+
+    driver.find_element("id", "sign-out").click()
+    page_ready(driver, "signin")
+    driver.find_element("css selector", f"button[data-person='{SAM}']").click()
+    page_ready(driver, "queue")
+    assert _focus_on_heading(driver) == "Work queue"
+    assert unlabelled(driver) == []
+    assert driver.find_element("css selector", "[data-nav=queue]").is_displayed()
+    token = issue_token(portal["settings"], SAM, staff_roles=["SALES_REP"])
+    queue = httpx.post(
+        f"{portal['app']}/graphql",
+        json={"query": "{ workQueues { assignedRenewals(list: PENDING) { totalCount } } }"},
+        headers={"Authorization": f"Bearer {token}", "X-Tenant": "demo"},
+        timeout=20,
+    ).json()["data"]["workQueues"]
+    rows = driver.find_elements("css selector", "#assigned tbody tr")
+    assert len(rows) == min(20, queue["assignedRenewals"]["totalCount"]) > 0
+    quote = driver.find_element("css selector", "#multi-year-requests form[data-sn='DEMO-4001']")
+    assert "Three years, please." in quote.text and ADA in quote.text
+    quote.find_element("name", "amount").send_keys("30000")
+    quote.find_element("css selector", "button[type=submit]").click()
+    wait_for(driver, "return !document.querySelector(\"#multi-year-requests form[data-sn='DEMO-4001']\")")
+    assert driver.find_element("id", "status").text == "Quote sent for DEMO-4001."
+    answer = driver.find_element("css selector", "#assistance-requests form[data-sn='DEMO-4002']")
+    assert "Can we add a line?" in answer.text
+    answer.find_element("name", "answer").send_keys("Yes: reply with the product and we requote.")
+    answer.find_element("css selector", "button[type=submit]").click()
+    wait_for(driver, "return !document.querySelector(\"#assistance-requests form[data-sn='DEMO-4002']\")")
+
+    # the customer's renewal pages: the quote to review, the request answered
+    sign_in_as(driver, portal, ADA)
+    go(driver, "#/renewal/DEMO-4001", "renewal")
+    assert "$30,000.00" in driver.find_element("id", "multi-year-quote").text
+    assert driver.find_element("id", "go-multi-year").is_displayed()
+    go(driver, "#/renewal/DEMO-4002", "renewal")
+    answered = graph(portal, ADA, ASKED)["data"]["renewal"]["requests"]
+    reply = "Yes: reply with the product and we requote."
+    assert {"kind": "ASSISTANCE", "message": "Can we add a line?", "answer": reply} in answered
+    assert "Yes: reply with the product and we requote." in driver.find_element("id", "requests").text
+
+
+def test_the_operator_signs_in_from_the_picker(browser, portal):
+    """The demo operator is in the development picker and acts in the demo tenant: the dashboard,
+    no error, and no work queue (it is the sales rep's)."""
+    driver = browser
+    sign_in_as(driver, portal, DEMO_STAFF["OPERATOR"])
+    assert driver.execute_script("return sessionStorage.getItem('cc-portal-tenant')") == "demo"
+    assert not driver.find_elements("css selector", "main [role=alert]")
+    assert not driver.find_element("css selector", "[data-nav=queue]").is_displayed()

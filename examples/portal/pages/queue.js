@@ -1,0 +1,110 @@
+// The vendor's sales rep (docs/internal-tools.md): their work queue on the public graph — the
+// renewals assigned to them, multi-year requests awaiting a quote (R-R12) and assistance requests
+// awaiting an answer (R-R13) — quoted and answered from here, each in the item's own tenant.
+import { gql } from "../api.js";
+import { field, h, replace, showErrors } from "../dom.js";
+import { explain, label, t } from "../i18n.js";
+import { day, money, say, view } from "../shell.js";
+
+const QUEUE = `query Queue { workQueues {
+  assignedRenewalCounts { pending history future }
+  assignedRenewals(list: PENDING, first: 20) { totalCount
+    nodes { id supportNumber startDate status amount { amount currency } tenant { key name } } }
+  multiYearRequests(first: 20) { nodes { id message requesterEmail createdAt tenant { name }
+    renewal { supportNumber amount { amount currency } } } }
+  assistanceRequests(first: 20) { nodes { id message requesterEmail createdAt tenant { name } renewal { supportNumber } } } } }`;
+
+/** One form per request: what it asks, and the control that does it (labelled with the renewal). */
+function requestForm(kind, q, control, submitLabel, send) {
+  const top = h("div");
+  const form = h(
+    "form",
+    {
+      class: "queue-item",
+      "data-request": q.id,
+      "data-sn": q.renewal?.supportNumber || "",
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const done = await send();
+          showErrors(form, done.errors, top);
+          if (!done.errors.length) {
+            say(kind === "quote" ? t("Quote sent for {sn}.", { sn: q.renewal.supportNumber }) : t("Answer sent for {sn}.", { sn: q.renewal.supportNumber }));
+            queuePage();
+          }
+        },
+      },
+    },
+    h("h3", {}, `${q.renewal?.supportNumber || ""} · ${q.tenant?.name || ""}`),
+    h("p", { class: "muted" }, t("{email} asked on {date}:", { email: q.requesterEmail, date: day(q.createdAt) })),
+    h("blockquote", {}, q.message),
+    top,
+    control,
+    h("button", { type: "submit" }, submitLabel),
+  );
+  return form;
+}
+
+function quoteForm(q) {
+  const currency = q.renewal.amount.currency;
+  const amount = h("input", { name: "amount", type: "number", min: "0.01", step: "0.01", required: true, inputmode: "decimal" });
+  return requestForm(
+    "quote",
+    q,
+    field(t("Quoted total for the whole term ({currency})", { currency }), amount, h("span", { class: "muted" }, t("This year's renewal: {amount}", { amount: money(q.renewal.amount) }))),
+    t("Send quote"),
+    () =>
+      gql(`mutation Quote($id: ID!, $amount: MoneyInput!) { quoteQueuedMultiYear(requestId: $id, amount: $amount) { status } }`, {
+        id: q.id,
+        amount: { amount: amount.value, currency },
+      }),
+  );
+}
+
+function answerForm(q) {
+  const answer = h("textarea", { name: "answer", rows: 4, cols: 60, required: true });
+  return requestForm("answer", q, field(t("Answer"), answer), t("Send answer"), () =>
+    gql(`mutation Answer($id: ID!, $a: String!) { answerRenewalAssistance(requestId: $id, answer: $a) { answeredAt } }`, { id: q.id, a: answer.value }),
+  );
+}
+
+export async function queuePage() {
+  const result = await gql(QUEUE);
+  const w = result.data?.workQueues;
+  if (!w) return replace(view, h("h1", {}, t("Work queue")), h("div", { class: "error", role: "alert" }, result.errors.map(explain).join(" · ")));
+  const notes = result.errors.map(explain);
+  const c = w.assignedRenewalCounts;
+  const renewals = w.assignedRenewals?.nodes || [];
+  const multiYear = w.multiYearRequests?.nodes || [];
+  const assistance = w.assistanceRequests?.nodes || [];
+  replace(
+    view,
+    h("h1", {}, t("Work queue")),
+    notes.length ? h("div", { class: "error", role: "alert" }, notes.join(" · ")) : null,
+    c
+      ? h(
+          "dl",
+          { class: "facts", id: "assigned-counts" },
+          [
+            ["pending", t("Pending renewals"), c.pending],
+            ["history", t("Renewal history"), c.history],
+            ["future", t("Future renewals"), c.future],
+          ].map(([key, name, value]) => [h("dt", {}, name), h("dd", { "data-count": key }, value)]),
+        )
+      : null,
+    h("section", { "aria-labelledby": "assigned-h" }, h("h2", { id: "assigned-h" }, t("Assigned renewals")),
+      renewals.length
+        ? h(
+            "table",
+            { id: "assigned" },
+            h("thead", {}, h("tr", {}, [t("Support number"), t("Organisation"), t("Start"), t("Status"), t("Amount")].map((x) => h("th", { scope: "col" }, x)))),
+            h("tbody", {}, renewals.map((r) => h("tr", { "data-sn": r.supportNumber }, h("td", {}, r.supportNumber), h("td", {}, r.tenant?.name || ""), h("td", {}, day(r.startDate)), h("td", {}, label(r.status)), h("td", {}, money(r.amount))))),
+          )
+        : h("p", { class: "muted" }, t("Nothing assigned.")),
+    ),
+    h("section", { id: "multi-year-requests", "aria-labelledby": "my-h" }, h("h2", { id: "my-h" }, t("Multi-year quotes to prepare")),
+      multiYear.length ? multiYear.map(quoteForm) : h("p", { class: "muted" }, t("No request awaits a quote."))),
+    h("section", { id: "assistance-requests", "aria-labelledby": "as-h" }, h("h2", { id: "as-h" }, t("Assistance requests to answer")),
+      assistance.length ? assistance.map(answerForm) : h("p", { class: "muted" }, t("No request awaits an answer."))),
+  );
+}
