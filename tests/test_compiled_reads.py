@@ -146,6 +146,8 @@ class Paths:
         finally:
             state.schemas = self.compiled
         got = await self.post(document, variables, principal)
+        if got == expected:  # and in the same order: a response's keys follow its selection
+            assert json.dumps(got) == json.dumps(expected), difference_in_order(got, expected)
         return got, expected
 
 
@@ -302,6 +304,10 @@ def invoices_query(draw: Any) -> tuple[str, dict[str, Any]]:
         first_field = node.split("...F ")[1].split(" ")[0]
         document += f" fragment F on Invoice {{ {first_field} number }}"
     return document, variables
+
+
+def difference_in_order(got: Any, expected: Any) -> str:
+    return f"key order: {json.dumps(got)[:2000]} != {json.dumps(expected)[:2000]}"
 
 
 def difference(got: Any, expected: Any, path: str = "") -> str | None:
