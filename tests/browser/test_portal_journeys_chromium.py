@@ -586,10 +586,12 @@ def test_the_sales_rep_quotes_and_answers_from_the_work_queue_and_the_customer_s
 
 
 def test_the_operator_signs_in_from_the_picker(browser, portal):
-    """The demo operator is in the development picker and acts in the demo tenant: the dashboard,
-    no error, and no work queue (it is the sales rep's)."""
+    """The demo operator is in the development picker and acts in the demo tenant: the dashboard
+    greets them by email (staff have no name in the tenant), no error, and no work queue (it is
+    the sales rep's)."""
     driver = browser
     sign_in_as(driver, portal, DEMO_STAFF["OPERATOR"])
     assert driver.execute_script("return sessionStorage.getItem('cc-portal-tenant')") == "demo"
     assert not driver.find_elements("css selector", "main [role=alert]")
+    assert driver.find_element("css selector", "main h1").text == f"Welcome, {DEMO_STAFF['OPERATOR']}"
     assert not driver.find_element("css selector", "[data-nav=queue]").is_displayed()

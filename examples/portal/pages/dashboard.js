@@ -43,7 +43,8 @@ export async function dashboardPage() {
   section("rewards", (r) => [tile("rewards", t("Rewards balance"), money(r.balance), "#/rewards", r.balance.amount)]);
   replace(
     view,
-    h("h1", {}, `${t("Welcome")}, ${v.firstName} ${v.lastName}`),
+    // vendor staff are no rows of the tenant: no name, so their email
+    h("h1", {}, `${t("Welcome")}, ${`${v.firstName} ${v.lastName}`.trim() || v.email}`),
     h(
       "dl",
       { class: "facts", id: "personal" },
