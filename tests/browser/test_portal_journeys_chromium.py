@@ -572,6 +572,7 @@ def test_the_sales_rep_quotes_and_answers_from_the_work_queue_and_the_customer_s
     answer.find_element("name", "answer").send_keys("Yes: reply with the product and we requote.")
     answer.find_element("css selector", "button[type=submit]").click()
     wait_for(driver, "return !document.querySelector(\"#assistance-requests form[data-sn='DEMO-4002']\")")
+    assert driver.execute_async_script(AUDIT)["unknown"] == []  # every text the queue asked is in the dictionary
 
     # the customer's renewal pages: the quote to review, the request answered
     sign_in_as(driver, portal, ADA)
