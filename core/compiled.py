@@ -494,7 +494,7 @@ async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> d
     after = args.get("after")
     order_columns = [column for column, _desc in source.order]
     descending = [desc for _column, desc in source.order]
-    cursor_values = decode_cursor(after, len(order_columns), "after") if after else None
+    cursor_values = decode_cursor(after, order_columns, "after") if after else None
 
     session = ctx.session
     dialect = session.bind.dialect

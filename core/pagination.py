@@ -133,13 +133,36 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, width: int, field: str = "after") -> list[Any]:
+def _python_type(column: Any) -> type | None:
+    try:
+        return column.type.python_type
+    except (AttributeError, NotImplementedError):
+        return None
+
+
+def _fits(value: Any, expected: type | None) -> bool:
+    if expected is None or value is None:
+        return True
+    if expected is date:  # a datetime is a date subclass: a DATE column's cursor holds a date only
+        return type(value) is date
+    if expected is int:
+        return type(value) is int
+    return isinstance(value, expected)
+
+
+def decode_cursor(cursor: str, columns: Sequence[Any], field: str = "after") -> list[Any]:
+    """The sort key a cursor holds, one value per column of the order. A hand-made cursor whose
+    values do not have the columns' types (a date as a plain string, a number as text) is refused
+    here: bound into the keyset comparison, PostgreSQL would fail the statement instead."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not isinstance(values, list) or len(values) != width:
+        if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError("wrong width")
-        return [_decode_value(v) for v in values]
+        decoded = [_decode_value(v) for v in values]
+        if not all(_fits(v, _python_type(c)) for v, c in zip(decoded, columns, strict=True)):
+            raise ValueError("wrong types")
+        return decoded
     except Exception as exc:
         raise BadUserInput(_("Malformed cursor"), field=field) from exc
 
@@ -224,7 +247,7 @@ async def keyset_page(
     total: int | LazyCount = LazyCount(session, stmt) if count else 0
     page_stmt = stmt
     if cursor:
-        where = _after_clause(columns, scan, decode_cursor(cursor, len(columns), "before" if reverse else "after"))
+        where = _after_clause(columns, scan, decode_cursor(cursor, columns, "before" if reverse else "after"))
         page_stmt = page_stmt.where(where)
     page_stmt = page_stmt.order_by(*[c.desc() if d else c.asc() for c, d in zip(columns, scan, strict=True)])
     result = await session.execute(page_stmt.limit(limit + 1))

@@ -129,3 +129,30 @@ async def test_bad_ids_cursors_pages_and_variables(two_tenants):
         code = await api.code(imp, {"j": doc}, as_="ops@vendor.example", staff=["OPERATOR"])
         assert code == "BAD_USER_INPUT", doc
     assert await snapshot(api) == before
+
+
+async def test_hand_made_cursors_of_the_wrong_types_are_bad_input(two_tenants):
+    """A cursor is opaque but decodable: one rebuilt with values of other types than the sort key's
+    columns (a date as a plain string, an id as text or a boolean) is BAD_USER_INPUT on every engine —
+    PostgreSQL refused such a comparison and answered INTERNAL_SERVER_ERROR, on the compiled and
+    the resolver path alike."""
+    from core.pagination import encode_cursor
+
+    api = two_tenants
+    by_date = [["2026-01-01", 1], [{"d": "2026-01-01"}, "1"], [{"d": "2026-01-01"}, True], [True, 1], [1.5, 1.5]]
+    lists = {  # (person, the list's query): cursors whose values do not fit its (sort key…, id)
+        ("fin@acme.com", "{ invoices(first: 5, after: $a) { edges { node { number } } } }"): by_date,
+        ("tech@acme.com", "{ renewals(first: 5, after: $a) { edges { node { supportNumber } } } }"): by_date,
+        ("admin@acme.com", "{ users(first: 5, after: $a) { edges { node { email } } } }"): [
+            [1, 1],
+            ["a@acme.com", "1"],
+            ["a@acme.com", True],
+            [{"d": "2026-01-01"}, 1],
+        ],
+    }
+    for (person, selection), hostile in lists.items():
+        query = "query($a: String) " + selection
+        for values in hostile:
+            body = await api.gql(query, {"a": encode_cursor(values)}, as_=person)
+            codes = [e["extensions"]["code"] for e in body.get("errors", [])]
+            assert codes == ["BAD_USER_INPUT"], (person, values, body)
