@@ -31,7 +31,7 @@ the executor shortcut (``CC_FAST_EXECUTOR``), whose plans it lives in.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -115,6 +115,19 @@ class Connection:
     source: Callable[[Any, Mapping[str, Any]], PageSource]
     arguments: frozenset[str] = field(default_factory=frozenset)
     fallback_arguments: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A root field of an object type whose fields are the values of one mapping its plugin's
+    service answers (the dashboard's counts, from one statement): ``fields`` maps each GraphQL
+    field to its key there; a value is a leaf or an object of plain attributes (a ``MoneyType``).
+    ``source`` (context) authorizes and raises as the resolver's service does: the same service
+    function the resolver calls. A field not named (the dashboard's carts and orders, a grafted
+    field) leaves the root field to its resolvers; so does any argument."""
+
+    fields: Mapping[str, str]
+    source: Callable[[Any], Awaitable[Mapping[str, Any]]]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -313,10 +326,14 @@ class RootPlan:
         return all(args.get(name) is None for name in PAGING_BACK | self.spec.fallback_arguments)
 
 
-def plan_root(executor: Any, field_def: Any, details: Sequence[Any]) -> RootPlan | None:
+def plan_root(executor: Any, field_def: Any, details: Sequence[Any]) -> RootPlan | RecordPlan | None:
     """The plan of a root field's selection, or None when any part of it needs the resolvers."""
     spec = (field_def.extensions or {}).get(COMPILED_KEY)
-    if not isinstance(spec, Connection) or not _only_collected_directives(details):
+    if not _only_collected_directives(details):
+        return None
+    if isinstance(spec, Record):
+        return _record_plan(executor, spec, field_def, details)
+    if not isinstance(spec, Connection):
         return None
     if not set(field_def.args) <= spec.arguments | spec.fallback_arguments | PAGING_BACK | {"first", "after"}:
         return None
@@ -427,6 +444,56 @@ def plan_root(executor: Any, field_def: Any, details: Sequence[Any]) -> RootPlan
         return out
 
     return RootPlan(spec, field_def, node_plans, answer, counts)
+
+
+@dataclass
+class RecordPlan:
+    """A compiled :class:`Record` root field: (response name, key of the service's mapping or None
+    for ``__typename``, serializer or the type's name)."""
+
+    spec: Record
+    steps: list[tuple[str, str | None, Any]]
+
+    def accepts(self, args: Mapping[str, Any]) -> bool:
+        return True  # a record's field has no arguments (plan time)
+
+    async def run(self, ctx: Any, args: Mapping[str, Any]) -> dict[str, Any]:
+        values = await self.spec.source(ctx)  # authorizes: raises FORBIDDEN as the resolver's service does
+        return {name: const if key is None else const(values[key]) for name, key, const in self.steps}
+
+
+def _record_plan(executor: Any, spec: Record, field_def: Any, details: Sequence[Any]) -> RecordPlan | None:
+    if field_def.args or any(d.node.arguments for d in details):
+        return None
+    object_type = _unwrap(field_def.type)
+    if not isinstance(object_type, GraphQLObjectType):
+        return None
+    grouped = _sub_selection(executor, object_type, details)
+    if grouped is None:
+        return None
+    steps: list[tuple[str, str | None, Any]] = []
+    for response_name, sub in grouped.items():
+        node = sub[0].node
+        name = node.name.value
+        if name == "__typename":
+            steps.append((response_name, None, object_type.name))
+            continue
+        key = spec.fields.get(name)
+        sub_def = object_type.fields.get(name)
+        if key is None or sub_def is None or node.arguments or sub_def.args or _has_extensions(sub_def):
+            return None
+        serialize = _leaf(sub_def.type) or _object_of_attributes(executor, sub_def.type, sub)
+        if serialize is None:
+            return None
+        steps.append((response_name, key, serialize))
+    return RecordPlan(spec, steps)
+
+
+async def run_root(plan: RootPlan | RecordPlan, ctx: Any, args: Mapping[str, Any]) -> Any:
+    """A compiled root field's value (a :class:`Connection`'s page, a :class:`Record`)."""
+    if isinstance(plan, RecordPlan):
+        return await plan.run(ctx, args)
+    return await run_connection(plan, ctx, args)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from core import exchange
 from core import users as user_service
 from core.auth import CONTACT_KINDS, MEMBER_ROLE
 from core.authz import check_known, known_names
+from core.compiled import Record
 from core.context import Context
 from core.errors import AppError, BadUserInput, Forbidden, NotFound
 from core.i18n import _, current_locale, render_content, text_direction
@@ -235,23 +236,65 @@ class InviteUserInput:
 
 
 def _viewer(ctx: Context, person: Person | None) -> Viewer:
+    return Viewer(**_viewer_values(ctx, person))
+
+
+def _viewer_values(ctx: Context, person: Person | None) -> dict[str, object]:
+    """What ``Viewer`` holds, by the Python name of its field (the compiled read answers from it)."""
     p = ctx.principal
-    return Viewer(
-        email=p.email,
-        first_name=person.first_name if person else "",
-        last_name=person.last_name if person else "",
-        last_sign_in_at=(person.previous_sign_in_at or person.last_sign_in_at) if person else None,
-        signed_in_at=person.last_sign_in_at if person else None,
-        previous_sign_in_at=person.previous_sign_in_at if person else None,
-        roles=sorted(p.roles - {MEMBER_ROLE}),
-        contact_kinds=[k for k in CONTACT_KINDS if k in p.roles],
-        is_admin="ADMIN" in p.roles,
-        staff_roles=sorted(p.staff_roles),
-        tenant=TenantType.of(ctx.tenant) if ctx.tenant else None,
-        enabled_modules=sorted(ctx.enabled_plugins),
-        locale=ctx.locale,
-        text_direction=text_direction(ctx.locale),
+    return {
+        "email": p.email,
+        "first_name": person.first_name if person else "",
+        "last_name": person.last_name if person else "",
+        "last_sign_in_at": (person.previous_sign_in_at or person.last_sign_in_at) if person else None,
+        "signed_in_at": person.last_sign_in_at if person else None,
+        "previous_sign_in_at": person.previous_sign_in_at if person else None,
+        "roles": sorted(p.roles - {MEMBER_ROLE}),
+        "contact_kinds": [k for k in CONTACT_KINDS if k in p.roles],
+        "is_admin": "ADMIN" in p.roles,
+        "staff_roles": sorted(p.staff_roles),
+        "tenant": TenantType.of(ctx.tenant) if ctx.tenant else None,
+        "enabled_modules": sorted(ctx.enabled_plugins),
+        "locale": ctx.locale,
+        "text_direction": text_direction(ctx.locale),
+    }
+
+
+async def _viewer_person(ctx: Context) -> Person | None:
+    """The caller's person (R-A4; vendor staff have none here), after the ``viewer`` decision."""
+    if ctx.principal.person_id and not ctx.principal.is_staff:
+        ctx.require("viewer", "view")
+        return ctx.person or await ctx.session.get(Person, ctx.principal.person_id)
+    return None
+
+
+async def _viewer_record(ctx: Context) -> dict[str, object]:
+    return _viewer_values(ctx, await _viewer_person(ctx))
+
+
+#: Core's root fields answered without a typed object (core/compiled.py): ``viewer``'s fields of
+#: plain values (its messages take the resolvers).
+CORE_COMPILED = {
+    "viewer": Record(
+        {
+            "email": "email",
+            "firstName": "first_name",
+            "lastName": "last_name",
+            "lastSignInAt": "last_sign_in_at",
+            "signedInAt": "signed_in_at",
+            "previousSignInAt": "previous_sign_in_at",
+            "roles": "roles",
+            "contactKinds": "contact_kinds",
+            "isAdmin": "is_admin",
+            "staffRoles": "staff_roles",
+            "tenant": "tenant",
+            "enabledModules": "enabled_modules",
+            "locale": "locale",
+            "textDirection": "text_direction",
+        },
+        _viewer_record,
     )
+}
 
 
 # ---- node(id:) for core's types: each loader authorizes as the typed field does (core/nodes.py) ----
@@ -339,11 +382,7 @@ class CoreQuery:
     @strawberry.field(description="Who am I: person, tenant, roles, contact kinds, modules (R-A4).")
     async def viewer(self, info: Info[Context, None]) -> Viewer:
         ctx = info.context
-        person = None
-        if ctx.principal.person_id and not ctx.principal.is_staff:
-            ctx.require("viewer", "view")
-            person = ctx.person or await ctx.session.get(Person, ctx.principal.person_id)
-        return _viewer(ctx, person)
+        return _viewer(ctx, await _viewer_person(ctx))
 
     @strawberry.field(
         description="May the viewer do `action` on `object` (optionally one object by id)? "

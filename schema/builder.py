@@ -43,7 +43,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from core.compiled import COMPILED_KEY
 from core.errors import BadUserInput
-from core.graph import CORE_NODES, CoreMutation, CoreQuery
+from core.graph import CORE_COMPILED, CORE_NODES, CoreMutation, CoreQuery
 from core.graph_descriptions import CORE_DESCRIPTIONS
 from core.graph_queues import QUEUE_NODES, QueueQuery
 from core.hookspecs import GraphContribution
@@ -232,7 +232,7 @@ def build_schema(
         fast_executor = get_settings().fast_executor
     if compiled_reads is None:
         compiled_reads = get_settings().compiled_reads
-    compiled: dict[str, Any] = {}
+    compiled: dict[str, Any] = dict(CORE_COMPILED)
     queries: list[type] = [CoreQuery, QueueQuery, WebhookQuery]
     mutations: list[type] = [CoreMutation, WebhookMutation]
     types: list[type] = []

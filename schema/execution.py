@@ -662,7 +662,7 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
 
         async def run() -> Any:
             try:
-                return await compiled.run_connection(plan, self.context_value, args)
+                return await compiled.run_root(plan, self.context_value, args)
             except compiled.Irregular:
                 result = self.execute_field(parent_type, source_value, step.details, path, None)
                 return await result if self.is_awaitable(result) else result

@@ -405,6 +405,55 @@ def renewals_query(draw: Any) -> tuple[str, dict[str, Any]]:
     ) + " }" + sibling + " }", {}
 
 
+#: The record root fields (core.compiled.Record): their compiled fields, and fields that leave
+#: the root field to its resolvers (the dashboard's carts and orders, the rewards' lots).
+RECORDS = {
+    "renewalDashboard": (
+        ["pendingCount", "historyCount", "futureCount", "sharedCount", "__typename"],
+        ["savedCarts { name }", "activeCart { name }", "orders { orderNumber }"],
+    ),
+    "invoiceCounts": (["overdue", "open", "closed", "__typename"], []),
+    "viewer": (
+        [
+            "email firstName lastName",
+            "lastSignInAt signedInAt previousSignInAt",
+            "roles contactKinds isAdmin staffRoles",
+            "tenant { id key name country sector isReseller domains enabledModules portalOrigins defaultLocale }",
+            "tenant { __typename key }",
+            "enabledModules locale textDirection __typename",
+        ],
+        ["messages { subject }"],
+    ),
+    "rewards": (
+        ["balance { amount currency }", "expiringIn30Days { amount }", "expiringIn90Days { currency __typename }"],
+        ["lots { totalCount }", "eligibility { __typename }"],
+    ),
+}
+
+
+@st.composite
+def dashboard_query(draw: Any) -> tuple[str, dict[str, Any]]:
+    """A dashboard: some of the record root fields (aliased now and then, a fragment), a selection
+    of each one's fields (now and then one the resolvers answer), beside viewer or a page."""
+    roots = draw(st.lists(st.sampled_from(sorted(RECORDS)), min_size=1, max_size=4, unique=True))
+    body = []
+    for index, root in enumerate(roots):
+        compiled, fallback = RECORDS[root]
+        fields = _fields(draw, compiled, fallback if fallback and draw(st.integers(0, 5)) == 0 else [])
+        if draw(st.booleans()):
+            fields = (
+                "... on "
+                + {"renewalDashboard": "RenewalDashboard", "invoiceCounts": "InvoiceCounts"}.get(root, "Rewards")
+                + " { "
+                + fields
+                + " }"
+            )
+        alias = f"r{index}: " if draw(st.integers(0, 3)) == 0 else ""
+        body.append(f"{alias}{root} {{ {fields} }}")
+    sibling = draw(st.sampled_from(["", "renewals(first: 1) { totalCount }", "invoices(first: 1) { totalCount }"]))
+    return "{ " + " ".join([*body, sibling]) + " }", {}
+
+
 HYPOTHESIS = settings(
     max_examples=60,
     deadline=None,
@@ -545,3 +594,83 @@ async def test_the_compiled_path_really_runs(paths: Paths) -> None:
         assert any("cc_children_" in s for s in statements) is compiled, (document, statements)
         got, expected = await paths.both(document, None, PRINCIPALS[0])
         assert got == expected and got[1] == resp.json() | {"extensions": got[1]["extensions"]}
+
+
+@HYPOTHESIS
+@given(query=dashboard_query(), who=st.sampled_from(range(len(PRINCIPALS))))
+async def test_generated_dashboards_answer_alike(paths: Paths, query: tuple[str, dict[str, Any]], who: int) -> None:
+    """renewalDashboard's counts (R-R22), invoiceCounts (R-I1) and the rewards balances (R-W11)
+    compiled: the same data, errors and authorization checks as their resolvers, for every caller."""
+    document, _ = query
+    got, expected = await paths.both(document, None, PRINCIPALS[who])
+    assert got == expected, (difference(got, expected), json.dumps({"document": document, "who": PRINCIPALS[who]}))
+
+
+async def test_rewards_forbidden_to_technical_contact_beside_answering_records(paths: Paths) -> None:
+    """§6: a technical contact gets FORBIDDEN on rewards (null, its own error) while the dashboard's
+    counts and the viewer answer — on both paths alike; finance sees the balances."""
+    document = (
+        "{ renewalDashboard { pendingCount futureCount historyCount sharedCount } rewards { balance { amount } } "
+        "invoiceCounts { open overdue closed } viewer { email } }"
+    )
+    got, expected = await paths.both(document, None, PRINCIPALS[1])
+    assert got == expected, difference(got, expected)
+    body = got[1]
+    assert body["data"]["rewards"] is None
+    assert body["data"]["viewer"] == {"email": "tech@acme.com"}
+    assert body["data"]["renewalDashboard"]["pendingCount"] >= 1
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["rewards"], "FORBIDDEN")]
+    got, expected = await paths.both(document, None, PRINCIPALS[0])
+    assert got == expected, difference(got, expected)
+    assert (
+        "errors" not in got[1]
+        and got[1]["data"]["invoiceCounts"]["overdue"] + got[1]["data"]["invoiceCounts"]["open"] == 30
+    )
+
+
+async def test_record_counts_take_one_statement_each(paths: Paths) -> None:
+    """The dashboard's counts alone: one statement for renewalDashboard (the resolver also reads
+    carts and orders: three more) and one for invoiceCounts, as docs/performance.md counts them."""
+    token = paths.tokens[PRINCIPALS[0]]
+    counts = {}
+    for schemas, name in ((paths.compiled, "compiled"), (paths.resolvers, "resolvers")):
+        paths.api.state.schemas = schemas
+        try:
+            for document in ("{ renewalDashboard { pendingCount sharedCount } }", "{ invoiceCounts { open } }"):
+                with paths.api.count_statements() as statements:
+                    resp = await paths.api.client.post(
+                        "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {token}"}
+                    )
+                assert not resp.json().get("errors"), resp.json()
+                counts[(name, document)] = len(statements)
+        finally:
+            paths.api.state.schemas = paths.compiled
+    dash, inv = "{ renewalDashboard { pendingCount sharedCount } }", "{ invoiceCounts { open } }"
+    assert counts[("resolvers", dash)] - counts[("compiled", dash)] == 3, counts
+    assert counts[("resolvers", inv)] == counts[("compiled", inv)], counts
+
+
+async def test_the_compiled_records_really_run(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record's supported selection runs its compiled plan; one with a field the plan does not
+    know (the dashboard's carts, the rewards' lots) runs the resolvers — and both answer alike."""
+    from core import compiled
+
+    ran: list[Any] = []
+    run = compiled.RecordPlan.run
+
+    async def counted(self: Any, ctx: Any, args: Any) -> Any:
+        ran.append(self.spec.source)
+        return await run(self, ctx, args)
+
+    monkeypatch.setattr(compiled.RecordPlan, "run", counted)
+    for document, runs in (
+        ("{ renewalDashboard { pendingCount } invoiceCounts { open } rewards { balance { amount } } }", 3),
+        ("{ viewer { email tenant { key domains } } }", 1),
+        ("{ viewer { email messages { subject } } }", 0),
+        ("{ renewalDashboard { pendingCount savedCarts { name } } }", 0),
+        ("{ rewards { balance { amount } lots { totalCount } } }", 0),
+    ):
+        ran.clear()
+        got, expected = await paths.both(document, None, PRINCIPALS[0])
+        assert got == expected, difference(got, expected)
+        assert "errors" not in got[1] and len(ran) == runs, (document, ran)

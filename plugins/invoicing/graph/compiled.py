@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.compiled import Children, CompiledType, Computed, Connection
+from core.compiled import Children, CompiledType, Computed, Connection, Record
 from core.ids import to_global_id
 from core.money import MoneyType, whole_units
 from plugins.invoicing import service as svc
@@ -94,3 +94,4 @@ def _invoices(ctx: Any, args: Mapping[str, Any]) -> Any:
 
 
 COMPILED: dict[str, Connection] = {"invoices": Connection(INVOICE, _invoices, frozenset({"status"}))}
+COMPILED["invoiceCounts"] = Record({"overdue": "OVERDUE", "open": "OPEN", "closed": "CLOSED"}, svc.invoice_counts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.compiled import Children, CompiledType, Computed, Connection
+from core.compiled import Children, CompiledType, Computed, Connection, Record
 from core.ids import to_global_id
 from core.money import MoneyType
 from plugins.renewals import service as svc
@@ -111,3 +111,8 @@ def _renewals(ctx: Any, args: Mapping[str, Any]) -> Any:
 COMPILED: dict[str, Connection] = {
     "renewals": Connection(RENEWAL, _renewals, frozenset({"list"}), frozenset({"filter", "sort"}))
 }
+# The dashboard's counts (one statement, docs/performance.md); its carts and orders: the resolvers.
+COMPILED["renewalDashboard"] = Record(
+    {"pendingCount": "pending", "historyCount": "history", "futureCount": "future", "sharedCount": "shared"},
+    svc.dashboard_counts,
+)

@@ -3,6 +3,7 @@ which authorises and applies the rules."""
 
 from __future__ import annotations
 
+from plugins.rewards.graph.compiled import COMPILED
 from plugins.rewards.graph.descriptions import DESCRIPTIONS
 from plugins.rewards.graph.extensions import InvoiceRewardsField
 from plugins.rewards.graph.mutations import Mutation
@@ -13,4 +14,4 @@ TYPES: tuple[type, ...] = ()  # every rewards type is reachable from Query or Mu
 #: Fields on other types: an invoice's rewards on the invoicing plugin's Invoice.
 TYPE_EXTENSIONS: dict[str, list[type]] = {"Invoice": [InvoiceRewardsField]}
 
-__all__ = ["DESCRIPTIONS", "NODES", "TYPES", "TYPE_EXTENSIONS", "Mutation", "Query"]
+__all__ = ["COMPILED", "DESCRIPTIONS", "NODES", "TYPES", "TYPE_EXTENSIONS", "Mutation", "Query"]

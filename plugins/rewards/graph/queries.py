@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from core.context import Context
-from core.money import MoneyType
 from plugins.rewards import service
+from plugins.rewards.graph.compiled import balances
 from plugins.rewards.graph.types import RedeemerType, RewardsType
 
 
@@ -15,12 +15,7 @@ from plugins.rewards.graph.types import RedeemerType, RewardsType
 class Query:
     @strawberry.field(description="Support rewards: balances, lots and activity (SPEC §4).")
     async def rewards(self, info: Info[Context, None]) -> RewardsType:
-        b = await service.current_balances(info.context)
-        return RewardsType(
-            balance=MoneyType.of(b.available, b.currency),
-            expiring_in_30_days=MoneyType.of(b.expiring[30], b.currency),
-            expiring_in_90_days=MoneyType.of(b.expiring[90], b.currency),
-        )
+        return RewardsType(**await balances(info.context))
 
     @strawberry.field(description="Finance contacts authorised to redeem rewards (tenant admin, R-W6).")
     async def rewards_redeemers(self, info: Info[Context, None]) -> list[RedeemerType]:
