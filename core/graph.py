@@ -154,18 +154,18 @@ class Viewer:
     text_direction: str = strawberry.field(description="`ltr`, or `rtl` for a right-to-left language (ar).")
 
     @strawberry.field(description="Message-center entries for this person, newest first (R-R5).")
-    async def messages(self, info: Info[Context, None], first: int = 20) -> list[MessageType]:
+    async def messages(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[MessageType]:
         ctx = info.context
-        first = max(1, min(first, 100))
-        rows = (
-            await ctx.session.execute(
-                select(Message)
-                .where(Message.person_email == ctx.principal.email)
-                .order_by(Message.created_at.desc(), Message.id.desc())
-                .limit(first)
-            )
-        ).scalars()
-        return [MessageType.of(m, ctx.locale) for m in rows]
+        page = await keyset_page(
+            ctx.session,
+            select(Message).where(Message.person_email == ctx.principal.email),
+            [(Message.created_at, True), (Message.id, True)],
+            first=first,
+            after=after,
+        )
+        return connection_of(lambda m: MessageType.of(m, ctx.locale), page)
 
 
 @strawberry.type

@@ -17,7 +17,7 @@ from tests.renewals.helpers import TODAY, load, renewal
 
 SET = "mutation($l: String!) { setMyLocale(locale: $l) { locale } }"
 UPDATE = """mutation($input: UpdateRenewalInput!) { updateRenewal(input: $input) { supportNumber } }"""
-MESSAGES = "{ viewer { messages { kind subject body } } }"
+MESSAGES = "{ viewer { messages { nodes { kind subject body } } } }"
 SHARE = """mutation($sn: String!, $emails: [String!]!) {
   shareRenewal(supportNumber: $sn, role: VIEWER, emails: $emails) { email } }"""
 # The currency each reader is billed in here (the same figure: 12,000.00), and how CLDR writes it.
@@ -85,10 +85,10 @@ async def test_a_message_is_read_in_the_readers_language_at_read_time(two_tenant
     api = two_tenants
     await load(api, renewal("R-9", 120))
     await api.ok(SHARE, {"sn": "R-9", "emails": ["fin@acme.com"]}, as_="tech@acme.com")
-    before = (await api.ok(MESSAGES, as_="fin@acme.com"))["viewer"]["messages"]
+    before = (await api.ok(MESSAGES, as_="fin@acme.com"))["viewer"]["messages"]["nodes"]
     assert before[0]["subject"] == "tech@acme.com shared renewal R-9 with you"
     await api.ok(SET, {"l": "de"}, as_="fin@acme.com")
-    after = (await api.ok(MESSAGES, as_="fin@acme.com"))["viewer"]["messages"]
+    after = (await api.ok(MESSAGES, as_="fin@acme.com"))["viewer"]["messages"]["nodes"]
     assert after[0]["kind"] == before[0]["kind"] == "sharing.renewal_shared"
     assert after[0]["subject"] == "tech@acme.com hat die Verlängerung R-9 für Sie freigegeben"
 

@@ -315,8 +315,8 @@ async def test_request_assistance_1800_chars_routed_to_rep_with_copy_r_r13(two_t
     data = await api.ok(ANSWER, {"id": req["id"], "a": "Happy to help"}, **SALES_REP)
     assert data["answerRenewalAssistance"]["answeredBy"] == REP
     assert await api.code(ANSWER, {"id": req["id"], "a": "again"}, **SALES_REP) == "CONFLICT"
-    msgs = await api.ok("{ viewer { messages { kind subject } } }", **tech)
-    assert [m["kind"] for m in msgs["viewer"]["messages"]] == ["renewal.assistance_answer"]
+    msgs = await api.ok("{ viewer { messages { nodes { kind subject } } } }", **tech)
+    assert [m["kind"] for m in msgs["viewer"]["messages"]["nodes"]] == ["renewal.assistance_answer"]
 
 
 async def test_dashboard_counts_r_r22(two_tenants):

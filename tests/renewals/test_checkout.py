@@ -75,7 +75,7 @@ async def test_cart_checkout_places_orders_moves_to_history_and_notifies(rec_api
     assert after[0] - before[0] == 2 and after[1] - before[1] == 2
     assert after[4] - before[4] == 2  # the invoicing plugin issued one invoice per order (renewal.accepted)
     # R-R5: message center entry and confirmation email
-    msgs = (await api.ok("{ viewer { messages { kind subject } } }", **TECH))["viewer"]["messages"]
+    msgs = (await api.ok("{ viewer { messages { nodes { kind subject } } } }", **TECH))["viewer"]["messages"]["nodes"]
     assert [m["kind"] for m in msgs] == ["renewal.accepted"]
     await api.run_jobs("outbox.deliver")
     assert any("accepted" in (m["Subject"] or "") for m in smtp.to("tech@acme.com"))

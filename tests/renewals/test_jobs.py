@@ -70,5 +70,7 @@ async def test_auto_renew_activates_at_30_days_exactly_once_r_r10(two_tenants):
     d = (await api.ok(q, as_="tech@acme.com"))["renewal"]
     assert d["list"] == "HISTORY" and d["status"] == "AUTO_RENEWED" and d["locked"] is True
     assert d["order"]["kind"] == "AUTO_RENEW" and d["order"]["paymentMethod"] == "INVOICE"
-    msgs = (await api.ok("{ viewer { messages { kind } } }", as_="tech@acme.com"))["viewer"]["messages"]
+    msgs = (await api.ok("{ viewer { messages { nodes { kind } } } }", as_="tech@acme.com"))["viewer"]["messages"][
+        "nodes"
+    ]
     assert [m["kind"] for m in msgs] == ["renewal.accepted", "renewal.accepted"]

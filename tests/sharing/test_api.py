@@ -86,7 +86,9 @@ async def test_participant_and_viewer_get_their_actions_on_that_renewal_only(rap
     # the existing users are told in the message center and by email (outbox)
     kinds = await api.sql("select to_addr from outbox_emails where kind = 'sharing.renewal_shared' order by to_addr")
     assert [r[0] for r in kinds] == ["fin@acme.com", "plain@acme.com"]
-    msgs = (await api.ok("{ viewer { messages { kind subject } } }", as_="fin@acme.com"))["viewer"]["messages"]
+    msgs = (await api.ok("{ viewer { messages { nodes { kind subject } } } }", as_="fin@acme.com"))["viewer"][
+        "messages"
+    ]["nodes"]
     assert any(m["kind"] == "sharing.renewal_shared" and "SN-1" in m["subject"] for m in msgs)
 
 

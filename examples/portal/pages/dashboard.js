@@ -11,7 +11,7 @@ function tile(key, label, value, href, raw = value) {
 }
 
 export async function dashboardPage() {
-  const parts = [`viewer { email firstName lastName roles lastSignInAt tenant { name } messages(first: 5) { subject createdAt read } }`];
+  const parts = [`viewer { email firstName lastName roles lastSignInAt tenant { name } messages(first: 5) { nodes { subject createdAt read } } }`];
   if (has("renewals"))
     parts.push(`renewalDashboard { pendingCount historyCount futureCount sharedCount
       savedCarts { id name itemCount } orders { orderNumber placedAt total { amount currency } } }`);
@@ -59,8 +59,8 @@ export async function dashboardPage() {
     ),
     notes.length ? h("div", { class: "error", role: "alert" }, notes.join(" · ")) : null,
     h("div", { class: "tiles", id: "tiles" }, tiles),
-    v.messages?.length
-      ? [h("h2", {}, t("Message center")), h("ul", { id: "dashboard-messages" }, v.messages.map((m) => h("li", { class: m.read ? "" : "unread" }, `${day(m.createdAt)} — `, m.subject)))]
+    v.messages?.nodes?.length
+      ? [h("h2", {}, t("Message center")), h("ul", { id: "dashboard-messages" }, v.messages.nodes.map((m) => h("li", { class: m.read ? "" : "unread" }, `${day(m.createdAt)} — `, m.subject)))]
       : null,
     d.renewalDashboard?.savedCarts.length
       ? [h("h2", {}, t("Saved carts")), h("ul", { id: "dashboard-carts" }, d.renewalDashboard.savedCarts.map((c) => h("li", {}, h("a", { href: "#/cart" }, c.name), ` (${c.itemCount})`)))]

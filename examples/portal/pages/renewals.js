@@ -656,7 +656,7 @@ export async function orderPage(numbers) {
   const roots = list
     .map((_, i) => `o${i}: renewalOrder(orderNumber: $n${i}) { orderNumber kind placedAt paymentMethod poNumber total { amount currency } renewals { supportNumber list status } }`)
     .join("\n");
-  const result = await gql(`query Order(${vars}) { ${roots} viewer { messages(first: 5) { subject createdAt } } }`, Object.fromEntries(list.map((n, i) => [`n${i}`, n])));
+  const result = await gql(`query Order(${vars}) { ${roots} viewer { messages(first: 5) { nodes { subject createdAt } } } }`, Object.fromEntries(list.map((n, i) => [`n${i}`, n])));
   const orders = list.map((_, i) => result.data?.[`o${i}`]).filter(Boolean);
   if (!orders.length) return replace(view, h("h1", {}, numbers), h("div", { class: "error", role: "alert" }, result.errors.map(explain).join(" · ")));
   replace(
@@ -673,6 +673,6 @@ export async function orderPage(numbers) {
       orders.flatMap((o) => o.renewals).map((r) => h("li", { "data-support-number": r.supportNumber }, h("a", { href: `#/renewal/${encodeURIComponent(r.supportNumber)}` }, r.supportNumber), ` (${label(r.list)}, ${label(r.status)})`)),
     ),
     h("h2", {}, t("Message center")),
-    h("ul", { id: "messages" }, (result.data?.viewer?.messages || []).map((m) => h("li", {}, `${day(m.createdAt)} — `, m.subject))),
+    h("ul", { id: "messages" }, (result.data?.viewer?.messages?.nodes || []).map((m) => h("li", {}, `${day(m.createdAt)} — `, m.subject))),
   );
 }

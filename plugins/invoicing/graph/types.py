@@ -256,9 +256,16 @@ class InvoiceType(Node):
     cancelled: bool
     period_start: date | None
     period_end: date | None
-    document_url: str = link_field("The invoice document (R-I2), HTML in the reader's language (?lang= another).")
     _id: strawberry.Private[int]
     row: strawberry.Private[Invoice]
+
+    @strawberry.field(
+        description="The invoice document (R-I2) as HTML, in the reader's language or the one `lang` names."
+        + LINK_NOTE,
+        extensions=[SignedLink()],
+    )
+    def document_url(self, lang: str | None = None) -> str:
+        return document_path(f"/invoicing/invoices/{segment(self.number)}/document", lang)
 
     @strawberry.field(
         description="The invoice document as PDF, in the reader's language or the one `lang` names." + LINK_NOTE,
@@ -289,7 +296,6 @@ class InvoiceType(Node):
             cancelled=inv.cancelled,
             period_start=inv.period_start,
             period_end=inv.period_end,
-            document_url=f"/invoicing/invoices/{segment(inv.number)}/document",
             _id=inv.id,
             row=inv,
         )

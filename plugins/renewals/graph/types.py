@@ -226,11 +226,18 @@ class RenewalType(Node):
     last_updated_by: str
     accepted_at: datetime | None
     accepted_by: str | None
-    ordering_document_url: str = link_field("Download of the ordering document (R-R14), HTML.")
     # The renewal's columns: its ORM instance, or the read-only record a list page loaded (same names).
     row: strawberry.Private[Renewal]
     # Loaded with the page that holds this renewal when the page asks for lines (see ``renewals``).
     page_lines: strawberry.Private[list[RenewalLineType] | None] = None
+
+    @strawberry.field(
+        description="The ordering document (R-R14) as HTML, in the reader's language or the one `lang` names."
+        + LINK_NOTE,
+        extensions=[SignedLink()],
+    )
+    def ordering_document_url(self, lang: str | None = None) -> str:
+        return document_path(f"/renewals/{segment(self.support_number)}/ordering-document", lang)
 
     @strawberry.field(
         description="The ordering document (R-R14) as PDF, in the reader's language or the one `lang` names."
@@ -276,7 +283,6 @@ class RenewalType(Node):
             last_updated_by=r.last_updated_by,
             accepted_at=r.accepted_at,
             accepted_by=r.accepted_by,
-            ordering_document_url=f"/renewals/{segment(r.support_number)}/ordering-document",
             row=r,
         )
 
