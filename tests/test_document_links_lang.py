@@ -16,7 +16,7 @@ from tests.renewals.helpers import load as load_renewals
 from tests.renewals.helpers import renewal
 from tests.test_links import anonymous_get
 
-ORDERING = "query($l: String) { renewal(supportNumber: \"DL-1\") { orderingDocumentUrl(lang: $l) } }"
+ORDERING = 'query($l: String) { renewal(supportNumber: "DL-1") { orderingDocumentUrl(lang: $l) } }'
 INVOICE = "query($n: String!, $l: String) { invoice(number: $n) { documentUrl(lang: $l) } }"
 
 
