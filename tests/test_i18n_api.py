@@ -94,3 +94,26 @@ async def test_accept_language_for_anonymous_and_first_requests(api: Api) -> Non
     assert (await api.ok(VIEWER, as_="tech@acme.com"))["viewer"]["locale"] == "de"
     # No header: the tenant's default.
     assert (await api.ok(VIEWER, as_="exec@acme.com"))["viewer"]["locale"] == "ro"
+
+
+async def test_parse_and_validation_errors_keep_their_codes_in_every_language(api: Api) -> None:
+    """graphql-core writes its syntax and validation messages in English; a client reading another
+    language translates them by ``extensions.code``, which is the same whatever the language."""
+    await api.load(_tenants(**{"fin@acme.com": {"locale": "ar"}}))
+    paged = "query($n: Int) { viewer { messages(first: $n) { totalCount } } }"
+    cases = [
+        ("{ viewer { ", None, "GRAPHQL_PARSE_FAILED"),
+        ("{ viewer { noSuchField } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ('{ can(object: "invoice") }', None, "GRAPHQL_VALIDATION_FAILED"),  # a required argument missing
+        (paged, {"n": "ten"}, "BAD_USER_INPUT"),  # a variable's value of the wrong type: the caller's input
+    ]
+    for query, variables, code in cases:
+        messages = set()
+        for who, lang in (("tech@acme.com", "en"), ("tech@acme.com", "pl-PL,pl;q=0.9"), ("fin@acme.com", "de")):
+            body = await _post(api, query, variables, as_=who, lang=lang)
+            assert body.get("data") is None and len(body["errors"]) == 1, body
+            err = body["errors"][0]
+            assert err["extensions"]["code"] == code, (query, lang, err)
+            assert "Traceback" not in err["message"] and err["message"]
+            messages.add(err["message"])
+        assert len(messages) == 1, messages  # the message itself is graphql-core's, unchanged
