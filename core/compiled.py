@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from graphql import (
@@ -75,6 +75,18 @@ class Computed:
 
 
 @dataclass(frozen=True)
+class MoneyOf:
+    """A Money field read straight from the row: ``amount`` (a column name, or a function of the
+    row) in the currency of the ``currency`` column of the row (``parent``: of its parent's row, a
+    line's invoice), rounded as ``MoneyType.of`` rounds it (``core.money.quantize``) and written
+    into the response as its selected fields — no MoneyType per amount."""
+
+    amount: str | Callable[[Mapping[str, Any]], Any]
+    currency: str = "currency"
+    parent: bool = False
+
+
+@dataclass(frozen=True)
 class Children:
     """A list field answered by the rows of ``model`` whose ``parent_column`` is the row's id, in
     ``order`` (column names; the last one unique), each as ``node``."""
@@ -88,10 +100,10 @@ class Children:
 @dataclass(frozen=True)
 class CompiledType:
     """How each GraphQL field of a type reads a row of ``model``: a column name, a
-    :class:`Computed` or :class:`Children`. A field not named here is not compiled."""
+    :class:`Computed`, a :class:`MoneyOf` or :class:`Children`. A field not named here is not compiled."""
 
     model: type
-    fields: Mapping[str, str | Computed | Children]
+    fields: Mapping[str, str | Computed | MoneyOf | Children]
 
 
 @dataclass(frozen=True)
@@ -238,6 +250,55 @@ def _object_of_attributes(executor: Any, field_type: Any, details: Sequence[Any]
     return build_steps
 
 
+def _money_step(executor: Any, how: MoneyOf, field_type: Any, details: Sequence[Any]) -> Any:
+    """A Money field's step: its selected fields (amount, currency, ``__typename``) from the row's
+    values, or None when the selection asks anything else."""
+    from core.money import quantize
+
+    money_type = _unwrap(field_type)
+    if not isinstance(money_type, GraphQLObjectType):
+        return None
+    grouped = _sub_selection(executor, money_type, details)
+    if grouped is None:
+        return None
+    parts: list[tuple[str, str, Any]] = []  # (response name, what, serializer or the type's name)
+    for name, sub in grouped.items():
+        node = sub[0].node
+        what = node.name.value
+        if what == "__typename":
+            parts.append((name, what, money_type.name))
+            continue
+        sub_def = money_type.fields.get(what)
+        if what not in ("amount", "currency") or sub_def is None or node.arguments or sub_def.args:
+            return None
+        if _has_extensions(sub_def):
+            return None
+        serialize = _leaf(sub_def.type)
+        if serialize is None:
+            return None
+        parts.append((name, what, serialize))
+    amount_of = how.amount if callable(how.amount) else itemgetter(how.amount)
+    currency_key, of_parent = how.currency, how.parent
+
+    def money(ctx: Any, row: Mapping[str, Any], parent: Any) -> dict[str, Any]:
+        amount = amount_of(row)
+        if amount is None:
+            raise Irregular  # the resolvers report it as they always did
+        currency = (parent if of_parent else row)[currency_key]
+        amount = quantize(amount if isinstance(amount, Decimal) else Decimal(amount), currency)
+        out = {}
+        for name, what, serialize in parts:
+            if what == "amount":
+                out[name] = serialize(amount)
+            elif what == "currency":
+                out[name] = serialize(currency)
+            else:
+                out[name] = serialize
+        return out
+
+    return money
+
+
 @dataclass
 class TypePlan:
     """A selection on a compiled type: ``steps`` (response name, how to answer it from the row and
@@ -294,6 +355,12 @@ def _type_plan(executor: Any, spec: CompiledType, object_type: GraphQLObjectType
                 return [_plan.build(ctx, child, row) for child in row[_key]]  # never null: a table's rows
 
             steps.append((response_name, answer_children))
+            continue
+        if isinstance(how, MoneyOf):
+            money = _money_step(executor, how, field_def.type, details)
+            if money is None:
+                return None
+            steps.append((response_name, money))
             continue
         serialize = _leaf(field_def.type)
         if isinstance(how, str):

@@ -9,19 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.compiled import Children, CompiledType, Computed, Connection, Record
+from core.compiled import Children, CompiledType, Computed, Connection, MoneyOf, Record
 from core.ids import to_global_id
-from core.money import MoneyType, whole_units
+from core.money import whole_units
 from plugins.invoicing import service as svc
 from plugins.invoicing.graph.types import InvoiceBuyer, InvoiceStatus
 from plugins.invoicing.models import Invoice, InvoiceLine
-
-
-def _money(column: str, currency_of: str = "row") -> Computed:
-    """The row's ``column`` as Money in the invoice's currency (a line's: its parent's)."""
-    if currency_of == "row":
-        return Computed(lambda ctx, row, parent: MoneyType.of(row[column], row["currency"]))
-    return Computed(lambda ctx, row, parent: MoneyType.of(row[column], parent["currency"]))
 
 
 def _status(ctx: Any, row: Mapping[str, Any], parent: Any) -> InvoiceStatus:
@@ -44,12 +37,10 @@ INVOICE_LINE = CompiledType(
         "productFamily": "product_family",
         "bundlesLicense": "bundles_license",
         "quantity": "quantity",
-        "preTaxAmount": _money("pre_tax_amount", "parent"),
+        "preTaxAmount": MoneyOf("pre_tax_amount", parent=True),
         "taxRate": "tax_rate",
-        "taxAmount": _money("tax_amount", "parent"),
-        "total": Computed(
-            lambda ctx, row, parent: MoneyType.of(row["pre_tax_amount"] + row["tax_amount"], parent["currency"])
-        ),
+        "taxAmount": MoneyOf("tax_amount", parent=True),
+        "total": MoneyOf(lambda row: row["pre_tax_amount"] + row["tax_amount"], parent=True),
         "periodStart": "period_start",
         "periodEnd": "period_end",
     },
@@ -68,13 +59,13 @@ INVOICE = CompiledType(
         "orderPaymentMethod": "order_payment_method",
         "currency": "currency",
         "country": "country",
-        "preTaxTotal": _money("pre_tax_total"),
-        "taxTotal": _money("tax_total"),
-        "total": _money("total"),
-        "amountPaid": _money("applied_total"),
-        "creditedAmount": _money("credited_total"),
-        "balance": _money("balance"),
-        "pendingAmount": _money("pending_total"),
+        "preTaxTotal": MoneyOf("pre_tax_total"),
+        "taxTotal": MoneyOf("tax_total"),
+        "total": MoneyOf("total"),
+        "amountPaid": MoneyOf("applied_total"),
+        "creditedAmount": MoneyOf("credited_total"),
+        "balance": MoneyOf("balance"),
+        "pendingAmount": MoneyOf("pending_total"),
         "displayTotal": Computed(lambda ctx, row, parent: whole_units(row["total"])),
         "billingEmail": "billing_email",
         "ccEmails": Computed(lambda ctx, row, parent: [e for e in row["cc_emails"].split(",") if e]),

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.compiled import Children, CompiledType, Computed, Connection, Record
+from core.compiled import Children, CompiledType, Computed, Connection, MoneyOf, Record
 from core.ids import to_global_id
-from core.money import MoneyType
 from plugins.renewals import service as svc
 from plugins.renewals.graph.inputs import list_filters
 from plugins.renewals.graph.types import (
@@ -57,7 +56,7 @@ RENEWAL_LINE = CompiledType(
         "serialNumber": "serial_number",
         "installedAt": "installed_at",
         "salesOrderNumber": "sales_order_number",
-        "amount": Computed(lambda ctx, row, parent: MoneyType.of(row["amount"], parent["currency"])),
+        "amount": MoneyOf("amount", parent=True),
     },
 )
 
@@ -76,7 +75,7 @@ RENEWAL = CompiledType(
             lambda ctx, row, parent: RenewalList(svc.list_of(_accepted(row), row["start_date"], ctx.today()))
         ),
         "serviceLevel": "service_level",
-        "amount": Computed(lambda ctx, row, parent: MoneyType.of(row["amount"], row["currency"])),
+        "amount": MoneyOf("amount"),
         "currency": "currency",
         "poNumber": "po_number",
         "customerReference": "customer_reference",
