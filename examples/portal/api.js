@@ -3,21 +3,33 @@
 
 const TOKEN_KEY = "cc-portal-token";
 const TENANT_KEY = "cc-portal-tenant"; // vendor staff only: the tenant they act in (X-Tenant)
+// vendor staff only: the language they read in, sent as Accept-Language (they have no person row
+// whose locale setMyLocale could keep)
+const LANGUAGE_KEY = "cc-portal-language";
+
+function kept(key, value) {
+  if (value) sessionStorage.setItem(key, value);
+  else sessionStorage.removeItem(key);
+}
 
 export const session = {
   get token() {
     return sessionStorage.getItem(TOKEN_KEY) || "";
   },
   set token(value) {
-    if (value) sessionStorage.setItem(TOKEN_KEY, value);
-    else sessionStorage.removeItem(TOKEN_KEY);
+    kept(TOKEN_KEY, value);
   },
   get tenant() {
     return sessionStorage.getItem(TENANT_KEY) || "";
   },
   set tenant(value) {
-    if (value) sessionStorage.setItem(TENANT_KEY, value);
-    else sessionStorage.removeItem(TENANT_KEY);
+    kept(TENANT_KEY, value);
+  },
+  get language() {
+    return sessionStorage.getItem(LANGUAGE_KEY) || "";
+  },
+  set language(value) {
+    kept(LANGUAGE_KEY, value);
   },
 };
 
@@ -26,6 +38,7 @@ export async function gql(query, variables = {}) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   if (session.tenant) headers["X-Tenant"] = session.tenant;
+  if (session.language) headers["Accept-Language"] = session.language;
   const response = await fetch("/graphql", {
     method: "POST",
     headers,

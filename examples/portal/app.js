@@ -8,7 +8,7 @@ import { dashboardPage } from "./pages/dashboard.js";
 import { invoicePage, invoicesPage } from "./pages/invoices.js";
 import { peoplePage } from "./pages/people.js";
 import { cartCheckoutPage, cartPage, checkoutPage, multiYearPage, orderPage, renewalPage, renewalsPage } from "./pages/renewals.js";
-import { queuePage } from "./pages/queue.js";
+import { hasQueue, queuePage } from "./pages/queue.js";
 import { rewardsPage } from "./pages/rewards.js";
 import { applyLocale, has, nav, say, setViewer, takeFlash, view, viewer } from "./shell.js";
 
@@ -28,11 +28,9 @@ async function loadViewer() {
     const module = { renewals: "renewals", cart: "renewals", invoices: "invoicing", rewards: "rewards" }[link.dataset.nav];
     link.hidden = module ? !has(module) : false;
   }
-  // the work queue is the vendor's sales rep's (their assigned renewals and the requests to them)
-  nav.querySelector("[data-nav=queue]").hidden = !isSalesRep();
+  // the work queue is vendor staff's: the sales rep's, billing support's and the operator's parts
+  nav.querySelector("[data-nav=queue]").hidden = !hasQueue(viewer);
 }
-
-const isSalesRep = () => viewer?.staffRoles.includes("SALES_REP");
 
 async function signIn(token, tenant = "") {
   session.token = token.trim().replace(/^Bearer\s+/i, "");
@@ -42,9 +40,10 @@ async function signIn(token, tenant = "") {
   } catch (e) {
     session.token = "";
     session.tenant = "";
+    session.language = "";
     throw e;
   }
-  go(isSalesRep() ? "#/queue" : "#/dashboard");
+  go(hasQueue(viewer) ? "#/queue" : "#/dashboard");
 }
 
 /** Show a route now, even when the address already names it (no hashchange would fire). */
@@ -56,6 +55,7 @@ function go(hash) {
 function signOut() {
   session.token = "";
   session.tenant = "";
+  session.language = "";
   setViewer(null);
   nav.hidden = true;
   applyLocale();
@@ -122,6 +122,13 @@ function settingsPage() {
       on: {
         submit: async (ev) => {
           ev.preventDefault();
+          if (viewer.staffRoles.length) {
+            // vendor staff have no person to keep a choice: this tab asks in it (Accept-Language)
+            session.language = select.value;
+            await loadViewer();
+            say(t("Language: {name}", { name: LOCALES[viewer.locale] }));
+            return;
+          }
           const done = await gql(`mutation Locale($l: String!) { setMyLocale(locale: $l) { locale textDirection } }`, { l: select.value });
           showErrors(form, done.errors, top);
           if (done.data?.setMyLocale) {
@@ -189,6 +196,7 @@ async function route() {
   } catch {
     session.token = "";
     session.tenant = "";
+    session.language = "";
     await signInPage();
     return ready("signin");
   }

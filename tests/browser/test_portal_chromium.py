@@ -56,7 +56,9 @@ def go(driver: Any, hash_: str, page: str) -> None:
     page_ready(driver, page)
 
 
-def sign_in_as(driver: Any, portal: dict[str, Any], email: str) -> None:
+def sign_in_as(driver: Any, portal: dict[str, Any], email: str, lands_on: str = "dashboard") -> None:
+    """Sign in from the development picker; a person lands on the dashboard, vendor staff on their
+    work queue (``lands_on="queue"``)."""
     driver.cc_shots = portal["shots"]
     if not driver.current_url.startswith(f"{portal['app']}/portal"):
         driver.get(f"{portal['app']}/portal")
@@ -65,7 +67,7 @@ def sign_in_as(driver: Any, portal: dict[str, Any], email: str) -> None:
     page_ready(driver, "signin")
     assert driver.execute_script("return sessionStorage.length") == 0  # signed out: no token kept
     driver.find_element("css selector", f"button[data-person='{email}']").click()
-    page_ready(driver, "dashboard")
+    page_ready(driver, lands_on)
 
 
 def tiles(driver: Any) -> dict[str, str]:

@@ -141,8 +141,9 @@ def test_billing_support_acts_in_the_demo_tenant_from_the_picker(browser, portal
         headers = {"Authorization": f"Bearer {token}", "X-Tenant": "demo"}
         return httpx.post(f"{portal['app']}/graphql", json={"query": query}, headers=headers, timeout=20).json()
 
-    sign_in_as(driver, portal, BILL)
+    sign_in_as(driver, portal, BILL, lands_on="queue")  # their work queue first (test_portal_staff_chromium.py)
     assert driver.execute_script("return sessionStorage.getItem('cc-portal-tenant')") == "demo"
+    go(driver, "#/dashboard", "dashboard")
     seen = staff_graph("{ invoiceCounts { overdue open closed } rewards { balance { amount } } }")["data"]
     shown = tiles(driver)
     assert shown == {
@@ -587,12 +588,13 @@ def test_the_sales_rep_quotes_and_answers_from_the_work_queue_and_the_customer_s
 
 
 def test_the_operator_signs_in_from_the_picker(browser, portal):
-    """The demo operator is in the development picker and acts in the demo tenant: the dashboard
-    greets them by email (staff have no name in the tenant), no error, and no work queue (it is
-    the sales rep's)."""
+    """The demo operator is in the development picker and acts in the demo tenant: they land on
+    their work queue (test_portal_staff_chromium.py), and the dashboard greets them by email (staff
+    have no name in the tenant), no error."""
     driver = browser
-    sign_in_as(driver, portal, DEMO_STAFF["OPERATOR"])
+    sign_in_as(driver, portal, DEMO_STAFF["OPERATOR"], lands_on="queue")
     assert driver.execute_script("return sessionStorage.getItem('cc-portal-tenant')") == "demo"
+    assert driver.find_element("css selector", "[data-nav=queue]").is_displayed()
+    go(driver, "#/dashboard", "dashboard")
     assert not driver.find_elements("css selector", "main [role=alert]")
     assert driver.find_element("css selector", "main h1").text == f"Welcome, {DEMO_STAFF['OPERATOR']}"
-    assert not driver.find_element("css selector", "[data-nav=queue]").is_displayed()

@@ -494,6 +494,21 @@ function payForm(inv, cards) {
   return [form, outcome];
 }
 
+/** The invoice's disputes and how billing support resolved them (R-I20); none shown when none. */
+function disputesOf(inv, disputes) {
+  const mine = disputes.filter((d) => d.invoiceNumber === inv.number);
+  if (!mine.length) return null;
+  return [
+    h("h2", {}, t("Disputes")),
+    table(
+      "invoice-disputes",
+      [t("Dispute"), t("Status"), t("Reason"), t("Resolution note")],
+      mine.map((d) => h("tr", { "data-dispute": d.number, "data-status": d.status }, h("td", {}, d.number), h("td", {}, label(d.status)), h("td", {}, d.reason), h("td", {}, d.resolutionNote || "—"))),
+      "",
+    ),
+  ];
+}
+
 export async function invoicePage(number) {
   const result = await gql(
     `query Invoice($n: String!) { invoice(number: $n) { number status invoiceDate dueDate poNumber currency
@@ -501,7 +516,8 @@ export async function invoicePage(number) {
       documentUrl documentPdfUrl lines { position description quantity total ${M} }
       payments { paymentNumber creditNumber method kind amount ${M} appliedAt } }
       billingProfile { cards { id label last4 expired isDefault } }
-      canPay: can(object: "invoice", action: "pay") canDispute: can(object: "invoice", action: "dispute") }`,
+      canPay: can(object: "invoice", action: "pay") canDispute: can(object: "invoice", action: "dispute")
+      invoiceDisputes(first: 100) { nodes { number invoiceNumber status reason resolutionNote } } }`,
     { n: number },
   );
   const inv = result.data?.invoice;
@@ -545,6 +561,7 @@ export async function invoicePage(number) {
       inv.payments.map((p) => h("tr", {}, h("td", {}, day(p.appliedAt)), h("td", {}, p.paymentNumber || p.creditNumber || ""), h("td", {}, label(p.method)), h("td", {}, label(p.kind)), h("td", {}, money(p.amount)))),
       t("No payments on this invoice yet."),
     ),
+    disputesOf(inv, result.data.invoiceDisputes?.nodes || []),
     result.data.canPay && Number(inv.balance.amount) > 0 ? payForm(inv, cards) : null,
     result.data.canDispute && inv.status !== "CLOSED" ? disputeForm(inv) : null,
   );

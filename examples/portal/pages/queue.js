@@ -1,10 +1,14 @@
-// The vendor's sales rep (docs/internal-tools.md): their work queue on the public graph — the
-// renewals assigned to them, multi-year requests awaiting a quote (R-R12) and assistance requests
-// awaiting an answer (R-R13) — quoted and answered from here, each in the item's own tenant.
+// Vendor staff's work queue (docs/internal-tools.md) on the public graph, a part for each staff role
+// the viewer holds: the sales rep's — the renewals assigned to them, multi-year requests awaiting a
+// quote (R-R12) and assistance requests awaiting an answer (R-R13), quoted and answered from here,
+// each in the item's own tenant — billing support's (pages/billing.js) and the operator's
+// (pages/operator.js).
 import { gql } from "../api.js";
 import { field, h, replace, showErrors } from "../dom.js";
 import { explain, label, t } from "../i18n.js";
-import { day, money, say, view } from "../shell.js";
+import { day, money, say, view, viewer } from "../shell.js";
+import { billingSections } from "./billing.js";
+import { operatorSections } from "./operator.js";
 
 const QUEUE = `query Queue { workQueues {
   assignedRenewalCounts { pending history future }
@@ -68,18 +72,16 @@ function answerForm(q) {
   );
 }
 
-export async function queuePage() {
+async function salesSections() {
   const result = await gql(QUEUE);
   const w = result.data?.workQueues;
-  if (!w) return replace(view, h("h1", {}, t("Work queue")), h("div", { class: "error", role: "alert" }, result.errors.map(explain).join(" · ")));
+  if (!w) return [h("div", { class: "error", role: "alert" }, result.errors.map(explain).join(" · "))];
   const notes = result.errors.map(explain);
   const c = w.assignedRenewalCounts;
   const renewals = w.assignedRenewals?.nodes || [];
   const multiYear = w.multiYearRequests?.nodes || [];
   const assistance = w.assistanceRequests?.nodes || [];
-  replace(
-    view,
-    h("h1", {}, t("Work queue")),
+  return [
     notes.length ? h("div", { class: "error", role: "alert" }, notes.join(" · ")) : null,
     c
       ? h(
@@ -106,5 +108,22 @@ export async function queuePage() {
       multiYear.length ? multiYear.map(quoteForm) : h("p", { class: "muted" }, t("No request awaits a quote."))),
     h("section", { id: "assistance-requests", "aria-labelledby": "as-h" }, h("h2", { id: "as-h" }, t("Assistance requests to answer")),
       assistance.length ? assistance.map(answerForm) : h("p", { class: "muted" }, t("No request awaits an answer."))),
-  );
+  ];
+}
+
+/** The staff roles that have a part of the queue, and each part (asked of the graph together). */
+const PARTS = {
+  SALES_REP: ["Sales rep", () => salesSections()],
+  BILLING_SUPPORT: ["Billing support", () => billingSections(queuePage)],
+  OPERATOR: ["Operator", () => operatorSections()],
+};
+
+export const hasQueue = (v) => (v?.staffRoles || []).some((role) => role in PARTS);
+
+export async function queuePage() {
+  const roles = viewer.staffRoles.filter((role) => role in PARTS);
+  const parts = await Promise.all(roles.map((role) => PARTS[role][1]()));
+  // one role: its sections under the page's heading; several: a heading per role
+  const body = roles.length === 1 ? parts[0] : roles.map((role, i) => h("section", { "data-role": role }, h("h2", {}, t(PARTS[role][0])), parts[i]));
+  replace(view, h("h1", {}, t("Work queue")), roles.length ? body : h("p", { class: "muted" }, t("Nothing assigned.")));
 }
