@@ -422,7 +422,7 @@ RECORDS = {
             "tenant { __typename key }",
             "enabledModules locale textDirection __typename",
         ],
-        ["messages { subject }"],
+        ["messages { totalCount nodes { subject } }"],
     ),
     "rewards": (
         ["balance { amount currency }", "expiringIn30Days { amount }", "expiringIn90Days { currency __typename }"],
@@ -666,7 +666,7 @@ async def test_the_compiled_records_really_run(paths: Paths, monkeypatch: pytest
     for document, runs in (
         ("{ renewalDashboard { pendingCount } invoiceCounts { open } rewards { balance { amount } } }", 3),
         ("{ viewer { email tenant { key domains } } }", 1),
-        ("{ viewer { email messages { subject } } }", 0),
+        ("{ viewer { email messages { totalCount nodes { subject } } } }", 0),
         ("{ renewalDashboard { pendingCount savedCarts { name } } }", 0),
         ("{ rewards { balance { amount } lots { totalCount } } }", 0),
     ):
