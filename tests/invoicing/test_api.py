@@ -116,6 +116,27 @@ async def test_lists_by_status_day_30_open_day_31_overdue(two_tenants):
     assert [(n["number"], n["status"], n["balance"]["amount"]) for n in closed] == [("A-2", "CLOSED", "0.00")]
 
 
+async def test_an_invoice_says_what_issued_it_as_an_enum(two_tenants):
+    """``Invoice.source`` is the InvoiceSource enum (issue 18's conventions), the same value on the list
+    (compiled read) and on the single invoice (resolvers); a dispute's corrected invoice is a REBILL."""
+    api = two_tenants
+    await load(api, invoice("INV-S1", "100.00"))
+    listed = await api.ok("{ invoices(first: 5) { nodes { number source } } }", as_="fin@acme.com")
+    assert listed["invoices"]["nodes"] == [{"number": "INV-S1", "source": "IMPORT"}]
+    one = await api.ok('{ invoice(number: "INV-S1") { source } }', as_="fin@acme.com")
+    assert one["invoice"]["source"] == "IMPORT"
+    await api.sql("update invoicing_invoices set source = 'REBILL' where number = 'INV-S1'")
+    assert (await api.ok('{ invoice(number: "INV-S1") { source } }', as_="fin@acme.com"))["invoice"][
+        "source"
+    ] == "REBILL"
+    kind = await api.ok(
+        '{ __type(name: "InvoiceSource") { kind enumValues { name description } } }', as_="fin@acme.com"
+    )
+    values = kind["__type"]["enumValues"]
+    assert kind["__type"]["kind"] == "ENUM" and all(v["description"] for v in values)
+    assert {v["name"] for v in values} == {"RENEWAL", "SCHEDULE", "USAGE", "REBILL", "IMPORT", "MANUAL"}
+
+
 async def test_roles_and_tenant_isolation(two_tenants):
     """§6: FINANCE pays; TECHNICAL / EXECUTIVE view only; a person with no contact kind sees nothing;
     another tenant's invoice number is NOT_FOUND and never leaks."""

@@ -53,7 +53,7 @@ DESCRIPTIONS: dict[str, str] = {
     "Invoice.balance": "What is still to pay.",
     "Invoice.billingEmail": "Where it was emailed (R-I3).",
     "Invoice.ccEmails": "Who got a copy.",
-    "Invoice.source": "What issued it: RENEWAL, SCHEDULE, USAGE, REBILL, IMPORT or MANUAL.",
+    "Invoice.source": "What issued it (a machine value, never translated).",
     "Invoice.cancelled": "Whether a dispute cancelled it (R-I20).",
     "Invoice.periodStart": "First day of the period it bills, if it bills one.",
     "Invoice.periodEnd": "Last day of that period.",

@@ -86,6 +86,16 @@ class PaidWith(Enum):
         return cls.__members__.get(raw, cls.OTHER)
 
 
+@strawberry.enum(description="What issued an invoice.")
+class InvoiceSource(Enum):
+    RENEWAL = strawberry.enum_value("RENEWAL", description="A renewal's order: checkout or auto-renewal (R-R4, R-R10).")
+    SCHEDULE = strawberry.enum_value("SCHEDULE", description="A subscription's billing schedule (R-I6…R-I13).")
+    USAGE = strawberry.enum_value("USAGE", description="Usage and overage billed monthly in arrears (R-I7, R-I11).")
+    REBILL = strawberry.enum_value("REBILL", description="The corrected invoice of a dispute (R-I20).")
+    IMPORT = strawberry.enum_value("IMPORT", description="Imported from the vendor's billing system.")
+    MANUAL = strawberry.enum_value("MANUAL", description="Issued by hand.")
+
+
 @strawberry.enum(description="What a ledger row did to the invoice's balance.")
 class LedgerKind(Enum):
     PAYMENT = strawberry.enum_value("PAYMENT", description="A payment applied to the invoice.")
@@ -252,7 +262,7 @@ class InvoiceType(Node):
     billing_email: str
     cc_emails: list[str]
     buyer: InvoiceBuyer = strawberry.field(resolver=_buyer, description="Who is billed: name, address, tax id.")
-    source: str
+    source: InvoiceSource
     cancelled: bool
     period_start: date | None
     period_end: date | None
@@ -292,7 +302,7 @@ class InvoiceType(Node):
             country=inv.country,
             billing_email=inv.billing_email,
             cc_emails=[e for e in inv.cc_emails.split(",") if e],
-            source=inv.source,
+            source=InvoiceSource(inv.source),
             cancelled=inv.cancelled,
             period_start=inv.period_start,
             period_end=inv.period_end,
