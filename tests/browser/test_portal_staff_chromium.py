@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 
 from core.auth import issue_token
 from core.demo import DEMO_PEOPLE, DEMO_STAFF
@@ -157,6 +159,30 @@ def test_billing_support_records_a_wire_and_resolves_a_dispute_and_the_customer_
     worked(driver, f"form[data-dispute='{opened['number']}']")
     assert driver.find_element("id", "status").text == f"Dispute {opened['number']} resolved."
 
+    # the demo's dispute: rebilled with line 1 at half its pre-tax amount
+    demo = next(
+        d
+        for d in staff_graph(
+            portal,
+            BILL,
+            "BILLING_SUPPORT",
+            "{ workQueues { disputes { nodes { number invoiceNumber "
+            "invoice { lines { position preTaxAmount { amount } } } } } } }",
+        )["data"]["workQueues"]["disputes"]["nodes"]
+        if d["number"] != opened["number"]
+    )
+    form = driver.find_element("css selector", f"form[data-dispute='{demo['number']}']")
+    form.find_element("name", "outcome").send_keys("Rebill")
+    assert form.find_element("css selector", "fieldset.rebill").is_displayed()
+    form.find_element("name", "note").send_keys("Line 1 corrected.")
+    first = demo["invoice"]["lines"][0]
+    corrected = Decimal(first["preTaxAmount"]["amount"]) / 2
+    amount = form.find_element("name", f"line-{first['position']}")
+    amount.clear()
+    amount.send_keys(str(corrected))
+    form.find_element("css selector", "button[data-action=resolve]").click()
+    worked(driver, f"form[data-dispute='{demo['number']}']")
+
     # the share request: declining without a reason is refused where it happens, then declined
     rid = asked["id"]
     share = driver.find_element("css selector", f"form[data-share-request='{rid}']")
@@ -178,6 +204,24 @@ def test_billing_support_records_a_wire_and_resolves_a_dispute_and_the_customer_
     share.find_element("css selector", "button[data-action=decline]").click()
     worked(driver, f"form[data-share-request='{rid}']")
     assert driver.find_element("id", "status").text == f"Declined; {TOM} is told why."
+    # asked again, granted from the keyboard alone: from the reason's field, Tab reaches Grant, Enter
+    again = graph(
+        portal,
+        TOM,
+        'mutation($e: [String!]!) { requestBillingDashboardShare(emails: $e, reason: "Please: the contact left.") '
+        "{ id } }",
+        {"e": [TOM]},
+    )["data"]["requestBillingDashboardShare"]["id"]
+    go(driver, "#/dashboard", "dashboard")
+    go(driver, "#/queue", "queue")
+    driver.execute_script(f"document.querySelector(\"form[data-share-request='{again}'] textarea\").focus()")
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    assert driver.execute_script("return document.activeElement.dataset.action") == "grant"
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    worked(driver, f"form[data-share-request='{again}']")
+    assert driver.find_element("id", "status").text == f"Shared as {TOM} asked."
+    shares = graph(portal, FIONA, "{ billingDashboardShares(first: 100) { nodes { email grantedBy } } }")
+    assert TOM in [n["email"] for n in shares["data"]["billingDashboardShares"]["nodes"]], shares
     assert not driver.find_elements("css selector", "main [role=alert]")
     assert driver.execute_async_script(AUDIT)["unknown"] == []
 
@@ -200,8 +244,18 @@ def test_billing_support_records_a_wire_and_resolves_a_dispute_and_the_customer_
     assert "Cancelled: we bill again when delivered." in row.text
     status = graph(portal, FIONA, INVOICE, {"n": disputed})["data"]["invoice"]["status"]
     assert driver.find_element("css selector", "[data-fact=Status]").get_attribute("data-value") == status
+    go(driver, f"#/invoice/{demo['invoiceNumber']}", "invoice")
+    row = driver.find_element("css selector", f"#invoice-disputes tr[data-dispute='{demo['number']}']")
+    assert row.get_attribute("data-status") == "REBILLED"
+    rebilled = graph(portal, FIONA, "{ invoiceDisputes(first: 100) { nodes { number rebillInvoiceNumber } } }")
+    number = next(d for d in rebilled["data"]["invoiceDisputes"]["nodes"] if d["number"] == demo["number"])
+    row.find_element("link text", f"Rebilled as {number['rebillInvoiceNumber']}").click()
+    page_ready(driver, "invoice")
+    lines = graph(portal, FIONA, INVOICE_LINES, {"n": number["rebillInvoiceNumber"]})["data"]["invoice"]["lines"]
+    assert Decimal(lines[0]["preTaxAmount"]["amount"]) == corrected
 
 
+INVOICE_LINES = "query($n: String!) { invoice(number: $n) { lines { position preTaxAmount { amount } } } }"
 OPERATOR_QUEUE = """{ workQueues { tenants { totalCount nodes { tenant { key } } } pluginFailures { source }
   jobs { job } outbox { totalCount } webhookDeliveries { totalCount } } }"""
 

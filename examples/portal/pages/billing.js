@@ -9,7 +9,8 @@ import { day, money, say } from "../shell.js";
 
 const M = "{ amount currency }";
 const BILLING = `query BillingQueues { workQueues {
-  disputes(first: 20) { totalCount nodes { id number invoiceNumber reason openedBy openedAt tenant { name } } }
+  disputes(first: 20) { totalCount nodes { id number invoiceNumber reason openedBy openedAt tenant { name }
+    invoice { lines { position description preTaxAmount ${M} } } } }
   wireNotices(first: 20) { totalCount nodes { id number status amount ${M} reference arrivesOn
     allocations { invoiceNumber amount ${M} } tenant { name } } }
   unappliedReceipts(first: 20) { totalCount nodes { id number source method amount ${M} remaining ${M} createdAt tenant { name } } }
@@ -17,8 +18,8 @@ const BILLING = `query BillingQueues { workQueues {
   overdueInvoiceAges { fromDays toDays count }
   billingDashboardShareRequests(first: 20) { totalCount nodes { id emails reason requestedBy createdAt tenant { name } } } } }`;
 
-// how a dispute ends (DisputeOutcome); a rebill's corrected lines are asked of the graph directly
-const OUTCOMES = { REJECT: "Reject: keep the invoice", CANCEL: "Cancel the invoice" };
+// how a dispute ends (DisputeOutcome)
+const OUTCOMES = { REJECT: "Reject: keep the invoice", CANCEL: "Cancel the invoice", REBILL: "Rebill: a corrected invoice" };
 
 /** A queue item's form: what it is, its controls, and the buttons that work it (each a mutation). */
 function itemForm(attrs, heading, facts, controls, buttons) {
@@ -51,21 +52,38 @@ function section(id, title, count, items, empty) {
 function disputeForm(d, refresh) {
   const outcome = h("select", { name: "outcome" }, Object.entries(OUTCOMES).map(([o, text]) => h("option", { value: o }, t(text))));
   const note = h("textarea", { name: "note", rows: 3, cols: 60, required: true });
+  // a rebill: each line's corrected pre-tax amount (the lines left as they are do not change)
+  const lines = (d.invoice?.lines || []).map((l) => ({
+    line: l,
+    input: h("input", { name: `line-${l.position}`, type: "number", min: "0", step: "0.01", inputmode: "decimal", value: l.preTaxAmount.amount }),
+  }));
+  const rebill = h(
+    "fieldset",
+    { class: "rebill", hidden: true },
+    h("legend", {}, t("Corrected pre-tax amounts")),
+    lines.map(({ line, input }) => field(t("Line {position}: {description} ({currency})", { position: line.position, description: line.description, currency: line.preTaxAmount.currency }), input)),
+    h("span", { class: "field-error", "data-error-for": "rebillLines" }),
+  );
+  outcome.addEventListener("change", () => {
+    rebill.hidden = outcome.value !== "REBILL";
+  });
+  const changed = () =>
+    outcome.value === "REBILL" ? lines.filter(({ line, input }) => input.value !== line.preTaxAmount.amount).map(({ line, input }) => ({ position: line.position, preTaxAmount: input.value })) : null;
   const { form } = itemForm(
     { "data-dispute": d.number, "data-invoice": d.invoiceNumber },
     t("Dispute {number} on invoice {invoice}", { number: d.number, invoice: d.invoiceNumber }),
     [h("p", { class: "muted" }, `${d.tenant?.name || ""} · ${t("{email} asked on {date}:", { email: d.openedBy, date: day(d.openedAt) })}`), h("blockquote", {}, d.reason)],
-    [field(t("Outcome"), outcome), field(t("Resolution note"), note)],
+    [field(t("Outcome"), outcome), rebill, field(t("Resolution note"), note)],
     h("button", { type: "submit", "data-action": "resolve" }, t("Resolve dispute")),
   );
   form.actions = {
     resolve: {
       send: () =>
-        gql(`mutation Resolve($id: ID!, $o: DisputeOutcome!, $n: String!) { resolveQueuedDispute(id: $id, outcome: $o, note: $n) { status } }`, {
-          id: d.id,
-          o: outcome.value,
-          n: note.value,
-        }),
+        gql(
+          `mutation Resolve($id: ID!, $o: DisputeOutcome!, $n: String!, $lines: [RebillLineInput!]) {
+            resolveQueuedDispute(id: $id, outcome: $o, note: $n, rebillLines: $lines) { status } }`,
+          { id: d.id, o: outcome.value, n: note.value, lines: changed() },
+        ),
       done: t("Dispute {number} resolved.", { number: d.number }),
     },
   };

@@ -503,7 +503,7 @@ function disputesOf(inv, disputes) {
     table(
       "invoice-disputes",
       [t("Dispute"), t("Status"), t("Reason"), t("Resolution note")],
-      mine.map((d) => h("tr", { "data-dispute": d.number, "data-status": d.status }, h("td", {}, d.number), h("td", {}, label(d.status)), h("td", {}, d.reason), h("td", {}, d.resolutionNote || "—"))),
+      mine.map((d) => h("tr", { "data-dispute": d.number, "data-status": d.status }, h("td", {}, d.number), h("td", {}, label(d.status)), h("td", {}, d.reason), h("td", {}, d.resolutionNote || "—", d.rebillInvoiceNumber ? [" · ", h("a", { href: `#/invoice/${encodeURIComponent(d.rebillInvoiceNumber)}` }, t("Rebilled as {number}", { number: d.rebillInvoiceNumber }))] : null))),
       "",
     ),
   ];
@@ -517,7 +517,7 @@ export async function invoicePage(number) {
       payments { paymentNumber creditNumber method kind amount ${M} appliedAt } }
       billingProfile { cards { id label last4 expired isDefault } }
       canPay: can(object: "invoice", action: "pay") canDispute: can(object: "invoice", action: "dispute")
-      invoiceDisputes(first: 100) { nodes { number invoiceNumber status reason resolutionNote } } }`,
+      invoiceDisputes(first: 100) { nodes { number invoiceNumber status reason resolutionNote rebillInvoiceNumber } } }`,
     { n: number },
   );
   const inv = result.data?.invoice;
