@@ -46,27 +46,50 @@ from typing import Any
 from sqlalchemy import MetaData, Table, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
+TENANT_ID = "app.tenant_id"
 TENANT_IDS = "app.tenant_ids"
-ALL_TENANTS = "app.all_tenants"
 POLICY = "cc_tenant_isolation"
+TENANT_LIST_ROLE = "cc_tenant_list"
+"""The NOLOGIN role whose policy passes the rows of a list of tenants (``app.tenant_ids``): the app
+becomes it only in the transactions of a scope of several tenants (a reseller's work queues)."""
+ALL_TENANTS_ROLE = "cc_all_tenants"
+"""The NOLOGIN role whose policy passes every row: the app becomes it (``SET LOCAL ROLE``, a member
+since ``db create-app-role``) only in the transactions of a scope of every tenant. A role rather than
+an ``OR`` in the tenant policy: that ``OR`` kept the policy out of the index condition, so the
+planner gave up index-only scans of ``tenant_id`` indexes (tests/test_count_plans.py)."""
 LOGIN_FUNCTION = "cc_login_tenant"
 # The tenant directory: read to route a request before its tenant is known; no customer data.
 DIRECTORY = frozenset({"tenant_domains", "tenant_plugins"})
-CONDITION = (
-    f"(tenant_id = ANY (string_to_array(NULLIF(current_setting('{TENANT_IDS}', true), ''), ',')::bigint[])"
-    f" OR current_setting('{ALL_TENANTS}', true) = 'on')"
+# One tenant, the scope of nearly every transaction: an equality the planner puts in the equivalence
+# class of the ORM's own ``tenant_id = :id``, so the plan is the one without the policy plus a
+# one-time filter (tests/test_count_plans.py).
+CONDITION = f"(tenant_id = NULLIF(current_setting('{TENANT_ID}', true), '')::bigint)"
+LIST_CONDITION = (
+    f"(tenant_id = ANY (string_to_array(NULLIF(current_setting('{TENANT_IDS}', true), ''), ',')::bigint[]))"
 )
+_ROLES = (ALL_TENANTS_ROLE, TENANT_LIST_ROLE)
 
 ALL = "all"
-"""The scope of every tenant (:data:`ALL_TENANTS`)."""
+"""The scope of every tenant (:data:`ALL_TENANTS_ROLE`)."""
 _SCOPE = "cc_rls_scope"
 _ON = "cc_rls_on"
 EVERY_TENANT = {_SCOPE: ALL}
 """``state.sessionmaker(info=EVERY_TENANT)``: a session of the server's cross-tenant machinery."""
 
 Scope = tuple[int, ...] | str | None
-_SET = text(f"SELECT set_config('{TENANT_IDS}', :ids, true), set_config('{ALL_TENANTS}', :all, true)")
+# One statement whatever the scope: the tenant list and the role (``none``: the login role again).
+# ``:local`` false only on an autocommit connection, where a transaction-local setting would end with
+# the statement: the pool's reset then clears it before the connection serves anyone else.
+_SET = text(
+    f"SELECT set_config('{TENANT_ID}', :id, :local), set_config('{TENANT_IDS}', :ids, :local),"
+    " set_config('role', :role, :local)"
+)
+_CLEAR = (
+    f"SELECT set_config('{TENANT_ID}', '', false), set_config('{TENANT_IDS}', '', false),"
+    " set_config('role', 'none', false)"
+)
 
 
 # ------------------------------------------------------------------------------------------ DDL
@@ -83,6 +106,35 @@ def policy_statements(table: Table) -> list[str]:
         f'ALTER TABLE "{name}" NO FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS {POLICY} ON "{name}"',
         f'CREATE POLICY {POLICY} ON "{name}" USING {CONDITION} WITH CHECK {CONDITION}',
+        f'DROP POLICY IF EXISTS {TENANT_LIST_ROLE} ON "{name}"',
+        f'CREATE POLICY {TENANT_LIST_ROLE} ON "{name}" TO {TENANT_LIST_ROLE} '
+        f"USING {LIST_CONDITION} WITH CHECK {LIST_CONDITION}",
+        f'DROP POLICY IF EXISTS {ALL_TENANTS_ROLE} ON "{name}"',
+        f'CREATE POLICY {ALL_TENANTS_ROLE} ON "{name}" TO {ALL_TENANTS_ROLE} USING (true) WITH CHECK (true)',
+    ]
+
+
+def scope_role_statements(role: str) -> list[str]:
+    """A scope's role (NOLOGIN, no BYPASSRLS: only its own policy lets it through) with the data
+    rights the app has, on the schema ``{schema}``: first its creation, then its rights."""
+    name = _ident(role)
+    attrs = "NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+    return [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_literal(role)}) THEN "
+        f"CREATE ROLE {name} {attrs}; END IF; END $$",
+        f"ALTER ROLE {name} {attrs}",
+        *_data_rights(name),
+    ]
+
+
+def _data_rights(name: str) -> list[str]:
+    return [
+        f"GRANT USAGE ON SCHEMA {{schema}} TO {name}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {{schema}} TO {name}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {{schema}} TO {name}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{schema}} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {name}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{schema}} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {name}",
+        f"GRANT EXECUTE ON FUNCTION {LOGIN_FUNCTION}(text) TO {name}",
     ]
 
 
@@ -104,11 +156,16 @@ async def apply_row_security(engine: AsyncEngine, metadata: MetaData) -> int:
         present = set((await conn.execute(text(_PRESENT))).scalars())
         # The metadata may hold models of plugins this database does not have (tests load several).
         tables = [t for t in tenant_tables(metadata) if t.name in present]
+        for role in _ROLES:  # the policies name them
+            await conn.execute(text(scope_role_statements(role)[0]))
         for table in tables:
             for statement in policy_statements(table):
                 await conn.execute(text(statement))
         await conn.execute(text(LOGIN_FUNCTION_SQL.format(schema=_ident(schema))))
         await conn.execute(text(f"REVOKE ALL ON FUNCTION {LOGIN_FUNCTION}(text) FROM PUBLIC"))
+        for role in _ROLES:
+            for statement in scope_role_statements(role)[1:]:
+                await conn.execute(text(statement.replace("{schema}", _ident(schema))))
         roles = (await conn.execute(text(_APP_ROLES))).scalars().all()
         for role in roles:  # roles made earlier keep their rights after a re-apply
             await conn.execute(text(f"GRANT EXECUTE ON FUNCTION {LOGIN_FUNCTION}(text) TO {_ident(role)}"))
@@ -140,12 +197,9 @@ def app_role_statements(role: str, password: str | None) -> list[str]:
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_literal(role)}) THEN "
         f"CREATE ROLE {name} {login}; END IF; END $$",
         f"ALTER ROLE {name} {login}{secret}",
-        f"GRANT USAGE ON SCHEMA {{schema}} TO {name}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {{schema}} TO {name}",
-        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {{schema}} TO {name}",
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{schema}} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {name}",
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {{schema}} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {name}",
-        f"GRANT EXECUTE ON FUNCTION {LOGIN_FUNCTION}(text) TO {name}",
+        *_data_rights(name),
+        # NOINHERIT: the member holds a scope role's policy only after SET ROLE, in that scope.
+        *(f"GRANT {_ident(role)} TO {name}" for role in _ROLES),
     ]
 
 
@@ -200,33 +254,61 @@ def scope_of(info: dict[str, Any]) -> Scope:
     return scope
 
 
-def _values(scope: Scope) -> dict[str, str]:
-    if scope == ALL:
-        return {"ids": "", "all": "on"}
-    return {"ids": ",".join(str(int(t)) for t in scope or ()), "all": ""}
-
-
 class ScopedSession(Session):
     """The server's sync session class: each transaction it begins applies the session's scope."""
 
 
-_ENGAGED = "cc_rls_engaged"  # the session's transaction holds a connection (its scope was applied)
+_ENGAGED = "cc_rls_engaged"  # the session holds a connection (its scope was applied): "local" or "session"
+_HELD = "cc_rls_session_scope"  # on a pooled connection's record: a session-level scope to clear
+
+
+def _autocommit(connection: Any) -> bool:
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
 
 
 @event.listens_for(ScopedSession, "after_begin")
 def _apply_scope(session: Session, transaction: Any, connection: Any) -> None:
     if not session.info.get(_ON):
         return
-    session.info[_ENGAGED] = True
+    level = "session" if _autocommit(connection) else "local"
+    session.info[_ENGAGED] = level
+    if level == "session":
+        connection.info[_HELD] = True  # whatever is set below, and later set_scope calls
     scope = scope_of(session.info)
     if scope:  # unset: nothing to set, and the policy denies
-        connection.execute(_SET, _values(scope))
+        connection.execute(_SET, _values(scope, level))
 
 
 @event.listens_for(ScopedSession, "after_transaction_end")
 def _ended(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_ENGAGED, None)
+
+
+@event.listens_for(Pool, "reset")
+def _clear_held_scope(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+    """A connection given a session-level scope (an autocommit read) forgets it before the pool
+    hands it to anyone else: one statement at check-in, outside the request's own."""
+    if not record.info.pop(_HELD, False):
+        return
+    was = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # else the adapter would begin, and the rollback undo it
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(_CLEAR)
+        cursor.close()
+    finally:
+        dbapi_connection.autocommit = was
+
+
+def _values(scope: Scope, level: str) -> dict[str, Any]:
+    local = level != "session"
+    if scope == ALL:
+        return {"id": "", "ids": "", "role": ALL_TENANTS_ROLE, "local": local}
+    ids = [str(int(t)) for t in scope or ()]
+    if len(ids) == 1:
+        return {"id": ids[0], "ids": "", "role": "none", "local": local}
+    return {"id": "", "ids": ",".join(ids), "role": TENANT_LIST_ROLE if ids else "none", "local": local}
 
 
 async def set_scope(session: AsyncSession, scope: Scope) -> None:
@@ -236,8 +318,14 @@ async def set_scope(session: AsyncSession, scope: Scope) -> None:
     if scope == session.info.get(_SCOPE):
         return  # most requests act where their sign-in was scoped: no statement
     session.info[_SCOPE] = scope
-    if session.info.get(_ENGAGED):  # else the transaction's first statement applies it (after_begin)
-        await session.execute(_SET, _values(scope))
+    level = session.info.get(_ENGAGED)
+    if level:  # else the transaction's first statement applies it (after_begin)
+        await session.execute(_SET, _values(scope, level))
+
+
+async def _level(session: AsyncSession) -> str:
+    await session.connection()  # begins (after_begin) without a statement of its own
+    return str(session.info.get(_ENGAGED) or "local")
 
 
 async def scope_to_login(session: AsyncSession, email: str) -> None:
@@ -245,8 +333,9 @@ async def scope_to_login(session: AsyncSession, email: str) -> None:
     signing in with ``email`` (none when there is no such person), in one statement."""
     if not session.info.get(_ON):
         return
-    stmt = text(f"SELECT set_config('{TENANT_IDS}', COALESCE({LOGIN_FUNCTION}(:email)::text, ''), true)")
-    found = (await session.execute(stmt, {"email": email})).scalar_one()
+    stmt = text(f"SELECT set_config('{TENANT_ID}', COALESCE({LOGIN_FUNCTION}(:email)::text, ''), :local)")
+    local = await _level(session) != "session"
+    found = (await session.execute(stmt, {"email": email, "local": local})).scalar_one()
     session.info[_SCOPE] = (int(found),) if found else ()
 
 
@@ -258,9 +347,11 @@ async def scope_to_reseller(session: AsyncSession, home_id: int) -> None:
         return
     stmt = text(
         f"SELECT set_config('{TENANT_IDS}', (SELECT string_agg(id::text, ',') FROM tenants "
-        "WHERE id = :home OR reseller_id = :home), true)"
+        f"WHERE id = :home OR reseller_id = :home), :local), set_config('{TENANT_ID}', '', :local), "
+        f"set_config('role', '{TENANT_LIST_ROLE}', :local)"
     )
-    found = (await session.execute(stmt, {"home": home_id})).scalar_one() or ""
+    local = await _level(session) != "session"
+    found = (await session.execute(stmt, {"home": home_id, "local": local})).scalar_one() or ""
     session.info[_SCOPE] = tuple(int(t) for t in found.split(",") if t)
 
 

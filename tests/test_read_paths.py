@@ -209,4 +209,5 @@ async def test_one_of_finds_what_in_finds_with_one_parameter_on_postgres(two_ten
     assert found == expected and found and all(e.endswith("@acme.com") for e in found)
     assert nothing == []
     if is_postgres(api.state.engine):
+        statements = [s for s in statements if s not in api.scope_statements(statements)]  # RLS's, apart
         assert "ANY" in statements[0].upper() and statements[0].count("$") == 2  # the tenant and the array

@@ -35,7 +35,6 @@ from core.http import error_response
 from core.i18n import _, in_asked_locale
 from core.limits import check_cost, cost_extension, parse_limited, query_cost, rate_limiter, select_operation
 from core.logs import annotate
-from core.rls import row_security_on
 from core.routes.graphql_errors import RETRYABLE_SQLSTATES, error_json, sqlstate_of
 from core.routes.graphql_request import is_graphql_get, read_body, read_params
 from core.state import AppState
@@ -153,8 +152,9 @@ async def graphql_endpoint(request: Request) -> Response:
     # One session per request: the caller's rows loaded by authentication stay in its identity map
     # for the resolvers.
     reads_only = pre.op_type is not None and pre.op_type != OperationType.MUTATION
-    # Row-level security keys on a transaction-local setting: reads then run in a transaction.
-    autocommit_reads = reads_only and not row_security_on(state)
+    # Reads run without a transaction; row-level security then holds the scope in the session's
+    # connection until the pool's check-in clears it (core/rls.py).
+    autocommit_reads = reads_only
     async with state.sessionmaker() as session:
         try:
             if autocommit_reads:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.rls import row_security_on
 from tests.invoicing.test_api import PAY, invoice, load, pay_input
 
 # The caller and their plugin roles (2); the intent's transaction: the invoices locked, the intent,
@@ -13,6 +14,9 @@ from tests.invoicing.test_api import PAY, invoice, load, pay_input
 # invoices' balances with their claim released, the intent, the tenant's webhook endpoints (7); the
 # audit row (1). The answer is built from the objects in hand.
 STATEMENTS = 13
+# With row-level security on (core/rls.py), counted apart: the sign-in's scope and one per transaction
+# begun after it (the intent's, the settlement's, the audit row's) — per transaction, not per invoice.
+SCOPE_STATEMENTS = 4
 
 
 async def _pay(api: Any, key: str, *numbers: str) -> tuple[dict[str, Any], list[Any]]:
@@ -34,9 +38,11 @@ async def test_pay_by_card_statements(two_tenants):
     three, st_three = await _pay(api, "k-2", "A-4", "A-2", "A-3")
     assert [i["number"] for i in three["invoices"]] == ["A-4", "A-2", "A-3"]  # in the order cited
     assert {i["status"] for i in three["invoices"]} == {"CLOSED"} and three["payment"]["amount"]["amount"] == "300.00"
-    assert len(st_one) == STATEMENTS, st_one
+    scoped = SCOPE_STATEMENTS if row_security_on(api.state) else 0
+    assert len(api.scope_statements(st_one)) == len(api.scope_statements(st_three)) == scoped
+    assert len(st_one) == STATEMENTS + scoped, st_one
     # SQLite: the ORM inserts the ledger rows one by one (it cannot tell which RETURNING row is whose).
-    assert len(st_three) == STATEMENTS + (2 if api.backend == "sqlite" else 0), st_three
+    assert len(st_three) == STATEMENTS + scoped + (2 if api.backend == "sqlite" else 0), st_three
     # The answer is what the database holds.
     rows = await api.sql(
         "select number, balance, intent_id from invoicing_invoices where number in ('A-1', 'A-2', 'A-3', 'A-4')"
