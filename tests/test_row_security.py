@@ -204,3 +204,28 @@ async def test_db_create_app_role_makes_a_role_the_policies_hold(rls_apis: dict[
         assert (await conn.execute(text("select count(*) from tenants"))).scalar_one() > 3  # granted
         assert (await conn.execute(text("select count(*) from people"))).scalar_one() == 0  # held
     await engine.dispose()
+
+
+async def test_an_autocommit_read_leaves_no_scope_on_its_pooled_connection(rls_apis: dict[bool, Api]) -> None:
+    """A query runs without a transaction, so its scope lives in the connection's session (core/rls.py):
+    the pool's check-in clears it — every idle connection after staff (every tenant's role) and a
+    customer read is the app's own role with no tenant, and sees no row."""
+    from contextlib import AsyncExitStack
+
+    api = rls_apis[True]
+    assert (await api.ok("{ tenantsSeen }", as_="op@vendor.example", staff=["OPERATOR"]))["tenantsSeen"]
+    assert (await api.ok("{ tenantsSeen }", as_="fin@acme.com"))["tenantsSeen"]
+    idle = api.state.engine.pool.checkedin()
+    assert idle >= 1
+    async with AsyncExitStack() as stack:
+        for _ in range(idle):
+            conn = await stack.enter_async_context(api.state.engine.connect())
+            row = (
+                await conn.execute(
+                    text(
+                        "select current_user, coalesce(current_setting('app.tenant_id', true), ''),"
+                        " coalesce(current_setting('app.tenant_ids', true), ''), (select count(*) from people)"
+                    )
+                )
+            ).one()
+            assert tuple(row) == ("cc_app", "", "", 0)
