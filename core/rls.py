@@ -166,6 +166,9 @@ async def apply_row_security(engine: AsyncEngine, metadata: MetaData) -> int:
         for role in _ROLES:
             for statement in scope_role_statements(role)[1:]:
                 await conn.execute(text(statement.replace("{schema}", _ident(schema))))
+            # A development server connected as the owner itself (whom the policies skip) still
+            # switches to these roles in its scopes: it must be a member.
+            await conn.execute(text(f"GRANT {_ident(role)} TO CURRENT_USER"))
         roles = (await conn.execute(text(_APP_ROLES))).scalars().all()
         for role in roles:  # roles made earlier keep their rights after a re-apply
             await conn.execute(text(f"GRANT EXECUTE ON FUNCTION {LOGIN_FUNCTION}(text) TO {_ident(role)}"))

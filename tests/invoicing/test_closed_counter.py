@@ -141,7 +141,7 @@ async def test_migration_backfills_the_counter(two_tenants):
     paid = invoice("C-1", "100.00")
     paid["payments"] = [{"reference": "IMP-C", "amount": "100.00"}]
     await api.ok(IMPORT, {"j": json.dumps({"invoices": [paid, invoice("C-2", "10.00")]})}, **OPERATOR)
-    url, registry = api.state.settings.database_url, api.state.plugins
+    url, registry = api.owner_url, api.state.plugins  # migrations run as the tables' owner (core/rls.py)
     await api.state.engine.dispose()  # SQLite: no connection of the app holds the file meanwhile
     await asyncio.to_thread(command.downgrade, alembic_config(url, registry), "d5e8b2c1f4a6")
     assert (await api.sql("select count(*) from core_counters"))[0][0] == 0
