@@ -35,6 +35,13 @@ class PersonRoleName(Enum):
     ADMIN = "ADMIN"
 
 
+@strawberry.enum(description="Which way the reader's language is written (the `dir` of an HTML page).")
+class TextDirection(Enum):
+    # Lower case, as HTML's ``dir`` attribute spells them: a client may set it without mapping.
+    ltr = strawberry.enum_value("ltr", description="Left to right (en, pl, ro, de).")
+    rtl = strawberry.enum_value("rtl", description="Right to left (ar).")
+
+
 @strawberry.enum(description="Where a person's account is (R-A3).")
 class UserStatus(Enum):
     INVITED = strawberry.enum_value("INVITED", description="Invited; becomes ACTIVE at the first sign-in.")
@@ -151,7 +158,7 @@ class Viewer:
         "else what the request's Accept-Language asks for, else the tenant's default. Every text of this "
         "response, every email and message to them is in it."
     )
-    text_direction: str = strawberry.field(description="`ltr`, or `rtl` for a right-to-left language (ar).")
+    text_direction: TextDirection = strawberry.field(description="`ltr`, or `rtl` for a right-to-left language (ar).")
 
     @strawberry.field(description="Message-center entries for this person, newest first (R-R5).")
     async def messages(
@@ -236,7 +243,10 @@ class InviteUserInput:
 
 
 def _viewer(ctx: Context, person: Person | None) -> Viewer:
-    return Viewer(**_viewer_values(ctx, person))
+    values = _viewer_values(ctx, person)
+    # The compiled read writes the plain value ("rtl"), the typed object holds the enum of that value.
+    values["text_direction"] = TextDirection(values["text_direction"])
+    return Viewer(**values)
 
 
 def _viewer_values(ctx: Context, person: Person | None) -> dict[str, object]:

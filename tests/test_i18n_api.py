@@ -57,6 +57,9 @@ async def test_a_person_switches_language(api: Api) -> None:
         "textDirection": "rtl",
     }
     assert (await api.ok(VIEWER, as_="fin@acme.com"))["viewer"]["locale"] == "ar"
+    # the direction is an enum whose values are HTML's own spelling (a client sets dir= with it)
+    direction = await api.ok('{ __type(name: "TextDirection") { kind enumValues { name } } }', as_="fin@acme.com")
+    assert direction["__type"] == {"kind": "ENUM", "enumValues": [{"name": "ltr"}, {"name": "rtl"}]}
     # Their choice wins over what the client asks for.
     body = await _post(api, VIEWER, as_="fin@acme.com", lang="de")
     assert body["data"]["viewer"]["locale"] == "ar"
