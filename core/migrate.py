@@ -35,11 +35,11 @@ def alembic_config(database_url: str, registry: Any) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, registry: Any, revision: str = "heads", *, row_security: bool = False) -> list[str]:
+def upgrade(database_url: str, registry: Any, revision: str = "heads", *, row_security: bool = True) -> list[str]:
     """Apply migrations up to ``revision``; returns the revisions applied, each as "id message"
-    (empty when the database was up to date). ``row_security`` (``CC_ROW_LEVEL_SECURITY``): on
-    PostgreSQL, then (re)apply the row-level security policies — not otherwise, as they would show an
-    ordinary role that connects without setting a scope nothing."""
+    (empty when the database was up to date). ``row_security`` (``CC_ROW_LEVEL_SECURITY``, on by
+    default): on PostgreSQL, then (re)apply the row-level security policies and their roles — not
+    when it is off, as they would show an ordinary role that connects without setting a scope nothing."""
     cfg = alembic_config(database_url, registry)
     applied: list[str] = []
     cfg.attributes["applied"] = applied
