@@ -1,21 +1,25 @@
 """PostgreSQL row-level security per tenant: defence in depth under the ORM's tenant filter.
 
-On PostgreSQL with ``CC_ROW_LEVEL_SECURITY=true`` (not yet the default: docs/operations.md says
-why; SQLite has none). ``apply_row_security`` (the last step of ``db upgrade`` on PostgreSQL with the
-setting on, ``core.migrate``) enables RLS on every table with a ``tenant_id`` column — core's and every
-installed plugin's — with one policy that **denies by default**: a row is visible and writable
-only when its ``tenant_id`` is in the transaction's scope. The scope is two transaction-local
-settings (``set_config(…, true)``, so a pooled connection never carries one into the next
-transaction):
+On PostgreSQL, on by default (``CC_ROW_LEVEL_SECURITY=false`` turns it off; SQLite has none).
+``apply_row_security`` (the last step of ``db upgrade`` on PostgreSQL with the setting on,
+``core.migrate``) enables RLS on every table with a ``tenant_id`` column — core's and every installed
+plugin's — with policies that **deny by default**: a row is visible and writable only when its
+``tenant_id`` is in the scope, set in one statement per transaction (``set_config(…, true)``, so a
+pooled connection never carries one into the next transaction):
 
-- ``app.tenant_ids`` — a comma list of tenant ids, matched with ``tenant_id = ANY(string_to_array(…)
-  ::bigint[])``: a request acting in a tenant (one id), a job's unit (its tenant), a reseller's
-  person reading the work queues (their own tenant and their customers');
-- ``app.all_tenants = 'on'`` — every tenant, rows without a tenant (server-wide job runs, staff audit
-  rows) included: only vendor staff without ``X-Tenant`` (SPEC: staff work across every tenant) and
-  the server's own cross-tenant machinery (the outbox and webhook deliverers, ``jobs run``'s
-  bookkeeping, the import, ``/metrics``). A flag rather than the list of every id: a staff request
-  would otherwise first read, and send, thousands of ids on every request.
+- ``app.tenant_id`` — one tenant (policy :data:`POLICY`, every role: an equality the planner folds
+  into the ORM's own ``tenant_id = :id``): a request acting in a tenant, a job's unit;
+- role :data:`TENANT_LIST_ROLE` with ``app.tenant_ids`` — a comma list (a reseller's person reading
+  the work queues: their own tenant and their customers');
+- role :data:`ALL_TENANTS_ROLE` — every tenant, rows without a tenant (server-wide job runs, staff
+  audit rows) included: only vendor staff without ``X-Tenant`` (SPEC: staff work across every
+  tenant) and the server's own cross-tenant machinery (the outbox and webhook deliverers, ``jobs
+  run``'s bookkeeping, the import, ``/metrics``).
+
+Both roles are NOLOGIN, without BYPASSRLS; the app's role is a member and switches to them
+(``set_config('role', …, true)``, i.e. ``SET LOCAL ROLE``) only in a transaction of that scope.
+A query runs on an autocommit connection (``core.db.use_autocommit``): there the scope is set for
+the connection's session and the pool's check-in clears it (:func:`_clear_held_scope`).
 
 Unset (a session nobody scoped) sees and writes no tenant-owned row. The scope lives in the
 session (``session.info``): :func:`set_scope` sets it, and every transaction the session begins

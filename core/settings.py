@@ -94,9 +94,9 @@ class Settings(BaseSettings):
     clock: str = ""
     allow_clock_override: bool = False  # lets CC_CLOCK through in production settings (deliberately)
     # PostgreSQL row-level security per tenant under the ORM filter (core/rls.py; no effect on
-    # SQLite): the app must then connect as an ordinary role (db create-app-role), never the tables'
-    # owner, a superuser or a role with BYPASSRLS. Off: the app must connect as the owner.
-    row_level_security: bool = False
+    # SQLite), on by default: the app then connects as an ordinary role (db create-app-role), never
+    # the tables' owner, a superuser or a role with BYPASSRLS. Off: the app must connect as the owner.
+    row_level_security: bool = True
     # The tables' owner, for db upgrade, serve's migration step and db create-app-role (default: the
     # app's own URL, for a single-role development database).
     migration_database_url: str | None = None
