@@ -48,6 +48,7 @@ from graphql.execution.values import get_argument_values
 from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import TypeDecorator
+from strawberry.utils.str_converters import to_camel_case
 
 from core.pagination import _after_clause, check_first, decode_cursor, encode_cursor
 
@@ -701,6 +702,16 @@ class _Prepared:
 
 def _parse_exact(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
+
+
+def input_of(cls: type, value: Mapping[str, Any] | None) -> Any:
+    """A strawberry input object from its coerced argument (GraphQL field names, values already
+    coerced: enum members, dates), as the resolver receives it; None stays None."""
+    if value is None:
+        return None
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    names = {f.graphql_name or to_camel_case(f.python_name): f.python_name for f in definition.fields}
+    return cls(**{names[key]: item for key, item in value.items()})
 
 
 def root_args(field_def: Any, node: Any, variable_values: Any) -> dict[str, Any]:

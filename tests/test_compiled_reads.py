@@ -380,7 +380,7 @@ RENEWAL_FALLBACK_FIELDS = ["multiYearEligible", "sharedWithCount", "orderingDocu
 @st.composite
 def renewals_query(draw: Any) -> tuple[str, dict[str, Any]]:
     """A ``renewals`` query: each list, first, cursors (this tenant's, malformed), now and then a
-    filter or a sort (the resolvers'), a selection of the connection's and the renewals' fields."""
+    filter or a sort (each sort field and direction), a selection of the connection's and the renewals' fields."""
     fields = _fields(draw, RENEWAL_FIELDS, RENEWAL_FALLBACK_FIELDS if draw(st.integers(0, 9)) == 0 else [])
     if draw(st.booleans()):
         fields += " lines { " + _fields(draw, RENEWAL_LINE_FIELDS) + " }"
@@ -396,7 +396,23 @@ def renewals_query(draw: Any) -> tuple[str, dict[str, Any]]:
     after = draw(st.sampled_from([None, encode_cursor([{"d": (TODAY + timedelta(days=30)).isoformat()}, 4]), "%%%"]))
     if after:
         args.append(f'after: "{after}"')
-    extra = draw(st.sampled_from(["", "", "", 'filter: { search: "SN" }', "sort: { field: AMOUNT }"]))
+    extra = draw(
+        st.sampled_from(
+            [
+                "",
+                "",
+                'filter: { search: "SN" }',
+                'filter: { search: "SN-0" } sort: { field: CUSTOMER, direction: DESC }',
+                "sort: { field: AMOUNT }",
+                "sort: { field: END_DATE, direction: DESC }",
+                "sort: { field: SUPPORT_NUMBER }",
+                "filter: { status: [OPEN, ACCEPTED], autoRenew: false }",
+                'filter: { startFrom: "2026-12-01", startTo: "2027-03-01" } sort: { direction: DESC }',
+                'filter: { endFrom: "2027-01-01", poNumber: "PO-1" }',
+                'filter: { search: "" }',
+            ]
+        )
+    )
     if extra:
         args.append(extra)
     sibling = draw(st.sampled_from(["", " invoices(first: 2) { totalCount }", " viewer { email }"]))
@@ -584,7 +600,12 @@ async def test_the_compiled_path_really_runs(paths: Paths) -> None:
         ("{ invoices(first: 2) { nodes { number payments { kind } } } }", False),
         ("{ invoices(first: 2, last: 1) { nodes { number } } }", False),
         ("{ renewals(first: 2) { totalCount nodes { supportNumber lines { product amount { amount } } } } }", True),
-        ('{ renewals(first: 2, filter: { search: "SN" }) { nodes { supportNumber } } }', False),
+        ('{ renewals(first: 2, filter: { search: "SN" }) { nodes { supportNumber lines { product } } } }', True),
+        (
+            "{ renewals(first: 2, sort: { field: AMOUNT, direction: DESC }) "
+            "{ nodes { supportNumber lines { product } } } }",
+            True,
+        ),
         ("{ renewals(first: 2) { nodes { supportNumber sharedWithCount } } }", False),
     ):
         with paths.api.count_statements() as statements:

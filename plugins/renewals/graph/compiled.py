@@ -1,9 +1,9 @@
 """The renewals root fields answered by one SQL statement (core.compiled, issue 21): the lists of
-``renewals`` without a filter or sort argument (the dashboard's pending list), how each field of a
+``renewals`` with their filters and sort (the service's ``renewal_page_source``), how each field of a
 Renewal and of its lines reads a row. The caller's relations to each renewal (owner, a grant) are
 conditions of the statement (``service.renewal_page_source``). A field not named here (the signed
 ordering-document links, the multi-year and sharing fields, a field another module grafts onto
-Renewal) leaves the whole root field to its resolvers; so do ``filter`` and ``sort``. The values are
+Renewal) leaves the whole root field to its resolvers. The values are
 the ones ``RenewalType.of`` and ``RenewalLineType.of`` hold; tests/test_compiled_reads.py compares
 both paths' responses."""
 
@@ -12,16 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.compiled import Children, CompiledType, Computed, Connection, MoneyOf, Record
+from core.compiled import Children, CompiledType, Computed, Connection, MoneyOf, Record, input_of
 from core.ids import to_global_id
 from plugins.renewals import service as svc
-from plugins.renewals.graph.inputs import list_filters
+from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, list_filters
 from plugins.renewals.graph.types import (
     BillingContact,
     PaymentMethod,
     QuoteToContact,
     RenewalList,
     RenewalStatus,
+    SortDirection,
 )
 from plugins.renewals.models import Renewal, RenewalLine
 
@@ -103,13 +104,17 @@ RENEWAL = CompiledType(
 
 
 def _renewals(ctx: Any, args: Mapping[str, Any]) -> Any:
-    # filter and sort are fallback arguments: here they are null, the list in its default order.
-    return svc.renewal_page_source(ctx, list_filters(args["list"], None), sort="START_DATE", descending=False)
+    # As the resolver reads them: the list's filters and its sort (default START_DATE ascending).
+    sort = input_of(RenewalSort, args.get("sort")) or RenewalSort()
+    return svc.renewal_page_source(
+        ctx,
+        list_filters(args["list"], input_of(RenewalFilter, args.get("filter"))),
+        sort=sort.field.value,
+        descending=sort.direction == SortDirection.DESC,
+    )
 
 
-COMPILED: dict[str, Connection] = {
-    "renewals": Connection(RENEWAL, _renewals, frozenset({"list"}), frozenset({"filter", "sort"}))
-}
+COMPILED: dict[str, Any] = {"renewals": Connection(RENEWAL, _renewals, frozenset({"list", "filter", "sort"}))}
 # The dashboard's counts (one statement, docs/performance.md); its carts and orders: the resolvers.
 COMPILED["renewalDashboard"] = Record(
     {"pendingCount": "pending", "historyCount": "history", "futureCount": "future", "sharedCount": "shared"},
