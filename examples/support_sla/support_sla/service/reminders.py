@@ -17,7 +17,7 @@ async def send_reminders(job: JobContext) -> int:
     sent = 0
     for tenant in await job.tenants_with(PLUGIN):
         async with job.unit(tenant.id) as session:
-            # A job session is not bound to a tenant: every query names the tenant explicitly.
+            # The unit is scoped to this tenant (row-level security); every query still names it.
             have = list(
                 (
                     await session.execute(select(SupportSla.support_number).where(SupportSla.tenant_id == tenant.id))
