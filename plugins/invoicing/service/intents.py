@@ -12,16 +12,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CTE, ColumnElement, and_, column, func, insert, literal, or_, select, true, update, values
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import is_postgres
+from core.db import Amount, BigId, is_postgres
 from core.errors import AppError, BadUserInput, Conflict, NotFound, ServiceUnavailable
 from core.exchange import rate_table
 from core.i18n import _
 from plugins.invoicing.gateway import GatewayError
-from plugins.invoicing.models import Invoice, Payment, PaymentIntent, PaymentMethod
+from plugins.invoicing.models import Application, Invoice, Payment, PaymentIntent, PaymentMethod
+from plugins.invoicing.service.ledger import move_onto
 from plugins.invoicing.service.payments import (
     SETTLED_INVOICES,
     Begin,
@@ -30,8 +33,8 @@ from plugins.invoicing.service.payments import (
     check_method_rules,
 )
 from plugins.invoicing.service.published import payment_recorded
-from plugins.invoicing.service.refunds import settle_payment
-from plugins.invoicing.service.rules import ZERO, invoices_by_number, next_number
+from plugins.invoicing.service.refunds import payment_takes, settle_payment
+from plugins.invoicing.service.rules import ZERO, invoices_by_number, next_number, next_number_cte
 
 # ---- card payments: intent → charge → settle ------------------------------------------------------
 INTENT_WAIT_SECONDS = 15.0  # how long a repeat of an in-flight idempotency key waits for its outcome
@@ -218,26 +221,28 @@ async def _create_intent(
         reference=req.reference[:200],
         actor_email=actor,
         created_at=now,
+        payment_id=None,
     )
-    s.add(intent)
-    await s.flush()
     # One UPDATE for every invoice, conditional on what was read of each: another worker's intent or
     # payment in between makes one miss, and then the whole claim is refused.
-    held = await s.execute(
-        update(Invoice)
-        .where(
-            Invoice.intent_id.is_(None),
-            or_(
-                *(
-                    and_(Invoice.id == i.id, Invoice.balance == i.balance, Invoice.pending_total == i.pending_total)
-                    for i in invoices
-                )
-            ),
-        )
-        .values(intent_id=intent.id)
-        .execution_options(synchronize_session=False)
+    t = Invoice.__table__
+    unchanged = and_(
+        t.c.tenant_id == intent.tenant_id,
+        t.c.intent_id.is_(None),
+        or_(*(and_(t.c.id == i.id, t.c.balance == i.balance, t.c.pending_total == i.pending_total) for i in invoices)),
     )
-    if held.rowcount != len(invoices):
+    if is_postgres(s):
+        # The intent and its claim in one statement (a data-modifying WITH).
+        made = insert(PaymentIntent.__table__).values(_row(intent)).returning(PaymentIntent.__table__.c.id).cte("made")
+        claim = update(t).where(unchanged).values(intent_id=select(made.c.id).scalar_subquery()).returning(t.c.id)
+        claimed = claim.cte("claimed")
+        row = (await s.execute(_one_row(select(made.c.id, _count(claimed))))).one()
+        intent.id, held = row[0], row[1]
+    else:
+        s.add(intent)
+        await s.flush()
+        held = (await s.execute(_one_row(update(t).where(unchanged).values(intent_id=intent.id)))).rowcount
+    if held != len(invoices):
         numbers = ", ".join(inv.number for inv in invoices)
         raise Conflict(_("Invoice {number} changed while it was being paid; retry", number=numbers), retryable=True)
     return _view(intent, mine=True)
@@ -343,17 +348,16 @@ async def settle_intent(
             return payment
         if driving is None:
             invoices = await _locked_invoices(session, list(intent.allocation))
-    allocation = dict(intent.allocation)
     tid = intent.tenant_id
-    # The payment is written once, as it ends: SUCCEEDED (settle_payment applies it) or FAILED; the
-    # invoices' hold is released in the same UPDATE as their new balances.
+    # The payment is written once, as it ends: SUCCEEDED (its money applied) or FAILED; the invoices'
+    # hold is released in the same UPDATE as their new balances.
     payment = Payment(
         tenant_id=tid,
-        number=await next_number(session, "PAY", tid),
+        number="",
         method="CARD",
         currency=intent.currency,
         amount=intent.amount,
-        allocation=allocation,
+        allocation=dict(intent.allocation),
         reference=intent.reference,
         actor_email=intent.actor_email,
         created_at=now,
@@ -363,28 +367,130 @@ async def settle_intent(
         card_token=intent.token if isinstance(intent, IntentView) else intent.card_token,
         card_last4=result.last4,
         gateway_reference=result.reference,
+        arrives_on=None,
+        settles_on=None,
+        bank_reference=None,
+        notice_id=None,
     )
-    session.add(payment)
-    await session.flush()
-    for inv in invoices:  # flushed with the balances settle_payment writes: one UPDATE per invoice
-        if inv.intent_id == intent.id:
-            inv.intent_id = None
-    if result.ok:
-        await settle_payment(session, payment, now, invoices={inv.number: inv for inv in invoices})
-    # A CANCELLED intent may still turn out charged (its driver was only slow): that money is kept.
-    done = await session.execute(
-        update(PaymentIntent)
-        .where(PaymentIntent.id == intent.id, PaymentIntent.status.in_(("PENDING", "CANCELLED")))
-        .values(status=payment.status, payment_id=payment.id, settled_at=now, claimed=False)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
+    by_number = {inv.number: inv for inv in invoices}
+    takes, excess = payment_takes(payment, by_number) if result.ok else ([], ZERO)
+    if is_postgres(session) and excess <= 0:
+        settled = await _write_settlement(session, payment, intent.id, invoices, takes, now)
+    else:  # SQLite, or an excess that becomes a credit (settle_payment): the ORM writes it
+        payment.number = await next_number(session, "PAY", tid)
+        session.add(payment)
+        await session.flush()
+        for inv in invoices:  # flushed with the balances settle_payment writes: one UPDATE per invoice
+            if inv.intent_id == intent.id:
+                inv.intent_id = None
+        if result.ok:
+            await settle_payment(session, payment, now, invoices=by_number)
+        done = await session.execute(_one_row(_settled(tid, intent.id, payment.status, payment.id, now)))
+        settled = done.rowcount == 1
+        await session.flush()
+    if not settled:
         raise Conflict(_("This card payment was settled at the same time elsewhere; retry to see it"), retryable=True)
-    await session.flush()
     await payment_recorded(session, payment)
     # The invoices as this settlement left them, for the answer (payments.pay) to use as they are.
     session.info.setdefault(SETTLED_INVOICES, {})[payment.number] = invoices
     return payment
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    """The column values set on a new ORM object, for a Core INSERT."""
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key != "id"}
+
+
+def _count(cte: CTE) -> ColumnElement[int]:
+    return select(func.count()).select_from(cte).scalar_subquery()
+
+
+def _one_row(stmt: Any) -> Any:
+    # Every CTE names its tenant itself; the ORM's tenant filter has no entity to apply to here.
+    return stmt.execution_options(skip_tenant_filter=True)
+
+
+def _settled(tenant_id: int, intent_id: int, status: str, payment_id: Any, now: datetime) -> Any:
+    """The intent's outcome; its status condition refuses a second settlement. A CANCELLED intent may
+    still turn out charged (its driver was only slow): that money is kept."""
+    t = PaymentIntent.__table__
+    return (
+        update(t)
+        .where(t.c.tenant_id == tenant_id, t.c.id == intent_id, t.c.status.in_(("PENDING", "CANCELLED")))
+        .values(status=status, payment_id=payment_id, settled_at=now, claimed=False)
+    )
+
+
+async def _write_settlement(
+    session: AsyncSession,
+    payment: Payment,
+    intent_id: int,
+    invoices: list[Invoice],
+    takes: list[tuple[Invoice, Decimal]],
+    now: datetime,
+) -> bool:
+    """PostgreSQL: the settlement's writes in one statement (data-modifying WITH): the payment number,
+    the payment, its applications, the invoices' balances with their hold released, the intent's
+    outcome. The objects in hand are brought to what was written, as a flush would leave them.
+    False when the intent was settled already (the caller rolls back)."""
+    tid = payment.tenant_id
+    pt, at, it = Payment.__table__, Application.__table__, Invoice.__table__
+    _numbered, number = next_number_cte("PAY", tid)
+    paid = (
+        insert(pt)
+        .values({**_row(payment), "number": select(number).scalar_subquery()})
+        .returning(pt.c.id, pt.c.number)
+        .cte("paid")
+    )
+    counted = [_count(paid)]
+    with session.no_autoflush:
+        applied = [(inv.id, take) for inv, take in takes if take != 0]
+        for inv, take in takes:
+            if take != 0:
+                move_onto(inv, take)
+        changed = [inv for inv in invoices if inv.intent_id == intent_id or any(i is inv for i, _t in takes)]
+        for inv in invoices:
+            if inv.intent_id == intent_id:
+                inv.intent_id = None
+    if applied:
+        taken = values(column("invoice_id", BigId), column("amount", Amount), name="taken").data(applied)
+        rows = select(
+            literal(tid, BigId),
+            taken.c.invoice_id,
+            paid.c.id,
+            literal(payment.method),
+            taken.c.amount,
+            literal("PAYMENT"),
+            literal(now, at.c.created_at.type),
+        ).select_from(paid.join(taken, true()))
+        names = ["tenant_id", "invoice_id", "payment_id", "method", "amount", "kind", "created_at"]
+        counted.append(_count(insert(at).from_select(names, rows).returning(at.c.id).cte("applied")))
+    if changed:
+        balances = [(inv.id, inv.applied_total, inv.balance) for inv in changed]
+        columns = column("id", BigId), column("applied_total", Amount), column("balance", Amount)
+        ledger = values(*columns, name="ledger").data(balances)
+        written = (
+            update(it)
+            .where(it.c.tenant_id == tid, it.c.id == ledger.c.id)
+            .values(
+                applied_total=ledger.c.applied_total,
+                balance=ledger.c.balance,
+                intent_id=func.nullif(it.c.intent_id, literal(intent_id, BigId)),  # the hold released
+            )
+            .returning(it.c.id)
+        )
+        counted.append(_count(written.cte("written")))
+    outcome = _settled(tid, intent_id, payment.status, select(paid.c.id).scalar_subquery(), now)
+    settled = _count(outcome.returning(PaymentIntent.__table__.c.id).cte("settled"))
+    with session.no_autoflush:  # the objects' changes are in the statement: a flush would write them twice
+        row = (await session.execute(_one_row(select(paid.c.id, paid.c.number, settled, *counted)))).one()
+    payment.id, payment.number = row[0], row[1]
+    make_transient_to_detached(payment)
+    session.add(payment)
+    for inv in changed:
+        for key in ("applied_total", "balance", "intent_id"):
+            set_committed_value(inv, key, getattr(inv, key))
+    return row[2] == 1
 
 
 async def cancel_intent(session: AsyncSession, intent_id: int, now: datetime) -> bool:

@@ -43,6 +43,12 @@ def _apply(
             created_at=now,
         )
     )
+    move_onto(inv, amount, credit)
+
+
+def move_onto(inv: Invoice, amount: Decimal, credit: Credit | None = None) -> None:
+    """What an application of ``amount`` does to the invoice's balance (and the credit drawn from),
+    its ledger row aside."""
     inv.applied_total += amount
     if credit is not None:
         credit.remaining -= amount

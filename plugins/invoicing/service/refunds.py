@@ -137,6 +137,21 @@ async def decide_refund(
     return refund
 
 
+def payment_takes(payment: Payment, invoices: Mapping[str, Invoice]) -> tuple[list[tuple[Invoice, Decimal]], Decimal]:
+    """How much of a received ``payment`` goes to each cited invoice (up to its balance; nothing to a
+    cancelled one), in allocation order, and the excess left for a credit (R-I19)."""
+    takes: list[tuple[Invoice, Decimal]] = []
+    excess = payment.amount
+    for number, amount_s in sorted(payment.allocation.items()):
+        inv = invoices.get(number)
+        if inv is None:
+            raise NotFound(_("No invoice '{number}'", number=number), field="invoiceNumber")
+        take = min(Decimal(amount_s), inv.balance) if not inv.cancelled else ZERO
+        takes.append((inv, take))
+        excess -= take
+    return takes, excess
+
+
 async def settle_payment(
     session: AsyncSession, payment: Payment, now: datetime, *, invoices: Mapping[str, Invoice] | None = None
 ) -> None:
@@ -144,17 +159,11 @@ async def settle_payment(
     a credit (R-I19) that closes other unpaid invoices. Callers pass only money received — a confirmed
     card charge, a recorded or imported receipt, a redemption — never a wire notice. ``invoices``: the
     cited ones by number, already locked in this transaction (else they are, in one statement)."""
-    excess = payment.amount
     if invoices is None:
         invoices = await invoices_by_number(session, list(payment.allocation), lock=True)
-    for number, amount_s in sorted(payment.allocation.items()):
-        amount = Decimal(amount_s)
-        inv = invoices.get(number)
-        if inv is None:
-            raise NotFound(_("No invoice '{number}'", number=number), field="invoiceNumber")
-        take = min(amount, inv.balance) if not inv.cancelled else ZERO
+    takes, excess = payment_takes(payment, invoices)
+    for inv, take in takes:
         _apply(session, inv, take, method=payment.method, kind="PAYMENT", now=now, payment=payment)
-        excess -= take
     payment.status = "SUCCEEDED"
     payment.settled_at = now
     await session.flush()

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CTE, ColumnElement, String, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
@@ -94,7 +95,31 @@ async def next_number(session: AsyncSession, prefix: str, tenant_id: int | None 
     if bumped is None:  # the tenant's first number of this kind
         session.add(InvoiceCounter(tenant_id=tid, name=prefix, value=1))
         bumped = 1
-    return f"{prefix}-{bumped:06d}"
+    return number_text(prefix, bumped)
+
+
+NUMBER_DIGITS = 6  # PAY-000042; more digits once the counter needs them
+
+
+def number_text(prefix: str, value: int) -> str:
+    return f"{prefix}-{value:0{NUMBER_DIGITS}d}"
+
+
+def next_number_cte(prefix: str, tenant_id: int) -> tuple[CTE, ColumnElement[str]]:
+    """PostgreSQL: ``next_number`` as part of a larger statement — the counter row bumped (created
+    with 1 the first time, locked until the transaction ends), and the number as SQL, formatted as
+    ``number_text`` formats it."""
+    t = InvoiceCounter.__table__
+    bumped = (
+        pg_insert(t)
+        .values(tenant_id=tenant_id, name=prefix, value=1)
+        .on_conflict_do_update(index_elements=[t.c.tenant_id, t.c.name], set_={"value": t.c.value + 1})
+        .returning(t.c.value)
+        .cte(f"{prefix.lower()}_number")
+    )
+    digits = cast(bumped.c.value, String)
+    width = func.greatest(NUMBER_DIGITS, func.length(digits))
+    return bumped, literal(f"{prefix}-") + func.lpad(digits, width, "0")
 
 
 def _lock(session: AsyncSession, stmt: Any) -> Any:
