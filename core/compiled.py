@@ -30,7 +30,7 @@ the executor shortcut (``CC_FAST_EXECUTOR``), whose plans it lives in.
 
 from __future__ import annotations
 
-import json
+import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,11 +45,12 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import Text, bindparam, cast, func, select
+from sqlalchemy import Text, bindparam, case, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import TypeDecorator
 from strawberry.utils.str_converters import to_camel_case
 
+from core.jsonio import Fragment, loads
 from core.pagination import _after_clause, check_first, decode_cursor, encode_cursor
 
 #: The key of a root field's declaration in its graphql-core field's ``extensions``.
@@ -73,6 +74,9 @@ class Computed:
     strawberry reads them (plain attributes only)."""
 
     fn: Callable[[Any, Mapping[str, Any], Mapping[str, Any] | None], Any]
+    # The same value as a SQL expression of the row's table whose JSON is the response's value, for
+    # children written by PostgreSQL (:class:`RawChildren`); None: the field is computed in Python.
+    sql: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -306,7 +310,7 @@ class TypePlan:
     its parent), and the children lists it reads (field name -> their plan)."""
 
     steps: list[tuple[str, Callable[[Any, Mapping[str, Any], Any], Any]]]
-    children: dict[str, tuple[Children, TypePlan]]
+    children: dict[str, tuple[Children, TypePlan, RawChildren | None]]
 
     def build(self, ctx: Any, row: Mapping[str, Any], parent: Any) -> dict[str, Any]:
         return {name: step(ctx, row, parent) for name, step in self.steps}
@@ -314,6 +318,101 @@ class TypePlan:
 
 def _children_key(name: str) -> str:
     return f"cc_children_{name}"
+
+
+# Scalars whose JSON PostgreSQL writes as graphql-core serializes them, from a column of that Python
+# type (``to_json`` of a date is its ISO text). Date-times are not: PostgreSQL drops trailing zeros
+# of the fraction, Python's isoformat does not.
+RAW_SCALARS: Mapping[str, type] = {"String": str, "Int": int, "Boolean": bool, "Date": date}
+_raw_labels = itertools.count()
+
+
+@dataclass(frozen=True)
+class RawChildren:
+    """A selection of children that PostgreSQL writes as the response's JSON itself (issue 21): each
+    object's fields in the selection's order, Money rounded as ``core.money.quantize`` rounds it;
+    the array goes into the response as it came (``orjson.Fragment``), no object per child.
+    ``fields``: (response name, SQL builder of (child table, parent table))."""
+
+    key: str
+    fields: tuple[tuple[str, Callable[[Any, Any], Any]], ...]
+
+    def column(self, children: Children, parent: Any, tenant: Any) -> Any:
+        table = children.model.__table__  # type: ignore[attr-defined]
+        pairs: list[Any] = []
+        for name, build in self.fields:
+            pairs.extend((name, build(table, parent)))
+        order = [table.c[name] for name in children.order]
+        aggregated = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), *order))
+        found = select(aggregated).where(table.c[children.parent_column] == parent.c.id, table.c.tenant_id == tenant)
+        return cast(found.scalar_subquery(), Text).label(self.key)
+
+
+def _minor_units(currency: Any) -> Any:
+    """The minor units of the currency in ``currency`` (a column), as ``core.money`` has them."""
+    from core.money import CURRENCIES, minor_unit
+
+    odd = {code: places for code, places in CURRENCIES.items() if places != 2}
+    assert minor_unit("XXX") == Decimal("0.01")  # an unknown currency rounds to cents there too
+    return case(odd, value=currency, else_=2)
+
+
+def _raw_children(
+    executor: Any, spec: CompiledType, object_type: GraphQLObjectType, grouped: Any
+) -> RawChildren | None:
+    """The selection as PostgreSQL can write it, or None when a field needs Python."""
+    fields: list[tuple[str, Callable[[Any, Any], Any]]] = []
+    columns = spec.model.__table__.columns  # type: ignore[attr-defined]
+    for response_name, details in grouped.items():
+        node = details[0].node
+        name = node.name.value
+        if name == "__typename":
+            fields.append((response_name, lambda table, parent, _t=object_type.name: literal(_t, Text)))
+            continue
+        how = spec.fields.get(name)
+        field_def = object_type.fields[name]  # the Python plan accepted the selection
+        nullable = not isinstance(field_def.type, GraphQLNonNull)
+        named = _unwrap(field_def.type)
+        if isinstance(how, str):
+            column = columns[how]
+            if RAW_SCALARS.get(getattr(named, "name", "")) is not _python_type(column):
+                return None
+            if column.nullable and not nullable:
+                return None  # Python reports the null (Irregular): so must this path
+            fields.append((response_name, lambda table, parent, _c=how: table.c[_c]))
+        elif isinstance(how, Computed) and how.sql is not None and is_leaf_type(named):
+            fields.append((response_name, lambda table, parent, _f=how.sql: _f(table)))
+        elif isinstance(how, MoneyOf) and isinstance(how.amount, str):
+            money = _raw_money(how, columns, named, details, executor)
+            if money is None:
+                return None
+            fields.append((response_name, money))
+        else:
+            return None
+    return RawChildren(f"cc_raw_{next(_raw_labels)}", tuple(fields))
+
+
+def _raw_money(how: MoneyOf, columns: Any, money_type: Any, details: Sequence[Any], executor: Any) -> Any:
+    if columns[how.amount].nullable:
+        return None
+    grouped = _sub_selection(executor, money_type, details)
+    if grouped is None:
+        return None
+    parts = [(name, sub[0].node.name.value) for name, sub in grouped.items()]
+    if any(what not in ("amount", "currency", "__typename") for _name, what in parts):
+        return None
+    amount_column, currency_column, of_parent = how.amount, how.currency, how.parent
+
+    def build(table: Any, parent: Any) -> Any:
+        currency = (parent if of_parent else table).c[currency_column]
+        amount = cast(func.round(table.c[amount_column], _minor_units(currency)), Text)
+        pairs: list[Any] = []
+        for name, what in parts:
+            value = amount if what == "amount" else currency if what == "currency" else literal(money_type.name, Text)
+            pairs.extend((name, value))
+        return func.json_build_object(*pairs)
+
+    return build
 
 
 def _has_extensions(field_def: Any) -> bool:
@@ -349,10 +448,20 @@ def _type_plan(executor: Any, spec: CompiledType, object_type: GraphQLObjectType
             child_plan = _type_plan(executor, how.node, item_type, sub) if sub is not None else None
             if child_plan is None:
                 return None
-            children[name] = (how, child_plan)
-            key = _children_key(name)
+            raw = None if child_plan.children else _raw_children(executor, how.node, item_type, sub)
+            children[name] = (how, child_plan, raw)
+            key, raw_key = _children_key(name), raw.key if raw else None
 
-            def answer_children(ctx: Any, row: Any, parent: Any, _key: str = key, _plan: TypePlan = child_plan) -> Any:
+            def answer_children(
+                ctx: Any,
+                row: Any,
+                parent: Any,
+                _key: str = key,
+                _raw: str | None = raw_key,
+                _plan: TypePlan = child_plan,
+            ) -> Any:
+                if _raw is not None and _raw in row:  # written by PostgreSQL (RawChildren)
+                    return row[_raw]
                 return [_plan.build(ctx, child, row) for child in row[_key]]  # never null: a table's rows
 
             steps.append((response_name, answer_children))
@@ -575,15 +684,12 @@ def _json_decoder(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """A child's JSON value back to what the driver and SQLAlchemy give the resolvers for
     ``column``: on SQLite the JSON value is the stored one (text dates, REAL amounts, 0/1 booleans)
     and the column type's own result processing applies; on PostgreSQL dates come as ISO text and
-    numbers as exact decimals (parsed with ``parse_float=Decimal``), then a ``TypeDecorator``'s
+    numerics as their text (`_children_column`), then a ``TypeDecorator``'s
     ``process_result_value`` (``core.db.Amount``)."""
     col_type = column.type
     if dialect.name == "sqlite":
         return col_type.result_processor(dialect, None)  # None: the stored value as it is
-    try:
-        python_type = col_type.python_type
-    except NotImplementedError:
-        python_type = object
+    python_type = _python_type(column)
     decorate = col_type.process_result_value if isinstance(col_type, TypeDecorator) else None
     if python_type is datetime:
         convert: Callable[[Any], Any] | None = lambda v: None if v is None else datetime.fromisoformat(v)  # noqa: E731
@@ -600,15 +706,25 @@ def _json_decoder(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
     return lambda v: decorate(convert(v), dialect)
 
 
+def _python_type(column: Any) -> type:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return object
+
+
 def _children_column(children: Children, parent_id: Any, tenant: Any, dialect: Any) -> Any:
     """The children of the row whose id is ``parent_id``, as one JSON array (text), in order."""
     table = children.model.__table__  # type: ignore[attr-defined]
+    postgres = dialect.name == "postgresql"
     pairs: list[Any] = []
     for column in table.columns:
-        pairs.extend((column.name, column))
+        # PostgreSQL writes a numeric as a JSON number with every digit: as text it reaches the
+        # decoder exact without a float-parsing hook (orjson has none).
+        pairs.extend((column.name, cast(column, Text) if postgres and _python_type(column) is Decimal else column))
     where = (table.c[children.parent_column] == parent_id, table.c.tenant_id == tenant)
     order = [table.c[name] for name in children.order]
-    if dialect.name == "postgresql":
+    if postgres:
         aggregated = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), *order))
         return cast(select(aggregated).where(*where).scalar_subquery(), Text)
     # SQLite (3.40 has no ORDER BY inside an aggregate): aggregate an ordered subquery's objects.
@@ -658,18 +774,19 @@ async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> d
             total = int(raw_rows[0][-1])
         else:  # an empty page (after its last row) has no row to carry the count: ask it alone
             total = int((await session.execute(counted, params)).scalar_one())
-    parse = json.loads if dialect.name == "sqlite" else _parse_exact
-    decoders = prepared.decoders
+    decoders, raw_keys = prepared.decoders, prepared.raw_keys
     rows: list[dict[str, Any]] = []
     for raw in raw_rows:
         row = dict(zip(names, raw, strict=True))
         for key, columns in decoders:
             text = row[key]
-            items = parse(text) if text else []
+            items = loads(text) if text else []
             for item in items:  # the parsed objects become the children's rows, their values decoded
                 for col, decode in columns:
                     item[col] = decode(item[col])
             row[key] = items
+        for key in raw_keys:
+            row[key] = Fragment(row[key] or "[]")
         rows.append(row)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -687,10 +804,15 @@ class _Prepared:
         self.tenant = bindparam("cc_tenant")
         self.columns = list(table.columns)
         self.children: dict[str, Children] = {}
+        raw: list[Any] = []
         for node_plan in plan.node_plans:
-            for name, (children, _child_plan) in node_plan.children.items():
-                self.children[name] = children
-        self.children_columns = [
+            for name, (children, _child_plan, raw_children) in node_plan.children.items():
+                if raw_children is not None and dialect.name == "postgresql":
+                    raw.append(raw_children.column(children, table, self.tenant))
+                else:
+                    self.children[name] = children
+        self.raw_keys = [column.key for column in raw]
+        self.children_columns = raw + [
             _children_column(children, table.c.id, self.tenant, dialect).label(_children_key(name))
             for name, children in self.children.items()
         ]
@@ -698,10 +820,6 @@ class _Prepared:
         for name, children in self.children.items():
             columns = [(c.name, _json_decoder(c, dialect)) for c in children.model.__table__.columns]
             self.decoders.append((_children_key(name), [(c, d) for c, d in columns if d is not None]))
-
-
-def _parse_exact(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal)
 
 
 def input_of(cls: type, value: Mapping[str, Any] | None) -> Any:

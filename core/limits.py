@@ -156,11 +156,16 @@ class SkipRevalidation(SchemaExtension):
 def schema_extensions(state: Any) -> list[Any]:
     settings = state.settings
     valid = ValidDocuments()
+    # The rules' classes built once (strawberry's limiters build theirs per instance, and a factory
+    # runs per request), added by one extension: validation runs once per document text anyway.
+    rules = [
+        *_coded(QueryDepthLimiter(max_depth=settings.max_query_depth), "depth").validation_rules,
+        *_coded(MaxAliasesLimiter(max_alias_count=settings.max_aliases), "aliases").validation_rules,
+    ]
     extensions: list[Any] = [
         lambda: SkipRevalidation(valid),
         lambda: ParserCache(maxsize=2048),
-        lambda: _coded(QueryDepthLimiter(max_depth=settings.max_query_depth), "depth"),
-        lambda: _coded(MaxAliasesLimiter(max_alias_count=settings.max_aliases), "aliases"),
+        lambda: AddValidationRules(rules),
         # Second line of defence: the endpoint already parsed with the same budget (parse_limited).
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
     ]

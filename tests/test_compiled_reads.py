@@ -104,7 +104,8 @@ async def _seed(api: Api) -> None:
             quote_to=("tech@acme.com", "fin@acme.com")[n % 2],
             currency=("USD", "EUR", "KWD")[n % 3],
             amount=("12000.00", "99.99", "1.250")[n % 3],
-            lines=None if n % 2 else MW_LINES,
+            # Quantities 1, 10 (a whole number: "10", never "1E+1") and 2.5 (svc.line_quantity).
+            lines=None if n % 2 else [{**MW_LINES[0], "quantity": ("1", "10", "2.5")[n % 3]}],
         )
         for n in range(1, 19)
     ]
@@ -612,9 +613,46 @@ async def test_the_compiled_path_really_runs(paths: Paths) -> None:
             resp = await paths.api.client.post(
                 "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {token}"}
             )
-        assert any("cc_children_" in s for s in statements) is compiled, (document, statements)
+        # The children as rows to decode, or (PostgreSQL) as the response's JSON itself.
+        marker = ("cc_children_", "cc_raw_") if paths.api.backend == "postgres" else ("cc_children_",)
+        assert any(m in s for s in statements for m in marker) is compiled, (document, statements)
         got, expected = await paths.both(document, None, PRINCIPALS[0])
         assert got == expected and got[1] == resp.json() | {"extensions": got[1]["extensions"]}
+
+
+async def test_postgresql_writes_the_children_json_when_sql_can(paths: Paths) -> None:
+    """Issue 21: on PostgreSQL, lines whose selected fields SQL can write (columns of plain scalars,
+    Money from a column, a quantity with its SQL twin, __typename) come as the response's JSON
+    (``cc_raw_``: no object per line in Python); one Python-only field (a global id, a total summed
+    in Python) takes the decoded rows. Both answer as the resolvers do — amounts rounded per
+    currency (JPY 1500, KWD 12.345), whole quantities spelled "10", not "1E+1"."""
+    if paths.api.backend != "postgres":
+        pytest.skip("SQLite's children are always decoded (REAL amounts)")
+    for document, raw in (
+        (
+            "{ invoices(first: 30) { nodes { number lines { __typename product position periodStart "
+            "preTaxAmount { amount currency __typename } tax: taxAmount { amount } } } } }",
+            True,
+        ),
+        ("{ invoices(first: 30) { nodes { number lines { id product } } } }", False),
+        ("{ invoices(first: 30) { nodes { number lines { total { amount } } } } }", False),
+        (
+            "{ renewals(first: 30) { nodes { supportNumber lines { product quantity amount { amount currency } } } } }",
+            True,
+        ),
+    ):
+        who = PRINCIPALS[1 if "renewals" in document else 0]  # the renewals with MW_LINES are quoted to tech
+        with paths.api.count_statements() as statements:
+            resp = await paths.api.client.post(
+                "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {paths.tokens[who]}"}
+            )
+        assert any("cc_raw_" in s for s in statements) is raw, document
+        assert any("cc_children_" in s for s in statements) is not raw, document
+        got, expected = await paths.both(document, None, who)
+        assert got == expected, difference(got, expected)
+        assert got[1]["data"] == resp.json()["data"]
+    lines = [line for node in got[1]["data"]["renewals"]["nodes"] for line in node["lines"]]
+    assert {line["quantity"] for line in lines} >= {"1", "10", "2.500000"}, lines
 
 
 @HYPOTHESIS

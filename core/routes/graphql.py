@@ -33,6 +33,7 @@ from core.errors import (
 from core.graphiql import graphiql_page
 from core.http import error_response
 from core.i18n import _, in_asked_locale
+from core.jsonio import FastJSONResponse
 from core.limits import check_cost, cost_extension, parse_limited, query_cost, rate_limiter, select_operation
 from core.logs import annotate
 from core.routes.graphql_errors import RETRYABLE_SQLSTATES, error_json, sqlstate_of
@@ -197,7 +198,7 @@ async def graphql_endpoint(request: Request) -> Response:
         # Cacheable by the caller's own browser only: the answer depends on who asks, and where.
         headers = {**headers, "Cache-Control": "private", "Vary": "Authorization, X-Tenant, Accept-Language"}
     _observe(started, operation_name, pre, payload, status, principal)
-    return JSONResponse(payload, status_code=status, headers=headers)
+    return FastJSONResponse(payload, status_code=status, headers=headers)
 
 
 # Errors of the caller's making: logged as codes on the request's INFO line, without a traceback.

@@ -312,7 +312,7 @@ async def detailed_report(ctx: Context, request: Request) -> Response:
     )
 
     def shape(r: Any) -> list[Any]:
-        qty = r.quantity.normalize() if r.quantity == r.quantity.to_integral() else r.quantity
+        qty = svc.line_quantity(r.quantity)
         return _summary_values(r, False) + [
             r.line_service_level,
             r.product,

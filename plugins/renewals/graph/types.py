@@ -124,7 +124,7 @@ class RenewalLineType:
             product_family=x.product_family,
             service_level=x.service_level,
             csi_number=x.csi_number,
-            quantity=x.quantity.normalize() if x.quantity == x.quantity.to_integral() else x.quantity,
+            quantity=svc.line_quantity(x.quantity),
             serial_number=x.serial_number,
             installed_at=x.installed_at,
             sales_order_number=x.sales_order_number,

@@ -83,6 +83,13 @@ def days_until_start(start_date: date, today: date) -> int:
     return (start_date - today).days
 
 
+def line_quantity(quantity: Decimal) -> Decimal:
+    """A contract line's quantity as the API and the reports spell it: a whole number without the
+    column's six decimals ("10", not "10.000000" — nor "1E+1", which ``normalize`` gives), any other
+    as stored ("2.500000"). ``graph/compiled.py`` has its SQL twin."""
+    return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity
+
+
 def list_of(accepted: bool, start_date: date, today: date) -> str:
     """R-R1: history once accepted; pending inside the reminder window (R-R2); future before it."""
     if accepted:
