@@ -26,6 +26,9 @@ class Tenant(Base):
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
     # Bumped whenever the tenant's policy rows or enabled plugins change (cache key).
     config_version: Mapped[int] = mapped_column(default=1)
+    # Bumped in the transaction of every change of its webhook endpoints: a server keeps the list
+    # across requests while the version it read at the request's start is the one it kept it for.
+    webhooks_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Browser origins of the tenant's own portal (a reseller's serves its customer tenants too):
     # CORS admits them for requests acting in this tenant (core/cors.py).
     portal_origins: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -44,13 +44,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.errors import BadUserInput, Conflict, NotFound
 from core.i18n import _
 from core.ids import from_global_id
 from core.metrics import record_webhook_delivery
-from core.models import WebhookDelivery, WebhookEndpoint
+from core.models import Tenant, WebhookDelivery, WebhookEndpoint
 from core.outbox import claim, release_expired_claims, retry_at
 from core.pagination import Page, keyset_page
 from core.rls import EVERY_TENANT
@@ -249,6 +249,30 @@ def _cache_key(tenant_id: int) -> tuple[str, int]:
     return ("webhook_endpoints", tenant_id)
 
 
+# session.info: the session changed its tenant's endpoints (its list is not everyone's yet).
+_CHANGED = "webhooks.endpoints_changed"
+
+
+async def _endpoints_changed(ctx: Context, tenant_id: int) -> None:
+    """In the change's transaction: the tenant's endpoint version moves on, so no server serves the
+    list it kept from before (``queue_event``); this session's own list is read again."""
+    await ctx.session.execute(
+        update(Tenant).where(Tenant.id == tenant_id).values(webhooks_version=Tenant.webhooks_version + 1)
+    )
+    ctx.session.info.pop(_cache_key(tenant_id), None)
+    ctx.session.info[_CHANGED] = True
+
+
+def _kept_version(ctx: Context) -> int | None:
+    """The endpoint version this request may use a server-wide list for: the tenant's as the request
+    read it when it began (authentication loads the tenant row), so a change committed before the
+    request began is always seen. None — read the endpoints — outside a request (a job's session
+    keeps its tenant row across many transactions) or once this session changed them."""
+    if ctx.request is None or ctx.tenant is None or ctx.tenant.id != ctx.tenant_id or _CHANGED in ctx.session.info:
+        return None
+    return ctx.tenant.webhooks_version
+
+
 async def _endpoint(ctx: Context, endpoint_id: str) -> WebhookEndpoint:
     tenant_id = _authorize(ctx)
     pk = from_global_id(endpoint_id, "WebhookEndpoint")
@@ -307,7 +331,7 @@ async def create_endpoint(
     )
     ctx.session.add(endpoint)
     await ctx.session.flush()
-    ctx.session.info.pop(_cache_key(tenant_id), None)
+    await _endpoints_changed(ctx, tenant_id)
     return endpoint, secret
 
 
@@ -331,7 +355,7 @@ async def update_endpoint(
         endpoint.description = check_description(description)
     endpoint.updated_at = ctx.now()
     await ctx.session.flush()
-    ctx.session.info.pop(_cache_key(endpoint.tenant_id), None)
+    await _endpoints_changed(ctx, endpoint.tenant_id)
     return endpoint
 
 
@@ -340,7 +364,7 @@ async def delete_endpoint(ctx: Context, endpoint_id: str) -> None:
     endpoint = await _endpoint(ctx, endpoint_id)
     await ctx.session.delete(endpoint)
     await ctx.session.flush()
-    ctx.session.info.pop(_cache_key(endpoint.tenant_id), None)
+    await _endpoints_changed(ctx, endpoint.tenant_id)
 
 
 async def rotate_secret(ctx: Context, endpoint_id: str) -> tuple[WebhookEndpoint, str]:
@@ -482,18 +506,24 @@ async def queue_event(ctx: Context, event: str, payload: dict[str, Any]) -> int:
         return 0
     key, transaction = _cache_key(tenant_id), ctx.session.get_transaction()
     cached = ctx.session.info.get(key)
+    version, kept = _kept_version(ctx), ctx.state.extra.get(key)
     if cached is not None and cached[0] is transaction:
         endpoints = cached[1]
+    elif version is not None and kept is not None and kept[0] == version:
+        endpoints = kept[1]  # the server's list, for the version this request began with
     else:
         # Loaded once per transaction (a checkout emits an event per renewal; a job's session may
-        # run many transactions); the endpoint mutations drop it. Ids and subscriptions only.
+        # run many transactions); the endpoint mutations drop it. Ids and subscriptions only. Read
+        # after the request's version was, so it is at least that version's list: kept for it.
         rows = await ctx.session.execute(
             select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
                 WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.enabled.is_(True)
             )
         )
         endpoints = [(i, frozenset(types or ())) for i, types in rows]
-        ctx.session.info[key] = (ctx.session.get_transaction(), endpoints)
+        if version is not None and (kept is None or version >= kept[0]):
+            ctx.state.extra[key] = (version, endpoints)
+    ctx.session.info[key] = (transaction, endpoints)
     targets = [i for i, types in endpoints if event in types]
     if not targets:
         return 0

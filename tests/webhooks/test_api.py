@@ -339,6 +339,48 @@ async def test_update_disable_rotate_and_delete(wapi, receiver: Receiver):
     assert await api.code(ENDPOINT, {"id": endpoint_id}, **ADMIN) == "NOT_FOUND"
 
 
+def _endpoint_reads(statements: list[str]) -> int:
+    return sum("FROM webhook_endpoints" in s for s in statements)
+
+
+async def test_the_endpoint_list_is_kept_across_requests_and_never_served_stale(wapi, receiver: Receiver):
+    """Issue 21: a server keeps a tenant's endpoint list across requests (no statement for it per
+    mutation), for the endpoint version the request read as it began; every change of the endpoints
+    bumps that version in its own transaction — this server's mutations or another server's — so the
+    first request after a change sees the change."""
+    api = wapi
+    endpoint_id = (await create(api, receiver.url, ["SHARE_ADDED"]))["endpoint"]["id"]
+
+    async def share_counting(email: str) -> int:
+        with api.count_statements() as st:
+            await share(api, email)
+        return _endpoint_reads(st)
+
+    async def queued() -> int:
+        return (await api.sql("select count(*) from webhook_deliveries"))[0][0]
+
+    assert await share_counting("a1@acme.com") == 1  # read after the change, and kept
+    assert await share_counting("a2@acme.com") == 0  # kept
+    assert await queued() == 2
+    await api.ok(UPDATE, {"id": endpoint_id, "changes": {"events": ["SHARE_REVOKED"]}}, **ADMIN)
+    assert await share_counting("a3@acme.com") == 1 and await queued() == 2  # unsubscribed: nothing
+    await api.ok(UPDATE, {"id": endpoint_id, "changes": {"events": ["SHARE_ADDED"]}}, **ADMIN)
+    assert await share_counting("a4@acme.com") == 1 and await queued() == 3
+    # Another server's change: the endpoint and the version in one transaction.
+    await api.sql(
+        "update webhook_endpoints set enabled = false where tenant_id = (select id from tenants where key = 'acme')"
+    )
+    await api.sql("update tenants set webhooks_version = webhooks_version + 1 where key = 'acme'")
+    assert await share_counting("a5@acme.com") == 1 and await queued() == 3  # disabled: nothing
+    await api.ok(UPDATE, {"id": endpoint_id, "changes": {"enabled": True}}, **ADMIN)
+    second = (await create(api, receiver.url, ["SHARE_ADDED"]))["endpoint"]["id"]
+    assert await share_counting("a6@acme.com") == 1 and await queued() == 5  # both endpoints
+    assert await share_counting("a7@acme.com") == 0 and await queued() == 7
+    await api.ok(DELETE, {"id": second}, **ADMIN)  # its 2 deliveries go with it
+    assert await share_counting("a8@acme.com") == 1 and await queued() == 6
+    assert await share_counting("a9@acme.com") == 0 and await queued() == 7
+
+
 async def test_the_delivery_log_costs_the_same_statements_for_10_and_100(wapi, receiver: Receiver):
     api = wapi
     await create(api, receiver.url)
