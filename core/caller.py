@@ -26,10 +26,10 @@ async def principal_for_email(
     state: AppState, session: AsyncSession, email: str, tenant: Tenant | None = None
 ) -> Principal | None:
     """The tenant-wide roles of a person: their role rows, MEMBER, and plugin-granted roles."""
-    found = await _person_and_home(session, email)
+    found = await _person_and_home(state, session, email)
     if found is None or (tenant is not None and found[0].tenant_id != tenant.id):
         return None
-    return await _principal_of(state, session, *found)
+    return await _principal_of(state, session, found[0], found[1], found[2])
 
 
 # Built once: these run on every request, and building a statement costs more than running a cached one.
@@ -42,21 +42,62 @@ _PERSON_AND_HOME = (
 )
 
 
-async def _person_and_home(session: AsyncSession, email: str) -> tuple[Person, Tenant] | None:
-    """The person (with roles) and their tenant (with domains and plugins) in one statement."""
-    row = (await session.execute(_PERSON_AND_HOME, {"email": email})).unique().one_or_none()
-    return (row[0], row[1]) if row else None
+@dataclass(frozen=True)
+class _Checked:
+    """The plugins' role checks answered with the person statement: which checks, for which
+    tenant, and what each found."""
+
+    tenant_id: int
+    checks: tuple[RoleCheck, ...]
+    found: tuple[bool, ...]
+
+
+# The role checks the plugins asked for a person's last request (their tenant, the checks), by
+# email (``AppState.role_check_guesses``): the next request asks them in the person statement
+# itself — one statement fewer — and uses the answers only when the plugins ask the very same checks
+# (module constants) again for that tenant. A plugin building its checks per call never asks the
+# same: such a person is not guessed (None).
+
+
+async def _person_and_home(
+    state: AppState, session: AsyncSession, email: str
+) -> tuple[Person, Tenant, _Checked | None] | None:
+    """The person (with roles) and their tenant (with domains and plugins) in one statement, with
+    the role checks of the person's last request when there was one."""
+    guess = state.role_check_guesses.get(email)
+    if not guess:
+        row = (await session.execute(_PERSON_AND_HOME, {"email": email})).unique().one_or_none()
+        return (row[0], row[1], None) if row else None
+    tenant_id, checks = guess
+    params = {"email": email, TENANT_ID.key: tenant_id, EMAIL.key: email}
+    row = (await session.execute(_person_with_checks(checks), params)).unique().one_or_none()
+    return (row[0], row[1], _Checked(tenant_id, checks, tuple(bool(v) for v in row[2:]))) if row else None
+
+
+def _same_checks(a: tuple[RoleCheck, ...], b: tuple[RoleCheck, ...]) -> bool:
+    """The very same check objects (a query's ``==`` builds SQL, it does not compare)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+def _exists_columns(checks: tuple[RoleCheck, ...]) -> list[Any]:
+    return [c.query.exists().label(f"check_{i}") for i, c in enumerate(checks)]
+
+
+@functools.lru_cache(maxsize=128)
+def _person_with_checks(checks: tuple[RoleCheck, ...]) -> Select[Any]:
+    return _PERSON_AND_HOME.add_columns(*_exists_columns(checks))
 
 
 @functools.lru_cache(maxsize=128)
 def _role_checks_statement(checks: tuple[RoleCheck, ...]) -> Select[Any]:
     """One ``SELECT EXISTS (…), …`` for ``checks``; remembered, as plugins return the same checks
     (module constants using the ``TENANT_ID``/``EMAIL`` parameters) on every request."""
-    found = select(*[c.query.exists().label(f"check_{i}") for i, c in enumerate(checks)])
-    return found.execution_options(skip_tenant_filter=True)
+    return select(*_exists_columns(checks)).execution_options(skip_tenant_filter=True)
 
 
-async def _principal_of(state: AppState, session: AsyncSession, person: Person, home: Tenant) -> Principal:
+async def _principal_of(
+    state: AppState, session: AsyncSession, person: Person, home: Tenant, checked: _Checked | None = None
+) -> Principal:
     roles = set(person.role_names) | {MEMBER_ROLE}
     hook = state.plugins.hook_for("cc_principal_roles", home.enabled_plugins)
     results = hook(session=session, tenant_id=home.id, email=person.email)
@@ -73,10 +114,19 @@ async def _principal_of(state: AppState, session: AsyncSession, person: Person, 
         for result in results:  # when one fails, the rest are never awaited: close them quietly
             if inspect.iscoroutine(result):
                 result.close()
-    if checks:
+    asked = tuple(checks)
+    same = checked is not None and checked.tenant_id == home.id and _same_checks(checked.checks, asked)
+    if same:
+        roles.update(c.role for c, hit in zip(asked, checked.found, strict=True) if hit)  # type: ignore[union-attr]
+    elif asked:
         person_params = {TENANT_ID.key: home.id, EMAIL.key: person.email}
-        row = (await session.execute(_role_checks_statement(tuple(checks)), person_params)).one()
-        roles.update(c.role for c, hit in zip(checks, row, strict=True) if hit)
+        row = (await session.execute(_role_checks_statement(asked), person_params)).one()
+        roles.update(c.role for c, hit in zip(asked, row, strict=True) if hit)
+    guesses = state.role_check_guesses
+    if not same and (checked is not None or person.email not in guesses):
+        # Not the same checks for the same tenant: built per call, never to be guessed (None).
+        rebuilt = checked is not None and checked.tenant_id == home.id
+        guesses[person.email] = (home.id, asked) if asked and not rebuilt else None
     return Principal(
         email=person.email,
         tenant_id=home.id,
@@ -173,16 +223,16 @@ async def _caller_of(
         )
         return Caller(principal, tenant)
     await rls.scope_to_login(session, email)  # the person's tenant, before any tenant is known
-    found = await _person_and_home(session, email)
+    found = await _person_and_home(state, session, email)
     if found is None:
         raise Forbidden(_("No access: this email is not a user of any organisation"))
-    person, home = found
+    person, home, checked = found
     if "pid" in claims and claims["pid"] != person.id:
         raise Unauthenticated(_("Token revoked; sign in again"))
     if token_revoked(claims, person.tokens_revoked_at):
         # Issued before the person was removed (R-A3): re-admission does not revive it.
         raise Unauthenticated(_("Token revoked; sign in again"))
-    principal = await _principal_of(state, session, person, home)
+    principal = await _principal_of(state, session, person, home, checked)
     _record_sign_in(person, claims, state)
     if queues_only and not wanted_tenant and home.is_reseller:
         across = Principal(

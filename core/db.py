@@ -38,6 +38,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Result, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
@@ -280,8 +281,10 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    if parsed.get_driver_name() == "asyncpg":
+    asyncpg = parsed.get_driver_name() == "asyncpg"
+    # asyncpg: the check-out's own statement (below) replaces the pool's ping.
+    kwargs.setdefault("pool_pre_ping", not asyncpg)
+    if asyncpg:
         # PostgreSQL's JIT compiles any statement whose estimated cost passes jit_above_cost: the
         # summary export of 100,000 renewals spent 2.2 s of its 2.7 s compiling (issue 21). Every
         # statement here is an indexed read, a page or a stream that JIT does not speed up.
@@ -289,23 +292,37 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         connect_args.setdefault("server_settings", {}).setdefault("jit", "off")
         kwargs["connect_args"] = connect_args
     engine = create_async_engine(url, **kwargs)
-    if parsed.get_driver_name() == "asyncpg":
-        engine.dialect.do_ping = _ping_in_one_round_trip  # type: ignore[method-assign]
+    if asyncpg:
+        event.listen(engine.sync_engine.pool, "connect", _fresh)
+        event.listen(engine.sync_engine.pool, "checkout", _check_out)
     return engine
 
 
-def _ping_in_one_round_trip(dbapi_connection: Any) -> bool:
-    """The pool's check of a connection before each use, as one statement. SQLAlchemy's asyncpg
-    ping wraps it in BEGIN … ROLLBACK for PgBouncer's transaction mode, which this product does not
-    use: three round trips on every request's check-out where one does (docs/performance.md). A
-    dead connection still fails here and the pool replaces it (tests/hardening/test_faults_db.py)."""
+_FRESH = "cc_fresh"
+
+
+def _fresh(dbapi_connection: Any, record: Any) -> None:
+    record.info[_FRESH] = True  # just connected: alive, and no scope held
+
+
+def _check_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Each check-out's check that the connection is alive, in one round trip, which also clears a
+    row-level-security scope an autocommit read left on it (``core.rls.ready_for_checkout``).
+    SQLAlchemy's own asyncpg ping wraps it in BEGIN … ROLLBACK for PgBouncer's transaction mode,
+    which this product does not use (three round trips), and would come on top of the clear. A dead
+    connection fails here and the pool replaces it (tests/hardening/test_faults_db.py)."""
+    from core.rls import ready_for_checkout
+
+    if record.info.pop(_FRESH, False):
+        return
     was_autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True  # the adapter pings without a transaction around it
     try:
-        dbapi_connection.ping()
+        ready_for_checkout(dbapi_connection, record)
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection did not answer") from exc
     finally:
         dbapi_connection.autocommit = was_autocommit
-    return True
 
 
 class _TaskLock:

@@ -19,7 +19,7 @@ pooled connection never carries one into the next transaction):
 Both roles are NOLOGIN, without BYPASSRLS; the app's role is a member and switches to them
 (``set_config('role', …, true)``, i.e. ``SET LOCAL ROLE``) only in a transaction of that scope.
 A query runs on an autocommit connection (``core.db.use_autocommit``): there the scope is set for
-the connection's session and the pool's check-in clears it (:func:`_clear_held_scope`).
+the connection's session and its next check-out clears it (:func:`ready_for_checkout`).
 
 Unset (a session nobody scoped) sees and writes no tenant-owned row. The scope lives in the
 session (``session.info``): :func:`set_scope` sets it, and every transaction the session begins
@@ -50,7 +50,6 @@ from typing import Any
 from sqlalchemy import MetaData, Table, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import Pool
 
 TENANT_ID = "app.tenant_id"
 TENANT_IDS = "app.tenant_ids"
@@ -85,7 +84,7 @@ EVERY_TENANT = {_SCOPE: ALL}
 Scope = tuple[int, ...] | str | None
 # One statement whatever the scope: the tenant list and the role (``none``: the login role again).
 # ``:local`` false only on an autocommit connection, where a transaction-local setting would end with
-# the statement: the pool's reset then clears it before the connection serves anyone else.
+# the statement: the connection's next check-out clears it before it serves anyone else.
 _SET = text(
     f"SELECT set_config('{TENANT_ID}', :id, :local), set_config('{TENANT_IDS}', :ids, :local),"
     " set_config('role', :role, :local)"
@@ -292,20 +291,17 @@ def _ended(session: Session, transaction: Any) -> None:
         session.info.pop(_ENGAGED, None)
 
 
-@event.listens_for(Pool, "reset")
-def _clear_held_scope(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
-    """A connection given a session-level scope (an autocommit read) forgets it before the pool
-    hands it to anyone else: one statement at check-in, outside the request's own."""
+def ready_for_checkout(dbapi_connection: Any, record: Any) -> None:
+    """A pooled connection's one statement before it serves a check-out (core.db's check-out, in
+    place of the pool's ping): a connection that held a session-level scope (an autocommit read)
+    forgets it — the same round trip proves it alive — and any other is pinged. So a request's
+    connection costs one round trip to hand over, not a clear at check-in and a ping at check-out."""
     if not record.info.pop(_HELD, False):
+        dbapi_connection.ping()
         return
-    was = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True  # else the adapter would begin, and the rollback undo it
-    try:
-        cursor = dbapi_connection.cursor()
-        cursor.execute(_CLEAR)
-        cursor.close()
-    finally:
-        dbapi_connection.autocommit = was
+    cursor = dbapi_connection.cursor()  # in autocommit (the caller's): no BEGIN around it
+    cursor.execute(_CLEAR)
+    cursor.close()
 
 
 def _values(scope: Scope, level: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -34,6 +35,8 @@ class AppState:
     schemas: SchemaCache
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     extra: dict[str, Any] = field(default_factory=dict)
+    # core.caller: the plugins' role checks of each person's last request (email -> tenant, checks).
+    role_check_guesses: LRUCache[str, Any] = field(default_factory=lambda: LRUCache(maxsize=10_000))
 
     @property
     def is_sqlite(self) -> bool:

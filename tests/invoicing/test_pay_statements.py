@@ -1,7 +1,7 @@
-"""The SQL statements of paying an invoice by card (issue 21, docs/performance.md): 7 on PostgreSQL
-(21 before the issue's work, 13 before its data-modifying statements and kept webhook endpoints), the
-same for one invoice as for three (no statement per invoice); 12 on SQLite, which has no
-data-modifying WITH."""
+"""The SQL statements of paying an invoice by card (issue 21, docs/performance.md): 6 on PostgreSQL
+(21 before the issue's work, 13 before its data-modifying statements and kept webhook endpoints, 7
+before the plugins' role checks joined the person statement), the same for one invoice as for three
+(no statement per invoice); 11 on SQLite, which has no data-modifying WITH."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from typing import Any
 from core.rls import row_security_on
 from tests.invoicing.test_api import PAY, invoice, load, pay_input
 
-# The caller and their plugin roles (2); the intent's transaction: the invoices locked, then one
+# The caller with their plugin roles (1: core.caller asks the role checks of the person's last request
+# in the person statement); the intent's transaction: the invoices locked, then one
 # statement writing the intent and claiming the invoices (2); the settlement: the invoices locked
 # again (the charge happened between the two transactions), then one statement writing the payment
 # number, the payment, its applications, the invoices' balances with their claim released and the
 # intent's outcome (2); the audit row (1). The tenant's webhook endpoints are the server's list for
 # the endpoint version the request began with (core/webhooks.py; read by the first payment here).
 # The answer is built from the objects in hand.
-STATEMENTS = 7
+STATEMENTS = 6
 # SQLite has no data-modifying WITH: the intent and the claim (2), then the payment number, the
 # payment, its applications, the invoices, the intent (5) are statements of their own (+5).
 SQLITE_STATEMENTS = STATEMENTS + 5

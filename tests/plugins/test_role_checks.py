@@ -64,3 +64,35 @@ async def test_role_checks_grant_what_they_find_in_one_statement_for_enabling_te
     assert {"FOUND_ROLE", "ADMIN_FOUND_ROLE"} <= admin  # the parameters name this person, not the last one
     globex = set((await api.ok(ROLES, as_="fin@globex.com"))["viewer"]["roles"])
     assert not globex & {"PLAIN_ROLE", "FOUND_ROLE", "ADMIN_FOUND_ROLE"}  # R-T3: only for tenants that enable it
+
+
+async def test_constant_checks_ride_in_the_person_statement_and_stay_current(api):
+    """Issue 21: the built-in plugins' checks are module constants, so from a person's second request
+    on they are asked in the person statement itself (core.caller: no statement of their own) — and
+    still answer what the database holds now: a redeemer authorised, then revoked, between two
+    requests has the role on the very next one, then not."""
+    await api.load({"tenants": [ACME, GLOBEX]})
+    await api.ok(ROLES, as_="fin@acme.com")  # the sign-in, and the checks the plugins ask
+
+    async def roles_and_statements() -> tuple[set[str], list[str]]:
+        with api.count_statements() as statements:
+            roles = set((await api.ok(ROLES, as_="fin@acme.com"))["viewer"]["roles"])
+        scoped = api.scope_statements(statements)
+        return roles, [s for s in statements if s not in scoped]
+
+    roles, statements = await roles_and_statements()
+    assert "REWARDS_REDEEMER" not in roles
+    assert len(statements) == 1 and statements[0].upper().count("EXISTS") == 2, statements  # sharing's, rewards'
+    tenant = (await api.sql("select id from tenants where key = 'acme'"))[0][0]
+    await api.sql(
+        "insert into rewards_redeemers (tenant_id, email, code_hash, authorized_by, authorized_at) "
+        f"values ({tenant}, 'fin@acme.com', 'x', 'admin@acme.com', '2026-01-01')"
+    )
+    roles, statements = await roles_and_statements()
+    assert "REWARDS_REDEEMER" in roles and len(statements) == 1
+    await api.sql("update rewards_redeemers set revoked_at = '2026-01-02' where email = 'fin@acme.com'")
+    roles, statements = await roles_and_statements()
+    assert "REWARDS_REDEEMER" not in roles and len(statements) == 1
+    # Another person's checks are asked with their own parameters, not the last person's.
+    other = set((await api.ok(ROLES, as_="fin@globex.com"))["viewer"]["roles"])
+    assert "REWARDS_REDEEMER" not in other
