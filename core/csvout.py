@@ -5,10 +5,19 @@ a payment reference, a cart name…) opens in a spreadsheet as a live formula (O
 Plugins write CSV only through this module: ``csv_header`` for the header in the downloader's
 language, ``csv_line`` for one row, ``CsvWriter`` for streamed
 partitions, ``csv_stream`` for a header plus rows, and ``csv_response`` for the download itself.
+
+On PostgreSQL a large export can be written by the database instead (issue 21): ``database_csv``
+streams ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` on the request's own connection — its tenant
+filter and row-level-security scope — with every cell an SQL expression giving the very text
+Python would write: ``sql_text_cell`` (``safe_cell`` of a text), ``sql_date_cell``, and
+``core.money.sql_quantized_text`` for amounts. The bytes are those of ``csv_stream`` (a
+differential test holds both paths to it); ``Settings.database_csv`` (``CC_DATABASE_CSV=false``)
+turns it off.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
@@ -16,8 +25,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
+from core.db import is_postgres, tenant_filtered
 from core.i18n import render
 
 # OWASP: a cell starting with one of these is run as a formula (or, for tab and CR, lets the
@@ -69,6 +81,149 @@ def safe_row(values: Iterable[Any]) -> list[Any]:
         else safe_cell(v)
         for v in values
     ]
+
+
+# -- the same cells written by PostgreSQL (``database_csv``) ---------------------------------------
+# Every character ``str.isspace`` (so ``str.lstrip``) counts as a blank: none lies above U+3000
+# (tests/test_csvout.py checks the whole range).
+BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+# ``neutralise`` as a regular expression: a tab or CR first, or a trigger after any blanks.
+_BRACKET_ESCAPE = {"\\": "\\\\", "^": "\\^", "-": "\\-", "]": "\\]"}
+
+
+def _bracket(chars: Iterable[str]) -> str:
+    return "[" + "".join(_BRACKET_ESCAPE.get(c, c) for c in chars) + "]"
+
+
+NEUTRALISE_PATTERN = f"^(?:[\t\r]|{_bracket(BLANKS)}*{_bracket(_AFTER_BLANKS)})"
+# The first characters that can start a neutralised text: a cheap test before the pattern's.
+_SUSPECT_CODES = sorted({ord(c) for c in BLANKS + "".join(_AFTER_BLANKS)})
+# COPY ends each row with LF where Python's csv writes CR LF, and keeps a line break inside a quoted
+# cell as it is: to tell the two apart the database writes a cell's own LF as ``_LEAD`` + ",", and
+# its own ``_LEAD`` as ``_LEAD`` + ``_LEAD_ITSELF`` (``_decoded`` undoes both after turning row ends
+# into CR LF). The comma keeps such a cell quoted, as Python quotes a cell with a line break; no
+# byte of these is part of a multi-byte UTF-8 character.
+_LEAD, _LEAD_ITSELF = "\x01", "\x02"
+# COPY writes NULL as its NULL text and quotes a text equal to it (``""`` for an empty text, by
+# default), where Python's csv writes both as nothing: NULL is written as ``_NULL``, which no
+# escaped text contains (a lead is followed by a comma or ``_LEAD_ITSELF``), and removed.
+_NULL = _LEAD + "N"
+
+
+def sql_neutralised(text: ColumnElement[str]) -> ColumnElement[str]:
+    """SQL (PostgreSQL) for ``neutralise(text)`` (NULL stays NULL)."""
+    suspect = and_(func.ascii(text).in_(_SUSPECT_CODES), text.regexp_match(NEUTRALISE_PATTERN))
+    return case((suspect, literal(NEUTRALISER) + text), else_=text)
+
+
+def sql_text_cell(text: ColumnElement[Any]) -> ColumnElement[str]:
+    """One text cell as ``database_csv`` writes it: ``safe_cell`` of the text (NULL an empty cell),
+    its line breaks and ``_LEAD`` escaped for the trip through COPY."""
+    return func.replace(func.replace(sql_neutralised(text), _LEAD, _LEAD + _LEAD_ITSELF), "\n", _LEAD + ",")
+
+
+def sql_date_cell(day: ColumnElement[date]) -> ColumnElement[date]:
+    """A date cell: the column itself, which PostgreSQL writes as ``date.isoformat`` does in the
+    ISO DateStyle every connection is opened with (``core.db.make_engine``; ``database_csv``
+    refuses another)."""
+    return day
+
+
+def sql_choice(flag: ColumnElement[bool], when_true: str, otherwise: str) -> ColumnElement[str]:
+    """A constant text chosen by a flag (NULL chooses ``otherwise``, as Python's ``if``)."""
+    return case((flag, when_true), else_=otherwise)
+
+
+def database_writes_csv(session: AsyncSession, settings: Any) -> bool:
+    """Whether ``database_csv`` serves this session: PostgreSQL, and not turned off."""
+    return bool(getattr(settings, "database_csv", True)) and is_postgres(session)
+
+
+def driver_query(session: AsyncSession, statement: Select) -> tuple[str, list[Any]]:
+    """``statement`` as the driver receives it from the ORM: with the session's tenant filter
+    (``core.db.tenant_filtered``), compiled for its dialect, the parameters in position order."""
+    dialect = session.bind.dialect
+    compiled = tenant_filtered(session.info, statement).compile(
+        dialect=dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = compiled.construct_params()
+    processors = compiled._bind_processors  # what the execution context applies to each value
+    values = [params[name] for name in compiled.positiontup or ()]
+    names = compiled.positiontup or ()
+    return compiled.string, [processors[n](v) if n in processors else v for n, v in zip(names, values, strict=True)]
+
+
+class CopyDecoder:
+    """COPY's bytes, chunk by chunk, as Python's csv writes them (see ``_LEAD``): NULLs removed,
+    row ends CR LF, the escaped line breaks and leads restored — in that order. A chunk ending in a
+    lead holds it back: its pair starts the next chunk."""
+
+    NULL, LEAD, LF, LEAD_ITSELF = (t.encode() for t in (_NULL, _LEAD, _LEAD + ",", _LEAD + _LEAD_ITSELF))
+
+    def __init__(self) -> None:
+        self._held = b""
+
+    def feed(self, chunk: bytes | bytearray) -> bytes:
+        data = self._held + chunk if self._held else bytes(chunk)  # asyncpg hands a bytearray
+        if data.endswith(self.LEAD):
+            data, self._held = data[:-1], self.LEAD
+        else:
+            self._held = b""
+        return (
+            data.replace(self.NULL, b"")
+            .replace(b"\n", b"\r\n")
+            .replace(self.LF, b"\n")
+            .replace(self.LEAD_ITSELF, self.LEAD)
+        )
+
+    def end(self) -> None:
+        if self._held:  # COPY ends every row with LF: a lead last is not COPY's output
+            raise ValueError("COPY output ended inside an escape")
+
+
+COPY_QUEUE = 4  # chunks held between the database and the client: the connection waits beyond
+
+
+async def database_csv(session: AsyncSession, header: Iterable[str], statement: Select) -> AsyncIterator[bytes]:
+    """The header, then the rows of ``statement`` — two columns or more, each a ``sql_*_cell``
+    expression (or an integer, written as it is) — as PostgreSQL's ``COPY … (FORMAT csv)`` writes
+    them, on the session's connection: in its transaction, under its row-level-security scope, with
+    its tenant filter. Streamed: the driver stops reading while ``COPY_QUEUE`` chunks wait for the
+    client, so memory stays flat however many rows. The bytes are ``csv_stream``'s for the same
+    values (tests/test_csvout.py)."""
+    yield csv_line(header).encode()
+    sql, args = driver_query(session, statement)
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    server = driver.get_settings()
+    if not server.DateStyle.startswith("ISO") or server.server_encoding != "UTF8":
+        # A date would be written in another style, a character's test on its first byte alone.
+        raise RuntimeError("database_csv needs a UTF8 database and the ISO DateStyle (core.db.make_engine)")
+    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(COPY_QUEUE)
+
+    async def copy() -> None:
+        try:
+            await driver.copy_from_query(sql, *args, output=queue.put, format="csv", null=_NULL)
+        except Exception as exc:  # handed to the reader, which raises it in the response
+            await queue.put(exc)
+        else:
+            await queue.put(None)
+
+    task = asyncio.create_task(copy())
+    decoder = CopyDecoder()
+    try:
+        while (chunk := await queue.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield decoder.feed(chunk)
+        decoder.end()
+    finally:
+        if not task.done():  # the client went away: COPY is cancelled, the connection discarded
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
 
 
 class CsvWriter:
@@ -127,7 +282,7 @@ def safe_filename(name: str) -> str:
     return "".join(c for c in name if c.isascii() and (c.isalnum() or c in "-_.")) or "download"
 
 
-def csv_response(body: str | AsyncIterable[str], filename: str) -> Response:
+def csv_response(body: str | AsyncIterable[str] | AsyncIterable[bytes], filename: str) -> Response:
     """The download: ``text/csv`` in UTF-8, as an attachment named ``filename``."""
     headers = {"Content-Disposition": f'attachment; filename="{safe_filename(filename)}"'}
     media_type = "text/csv; charset=utf-8"

@@ -237,13 +237,22 @@ class ReadOnlySession(RuntimeError):
 def _apply_tenant_filter(state: ORMExecuteState) -> None:
     if state.session.info.get(_READ_ONLY) and (state.is_insert or state.is_update or state.is_delete):
         raise ReadOnlySession("a read request may not write")
-    tenant_id = state.session.info.get("tenant_id")
-    if tenant_id is None or state.execution_options.get("skip_tenant_filter"):
+    if state.execution_options.get("skip_tenant_filter"):
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(
-            with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-        )
+        state.statement = tenant_filtered(state.session.info, state.statement)
+
+
+def tenant_filtered(info: dict[str, Any], statement: Any) -> Any:
+    """``statement`` with the central tenant filter of a session whose ``info`` is given: what the
+    ORM adds before it runs a statement, for a statement sent to the driver without the ORM (a
+    PostgreSQL ``COPY``, core/csvout.py)."""
+    tenant_id = info.get("tenant_id")
+    if tenant_id is None:
+        return statement
+    return statement.options(
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
 
 
 @event.listens_for(Session, "before_flush")
@@ -289,7 +298,11 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         # summary export of 100,000 renewals spent 2.2 s of its 2.7 s compiling (issue 21). Every
         # statement here is an indexed read, a page or a stream that JIT does not speed up.
         connect_args = dict(kwargs.pop("connect_args", None) or {})  # type: ignore[call-overload]
-        connect_args.setdefault("server_settings", {}).setdefault("jit", "off")
+        server_settings = connect_args.setdefault("server_settings", {})
+        server_settings.setdefault("jit", "off")
+        # Dates as ISO 8601 text whatever the database's default: an export PostgreSQL writes
+        # (core/csvout.py ``database_csv``) has them as Python's ``date.isoformat``.
+        server_settings.setdefault("DateStyle", "ISO, MDY")
         kwargs["connect_args"] = connect_args
     engine = create_async_engine(url, **kwargs)
     if asyncpg:

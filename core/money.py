@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import strawberry
 from babel.core import get_global
 from babel.numbers import get_currency_precision
+from sqlalchemy import ColumnElement, Text, and_, case, cast, func
 
 from core.errors import BadUserInput
 from core.i18n import _
@@ -42,6 +43,20 @@ def minor_unit(currency: str) -> Decimal:
 def quantize(amount: Decimal, currency: str = "USD") -> Decimal:
     """Round half-up to the currency's minor unit: the one rounding rule of every amount."""
     return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def sql_quantized_text(amount: ColumnElement[Decimal], currency: ColumnElement[str]) -> ColumnElement[str]:
+    """SQL (PostgreSQL) for ``str(quantize(amount, currency))``, for an export the database writes
+    (core/csvout.py): ``round`` is half away from zero, as ROUND_HALF_UP, and keeps the places asked
+    for (1.25 in KWD is "1.250", 12000 in JPY "12000"); PostgreSQL has no negative zero, Decimal has
+    (-0.004 USD is "-0.00"), so its sign is put back."""
+    places: dict[int, list[str]] = {}
+    for code, n in CURRENCIES.items():
+        if n != 2:
+            places.setdefault(n, []).append(code)
+    digits = case(*((currency.in_(codes), n) for n, codes in sorted(places.items())), else_=2)
+    rounded = func.round(amount, digits)
+    return case((and_(amount < 0, rounded == 0), "-" + cast(rounded, Text)), else_=cast(rounded, Text))
 
 
 def fits_currency(amount: Decimal, currency: str) -> bool:

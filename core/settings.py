@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     # Compiled reads (core/compiled.py, issue 21): the root fields plugins declare compilable answered
     # by one SQL statement each; false answers them by their resolvers. Needs the executor shortcut.
     compiled_reads: bool = True
+    # Large CSV exports written by PostgreSQL (``COPY``, core/csvout.py ``database_csv``, issue 21);
+    # false writes them in Python as on SQLite. The same bytes either way.
+    database_csv: bool = True
 
     @property
     def uses_development_secret(self) -> bool:
