@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from core.db import is_postgres, tenant_filtered
@@ -184,46 +185,85 @@ class CopyDecoder:
 COPY_QUEUE = 4  # chunks held between the database and the client: the connection waits beyond
 
 
-async def database_csv(session: AsyncSession, header: Iterable[str], statement: Select) -> AsyncIterator[bytes]:
+class _Abandoned(Exception):
+    """Raised into the driver's COPY when the client is gone: it cancels the statement cleanly."""
+
+
+class DatabaseCsv:
     """The header, then the rows of ``statement`` — two columns or more, each a ``sql_*_cell``
     expression (or an integer, written as it is) — as PostgreSQL's ``COPY … (FORMAT csv)`` writes
     them, on the session's connection: in its transaction, under its row-level-security scope, with
-    its tenant filter. Streamed: the driver stops reading while ``COPY_QUEUE`` chunks wait for the
-    client, so memory stays flat however many rows. The bytes are ``csv_stream``'s for the same
-    values (tests/test_csvout.py)."""
-    yield csv_line(header).encode()
-    sql, args = driver_query(session, statement)
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    server = driver.get_settings()
-    if not server.DateStyle.startswith("ISO") or server.server_encoding != "UTF8":
-        # A date would be written in another style, a character's test on its first byte alone.
-        raise RuntimeError("database_csv needs a UTF8 database and the ISO DateStyle (core.db.make_engine)")
-    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(COPY_QUEUE)
+    its tenant filter. The bytes are ``csv_stream``'s for the same values (tests/test_csvout.py).
 
-    async def copy() -> None:
+    Streamed: the driver stops reading while ``COPY_QUEUE`` chunks wait for the client, so memory
+    stays flat however many rows. The driver pushes chunks from a task of its own; ``close`` (the
+    response's background task, run before the session is closed, also when the client went
+    away) makes that COPY end — cancelled from inside the driver's own chunk handler, the one
+    cancellation that leaves the connection usable — and waits for it."""
+
+    def __init__(self, session: AsyncSession, header: Iterable[str], statement: Select) -> None:
+        self._session, self._header, self._statement = session, list(header), statement
+        self._queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(COPY_QUEUE)
+        self._task: asyncio.Task[None] | None = None
+        self._abandoned = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        yield csv_line(self._header).encode()
+        sql, args = driver_query(self._session, self._statement)
+        connection = await self._session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        server = driver.get_settings()
+        if not server.DateStyle.startswith("ISO") or server.server_encoding != "UTF8":
+            # A date would be written in another style, a character's test on its first byte alone.
+            raise RuntimeError("database_csv needs a UTF8 database and the ISO DateStyle (core.db.make_engine)")
+        self._task = asyncio.create_task(self._copy(driver, sql, args))
+        decoder = CopyDecoder()
         try:
-            await driver.copy_from_query(sql, *args, output=queue.put, format="csv", null=_NULL)
-        except Exception as exc:  # handed to the reader, which raises it in the response
-            await queue.put(exc)
-        else:
-            await queue.put(None)
+            while (chunk := await self._queue.get()) is not None:
+                if isinstance(chunk, BaseException):
+                    raise chunk
+                yield decoder.feed(chunk)
+            decoder.end()
+        finally:
+            self._abandon()
 
-    task = asyncio.create_task(copy())
-    decoder = CopyDecoder()
-    try:
-        while (chunk := await queue.get()) is not None:
-            if isinstance(chunk, BaseException):
-                raise chunk
-            yield decoder.feed(chunk)
-        decoder.end()
-    finally:
-        if not task.done():  # the client went away: COPY is cancelled, the connection discarded
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+    async def _copy(self, driver: Any, sql: str, args: list[Any]) -> None:
+        try:
+            await driver.copy_from_query(sql, *args, output=self._sink, format="csv", null=_NULL)
+        except _Abandoned:
+            return
+        except Exception as exc:  # handed to the reader, which raises it in the response
+            if not self._abandoned:
+                await self._queue.put(exc)
+            return
+        if not self._abandoned:
+            await self._queue.put(None)
+
+    async def _sink(self, chunk: bytes) -> None:
+        if not self._abandoned:
+            await self._queue.put(chunk)
+        if self._abandoned:
+            raise _Abandoned
+
+    def _abandon(self) -> None:
+        """No more chunks are read: a chunk handler waiting for room resumes and ends the COPY."""
+        self._abandoned = True
+        while not self._queue.empty():
+            self._queue.get_nowait()
+
+    async def close(self) -> None:
+        """End the COPY if it still runs (the client went away) and wait for the driver to be idle."""
+        self._abandon()
+        if self._task is not None:
+            await asyncio.wait({self._task})
+
+
+def database_csv(session: AsyncSession, header: Iterable[str], statement: Select) -> DatabaseCsv:
+    """An export of ``statement`` written by PostgreSQL (:class:`DatabaseCsv`), for ``csv_response``."""
+    return DatabaseCsv(session, header, statement)
 
 
 class CsvWriter:
@@ -282,10 +322,12 @@ def safe_filename(name: str) -> str:
     return "".join(c for c in name if c.isascii() and (c.isalnum() or c in "-_.")) or "download"
 
 
-def csv_response(body: str | AsyncIterable[str] | AsyncIterable[bytes], filename: str) -> Response:
+def csv_response(body: str | AsyncIterable[str] | DatabaseCsv, filename: str) -> Response:
     """The download: ``text/csv`` in UTF-8, as an attachment named ``filename``."""
     headers = {"Content-Disposition": f'attachment; filename="{safe_filename(filename)}"'}
     media_type = "text/csv; charset=utf-8"
     if isinstance(body, str):
         return Response(body, media_type=media_type, headers=headers)
-    return StreamingResponse(body, media_type=media_type, headers=headers)
+    # A COPY is ended before anything else touches its connection (core.http closes the session after).
+    background = BackgroundTask(body.close) if isinstance(body, DatabaseCsv) else None
+    return StreamingResponse(body, media_type=media_type, headers=headers, background=background)

