@@ -193,7 +193,7 @@ class DatabaseCsv:
     """The header, then the rows of ``statement`` — two columns or more, each a ``sql_*_cell``
     expression (or an integer, written as it is) — as PostgreSQL's ``COPY … (FORMAT csv)`` writes
     them, on the session's connection: in its transaction, under its row-level-security scope, with
-    its tenant filter. The bytes are ``csv_stream``'s for the same values (tests/test_csvout.py).
+    its tenant filter. The bytes are ``csv_stream``'s for the same values (tests/test_csvout_database.py).
 
     Streamed: the driver stops reading while ``COPY_QUEUE`` chunks wait for the client, so memory
     stays flat however many rows. The driver pushes chunks from a task of its own; ``close`` (the
