@@ -351,11 +351,9 @@ class RawChildren:
 
 def _minor_units(currency: Any) -> Any:
     """The minor units of the currency in ``currency`` (a column), as ``core.money`` has them."""
-    from core.money import CURRENCIES, minor_unit
+    from core.money import sql_minor_units
 
-    assert minor_unit("XXX") == Decimal("0.01")  # an unknown currency rounds to cents there too
-    odd = " ".join(f"WHEN {_sql_name(code)} THEN {places}" for code, places in CURRENCIES.items() if places != 2)
-    return literal_column(f"CASE {currency.table.name}.{currency.name} {odd} ELSE 2 END")
+    return sql_minor_units(currency)
 
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
