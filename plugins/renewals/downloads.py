@@ -377,7 +377,21 @@ async def detailed_report(ctx: Context, request: Request) -> Response:
             r.sales_order_number,
         ]
 
-    return _stream_csv(ctx, header, stmt, shape, "renewals-detailed-pending.csv")
+    def cells(c: Sequence[Any]) -> list[Any]:
+        """``shape`` in SQL (the quantity is text there too: neutralised, as ``safe_cell`` does)."""
+        service_level, product, csi, quantity, serial, installed_at, sales_order = c[SUMMARY_WIDTH:]
+        text = sql_text_cell
+        return _summary_cells(c, False) + [
+            text(service_level),
+            text(product),
+            text(csi),
+            text(svc.sql_line_quantity(quantity)),
+            text(serial),
+            text(installed_at),
+            text(sales_order),
+        ]
+
+    return _stream_csv(ctx, header, stmt, shape, "renewals-detailed-pending.csv", cells)
 
 
 async def ordering_document(ctx: Context, request: Request) -> Response:

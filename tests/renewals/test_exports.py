@@ -18,7 +18,7 @@ from core.app import principal_for_email
 from core.models import Tenant
 from core.rls import EVERY_TENANT  # the test's own inspection: every tenant (core/rls.py)
 from plugins.renewals import downloads
-from plugins.renewals.models import Renewal
+from plugins.renewals.models import Renewal, RenewalLine
 from tests.conftest import NOW, link_path
 from tests.renewals.helpers import TODAY, grant, load, renewal
 
@@ -207,7 +207,8 @@ TRICKY = [
 
 @pytest.mark.parametrize("api", ["postgres"], indirect=True)
 async def test_summary_written_by_postgres_is_pythons_byte_for_byte_r_r19(two_tenants, monkeypatch):
-    """Issue 21: on PostgreSQL the summary is written by the database (COPY); for every source, in
+    """Issue 21: on PostgreSQL the summary (and the detailed report, R-R20, with its lines'
+    quantities) is written by the database (COPY); for every source, in
     the reader's language, over text a customer could type (formulas after blanks, quotes, commas,
     line breaks, the COPY escapes' own bytes, non-ASCII, empty and NULL cells) and amounts in
     several currencies (0, 2 and 3 decimals, half-up, negative), the bytes are the Python path's.
@@ -245,7 +246,27 @@ async def test_summary_written_by_postgres_is_pythons_byte_for_byte_r_r19(two_te
                 }
             )
         other = dict(rows[1], tenant_id=ids["globex"], support_number="GLOBEX-ONLY", customer="Globex secret")
-        await session.execute(insert(Renewal), [*rows, other])
+        renewal_ids = (await session.execute(insert(Renewal).returning(Renewal.id), [*rows, other])).scalars().all()
+        quantities = ["2", "2.5", "-3", "0.000001", "1000000"]
+        lines = [
+            {
+                "tenant_id": row["tenant_id"],
+                "renewal_id": renewal_id,
+                "line_no": k + 1,
+                "product": TRICKY[(i + k) % len(TRICKY)] or "Product",
+                "product_family": "DATABASE",
+                "service_level": TRICKY[(i + k + 1) % len(TRICKY)],
+                "csi_number": TRICKY[(i + k + 2) % len(TRICKY)],
+                "quantity": Decimal(quantities[(i + k) % len(quantities)]),
+                "serial_number": TRICKY[(i + k + 3) % len(TRICKY)],
+                "installed_at": TRICKY[(i + k + 4) % len(TRICKY)],
+                "sales_order_number": TRICKY[(i + k + 5) % len(TRICKY)],
+                "amount": Decimal("10.00"),
+            }
+            for i, (row, renewal_id) in enumerate(zip([*rows, other], renewal_ids, strict=True))
+            for k in range(2)
+        ]
+        await session.execute(insert(RenewalLine), lines)
     for i in (1, 2, 5):
         await grant(api, f"T-{i:02d}", "fin@acme.com", "VIEWER")
     await grant(api, "T-02", "exec@acme.com", "PARTICIPANT")
@@ -254,12 +275,12 @@ async def test_summary_written_by_postgres_is_pythons_byte_for_byte_r_r19(two_te
     await api.ok("mutation($n: String!) { saveCart(name: $n) { id } }", {"n": '=cart, "one"\n2'}, **TECH)
     await api.ok(add, {"sns": ["T-05"]}, **TECH)
 
-    async def both(source: str, language: str) -> bytes:
+    async def both(source: str, language: str, report: str = "summary") -> bytes:
         headers = {**api.headers("tech@acme.com"), "Accept-Language": language}
         got = {}
         for database in (True, False):
             monkeypatch.setattr(api.state.settings, "database_csv", database)
-            resp = await api.client.get(f"/renewals/report/summary.csv?source={source}", headers=headers)
+            resp = await api.client.get(f"/renewals/report/{report}.csv?source={source}", headers=headers)
             assert resp.status_code == 200, resp.text
             got[database] = resp.content
         assert got[True] == got[False], source
@@ -268,6 +289,11 @@ async def test_summary_written_by_postgres_is_pythons_byte_for_byte_r_r19(two_te
     for source in downloads.SUMMARY_SOURCES:
         body = await both(source, "en")
         assert b"GLOBEX-ONLY" not in body and b"Globex secret" not in body
+    detailed = list(csv.reader(io.StringIO((await both("pending", "en", "detailed")).decode())))  # R-R20
+    assert len(detailed) == 1 + 2 * sum(1 for r in rows if r["accepted_at"] is None) and "GLOBEX-ONLY" not in str(
+        detailed
+    )
+    assert {"2", "2.500000", "'-3", "0.000001", "1000000"} <= {r[len(SUMMARY) - 1 + 3] for r in detailed[1:]}
     await api.sql("update people set locale = 'de' where email = 'tech@acme.com'")
     german = await both("pending_and_history", "de")
     rows_de = list(csv.reader(io.StringIO(german.decode())))

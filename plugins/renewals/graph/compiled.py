@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Text, case, cast, func
-
 from core.compiled import Children, CompiledType, Computed, Connection, MoneyOf, Record, input_of
 from core.ids import to_global_id
 from plugins.renewals import service as svc
@@ -43,12 +41,6 @@ def _quote_to(ctx: Any, row: Mapping[str, Any], parent: Any) -> QuoteToContact:
     )
 
 
-def _quantity_sql(table: Any) -> Any:
-    """``svc.line_quantity`` in SQL: a whole quantity as its integer text, any other as stored."""
-    quantity = table.c.quantity
-    return case((quantity == func.trunc(quantity), cast(func.trunc(quantity), Text)), else_=cast(quantity, Text))
-
-
 RENEWAL_LINE = CompiledType(
     RenewalLine,
     {
@@ -56,7 +48,10 @@ RENEWAL_LINE = CompiledType(
         "productFamily": "product_family",
         "serviceLevel": "service_level",
         "csiNumber": "csi_number",
-        "quantity": Computed(lambda ctx, row, parent: svc.line_quantity(row["quantity"]), sql=_quantity_sql),
+        "quantity": Computed(
+            lambda ctx, row, parent: svc.line_quantity(row["quantity"]),
+            sql=lambda table: svc.sql_line_quantity(table.c.quantity),
+        ),
         "serialNumber": "serial_number",
         "installedAt": "installed_at",
         "salesOrderNumber": "sales_order_number",

@@ -58,6 +58,7 @@ from plugins.renewals.service.lists import (
     renewals_by_number,
     renewals_of_orders,
     share_counts,
+    sql_line_quantity,
     tenant_countries,
     tenants_with_history,
 )
@@ -196,6 +197,7 @@ __all__ = [
     "LISTS",
     "days_until_start",
     "line_quantity",
+    "sql_line_quantity",
     "list_of",
     "reminder_due",
     "is_locked",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, literal, or_, select
 
 from core.compiled import PageSource
 from core.context import Context
@@ -35,6 +35,12 @@ from plugins.renewals.service.visibility import customer_relations, granted_numb
 # --------------------------------------------------------------------------------------------
 # Lists and lookups (R-R1, R-R3, R-R21, R-R22)
 # --------------------------------------------------------------------------------------------
+def sql_line_quantity(quantity: ColumnElement[Any]) -> ColumnElement[str]:
+    """``line_quantity`` in SQL, as text: a whole quantity as its integer, any other as stored (the
+    compiled reads' lines and the detailed report PostgreSQL writes)."""
+    return case((quantity == func.trunc(quantity), cast(func.trunc(quantity), Text)), else_=cast(quantity, Text))
+
+
 def list_clause(list_name: str, today: date) -> ColumnElement[bool]:
     cut = today + timedelta(days=REMINDER_DAYS)
     if list_name == HISTORY:
