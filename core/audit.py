@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import rls
 from core.auth import Principal
@@ -53,7 +54,7 @@ def _redacted(
     return redact_operation(schema, document, operation_name, variables)
 
 
-async def audit_mutation(
+def _entries(
     state: AppState,
     principal: Principal,
     fields: list[str],
@@ -61,14 +62,8 @@ async def audit_mutation(
     query: str,
     variables: dict[str, Any] | None,
     payload: dict[str, Any],
-    acted_in: Sequence[int] = (),
-) -> None:
-    """One audit row per mutation field: who, tenant, what (field, operation, arguments), when, and
-    the outcome — ``OK`` or ``ERROR:<code>`` (the whole request was rolled back). A staff or reseller
-    caller acting on work-queue items (core.queues.acting_in) is audited in each item's tenant, where
-    that tenant's admins read it. The arguments are
-    the variables and the root fields' inline arguments, with ``@secret`` values redacted
-    (core/secret.py): tenant admins and staff read this log."""
+    rows: Sequence[int | None],
+) -> list[AuditEntry]:
     codes = list(dict.fromkeys(e.get("extensions", {}).get("code", "ERROR") for e in payload.get("errors", [])))
     outcome = ("ERROR:" + codes[0])[:AUDIT_OUTCOME_CHARS] if codes else "OK"
     redacted = _redacted(state, query, operation_name, variables)
@@ -85,20 +80,63 @@ async def audit_mutation(
     )
     if len(detail) > AUDIT_DETAIL_CHARS:
         detail = detail[: AUDIT_DETAIL_CHARS - 1] + "…"
+    return [
+        AuditEntry(
+            tenant_id=tenant_id,
+            actor=principal.email,
+            action=f[:200],
+            outcome=outcome,
+            detail=detail,
+            created_at=state.clock.now(),
+        )
+        for tenant_id, f in itertools.product(rows, fields or ["(mutation)"])
+    ]
+
+
+async def audit_mutation(
+    state: AppState,
+    principal: Principal,
+    fields: list[str],
+    operation_name: str | None,
+    query: str,
+    variables: dict[str, Any] | None,
+    payload: dict[str, Any],
+    acted_in: Sequence[int] = (),
+) -> None:
+    """One audit row per mutation field: who, tenant, what (field, operation, arguments), when, and
+    the outcome — ``OK`` or ``ERROR:<code>`` (the whole request was rolled back). A staff or reseller
+    caller acting on work-queue items (core.queues.acting_in) is audited in each item's tenant, where
+    that tenant's admins read it. The arguments are
+    the variables and the root fields' inline arguments, with ``@secret`` values redacted
+    (core/secret.py): tenant admins and staff read this log. Written in a transaction of its own
+    after the request's (a mutation that succeeded is mostly audited in its own: ``audit_in``)."""
+    rows = list(acted_in) or [principal.tenant_id]
+    entries = _entries(state, principal, fields, operation_name, query, variables, payload, rows)
     try:
-        rows = acted_in or [principal.tenant_id]
         async with state.sessionmaker() as session, session.begin():
             await rls.set_scope(session, rls.scope_for_rows(rows))
-            for tenant_id, f in itertools.product(rows, fields or ["(mutation)"]):
-                session.add(
-                    AuditEntry(
-                        tenant_id=tenant_id,
-                        actor=principal.email,
-                        action=f[:200],
-                        outcome=outcome,
-                        detail=detail,
-                        created_at=state.clock.now(),
-                    )
-                )
+            session.add_all(entries)
     except Exception:  # auditing must not turn a completed mutation into an error
         log.exception("audit write failed")
+
+
+def audit_in(
+    session: AsyncSession,
+    state: AppState,
+    principal: Principal,
+    fields: list[str],
+    operation_name: str | None,
+    query: str,
+    variables: dict[str, Any] | None,
+    acted_in: Sequence[int] = (),
+) -> bool:
+    """A mutation that answered without error, about to commit: its audit rows (outcome ``OK``) added
+    to its own transaction, so they commit with it or not at all — one transaction fewer, and no
+    committed change without its row. Only where that transaction may write them (row-level
+    security: its scope is the rows' tenants); False when not: ``audit_mutation`` after the commit.
+    A commit that fails takes the rows with it, and the request is audited as the error it became."""
+    rows = list(acted_in) or [principal.tenant_id]
+    if rls.scope_for_rows(rows) != rls.scope_of(session.info):
+        return False
+    session.add_all(_entries(state, principal, fields, operation_name, query, variables, {}, rows))
+    return True

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from core import metrics, persisted
-from core.audit import audit_mutation
+from core.audit import audit_in, audit_mutation
 from core.auth import Principal
 from core.caller import Caller, authenticate, bind_caller, commit_sign_in
 from core.db import make_read_only, use_autocommit
@@ -185,7 +185,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 state, request, session, caller, pre, key, query, variables, operation_name
             )
             payload.setdefault("extensions", {})["cost"] = await cost_extension(state, pre.cost, key, remaining)
-            if is_mutation:
+            if is_mutation and not getattr(request.state, "audited", False):
                 acted = sorted(getattr(request.state, "acted_in", ()))
                 await audit_mutation(state, principal, pre.fields, operation_name, query, variables, payload, acted)
         finally:
@@ -280,7 +280,10 @@ async def _execute(
         if result.errors or pre.op_type != OperationType.MUTATION:
             await session.rollback()
         else:
+            acted = sorted(ctx.acted_in)
+            audited = audit_in(session, state, caller.principal, pre.fields, operation_name, query, variables, acted)
             await session.commit()
+            request.state.audited = audited
         await ctx.run_despite_rollback()
         request.state.acted_in = ctx.acted_in  # tenants acted in from a work queue: audited there
     except (OperationalError, OSError, PoolTimeout, DBAPIError) as exc:

@@ -23,8 +23,9 @@ STATEMENTS = 6
 # payment, its applications, the invoices, the intent (5) are statements of their own (+5).
 SQLITE_STATEMENTS = STATEMENTS + 5
 # With row-level security on (core/rls.py), counted apart: the sign-in's scope and one per transaction
-# begun after it (the intent's, the settlement's, the audit row's) — per transaction, not per invoice.
-SCOPE_STATEMENTS = 4
+# begun after it (the intent's, the settlement's, which writes the audit row too) — per transaction,
+# not per invoice.
+SCOPE_STATEMENTS = 3
 
 
 async def _pay(api: Any, key: str, *numbers: str) -> tuple[dict[str, Any], list[Any]]:
@@ -59,6 +60,8 @@ async def test_pay_by_card_statements(two_tenants):
     assert all(float(balance) == 0 and intent is None for _n, balance, intent in rows), rows
     replay, _st = await _pay(api, "k-2", "A-4", "A-2", "A-3")  # same key: the first outcome, read again
     assert replay == three
+    # Audited in the mutation's own transaction (core.audit.audit_in): one row per request.
+    assert await api.sql("select outcome from audit_log where action = 'payInvoices'") == [("OK",)] * 4
 
 
 async def test_card_payment_numbers_past_six_digits(two_tenants):
