@@ -15,9 +15,9 @@ from tests.invoicing.test_api import PAY, invoice, load, pay_input
 # statement writing the intent and claiming the invoices (2); the settlement: the invoices locked
 # again (the charge happened between the two transactions), then one statement writing the payment
 # number, the payment, its applications, the invoices' balances with their claim released and the
-# intent's outcome (2); the audit row (1). The tenant's webhook endpoints are the server's list for
-# the endpoint version the request began with (core/webhooks.py; read by the first payment here).
-# The answer is built from the objects in hand.
+# intent's outcome (2); the audit row, written in the settlement's transaction (1). The tenant's
+# webhook endpoints are the server's list for the endpoint version the request began with
+# (core/webhooks.py; read by the first payment here). The answer is built from the objects in hand.
 STATEMENTS = 6
 # SQLite has no data-modifying WITH: the intent and the claim (2), then the payment number, the
 # payment, its applications, the invoices, the intent (5) are statements of their own (+5).
