@@ -196,3 +196,36 @@ async def test_a_declined_card_releases_the_invoice(two_tenants):
     assert await intents(api) == [("FAILED", False)] and await held(api) == []
     data = (await api.ok(PAY, pay_input("A-1"), as_="fin@acme.com"))["payInvoices"]
     assert data["payment"]["status"] == "SUCCEEDED"
+
+
+async def test_a_receipt_recorded_while_the_card_was_charged_leaves_a_credit(two_tenants):
+    """R-I17, R-I19: billing support records a wire for a held invoice between the charge and its
+    settlement. The charge is still money received: the settlement applies what the invoice still
+    owes and the excess is an OVERPAYMENT credit (the ORM path on PostgreSQL too, beside the one
+    statement of a settlement without excess); the ledger sums hold."""
+    from tests.invoicing.test_api import BS, CREDITS, RECORD
+
+    api = two_tenants
+    await load(api, invoice("A-1", "2500.00"))
+    gw = get_gateway(api.state)
+    gw.fail_next = "after"  # charged, the answer lost: the intent stays PENDING, the invoice held
+    assert await api.code(PAY, pay_input("A-1"), as_="fin@acme.com") == "SERVICE_UNAVAILABLE"
+    rec = {
+        "input": {
+            "invoices": [{"invoiceNumber": "A-1", "amount": "1000.00"}],
+            "method": "WIRE",
+            "reference": "B-1",
+            "amount": "1000.00",
+        }
+    }
+    await api.ok(RECORD, rec, as_=BS[0], staff=["BILLING_SUPPORT"], tenant="acme")
+    assert (await api.run_jobs("invoicing.reconcile_card_payments"))["invoicing.reconcile_card_payments"] == 1
+    assert len(gw.charges) == 1 and await intents(api) == [("SUCCEEDED", False)] and await held(api) == []
+    inv = (await api.ok(INVOICE, {"n": "A-1"}, as_="fin@acme.com"))["invoice"]
+    assert inv["status"] == "CLOSED"
+    (credit,) = (await api.ok(CREDITS, as_="fin@acme.com"))["invoiceCredits"]["nodes"]
+    assert credit["source"] == "OVERPAYMENT" and credit["amount"]["amount"] == "1000.00"
+    paid = await api.sql("select coalesce(sum(amount), 0) from invoicing_payments where status = 'SUCCEEDED'")
+    applied = await api.sql("select coalesce(sum(amount), 0) from invoicing_applications")
+    open_credit = await api.sql("select coalesce(sum(remaining), 0) from invoicing_credits")
+    assert Decimal(paid[0][0]) == Decimal(applied[0][0]) + Decimal(open_credit[0][0]) == Decimal("3500.00")
