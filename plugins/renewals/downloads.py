@@ -200,7 +200,31 @@ async def standard_csv(ctx: Context, request: Request) -> Response:
             r.sales_rep_email,
         ]
 
-    return _stream_csv(ctx, STANDARD_COLUMNS, stmt, shape, f"renewals-{filters.list.lower()}.csv")
+    def cells(c: Sequence[Any]) -> list[Any]:
+        """``shape`` in SQL, for the database to write (cell for cell the same text)."""
+        sn, customer, end_user, start, end, status, accepted_at, level, currency, amount, *rest = c
+        po, reference, quote_to, auto, payment, rep = rest
+        text = sql_text_cell
+        return [
+            text(sn),
+            text(customer),
+            text(end_user),
+            sql_date_cell(start),
+            sql_date_cell(end),
+            text(status),
+            svc.sql_list_of(accepted_at, start, today),
+            text(level),
+            text(currency),
+            sql_quantized_text(amount, currency),
+            text(po),
+            text(reference),
+            text(quote_to),
+            sql_choice(auto, _method(True), _method(False)),
+            text(payment),
+            text(rep),
+        ]
+
+    return _stream_csv(ctx, STANDARD_COLUMNS, stmt, shape, f"renewals-{filters.list.lower()}.csv", cells)
 
 
 def _summary_select(ctx: Context, *extra: Any) -> Select:

@@ -59,6 +59,7 @@ from plugins.renewals.service.lists import (
     renewals_of_orders,
     share_counts,
     sql_line_quantity,
+    sql_list_of,
     tenant_countries,
     tenants_with_history,
 )
@@ -198,6 +199,7 @@ __all__ = [
     "days_until_start",
     "line_quantity",
     "sql_line_quantity",
+    "sql_list_of",
     "list_of",
     "reminder_due",
     "is_locked",

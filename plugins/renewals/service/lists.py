@@ -41,6 +41,12 @@ def sql_line_quantity(quantity: ColumnElement[Any]) -> ColumnElement[str]:
     return case((quantity == func.trunc(quantity), cast(func.trunc(quantity), Text)), else_=cast(quantity, Text))
 
 
+def sql_list_of(accepted_at: ColumnElement[Any], start_date: ColumnElement[date], today: date) -> ColumnElement[str]:
+    """``list_of`` in SQL (R-R1): the list a renewal is in, by the same cut as ``list_clause``."""
+    cut = today + timedelta(days=REMINDER_DAYS)
+    return case((accepted_at.is_not(None), HISTORY), (start_date <= cut, PENDING), else_=FUTURE)
+
+
 def list_clause(list_name: str, today: date) -> ColumnElement[bool]:
     cut = today + timedelta(days=REMINDER_DAYS)
     if list_name == HISTORY:
