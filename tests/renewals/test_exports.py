@@ -317,7 +317,7 @@ async def test_summary_left_half_read_leaves_the_connections_usable(two_tenants)
     """A client that goes away mid-download (the ASGI server says ``http.disconnect`` after two
     chunks): the COPY is ended before the session is closed, and the next exports still work."""
     api = two_tenants
-    await bulk_insert(api, "acme", 20_000, "L")
+    await bulk_insert(api, "acme", 20_000, "L")  # ~1.9 MB: more chunks than the queue holds
     app = api.client._transport.app
     sent: list[dict] = []
     two_chunks = asyncio.Event()
@@ -353,8 +353,8 @@ async def test_summary_left_half_read_leaves_the_connections_usable(two_tenants)
     assert not [t for t in asyncio.all_tasks() if "DatabaseCsv._copy" in repr(t.get_coro())]
     assert invalidated == []
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    assert sent[0]["status"] == 200 and body.startswith(b"Support Contract Number") and len(body) < 2_000_000
-    for _ in range(3):
+    assert sent[0]["status"] == 200 and body.startswith(b"Support Contract Number") and len(body) < 800_000
+    for _ in range(2):
         assert len(rows_of(await api.get("/renewals/report/summary.csv?source=pending", **TECH))) == 20_001
 
 
