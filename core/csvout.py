@@ -86,7 +86,7 @@ def safe_row(values: Iterable[Any]) -> list[Any]:
 
 # -- the same cells written by PostgreSQL (``database_csv``) ---------------------------------------
 # Every character ``str.isspace`` (so ``str.lstrip``) counts as a blank: none lies above U+3000
-# (tests/test_csvout.py checks the whole range).
+# (tests/test_csvout_database.py checks the whole range).
 BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 # ``neutralise`` as a regular expression: a tab or CR first, or a trigger after any blanks.
 _BRACKET_ESCAPE = {"\\": "\\\\", "^": "\\^", "-": "\\-", "]": "\\]"}
@@ -101,7 +101,7 @@ NEUTRALISE_PATTERN = f"^(?:[\t\r]|{_bracket(BLANKS)}*{_bracket(_AFTER_BLANKS)})"
 _SUSPECT_CODES = sorted({ord(c) for c in BLANKS + "".join(_AFTER_BLANKS)})
 # COPY ends each row with LF where Python's csv writes CR LF, and keeps a line break inside a quoted
 # cell as it is: to tell the two apart the database writes a cell's own LF as ``_LEAD`` + ",", and
-# its own ``_LEAD`` as ``_LEAD`` + ``_LEAD_ITSELF`` (``_decoded`` undoes both after turning row ends
+# its own ``_LEAD`` as ``_LEAD`` + ``_LEAD_ITSELF`` (``CopyDecoder`` undoes both after turning row ends
 # into CR LF). The comma keeps such a cell quoted, as Python quotes a cell with a line break; no
 # byte of these is part of a multi-byte UTF-8 character.
 _LEAD, _LEAD_ITSELF = "\x01", "\x02"
@@ -142,16 +142,25 @@ def database_writes_csv(session: AsyncSession, settings: Any) -> bool:
 
 def driver_query(session: AsyncSession, statement: Select) -> tuple[str, list[Any]]:
     """``statement`` as the driver receives it from the ORM: with the session's tenant filter
-    (``core.db.tenant_filtered``), compiled for its dialect, the parameters in position order."""
+    (``core.db.tenant_filtered``), compiled for its dialect, the parameters in position order, each
+    through its type's bind processing (a ``TypeDecorator``'s too, also inside an ``IN`` list)."""
     dialect = session.bind.dialect
     compiled = tenant_filtered(session.info, statement).compile(
         dialect=dialect, compile_kwargs={"render_postcompile": True}
     )
     params = compiled.construct_params()
-    processors = compiled._bind_processors  # what the execution context applies to each value
-    values = [params[name] for name in compiled.positiontup or ()]
-    names = compiled.positiontup or ()
-    return compiled.string, [processors[n](v) if n in processors else v for n, v in zip(names, values, strict=True)]
+    processors = compiled._bind_processors  # what SQLAlchemy's execution context applies
+
+    def processed(name: str) -> Any:
+        value = params[name]
+        processor = processors.get(name)
+        if processor is None:  # an IN list's values are named after its parameter: ``x_1`` → ``x_1_2``
+            base = name.rpartition("_")[0]
+            if base in compiled.binds and compiled.binds[base].expanding:
+                processor = processors.get(base)
+        return value if processor is None else processor(value)
+
+    return compiled.string, [processed(name) for name in compiled.positiontup or ()]
 
 
 class CopyDecoder:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import BigInteger, Date, Integer, Numeric, Text, column, select, values
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
 
 from core import csvout
 from core.csvout import (
@@ -167,6 +168,23 @@ async def test_database_csv_is_csv_stream_byte_for_byte(
     decoded = b"".join(decoder.feed(whole[i:j]) for i, j in zip(bounds, bounds[1:], strict=False))
     decoder.end()
     assert expected.endswith(decoded) and len(expected) - len(decoded) == len(expected.split(b"\r\n", 1)[0]) + 2
+
+
+class _Upper(TypeDecorator):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return value.upper()
+
+
+async def test_driver_query_binds_values_as_the_orm_would(engine: AsyncEngine) -> None:
+    """The statement COPY runs has the values SQLAlchemy would send: a type's bind processing
+    applies, to a plain parameter and inside an ``IN`` list."""
+    x = column("x", _Upper())
+    async with AsyncSession(engine) as session:
+        sql, args = driver_query(session, select(x).where(x.in_(["a", "b"]), x == "z"))
+    assert " IN ($2::" in sql and args == ["Z", "A", "B"]
 
 
 def test_a_date_is_written_as_isoformat() -> None:
