@@ -136,8 +136,9 @@ def sql_choice(flag: ColumnElement[bool], when_true: str, otherwise: str) -> Col
 
 
 def database_writes_csv(session: AsyncSession, settings: Any) -> bool:
-    """Whether ``database_csv`` serves this session: PostgreSQL, and not turned off."""
-    return bool(getattr(settings, "database_csv", True)) and is_postgres(session)
+    """Whether ``database_csv`` serves this session: PostgreSQL through asyncpg, and not turned off."""
+    on = bool(getattr(settings, "database_csv", True))
+    return on and is_postgres(session) and session.bind.dialect.driver == "asyncpg"
 
 
 def driver_query(session: AsyncSession, statement: Select) -> tuple[str, list[Any]]:
