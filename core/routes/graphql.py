@@ -277,13 +277,18 @@ async def _execute(
         result = await schema.execute(
             query, variable_values=variables, context_value=ctx, operation_name=operation_name
         )
-        if result.errors or pre.op_type != OperationType.MUTATION:
-            await session.rollback()
-        else:
-            acted = sorted(ctx.acted_in)
-            audited = audit_in(session, state, caller.principal, pre.fields, operation_name, query, variables, acted)
-            await session.commit()
-            request.state.audited = audited
+        if pre.op_type == OperationType.MUTATION:
+            if result.errors:
+                await session.rollback()
+            else:
+                acted = sorted(ctx.acted_in)
+                audited = audit_in(
+                    session, state, caller.principal, pre.fields, operation_name, query, variables, acted
+                )
+                await session.commit()
+                request.state.audited = audited
+        # A query's session reads in autocommit (make_read_only): nothing to roll back, and closing
+        # it at the end of the request releases its connection without expiring every object first.
         await ctx.run_despite_rollback()
         request.state.acted_in = ctx.acted_in  # tenants acted in from a work queue: audited there
     except (OperationalError, OSError, PoolTimeout, DBAPIError) as exc:
