@@ -86,7 +86,7 @@ def days_until_start(start_date: date, today: date) -> int:
 def line_quantity(quantity: Decimal) -> Decimal:
     """A contract line's quantity as the API and the reports spell it: a whole number without the
     column's six decimals ("10", not "10.000000" — nor "1E+1", which ``normalize`` gives), any other
-    as stored ("2.500000"). ``graph/compiled.py`` has its SQL twin."""
+    as stored ("2.500000"). Its SQL twin: ``sql_line_quantity``."""
     return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity
 
 

@@ -48,18 +48,20 @@ class Balances:
 
 
 async def balances(session: AsyncSession, today: date) -> Balances:
-    """R-W11: usable balance and the part of it expiring within 30 / 90 days, in one query."""
+    """R-W11: usable balance and the part of it expiring within 30 / 90 days, with the account's
+    currency, in one statement."""
     usable = (RewardLot.status == "ACTIVE") & (RewardLot.expires_on > today)
-    cols = [func.coalesce(func.sum(case((usable, RewardLot.remaining), else_=0)), 0)]
+    account_currency = select(RewardAccount.currency).where(mine(session, RewardAccount)).scalar_subquery()
+    cols = [account_currency, func.coalesce(func.sum(case((usable, RewardLot.remaining), else_=0)), 0)]
     for days in EXPIRING_SOON_DAYS:
         soon = usable & (RewardLot.expires_on <= today + timedelta(days=days))
         cols.append(func.coalesce(func.sum(case((soon, RewardLot.remaining), else_=0)), 0))
     row = (await session.execute(select(*cols).where(mine(session, RewardLot)))).one()
-    currency = await currency_of(session)
+    currency = row[0] or "USD"  # as currency_of: no account yet
     return Balances(
         currency=currency,
-        available=quantize(Decimal(row[0]), currency),
-        expiring={d: quantize(Decimal(v), currency) for d, v in zip(EXPIRING_SOON_DAYS, row[1:], strict=True)},
+        available=quantize(Decimal(row[1]), currency),
+        expiring={d: quantize(Decimal(v), currency) for d, v in zip(EXPIRING_SOON_DAYS, row[2:], strict=True)},
     )
 
 
