@@ -331,7 +331,7 @@ _raw_labels = itertools.count()
 @dataclass(frozen=True)
 class RawChildren:
     """A selection of children that PostgreSQL writes as the response's JSON itself (issue 21): each
-    object's fields in the selection's order, Money rounded as ``core.money.quantize`` rounds it;
+    object's fields in the selection's order, Money rounded by ``core.money.sql_quantized_text``;
     the array goes into the response as it came (``orjson.Fragment``), no object per child.
     ``fields``: (response name, SQL builder of (child table, parent table))."""
 
@@ -347,13 +347,6 @@ class RawChildren:
         aggregated = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), *order))
         found = select(aggregated).where(table.c[children.parent_column] == parent.c.id, table.c.tenant_id == tenant)
         return cast(found.scalar_subquery(), Text).label(self.key)
-
-
-def _minor_units(currency: Any) -> Any:
-    """The minor units of the currency in ``currency`` (a column), as ``core.money`` has them."""
-    from core.money import sql_minor_units
-
-    return sql_minor_units(currency)
 
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
@@ -416,8 +409,10 @@ def _raw_money(how: MoneyOf, columns: Any, money_type: Any, details: Sequence[An
     amount_column, currency_column, of_parent = how.amount, how.currency, how.parent
 
     def build(table: Any, parent: Any) -> Any:
+        from core.money import sql_quantized_text
+
         currency = (parent if of_parent else table).c[currency_column]
-        amount = cast(func.round(table.c[amount_column], _minor_units(currency)), Text)
+        amount = sql_quantized_text(table.c[amount_column], currency)
         pairs: list[Any] = []
         for name, what in parts:
             value = amount if what == "amount" else currency if what == "currency" else _sql_name(money_type.name)
