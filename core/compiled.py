@@ -774,7 +774,10 @@ async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> d
     if cursor_values is not None:
         page = page.where(_after_clause(order_columns, descending, cursor_values))
     order = [c.desc() if d else c.asc() for c, d in zip(order_columns, descending, strict=True)]
-    result = await session.execute(page.order_by(*order).limit(limit + 1), params)
+    # A Core statement that filters every table by tenant itself: run on the session's connection
+    # (its transaction and row-level-security scope), without the ORM's execution around it.
+    connection = await session.connection()
+    result = await connection.execute(page.order_by(*order).limit(limit + 1), params)
     names = list(result.keys())
     raw_rows = result.all()
     total: int | None = None
@@ -782,7 +785,7 @@ async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> d
         if raw_rows:
             total = int(raw_rows[0][-1])
         else:  # an empty page (after its last row) has no row to carry the count: ask it alone
-            total = int((await session.execute(counted, params)).scalar_one())
+            total = int((await connection.execute(counted, params)).scalar_one())
     decoders, raw_keys = prepared.decoders, prepared.raw_keys
     rows: list[dict[str, Any]] = []
     for raw in raw_rows:
