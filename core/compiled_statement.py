@@ -1,0 +1,222 @@
+"""The statement of a compiled root field (core/compiled.py plans it): the page with its count
+and its children — decoded rows, or (PostgreSQL) the response's JSON itself (:class:`RawChildren`)
+— built and run on the request's connection, its rows put into the response."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Text, bindparam, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.types import TypeDecorator
+
+from core.jsonio import Fragment, loads
+from core.pagination import _after_clause, check_first, decode_cursor
+
+if TYPE_CHECKING:
+    from core.compiled import Children, RootPlan
+
+#: The label of the list's count in a page's rows.
+COUNT_LABEL = "cc_count"
+
+
+class Irregular(Exception):
+    """A value the plan did not expect: the root field is answered by its resolvers instead."""
+
+
+def children_key(name: str) -> str:
+    return f"cc_children_{name}"
+
+
+# Scalars whose JSON PostgreSQL writes as graphql-core serializes them, from a column of that Python
+# type (``to_json`` of a date is its ISO text). Date-times are not: PostgreSQL drops trailing zeros
+# of the fraction, Python's isoformat does not.
+RAW_SCALARS: Mapping[str, type] = {"String": str, "Int": int, "Boolean": bool, "Date": date}
+raw_labels = itertools.count()
+
+
+@dataclass(frozen=True)
+class RawChildren:
+    """A selection of children that PostgreSQL writes as the response's JSON itself (issue 21): each
+    object's fields in the selection's order, Money rounded by ``core.money.sql_quantized_text``;
+    the array goes into the response as it came (``orjson.Fragment``), no object per child.
+    ``fields``: (response name, SQL builder of (child table, parent table))."""
+
+    key: str
+    fields: tuple[tuple[str, Callable[[Any, Any], Any]], ...]
+
+    def column(self, children: Children, parent: Any, tenant: Any) -> Any:
+        table = children.model.__table__  # type: ignore[attr-defined]
+        pairs: list[Any] = []
+        for name, build in self.fields:
+            pairs.extend((sql_name(name), build(table, parent)))
+        order = [table.c[name] for name in children.order]
+        aggregated = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), *order))
+        found = select(aggregated).where(table.c[children.parent_column] == parent.c.id, table.c.tenant_id == tenant)
+        return cast(found.scalar_subquery(), Text).label(self.key)
+
+
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+def sql_name(name: str) -> Any:
+    """A GraphQL name (a response key, a type name) or a currency code as a SQL string literal,
+    written into the statement's text: constants of a plan, not parameters. A bound parameter each
+    (dozens per statement) made SQLAlchemy's cache key of every request's statement a tenth of a
+    page's CPU."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"not a GraphQL name: {name!r}")
+    return literal_column(f"'{name}'", Text)
+
+
+def _json_decoder(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """A child's JSON value back to what the driver and SQLAlchemy give the resolvers for
+    ``column``: on SQLite the JSON value is the stored one (text dates, REAL amounts, 0/1 booleans)
+    and the column type's own result processing applies; on PostgreSQL dates come as ISO text and
+    numerics as their text (`_children_column`), then a ``TypeDecorator``'s
+    ``process_result_value`` (``core.db.Amount``)."""
+    col_type = column.type
+    if dialect.name == "sqlite":
+        return col_type.result_processor(dialect, None)  # None: the stored value as it is
+    python_type = python_type_of(column)
+    decorate = col_type.process_result_value if isinstance(col_type, TypeDecorator) else None
+    if python_type is datetime:
+        convert: Callable[[Any], Any] | None = lambda v: None if v is None else datetime.fromisoformat(v)  # noqa: E731
+    elif python_type is date:
+        convert = lambda v: None if v is None else date.fromisoformat(v)  # noqa: E731
+    elif python_type is Decimal:
+        convert = lambda v: None if v is None else (v if type(v) is Decimal else Decimal(v))  # noqa: E731
+    else:
+        convert = None
+    if decorate is None:
+        return convert
+    if convert is None:
+        return lambda v: decorate(v, dialect)
+    return lambda v: decorate(convert(v), dialect)
+
+
+def python_type_of(column: Any) -> type:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return object
+
+
+def _children_column(children: Children, parent_id: Any, tenant: Any, dialect: Any) -> Any:
+    """The children of the row whose id is ``parent_id``, as one JSON array (text), in order."""
+    table = children.model.__table__  # type: ignore[attr-defined]
+    postgres = dialect.name == "postgresql"
+    pairs: list[Any] = []
+    for column in table.columns:
+        # PostgreSQL writes a numeric as a JSON number with every digit: as text it reaches the
+        # decoder exact without a float-parsing hook (orjson has none).
+        pairs.extend(
+            (sql_name(column.name), cast(column, Text) if postgres and python_type_of(column) is Decimal else column)
+        )
+    where = (table.c[children.parent_column] == parent_id, table.c.tenant_id == tenant)
+    order = [table.c[name] for name in children.order]
+    if postgres:
+        aggregated = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), *order))
+        return cast(select(aggregated).where(*where).scalar_subquery(), Text)
+    # SQLite (3.40 has no ORDER BY inside an aggregate): aggregate an ordered subquery's objects.
+    ordered = (
+        select(func.json_object(*pairs).label("j")).where(*where).order_by(*order).correlate(parent_id.table).subquery()
+    )
+    return select(func.json_group_array(func.json(ordered.c.j))).scalar_subquery()
+
+
+async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Authorize (the plugin's service), build the one statement, run it and answer the response."""
+    spec = plan.spec
+    tenant = ctx.tenant
+    if tenant is None:
+        raise Irregular  # across tenants (a sales rep without X-Tenant): the resolvers' reads
+    source = spec.source(ctx, args)  # authorizes: raises FORBIDDEN etc. as the resolver's service does
+    limit = check_first(args.get("first"))
+    after = args.get("after")
+    order_columns = [column for column, _desc in source.order]
+    descending = [desc for _column, desc in source.order]
+    cursor_values = decode_cursor(after, order_columns, "after") if after else None
+
+    session = ctx.session
+    dialect = session.bind.dialect
+    model = spec.node.model
+    table = model.__table__  # type: ignore[attr-defined]
+    prepared = plan.prepared.get(dialect.name)
+    if prepared is None:
+        prepared = plan.prepared[dialect.name] = _Prepared(plan, table, dialect)
+    params = {"cc_tenant": tenant.id}
+    where = [table.c.tenant_id == prepared.tenant, *source.where]
+    counted = select(func.count()).select_from(table).where(*where)
+    page = select(*prepared.columns, *prepared.children_columns)
+    if plan.counts:
+        # The list's count on every row of its page, computed once (an uncorrelated subquery).
+        page = page.add_columns(counted.correlate(None).scalar_subquery().label(COUNT_LABEL))
+    page = page.where(*where)
+    if cursor_values is not None:
+        page = page.where(_after_clause(order_columns, descending, cursor_values))
+    order = [c.desc() if d else c.asc() for c, d in zip(order_columns, descending, strict=True)]
+    # A Core statement that filters every table by tenant itself: run on the session's connection
+    # (its transaction and row-level-security scope), without the ORM's execution around it.
+    connection = await session.connection()
+    result = await connection.execute(page.order_by(*order).limit(limit + 1), params)
+    names = list(result.keys())
+    raw_rows = result.all()
+    total: int | None = None
+    if plan.counts:
+        if raw_rows:
+            total = int(raw_rows[0][-1])
+        else:  # an empty page (after its last row) has no row to carry the count: ask it alone
+            total = int((await connection.execute(counted, params)).scalar_one())
+    decoders, raw_keys = prepared.decoders, prepared.raw_keys
+    rows: list[dict[str, Any]] = []
+    for raw in raw_rows:
+        row = dict(zip(names, raw, strict=True))
+        for key, columns in decoders:
+            text = row[key]
+            items = loads(text) if text else []
+            for item in items:  # the parsed objects become the children's rows, their values decoded
+                for col, decode in columns:
+                    item[col] = decode(item[col])
+            row[key] = items
+        for key in raw_keys:
+            row[key] = Fragment(row[key] or "[]")
+        rows.append(row)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    order_keys = [c.key for c in order_columns]
+    cursor_keys = [tuple(row[k] for k in order_keys) for row in rows]
+    return plan.answer(ctx, rows, more, bool(after), total, cursor_keys)
+
+
+class _Prepared:
+    """What a plan's statement needs that does not change between requests, per dialect: the
+    tenant's bind parameter, the page's columns, the children's correlated subqueries and the
+    decoders of their JSON values (only the columns whose values need one)."""
+
+    def __init__(self, plan: RootPlan, table: Any, dialect: Any) -> None:
+        self.tenant = bindparam("cc_tenant")
+        self.columns = list(table.columns)
+        self.children: dict[str, Children] = {}
+        raw: list[Any] = []
+        for node_plan in plan.node_plans:
+            for name, (children, _child_plan, raw_children) in node_plan.children.items():
+                if raw_children is not None and dialect.name == "postgresql":
+                    raw.append(raw_children.column(children, table, self.tenant))
+                else:
+                    self.children[name] = children
+        self.raw_keys = [column.key for column in raw]
+        self.children_columns = raw + [
+            _children_column(children, table.c.id, self.tenant, dialect).label(children_key(name))
+            for name, children in self.children.items()
+        ]
+        self.decoders: list[tuple[str, list[tuple[str, Callable[[Any], Any]]]]] = []
+        for name, children in self.children.items():
+            columns = [(c.name, _json_decoder(c, dialect)) for c in children.model.__table__.columns]
+            self.decoders.append((children_key(name), [(c, d) for c, d in columns if d is not None]))
