@@ -10,15 +10,16 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 from starlette.requests import Request
 
 from core import rls
 from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
+from core.db import name_set
 from core.errors import Forbidden, Unauthenticated
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.i18n import _, negotiate
-from core.models import Person, Tenant
+from core.models import Person, PersonRole, Tenant, TenantDomain, TenantPlugin
 from core.state import AppState
 
 
@@ -32,14 +33,31 @@ async def principal_for_email(
     return await _principal_of(state, session, found[0], found[1], found[2])
 
 
+def _names(column: Any, *where: Any) -> Any:
+    """The set of ``column``'s values where ``where`` holds (empty for none)."""
+    return select(name_set(column)).where(*where).scalar_subquery()
+
+
 # Built once: these run on every request, and building a statement costs more than running a cached one.
+# The person and their tenant as ORM objects (the request's resolvers and mutations change them), the
+# names of the roles, domains and enabled plugins beside them: joining the collections' rows multiplied
+# the rows by each other and built an ORM object per row, most of a request's CPU. The collections
+# stay unloaded (``lazyload``, not the mappers' ``selectin``: no statement more); a query that returns
+# the person or tenant again loads them, as a change of them does (core.models._known).
 _PERSON_AND_HOME = (
-    select(Person, Tenant)
+    select(
+        Person,
+        Tenant,
+        _names(PersonRole.role, PersonRole.person_id == Person.id, PersonRole.tenant_id == Person.tenant_id),
+        _names(TenantDomain.domain, TenantDomain.tenant_id == Tenant.id),
+        _names(TenantPlugin.plugin, TenantPlugin.tenant_id == Tenant.id, TenantPlugin.enabled.is_(True)),
+    )
     .join(Tenant, Tenant.id == Person.tenant_id)
     .where(Person.email == bindparam("email"), Person.status != "REMOVED")
-    .options(joinedload(Person.roles), joinedload(Tenant.domains), joinedload(Tenant.plugins))
+    .options(lazyload(Person.roles), lazyload(Tenant.domains), lazyload(Tenant.plugins))
     .execution_options(skip_tenant_filter=True)
 )
+_KNOWN = 5  # the columns before the role checks'
 
 
 @dataclass(frozen=True)
@@ -62,16 +80,22 @@ class _Checked:
 async def _person_and_home(
     state: AppState, session: AsyncSession, email: str
 ) -> tuple[Person, Tenant, _Checked | None] | None:
-    """The person (with roles) and their tenant (with domains and plugins) in one statement, with
-    the role checks of the person's last request when there was one."""
+    """The person (knowing their roles) and their tenant (knowing its domains and enabled plugins) in
+    one statement, with the role checks of the person's last request when there was one."""
     guess = state.role_check_guesses.get(email)
-    if not guess:
-        row = (await session.execute(_PERSON_AND_HOME, {"email": email})).unique().one_or_none()
-        return (row[0], row[1], None) if row else None
-    tenant_id, checks = guess
-    params = {"email": email, TENANT_ID.key: tenant_id, EMAIL.key: email}
-    row = (await session.execute(_person_with_checks(checks), params)).unique().one_or_none()
-    return (row[0], row[1], _Checked(tenant_id, checks, tuple(bool(v) for v in row[2:]))) if row else None
+    if guess:
+        tenant_id, checks = guess
+        params = {"email": email, TENANT_ID.key: tenant_id, EMAIL.key: email}
+        row = (await session.execute(_person_with_checks(checks), params)).one_or_none()
+    else:
+        row = (await session.execute(_PERSON_AND_HOME, {"email": email})).one_or_none()
+    if row is None:
+        return None
+    person, tenant, roles, domains, plugins = row[:_KNOWN]
+    person.know(roles)
+    tenant.know(domains, plugins)
+    checked = _Checked(tenant_id, checks, tuple(bool(v) for v in row[_KNOWN:])) if guess else None
+    return person, tenant, checked
 
 
 def _same_checks(a: tuple[RoleCheck, ...], b: tuple[RoleCheck, ...]) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     BigInteger,
     Column,
     ColumnElement,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Numeric,
     PrimaryKeyConstraint,
     Select,
+    String,
     Table,
     any_,
     bindparam,
@@ -51,6 +53,7 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 from sqlalchemy.schema import CreateColumn
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -450,6 +453,39 @@ async def make_read_only(session: AsyncSession, *, autocommit: bool = True) -> N
         await use_autocommit(session)
     session.info[_READ_ONLY] = True
     session.autoflush = False
+
+
+class _NameSet(TypeDecorator[frozenset[str]]):
+    """A list of names as the driver returns it (PostgreSQL's array, SQLite's JSON text), as a set."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        return dialect.type_descriptor(ARRAY(String()) if dialect.name == "postgresql" else JSON())
+
+    def process_result_value(self, value: Any, dialect: object) -> frozenset[str]:
+        return frozenset(value) if value else frozenset()
+
+
+class name_set(FunctionElement[frozenset[str]]):  # noqa: N801 - used as a SQL function, as func.* are
+    """``name_set(column)``: the aggregate of a column of names as a ``frozenset`` (empty over no
+    rows): ``array_agg`` on PostgreSQL, ``json_group_array`` on SQLite. Exact whatever the names hold
+    (no separator to split on); for short lists read on every request (core/caller.py)."""
+
+    type = _NameSet()
+    name = "name_set"
+    inherit_cache = True
+
+
+@compiles(name_set)
+def _name_set_json(element: name_set, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(name_set, "postgresql")
+def _name_set_array(element: name_set, compiler: Any, **kw: Any) -> str:
+    return f"array_agg({compiler.process(element.clauses, **kw)})"
 
 
 def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:

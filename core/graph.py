@@ -76,7 +76,7 @@ class TenantType(Node):
             country=t.country,
             sector=t.sector,
             is_reseller=t.is_reseller,
-            domains=sorted(d.domain for d in t.domains),
+            domains=sorted(t.domain_names),
             enabled_modules=sorted(t.enabled_plugins),
             portal_origins=list(t.portal_origins or []),
             default_locale=t.default_locale or "en",

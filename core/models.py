@@ -39,7 +39,30 @@ class Tenant(Base):
 
     @property
     def enabled_plugins(self) -> frozenset[str]:
-        return frozenset(p.plugin for p in self.plugins if p.enabled)
+        known = _known(self, "plugins", "_known_enabled_plugins")
+        return known if known is not None else frozenset(p.plugin for p in self.plugins if p.enabled)
+
+    @property
+    def domain_names(self) -> frozenset[str]:
+        """Its email domains (verified or not)."""
+        known = _known(self, "domains", "_known_domain_names")
+        return known if known is not None else frozenset(d.domain for d in self.domains)
+
+    def know(self, domains: frozenset[str], enabled_plugins: frozenset[str]) -> None:
+        """Read with the row (core/caller.py) instead of the collections: see :func:`_known`."""
+        self._known_domain_names = domains
+        self._known_enabled_plugins = enabled_plugins
+
+
+def _known(obj: Base, collection: str, known: str) -> frozenset[str] | None:
+    """What authentication read with ``obj``'s row for ``collection`` (the names only: every request
+    pays for them, and building a collection's rows through the ORM cost most of a request's CPU),
+    while the collection itself is not loaded. Once it is — a query that returns the row again loads
+    it, as a change of it must — the collection answers, so a change in the request is seen at once.
+    Kept on the instance: one request's session, never across requests."""
+    if collection in obj.__dict__:
+        return None
+    return obj.__dict__.get(known)
 
 
 class TenantDomain(Base):
@@ -89,7 +112,12 @@ class Person(TenantOwned, Base):
 
     @property
     def role_names(self) -> frozenset[str]:
-        return frozenset(r.role for r in self.roles)
+        known = _known(self, "roles", "_known_role_names")
+        return known if known is not None else frozenset(r.role for r in self.roles)
+
+    def know(self, role_names: frozenset[str]) -> None:
+        """Read with the row (core/caller.py) instead of the collection: see :func:`_known`."""
+        self._known_role_names = role_names
 
 
 class PersonRole(TenantOwned, Base):

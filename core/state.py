@@ -69,7 +69,7 @@ class AppState:
             enforcer=self.enforcers.get(plugins, tenant_rows),
             domain=tenant.key if tenant else "*",
             roles=principal.roles,
-            owner_domains=tuple(sorted(d.domain for d in tenant.domains)) if tenant else (),
+            owner_domains=tuple(sorted(tenant.domain_names)) if tenant else (),
         )
         locale = request_locale(person, tenant, request.headers.get("accept-language") if request else None)
         current_locale.set(locale)
