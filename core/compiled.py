@@ -38,24 +38,32 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import func
+from sqlalchemy import Column, func
 from strawberry.utils.str_converters import to_camel_case
 
 from core.compiled_statement import (
+    MAX_JSON_PAIRS,
     RAW_SCALARS,
     Irregular,
     RawChildren,
+    RawPart,
+    SqlJson,
     children_key,
     python_type_of,
     raw_labels,
     run_connection,
+    sql_children,
     sql_name,
+)
+from core.compiled_statement import (
+    TODAY as TODAY,  # the request's day, for the plugins' SQL twins of rules that read it
 )
 from core.pagination import encode_cursor
 
@@ -81,6 +89,21 @@ class Computed:
     # The same value as a SQL expression of the row's table whose JSON is the response's value, for
     # children written by PostgreSQL (:class:`RawChildren`); None: the field is computed in Python.
     sql: Callable[[Any], Any] | None = None
+
+
+def global_id(type_name: str) -> Computed:
+    """A node's ``id`` field: its global id (``core.ids``), in Python and in SQL."""
+    from core.ids import sql_global_id, to_global_id
+
+    return Computed(
+        lambda ctx, row, parent: to_global_id(type_name, row["id"]),
+        sql=lambda table: sql_global_id(type_name, table.c.id),
+    )
+
+
+def column_value(column: str) -> Callable[[Any], Any]:
+    """The SQL twin of a Computed that is a column's own value (an enum of the column's values)."""
+    return lambda table: table.c[column]
 
 
 @dataclass(frozen=True)
@@ -318,11 +341,11 @@ class TypePlan:
         return {name: step(ctx, row, parent) for name, step in self.steps}
 
 
-def _raw_children(
-    executor: Any, spec: CompiledType, object_type: GraphQLObjectType, grouped: Any
-) -> RawChildren | None:
-    """The selection as PostgreSQL can write it, or None when a field needs Python."""
-    fields: list[tuple[str, Callable[[Any, Any], Any]]] = []
+def _raw_object(executor: Any, spec: CompiledType, object_type: GraphQLObjectType, grouped: Any) -> SqlJson | None:
+    """The selection on ``object_type`` as PostgreSQL can write it (a ``json_build_object`` of the
+    row's table and its parent's), or None when a field needs Python. The Python plan of the same
+    selection was accepted first: arguments and field extensions are refused there."""
+    fields: list[tuple[str, SqlJson]] = []
     columns = spec.model.__table__.columns  # type: ignore[attr-defined]
     for response_name, details in grouped.items():
         node = details[0].node
@@ -331,26 +354,87 @@ def _raw_children(
             fields.append((response_name, lambda table, parent, _t=object_type.name: sql_name(_t)))
             continue
         how = spec.fields.get(name)
-        field_def = object_type.fields[name]  # the Python plan accepted the selection
+        field_def = object_type.fields[name]
         nullable = not isinstance(field_def.type, GraphQLNonNull)
         named = _unwrap(field_def.type)
         if isinstance(how, str):
-            column = columns[how]
-            if RAW_SCALARS.get(getattr(named, "name", "")) is not python_type_of(column):
+            if not _raw_column_fits(columns[how], named, nullable):
                 return None
-            if column.nullable and not nullable:
-                return None  # Python reports the null (Irregular): so must this path
             fields.append((response_name, lambda table, parent, _c=how: table.c[_c]))
         elif isinstance(how, Computed) and how.sql is not None and is_leaf_type(named):
             fields.append((response_name, lambda table, parent, _f=how.sql: _f(table)))
+        elif isinstance(how, Computed) and how.sql is not None and isinstance(named, GraphQLObjectType):
+            sub = _raw_attributes(executor, how.sql, spec.model.__table__, named, details)  # type: ignore[attr-defined]
+            if sub is None:
+                return None
+            fields.append((response_name, sub))
         elif isinstance(how, MoneyOf) and isinstance(how.amount, str):
             money = _raw_money(how, columns, named, details, executor)
             if money is None:
                 return None
             fields.append((response_name, money))
+        elif isinstance(how, Children):
+            item_type = _unwrap(_unwrap(field_def.type).of_type)
+            sub_grouped = _sub_selection(executor, item_type, details)
+            child = _raw_object(executor, how.node, item_type, sub_grouped) if sub_grouped is not None else None
+            if child is None:
+                return None
+            fields.append((response_name, lambda table, parent, _h=how, _b=child: sql_children(_h, _b, table)))
         else:
             return None
-    return RawChildren(f"cc_raw_{next(raw_labels)}", tuple(fields))
+    if len(fields) > MAX_JSON_PAIRS:
+        return None  # json_build_object takes at most 100 arguments
+
+    def build(table: Any, parent: Any) -> Any:
+        pairs: list[Any] = []
+        for response_name, field_sql in fields:
+            pairs.extend((sql_name(response_name), field_sql(table, parent)))
+        return func.json_build_object(*pairs)
+
+    return build
+
+
+def _raw_column_fits(column: Any, named: Any, nullable: bool) -> bool:
+    """A column whose JSON is the GraphQL scalar's value (or an enum's, whose names are its values)
+    and that holds no null where the field may have none (Python reports such a null: Irregular)."""
+    if column.nullable and not nullable:
+        return False
+    if isinstance(named, GraphQLEnumType):
+        return all(name == value.value for name, value in named.values.items())
+    return RAW_SCALARS.get(getattr(named, "name", "")) is python_type_of(column)
+
+
+def _raw_attributes(
+    executor: Any, sql: Callable[[Any], Any], table: Any, object_type: Any, details: Sequence[Any]
+) -> SqlJson | None:
+    """An object-typed Computed written by SQL: its ``sql`` maps the object's GraphQL fields to
+    expressions of the row's table (a name absent: that field needs Python)."""
+    grouped = _sub_selection(executor, object_type, details)
+    if grouped is None:
+        return None
+    expressions = sql(table)
+    parts: list[tuple[str, str]] = []
+    for response_name, sub in grouped.items():
+        what = sub[0].node.name.value
+        if what != "__typename":
+            sub_def = object_type.fields.get(what)
+            expression = expressions.get(what)
+            if sub_def is None or expression is None or not is_leaf_type(_unwrap(sub_def.type)):
+                return None
+            nullable = not isinstance(sub_def.type, GraphQLNonNull)
+            if isinstance(expression, Column) and not _raw_column_fits(expression, _unwrap(sub_def.type), nullable):
+                return None
+        parts.append((response_name, what))
+
+    def build(table: Any, parent: Any) -> Any:
+        expressions = sql(table)
+        pairs: list[Any] = []
+        for response_name, what in parts:
+            value = sql_name(object_type.name) if what == "__typename" else expressions[what]
+            pairs.extend((sql_name(response_name), value))
+        return func.json_build_object(*pairs)
+
+    return build
 
 
 def _raw_money(how: MoneyOf, columns: Any, money_type: Any, details: Sequence[Any], executor: Any) -> Any:
@@ -411,7 +495,8 @@ def _type_plan(executor: Any, spec: CompiledType, object_type: GraphQLObjectType
             child_plan = _type_plan(executor, how.node, item_type, sub) if sub is not None else None
             if child_plan is None:
                 return None
-            raw = None if child_plan.children else _raw_children(executor, how.node, item_type, sub)
+            raw_build = _raw_object(executor, how.node, item_type, sub)
+            raw = RawChildren(f"cc_raw_{next(raw_labels)}", raw_build) if raw_build is not None else None
             children[name] = (how, child_plan, raw)
             key, raw_key = children_key(name), raw.key if raw else None
 
@@ -460,7 +545,9 @@ class RootPlan:
     node_plans: list[TypePlan]  # every selection of nodes (edges.node, nodes), to load children for
     answer: Callable[[Any, list[dict[str, Any]], bool, bool, int | None, list[Any]], dict[str, Any]]
     counts: bool
-    prepared: dict[str, Any] = field(default_factory=dict)  # dialect name -> _Prepared
+    # The same answer as PostgreSQL writes it (``RawPart``s), or None when a field needs Python.
+    raw: list[RawPart] | None = None
+    prepared: dict[Any, Any] = field(default_factory=dict)  # dialect name -> _Prepared; raw statements
 
     def accepts(self, args: Mapping[str, Any]) -> bool:
         return all(args.get(name) is None for name in PAGING_BACK | self.spec.fallback_arguments)
@@ -583,7 +670,61 @@ def plan_root(executor: Any, field_def: Any, details: Sequence[Any]) -> RootPlan
                 out[response_name] = edges
         return out
 
-    return RootPlan(spec, field_def, node_plans, answer, counts)
+    raw = _raw_connection(executor, spec, connection_type, grouped)
+    return RootPlan(spec, field_def, node_plans, answer, counts, raw)
+
+
+def _raw_connection(executor: Any, spec: Connection, connection_type: Any, grouped: Any) -> list[RawPart] | None:
+    """The connection's parts when PostgreSQL can write every node and edge (the page's rows as the
+    response's JSON: global ids, statuses, Money, lines, cursors), or None. The Python plan of the
+    same selection was accepted first."""
+    parts: list[RawPart] = []
+    for response_name, sub in grouped.items():
+        name = sub[0].node.name.value
+        if name == "__typename":
+            parts.append(RawPart(response_name, "typename", connection_type.name))
+        elif name == "totalCount":
+            parts.append(RawPart(response_name, "count"))
+        elif name == "pageInfo":
+            info_type = _unwrap(connection_type.fields[name].type)
+            info = _sub_selection(executor, info_type, sub)
+            fields = [(info_name, details[0].node.name.value) for info_name, details in info.items()]
+            parts.append(RawPart(response_name, "pageInfo", (info_type.name, fields)))
+        else:  # edges, nodes
+            item_type = _unwrap(_unwrap(connection_type.fields[name].type).of_type)
+            sub_grouped = _sub_selection(executor, item_type, sub)
+            if name == "nodes":
+                node = _raw_object(executor, spec.node, item_type, sub_grouped)
+                if node is None:
+                    return None
+                parts.append(RawPart(response_name, "nodes", lambda table, cursor, _n=node: _n(table, None)))
+                continue
+            edge: list[tuple[str, Any]] = []
+            for edge_name, edge_details in sub_grouped.items():
+                edge_field = edge_details[0].node.name.value
+                if edge_field == "__typename":
+                    edge.append((edge_name, lambda table, cursor, _t=item_type.name: sql_name(_t)))
+                elif edge_field == "cursor":
+                    edge.append((edge_name, lambda table, cursor: cursor))
+                else:  # node
+                    node_type = _unwrap(item_type.fields["node"].type)
+                    node_grouped = _sub_selection(executor, node_type, edge_details)
+                    node = _raw_object(executor, spec.node, node_type, node_grouped)
+                    if node is None:
+                        return None
+                    edge.append((edge_name, lambda table, cursor, _n=node: _n(table, None)))
+            parts.append(RawPart(response_name, "edges", _json_of(edge)))
+    return parts
+
+
+def _json_of(fields: list[tuple[str, Any]]) -> Callable[[Any, Any], Any]:
+    def build(table: Any, cursor: Any) -> Any:
+        pairs: list[Any] = []
+        for name, value in fields:
+            pairs.extend((sql_name(name), value(table, cursor)))
+        return func.json_build_object(*pairs)
+
+    return build
 
 
 @dataclass

@@ -12,18 +12,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, bindparam, cast, func, literal_column, select
+from sqlalchemy import Date, Integer, Text, and_, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import TypeDecorator
 
 from core.jsonio import Fragment, loads
-from core.pagination import _after_clause, check_first, decode_cursor
+from core.pagination import _after_clause, check_first, decode_cursor, sql_cursor, sql_cursor_fits
 
 if TYPE_CHECKING:
     from core.compiled import Children, RootPlan
 
 #: The label of the list's count in a page's rows.
 COUNT_LABEL = "cc_count"
+#: The labels of a page's edges (or nodes) PostgreSQL writes as the response's JSON.
+WRITTEN_LABEL = "cc_page_"
 
 
 class Irregular(Exception):
@@ -41,25 +43,38 @@ RAW_SCALARS: Mapping[str, type] = {"String": str, "Int": int, "Boolean": bool, "
 raw_labels = itertools.count()
 
 
+#: Writes a selection's JSON in SQL: (row's table, parent's table) -> a JSON expression.
+SqlJson = Callable[[Any, Any], Any]
+#: ``json_build_object`` takes at most 100 arguments: 50 fields.
+MAX_JSON_PAIRS = 50
+#: The acting tenant, bound in every compiled statement (the list, its count, each child table).
+TENANT = bindparam("cc_tenant", required=False)  # unbound, no tenant matches
+#: The request's day (``ctx.today()``, the injected clock), for SQL twins of rules that read it.
+TODAY = bindparam("cc_today", type_=Date, required=False)
+
+
 @dataclass(frozen=True)
 class RawChildren:
     """A selection of children that PostgreSQL writes as the response's JSON itself (issue 21): each
-    object's fields in the selection's order, Money rounded by ``core.money.sql_quantized_text``;
-    the array goes into the response as it came (``orjson.Fragment``), no object per child.
-    ``fields``: (response name, SQL builder of (child table, parent table))."""
+    object's fields in the selection's order (``build``), Money rounded by
+    ``core.money.sql_quantized_text``; the array goes into the response as it came
+    (``orjson.Fragment``), no object per child."""
 
     key: str
-    fields: tuple[tuple[str, Callable[[Any, Any], Any]], ...]
+    build: SqlJson
 
-    def column(self, children: Children, parent: Any, tenant: Any) -> Any:
-        table = children.model.__table__  # type: ignore[attr-defined]
-        pairs: list[Any] = []
-        for name, build in self.fields:
-            pairs.extend((sql_name(name), build(table, parent)))
-        order = [table.c[name] for name in children.order]
-        aggregated = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), *order))
-        found = select(aggregated).where(table.c[children.parent_column] == parent.c.id, table.c.tenant_id == tenant)
-        return cast(found.scalar_subquery(), Text).label(self.key)
+    def column(self, children: Children, parent: Any) -> Any:
+        return cast(sql_children(children, self.build, parent), Text).label(self.key)
+
+
+def sql_children(children: Children, build: SqlJson, parent: Any) -> Any:
+    """The JSON array of the parent row's children, each written by ``build``, in their order
+    (an empty array when there is none: ``json_agg`` of no row is NULL)."""
+    table = children.model.__table__  # type: ignore[attr-defined]
+    order = [table.c[name] for name in children.order]
+    aggregated = func.json_agg(aggregate_order_by(build(table, parent), *order))
+    found = select(aggregated).where(table.c[children.parent_column] == parent.c.id, table.c.tenant_id == TENANT)
+    return func.coalesce(found.scalar_subquery(), literal_column("'[]'::json"))
 
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
@@ -148,11 +163,15 @@ async def run_connection(plan: RootPlan, ctx: Any, args: Mapping[str, Any]) -> d
     dialect = session.bind.dialect
     model = spec.node.model
     table = model.__table__  # type: ignore[attr-defined]
+    if plan.raw is not None and dialect.name == "postgresql" and dialect.driver == "asyncpg":
+        answered = await _run_written(plan, ctx, source, table, limit, after, cursor_values)
+        if answered is not None:
+            return answered
     prepared = plan.prepared.get(dialect.name)
     if prepared is None:
         prepared = plan.prepared[dialect.name] = _Prepared(plan, table, dialect)
-    params = {"cc_tenant": tenant.id}
-    where = [table.c.tenant_id == prepared.tenant, *source.where]
+    params = {"cc_tenant": tenant.id, "cc_today": ctx.today()}
+    where = [table.c.tenant_id == TENANT, *source.where]
     counted = select(func.count()).select_from(table).where(*where)
     page = select(*prepared.columns, *prepared.children_columns)
     if plan.counts:
@@ -201,22 +220,226 @@ class _Prepared:
     decoders of their JSON values (only the columns whose values need one)."""
 
     def __init__(self, plan: RootPlan, table: Any, dialect: Any) -> None:
-        self.tenant = bindparam("cc_tenant")
         self.columns = list(table.columns)
         self.children: dict[str, Children] = {}
         raw: list[Any] = []
         for node_plan in plan.node_plans:
             for name, (children, _child_plan, raw_children) in node_plan.children.items():
                 if raw_children is not None and dialect.name == "postgresql":
-                    raw.append(raw_children.column(children, table, self.tenant))
+                    raw.append(raw_children.column(children, table))
                 else:
                     self.children[name] = children
         self.raw_keys = [column.key for column in raw]
         self.children_columns = raw + [
-            _children_column(children, table.c.id, self.tenant, dialect).label(children_key(name))
+            _children_column(children, table.c.id, TENANT, dialect).label(children_key(name))
             for name, children in self.children.items()
         ]
         self.decoders: list[tuple[str, list[tuple[str, Callable[[Any], Any]]]]] = []
         for name, children in self.children.items():
             columns = [(c.name, _json_decoder(c, dialect)) for c in children.model.__table__.columns]
             self.decoders.append((children_key(name), [(c, d) for c, d in columns if d is not None]))
+
+
+# ------------------------------------------------------------------------------------------------
+# A page PostgreSQL writes whole (issue 21): each row's edge (or node) is the response's JSON, its
+# cursor too; the statement compiled once per shape and sent to the driver as it is.
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RawPart:
+    """A part of a connection PostgreSQL writes: ``typename`` (``value``: the type's name),
+    ``count``, ``pageInfo`` (the type's name, (response name, field) pairs), ``edges`` / ``nodes``
+    (``value``: a :data:`SqlJson` of (the node's table, the row's cursor))."""
+
+    name: str
+    what: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class _DriverStatement:
+    """A statement compiled once: its text, its parameters in position order — a name given per
+    request (with an item's index for an ``IN`` list's values), with its bind processing, or a
+    constant of the statement (processed once) — and the names the list's conditions' parameters
+    got (in their cache key's order)."""
+
+    sql: str
+    positions: tuple[tuple[str, int | None, Callable[[Any], Any] | None, Any], ...]
+    where_names: tuple[str, ...]
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        out = []
+        for name, index, process, constant in self.positions:
+            if name in values:
+                value = values[name] if index is None else values[name][index]
+                out.append(value if process is None else process(value))
+            else:
+                out.append(constant)
+        return out
+
+
+#: Cached statements per plan are bounded: a list's shapes (its filters' combinations) are few.
+MAX_SHAPES = 64
+LIMIT = bindparam("cc_limit", type_=Integer, required=False)
+_UNCACHEABLE = object()
+
+
+def _compile_once(statement: Any, dialect: Any, where_binds: list[Any]) -> _DriverStatement | None:
+    """``statement`` for the driver, with its ``IN`` lists expanded for as many values as they have
+    now (their lengths are part of the statement's shape), or None when its text depends on a value
+    (one rendered as a literal)."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    binds = compiled.binds
+    if any(b.literal_execute for b in binds.values()):
+        return None
+    try:
+        where_names = tuple(compiled.bind_names[b] for b in where_binds)
+    except KeyError:
+        return None
+    processors = compiled._bind_processors  # what SQLAlchemy's execution context applies
+    first = compiled.construct_params(_check=False)  # the request's names have no value yet
+    positions = []
+    for name in compiled.positiontup or ():
+        base, index = name, None
+        if name not in binds:  # an IN list's values are named after its parameter: ``x_1`` → ``x_1_2``
+            base, _, position = name.rpartition("_")
+            if base not in binds or not binds[base].expanding:
+                return None
+            index = int(position) - 1
+        process, constant = processors.get(base), first.get(name)
+        if process is not None and constant is not None:
+            constant = process(constant)
+        positions.append((base, index, process, constant))
+    return _DriverStatement(compiled.string, tuple(positions), where_names)
+
+
+async def _run_written(
+    plan: RootPlan,
+    ctx: Any,
+    source: Any,
+    table: Any,
+    limit: int,
+    after: str | None,
+    cursor_values: list[Any] | None,
+) -> dict[str, Any] | None:
+    """The page written by PostgreSQL, or None when its order has no SQL cursor (a text or an
+    amount column) or its conditions do not compile once (the caller then builds it as rows)."""
+    columns = [table.c.get(getattr(column, "key", None)) for column, _desc in source.order]
+    if not all(c is not None and sql_cursor_fits(c) for c in columns):
+        return None
+    descending = [desc for _column, desc in source.order]
+    conditions = list(source.where)
+    key = and_(*conditions)._generate_cache_key() if conditions else None
+    if conditions and key is None:
+        return None
+    where_binds = list(key.bindparams) if key is not None else []
+    shape = (
+        "written",
+        key.key if key is not None else None,
+        tuple(len(b.effective_value) for b in where_binds if b.expanding),
+        tuple((c.key, d) for c, d in zip(columns, descending, strict=True)),
+        cursor_values is not None,
+    )
+    statements = plan.prepared.get(shape)
+    if statements is _UNCACHEABLE:
+        return None
+    if statements is None:
+        statements = _written_statements(
+            plan, ctx.session.bind.dialect, table, columns, descending, conditions, where_binds, cursor_values
+        )
+        if len(plan.prepared) < MAX_SHAPES:
+            plan.prepared[shape] = statements or _UNCACHEABLE
+        if statements is None:
+            return None
+    page, count = statements
+    values: dict[str, Any] = {"cc_tenant": ctx.tenant.id, "cc_today": ctx.today(), "cc_limit": limit + 1}
+    for name, bind in zip(page.where_names, where_binds, strict=True):
+        values[name] = bind.effective_value
+    for i, value in enumerate(cursor_values or ()):
+        values[f"cc_after_{i}"] = value
+    rows = await _fetch(ctx.session, page, values)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    total: int | None = None
+    if plan.counts:
+        if rows:
+            total = rows[0][-1]
+        else:  # an empty page has no row to carry the count: ask it alone
+            count_values = {"cc_tenant": ctx.tenant.id, "cc_today": values["cc_today"]}
+            for name, bind in zip(count.where_names, where_binds, strict=True):
+                count_values[name] = bind.effective_value
+            total = (await _fetch(ctx.session, count, count_values))[0][0]
+    out: dict[str, Any] = {}
+    for index, part in enumerate(plan.raw):  # type: ignore[union-attr]
+        if part.what == "typename":
+            out[part.name] = part.value
+        elif part.what == "count":
+            out[part.name] = total
+        elif part.what == "pageInfo":
+            type_name, fields = part.value
+            facts = {
+                "hasNextPage": more,
+                "hasPreviousPage": after is not None,
+                "startCursor": rows[0][0] if rows else None,
+                "endCursor": rows[-1][0] if rows else None,
+                "__typename": type_name,
+            }
+            out[part.name] = {name: facts[field] for name, field in fields}
+        else:
+            column = 1 + index
+            out[part.name] = Fragment("[" + ",".join([row[column] for row in rows]) + "]")
+    return out
+
+
+def _written_statements(
+    plan: RootPlan,
+    dialect: Any,
+    table: Any,
+    columns: list[Any],
+    descending: list[bool],
+    conditions: list[Any],
+    where_binds: list[Any],
+    cursor_values: list[Any] | None,
+) -> tuple[_DriverStatement, _DriverStatement] | None:
+    """The page (the cursor, each part's JSON by position, the count last) and the count alone."""
+    where = [table.c.tenant_id == TENANT, *conditions]
+    cursor = sql_cursor(columns)
+    parts = [
+        cast(part.value(table, cursor), Text).label(f"{WRITTEN_LABEL}{i}")
+        if part.what in ("edges", "nodes")
+        else literal_column("NULL")
+        for i, part in enumerate(plan.raw)  # type: ignore[union-attr]
+    ]
+    counted = select(func.count()).select_from(table).where(*where)
+    page = select(cursor, *parts)
+    if plan.counts:
+        page = page.add_columns(counted.correlate(None).scalar_subquery())
+    page = page.where(*where)
+    if cursor_values is not None:
+        after = [bindparam(f"cc_after_{i}", type_=c.type, required=False) for i, c in enumerate(columns)]
+        page = page.where(_after_clause(columns, descending, after))
+    order = [c.desc() if d else c.asc() for c, d in zip(columns, descending, strict=True)]
+    page = page.order_by(*order).limit(LIMIT)
+    compiled_page = _compile_once(page, dialect, where_binds)
+    compiled_count = _compile_once(counted, dialect, where_binds)
+    if compiled_page is None or compiled_count is None:
+        return None
+    return compiled_page, compiled_count
+
+
+async def _fetch(session: Any, statement: _DriverStatement, values: Mapping[str, Any]) -> list[Any]:
+    """The statement's rows, on the session's connection (its row-level-security scope): straight
+    through asyncpg when the connection reads in autocommit (a query's), else through SQLAlchemy's
+    driver-level execution, which begins the session's transaction first."""
+    arguments = statement.arguments(values)
+    async with session.serial():
+        connection = await session.connection()
+        sync = connection.sync_connection
+        adapted = sync.connection.dbapi_connection
+        if adapted.autocommit:
+            if sync._has_events or sync.engine._has_events:  # seen as any statement (request log, tests, bench)
+                for listener in sync.dispatch.before_cursor_execute:
+                    listener(sync, None, statement.sql, tuple(arguments), None, False)
+            # The adapter's own lock: another root field's statement may be running on the connection.
+            async with adapted._execute_mutex:
+                return await adapted.driver_connection.fetch(statement.sql, *arguments)
+        return list((await connection.exec_driver_sql(statement.sql, tuple(arguments))).all())

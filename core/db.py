@@ -388,6 +388,11 @@ class SerialAsyncSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self._serial = _TaskLock()
 
+    def serial(self) -> _TaskLock:
+        """Held around a statement sent to the session's connection by the driver itself (the
+        compiled reads' pages), as the session's own methods hold it."""
+        return self._serial
+
 
 for _name in (
     "execute",

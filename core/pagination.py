@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select, and_, or_, tuple_
+from sqlalchemy import Select, Text, and_, cast, func, literal_column, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
@@ -131,6 +131,31 @@ def _decode_value(v: Any) -> Any:
 def encode_cursor(values: Sequence[Any]) -> str:
     raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def sql_cursor_fits(column: Any) -> bool:
+    """Whether :func:`sql_cursor` writes this column's value as ``encode_cursor`` does: a non-null
+    integer or date (a text's JSON escapes differ, a Decimal's spelling too)."""
+    return not column.nullable and _python_type(column) in (int, date)
+
+
+def sql_cursor(columns: Sequence[Any]) -> Any:
+    """``encode_cursor`` of the row's values of ``columns`` in SQL (PostgreSQL), for pages the
+    database writes (core/compiled.py): each column one :func:`sql_cursor_fits` accepts; a date's
+    text is ISO (the connections' DateStyle, core/db.py)."""
+    from core.ids import sql_base64url
+
+    parts: list[Any] = [literal_column("'['")]
+    for i, column in enumerate(columns):
+        if i:
+            parts.append(literal_column("','"))
+        text = cast(column, Text)
+        if _python_type(column) is date:
+            parts.extend((literal_column('\'{"d":"\''), text, literal_column("'\"}'")))
+        else:
+            parts.append(text)
+    parts.append(literal_column("']'"))
+    return sql_base64url(func.concat(*parts))
 
 
 def _python_type(column: Any) -> type | None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.compiled import Children, CompiledType, Computed, Connection, MoneyOf, Record
-from core.ids import to_global_id
+from core.compiled import TODAY, Children, CompiledType, Computed, Connection, MoneyOf, Record, global_id
 from core.money import whole_units
 from plugins.invoicing import service as svc
 from plugins.invoicing.graph.types import InvoiceBuyer, InvoiceStatus
@@ -28,7 +27,7 @@ def _buyer(ctx: Any, row: Mapping[str, Any], parent: Any) -> InvoiceBuyer:
 INVOICE_LINE = CompiledType(
     InvoiceLine,
     {
-        "id": Computed(lambda ctx, row, parent: to_global_id("InvoiceLine", row["id"])),
+        "id": global_id("InvoiceLine"),
         "position": "position",
         "product": "product",
         "description": "description",
@@ -49,9 +48,9 @@ INVOICE_LINE = CompiledType(
 INVOICE = CompiledType(
     Invoice,
     {
-        "id": Computed(lambda ctx, row, parent: to_global_id("Invoice", row["id"])),
+        "id": global_id("Invoice"),
         "number": "number",
-        "status": Computed(_status),
+        "status": Computed(_status, sql=lambda table: svc.sql_status_of(table.c.balance, table.c.due_date, TODAY)),
         "invoiceDate": "invoice_date",
         "dueDate": "due_date",
         "orderNumber": "order_number",
@@ -69,7 +68,14 @@ INVOICE = CompiledType(
         "displayTotal": Computed(lambda ctx, row, parent: whole_units(row["total"])),
         "billingEmail": "billing_email",
         "ccEmails": Computed(lambda ctx, row, parent: [e for e in row["cc_emails"].split(",") if e]),
-        "buyer": Computed(_buyer),
+        "buyer": Computed(
+            _buyer,
+            sql=lambda table: {
+                "name": table.c.buyer_name,
+                "address": table.c.buyer_address,
+                "taxId": table.c.buyer_tax_id,
+            },
+        ),
         "source": "source",
         "cancelled": "cancelled",
         "periodStart": "period_start",

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, String, cast, func, literal, select, update
+from sqlalchemy import CTE, ColumnElement, String, case, cast, func, literal, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
@@ -52,6 +52,15 @@ def status_of(balance: Decimal, due: date, today: date) -> str:
     if balance <= 0:
         return "CLOSED"
     return "OVERDUE" if today > due else "OPEN"
+
+
+def sql_status_of(balance: ColumnElement[Decimal], due: ColumnElement[date], today: Any) -> ColumnElement[str]:
+    """``status_of`` in SQL, for pages the database writes (core/compiled.py)."""
+    return case(
+        (balance <= 0, literal_column("'CLOSED'")),
+        (today > due, literal_column("'OVERDUE'")),
+        else_=literal_column("'OPEN'"),
+    )
 
 
 def tax_rate_for(country: str) -> Decimal:

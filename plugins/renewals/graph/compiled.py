@@ -12,8 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.compiled import Children, CompiledType, Computed, Connection, MoneyOf, Record, input_of
-from core.ids import to_global_id
+from core.compiled import (
+    Children,
+    CompiledType,
+    Computed,
+    Connection,
+    MoneyOf,
+    Record,
+    column_value,
+    global_id,
+    input_of,
+)
 from plugins.renewals import service as svc
 from plugins.renewals.graph.inputs import RenewalFilter, RenewalSort, list_filters
 from plugins.renewals.graph.types import (
@@ -62,14 +71,14 @@ RENEWAL_LINE = CompiledType(
 RENEWAL = CompiledType(
     Renewal,
     {
-        "id": Computed(lambda ctx, row, parent: to_global_id("Renewal", row["id"])),
+        "id": global_id("Renewal"),
         "supportNumber": "support_number",
         "quoteNumber": Computed(lambda ctx, row, parent: row["quote_number"] or row["support_number"]),
         "customer": "customer",
         "endUser": "end_user",
         "startDate": "start_date",
         "endDate": "end_date",
-        "status": Computed(lambda ctx, row, parent: RenewalStatus(row["status"])),
+        "status": Computed(lambda ctx, row, parent: RenewalStatus(row["status"]), sql=column_value("status")),
         "list": Computed(
             lambda ctx, row, parent: RenewalList(svc.list_of(_accepted(row), row["start_date"], ctx.today()))
         ),
@@ -79,7 +88,16 @@ RENEWAL = CompiledType(
         "poNumber": "po_number",
         "customerReference": "customer_reference",
         "supportNotes": "support_notes",
-        "quoteTo": Computed(_quote_to),
+        "quoteTo": Computed(
+            _quote_to,
+            sql=lambda table: {
+                "firstName": table.c.quote_to_first_name,
+                "lastName": table.c.quote_to_last_name,
+                "email": table.c.quote_to_email,
+                "address": table.c.quote_to_address,
+                "phone": table.c.quote_to_phone,
+            },
+        ),
         "salesRepEmail": "sales_rep_email",
         "billing": Computed(
             lambda ctx, row, parent: BillingContact(
