@@ -22,11 +22,13 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import (
     ASTValidationRule,
     DocumentNode,
@@ -321,6 +323,37 @@ class _CostWalker:
         if node.selection_set and isinstance(child, (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)):
             inner = self.selection_set(child, node.selection_set, visiting)
         return 1 + _multiplier(field_def, node, self.variables) * inner
+
+
+#: Costs by schema, then by (document, operation, variables): a portal sends the same few documents
+#: with the same few variables, and walking a dashboard's document was a fortieth of its CPU.
+_COSTS: weakref.WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str | None, bytes], int]] = weakref.WeakKeyDictionary()
+MAX_COSTS = 4096
+MAX_COST_KEY = 2048  # bytes of variables kept as a key; larger ones (an import's input) are priced anew
+
+
+def cached_query_cost(
+    schema: GraphQLSchema,
+    query: str,
+    doc: DocumentNode,
+    operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> int:
+    """:func:`query_cost` of the document ``query`` parsed to ``doc``, remembered."""
+    try:
+        key = (query, operation_name, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b"")
+    except TypeError:
+        return query_cost(schema, doc, operation_name, variables)
+    if len(key[2]) > MAX_COST_KEY:
+        return query_cost(schema, doc, operation_name, variables)
+    costs = _COSTS.setdefault(schema, {})
+    cost = costs.get(key)
+    if cost is None:
+        cost = query_cost(schema, doc, operation_name, variables)
+        if len(costs) >= MAX_COSTS:
+            costs.clear()
+        costs[key] = cost
+    return cost
 
 
 def query_cost(

@@ -34,7 +34,14 @@ from core.graphiql import graphiql_page
 from core.http import error_response
 from core.i18n import _, in_asked_locale
 from core.jsonio import FastJSONResponse
-from core.limits import check_cost, cost_extension, parse_limited, query_cost, rate_limiter, select_operation
+from core.limits import (
+    cached_query_cost,
+    check_cost,
+    cost_extension,
+    parse_limited,
+    rate_limiter,
+    select_operation,
+)
 from core.logs import annotate
 from core.routes.graphql_errors import RETRYABLE_SQLSTATES, error_json, sqlstate_of
 from core.routes.graphql_request import is_graphql_get, read_body, read_params
@@ -99,7 +106,7 @@ def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, op
         isinstance(s, FieldNode) and s.name.value in INTROSPECTION_ROOTS for s in op.selection_set.selections
     )
     schema = state.schemas.get(frozenset(state.plugins.names))
-    out.cost = query_cost(schema._schema, doc, operation_name, variables)
+    out.cost = cached_query_cost(schema._schema, query, doc, operation_name, variables)
     try:
         check_cost(out.cost, state.settings)
     except QueryTooComplex as exc:

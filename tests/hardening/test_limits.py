@@ -10,7 +10,7 @@ import pytest
 from graphql import build_schema, get_introspection_query, parse
 
 from core.errors import RateLimited
-from core.limits import RateLimiter, is_shared_storage, query_cost, retry_after, storage_uri
+from core.limits import RateLimiter, cached_query_cost, is_shared_storage, query_cost, retry_after, storage_uri
 from core.settings import Settings
 from tests.hardening.conftest import snapshot
 from tests.pg import free_port
@@ -68,6 +68,21 @@ def test_cost_takes_the_selected_operation_or_the_most_expensive():
     assert query_cost(schema, doc, "A") == 1
     assert query_cost(schema, doc, "B") == 31
     assert query_cost(schema, doc, None) == 31  # ambiguous: priced at the worst
+
+
+def test_remembered_cost_is_the_cost_for_each_document_operation_and_variables():
+    """The remembered price (core.limits.cached_query_cost) is per document, operation and
+    variables: the same text with other variables, another operation or another schema is priced
+    anew; variables too large to keep as a key are priced every time."""
+    schema, other = build_schema(SDL), build_schema(SDL.replace("orgs(first: Int)", "orgs(first: Int = 50)"))
+    text = "query A($n: Int) { orgs(first: $n) { totalCount } } query B { tags }"
+    doc = parse(text)
+    for variables, operation in (({"n": 3}, "A"), ({"n": 40}, "A"), ({"n": 3}, "A"), (None, "B"), (None, "A")):
+        expected = query_cost(schema, doc, operation, variables)
+        assert cached_query_cost(schema, text, doc, operation, variables) == expected
+        assert cached_query_cost(other, text, doc, operation, variables) == query_cost(other, doc, operation, variables)
+    huge = {"n": 7, "pad": "x" * 5000}
+    assert cached_query_cost(schema, text, doc, "A", huge) == query_cost(schema, doc, "A", huge) == 1 + 7
 
 
 async def test_cost_is_reported_on_every_response(app_with):
