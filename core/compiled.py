@@ -62,9 +62,7 @@ from core.compiled_statement import (
     sql_children,
     sql_name,
 )
-from core.compiled_statement import (
-    TODAY as TODAY,  # the request's day, for the plugins' SQL twins of rules that read it
-)
+from core.driver import TODAY as TODAY  # the request's day, for the plugins' SQL twins of rules that read it
 from core.pagination import encode_cursor
 
 #: The key of a root field's declaration in its graphql-core field's ``extensions``.

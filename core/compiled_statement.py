@@ -12,10 +12,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, Integer, Text, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy import Integer, Text, and_, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import TypeDecorator
 
+from core.driver import TENANT, DriverStatement, compile_once, fetch
 from core.jsonio import Fragment, loads
 from core.pagination import _after_clause, check_first, decode_cursor, sql_cursor, sql_cursor_fits
 
@@ -47,10 +48,6 @@ raw_labels = itertools.count()
 SqlJson = Callable[[Any, Any], Any]
 #: ``json_build_object`` takes at most 100 arguments: 50 fields.
 MAX_JSON_PAIRS = 50
-#: The acting tenant, bound in every compiled statement (the list, its count, each child table).
-TENANT = bindparam("cc_tenant", required=False)  # unbound, no tenant matches
-#: The request's day (``ctx.today()``, the injected clock), for SQL twins of rules that read it.
-TODAY = bindparam("cc_today", type_=Date, required=False)
 
 
 @dataclass(frozen=True)
@@ -255,61 +252,10 @@ class RawPart:
     value: Any = None
 
 
-@dataclass(frozen=True)
-class _DriverStatement:
-    """A statement compiled once: its text, its parameters in position order — a name given per
-    request (with an item's index for an ``IN`` list's values), with its bind processing, or a
-    constant of the statement (processed once) — and the names the list's conditions' parameters
-    got (in their cache key's order)."""
-
-    sql: str
-    positions: tuple[tuple[str, int | None, Callable[[Any], Any] | None, Any], ...]
-    where_names: tuple[str, ...]
-
-    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
-        out = []
-        for name, index, process, constant in self.positions:
-            if name in values:
-                value = values[name] if index is None else values[name][index]
-                out.append(value if process is None else process(value))
-            else:
-                out.append(constant)
-        return out
-
-
 #: Cached statements per plan are bounded: a list's shapes (its filters' combinations) are few.
 MAX_SHAPES = 64
 LIMIT = bindparam("cc_limit", type_=Integer, required=False)
 _UNCACHEABLE = object()
-
-
-def _compile_once(statement: Any, dialect: Any, where_binds: list[Any]) -> _DriverStatement | None:
-    """``statement`` for the driver, with its ``IN`` lists expanded for as many values as they have
-    now (their lengths are part of the statement's shape), or None when its text depends on a value
-    (one rendered as a literal)."""
-    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    binds = compiled.binds
-    if any(b.literal_execute for b in binds.values()):
-        return None
-    try:
-        where_names = tuple(compiled.bind_names[b] for b in where_binds)
-    except KeyError:
-        return None
-    processors = compiled._bind_processors  # what SQLAlchemy's execution context applies
-    first = compiled.construct_params(_check=False)  # the request's names have no value yet
-    positions = []
-    for name in compiled.positiontup or ():
-        base, index = name, None
-        if name not in binds:  # an IN list's values are named after its parameter: ``x_1`` → ``x_1_2``
-            base, _, position = name.rpartition("_")
-            if base not in binds or not binds[base].expanding:
-                return None
-            index = int(position) - 1
-        process, constant = processors.get(base), first.get(name)
-        if process is not None and constant is not None:
-            constant = process(constant)
-        positions.append((base, index, process, constant))
-    return _DriverStatement(compiled.string, tuple(positions), where_names)
 
 
 async def _run_written(
@@ -356,7 +302,7 @@ async def _run_written(
         values[name] = bind.effective_value
     for i, value in enumerate(cursor_values or ()):
         values[f"cc_after_{i}"] = value
-    rows = await _fetch(ctx.session, page, values)
+    rows = await fetch(ctx.session, page, values)
     more = len(rows) > limit
     rows = rows[:limit]
     total: int | None = None
@@ -367,7 +313,7 @@ async def _run_written(
             count_values = {"cc_tenant": ctx.tenant.id, "cc_today": values["cc_today"]}
             for name, bind in zip(count.where_names, where_binds, strict=True):
                 count_values[name] = bind.effective_value
-            total = (await _fetch(ctx.session, count, count_values))[0][0]
+            total = (await fetch(ctx.session, count, count_values))[0][0]
     out: dict[str, Any] = {}
     for index, part in enumerate(plan.raw):  # type: ignore[union-attr]
         if part.what == "typename":
@@ -399,7 +345,7 @@ def _written_statements(
     conditions: list[Any],
     where_binds: list[Any],
     cursor_values: list[Any] | None,
-) -> tuple[_DriverStatement, _DriverStatement] | None:
+) -> tuple[DriverStatement, DriverStatement] | None:
     """The page (the cursor, each part's JSON by position, the count last) and the count alone."""
     where = [table.c.tenant_id == TENANT, *conditions]
     cursor = sql_cursor(columns)
@@ -419,27 +365,8 @@ def _written_statements(
         page = page.where(_after_clause(columns, descending, after))
     order = [c.desc() if d else c.asc() for c, d in zip(columns, descending, strict=True)]
     page = page.order_by(*order).limit(LIMIT)
-    compiled_page = _compile_once(page, dialect, where_binds)
-    compiled_count = _compile_once(counted, dialect, where_binds)
+    compiled_page = compile_once(page, dialect, where_binds)
+    compiled_count = compile_once(counted, dialect, where_binds)
     if compiled_page is None or compiled_count is None:
         return None
     return compiled_page, compiled_count
-
-
-async def _fetch(session: Any, statement: _DriverStatement, values: Mapping[str, Any]) -> list[Any]:
-    """The statement's rows, on the session's connection (its row-level-security scope): straight
-    through asyncpg when the connection reads in autocommit (a query's), else through SQLAlchemy's
-    driver-level execution, which begins the session's transaction first."""
-    arguments = statement.arguments(values)
-    async with session.serial():
-        connection = await session.connection()
-        sync = connection.sync_connection
-        adapted = sync.connection.dbapi_connection
-        if adapted.autocommit:
-            if sync._has_events or sync.engine._has_events:  # seen as any statement (request log, tests, bench)
-                for listener in sync.dispatch.before_cursor_execute:
-                    listener(sync, None, statement.sql, tuple(arguments), None, False)
-            # The adapter's own lock: another root field's statement may be running on the connection.
-            async with adapted._execute_mutex:
-                return await adapted.driver_connection.fetch(statement.sql, *arguments)
-        return list((await connection.exec_driver_sql(statement.sql, tuple(arguments))).all())

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
+from core.driver import TENANT, TODAY, Prepared
 from core.money import quantize
 from core.pagination import Page, keyset_page
 from plugins.rewards.models import RewardAccount, RewardActivity, RewardLot
@@ -47,16 +48,28 @@ class Balances:
     expiring: dict[int, Decimal]
 
 
+def _balances_statement() -> Any:
+    usable = (RewardLot.status == "ACTIVE") & (RewardLot.expires_on > TODAY)
+    account_currency = select(RewardAccount.currency).where(RewardAccount.tenant_id == TENANT).scalar_subquery()
+    cols = [account_currency, func.coalesce(func.sum(case((usable, RewardLot.remaining), else_=0)), 0)]
+    for days in EXPIRING_SOON_DAYS:
+        soon = usable & (RewardLot.expires_on <= bindparam(f"soon_{days}", type_=Date))
+        cols.append(func.coalesce(func.sum(case((soon, RewardLot.remaining), else_=0)), 0))
+    return select(*cols).where(RewardLot.tenant_id == TENANT)
+
+
+_BALANCES = Prepared(_balances_statement)  # read on every dashboard: built and compiled once
+
+
 async def balances(session: AsyncSession, today: date) -> Balances:
     """R-W11: usable balance and the part of it expiring within 30 / 90 days, with the account's
     currency, in one statement."""
-    usable = (RewardLot.status == "ACTIVE") & (RewardLot.expires_on > today)
-    account_currency = select(RewardAccount.currency).where(mine(session, RewardAccount)).scalar_subquery()
-    cols = [account_currency, func.coalesce(func.sum(case((usable, RewardLot.remaining), else_=0)), 0)]
-    for days in EXPIRING_SOON_DAYS:
-        soon = usable & (RewardLot.expires_on <= today + timedelta(days=days))
-        cols.append(func.coalesce(func.sum(case((soon, RewardLot.remaining), else_=0)), 0))
-    row = (await session.execute(select(*cols).where(mine(session, RewardLot)))).one()
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None:
+        raise RuntimeError("rewards queries need a tenant-bound session")
+    values = {"cc_tenant": tenant_id, "cc_today": today}
+    values |= {f"soon_{days}": today + timedelta(days=days) for days in EXPIRING_SOON_DAYS}
+    row = (await _BALANCES.rows(session, values))[0]
     currency = row[0] or "USD"  # as currency_of: no account yet
     return Balances(
         currency=currency,

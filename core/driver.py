@@ -1,0 +1,117 @@
+"""Read statements compiled once and sent to the driver as they are (issue 21): SQLAlchemy's
+per-execution work (the statement's cache key, the execution context, result processing) was a
+third of a compiled page's CPU. On the session's connection — its transaction, or its autocommit
+and row-level-security scope — and seen by the engine's ``before_cursor_execute`` listeners as any
+statement (the request log's count, the tests' counts, the bench). Results are the driver's values:
+no result processing (a ``TypeDecorator``'s ``process_result_value`` does not run)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Date, bindparam
+from sqlalchemy.ext.asyncio import AsyncSession
+
+#: The acting tenant and the request's day (``ctx.today()``), bound by name in the statements the
+#: compiled reads and the dashboards' records run; unbound, the tenant matches no row.
+TENANT = bindparam("cc_tenant", required=False)
+TODAY = bindparam("cc_today", type_=Date, required=False)
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A statement compiled once: its text, its parameters in position order — a name given per
+    request (with an item's index for an ``IN`` list's values), with its bind processing, or a
+    constant of the statement (processed once) — and the names the list's conditions' parameters
+    got (in their cache key's order)."""
+
+    sql: str
+    positions: tuple[tuple[str, int | None, Callable[[Any], Any] | None, Any], ...]
+    where_names: tuple[str, ...]
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        out = []
+        for name, index, process, constant in self.positions:
+            if name in values:
+                value = values[name] if index is None else values[name][index]
+                out.append(value if process is None else process(value))
+            else:
+                out.append(constant)
+        return out
+
+
+def compile_once(statement: Any, dialect: Any, where_binds: list[Any]) -> DriverStatement | None:
+    """``statement`` for the driver, with its ``IN`` lists expanded for as many values as they have
+    now (their lengths are part of the statement's shape), or None when its text depends on a value
+    (one rendered as a literal)."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    binds = compiled.binds
+    if any(b.literal_execute for b in binds.values()):
+        return None
+    try:
+        where_names = tuple(compiled.bind_names[b] for b in where_binds)
+    except KeyError:
+        return None
+    processors = compiled._bind_processors  # what SQLAlchemy's execution context applies
+    first = compiled.construct_params(_check=False)  # the request's names have no value yet
+    positions = []
+    for name in compiled.positiontup or ():
+        base, index = name, None
+        if name not in binds:  # an IN list's values are named after its parameter: ``x_1`` → ``x_1_2``
+            base, _, position = name.rpartition("_")
+            if base not in binds or not binds[base].expanding:
+                return None
+            index = int(position) - 1
+        process, constant = processors.get(base), first.get(name)
+        if process is not None and constant is not None:
+            constant = process(constant)
+        positions.append((base, index, process, constant))
+    return DriverStatement(compiled.string, tuple(positions), where_names)
+
+
+class Prepared:
+    """A read statement built once (``build``; its values bound by name) and compiled once per
+    dialect, for a hot path: ``await Prepared(build).rows(session, {name: value})``."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._statement: Any = None
+        self._compiled: dict[str, DriverStatement] = {}
+
+    async def rows(self, session: AsyncSession, values: Mapping[str, Any]) -> Sequence[Any]:
+        if session.new or session.dirty or session.deleted:
+            await session.flush()  # as the session's own execute would: the read sees this request's changes
+        if self._statement is None:
+            self._statement = self._build()
+        dialect = session.bind.dialect
+        if dialect.name != "postgresql" or dialect.driver != "asyncpg":
+            connection = await session.connection()
+            return (await connection.execute(self._statement, dict(values))).all()
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = compile_once(self._statement, dialect, [])
+            if compiled is None:
+                raise ValueError("a prepared statement's text may not depend on its values")
+            self._compiled[dialect.name] = compiled
+        return await fetch(session, compiled, values)
+
+
+async def fetch(session: Any, statement: DriverStatement, values: Mapping[str, Any]) -> list[Any]:
+    """The statement's rows, on the session's connection (its row-level-security scope): straight
+    through asyncpg when the connection reads in autocommit (a query's), else through SQLAlchemy's
+    driver-level execution, which begins the session's transaction first."""
+    arguments = statement.arguments(values)
+    async with session.serial():
+        connection = await session.connection()
+        sync = connection.sync_connection
+        adapted = sync.connection.dbapi_connection
+        if adapted.autocommit:
+            if sync._has_events or sync.engine._has_events:  # seen as any statement (request log, tests, bench)
+                for listener in sync.dispatch.before_cursor_execute:
+                    listener(sync, None, statement.sql, tuple(arguments), None, False)
+            # The adapter's own lock: another root field's statement may be running on the connection.
+            async with adapted._execute_mutex:
+                return await adapted.driver_connection.fetch(statement.sql, *arguments)
+        return list((await connection.exec_driver_sql(statement.sql, tuple(arguments))).all())
