@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import lazyload
 from starlette.requests import Request
 
 from core import rls
 from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
-from core.db import name_set
+from core.db import loaded, name_set
+from core.driver import compile_once, fetch
 from core.errors import Forbidden, Unauthenticated
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
 from core.i18n import _, negotiate
@@ -38,26 +39,31 @@ def _names(column: Any, *where: Any) -> Any:
     return select(name_set(column)).where(*where).scalar_subquery()
 
 
+_PEOPLE, _TENANTS = Person.__table__, Tenant.__table__
+_PERSON_KEYS = tuple(Person.__mapper__.get_property_by_column(c).key for c in _PEOPLE.c)
+_TENANT_KEYS = tuple(Tenant.__mapper__.get_property_by_column(c).key for c in _TENANTS.c)
+_TENANT_AT = len(_PERSON_KEYS)
+_KNOWN = _TENANT_AT + len(_TENANT_KEYS) + 3  # the columns before the role checks'
+
 # Built once: these run on every request, and building a statement costs more than running a cached one.
-# The person and their tenant as ORM objects (the request's resolvers and mutations change them), the
-# names of the roles, domains and enabled plugins beside them: joining the collections' rows multiplied
-# the rows by each other and built an ORM object per row, most of a request's CPU. The collections
-# stay unloaded (``lazyload``, not the mappers' ``selectin``: no statement more); a query that returns
-# the person or tenant again loads them, as a change of them does (core.models._known).
+# The person's and their tenant's columns, and the names of the person's roles and of the tenant's
+# domains and enabled plugins beside them: joining the collections' rows multiplied the rows by each
+# other and built an ORM object per row, most of a request's CPU. Compiled once per dialect and sent
+# to asyncpg as it is (core.driver: SQLAlchemy's execution cost five times the driver's), the row
+# becomes the request's ORM objects (core.db.loaded) with their collections unloaded; a query that
+# returns the person or tenant again loads them, as a change of them does (core.models._known).
 _PERSON_AND_HOME = (
     select(
-        Person,
-        Tenant,
+        *_PEOPLE.c,
+        *_TENANTS.c,
         _names(PersonRole.role, PersonRole.person_id == Person.id, PersonRole.tenant_id == Person.tenant_id),
         _names(TenantDomain.domain, TenantDomain.tenant_id == Tenant.id),
         _names(TenantPlugin.plugin, TenantPlugin.tenant_id == Tenant.id, TenantPlugin.enabled.is_(True)),
     )
-    .join(Tenant, Tenant.id == Person.tenant_id)
-    .where(Person.email == bindparam("email"), Person.status != "REMOVED")
-    .options(lazyload(Person.roles), lazyload(Tenant.domains), lazyload(Tenant.plugins))
+    .select_from(_PEOPLE.join(_TENANTS, _TENANTS.c.id == _PEOPLE.c.tenant_id))
+    .where(_PEOPLE.c.email == bindparam("email"), _PEOPLE.c.status != "REMOVED")
     .execution_options(skip_tenant_filter=True)
 )
-_KNOWN = 5  # the columns before the role checks'
 
 
 @dataclass(frozen=True)
@@ -83,19 +89,54 @@ async def _person_and_home(
     """The person (knowing their roles) and their tenant (knowing its domains and enabled plugins) in
     one statement, with the role checks of the person's last request when there was one."""
     guess = state.role_check_guesses.get(email)
+    params: dict[str, Any] = {"email": email}
+    checks: tuple[RoleCheck, ...] = ()
     if guess:
         tenant_id, checks = guess
-        params = {"email": email, TENANT_ID.key: tenant_id, EMAIL.key: email}
-        row = (await session.execute(_person_with_checks(checks), params)).one_or_none()
-    else:
-        row = (await session.execute(_PERSON_AND_HOME, {"email": email})).one_or_none()
+        params |= {TENANT_ID.key: tenant_id, EMAIL.key: email}
+    row = await _first_row(session, _person_statement(checks, session.bind.dialect), params)
     if row is None:
         return None
-    person, tenant, roles, domains, plugins = row[:_KNOWN]
-    person.know(roles)
-    tenant.know(domains, plugins)
+    person = loaded(session, Person, dict(zip(_PERSON_KEYS, row, strict=False)))
+    tenant = loaded(session, Tenant, dict(zip(_TENANT_KEYS, row[_TENANT_AT:], strict=False)))
+    person.know(row[_KNOWN - 3])
+    tenant.know(row[_KNOWN - 2], row[_KNOWN - 1])
     checked = _Checked(tenant_id, checks, tuple(bool(v) for v in row[_KNOWN:])) if guess else None
     return person, tenant, checked
+
+
+@dataclass(frozen=True)
+class _PersonStatement:
+    """The person statement for one dialect: for asyncpg (None for another driver, or when it does
+    not compile once: SQLAlchemy runs it) and each column's result processing (what SQLAlchemy's
+    result applies)."""
+
+    statement: Select[Any]
+    driver: Any
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+async def _first_row(
+    session: AsyncSession, prepared: _PersonStatement, params: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """The statement's first row, each column as SQLAlchemy's result gives it."""
+    if prepared.driver is None:
+        found = (await session.execute(prepared.statement, params)).first()
+        return tuple(found) if found is not None else None
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # as the session's own execute would (a role check asked mid-request)
+    rows = await fetch(session, prepared.driver, params)
+    if not rows:
+        return None
+    return tuple(v if p is None else p(v) for v, p in zip(rows[0], prepared.processors, strict=True))
+
+
+@functools.lru_cache(maxsize=128)
+def _person_statement(checks: tuple[RoleCheck, ...], dialect: Any) -> _PersonStatement:
+    statement = _PERSON_AND_HOME.add_columns(*_exists_columns(checks)) if checks else _PERSON_AND_HOME
+    processors = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns)
+    asyncpg = dialect.name == "postgresql" and dialect.driver == "asyncpg"
+    return _PersonStatement(statement, compile_once(statement, dialect, []) if asyncpg else None, processors)
 
 
 def _same_checks(a: tuple[RoleCheck, ...], b: tuple[RoleCheck, ...]) -> bool:
@@ -105,11 +146,6 @@ def _same_checks(a: tuple[RoleCheck, ...], b: tuple[RoleCheck, ...]) -> bool:
 
 def _exists_columns(checks: tuple[RoleCheck, ...]) -> list[Any]:
     return [c.query.exists().label(f"check_{i}") for i, c in enumerate(checks)]
-
-
-@functools.lru_cache(maxsize=128)
-def _person_with_checks(checks: tuple[RoleCheck, ...]) -> Select[Any]:
-    return _PERSON_AND_HOME.add_columns(*_exists_columns(checks))
 
 
 @functools.lru_cache(maxsize=128)

@@ -49,9 +49,11 @@ from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
     declared_attr,
+    make_transient_to_detached,
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -458,6 +460,25 @@ async def make_read_only(session: AsyncSession, *, autocommit: bool = True) -> N
         await use_autocommit(session)
     session.info[_READ_ONLY] = True
     session.autoflush = False
+
+
+def loaded(session: AsyncSession, model: type[Base], values: dict[str, Any]) -> Any:
+    """The ``model`` object of a row read without the ORM (``values`` by attribute, every column's),
+    as a query would have loaded it into ``session``: the one the session holds already, else a new
+    persistent object with these values and no changes, its relationships not loaded."""
+    mapper = model.__mapper__
+    key = mapper.identity_key_from_primary_key(
+        [values[mapper.get_property_by_column(c).key] for c in mapper.primary_key]
+    )
+    held = session.sync_session.identity_map.get(key)
+    if held is not None:
+        return held
+    obj = mapper.class_manager.new_instance()
+    for name, value in values.items():
+        set_committed_value(obj, name, value)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 class _NameSet(TypeDecorator[frozenset[str]]):

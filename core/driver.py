@@ -3,7 +3,8 @@ per-execution work (the statement's cache key, the execution context, result pro
 third of a compiled page's CPU. On the session's connection — its transaction, or its autocommit
 and row-level-security scope — and seen by the engine's ``before_cursor_execute`` listeners as any
 statement (the request log's count, the tests' counts, the bench). Results are the driver's values:
-no result processing (a ``TypeDecorator``'s ``process_result_value`` does not run)."""
+no result processing (a ``TypeDecorator``'s ``process_result_value`` does not run). The driver's own
+errors are raised as SQLAlchemy's ``DBAPIError`` (a killed backend is a retryable 503, not a 500)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Date, bindparam
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 #: The acting tenant and the request's day (``ctx.today()``), bound by name in the statements the
 #: compiled reads and the dashboards' records run; unbound, the tenant matches no row.
 TENANT = bindparam("cc_tenant", required=False)
 TODAY = bindparam("cc_today", type_=Date, required=False)
+#: What asyncpg raises itself (the server's errors, a lost or confused connection): seen by the
+#: request's error handling as SQLAlchemy's ``DBAPIError``, as through SQLAlchemy's own execution.
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
 
 @dataclass(frozen=True)
@@ -113,5 +119,8 @@ async def fetch(session: Any, statement: DriverStatement, values: Mapping[str, A
                     listener(sync, None, statement.sql, tuple(arguments), None, False)
             # The adapter's own lock: another root field's statement may be running on the connection.
             async with adapted._execute_mutex:
-                return await adapted.driver_connection.fetch(statement.sql, *arguments)
+                try:
+                    return await adapted.driver_connection.fetch(statement.sql, *arguments)
+                except DRIVER_ERRORS as exc:  # as SQLAlchemy's adapter reports them: a lost connection is a 503
+                    raise DBAPIError(statement.sql, None, exc) from exc
         return list((await connection.exec_driver_sql(statement.sql, tuple(arguments))).all())

@@ -51,6 +51,8 @@ from sqlalchemy import MetaData, Table, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
+from core.driver import Prepared
+
 TENANT_ID = "app.tenant_id"
 TENANT_IDS = "app.tenant_ids"
 POLICY = "cc_tenant_isolation"
@@ -327,18 +329,27 @@ async def set_scope(session: AsyncSession, scope: Scope) -> None:
 
 
 async def _level(session: AsyncSession) -> str:
+    engaged = session.info.get(_ENGAGED)
+    if engaged:  # a connection is held, its scope applied: nothing to begin
+        return str(engaged)
     await session.connection()  # begins (after_begin) without a statement of its own
     return str(session.info.get(_ENGAGED) or "local")
 
 
+_LOGIN = Prepared(
+    lambda: text(f"SELECT set_config('{TENANT_ID}', COALESCE({LOGIN_FUNCTION}(:email)::text, ''), :local)")
+)
+
+
 async def scope_to_login(session: AsyncSession, email: str) -> None:
     """Authentication, before the tenant is known: scope the session to the tenant of the person
-    signing in with ``email`` (none when there is no such person), in one statement."""
+    signing in with ``email`` (none when there is no such person), in one statement — sent to the
+    driver as it is (core.driver: every request runs it)."""
     if not session.info.get(_ON):
         return
-    stmt = text(f"SELECT set_config('{TENANT_ID}', COALESCE({LOGIN_FUNCTION}(:email)::text, ''), :local)")
     local = await _level(session) != "session"
-    found = (await session.execute(stmt, {"email": email, "local": local})).scalar_one()
+    rows = await _LOGIN.rows(session, {"email": email, "local": local})
+    found = rows[0][0]
     session.info[_SCOPE] = (int(found),) if found else ()
 
 

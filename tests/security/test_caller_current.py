@@ -75,3 +75,39 @@ async def test_the_callers_own_roles_changed_twice_in_one_request(api: Api) -> N
         "select r.role from person_roles r join people p on p.id = r.person_id where p.email = 'admin@acme.com'"
     )
     assert [r[0] for r in rows] == ["ADMIN"]
+
+
+async def test_the_callers_objects_from_the_row_equal_what_the_orm_loads(api: Api) -> None:
+    """The person statement's row (sent to the driver as it is on PostgreSQL, core/driver.py) becomes
+    the request's ORM objects (core.db.loaded): every column's value and type equal what a query
+    through the ORM loads — dates with their zone, a JSON list, a NULL locale — and the session holds
+    them as persistent objects without changes, so authentication writes nothing it did not mean to."""
+    from sqlalchemy import inspect, select
+
+    from core import caller, rls
+    from core.db import use_autocommit
+    from core.models import Person, Tenant
+
+    acme = {**ACME, "portalOrigins": ["https://portal.acme.com"], "locale": "de"}
+    await api.load({"tenants": [acme]})
+    await api.ok(VIEWER, as_="fin@acme.com")  # signed in: the sign-in dates are set
+    async with api.state.sessionmaker() as session:
+        await use_autocommit(session)
+        await rls.scope_to_login(session, "fin@acme.com")
+        person, tenant, _ = await caller._person_and_home(api.state, session, "fin@acme.com")
+        assert inspect(person).persistent and inspect(tenant).persistent
+        assert not (session.new or session.dirty or session.deleted)
+        assert person.role_names == {"FINANCE"} and tenant.domain_names == {"acme.com"}
+        assert tenant.enabled_plugins == set(MODULES)
+    async with api.state.sessionmaker() as session:
+        await rls.scope_to_login(session, "fin@acme.com")
+        query = select(Person).where(Person.email == "fin@acme.com").execution_options(skip_tenant_filter=True)
+        orm_person = (await session.execute(query)).scalar_one()
+        orm_tenant = await session.get(Tenant, orm_person.tenant_id)
+        for built, orm, keys in ((person, orm_person, caller._PERSON_KEYS), (tenant, orm_tenant, caller._TENANT_KEYS)):
+            for key in keys:
+                mine, theirs = getattr(built, key), getattr(orm, key)
+                assert (mine, type(mine)) == (theirs, type(theirs)), key
+    assert person.last_sign_in_at is not None and person.last_sign_in_at.utcoffset() is not None
+    assert person.locale is None and tenant.portal_origins == ["https://portal.acme.com"]
+    assert tenant.default_locale == "de"
