@@ -37,6 +37,8 @@ class AppState:
     extra: dict[str, Any] = field(default_factory=dict)
     # core.caller: the plugins' role checks of each person's last request (email -> tenant, checks).
     role_check_guesses: LRUCache[str, Any] = field(default_factory=lambda: LRUCache(maxsize=10_000))
+    # core.limits: the (schema, query text) pairs that passed validation, every rule included.
+    valid_documents: Any = None
 
     @property
     def is_sqlite(self) -> bool:

@@ -209,3 +209,33 @@ async def test_sign_in_is_recorded_even_when_the_first_request_fails_r_a4(two_te
     assert await api.code(invite, as_="tech@acme.com") in ("BAD_USER_INPUT", "FORBIDDEN")
     assert (await api.sql("select last_sign_in_at from people where email = 'tech@acme.com'"))[0][0] is not None
     assert await api.sql("select 1 from people where email = 'someone@globex.com'") == []
+
+
+async def test_a_validated_text_runs_directly_only_where_it_was_validated(two_tenants, monkeypatch):
+    """A query text a schema has validated runs without strawberry's operation the next time
+    (core.limits.execute_validated), answering the same; a text that failed validation is validated
+    again every time; and a text validated in one tenant's schema is validated anew in a schema
+    without that module (the rewards field of a tenant where the operator turned rewards off)."""
+    import core.routes.graphql as graphql_route
+
+    api = two_tenants
+    direct: list[bool] = []
+    real = graphql_route.execute_validated
+
+    async def spy(*args, **kwargs):
+        result = await real(*args, **kwargs)
+        direct.append(result is not None)
+        return result
+
+    monkeypatch.setattr(graphql_route, "execute_validated", spy)
+    query = "{ viewer { email enabledModules } rewards { balance { amount } } }"
+    first = await api.ok(query, as_="fin@globex.com")
+    again = await api.ok(query, as_="fin@globex.com")
+    assert first == again and direct == [False, True]
+    for _ in range(2):
+        assert (await api.error("{ nope }", as_="fin@globex.com"))["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert direct[2:] == [False, False]
+    switch = 'mutation($t: String!) { setModuleEnabled(tenantKey: $t, module: "rewards", enabled: false) { key } }'
+    await api.ok(switch, {"t": "acme"}, as_="op@vendor.example", staff=["OPERATOR"])
+    assert (await api.error(query, as_="fin@acme.com"))["extensions"]["code"] == "MODULE_NOT_ENABLED"
+    assert direct[-1] is False  # validated in acme's schema without rewards: refused there

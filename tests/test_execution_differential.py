@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strawberry.extensions import ParserCache
 
+import core.routes.graphql as graphql_route
 from core.demo import DEMO_PEOPLE, DEMO_TENANT, seed_demo
 from schema.execution import PlainFieldExecutionContext, fast_execution_context, plan_cache_stats
 from tests.conftest import Api, make_api
@@ -284,13 +285,22 @@ async def pair(templates: dict[str, Any], smtp_server: Any) -> AsyncIterator[Pai
     """One pair for the module: the tests' mutations change both copies alike."""
     real_execute = strawberry.Schema.execute
 
+    real_validated = graphql_route.execute_validated
+
     async def recording(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = await real_execute(self, *args, **kwargs)
         RAW.append(result)
         return result
 
+    async def recording_validated(*args: Any, **kwargs: Any) -> Any:  # a text validated before
+        result = await real_validated(*args, **kwargs)
+        if result is not None:
+            RAW.append(result)
+        return result
+
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(strawberry.Schema, "execute", recording)
+        monkeypatch.setattr(graphql_route, "execute_validated", recording_validated)
         async for made in _pair(templates, smtp_server):
             yield made
 

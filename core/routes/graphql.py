@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, OperationType
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,7 @@ from core.limits import (
     cached_query_cost,
     check_cost,
     cost_extension,
+    execute_validated,
     parse_limited,
     rate_limiter,
     select_operation,
@@ -69,6 +70,7 @@ class _Preflight:
     name: str | None = None  # the selected operation's name (the body's operationName may be absent)
     fields: list[str] = field(default_factory=list)
     refusal: AppError | GraphQLError | None = None
+    document: DocumentNode | None = None  # parsed (core.limits.parse_limited: one object per text)
     queues_only: bool = False
     # Only ``__schema``/``__type``/``__typename`` at the root: may answer without a token (GraphiQL's docs).
     introspection_only: bool = False
@@ -96,6 +98,7 @@ def _preflight(state: AppState, query: str, variables: dict[str, Any] | None, op
             out.refusal = BadUserInput(_("Name the operation to run (operationName): the document has several"))
         return out
     out.op_type = op.operation
+    out.document = doc
     out.name = op.name.value if op.name else None
     out.fields = [s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)]
     # Only the work queues, named plainly (no fragment at the root could bring another field along).
@@ -281,9 +284,15 @@ async def _execute(
     try:
         await bind_caller(session, caller)
         ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)
-        result = await schema.execute(
-            query, variable_values=variables, context_value=ctx, operation_name=operation_name
-        )
+        result = None
+        if pre.op_type == OperationType.QUERY and pre.document is not None:
+            result = await execute_validated(
+                schema, state.valid_documents, query, pre.document, ctx, variables, operation_name
+            )
+        if result is None:
+            result = await schema.execute(
+                query, variable_values=variables, context_value=ctx, operation_name=operation_name
+            )
         if pre.op_type == OperationType.MUTATION:
             if result.errors:
                 await session.rollback()
