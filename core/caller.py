@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from core import rls
 from core.auth import MEMBER_ROLE, Principal, bearer_token, token_revoked, verify_token
-from core.db import loaded, name_set
+from core.db import loaded, name_set, use_autocommit
 from core.driver import compile_once, fetch
 from core.errors import Forbidden, Unauthenticated
 from core.hookspecs import EMAIL, TENANT_ID, RoleCheck
@@ -215,7 +215,7 @@ class Caller:
 
 
 async def authenticate(
-    state: AppState, request: Request, session: AsyncSession, *, queues_only: bool = False
+    state: AppState, request: Request, session: AsyncSession, *, queues_only: bool = False, autocommit: bool = False
 ) -> Caller:
     """Verify the bearer token and resolve the acting tenant (own tenant; staff and reseller staff
     may name one with the ``X-Tenant`` header as §6 allows). Records the sign-in (R-A4); callers
@@ -224,9 +224,14 @@ async def authenticate(
     ``queues_only`` (a query of the work queues and nothing else): a reseller's person without
     ``X-Tenant`` reads them over all their customer tenants (core.queues) as ``RESELLER_<role>``, bound
     to no tenant — as vendor staff are — which only such a request may be: any other field would run
-    unbound with the reseller's roles."""
+    unbound with the reseller's roles.
+
+    ``autocommit`` (a read): the session's connection is checked out here, in autocommit
+    (``core.db.use_autocommit``) — after the token is verified, so a refused token costs no
+    connection, and a person's with their login scope in the check-out's statement (core.rls)."""
     claims = verify_token(state.settings, bearer_token(request.headers.get("authorization")))
-    caller = await authenticate_claims(state, session, claims, request.headers.get("x-tenant"), queues_only=queues_only)
+    wanted = request.headers.get("x-tenant")
+    caller = await authenticate_claims(state, session, claims, wanted, queues_only=queues_only, autocommit=autocommit)
     note_acting_tenants(request, caller)
     person = caller.person
     if person is not None and person.locale is None and request.headers.get("accept-language"):
@@ -255,9 +260,11 @@ async def authenticate_claims(
     wanted_tenant: str | None,
     *,
     queues_only: bool = False,
+    autocommit: bool = False,
 ) -> Caller:
-    """The caller named by verified claims (a bearer token's, or a signed link's: core/links.py)."""
-    caller = await _caller_of(state, session, claims, wanted_tenant, queues_only)
+    """The caller named by verified claims (a bearer token's, or a signed link's: core/links.py);
+    ``autocommit``: as :func:`authenticate`'s."""
+    caller = await _caller_of(state, session, claims, wanted_tenant, queues_only, autocommit)
     issued, expires = claims.get("iat"), claims.get("exp")
     principal = replace(
         caller.principal,
@@ -268,11 +275,18 @@ async def authenticate_claims(
 
 
 async def _caller_of(
-    state: AppState, session: AsyncSession, claims: dict[str, Any], wanted_tenant: str | None, queues_only: bool
+    state: AppState,
+    session: AsyncSession,
+    claims: dict[str, Any],
+    wanted_tenant: str | None,
+    queues_only: bool,
+    autocommit: bool,
 ) -> Caller:
     email = str(claims["sub"]).lower()
     staff_roles = frozenset(claims.get("staff_roles", []))
     if staff_roles:
+        if autocommit:
+            await use_autocommit(session)
         tenant = await _tenant_by_key(session, wanted_tenant) if wanted_tenant else None
         principal = Principal(
             email=email,
@@ -282,7 +296,8 @@ async def _caller_of(
             staff_roles=staff_roles,
         )
         return Caller(principal, tenant)
-    await rls.scope_to_login(session, email)  # the person's tenant, before any tenant is known
+    # The person's tenant, before any tenant is known.
+    await rls.scope_to_login(session, email, autocommit=autocommit)
     found = await _person_and_home(state, session, email)
     if found is None:
         raise Forbidden(_("No access: this email is not a user of any organisation"))

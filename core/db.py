@@ -41,7 +41,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Result, make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -331,12 +337,11 @@ def _check_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     connection fails here and the pool replaces it (tests/hardening/test_faults_db.py)."""
     from core.rls import ready_for_checkout
 
-    if record.info.pop(_FRESH, False):
-        return
+    fresh = record.info.pop(_FRESH, False)
     was_autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True  # the adapter pings without a transaction around it
     try:
-        ready_for_checkout(dbapi_connection, record)
+        ready_for_checkout(dbapi_connection, record, fresh)
     except Exception as exc:
         raise DisconnectionError("the pooled connection did not answer") from exc
     finally:
@@ -444,11 +449,11 @@ async def tenant_session(
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
-async def use_autocommit(session: AsyncSession) -> None:
+async def use_autocommit(session: AsyncSession) -> AsyncConnection:
     """Run the session's statements without a transaction around them (call it before the
     session's first statement). For reads at READ COMMITTED each statement sees what is committed
     when it starts either way; this only spares a BEGIN and a ROLLBACK round trip per request."""
-    await session.connection(execution_options=_AUTOCOMMIT)
+    return await session.connection(execution_options=_AUTOCOMMIT)
 
 
 async def make_read_only(session: AsyncSession, *, autocommit: bool = True) -> None:

@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import MetaData, Table, event, text
@@ -293,11 +295,46 @@ def _ended(session: Session, transaction: Any) -> None:
         session.info.pop(_ENGAGED, None)
 
 
-def ready_for_checkout(dbapi_connection: Any, record: Any) -> None:
+@dataclass
+class _LoginAtCheckOut:
+    """A person's sign-in waiting for its connection: the check-out scopes it (``found``: the
+    login function's answer, the tenant id as text or ``''``)."""
+
+    email: str
+    found: str | None = None
+    done: bool = False
+
+
+# Set only around the check-out of a sign-in's autocommit connection (:func:`scope_to_login`).
+_AT_CHECK_OUT: ContextVar[_LoginAtCheckOut | None] = ContextVar("cc_rls_login_at_check_out", default=None)
+# The login scope as a whole scope (the list and the role reset too): what the clear does, and more.
+_LOGIN_AT_CHECK_OUT = (
+    f"SELECT set_config('{TENANT_ID}', COALESCE({LOGIN_FUNCTION}($1)::text, ''), false), "
+    f"set_config('{TENANT_IDS}', '', false), set_config('role', 'none', false)"
+)
+
+
+def ready_for_checkout(dbapi_connection: Any, record: Any, fresh: bool = False) -> None:
     """A pooled connection's one statement before it serves a check-out (core.db's check-out, in
     place of the pool's ping): a connection that held a session-level scope (an autocommit read)
     forgets it — the same round trip proves it alive — and any other is pinged. So a request's
-    connection costs one round trip to hand over, not a clear at check-in and a ping at check-out."""
+    connection costs one round trip to hand over, not a clear at check-in and a ping at check-out.
+
+    A person's sign-in on an autocommit connection (:func:`scope_to_login`) has its whole scope set
+    by that same statement instead — the person's tenant, no list, no role — so the connection is
+    never handed over with another request's scope, and the sign-in's own statement is spared.
+    ``fresh``: just connected (alive, nothing held): only a sign-in's scope to set."""
+    login = _AT_CHECK_OUT.get()
+    if login is not None and not login.done:
+        cursor = dbapi_connection.cursor()  # in autocommit (the caller's): no BEGIN around it
+        cursor.execute(_LOGIN_AT_CHECK_OUT, (login.email,))
+        login.found = cursor.fetchone()[0]
+        cursor.close()
+        record.info[_HELD] = True  # a session-level scope: the next check-out clears it
+        login.done = True
+        return
+    if fresh:
+        return
     if not record.info.pop(_HELD, False):
         dbapi_connection.ping()
         return
@@ -341,16 +378,44 @@ _LOGIN = Prepared(
 )
 
 
-async def scope_to_login(session: AsyncSession, email: str) -> None:
+async def scope_to_login(session: AsyncSession, email: str, *, autocommit: bool = False) -> None:
     """Authentication, before the tenant is known: scope the session to the tenant of the person
     signing in with ``email`` (none when there is no such person), in one statement — sent to the
-    driver as it is (core.driver: every request runs it)."""
+    driver as it is (core.driver: every request runs it).
+
+    ``autocommit`` (a read's sign-in): the session's connection, checked out here in autocommit
+    (``core.db.use_autocommit``), has the scope set by its check-out's own statement
+    (:func:`ready_for_checkout`): one round trip fewer on every read."""
+    from core.db import use_autocommit
+
     if not session.info.get(_ON):
+        if autocommit:
+            await use_autocommit(session)
         return
+    if autocommit and not session.in_transaction():
+        login = _LoginAtCheckOut(email)
+        token = _AT_CHECK_OUT.set(login)
+        try:
+            connection = await use_autocommit(session)
+        finally:
+            _AT_CHECK_OUT.reset(token)
+        if login.done:
+            _seen(connection, _LOGIN_AT_CHECK_OUT, (email,))
+            session.info[_SCOPE] = (int(login.found),) if login.found else ()
+            return
     local = await _level(session) != "session"
     rows = await _LOGIN.rows(session, {"email": email, "local": local})
     found = rows[0][0]
     session.info[_SCOPE] = (int(found),) if found else ()
+
+
+def _seen(connection: AsyncConnection, statement: str, parameters: tuple[Any, ...]) -> None:
+    """A statement the check-out ran, shown to the engine's statement listeners as any statement
+    (the request log's count, the tests' counts, the bench)."""
+    sync = connection.sync_connection
+    if sync._has_events or sync.engine._has_events:
+        for listener in sync.dispatch.before_cursor_execute:
+            listener(sync, None, statement, parameters, None, False)
 
 
 async def scope_to_reseller(session: AsyncSession, home_id: int) -> None:

@@ -229,3 +229,31 @@ async def test_an_autocommit_read_leaves_no_scope_on_its_pooled_connection(rls_a
                 )
             ).one()
             assert tuple(row) == ("cc_app", "", "", 0)
+
+
+async def test_a_persons_read_is_scoped_by_its_connections_check_out_whatever_scope_it_held(
+    rls_apis: dict[bool, Api],
+) -> None:
+    """Issue 21: a person's read has its login scope set by its connection's check-out statement
+    (core.rls.ready_for_checkout) — the person's tenant, no list, no role, one round trip — in place
+    of the clear and a statement of its own. Whatever scope the pooled connection held last (vendor
+    staff's every-tenant role, another tenant's person), the read sees its own tenant only; an
+    unknown email sees nothing."""
+    api = rls_apis[True]
+    ids = await _ids(api)
+    before = [
+        {"as_": "op@vendor.example", "staff": ["OPERATOR"]},
+        {"as_": "fin@globex.com"},
+        {"as_": "boss@alpha-resale.com", "tenant": "a-cust"},
+    ]
+    await api.ok("{ tenantsSeen }", as_="fin@acme.com")  # signed in (R-A4 writes, then scopes again)
+    for caller in before:
+        assert (await api.ok("{ tenantsSeen }", **caller))["tenantsSeen"]
+        assert api.state.engine.pool.checkedin() == 1  # the next request gets that very connection
+        with api.count_statements() as statements:
+            seen = (await api.ok("{ tenantsSeen }", as_="fin@acme.com"))["tenantsSeen"]
+        assert seen == [ids["acme"]], caller
+        scoped = api.scope_statements(statements)
+        assert len(scoped) == 1 and "set_config('role', 'none', false)" in scoped[0], statements
+    assert await api.code("{ tenantsSeen }", as_="nobody@acme.com") == "FORBIDDEN"
+    assert (await api.ok("{ tenantsSeen }", as_="fin@acme.com"))["tenantsSeen"] == [ids["acme"]]

@@ -168,12 +168,14 @@ async def graphql_endpoint(request: Request) -> Response:
     autocommit_reads = reads_only
     async with state.sessionmaker() as session:
         try:
-            if autocommit_reads:
-                await use_autocommit(session)
             if pre.introspection_only and _anonymous_introspection(state, request):
+                if autocommit_reads:
+                    await use_autocommit(session)
                 caller = Caller(ANONYMOUS, None)
             else:
-                caller = await authenticate(state, request, session, queues_only=pre.queues_only)
+                caller = await authenticate(
+                    state, request, session, queues_only=pre.queues_only, autocommit=autocommit_reads
+                )
             await commit_sign_in(session, reads_follow=reads_only)
             if reads_only:
                 await make_read_only(session, autocommit=autocommit_reads)
