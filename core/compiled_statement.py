@@ -18,7 +18,7 @@ from sqlalchemy.types import TypeDecorator
 
 from core.driver import TENANT, DriverStatement, compile_once, fetch
 from core.jsonio import Fragment, loads
-from core.pagination import _after_clause, check_first, decode_cursor, sql_cursor, sql_cursor_fits
+from core.pagination import _after_clause, check_first, decode_cursor, encode_cursor, sql_cursor, sql_cursor_fits
 
 if TYPE_CHECKING:
     from core.compiled import Children, RootPlan
@@ -303,6 +303,7 @@ async def _run_written(
     for i, value in enumerate(cursor_values or ()):
         values[f"cc_after_{i}"] = value
     rows = await fetch(ctx.session, page, values)
+    keys = len(columns)  # each row: its sort key's values, then the parts' JSON, then the count
     more = len(rows) > limit
     rows = rows[:limit]
     total: int | None = None
@@ -324,14 +325,14 @@ async def _run_written(
             type_name, fields = part.value
             facts = {
                 "hasNextPage": more,
-                "hasPreviousPage": after is not None,
-                "startCursor": rows[0][0] if rows else None,
-                "endCursor": rows[-1][0] if rows else None,
+                "hasPreviousPage": bool(after),
+                "startCursor": encode_cursor(rows[0][:keys]) if rows else None,
+                "endCursor": encode_cursor(rows[-1][:keys]) if rows else None,
                 "__typename": type_name,
             }
             out[part.name] = {name: facts[field] for name, field in fields}
         else:
-            column = 1 + index
+            column = keys + index
             out[part.name] = Fragment("[" + ",".join([row[column] for row in rows]) + "]")
     return out
 
@@ -346,7 +347,9 @@ def _written_statements(
     where_binds: list[Any],
     cursor_values: list[Any] | None,
 ) -> tuple[DriverStatement, DriverStatement] | None:
-    """The page (the cursor, each part's JSON by position, the count last) and the count alone."""
+    """The page (the sort key's values, each part's JSON by position, the count last) and the count
+    alone. The page's first and last cursors are encoded from the key in Python; PostgreSQL writes
+    an edge's own (``sql_cursor``) only where the selection asks for it."""
     where = [table.c.tenant_id == TENANT, *conditions]
     cursor = sql_cursor(columns)
     parts = [
@@ -356,7 +359,7 @@ def _written_statements(
         for i, part in enumerate(plan.raw)  # type: ignore[union-attr]
     ]
     counted = select(func.count()).select_from(table).where(*where)
-    page = select(cursor, *parts)
+    page = select(*columns, *parts)
     if plan.counts:
         page = page.add_columns(counted.correlate(None).scalar_subquery())
     page = page.where(*where)
