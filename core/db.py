@@ -59,7 +59,6 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -479,8 +478,9 @@ def loaded(session: AsyncSession, model: type[Base], values: dict[str, Any]) -> 
     if held is not None:
         return held
     obj = mapper.class_manager.new_instance()
-    for name, value in values.items():
-        set_committed_value(obj, name, value)
+    # As the ORM's loading does: the row's values straight into the new object's dict (no change
+    # events: it has none to track yet), then committed as loaded (``make_transient_to_detached``).
+    obj.__dict__.update(values)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
