@@ -17,16 +17,20 @@ extensions), an unknown directive, ``@defer`` — leaves the root field to its r
 value the plan did not expect at run time (a null where the schema says none may be): the field is
 then answered again by the resolvers, which report it as they always did.
 
-One statement per root field (built and run by ``core/compiled_statement.py``): the page
-(``LIMIT first + 1`` after the keyset cursor), on PostgreSQL each row's children as
-``json_agg(json_build_object(…) ORDER BY …)`` (or the response's JSON itself), on SQLite as
-``json_group_array(json(…))`` over an ordered subquery, and when ``totalCount`` is selected the count
-as an uncorrelated scalar subquery on each row (computed once; an empty page, which has no row to
-carry it, asks the count alone: a second statement only then). Leaves are
-serialized by their GraphQL types (``serialize``), from the same Python values the resolvers hold:
-the page's columns through SQLAlchemy's result processing, the children's JSON values through their
-column types. ``CC_COMPILED_READS=false`` (``Settings.compiled_reads``) turns the path off; it needs
-the executor shortcut (``CC_FAST_EXECUTOR``), whose plans it lives in.
+One statement per root field (built and run by ``core/compiled_statement.py``). On PostgreSQL,
+when SQL can write every selected field — columns of plain scalars and enums, Money rounded per
+currency, a :class:`Computed` with its SQL twin (a global id, a status for the request's day, an
+object of columns), lines, an edge's cursor on a date or id key — each row of the page is its edge's
+(or node's) JSON and goes into the response as it came (:class:`RawPart`); that statement is built
+and compiled once per shape (its conditions' cache key) and sent to asyncpg as it is
+(``core/driver.py``). Otherwise the page (``LIMIT first + 1`` after the keyset cursor) comes as rows
+built here, its children as ``json_agg(json_build_object(…) ORDER BY …)`` (or their JSON itself,
+:class:`RawChildren`), on SQLite as ``json_group_array(json(…))`` over an ordered subquery; when
+``totalCount`` is selected the count is an uncorrelated scalar subquery on each row (computed once;
+an empty page, which has no row to carry it, asks the count alone: a second statement only then).
+Leaves of rows built here are serialized by their GraphQL types (``serialize``), from the same
+Python values the resolvers hold. ``CC_COMPILED_READS=false`` (``Settings.compiled_reads``) turns
+the path off; it needs the executor shortcut (``CC_FAST_EXECUTOR``), whose plans it lives in.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import strawberry
 from babel.core import get_global
 from babel.numbers import get_currency_precision
-from sqlalchemy import ColumnElement, Text, and_, case, cast, func, literal_column
+from sqlalchemy import ColumnElement, Text, case, cast, func, literal_column
 
 from core.errors import BadUserInput
 from core.i18n import _
@@ -68,7 +68,9 @@ def sql_quantized_text(amount: ColumnElement[Decimal], currency: ColumnElement[s
     for (1.25 in KWD is "1.250", 12000 in JPY "12000"); PostgreSQL has no negative zero, Decimal has
     (-0.004 USD is "-0.00"), so its sign is put back."""
     rounded = func.round(amount, sql_minor_units(currency))
-    return case((and_(amount < 0, rounded == 0), "-" + cast(rounded, Text)), else_=cast(rounded, Text))
+    # The sign's case nested under amount < 0: a non-negative amount (nearly all) is rounded once.
+    negative = case((rounded == 0, literal_column("'-'") + cast(rounded, Text)), else_=cast(rounded, Text))
+    return case((amount < 0, negative), else_=cast(rounded, Text))
 
 
 def fits_currency(amount: Decimal, currency: str) -> bool:
