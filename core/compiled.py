@@ -386,14 +386,7 @@ def _raw_object(executor: Any, spec: CompiledType, object_type: GraphQLObjectTyp
             return None
     if len(fields) > MAX_JSON_PAIRS:
         return None  # json_build_object takes at most 100 arguments
-
-    def build(table: Any, parent: Any) -> Any:
-        pairs: list[Any] = []
-        for response_name, field_sql in fields:
-            pairs.extend((sql_name(response_name), field_sql(table, parent)))
-        return func.json_build_object(*pairs)
-
-    return build
+    return _json_of(fields)
 
 
 def _raw_column_fits(column: Any, named: Any, nullable: bool) -> bool:
@@ -719,11 +712,14 @@ def _raw_connection(executor: Any, spec: Connection, connection_type: Any, group
     return parts
 
 
-def _json_of(fields: list[tuple[str, Any]]) -> Callable[[Any, Any], Any]:
-    def build(table: Any, cursor: Any) -> Any:
+def _json_of(fields: list[tuple[str, SqlJson]]) -> SqlJson:
+    """A JSON object of ``fields`` (response name, SQL of (the row's table, its parent's table or
+    the row's cursor)), in the selection's order."""
+
+    def build(table: Any, other: Any) -> Any:
         pairs: list[Any] = []
         for name, value in fields:
-            pairs.extend((sql_name(name), value(table, cursor)))
+            pairs.extend((sql_name(name), value(table, other)))
         return func.json_build_object(*pairs)
 
     return build

@@ -50,6 +50,21 @@ def pg(cc_pg: PgServer | None) -> PgServer | None:
     return cc_pg
 
 
+@pytest.fixture(scope="module")
+async def pg_engine(pg: PgServer | None) -> AsyncIterator[Any]:
+    """An engine on the tests' PostgreSQL server (its default database) for SQL rules checked against
+    their Python twins; skipped without the PostgreSQL binaries."""
+    from sqlalchemy.pool import NullPool
+
+    from core.db import make_engine
+
+    if pg is None:
+        pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
+    engine = make_engine(pg.url(), poolclass=NullPool)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     binary = find_redis_server()

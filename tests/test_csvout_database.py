@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import BigInteger, Date, Integer, Numeric, Text, column, select, values
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from core import csvout
@@ -34,7 +33,6 @@ from core.csvout import (
     sql_neutralised,
     sql_text_cell,
 )
-from core.db import make_engine
 from core.money import CURRENCIES, quantize, sql_quantized_text
 
 EXAMPLES = settings(
@@ -63,12 +61,8 @@ CURRENCY = st.one_of(st.sampled_from(["JPY", "KWD", "USD", "EUR", "XXX"]), st.sa
 
 
 @pytest.fixture(scope="module")
-async def engine(pg: Any) -> AsyncIterator[AsyncEngine]:
-    if pg is None:
-        pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
-    engine = make_engine(pg.url(), poolclass=NullPool)
-    yield engine
-    await engine.dispose()
+def engine(pg_engine: AsyncEngine) -> AsyncEngine:
+    return pg_engine
 
 
 def test_blanks_are_every_character_python_strips() -> None:

@@ -5,19 +5,15 @@ the invoice status of R-I1 (``sql_status_of`` is ``status_of`` around the due da
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import BigInteger, Column, Date, MetaData, Numeric, Table, column, literal, select, values
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.pool import NullPool
 
-from core.db import make_engine
 from core.ids import sql_global_id, to_global_id
 from core.pagination import encode_cursor, sql_cursor, sql_cursor_fits
 from plugins.invoicing.service import sql_status_of, status_of
@@ -30,12 +26,8 @@ DAYS = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
 
 
 @pytest.fixture(scope="module")
-async def engine(pg: Any) -> AsyncIterator[AsyncEngine]:
-    if pg is None:
-        pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
-    engine = make_engine(pg.url(), poolclass=NullPool)
-    yield engine
-    await engine.dispose()
+def engine(pg_engine: AsyncEngine) -> AsyncEngine:
+    return pg_engine
 
 
 def test_which_columns_the_sql_cursor_writes() -> None:
