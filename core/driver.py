@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -114,13 +115,21 @@ async def fetch(session: Any, statement: DriverStatement, values: Mapping[str, A
         sync = connection.sync_connection
         adapted = sync.connection.dbapi_connection
         if adapted.autocommit:
-            if sync._has_events or sync.engine._has_events:  # seen as any statement (request log, tests, bench)
+            # Seen as any statement by the engine's listeners (the request log, tests, the bench, a
+            # tracing span: started before, ended after, on the execution object they annotate).
+            listened = sync._has_events or sync.engine._has_events
+            execution, parameters = SimpleNamespace(), tuple(arguments)
+            if listened:
                 for listener in sync.dispatch.before_cursor_execute:
-                    listener(sync, None, statement.sql, tuple(arguments), None, False)
-            # The adapter's own lock: another root field's statement may be running on the connection.
-            async with adapted._execute_mutex:
-                try:
+                    listener(sync, None, statement.sql, parameters, execution, False)
+            try:
+                # The adapter's own lock: another root field's statement may be running on the connection.
+                async with adapted._execute_mutex:
                     return await adapted.driver_connection.fetch(statement.sql, *arguments)
-                except DRIVER_ERRORS as exc:  # as SQLAlchemy's adapter reports them: a lost connection is a 503
-                    raise DBAPIError(statement.sql, None, exc) from exc
+            except DRIVER_ERRORS as exc:  # as SQLAlchemy's adapter reports them: a lost connection is a 503
+                raise DBAPIError(statement.sql, None, exc) from exc
+            finally:
+                if listened:
+                    for listener in sync.dispatch.after_cursor_execute:
+                        listener(sync, None, statement.sql, parameters, execution, False)
         return list((await connection.exec_driver_sql(statement.sql, tuple(arguments))).all())

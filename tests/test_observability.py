@@ -257,3 +257,34 @@ async def test_requests_and_statements_become_spans(templates: dict[str, Any]) -
     assert server.name.startswith("GET") and server.attributes.get("http.status_code", 200) == 200
     sql = [s for s in spans if s.kind == SpanKind.CLIENT and s.attributes.get("db.system") == "sqlite"]
     assert sql and all(s.context.trace_id == server.context.trace_id for s in sql)
+
+
+async def test_statements_sent_to_the_driver_become_spans_too(templates: dict[str, Any], pg: Any) -> None:
+    """A statement core/driver.py sends to asyncpg itself (a written page, a Prepared read) gets its
+    span, started before and ended after it, like any statement SQLAlchemy runs."""
+    if pg is None:
+        pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from sqlalchemy import literal, select
+
+    from core.db import use_autocommit
+    from core.driver import Prepared
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    state = create_state(Settings(database_url=await fresh_database_url("postgres", templates)))
+    assert instrument(create_app(state), state, tracer_provider=provider)
+    seven = Prepared(lambda: select(literal(7).label("cc_traced_seven")))
+    try:
+        async with state.sessionmaker() as session:
+            await use_autocommit(session)
+            assert [tuple(r) for r in await seven.rows(session, {})] == [(7,)]
+    finally:
+        SQLAlchemyInstrumentor().uninstrument()
+        await state.engine.dispose()
+    traced = [s for s in exporter.get_finished_spans() if "cc_traced_seven" in str(s.attributes.get("db.statement"))]
+    assert len(traced) == 1 and traced[0].end_time is not None
