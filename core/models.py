@@ -3,10 +3,11 @@ message center, job runs, idempotency records, the audit log and the dated excha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigId, TenantOwned, tenant_fk
@@ -58,11 +59,15 @@ def _known(obj: Base, collection: str, known: str) -> frozenset[str] | None:
     """What authentication read with ``obj``'s row for ``collection`` (the names only: every request
     pays for them, and building a collection's rows through the ORM cost most of a request's CPU),
     while the collection itself is not loaded. Once it is — a query that returns the row again loads
-    it, as a change of it must — the collection answers, so a change in the request is seen at once.
-    Kept on the instance: one request's session, never across requests."""
-    if collection in obj.__dict__:
+    it, as a change of it must — the collection answers, so a change in the request is seen at once,
+    and the names are forgotten: were the collection expired later (a rollback), it is loaded again
+    or refused, never answered from what authentication read. Kept on the instance: one request's
+    session, never across requests."""
+    state = obj.__dict__
+    if collection in state:
+        state.pop(known, None)
         return None
-    return obj.__dict__.get(known)
+    return state.get(known)
 
 
 class TenantDomain(Base):
@@ -337,3 +342,15 @@ class Counter(Base):
     tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigId, default=0)
+
+
+_KNOWN_NAMES = {"roles": "_known_role_names", "domains": "_known_domain_names", "plugins": "_known_enabled_plugins"}
+
+
+@event.listens_for(Person, "expire")
+@event.listens_for(Tenant, "expire")
+def _forget_known(target: Base, attrs: Iterable[str] | None) -> None:
+    """A collection expired (a rollback, a refresh) is loaded again to be read: what authentication
+    read of it no longer answers for it (:func:`_known`)."""
+    for collection in _KNOWN_NAMES if attrs is None else set(attrs) & _KNOWN_NAMES.keys():
+        target.__dict__.pop(_KNOWN_NAMES[collection], None)

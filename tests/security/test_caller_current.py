@@ -99,6 +99,12 @@ async def test_the_callers_objects_from_the_row_equal_what_the_orm_loads(api: Ap
         assert not (session.new or session.dirty or session.deleted)
         assert person.role_names == {"FINANCE"} and tenant.domain_names == {"acme.com"}
         assert tenant.enabled_plugins == set(MODULES)
+        # Expired (a rollback, a refresh), a collection is loaded again to be read, never answered
+        # from what authentication read: a module switched off meanwhile is seen.
+        await api.sql("update tenant_plugins set enabled = false where plugin = 'rewards'")
+        session.expire(tenant, ["plugins"])
+        assert await session.run_sync(lambda _: tenant.enabled_plugins) == set(MODULES) - {"rewards"}
+        assert tenant.domain_names == {"acme.com"} and person.role_names == {"FINANCE"}
     async with api.state.sessionmaker() as session:
         await rls.scope_to_login(session, "fin@acme.com")
         query = select(Person).where(Person.email == "fin@acme.com").execution_options(skip_tenant_filter=True)
