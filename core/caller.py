@@ -52,18 +52,23 @@ _KNOWN = _TENANT_AT + len(_TENANT_KEYS) + 3  # the columns before the role check
 # to asyncpg as it is (core.driver: SQLAlchemy's execution cost five times the driver's), the row
 # becomes the request's ORM objects (core.db.loaded) with their collections unloaded; a query that
 # returns the person or tenant again loads them, as a change of them does (core.models._known).
+_TENANT_NAMES = (
+    _names(TenantDomain.domain, TenantDomain.tenant_id == Tenant.id),
+    _names(TenantPlugin.plugin, TenantPlugin.tenant_id == Tenant.id, TenantPlugin.enabled.is_(True)),
+)
 _PERSON_AND_HOME = (
     select(
         *_PEOPLE.c,
         *_TENANTS.c,
         _names(PersonRole.role, PersonRole.person_id == Person.id, PersonRole.tenant_id == Person.tenant_id),
-        _names(TenantDomain.domain, TenantDomain.tenant_id == Tenant.id),
-        _names(TenantPlugin.plugin, TenantPlugin.tenant_id == Tenant.id, TenantPlugin.enabled.is_(True)),
+        *_TENANT_NAMES,
     )
     .select_from(_PEOPLE.join(_TENANTS, _TENANTS.c.id == _PEOPLE.c.tenant_id))
     .where(_PEOPLE.c.email == bindparam("email"), _PEOPLE.c.status != "REMOVED")
     .execution_options(skip_tenant_filter=True)
 )
+# The tenant ``X-Tenant`` names (vendor staff, a reseller's person in a customer), the same way.
+_TENANT_BY_KEY = select(*_TENANTS.c, *_TENANT_NAMES).where(_TENANTS.c.key == bindparam("key"))
 
 
 @dataclass(frozen=True)
@@ -106,19 +111,17 @@ async def _person_and_home(
 
 
 @dataclass(frozen=True)
-class _PersonStatement:
-    """The person statement for one dialect: for asyncpg (None for another driver, or when it does
-    not compile once: SQLAlchemy runs it) and each column's result processing (what SQLAlchemy's
-    result applies)."""
+class _Prepared:
+    """An authentication statement for one dialect: for asyncpg (None for another driver, or when
+    it does not compile once: SQLAlchemy runs it) and each column's result processing (what
+    SQLAlchemy's result applies)."""
 
     statement: Select[Any]
     driver: Any
     processors: tuple[Callable[[Any], Any] | None, ...]
 
 
-async def _first_row(
-    session: AsyncSession, prepared: _PersonStatement, params: dict[str, Any]
-) -> tuple[Any, ...] | None:
+async def _first_row(session: AsyncSession, prepared: _Prepared, params: dict[str, Any]) -> tuple[Any, ...] | None:
     """The statement's first row, each column as SQLAlchemy's result gives it."""
     if prepared.driver is None:
         found = (await session.execute(prepared.statement, params)).first()
@@ -132,11 +135,20 @@ async def _first_row(
 
 
 @functools.lru_cache(maxsize=128)
-def _person_statement(checks: tuple[RoleCheck, ...], dialect: Any) -> _PersonStatement:
+def _person_statement(checks: tuple[RoleCheck, ...], dialect: Any) -> _Prepared:
     statement = _PERSON_AND_HOME.add_columns(*_exists_columns(checks)) if checks else _PERSON_AND_HOME
+    return _prepared(statement, dialect)
+
+
+@functools.lru_cache(maxsize=16)
+def _tenant_statement(dialect: Any) -> _Prepared:
+    return _prepared(_TENANT_BY_KEY, dialect)
+
+
+def _prepared(statement: Select[Any], dialect: Any) -> _Prepared:
     processors = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns)
     asyncpg = dialect.name == "postgresql" and dialect.driver == "asyncpg"
-    return _PersonStatement(statement, compile_once(statement, dialect, []) if asyncpg else None, processors)
+    return _Prepared(statement, compile_once(statement, dialect, []) if asyncpg else None, processors)
 
 
 def _same_checks(a: tuple[RoleCheck, ...], b: tuple[RoleCheck, ...]) -> bool:
@@ -198,9 +210,12 @@ async def _principal_of(
 
 
 async def _tenant_by_key(session: AsyncSession, key: str) -> Tenant:
-    tenant = (await session.execute(select(Tenant).where(Tenant.key == key))).scalar_one_or_none()
-    if tenant is None:
+    """The tenant named ``key`` (knowing its domains and enabled plugins) in one statement."""
+    row = await _first_row(session, _tenant_statement(session.bind.dialect), {"key": key})
+    if row is None:
         raise Forbidden(_("No access to that tenant"))
+    tenant = loaded(session, Tenant, dict(zip(_TENANT_KEYS, row, strict=False)))
+    tenant.know(row[-2], row[-1])
     return tenant
 
 

@@ -117,3 +117,22 @@ async def test_the_callers_objects_from_the_row_equal_what_the_orm_loads(api: Ap
     assert person.last_sign_in_at is not None and person.last_sign_in_at.utcoffset() is not None
     assert person.locale is None and tenant.portal_origins == ["https://portal.acme.com"]
     assert tenant.default_locale == "de"
+
+
+async def test_the_tenant_x_tenant_names_is_read_in_one_statement_and_current(api: Api) -> None:
+    """Vendor staff (and a reseller's person in a customer) name the tenant they act in (X-Tenant):
+    it is read with its domains and enabled modules in one statement (no statement per collection),
+    and a module switched off is gone from the very next request's."""
+    await api.load({"tenants": [ACME, GLOBEX]})
+    staff = {"as_": "op@vendor.example", "staff": ["OPERATOR"], "tenant": "acme"}
+    query = "{ viewer { tenant { key domains enabledModules } } }"
+    await api.ok(query, **staff)  # the tenant's policy rows, read once per configuration
+    with api.count_statements() as statements:
+        tenant = (await api.ok(query, **staff))["viewer"]["tenant"]
+    assert tenant == {"key": "acme", "domains": ["acme.com"], "enabledModules": sorted(MODULES)}
+    own = [s for s in statements if s not in api.scope_statements(statements)]
+    assert len(own) == 1 and "FROM tenants" in own[0], statements
+    await api.enable("acme", "sharing", False)
+    tenant = (await api.ok(query, **staff))["viewer"]["tenant"]
+    assert tenant["enabledModules"] == sorted(set(MODULES) - {"sharing"})
+    assert await api.code(query, **{**staff, "tenant": "nosuch"}) == "FORBIDDEN"
