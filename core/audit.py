@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
@@ -54,22 +55,31 @@ def _redacted(
     return redact_operation(schema, document, operation_name, variables)
 
 
-def _entries(
-    state: AppState,
-    principal: Principal,
-    fields: list[str],
-    operation_name: str | None,
-    query: str,
-    variables: dict[str, Any] | None,
-    payload: dict[str, Any],
-    rows: Sequence[int | None],
-) -> list[AuditEntry]:
+@dataclass(frozen=True)
+class AuditedRequest:
+    """What the audit records of a mutation request: who, its root fields, the operation as sent,
+    and the tenants acted in from a work queue (core.queues.acting_in; else the caller's own)."""
+
+    principal: Principal
+    fields: list[str]
+    operation_name: str | None
+    query: str
+    variables: dict[str, Any] | None
+    acted_in: Sequence[int] = ()
+
+    @property
+    def rows(self) -> list[int | None]:
+        return list(self.acted_in) or [self.principal.tenant_id]
+
+
+def _entries(state: AppState, request: AuditedRequest, payload: dict[str, Any]) -> list[AuditEntry]:
+    principal = request.principal
     codes = list(dict.fromkeys(e.get("extensions", {}).get("code", "ERROR") for e in payload.get("errors", [])))
     outcome = ("ERROR:" + codes[0])[:AUDIT_OUTCOME_CHARS] if codes else "OK"
-    redacted = _redacted(state, query, operation_name, variables)
+    redacted = _redacted(state, request.query, request.operation_name, request.variables)
     detail = json.dumps(
         {
-            "operation": operation_name,
+            "operation": request.operation_name,
             "codes": codes,
             "staff": sorted(principal.staff_roles) or None,
             "variables": _summarize(redacted.variables),
@@ -89,20 +99,11 @@ def _entries(
             detail=detail,
             created_at=state.clock.now(),
         )
-        for tenant_id, f in itertools.product(rows, fields or ["(mutation)"])
+        for tenant_id, f in itertools.product(request.rows, request.fields or ["(mutation)"])
     ]
 
 
-async def audit_mutation(
-    state: AppState,
-    principal: Principal,
-    fields: list[str],
-    operation_name: str | None,
-    query: str,
-    variables: dict[str, Any] | None,
-    payload: dict[str, Any],
-    acted_in: Sequence[int] = (),
-) -> None:
+async def audit_mutation(state: AppState, request: AuditedRequest, payload: dict[str, Any]) -> None:
     """One audit row per mutation field: who, tenant, what (field, operation, arguments), when, and
     the outcome — ``OK`` or ``ERROR:<code>`` (the whole request was rolled back). A staff or reseller
     caller acting on work-queue items (core.queues.acting_in) is audited in each item's tenant, where
@@ -110,33 +111,22 @@ async def audit_mutation(
     the variables and the root fields' inline arguments, with ``@secret`` values redacted
     (core/secret.py): tenant admins and staff read this log. Written in a transaction of its own
     after the request's (a mutation that succeeded is mostly audited in its own: ``audit_in``)."""
-    rows = list(acted_in) or [principal.tenant_id]
-    entries = _entries(state, principal, fields, operation_name, query, variables, payload, rows)
+    entries = _entries(state, request, payload)
     try:
         async with state.sessionmaker() as session, session.begin():
-            await rls.set_scope(session, rls.scope_for_rows(rows))
+            await rls.set_scope(session, rls.scope_for_rows(request.rows))
             session.add_all(entries)
     except Exception:  # auditing must not turn a completed mutation into an error
         log.exception("audit write failed")
 
 
-def audit_in(
-    session: AsyncSession,
-    state: AppState,
-    principal: Principal,
-    fields: list[str],
-    operation_name: str | None,
-    query: str,
-    variables: dict[str, Any] | None,
-    acted_in: Sequence[int] = (),
-) -> bool:
+def audit_in(session: AsyncSession, state: AppState, request: AuditedRequest) -> bool:
     """A mutation that answered without error, about to commit: its audit rows (outcome ``OK``) added
     to its own transaction, so they commit with it or not at all — one transaction fewer, and no
     committed change without its row. Only where that transaction may write them (row-level
     security: its scope is the rows' tenants); False when not: ``audit_mutation`` after the commit.
     A commit that fails takes the rows with it, and the request is audited as the error it became."""
-    rows = list(acted_in) or [principal.tenant_id]
-    if rls.scope_for_rows(rows) != rls.scope_of(session.info):
+    if rls.scope_for_rows(request.rows) != rls.scope_of(session.info):
         return False
-    session.add_all(_entries(state, principal, fields, operation_name, query, variables, {}, rows))
+    session.add_all(_entries(state, request, {}))
     return True

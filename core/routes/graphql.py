@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from core import metrics, persisted
-from core.audit import audit_in, audit_mutation
+from core.audit import AuditedRequest, audit_in, audit_mutation
 from core.auth import Principal
 from core.caller import Caller, authenticate, bind_caller, commit_sign_in
 from core.db import make_read_only, use_autocommit
@@ -199,7 +199,8 @@ async def graphql_endpoint(request: Request) -> Response:
             payload.setdefault("extensions", {})["cost"] = await cost_extension(state, pre.cost, key, remaining)
             if is_mutation and not getattr(request.state, "audited", False):
                 acted = sorted(getattr(request.state, "acted_in", ()))
-                await audit_mutation(state, principal, pre.fields, operation_name, query, variables, payload, acted)
+                audited = AuditedRequest(principal, pre.fields, operation_name, query, variables, acted)
+                await audit_mutation(state, audited, payload)
         finally:
             if lock:
                 lock.release()
@@ -301,7 +302,9 @@ async def _execute(
             else:
                 acted = sorted(ctx.acted_in)
                 audited = audit_in(
-                    session, state, caller.principal, pre.fields, operation_name, query, variables, acted
+                    session,
+                    state,
+                    AuditedRequest(caller.principal, pre.fields, operation_name, query, variables, acted),
                 )
                 await session.commit()
                 request.state.audited = audited
