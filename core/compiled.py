@@ -21,7 +21,8 @@ One statement per root field (built and run by ``core/compiled_statement.py``). 
 when SQL can write every selected field — columns of plain scalars and enums, Money rounded per
 currency, a :class:`Computed` with its SQL twin (a global id, a status for the request's day, an
 object of columns), lines, an edge's cursor on a date or id key — each row of the page is its edge's
-(or node's) JSON and goes into the response as it came (:class:`RawPart`); that statement is built
+(or node's) JSON text, written by concatenation (``core.compiled_statement.json_object``), and goes
+into the response as it came (:class:`RawPart`); that statement is built
 and compiled once per shape (its conditions' cache key) and sent to asyncpg as it is
 (``core/driver.py``). Otherwise the page (``LIMIT first + 1`` after the keyset cursor) comes as rows
 built here, its children as ``json_agg(json_build_object(…) ORDER BY …)`` (or their JSON itself,
@@ -49,22 +50,23 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import Column, func
+from sqlalchemy import Column
 from strawberry.utils.str_converters import to_camel_case
 
 from core.compiled_statement import (
-    MAX_JSON_PAIRS,
     RAW_SCALARS,
     Irregular,
     RawChildren,
     RawPart,
     SqlJson,
     children_key,
+    json_name,
+    json_object,
+    json_string,
     python_type_of,
     raw_labels,
     run_connection,
     sql_children,
-    sql_name,
 )
 from core.driver import TODAY as TODAY  # the request's day, for the plugins' SQL twins of rules that read it
 from core.pagination import encode_cursor
@@ -344,8 +346,8 @@ class TypePlan:
 
 
 def _raw_object(executor: Any, spec: CompiledType, object_type: GraphQLObjectType, grouped: Any) -> SqlJson | None:
-    """The selection on ``object_type`` as PostgreSQL can write it (a ``json_build_object`` of the
-    row's table and its parent's), or None when a field needs Python. The Python plan of the same
+    """The selection on ``object_type`` as PostgreSQL can write it (the JSON text of an object of
+    the row's table and its parent's), or None when a field needs Python. The Python plan of the same
     selection was accepted first: arguments and field extensions are refused there."""
     fields: list[tuple[str, SqlJson]] = []
     columns = spec.model.__table__.columns  # type: ignore[attr-defined]
@@ -353,7 +355,7 @@ def _raw_object(executor: Any, spec: CompiledType, object_type: GraphQLObjectTyp
         node = details[0].node
         name = node.name.value
         if name == "__typename":
-            fields.append((response_name, lambda table, parent, _t=object_type.name: sql_name(_t)))
+            fields.append((response_name, lambda table, parent, _t=object_type.name: json_name(_t)))
             continue
         how = spec.fields.get(name)
         field_def = object_type.fields[name]
@@ -384,8 +386,6 @@ def _raw_object(executor: Any, spec: CompiledType, object_type: GraphQLObjectTyp
             fields.append((response_name, lambda table, parent, _h=how, _b=child: sql_children(_h, _b, table)))
         else:
             return None
-    if len(fields) > MAX_JSON_PAIRS:
-        return None  # json_build_object takes at most 100 arguments
     return _json_of(fields)
 
 
@@ -423,11 +423,12 @@ def _raw_attributes(
 
     def build(table: Any, parent: Any) -> Any:
         expressions = sql(table)
-        pairs: list[Any] = []
-        for response_name, what in parts:
-            value = sql_name(object_type.name) if what == "__typename" else expressions[what]
-            pairs.extend((sql_name(response_name), value))
-        return func.json_build_object(*pairs)
+        return json_object(
+            [
+                (response_name, json_name(object_type.name) if what == "__typename" else expressions[what])
+                for response_name, what in parts
+            ]
+        )
 
     return build
 
@@ -447,12 +448,9 @@ def _raw_money(how: MoneyOf, columns: Any, money_type: Any, details: Sequence[An
         from core.money import sql_quantized_text
 
         currency = (parent if of_parent else table).c[currency_column]
-        amount = sql_quantized_text(table.c[amount_column], currency)
-        pairs: list[Any] = []
-        for name, what in parts:
-            value = amount if what == "amount" else currency if what == "currency" else sql_name(money_type.name)
-            pairs.extend((sql_name(name), value))
-        return func.json_build_object(*pairs)
+        amount = json_string(sql_quantized_text(table.c[amount_column], currency))
+        values = {"amount": amount, "currency": currency, "__typename": json_name(money_type.name)}
+        return json_object([(name, values[what]) for name, what in parts])
 
     return build
 
@@ -698,7 +696,7 @@ def _raw_connection(executor: Any, spec: Connection, connection_type: Any, group
             for edge_name, edge_details in sub_grouped.items():
                 edge_field = edge_details[0].node.name.value
                 if edge_field == "__typename":
-                    edge.append((edge_name, lambda table, cursor, _t=item_type.name: sql_name(_t)))
+                    edge.append((edge_name, lambda table, cursor, _t=item_type.name: json_name(_t)))
                 elif edge_field == "cursor":
                     edge.append((edge_name, lambda table, cursor: cursor))
                 else:  # node
@@ -717,10 +715,7 @@ def _json_of(fields: list[tuple[str, SqlJson]]) -> SqlJson:
     the row's cursor)), in the selection's order."""
 
     def build(table: Any, other: Any) -> Any:
-        pairs: list[Any] = []
-        for name, value in fields:
-            pairs.extend((sql_name(name), value(table, other)))
-        return func.json_build_object(*pairs)
+        return json_object([(name, value(table, other)) for name, value in fields])
 
     return build
 

@@ -67,7 +67,9 @@ def _invoice(n: int, tenant: str) -> dict[str, Any]:
     amount = {"USD": "100.10", "EUR": "0.99", "KWD": "12.345", "JPY": "1500"}[currency]
     lines = [
         {
-            "product": f"Product {n}-{k}",
+            # Texts JSON must escape (quotes, a backslash, a tab, non-ASCII beyond the BMP): PostgreSQL
+            # writes them into the page's JSON text itself (core.compiled_statement.json_value).
+            "product": f"Product {n}-{k}" + (' "Pro" \\ 1\t½ 😀 </script>' if n % 3 == 0 else ""),
             "category": ("SUPPORT_RENEWAL", "LICENSE", "SERVICES")[k % 3],
             "productFamily": "DATABASE",
             "preTaxAmount": amount,
@@ -87,7 +89,7 @@ def _invoice(n: int, tenant: str) -> dict[str, Any]:
         "lines": lines,
     }
     if n % 5 == 0:
-        item["poNumber"] = f"PO-{n}"
+        item["poNumber"] = f"PO-{n}" + (" «O'Brien» \"x\"" if n % 10 == 0 else "")
     return item
 
 
