@@ -326,7 +326,19 @@ def _settled(container: Any, keys: list[Any]) -> Any:
 class _Step:
     """One field of a selection: how to answer it, decided once per schema and document."""
 
-    __slots__ = ("name", "details", "kind", "get", "named", "field_def", "nullable", "item_type", "sub", "compiled")
+    __slots__ = (
+        "name",
+        "details",
+        "kind",
+        "get",
+        "named",
+        "field_def",
+        "nullable",
+        "item_type",
+        "sub",
+        "compiled",
+        "arguments",
+    )
 
     def __init__(
         self, name: str, details: Any, kind: str | None, get: Any, named: Any, field_def: Any, prefetched: bool
@@ -338,6 +350,7 @@ class _Step:
         self.item_type = _unwrap(field_def.type).of_type if kind is LIST else None
         self.sub: Any = None  # the objects' grouped sub-fields (False: @defer inside), collected on first use
         self.compiled: Any = None  # a root field's core.compiled plan (False: its resolvers answer)
+        self.arguments: Any = None  # a compiled root field's core.compiled.RootArguments
 
 
 class _Plan:
@@ -653,7 +666,10 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
         if not plan:
             return Undefined
         try:
-            args = compiled.root_args(step.field_def, step.details[0].node, self.variable_values)
+            node = step.details[0].node
+            if step.arguments is None:
+                step.arguments = compiled.RootArguments(node)
+            args = step.arguments.of(step.field_def, node, self.variable_values)
         except Exception:  # noqa: BLE001 - the resolvers' path reports it
             return Undefined
         if not plan.accepts(args):

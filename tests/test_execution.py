@@ -545,3 +545,40 @@ def test_the_setting_chooses_the_executor(monkeypatch: pytest.MonkeyPatch) -> No
     on = build_schema(registry, frozenset(), fast_executor=True)
     assert off.execution_context_class is StrawberryGraphQLCoreExecutionContext  # strawberry's own
     assert issubclass(on.execution_context_class, PlainFieldExecutionContext)
+
+
+def test_root_arguments_are_coerced_again_when_a_variable_they_read_changes() -> None:
+    """core.compiled.RootArguments: the last coercion is reused only for the same values of the
+    variables the field's arguments read (nested in an input object or a list too), defaults
+    included, and each request gets its own copy."""
+    from graphql import build_schema, parse
+    from graphql.execution.values import get_variable_values
+
+    from core.compiled import RootArguments
+
+    schema = build_schema(
+        """
+        input Filter { tags: [String!], po: String }
+        type Query { items(first: Int = 20, after: String, filter: Filter, sort: String = "date"): [String] }
+        """
+    )
+    document = parse(
+        'query ($first: Int, $tag: String!, $unused: Int) { items(first: $first, filter: {tags: [$tag], po: "x"}) }'
+    )
+    operation = document.definitions[0]
+    node = operation.selection_set.selections[0]
+    field = schema.query_type.fields["items"]
+    arguments = RootArguments(node)
+    assert arguments.names == ("first", "tag")
+
+    def of(**variables: Any) -> dict[str, Any]:
+        values = get_variable_values(schema, operation.variable_definitions, variables)
+        return arguments.of(field, node, values)
+
+    first = of(first=5, tag="a", unused=1)
+    assert first == {"first": 5, "filter": {"tags": ["a"], "po": "x"}, "sort": "date"}
+    first["first"] = 999  # a caller's change stays its own
+    assert of(first=5, tag="a", unused=2) == {"first": 5, "filter": {"tags": ["a"], "po": "x"}, "sort": "date"}
+    assert of(first=5, tag="b")["filter"] == {"tags": ["b"], "po": "x"}
+    assert of(tag="b")["first"] == 20  # $first unset: the argument's default
+    assert of(first=None, tag="b")["first"] is None
