@@ -75,3 +75,33 @@ async def test_sql_status_is_status_of_around_the_due_date(engine: AsyncEngine) 
     async with AsyncSession(engine) as session:
         got = (await session.execute(select(sql_status_of(v.c.b, v.c.due, literal(today, Date))))).scalars().all()
     assert got == [status_of(b, due, today) for b, due in cases]
+
+
+# Any text PostgreSQL stores (no NUL), control characters, quotes, backslashes and beyond the BMP included.
+TEXTS = st.one_of(
+    st.none(),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
+    st.sampled_from(['"', "\\", "\t", "\x1f", "\x7f", "\u0085", "\u2028", "😀", "</script>", "a'b"]),
+)
+
+
+@EXAMPLES
+@given(texts=st.lists(TEXTS, min_size=1, max_size=20), number=st.one_of(st.none(), IDS), flag=st.booleans())
+async def test_json_written_by_postgresql_is_the_values_json(
+    engine: AsyncEngine, texts: list[str | None], number: int | None, flag: bool
+) -> None:
+    """``json_object`` / ``json_value`` (core/compiled_statement.py): the object PostgreSQL writes
+    by concatenation parses back to the values, a text's JSON the same as ``to_json`` writes it."""
+    import json
+
+    from sqlalchemy import Boolean, String, Text, cast, func
+
+    from core.compiled_statement import json_object, json_value
+
+    v = values(column("t", String), name="v").data([(t,) for t in texts])
+    obj = json_object([("text", v.c.t), ("n", literal(number, BigInteger)), ("flag", literal(flag, Boolean))])
+    async with AsyncSession(engine) as session:
+        rows = (await session.execute(select(obj, json_value(v.c.t), cast(func.to_json(v.c.t), Text)))).all()
+    for text, (written, alone, to_json) in zip(texts, rows, strict=True):
+        assert json.loads(written) == {"text": text, "n": number, "flag": flag}
+        assert alone == (to_json if text is not None else "null")
