@@ -36,6 +36,7 @@ the path off; it needs the executor shortcut (``CC_FAST_EXECUTOR``), whose plans
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -789,21 +790,24 @@ _UNSET = object()  # graphql-core's Undefined equals None: a variable set to nul
 class RootArguments:
     """A root field's coerced arguments, remembered for the last values of the variables they read
     (one per field of a document's plan): graphql-core's coercion, every default included, was a
-    twentieth of a page request's CPU (issue 21). A copy per request: the caller may change it."""
+    twentieth of a page request's CPU (issue 21). A copy per request, deep when an argument holds
+    a list or an input object: the caller may change what it is given."""
 
-    __slots__ = ("names", "key", "args")
+    __slots__ = ("names", "key", "args", "flat")
 
     def __init__(self, node: Any) -> None:
         self.names = tuple(sorted(_variables_in(node.arguments)))
         self.key: tuple[Any, ...] | None = None
         self.args: dict[str, Any] | None = None
+        self.flat = True
 
     def of(self, field_def: Any, node: Any, variable_values: Any) -> dict[str, Any]:
         coerced = variable_values.coerced if variable_values is not None else {}
         key = tuple(coerced.get(name, _UNSET) for name in self.names)
         if self.args is None or key != self.key:
             self.args, self.key = get_argument_values(field_def, node, variable_values), key
-        return dict(self.args)
+            self.flat = not any(isinstance(v, (list, dict)) for v in self.args.values())
+        return dict(self.args) if self.flat else copy.deepcopy(self.args)
 
 
 def _variables_in(nodes: Any) -> set[str]:

@@ -89,7 +89,7 @@ def _invoice(n: int, tenant: str) -> dict[str, Any]:
         "lines": lines,
     }
     if n % 5 == 0:
-        item["poNumber"] = f"PO-{n}" + (" «O'Brien» \"x\"" if n % 10 == 0 else "")
+        item["poNumber"] = f"PO-{n}" + (' «O\'Brien» "x"' if n % 10 == 0 else "")
     return item
 
 

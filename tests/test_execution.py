@@ -579,6 +579,8 @@ def test_root_arguments_are_coerced_again_when_a_variable_they_read_changes() ->
     assert first == {"first": 5, "filter": {"tags": ["a"], "po": "x"}, "sort": "date"}
     first["first"] = 999  # a caller's change stays its own
     assert of(first=5, tag="a", unused=2) == {"first": 5, "filter": {"tags": ["a"], "po": "x"}, "sort": "date"}
+    nested = of(first=5, tag="b")
+    nested["filter"]["tags"].append("planted")  # nor a change deep inside an input object
     assert of(first=5, tag="b")["filter"] == {"tags": ["b"], "po": "x"}
     assert of(tag="b")["first"] == 20  # $first unset: the argument's default
     assert of(first=None, tag="b")["first"] is None
