@@ -50,7 +50,7 @@ SqlJson = Callable[[Any, Any], Any]
 
 # The response's JSON is written as text by concatenation, not by ``json_build_object`` and
 # ``json_agg``: those look up every argument's type on every row, a fifth of a written page's
-# PostgreSQL CPU (perf, issue 21); ``||`` of texts and ``to_json`` of one value are cheap.
+# PostgreSQL CPU (perf, issue 21); ``||`` of texts does not.
 class JsonText(TypeDecorator):
     """Text that is JSON already (an object, an array, a value written here): put in as it is."""
 
