@@ -36,7 +36,6 @@ the path off; it needs the executor shortcut (``CC_FAST_EXECUTOR``), whose plans
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,15 +47,12 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    ListValueNode,
-    ObjectValueNode,
-    VariableNode,
     is_leaf_type,
 )
-from graphql.execution.values import get_argument_values
 from sqlalchemy import Column
-from strawberry.utils.str_converters import to_camel_case
 
+from core.compiled_arguments import RootArguments as RootArguments  # the executor's, per root field
+from core.compiled_arguments import input_of as input_of  # the plugins' declarations build inputs with it
 from core.compiled_statement import (
     RAW_SCALARS,
     Irregular,
@@ -772,52 +768,3 @@ async def run_root(plan: RootPlan | RecordPlan, ctx: Any, args: Mapping[str, Any
     if isinstance(plan, RecordPlan):
         return await plan.run(ctx, args)
     return await run_connection(plan, ctx, args)
-
-
-def input_of(cls: type, value: Mapping[str, Any] | None) -> Any:
-    """A strawberry input object from its coerced argument (GraphQL field names, values already
-    coerced: enum members, dates), as the resolver receives it; None stays None."""
-    if value is None:
-        return None
-    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
-    names = {f.graphql_name or to_camel_case(f.python_name): f.python_name for f in definition.fields}
-    return cls(**{names[key]: item for key, item in value.items()})
-
-
-_UNSET = object()  # graphql-core's Undefined equals None: a variable set to null is another key
-
-
-class RootArguments:
-    """A root field's coerced arguments, remembered for the last values of the variables they read
-    (one per field of a document's plan): graphql-core's coercion, every default included, was a
-    twentieth of a page request's CPU (issue 21). A copy per request, deep when an argument holds
-    a list or an input object: the caller may change what it is given."""
-
-    __slots__ = ("names", "key", "args", "flat")
-
-    def __init__(self, node: Any) -> None:
-        self.names = tuple(sorted(_variables_in(node.arguments)))
-        self.key: tuple[Any, ...] | None = None
-        self.args: dict[str, Any] | None = None
-        self.flat = True
-
-    def of(self, field_def: Any, node: Any, variable_values: Any) -> dict[str, Any]:
-        coerced = variable_values.coerced if variable_values is not None else {}
-        key = tuple(coerced.get(name, _UNSET) for name in self.names)
-        if self.args is None or key != self.key:
-            self.args, self.key = get_argument_values(field_def, node, variable_values), key
-            self.flat = not any(isinstance(v, (list, dict)) for v in self.args.values())
-        return dict(self.args) if self.flat else copy.deepcopy(self.args)
-
-
-def _variables_in(nodes: Any) -> set[str]:
-    names: set[str] = set()
-    for node in nodes or ():
-        value = getattr(node, "value", node)
-        if isinstance(value, VariableNode):
-            names.add(value.name.value)
-        elif isinstance(value, ObjectValueNode):
-            names |= _variables_in(value.fields)
-        elif isinstance(value, ListValueNode):
-            names |= _variables_in(value.values)
-    return names

@@ -350,7 +350,7 @@ class _Step:
         self.item_type = _unwrap(field_def.type).of_type if kind is LIST else None
         self.sub: Any = None  # the objects' grouped sub-fields (False: @defer inside), collected on first use
         self.compiled: Any = None  # a root field's core.compiled plan (False: its resolvers answer)
-        self.arguments: Any = None  # a compiled root field's core.compiled.RootArguments
+        self.arguments: Any = None  # a compiled root field's core.compiled_arguments.RootArguments
 
 
 class _Plan:

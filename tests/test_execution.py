@@ -548,13 +548,13 @@ def test_the_setting_chooses_the_executor(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_root_arguments_are_coerced_again_when_a_variable_they_read_changes() -> None:
-    """core.compiled.RootArguments: the last coercion is reused only for the same values of the
+    """core.compiled_arguments.RootArguments: the last coercion is reused only for the same values of the
     variables the field's arguments read (nested in an input object or a list too), defaults
     included, and each request gets its own copy."""
     from graphql import build_schema, parse
     from graphql.execution.values import get_variable_values
 
-    from core.compiled import RootArguments
+    from core.compiled_arguments import RootArguments
 
     schema = build_schema(
         """
