@@ -368,11 +368,16 @@ async def bind_caller(session: AsyncSession, caller: Caller) -> None:
         await rls.set_scope(session, None)
 
 
-async def commit_sign_in(session: AsyncSession, *, reads_follow: bool) -> None:
+async def commit_sign_in(session: AsyncSession, *, carry_on: bool) -> None:
     """Commit what authentication wrote (the sign-in, R-A4), so it stands even when the operation
-    then fails. When it wrote nothing and only reads follow, the same connection carries on: a
-    COMMIT and a pool check-out (with its ping) fewer on most requests."""
-    if session.new or session.dirty or session.deleted or not reads_follow:
+    then fails. When it wrote nothing and ``carry_on``, the operation goes on in the same
+    transaction: a COMMIT, a BEGIN, a pool check-out and the row-level security scope's statement
+    fewer on most requests (a mutation's rollback then undoes only reads).
+
+    ``carry_on`` is for reads, and for mutations on PostgreSQL only: on SQLite a mutation's
+    transaction must begin after the server's write lock is taken — a transaction that read before
+    cannot write once another one has committed (SQLITE_BUSY_SNAPSHOT)."""
+    if session.new or session.dirty or session.deleted or not carry_on:
         await session.commit()
 
 

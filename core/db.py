@@ -237,6 +237,8 @@ def _sqlite_tenant_key(constraint: PrimaryKeyConstraint, compiler: Any, **kw: An
 
 
 _READ_ONLY = "read_only"  # session.info flag set by make_read_only
+# session.info: the current transaction ran a statement the ORM does not know to be a SELECT
+_WROTE = "cc_wrote"
 
 
 class ReadOnlySession(RuntimeError):
@@ -247,6 +249,8 @@ class ReadOnlySession(RuntimeError):
 def _apply_tenant_filter(state: ORMExecuteState) -> None:
     if state.session.info.get(_READ_ONLY) and (state.is_insert or state.is_update or state.is_delete):
         raise ReadOnlySession("a read request may not write")
+    if not state.is_select:
+        state.session.info[_WROTE] = True
     if state.execution_options.get("skip_tenant_filter"):
         return
     if state.is_select or state.is_update or state.is_delete:
@@ -269,6 +273,8 @@ def tenant_filtered(info: dict[str, Any], statement: Any) -> Any:
 def _stamp_tenant(session: Session, _ctx: object, _instances: object) -> None:
     if session.info.get(_READ_ONLY) and (session.new or session.dirty or session.deleted):
         raise ReadOnlySession("a read request may not write")
+    if session.new or session.dirty or session.deleted:
+        session.info[_WROTE] = True
     tenant_id = session.info.get("tenant_id")
     if tenant_id is None:
         return
@@ -281,6 +287,19 @@ def _stamp_tenant(session: Session, _ctx: object, _instances: object) -> None:
     for obj in session.dirty:
         if isinstance(obj, TenantOwned) and obj.tenant_id != tenant_id:
             raise PermissionError("row belongs to another tenant")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def only_read(session: AsyncSession) -> bool:
+    """Whether ``session`` is in a transaction that has only read so far: every statement a SELECT
+    (a text statement counts as a write: the ORM cannot tell), nothing flushed. Committing it then
+    changes nothing but the end of its locks and the release of its connection."""
+    return session.in_transaction() and not session.info.get(_WROTE)
 
 
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:

@@ -44,7 +44,7 @@ def download_route(
                 caller = await _link_caller(state, request, session)
             else:
                 caller = await authenticate(state, request, session)
-            await commit_sign_in(session, reads_follow=True)
+            await commit_sign_in(session, carry_on=True)
             tenant = caller.tenant
             await bind_caller(session, caller)
             ctx = await state.context_for(session, caller.principal, tenant, request, person=caller.person)

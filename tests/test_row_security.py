@@ -257,3 +257,24 @@ async def test_a_persons_read_is_scoped_by_its_connections_check_out_whatever_sc
         assert len(scoped) == 1 and "set_config('role', 'none', false)" in scoped[0], statements
     assert await api.code("{ tenantsSeen }", as_="nobody@acme.com") == "FORBIDDEN"
     assert (await api.ok("{ tenantsSeen }", as_="fin@acme.com"))["tenantsSeen"] == [ids["acme"]]
+
+
+async def test_a_mutation_carries_on_in_its_sign_ins_transaction_scoped_as_its_caller(
+    rls_apis: dict[bool, Api],
+) -> None:
+    """Issue 21 (core.caller.commit_sign_in): a mutation whose sign-in wrote nothing runs in the
+    sign-in's transaction — one scope statement, the sign-in's, no second transaction's — and its
+    unfiltered write still reaches the caller's tenant only; a reseller's person acting in a customer
+    (X-Tenant) has that transaction's scope switched to the customer before anything runs."""
+    api = rls_apis[True]
+    rename = "mutation { renameEveryone }"
+    await api.ok("{ tenantsSeen }", as_="admin@acme.com")  # signed in (R-A4 writes in its own transaction)
+    with api.count_statements() as statements:
+        assert (await api.ok(rename, as_="admin@acme.com"))["renameEveryone"] == len(ACME["people"])
+    assert len(api.scope_statements(statements)) == 1, statements
+    await api.ok("{ tenantsSeen }", as_="boss@alpha-resale.com", tenant="a-cust")
+    with api.count_statements() as statements:
+        assert (await api.ok(rename, as_="boss@alpha-resale.com", tenant="a-cust"))["renameEveryone"] >= 1
+    assert len(api.scope_statements(statements)) == 2, statements  # the sign-in's, then the customer's
+    names = await api.sql("select t.key, p.first_name from people p join tenants t on t.id = p.tenant_id")
+    assert {k for k, name in names if name == "Pwned"} == {"acme", "a-cust"}

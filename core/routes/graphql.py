@@ -176,7 +176,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 caller = await authenticate(
                     state, request, session, queues_only=pre.queues_only, autocommit=autocommit_reads
                 )
-            await commit_sign_in(session, reads_follow=reads_only)
+            await commit_sign_in(session, carry_on=reads_only or not state.is_sqlite)
             if reads_only:
                 await make_read_only(session, autocommit=autocommit_reads)
         except Unauthenticated as exc:

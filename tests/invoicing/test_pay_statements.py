@@ -1,13 +1,15 @@
 """The SQL statements of paying an invoice by card (issue 21, docs/performance.md): 6 on PostgreSQL
-(21 before the issue's work, 13 before its data-modifying statements and kept webhook endpoints, 7
-before the plugins' role checks joined the person statement), the same for one invoice as for three
-(no statement per invoice); 11 on SQLite, which has no data-modifying WITH."""
+and 2 of row-level security's scope (21 before the issue's work, 13 before its data-modifying
+statements and kept webhook endpoints, 7 before the plugins' role checks joined the person
+statement), the same for one invoice as for three (no statement per invoice); 11 on SQLite, which
+has no data-modifying WITH."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from core.rls import row_security_on
+from plugins.invoicing.gateway import get_gateway
 from tests.invoicing.test_api import PAY, invoice, load, pay_input
 
 # The caller with their plugin roles (1: core.caller asks the role checks of the person's last request
@@ -22,10 +24,11 @@ STATEMENTS = 6
 # SQLite has no data-modifying WITH: the intent and the claim (2), then the payment number, the
 # payment, its applications, the invoices, the intent (5) are statements of their own (+5).
 SQLITE_STATEMENTS = STATEMENTS + 5
-# With row-level security on (core/rls.py), counted apart: the sign-in's scope and one per transaction
-# begun after it (the intent's, the settlement's, which writes the audit row too) — per transaction,
-# not per invoice.
-SCOPE_STATEMENTS = 3
+# With row-level security on (core/rls.py), counted apart: the sign-in's scope, which the intent's
+# transaction keeps (the request's own, carried on from the sign-in and committed with the intent
+# before the charge: core.caller.commit_sign_in, intents._request_transaction), and the settlement's
+# transaction's — per transaction, not per invoice: 6 + 2, half the issue's 16.
+SCOPE_STATEMENTS = 2
 
 
 async def _pay(api: Any, key: str, *numbers: str) -> tuple[dict[str, Any], list[Any]]:
@@ -62,6 +65,32 @@ async def test_pay_by_card_statements(two_tenants):
     assert replay == three
     # Audited in the mutation's own transaction (core.audit.audit_in): one row per request.
     assert await api.sql("select outcome from audit_log where action = 'payInvoices'") == [("OK",)] * 4
+
+
+async def test_no_connection_is_held_while_the_card_is_charged(two_tenants):
+    """The intent is committed before the charge, in the request's own transaction when it has only
+    read (core.db.only_read): while the gateway answers, the request holds no pooled connection —
+    a slow gateway cannot drain the pool — and the charge's outcome is settled afterwards."""
+    api = two_tenants
+    await load(api, invoice("H-1", "40.00"), invoice("H-2", "60.00"))
+    gateway = get_gateway(api.state)
+    real, held = gateway.charge, []
+
+    async def charge(*args, **kwargs):
+        if api.backend != "sqlite":  # SQLite's single file: the pool is not where the wait would be
+            held.append(api.state.engine.pool.checkedout())
+        return await real(*args, **kwargs)
+
+    gateway.charge = charge
+    try:
+        paid, _st = await _pay(api, "h-1", "H-1")
+        assert paid["payment"]["status"] == "SUCCEEDED"
+        await _pay(api, "h-2", "H-2")  # the caller signed in already: the sign-in wrote nothing
+    finally:
+        gateway.charge = real
+    assert held in ([], [0, 0]), held
+    rows = await api.sql("select number, balance from invoicing_invoices where number in ('H-1', 'H-2') order by 1")
+    assert [(n, float(b)) for n, b in rows] == [("H-1", 0.0), ("H-2", 0.0)]
 
 
 async def test_card_payment_numbers_past_six_digits(two_tenants):

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import Amount, BigId, is_postgres
+from core.db import Amount, BigId, is_postgres, only_read
 from core.errors import AppError, BadUserInput, Conflict, NotFound, ServiceUnavailable
 from core.exchange import rate_table
 from core.i18n import _
@@ -107,8 +107,10 @@ async def pay_by_card(
 
     1. a PaymentIntent is committed in its own transaction (``begin``), holding the cited invoices:
        while it is open any other card payment of them is refused with CONFLICT;
-    2. the gateway is charged outside any transaction, with the intent's ``gateway_key`` as its
-       idempotency key — a repeat of the same intent never charges twice;
+    2. the gateway is charged outside the intent's transaction, with the intent's ``gateway_key``
+       as its idempotency key — a repeat of the same intent never charges twice (the request's
+       transaction may be open meanwhile: on PostgreSQL it carries on from the sign-in, which
+       only read);
     3. the intent is settled in ``session`` (the request's transaction): the payment is recorded and
        applied (R-I17: card payments land at once), or recorded FAILED (R-I18); the hold is released.
 
@@ -119,7 +121,8 @@ async def pay_by_card(
     A repeat of an idempotency key joins the first request's intent (waiting for its outcome on
     PostgreSQL, where requests run in parallel) and answers its payment."""
     opener = begin or _within(session)
-    intent = await _open_intent(opener, req, actor, now, idempotency_key, request_hash)
+    first = _request_transaction(session) if begin is not None and only_read(session) else opener
+    intent = await _open_intent(opener, req, actor, now, idempotency_key, request_hash, first=first)
     if not intent.mine:
         wait = INTENT_WAIT_SECONDS if begin is not None and is_postgres(session) else 0.0
         intent = await _await_intent(opener, intent, now, wait)
@@ -163,11 +166,36 @@ def _joined(found: PaymentIntent, request_hash: str) -> IntentView:
     return _view(found, mine=False)
 
 
+def _request_transaction(session: AsyncSession) -> Begin:
+    """The request's own transaction as the intent's, when it has only read so far (on PostgreSQL
+    it carries on from the sign-in: core.caller.commit_sign_in): committed with the intent, before
+    the charge — a transaction and its row-level security scope statement fewer, and the request's
+    connection back in the pool while the card is charged. The settlement begins the next one."""
+
+    @asynccontextmanager
+    async def committed() -> AsyncIterator[AsyncSession]:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+    return committed
+
+
 async def _open_intent(
-    opener: Begin, req: PayRequest, actor: str, now: datetime, key: str | None, request_hash: str
+    opener: Begin,
+    req: PayRequest,
+    actor: str,
+    now: datetime,
+    key: str | None,
+    request_hash: str,
+    *,
+    first: Begin,
 ) -> IntentView:
     try:
-        async with opener() as s:
+        async with first() as s:
             return await _create_intent(s, req, actor, now, key, request_hash)
     except IntegrityError:
         # The same key from a concurrent request committed first.
