@@ -105,17 +105,16 @@ async def pay_by_card(
     """A card payment in three steps, so that a card is charged at most once whatever fails or runs
     at the same time (in other workers too):
 
-    1. a PaymentIntent is committed in its own transaction (``begin``), holding the cited invoices:
-       while it is open any other card payment of them is refused with CONFLICT;
-    2. the gateway is charged outside the intent's transaction, with the intent's ``gateway_key``
-       as its idempotency key — a repeat of the same intent never charges twice (the request's
-       transaction may be open meanwhile: on PostgreSQL it carries on from the sign-in, which
-       only read);
+    1. a PaymentIntent is committed in a transaction of its own (the request's, ended there, when it
+       has only read so far; else one of ``begin``), holding the cited invoices: while it is open
+       any other card payment of them is refused with CONFLICT;
+    2. the gateway is charged outside any transaction of this payment's, with the intent's
+       ``gateway_key`` as its idempotency key — a repeat of the same intent never charges twice;
     3. the intent is settled in ``session`` (the request's transaction): the payment is recorded and
        applied (R-I17: card payments land at once), or recorded FAILED (R-I18); the hold is released.
 
-    The intent cannot be written in the request's transaction: that one commits only after the
-    charge, and a failure between the two would erase the only trace of a real charge. A crash after
+    The intent cannot be written in a transaction that commits only after the charge: a failure
+    between the two would erase the only trace of a real charge. A crash after
     step 1 leaves a PENDING intent, finished by a retry with the same idempotency key or by the
     ``invoicing.reconcile_card_payments`` job, which asks the gateway what became of its key.
     A repeat of an idempotency key joins the first request's intent (waiting for its outcome on
