@@ -40,7 +40,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Result, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -361,6 +361,11 @@ def _check_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     try:
         ready_for_checkout(dbapi_connection, record, fresh)
     except Exception as exc:
+        if fresh:
+            # Just connected and gone already (the server killing backends, shutting down): the
+            # pool's one more attempt would end in "This connection is closed", a 500 — this is
+            # the outage the request handlers answer SERVICE_UNAVAILABLE, retryable.
+            raise OperationalError("the connection's check-out", None, exc) from exc
         raise DisconnectionError("the pooled connection did not answer") from exc
     finally:
         dbapi_connection.autocommit = was_autocommit

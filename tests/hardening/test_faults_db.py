@@ -184,6 +184,28 @@ async def test_killed_backends_give_retryable_errors_then_recover(api: Api) -> N
         await killer.dispose()
 
 
+@pytest.mark.parametrize("api", ["postgres"], indirect=True)
+async def test_a_connection_lost_again_on_reconnecting_is_503_retryable(api: Api, monkeypatch) -> None:
+    """The pool replaces a pooled connection that fails its check-out by a new one; when the new one
+    fails its check-out too (the server killing every backend, as in the test above, won that race
+    once in a CI run) the request is SERVICE_UNAVAILABLE and retryable, not SQLAlchemy's "This
+    connection is closed" as a 500 — and the next request, on a connection that answers, is served."""
+    import core.rls
+
+    await api.load({"tenants": [ACME, GLOBEX]})
+    assert await api.ok(QUERY, as_="tech@acme.com")
+    real = core.rls.ready_for_checkout
+
+    def lost(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionResetError("connection was closed in the middle of operation")
+
+    monkeypatch.setattr(core.rls, "ready_for_checkout", lost)
+    body = await api.gql(QUERY, as_="tech@acme.com")
+    assert classify(body, body["_status"]) == "unavailable", body
+    monkeypatch.setattr(core.rls, "ready_for_checkout", real)
+    assert (await api.ok(QUERY, as_="tech@acme.com"))["viewer"]["email"] == "tech@acme.com"
+
+
 async def test_download_when_the_database_is_unreachable_is_503_retryable(api: Api, monkeypatch) -> None:
     """Plain HTTP routes (downloads) map a database outage like /graphql does: typed, retryable."""
     from sqlalchemy.exc import OperationalError
