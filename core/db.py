@@ -54,6 +54,7 @@ from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
     Session,
+    SessionTransactionOrigin,
     declared_attr,
     make_transient_to_detached,
     mapped_column,
@@ -271,9 +272,9 @@ def tenant_filtered(info: dict[str, Any], statement: Any) -> Any:
 
 @event.listens_for(Session, "before_flush")
 def _stamp_tenant(session: Session, _ctx: object, _instances: object) -> None:
-    if session.info.get(_READ_ONLY) and (session.new or session.dirty or session.deleted):
-        raise ReadOnlySession("a read request may not write")
     if session.new or session.dirty or session.deleted:
+        if session.info.get(_READ_ONLY):
+            raise ReadOnlySession("a read request may not write")
         session.info[_WROTE] = True
     tenant_id = session.info.get("tenant_id")
     if tenant_id is None:
@@ -296,10 +297,16 @@ def _forget_writes(session: Session, transaction: Any) -> None:
 
 
 def only_read(session: AsyncSession) -> bool:
-    """Whether ``session`` is in a transaction that has only read so far: every statement a SELECT
-    (a text statement counts as a write: the ORM cannot tell), nothing flushed. Committing it then
-    changes nothing but the end of its locks and the release of its connection."""
-    return session.in_transaction() and not session.info.get(_WROTE)
+    """Whether ``session`` is in a transaction it began by itself (not a caller's ``begin()`` block,
+    which ends it) that has only read so far: every statement a SELECT (a text statement counts as
+    a write: the ORM cannot tell), nothing flushed. Committing it then changes nothing but the end
+    of its locks and the release of its connection."""
+    transaction = session.sync_session.get_transaction()
+    return (
+        transaction is not None
+        and transaction.origin is SessionTransactionOrigin.AUTOBEGIN
+        and not session.info.get(_WROTE)
+    )
 
 
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
