@@ -17,7 +17,9 @@ extensions), an unknown directive, ``@defer`` — leaves the root field to its r
 value the plan did not expect at run time (a null where the schema says none may be): the field is
 then answered again by the resolvers, which report it as they always did.
 
-One statement per root field (built and run by ``core/compiled_statement.py``). On PostgreSQL,
+One statement per root field (built and run by ``core/compiled_statement.py``); on PostgreSQL a
+query's compiled root fields after the first run theirs on connections of their own, side by side
+(``core.driver.apart``, from the executor), while at most half the pool is in use. On PostgreSQL,
 when SQL can write every selected field — columns of plain scalars and enums, Money rounded per
 currency, a :class:`Computed` with its SQL twin (a global id, a status for the request's day, an
 object of columns), lines, an edge's cursor on a date or id key — each row of the page is its edge's

@@ -64,6 +64,8 @@ from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
+from core.driver import READS_APART
+
 
 def _fk_column(constraint: ForeignKeyConstraint, _table: Table) -> str:
     """The referring column a foreign key is named after: the last one, so a tenant-scoped key
@@ -494,6 +496,7 @@ async def make_read_only(session: AsyncSession, *, autocommit: bool = True) -> N
     if autocommit and not session.in_transaction():  # the sign-in was committed: the next connection too
         await use_autocommit(session)
     session.info[_READ_ONLY] = True
+    session.info[READS_APART] = autocommit
     session.autoflush = False
 
 

@@ -8,7 +8,9 @@ errors are raised as SQLAlchemy's ``DBAPIError`` (a killed backend is a retryabl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +18,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Date, bindparam
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 #: The acting tenant and the request's day (``ctx.today()``), bound by name in the statements the
 #: compiled reads and the dashboards' records run; unbound, the tenant matches no row.
@@ -108,28 +111,97 @@ class Prepared:
 async def fetch(session: Any, statement: DriverStatement, values: Mapping[str, Any]) -> list[Any]:
     """The statement's rows, on the session's connection (its row-level-security scope): straight
     through asyncpg when the connection reads in autocommit (a query's), else through SQLAlchemy's
-    driver-level execution, which begins the session's transaction first."""
+    driver-level execution, which begins the session's transaction first. In a root field that
+    runs :func:`apart`, on that field's own connection when it could have one."""
     arguments = statement.arguments(values)
+    own = _APART.get()
+    if own is not None and own.session is session and (connection := await own.connection()) is not None:
+        return await _fetch_in_autocommit(connection.sync_connection, statement.sql, arguments)
     async with session.serial():
         connection = await session.connection()
         sync = connection.sync_connection
-        adapted = sync.connection.dbapi_connection
-        if adapted.autocommit:
-            # Seen as any statement by the engine's listeners (the request log, tests, the bench, a
-            # tracing span: started before, ended after, on the execution object they annotate).
-            listened = sync._has_events or sync.engine._has_events
-            execution, parameters = SimpleNamespace(), tuple(arguments)
-            if listened:
-                for listener in sync.dispatch.before_cursor_execute:
-                    listener(sync, None, statement.sql, parameters, execution, False)
-            try:
-                # The adapter's own lock: another root field's statement may be running on the connection.
-                async with adapted._execute_mutex:
-                    return await adapted.driver_connection.fetch(statement.sql, *arguments)
-            except DRIVER_ERRORS as exc:  # as SQLAlchemy's adapter reports them: a lost connection is a 503
-                raise DBAPIError(statement.sql, None, exc) from exc
-            finally:
-                if listened:
-                    for listener in sync.dispatch.after_cursor_execute:
-                        listener(sync, None, statement.sql, parameters, execution, False)
+        if sync.connection.dbapi_connection.autocommit:
+            return await _fetch_in_autocommit(sync, statement.sql, arguments)
         return list((await connection.exec_driver_sql(statement.sql, tuple(arguments))).all())
+
+
+async def _fetch_in_autocommit(sync: Any, sql: str, arguments: list[Any]) -> list[Any]:
+    adapted = sync.connection.dbapi_connection
+    # Seen as any statement by the engine's listeners (the request log, tests, the bench, a tracing
+    # span: started before, ended after, on the execution object they annotate).
+    listened = sync._has_events or sync.engine._has_events
+    execution, parameters = SimpleNamespace(), tuple(arguments)
+    if listened:
+        for listener in sync.dispatch.before_cursor_execute:
+            listener(sync, None, sql, parameters, execution, False)
+    try:
+        # The adapter's own lock: another root field's statement may be running on the connection.
+        async with adapted._execute_mutex:
+            return await adapted.driver_connection.fetch(sql, *arguments)
+    except DRIVER_ERRORS as exc:  # as SQLAlchemy's adapter reports them: a lost connection is a 503
+        raise DBAPIError(sql, None, exc) from exc
+    finally:
+        if listened:
+            for listener in sync.dispatch.after_cursor_execute:
+                listener(sync, None, sql, parameters, execution, False)
+
+
+#: A query's session whose reads may run on connections beside its own (``core.db.make_read_only``
+#: on an autocommit connection: each statement sees what is committed when it starts, on any
+#: connection alike).
+READS_APART = "cc_reads_apart"
+
+
+class _Apart:
+    """A root field's own connection, checked out at its first statement (:func:`apart`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._connection: AsyncConnection | None = None
+        self._tried = False
+
+    async def connection(self) -> AsyncConnection | None:
+        if not self._tried:
+            self._tried = True
+            if _may_borrow(self.session):
+                from core.rls import scoped_connection
+
+                try:
+                    self._connection = await scoped_connection(self.session)
+                except (DBAPIError, SQLAlchemyTimeout, OSError):
+                    self._connection = None  # the request's own connection then answers, or reports the outage
+        return self._connection
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+
+def _may_borrow(session: AsyncSession) -> bool:
+    """Only a query's autocommit reads, on asyncpg, while at most half the pool's connections are in
+    use: under load the requests already keep the database's CPUs busy, and a request's root fields
+    then share its one connection rather than take the pool's last ones."""
+    if not session.info.get(READS_APART):
+        return False
+    bind = session.bind
+    if bind.dialect.driver != "asyncpg":
+        return False
+    pool = bind.sync_engine.pool
+    return pool.checkedout() < pool.size() // 2
+
+
+_APART: ContextVar[_Apart | None] = ContextVar("cc_driver_apart", default=None)
+
+
+@asynccontextmanager
+async def apart(session: AsyncSession) -> AsyncIterator[None]:
+    """The block's driver statements on ``session`` (a query's) run on a connection of their own,
+    beside the request's, when :func:`_may_borrow` allows, else on the session's: a query's
+    independent root fields are not serialised behind each other on one connection (issue 21)."""
+    own = _Apart(session)
+    token = _APART.set(own)
+    try:
+        yield
+    finally:
+        _APART.reset(token)
+        await own.close()

@@ -300,21 +300,28 @@ def _ended(session: Session, transaction: Any) -> None:
 
 
 @dataclass
-class _LoginAtCheckOut:
-    """A person's sign-in waiting for its connection: the check-out scopes it (``found``: the
-    login function's answer, the tenant id as text or ``''``)."""
+class _AtCheckOut:
+    """A statement the next check-out sends in place of its ping or clear, setting the whole scope
+    (``found``: its first value — for a sign-in the login function's answer, the tenant id as text
+    or ``''``)."""
 
-    email: str
-    found: str | None = None
+    sql: str
+    parameters: tuple[Any, ...]
+    found: Any = None
     done: bool = False
 
 
-# Set only around the check-out of a sign-in's autocommit connection (:func:`scope_to_login`).
-_AT_CHECK_OUT: ContextVar[_LoginAtCheckOut | None] = ContextVar("cc_rls_login_at_check_out", default=None)
+# Set only around the check-out of an autocommit connection: a sign-in's (:func:`scope_to_login`),
+# a root field's own (:func:`scoped_connection`).
+_AT_CHECK_OUT: ContextVar[_AtCheckOut | None] = ContextVar("cc_rls_at_check_out", default=None)
 # The login scope as a whole scope (the list and the role reset too): what the clear does, and more.
 _LOGIN_AT_CHECK_OUT = (
     f"SELECT set_config('{TENANT_ID}', COALESCE({LOGIN_FUNCTION}($1)::text, ''), false), "
     f"set_config('{TENANT_IDS}', '', false), set_config('role', 'none', false)"
+)
+# A known scope, at session level, as a whole: a root field's own connection (:func:`scoped_connection`).
+_SCOPE_AT_CHECK_OUT = (
+    f"SELECT set_config('{TENANT_ID}', $1, false), set_config('{TENANT_IDS}', $2, false), set_config('role', $3, false)"
 )
 
 
@@ -326,16 +333,17 @@ def ready_for_checkout(dbapi_connection: Any, record: Any, fresh: bool = False) 
 
     A person's sign-in on an autocommit connection (:func:`scope_to_login`) has its whole scope set
     by that same statement instead — the person's tenant, no list, no role — so the connection is
-    never handed over with another request's scope, and the sign-in's own statement is spared.
+    never handed over with another request's scope, and the sign-in's own statement is spared; a
+    root field's own connection (:func:`scoped_connection`) has its request's scope set the same way.
     ``fresh``: just connected (alive, nothing held): only a sign-in's scope to set."""
-    login = _AT_CHECK_OUT.get()
-    if login is not None and not login.done:
+    pending = _AT_CHECK_OUT.get()
+    if pending is not None and not pending.done:
         cursor = dbapi_connection.cursor()  # in autocommit (the caller's): no BEGIN around it
-        cursor.execute(_LOGIN_AT_CHECK_OUT, (login.email,))
-        login.found = cursor.fetchone()[0]
+        cursor.execute(pending.sql, pending.parameters)
+        pending.found = cursor.fetchone()[0]
         cursor.close()
         record.info[_HELD] = True  # a session-level scope: the next check-out clears it
-        login.done = True
+        pending.done = True
         return
     if fresh:
         return
@@ -397,20 +405,45 @@ async def scope_to_login(session: AsyncSession, email: str, *, autocommit: bool 
             await use_autocommit(session)
         return
     if autocommit and not session.in_transaction():
-        login = _LoginAtCheckOut(email)
+        login = _AtCheckOut(_LOGIN_AT_CHECK_OUT, (email,))
         token = _AT_CHECK_OUT.set(login)
         try:
             connection = await use_autocommit(session)
         finally:
             _AT_CHECK_OUT.reset(token)
         if login.done:
-            _seen(connection, _LOGIN_AT_CHECK_OUT, (email,))
+            _seen(connection, login.sql, login.parameters)
             session.info[_SCOPE] = (int(login.found),) if login.found else ()
             return
     local = await _level(session) != "session"
     rows = await _LOGIN.rows(session, {"email": email, "local": local})
     found = rows[0][0]
     session.info[_SCOPE] = (int(found),) if found else ()
+
+
+async def scoped_connection(session: AsyncSession) -> AsyncConnection:
+    """A connection of ``session``'s engine beside the session's own, reading in autocommit with the
+    session's scope, which its check-out's one statement sets (a query's root field running beside
+    the others, ``core.driver.apart``). The caller closes it; its next check-out clears the scope."""
+    pending = None
+    if session.info.get(_ON):
+        values = _values(scope_of(session.info), "session")
+        pending = _AtCheckOut(_SCOPE_AT_CHECK_OUT, (values["id"], values["ids"], values["role"]))
+    token = _AT_CHECK_OUT.set(pending)
+    try:
+        connection = await session.bind.connect()
+    finally:
+        _AT_CHECK_OUT.reset(token)
+    try:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        if pending is not None:
+            if not pending.done:  # no check-out statement ran (not core.db's engine): no scope held
+                raise RuntimeError("a root field's own connection was checked out without its scope")
+            _seen(connection, pending.sql, pending.parameters)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
 
 
 def _seen(connection: AsyncConnection, statement: str, parameters: tuple[Any, ...]) -> None:

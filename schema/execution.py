@@ -598,14 +598,16 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         compiled_root = self._compiled_root and path is None and parent_type is self.schema.query_type
+        compiled_fields = 0
         try:
             for step in self._plan(parent_type, grouped_field_set).steps:
                 kind = step.kind
                 result: Any = Undefined
                 if compiled_root and step.field_def is not None:
-                    result = self._compiled(step, source_value, Path(None, step.name, parent_type.name))
+                    path_here = Path(None, step.name, parent_type.name)
+                    result = self._compiled(step, source_value, path_here, apart=compiled_fields > 0)
                 if result is not Undefined:
-                    pass
+                    compiled_fields += 1
                 elif kind is not None:
                     try:
                         value = step.get(source_value)
@@ -654,11 +656,13 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
             raise
         return _settled(results, awaitable_fields)
 
-    def _compiled(self, step: _Step, source_value: Any, path: Any) -> Any:
+    def _compiled(self, step: _Step, source_value: Any, path: Any, apart: bool) -> Any:
         """A root field answered by its compiled statement (``core.compiled``): an awaitable of its
         value, its errors handled at ``path`` as graphql-core handles a resolver's; Undefined when
-        the resolvers answer it (not compiled, its arguments, or a value the plan did not expect)."""
-        from core import compiled
+        the resolvers answer it (not compiled, its arguments, or a value the plan did not expect).
+        ``apart``: its statements may run on a connection of their own, beside the first compiled
+        field's on the request's (``core.driver.apart``)."""
+        from core import compiled, driver
 
         plan = step.compiled
         if plan is None:
@@ -678,6 +682,9 @@ class PlainFieldExecutionContext(_BaseContext):  # type: ignore[valid-type,misc]
 
         async def run() -> Any:
             try:
+                if apart:
+                    async with driver.apart(self.context_value.session):
+                        return await compiled.run_root(plan, self.context_value, args)
                 return await compiled.run_root(plan, self.context_value, args)
             except compiled.Irregular:
                 result = self.execute_field(parent_type, source_value, step.details, path, None)
