@@ -125,3 +125,25 @@ async def test_a_root_fields_connection_leaves_no_scope_behind(paths: Paths) -> 
     assert seen == [0] * len(sessions)
     rows = await paths.api.sql("SELECT count(*) FROM invoicing_invoices")
     assert rows[0][0] == 32  # the rows are there, for a scope of every tenant
+
+
+async def test_many_aliased_root_fields_take_at_most_half_the_pool(paths: Paths) -> None:
+    """An attacker's query of a dozen aliases of one list cannot drain the pool: the fields borrow
+    while at most half of it is checked out, the rest share the request's connection."""
+    from sqlalchemy import event
+
+    pool = paths.api.state.engine.sync_engine.pool
+    most: list[int] = []
+
+    def checked_out(*_: Any) -> None:
+        most.append(pool.checkedout())
+
+    aliases = " ".join(f"i{n}: invoices(first: 1) {{ totalCount edges {{ node {{ number }} }} }}" for n in range(12))
+    event.listen(pool, "checkout", checked_out)
+    try:
+        status, body, _ = await paths.post("{ " + aliases + " }", None, FINANCE)
+    finally:
+        event.remove(pool, "checkout", checked_out)
+    assert status == 200 and "errors" not in body, body
+    assert {body["data"][f"i{n}"]["totalCount"] for n in range(12)} == {30}
+    assert 1 < max(most) <= pool.size() // 2, most
