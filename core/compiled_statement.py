@@ -321,6 +321,12 @@ class RawPart:
 #: Cached statements per plan are bounded: a list's shapes (its filters' combinations) are few.
 MAX_SHAPES = 64
 LIMIT = bindparam("cc_limit", type_=Integer, required=False)
+#: A page's size is written into its statement (``LIMIT 51``) for the first sizes a plan sees, up to
+#: half its shapes, and is a parameter after that. PostgreSQL keeps a statement's generic plan only
+#: when a custom plan, which sees the parameters' values, costs no less; otherwise it plans every
+#: execution anew, and planning a page's statement took as long as running it (issue 21). A generic
+#: plan costs ``LIMIT $n`` as a tenth of the rows.
+SIZED_SHAPES = MAX_SHAPES // 2
 _UNCACHEABLE = object()
 
 
@@ -351,12 +357,23 @@ async def _run_written(
         tuple((c.key, d) for c, d in zip(columns, descending, strict=True)),
         cursor_values is not None,
     )
+    sized = (*shape, limit + 1)
+    if sized in plan.prepared or len(plan.prepared) < SIZED_SHAPES:
+        shape = sized
     statements = plan.prepared.get(shape)
     if statements is _UNCACHEABLE:
         return None
     if statements is None:
         statements = _written_statements(
-            plan, ctx.session.bind.dialect, table, columns, descending, conditions, where_binds, cursor_values
+            plan,
+            ctx.session.bind.dialect,
+            table,
+            columns,
+            descending,
+            conditions,
+            where_binds,
+            cursor_values,
+            limit + 1 if shape is sized else None,
         )
         if len(plan.prepared) < MAX_SHAPES:
             plan.prepared[shape] = statements or _UNCACHEABLE
@@ -403,6 +420,10 @@ async def _run_written(
     return out
 
 
+def _unseen(value: Any, type_: Any) -> Any:
+    return select(cast(value, type_)).scalar_subquery()
+
+
 def _written_statements(
     plan: RootPlan,
     dialect: Any,
@@ -412,11 +433,15 @@ def _written_statements(
     conditions: list[Any],
     where_binds: list[Any],
     cursor_values: list[Any] | None,
+    size: int | None,
 ) -> tuple[DriverStatement, DriverStatement] | None:
     """The page (the sort key's values, each part's JSON by position, the count last) and the count
-    alone. The page's first and last cursors are encoded from the key in Python; PostgreSQL writes
+    alone; the page's ``LIMIT`` is ``size`` written in, or the ``cc_limit`` parameter. The page's first and last cursors are encoded from the key in Python; PostgreSQL writes
     an edge's own (``sql_cursor``) only where the selection asks for it."""
-    where = [table.c.tenant_id == TENANT, *conditions]
+    # The tenant and the cursor as one-row subqueries, values the planner does not see: a custom
+    # plan then costs what the generic plan costs, and PostgreSQL keeps the generic one after five
+    # executions rather than planning each execution (see SIZED_SHAPES).
+    where = [table.c.tenant_id == _unseen(TENANT, table.c.tenant_id.type), *conditions]
     cursor = sql_cursor(columns)
     parts = [
         cast(part.value(table, cursor), Text).label(f"{WRITTEN_LABEL}{i}")
@@ -430,10 +455,10 @@ def _written_statements(
         page = page.add_columns(counted.correlate(None).scalar_subquery())
     page = page.where(*where)
     if cursor_values is not None:
-        after = [bindparam(f"cc_after_{i}", type_=c.type, required=False) for i, c in enumerate(columns)]
+        after = [_unseen(bindparam(f"cc_after_{i}", required=False), c.type) for i, c in enumerate(columns)]
         page = page.where(_after_clause(columns, descending, after))
     order = [c.desc() if d else c.asc() for c, d in zip(columns, descending, strict=True)]
-    page = page.order_by(*order).limit(LIMIT)
+    page = page.order_by(*order).limit(LIMIT if size is None else literal_column(str(int(size)), Integer))
     compiled_page = compile_once(page, dialect, where_binds)
     compiled_count = compile_once(counted, dialect, where_binds)
     if compiled_page is None or compiled_count is None:
