@@ -436,8 +436,9 @@ def _written_statements(
     size: int | None,
 ) -> tuple[DriverStatement, DriverStatement] | None:
     """The page (the sort key's values, each part's JSON by position, the count last) and the count
-    alone; the page's ``LIMIT`` is ``size`` written in, or the ``cc_limit`` parameter. The page's first and last cursors are encoded from the key in Python; PostgreSQL writes
-    an edge's own (``sql_cursor``) only where the selection asks for it."""
+    alone; the page's ``LIMIT`` is ``size`` written in, or the ``cc_limit`` parameter. The page's
+    first and last cursors are encoded from the key in Python; PostgreSQL writes an edge's own
+    (``sql_cursor``) only where the selection asks for it."""
     # The tenant and the cursor as one-row subqueries, values the planner does not see: a custom
     # plan then costs what the generic plan costs, and PostgreSQL keeps the generic one after five
     # executions rather than planning each execution (see SIZED_SHAPES).

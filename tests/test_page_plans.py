@@ -25,7 +25,10 @@ from tests.test_compiled_reads import Paths, _invoice, _seed
 pytestmark = pytest.mark.postgres
 
 FINANCE = ("fin@acme.com", ())
-PAGE = "query($first: Int!, $after: String) { invoices(first: $first, after: $after) { pageInfo { endCursor } edges { node { number status total { amount currency } lines { product } } } } }"
+PAGE = (
+    "query($first: Int!, $after: String) { invoices(first: $first, after: $after) { pageInfo { endCursor } "
+    "edges { node { number status total { amount currency } lines { product } } } } }"
+)
 
 
 @pytest.fixture
