@@ -420,8 +420,8 @@ async def _run_written(
     return out
 
 
-def _unseen(value: Any, type_: Any) -> Any:
-    return select(cast(value, type_)).scalar_subquery()
+def _unseen(value: Any, type_: Any = None) -> Any:
+    return select(cast(value, type_ if type_ is not None else value.type)).scalar_subquery()
 
 
 def _written_statements(
@@ -456,7 +456,7 @@ def _written_statements(
         page = page.add_columns(counted.correlate(None).scalar_subquery())
     page = page.where(*where)
     if cursor_values is not None:
-        after = [_unseen(bindparam(f"cc_after_{i}", required=False), c.type) for i, c in enumerate(columns)]
+        after = [_unseen(bindparam(f"cc_after_{i}", type_=c.type, required=False)) for i, c in enumerate(columns)]
         page = page.where(_after_clause(columns, descending, after))
     order = [c.desc() if d else c.asc() for c, d in zip(columns, descending, strict=True)]
     page = page.order_by(*order).limit(LIMIT if size is None else literal_column(str(int(size)), Integer))
