@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -154,11 +154,16 @@ class Paths:
         return got, expected
 
 
-async def _paths(backend: str, templates: dict[str, Any], smtp_server: Any) -> AsyncIterator[Paths]:
+async def _paths(
+    backend: str, templates: dict[str, Any], smtp_server: Any, more: Callable[[Api], Awaitable[None]] | None = None
+) -> AsyncIterator[Paths]:
+    """An app on ``backend`` with :func:`_seed`'s data (and ``more``'s), every principal signed in."""
     controller, _ = smtp_server
     api, client = await make_api(backend, templates, controller.port, rate_limit_cost_per_minute=10**12)
     try:
         await _seed(api)
+        if more is not None:
+            await more(api)
         paths = Paths(api)
         for principal in PRINCIPALS:  # the first sign-ins (they write), before any comparison
             await paths.post("{ viewer { email } }", None, principal)

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import event
 
 from core.compiled_statement import SIZED_SHAPES
-from core.testing import Api, make_api
-from tests.test_compiled_reads import Paths, _invoice, _seed
+from core.testing import Api
+from tests.test_compiled_reads import Paths, _invoice, _paths
 
 pytestmark = pytest.mark.postgres
 
@@ -31,27 +31,22 @@ PAGE = (
 )
 
 
+async def _large_acme(api: Api) -> None:
+    """acme far bigger than the average tenant, as a large customer is: PostgreSQL costs its custom
+    plans apart from the generic one (which assumes the average tenant's rows)."""
+    small = [_tenant(f"t{n:02d}") for n in range(40)]
+    await api.load({"tenants": small})
+    await api.load({"invoices": [_invoice(n, t["key"]) for t in small for n in range(1, 4)]})
+    await api.load({"invoices": [_invoice(n, "acme") for n in range(31, 600)]})
+    await api.sql("ANALYZE")
+
+
 @pytest.fixture
 async def paths(templates: dict[str, Any], smtp_server: Any) -> AsyncIterator[Paths]:
     if "postgres" not in templates:
         pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
-    controller, _ = smtp_server
-    api, client = await make_api("postgres", templates, controller.port, rate_limit_cost_per_minute=10**12)
-    try:
-        await _seed(api)
-        # acme far bigger than the average tenant, as a large customer is: PostgreSQL costs its
-        # custom plans apart from the generic one (which assumes the average tenant's rows).
-        small = [_tenant(f"t{n:02d}") for n in range(40)]
-        await api.load({"tenants": small})
-        await api.load({"invoices": [_invoice(n, t["key"]) for t in small for n in range(1, 4)]})
-        await api.load({"invoices": [_invoice(n, "acme") for n in range(31, 600)]})
-        await api.sql("ANALYZE")
-        paths = Paths(api)
-        await paths.post("{ viewer { email } }", None, FINANCE)  # the first sign-in writes
-        yield paths
-    finally:
-        await client.aclose()
-        await api.state.engine.dispose()
+    async for made in _paths("postgres", templates, smtp_server, _large_acme):
+        yield made
 
 
 def _tenant(key: str) -> dict[str, Any]:

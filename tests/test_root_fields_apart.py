@@ -17,8 +17,8 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from core.testing import Api, make_api
-from tests.test_compiled_reads import Paths, _seed, difference
+from core.testing import Api
+from tests.test_compiled_reads import Paths, _paths, difference
 
 pytestmark = pytest.mark.postgres
 
@@ -39,16 +39,8 @@ WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '
 async def paths(templates: dict[str, Any], smtp_server: Any) -> AsyncIterator[Paths]:
     if "postgres" not in templates:
         pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
-    controller, _ = smtp_server
-    api, client = await make_api("postgres", templates, controller.port, rate_limit_cost_per_minute=10**12)
-    try:
-        await _seed(api)
-        paths = Paths(api)
-        await paths.post("{ viewer { email } }", None, FINANCE)  # the first sign-in writes
-        yield paths
-    finally:
-        await client.aclose()
-        await api.state.engine.dispose()
+    async for made in _paths("postgres", templates, smtp_server):
+        yield made
 
 
 async def _owner(api: Api) -> asyncpg.Connection:
