@@ -322,10 +322,10 @@ class RawPart:
 MAX_SHAPES = 64
 LIMIT = bindparam("cc_limit", type_=Integer, required=False)
 #: A page's size is written into its statement (``LIMIT 51``) for the first sizes a plan sees, up to
-#: half its shapes, and is a parameter after that. PostgreSQL keeps a statement's generic plan only
-#: when a custom plan, which sees the parameters' values, costs no less; otherwise it plans every
-#: execution anew, and planning a page's statement took as long as running it (issue 21). A generic
-#: plan costs ``LIMIT $n`` as a tenth of the rows.
+#: half its shapes, and is a parameter after that: a generic plan costs ``LIMIT $n`` as a tenth of
+#: the rows. PostgreSQL keeps a statement's generic plan only when a custom plan, which sees the
+#: parameters' values, costs no less; otherwise it plans every execution anew, and planning a page's
+#: statement took as long as running it (issue 21).
 SIZED_SHAPES = MAX_SHAPES // 2
 _UNCACHEABLE = object()
 
@@ -358,7 +358,8 @@ async def _run_written(
         cursor_values is not None,
     )
     sized = (*shape, limit + 1)
-    if sized in plan.prepared or len(plan.prepared) < SIZED_SHAPES:
+    size_written = sized in plan.prepared or len(plan.prepared) < SIZED_SHAPES
+    if size_written:
         shape = sized
     statements = plan.prepared.get(shape)
     if statements is _UNCACHEABLE:
@@ -373,7 +374,7 @@ async def _run_written(
             conditions,
             where_binds,
             cursor_values,
-            limit + 1 if shape is sized else None,
+            limit + 1 if size_written else None,
         )
         if len(plan.prepared) < MAX_SHAPES:
             plan.prepared[shape] = statements or _UNCACHEABLE
@@ -421,6 +422,8 @@ async def _run_written(
 
 
 def _unseen(value: Any, type_: Any = None) -> Any:
+    """``value`` (of ``type_``, or its own) as a one-row subquery: a parameter the planner cannot
+    look into when it makes a custom plan."""
     return select(cast(value, type_ if type_ is not None else value.type)).scalar_subquery()
 
 

@@ -108,7 +108,7 @@ async def test_a_pages_statement_keeps_its_generic_plan(paths: Paths, after: boo
     if after:
         _, body, _ = await paths.post(PAGE, {"first": 100}, FINANCE)
         variables["after"] = body["data"]["invoices"]["pageInfo"]["endCursor"]
-    (got, expected) = await paths.both(PAGE, variables, FINANCE)
+    got, expected = await paths.both(PAGE, variables, FINANCE)
     assert got == expected and got[0] == 200 and len(got[1]["data"]["invoices"]["edges"]) == 20
     sql, parameters = sent[-1]
     assert "LIMIT 21" in sql
