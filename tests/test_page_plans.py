@@ -25,6 +25,7 @@ from tests.test_compiled_reads import Paths, _invoice, _paths
 pytestmark = pytest.mark.postgres
 
 FINANCE = ("fin@acme.com", ())
+GLOBEX = ("fin@globex.com", ())
 PAGE = (
     "query($first: Int!, $after: String) { invoices(first: $first, after: $after) { pageInfo { endCursor } "
     "edges { node { number status total { amount currency } lines { product } } } } }"
@@ -133,3 +134,15 @@ async def test_page_sizes_past_the_written_ones_are_a_parameter(paths: Paths) ->
     sized = {sql for sql, _ in sent if "LIMIT $" not in sql}
     assert len(sized) == SIZED_SHAPES
     assert f"LIMIT {SIZED_SHAPES + 1}" not in sent[-1][0] and "LIMIT $" in sent[-1][0]
+
+
+async def test_another_tenant_on_the_same_sized_statement_sees_only_its_own(paths: Paths) -> None:
+    """The tenant now reaches the statement as a one-row subquery: globex's finance contact, on the
+    statement acme's request prepared, gets globex's two invoices and nothing of acme's 599."""
+    sent = _pages_sent(paths.api)
+    await paths.post(PAGE, {"first": 20}, FINANCE)
+    got, expected = await paths.both(PAGE, {"first": 20}, GLOBEX)
+    assert got == expected and got[0] == 200
+    numbers = [e["node"]["number"] for e in got[1]["data"]["invoices"]["edges"]]
+    assert numbers and all(n.startswith("G-") for n in numbers) and len(numbers) == 2
+    assert sent[0][0] == sent[-1][0]  # one statement text, each request's own tenant bound
