@@ -65,8 +65,6 @@ from core.compiled_statement import (
     json_name,
     json_object,
     json_string,
-    json_value,
-    once_per_row,
     python_type_of,
     raw_labels,
     run_connection,
@@ -449,13 +447,11 @@ def _raw_money(how: MoneyOf, columns: Any, money_type: Any, details: Sequence[An
     amount_column, currency_column, of_parent = how.amount, how.currency, how.parent
 
     def build(table: Any, parent: Any) -> Any:
-        from core.money import sql_minor_units, sql_quantized_text
+        from core.money import sql_quantized_text
 
         currency = (parent if of_parent else table).c[currency_column]
-        places = once_per_row(sql_minor_units(currency), f"places_{currency_column}")
-        amount = json_string(sql_quantized_text(table.c[amount_column], currency, places))
-        written = once_per_row(json_value(currency), f"json_{currency_column}")
-        values = {"amount": amount, "currency": written, "__typename": json_name(money_type.name)}
+        amount = json_string(sql_quantized_text(table.c[amount_column], currency))
+        values = {"amount": amount, "currency": currency, "__typename": json_name(money_type.name)}
         return json_object([(name, values[what]) for name, what in parts])
 
     return build

@@ -12,10 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, Text, and_, bindparam, case, cast, func, literal_column, select, true, type_coerce
+from sqlalchemy import Integer, Text, and_, bindparam, case, cast, func, literal_column, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import ColumnClause, Label
 from sqlalchemy.types import TypeDecorator
 
 from core.driver import TENANT, DriverStatement, compile_once, fetch
@@ -115,52 +113,6 @@ def json_object(pairs: list[tuple[str, Any]]) -> Any:
         written = key if written is None else written.concat(key)
         written = written.concat(json_value(value))
     return type_coerce(written.concat(literal_column("'}'", Text)), JSON_TEXT)
-
-
-_ONCE = "cc_row_"
-
-
-def once_per_row(expression: Any, name: str) -> Any:
-    """``expression``, named, as a value several fields of a row write (a currency's places and its
-    JSON: an invoice's amounts and each of its lines'). Where it reads only the page's own row, a
-    written page computes it once per row (:func:`_computed_once`); anywhere else it is written in
-    place (a label inside an expression is only its expression)."""
-    sql_name(name)
-    return expression.label(f"{_ONCE}{name}")
-
-
-def _computed_once(parts: list[Any], table: Any) -> tuple[list[Any], Any]:
-    """``parts`` with each :func:`once_per_row` value of ``table``'s row read from one lateral row
-    computed beside it, and that row (None when there is none). ``OFFSET 0`` keeps PostgreSQL from
-    pulling the subquery up, which would put its expressions back at every use: a page of invoices
-    computed its currency's places and JSON once per amount, 6 times per invoice with 2 lines
-    (a fifth of the statement's time, issue 21)."""
-    found: dict[str, Any] = {}
-    for part in parts:
-        for element in visitors.iterate(part):
-            if isinstance(element, Label) and element.name.startswith(_ONCE) and _reads_only(element.element, table):
-                found.setdefault(element.name, element.element)
-    if not found:
-        return parts, None
-    once = (
-        select(*(value.label(name) for name, value in found.items()))
-        .correlate(table)
-        .offset(literal_column("0", Integer))
-        .lateral("cc_row")
-    )
-
-    def replace(element: Any) -> Any:
-        if isinstance(element, Label) and element.name in found and _reads_only(element.element, table):
-            return once.c[element.name]
-        return None
-
-    return [visitors.replacement_traverse(part, {}, replace) for part in parts], once
-
-
-def _reads_only(expression: Any, table: Any) -> bool:
-    # A literal (a constant of the statement's text) is a column of no table.
-    tables = {e.table for e in visitors.iterate(expression) if isinstance(e, ColumnClause) and e.table is not None}
-    return tables == {table}
 
 
 @dataclass(frozen=True)
@@ -501,11 +453,8 @@ def _written_statements(
         else literal_column("NULL")
         for i, part in enumerate(plan.raw)  # type: ignore[union-attr]
     ]
-    parts, once = _computed_once(parts, table)
     counted = select(func.count()).select_from(table).where(*where)
     page = select(*columns, *parts)
-    if once is not None:
-        page = page.select_from(table.join(once, true()))
     if plan.counts:
         page = page.add_columns(counted.correlate(None).scalar_subquery())
     page = page.where(*where)

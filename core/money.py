@@ -62,15 +62,12 @@ def sql_minor_units(currency: ColumnElement[str]) -> ColumnElement[int]:
     return case(*whens, else_=literal_column(str(-CENT.as_tuple().exponent)))  # minor_unit's fallback
 
 
-def sql_quantized_text(
-    amount: ColumnElement[Decimal], currency: ColumnElement[str], places: ColumnElement[int] | None = None
-) -> ColumnElement[str]:
+def sql_quantized_text(amount: ColumnElement[Decimal], currency: ColumnElement[str]) -> ColumnElement[str]:
     """SQL (PostgreSQL) for ``str(quantize(amount, currency))``, for an export the database writes
     (core/csvout.py): ``round`` is half away from zero, as ROUND_HALF_UP, and keeps the places asked
     for (1.25 in KWD is "1.250", 12000 in JPY "12000"); PostgreSQL has no negative zero, Decimal has
-    (-0.004 USD is "-0.00"), so its sign is put back. ``places``: ``sql_minor_units(currency)``
-    computed elsewhere (once per row of a page, core/compiled_statement.py)."""
-    rounded = func.round(amount, sql_minor_units(currency) if places is None else places)
+    (-0.004 USD is "-0.00"), so its sign is put back."""
+    rounded = func.round(amount, sql_minor_units(currency))
     # The sign's case nested under amount < 0: a non-negative amount (nearly all) is rounded once.
     negative = case((rounded == 0, literal_column("'-'") + cast(rounded, Text)), else_=cast(rounded, Text))
     return case((amount < 0, negative), else_=cast(rounded, Text))

@@ -146,27 +146,3 @@ async def test_another_tenant_on_the_same_sized_statement_sees_only_its_own(path
     numbers = [e["node"]["number"] for e in got[1]["data"]["invoices"]["edges"]]
     assert numbers and all(n.startswith("G-") for n in numbers) and len(numbers) == 2
     assert sent[0][0] == sent[-1][0]  # one statement text, each request's own tenant bound
-
-
-MONEY_PAGE = (
-    "query($first: Int!) { invoices(first: $first) { edges { node { number total { amount currency } "
-    "balance { amount currency } lines { preTaxAmount { amount currency } taxAmount { amount } } } } } }"
-)
-
-
-async def test_a_currencys_places_and_json_are_computed_once_per_invoice(paths: Paths) -> None:
-    """The invoice's currency decides the places and the ``currency`` of its amounts and of each of its
-    lines' (USD, EUR, KWD with 3 places, JPY with none): PostgreSQL computes them once per invoice in a
-    lateral row, not once per amount (``core.compiled_statement._computed_once``), and every amount
-    is still the resolvers'."""
-    sent = _pages_sent(paths.api)
-    got, expected = await paths.both(MONEY_PAGE, {"first": 40}, FINANCE)
-    assert got == expected and got[0] == 200
-    nodes = [edge["node"] for edge in got[1]["data"]["invoices"]["edges"]]
-    assert {node["total"]["currency"] for node in nodes} == {"USD", "EUR", "KWD", "JPY"}
-    assert {line["preTaxAmount"]["amount"] for node in nodes for line in node["lines"]} >= {"12.345", "1500"}
-    sql, parameters = sent[-1]
-    assert sql.count("IN ('AFN'") == 1 and "OFFSET 0) AS cc_row" in sql
-    # Kept apart (``OFFSET 0``): pulled up, the lateral's expressions would be back at each use.
-    plan = await _custom_plan(paths.api, sql, parameters)
-    assert "Nested Loop" in plan, plan
