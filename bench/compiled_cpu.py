@@ -115,7 +115,7 @@ async def measure(
     for start in range(0, invoices, 1000):
         await api.load({"invoices": _invoices(invoices)[start : start + 1000]})
     await api.load({"renewals": _renewals(renewals)})
-    await api.sql("ANALYZE")
+    await api.analyze()
     compiled = api.state.schemas
     resolvers = SchemaCache(api.state.plugins, compiled.extensions, compiled_reads=False)
     deep_date = NOW.date() - timedelta(days=(invoices // 2) % 400)

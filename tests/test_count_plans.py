@@ -62,10 +62,7 @@ async def big_tenant(api: Any) -> Any:
 
 
 async def _vacuum(api: Any) -> None:
-    async with api.state.engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.exec_driver_sql("VACUUM ANALYZE invoicing_invoices")
-        await conn.exec_driver_sql("VACUUM ANALYZE renewal_renewals")
+    await api.analyze("invoicing_invoices", "renewal_renewals")
 
 
 BIG = ("invoicing_invoices", "renewal_renewals")

@@ -39,7 +39,7 @@ async def _large_acme(api: Api) -> None:
     await api.load({"tenants": small})
     await api.load({"invoices": [_invoice(n, t["key"]) for t in small for n in range(1, 4)]})
     await api.load({"invoices": [_invoice(n, "acme") for n in range(31, 600)]})
-    await api.sql("ANALYZE")
+    await api.analyze()
 
 
 @pytest.fixture

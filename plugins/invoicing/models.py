@@ -52,6 +52,18 @@ class Invoice(TenantOwned, Base):
             postgresql_where=text("balance > 0"),
             sqlite_where=text("balance > 0"),
         ),
+        # The open and overdue lists, newest first, walk the tenant's unpaid invoices only: on the
+        # list index a tenant's paid invoices newer than its oldest unpaid one were each read and
+        # filtered out (issue 21). ``due_date`` last: the status's condition is checked in the index.
+        Index(
+            "ix_invoicing_invoices_unpaid_list",
+            "tenant_id",
+            "invoice_date",
+            "id",
+            "due_date",
+            postgresql_where=text("balance > 0"),
+            sqlite_where=text("balance > 0"),
+        ),
         tenant_fk("subscription_id", "invoicing_subscriptions"),
         tenant_fk("rebill_of_id", "invoicing_invoices"),
     )
