@@ -166,28 +166,39 @@ class _Apart:
             if _may_borrow(self.session):
                 from core.rls import scoped_connection
 
+                info = self.session.info
+                info[_BORROWED] = info.get(_BORROWED, 0) + 1  # before the check-out: fields start together
                 try:
                     self._connection = await scoped_connection(self.session)
                 except (DBAPIError, SQLAlchemyTimeout, OSError):
+                    info[_BORROWED] -= 1
                     self._connection = None  # the request's own connection then answers, or reports the outage
         return self._connection
 
     async def close(self) -> None:
         if self._connection is not None:
+            self.session.info[_BORROWED] -= 1
             await self._connection.close()
 
 
+# How many connections a query's root fields hold beside the request's own (session.info).
+_BORROWED = "cc_borrowed"
+
+
 def _may_borrow(session: AsyncSession) -> bool:
-    """Only a query's autocommit reads, on asyncpg, while at most half the pool's connections are in
-    use: under load the requests already keep the database's CPUs busy, and a request's root fields
-    then share its one connection rather than take the pool's last ones."""
+    """Only a query's autocommit reads, on asyncpg, while no other request of this process holds a
+    connection and at most half the pool's are in use. Beside other requests the CPUs are busy
+    already: a borrowed connection then shortens nothing and costs its check-out's round trip and
+    statement (a dashboard as finance: three of its ten), so the fields share the request's one."""
     if not session.info.get(READS_APART):
         return False
     bind = session.bind
     if bind.dialect.driver != "asyncpg":
         return False
     pool = bind.sync_engine.pool
-    return pool.checkedout() < pool.size() // 2
+    held = pool.checkedout()
+    others = held - 1 - session.info.get(_BORROWED, 0)  # 1: the request's own connection
+    return others <= 0 and held < pool.size() // 2
 
 
 _APART: ContextVar[_Apart | None] = ContextVar("cc_driver_apart", default=None)

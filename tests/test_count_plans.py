@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import event as sa_event
 
@@ -140,7 +141,7 @@ async def test_dashboard_counts_read_no_tenant_history(big_tenant):
             continue
         read, kinds = rows_read(plan)
         assert "Seq Scan" not in kinds, f"{stmt}\n{plan}"
-        assert read <= 20, f"{read} rows read\n{stmt}\n{json.dumps(plan, indent=1)}"
+        assert read <= 60, f"{read} rows read\n{stmt}\n{json.dumps(plan, indent=1)}"
         checked += 1
     # tech: the renewals list's totalCount and renewalDashboard (invoices are not a technical
     # contact's); fin: both invoice lists' totalCount, invoiceCounts, and the renewal counts.
@@ -154,3 +155,36 @@ async def test_product_connections_run_without_jit(api):
         pytest.skip("PostgreSQL's setting")
     async with api.state.engine.connect() as conn:
         assert (await conn.exec_driver_sql("SHOW jit")).scalar_one() == "off"
+
+
+async def test_a_large_tenants_open_and_overdue_pages_read_about_a_page(api: Any) -> None:
+    """A tenant with 20,000 unpaid invoices, open and overdue, newest first: each list's page of 50
+    reads about a page of the unpaid index (ix_invoicing_invoices_unpaid_list), not every open or
+    overdue invoice sorted. PostgreSQL costs the tenant as the average one (the tenant is a value it
+    does not see, core.compiled_statement): on the bench's dataset, beside an index by due date, it
+    sorted all of a large tenant's open invoices for a page of them (docs/performance.md)."""
+    if api.backend != "postgres":
+        pytest.skip("plans are PostgreSQL's")
+    await load_renewals(api)  # the tenants
+    await api.load({"invoices": [invoice("A-1", "100.00")]})
+    # Alternating: even copies due in 2099 (open), odd ones due in 2000 (overdue), all unpaid.
+    due = "CASE WHEN g % 2 = 0 THEN DATE '2099-01-01' ELSE DATE '2000-01-01' END"
+    when = "DATE '2026-11-01' - (g % 1000)"
+    await _copy_rows(api, Invoice.__table__, "number", {"source_key": "null", "due_date": due, "invoice_date": when})
+    # Costed as production's thousand tenants would have it: this one a thousandth of the table.
+    owner = await asyncpg.connect(api.owner_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        await owner.execute("ALTER TABLE invoicing_invoices ALTER COLUMN tenant_id SET (n_distinct = 1000)")
+    finally:
+        await owner.close()
+    await api.analyze("invoicing_invoices")
+    page = "(first: 50) { nodes { number total { amount } lines { product } } }"
+    query = "{ overdue: invoices(status: OVERDUE, " + page[1:] + " open: invoices(status: OPEN, " + page[1:] + " }"
+    data, plans = await _plans(api, query, "fin@acme.com")
+    assert len(data["overdue"]["nodes"]) == 50 and len(data["open"]["nodes"]) == 50
+    pages = [(stmt, plan) for stmt, plan in plans if "invoicing_invoices" in stmt and "LIMIT" in stmt]
+    assert len(pages) == 2, [s[:80] for s, _ in plans]
+    for stmt, plan in pages:
+        read, kinds = rows_read(plan)
+        assert "Sort" not in json.dumps(plan), f"{stmt}\n{json.dumps(plan, indent=1)}"
+        assert read <= 60, f"{read} rows read\n{stmt}\n{json.dumps(plan, indent=1)}"

@@ -1,5 +1,7 @@
 """The unpaid invoices in the lists' order (issue 21): the open and overdue lists, newest first,
-read the tenant's unpaid invoices, not its paid history newer than them.
+read the tenant's unpaid invoices, not its paid history newer than them, and their counts too, in
+place of ix_invoicing_invoices_unpaid (tenant, due date): beside it the planner sorted all of a
+large tenant's open invoices for a page of them.
 
 Revision ID: 0012_unpaid_list_index
 Revises: 0011_webhooks_version
@@ -21,7 +23,12 @@ def upgrade() -> None:
         'ix_invoicing_invoices_unpaid_list', 'invoicing_invoices', ['tenant_id', 'invoice_date', 'id', 'due_date'],
         unique=False, postgresql_where=sa.text('balance > 0'), sqlite_where=sa.text('balance > 0'),
     )
+    op.drop_index('ix_invoicing_invoices_unpaid', table_name='invoicing_invoices')
 
 
 def downgrade() -> None:
+    op.create_index(
+        'ix_invoicing_invoices_unpaid', 'invoicing_invoices', ['tenant_id', 'due_date'], unique=False,
+        postgresql_where=sa.text('balance > 0'), sqlite_where=sa.text('balance > 0'),
+    )
     op.drop_index('ix_invoicing_invoices_unpaid_list', table_name='invoicing_invoices')

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # ---- reads ---------------------------------------------------------------------------------------
 # A literal 0, not a bound parameter: the planner matches a partial index's predicate against the
-# statement's text, so "balance > 0" must be written out for ix_invoicing_invoices_unpaid to answer
+# statement's text, so "balance > 0" must be written out for ix_invoicing_invoices_unpaid_list to answer
 # OPEN / OVERDUE lists and counts from a prepared statement (issue 21).
 UNPAID = Invoice.balance > literal_column("0")
 #: core_counters' count of the tenant's CLOSED invoices (balance <= 0), kept by triggers.
