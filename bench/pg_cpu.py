@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
@@ -122,18 +124,22 @@ async def measure(ds: Dataset, pg_data: Path, url: str, requests: int, rounds: i
     return results
 
 
-def main(scale: str, requests: int, rounds: int, executions: int) -> dict[str, Any]:
-    bindir = find_pg_bin()
-    if bindir is None:
-        raise SystemExit("PostgreSQL binaries (initdb, pg_ctl) not found: install the postgresql package")
-    pg = PgServer(bindir)
-    pg.start()
+def main(scale: str, requests: int, rounds: int, executions: int, pg_server: PgServer | None = None) -> dict[str, Any]:
+    """The figures per read workload; ``pg_server`` reuses a running PostgreSQL (the test suite's)."""
+    pg = pg_server
+    if pg is None:
+        bindir = find_pg_bin()
+        if bindir is None:
+            raise SystemExit("PostgreSQL binaries (initdb, pg_ctl) not found: install the postgresql package")
+        pg = PgServer(bindir)
+        pg.start()
     try:
-        url = prepare_database(pg, "cc_pg_cpu")
+        url = prepare_database(pg, f"cc_pg_cpu_{os.getpid()}_{int(time.time())}")
         ds = asyncio.run(load_dataset(url, SCALES[scale]))
         return asyncio.run(measure(ds, pg.dir / "data", url, requests, rounds, executions))
     finally:
-        pg.stop()
+        if pg_server is None:
+            pg.stop()
 
 
 if __name__ == "__main__":

@@ -96,3 +96,20 @@ async def test_sibling_root_fields_share_the_request_session(two_tenants: Any) -
         data = await api.ok(query, as_="admin@acme.com")
         assert data["viewer"]["email"] == "admin@acme.com"
         assert {e["node"]["email"] for e in data["users"]["edges"]} >= {"admin@acme.com"}
+
+
+def test_pg_cpu_names_each_read_requests_statements(pg: PgServer | None) -> None:
+    """bench.pg_cpu (docs/performance.md) on the tiny dataset: PostgreSQL's CPU per request on both
+    sides for every read workload, and each of the product's statements with its own."""
+    if pg is None:
+        pytest.skip("PostgreSQL binaries (initdb/pg_ctl) not found; install the postgresql package")
+    from bench import pg_cpu
+
+    results = pg_cpu.main("tiny", requests=2, rounds=1, executions=2, pg_server=pg)
+    assert set(results) == set(pg_cpu.READS)
+    for key, figures in results.items():
+        assert set(figures["pg_cpu_ms"]) == {"product", "baseline"}, key
+        assert all(v >= 0 for v in figures["pg_cpu_ms"].values()), key
+        assert figures["statements"][0]["sql"].startswith("FROM people"), key  # the caller first
+    pages = [s["sql"] for s in results["first_page"]["statements"]]
+    assert len(pages) == 2 and pages[1].startswith("FROM invoicing_invoices"), pages
