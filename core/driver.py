@@ -150,6 +150,8 @@ async def _fetch_in_autocommit(sync: Any, sql: str, arguments: list[Any]) -> lis
 #: on an autocommit connection: each statement sees what is committed when it starts, on any
 #: connection alike).
 READS_APART = "cc_reads_apart"
+#: How many connections a query's root fields hold beside the request's own (``session.info``).
+_BORROWED = "cc_borrowed"
 
 
 class _Apart:
@@ -179,10 +181,6 @@ class _Apart:
         if self._connection is not None:
             self.session.info[_BORROWED] -= 1
             await self._connection.close()
-
-
-# How many connections a query's root fields hold beside the request's own (session.info).
-_BORROWED = "cc_borrowed"
 
 
 def _may_borrow(session: AsyncSession) -> bool:
