@@ -60,7 +60,12 @@ def supported_locale(value: object) -> str | None:
     """The supported locale ``value`` names (``pl``, ``PL``, ``pl-PL``, ``pl_PL`` → ``pl``), or None."""
     if not isinstance(value, str) or not value.strip() or len(value) > 35:
         return None
-    tag = value.strip().replace("-", "_")
+    return _supported(value.strip().replace("-", "_"))
+
+
+# Every request asks for its caller's locale; Babel's parse of a tag costs more than the rest of it.
+@lru_cache(maxsize=256)
+def _supported(tag: str) -> str | None:
     try:
         parsed = Locale.parse(tag)
     except (ValueError, TypeError, UnknownLocaleError):
