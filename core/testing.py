@@ -340,22 +340,27 @@ class Api:
             result = await session.execute(text(statement), params)
             return list(result.all()) if result.returns_rows else []
 
+    async def as_owner(self, *statements: str) -> None:
+        """Run ``statements`` as the tables' owner, each on its own (autocommit: ``VACUUM`` may not
+        run in a transaction): what the app's ordinary role may not do (core/rls.py)."""
+        from core.db import make_engine
+
+        engine = make_engine(self.owner_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as conn:
+                for statement in statements:
+                    await conn.exec_driver_sql(statement)
+        finally:
+            await engine.dispose()
+
     async def analyze(self, *tables: str) -> None:
         """``VACUUM ANALYZE`` (the named tables, or all) as the tables' owner, as a production database's
         autovacuum leaves them: the app's role may not, and PostgreSQL then skips every table with a
         warning only, so a plan test would read plans made without statistics. SQLite: ``ANALYZE``."""
-        from core.db import make_engine
-
         if self.backend != "postgres":
             await self.sql("ANALYZE")
             return
-        engine = make_engine(self.owner_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-        try:
-            async with engine.connect() as conn:
-                for table in tables or ("",):
-                    await conn.exec_driver_sql(f'VACUUM ANALYZE "{table}"' if table else "VACUUM ANALYZE")
-        finally:
-            await engine.dispose()
+        await self.as_owner(*([f'VACUUM ANALYZE "{t}"' for t in tables] or ["VACUUM ANALYZE"]))
 
     @contextmanager
     def count_statements(self) -> Iterator[list[str]]:
